@@ -1,0 +1,42 @@
+# faultline: the two commands of the README, and their parts.
+#   make run    install dependencies, build, run the default `faultline test`
+#   make test   install dependencies, build (release and ASan/UBSan), run every test
+# Extra arguments for `make run`: make run ARGS="--seed 7".
+
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+SANITIZE_DIR := build/sanitize
+
+.PHONY: all deps build build-sanitize run test test-release test-sanitize bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+build-sanitize: deps
+	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=ON > /dev/null
+	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
+
+run: build
+	./$(RELEASE_DIR)/faultline test $(ARGS)
+
+test-release: build
+	ctest --test-dir $(RELEASE_DIR) --output-on-failure -j $(JOBS)
+
+# The sanitizer build skips tests labelled `slow` (long seed sweeps): they run in release.
+test-sanitize: build-sanitize
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) -LE slow
+
+test: test-release test-sanitize
+
+bench: build
+	./$(RELEASE_DIR)/faultline_bench
+
+clean:
+	rm -rf build

@@ -1,0 +1,54 @@
+#include "base/time.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace faultline {
+
+Result<Nanos> parse_duration(std::string_view text, Nanos bare_unit) {
+    std::string owned(text);
+    const char* begin = owned.c_str();
+    char* end = nullptr;
+    double number = std::strtod(begin, &end);
+    if (end == begin || owned.empty()) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("'{}' is not a duration (try 5ms, 1.5s, 250us)", text));
+    }
+    std::string_view unit(end);
+    double scale = 0;
+    if (unit.empty()) {
+        scale = static_cast<double>(bare_unit);
+    } else if (unit == "ns") {
+        scale = 1;
+    } else if (unit == "us") {
+        scale = 1e3;
+    } else if (unit == "ms") {
+        scale = 1e6;
+    } else if (unit == "s") {
+        scale = 1e9;
+    } else if (unit == "m" || unit == "min") {
+        scale = 60e9;
+    } else {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("'{}': unknown time unit '{}' (use ns, us, ms, s, m)",
+                                      text, unit));
+    }
+    double value = number * scale;
+    if (!std::isfinite(value) || value < 0 || value > 9.2e18) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("'{}' is out of range (must be >= 0)", text));
+    }
+    return static_cast<Nanos>(std::llround(value));
+}
+
+std::string format_duration(Nanos t) {
+    double magnitude = std::fabs(static_cast<double>(t));
+    if (magnitude >= 1e9) return fmt::format("{:.3g}s", static_cast<double>(t) / 1e9);
+    if (magnitude >= 1e6) return fmt::format("{:.3g}ms", static_cast<double>(t) / 1e6);
+    if (magnitude >= 1e3) return fmt::format("{:.3g}us", static_cast<double>(t) / 1e3);
+    return fmt::format("{}ns", t);
+}
+
+}  // namespace faultline

@@ -1,0 +1,34 @@
+// faultline: a distributed-systems lab and test workbench.
+#include <cstdio>
+#include <map>
+
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+    using namespace faultline::cli;
+    CLI::App app{"faultline: simulate distributed systems under faults and check what they did"};
+    app.require_subcommand(1);
+    app.set_help_all_flag("--help-all", "Help for every subcommand");
+
+    std::map<const CLI::App*, CommandAction> actions;
+    auto add = [&](CommandAction action) { actions[app.get_subcommands({}).back()] = action; };
+    add(add_test_command(app));
+    add(add_replay_command(app));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        if (e.get_exit_code() == 0) return app.exit(e);
+        print_error(e.what());
+        return exit_usage;
+    }
+    for (const auto& [subcommand, action] : actions) {
+        if (subcommand->parsed()) return action();
+    }
+    print_error("no subcommand given (try --help)");
+    return exit_usage;
+}

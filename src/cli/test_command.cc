@@ -1,0 +1,173 @@
+// `faultline test`: one simulated run (or, later, a sweep of seeds), checked and stored.
+#include <cstdio>
+#include <memory>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "runner/run.h"
+#include "runner/store.h"
+#include "runner/summary.h"
+#include "sim/latency.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct TestOptions {
+    runner::RunConfig config;
+    std::string time_limit = "10s";
+    std::string timeout = "1s";
+    std::string reorder_delay = "20ms";
+    std::string sync_latency = "0";
+    std::uint64_t seed = 0;
+    bool seed_given = false;
+    std::string store = "store";
+    bool trace = false;
+};
+
+CLI::Validator duration_validator(faultline::Nanos bare_unit) {
+    return CLI::Validator(
+        [bare_unit](std::string& text) -> std::string {
+            auto parsed = parse_duration(text, bare_unit);
+            return parsed ? std::string() : parsed.error().message;
+        },
+        "DURATION");
+}
+
+int run_test(const TestOptions& options) {
+    runner::RunConfig config = options.config;
+    config.time_limit = *parse_duration(options.time_limit, seconds(1));
+    config.timeout = *parse_duration(options.timeout, milliseconds(1));
+    config.reorder_delay = *parse_duration(options.reorder_delay, milliseconds(1));
+    config.disk.sync_latency = *parse_duration(options.sync_latency, milliseconds(1));
+    if (options.seed_given) {
+        config.seed = options.seed;
+    } else {
+        // The only nondeterminism in faultline: picking a seed when none is given.
+        std::random_device device;
+        config.seed = (static_cast<std::uint64_t>(device()) << 32 | device()) % 1'000'000'000;
+    }
+    if (auto status = config.validate(); !status) {
+        print_error(status.error().message);
+        return exit_usage;
+    }
+
+    auto run_dir = runner::create_run_directory(options.store, config.system, config.seed);
+    if (!run_dir) {
+        print_error(run_dir.error().message);
+        return exit_runtime;
+    }
+    if (auto status = runner::write_config(*run_dir, config); !status) {
+        print_error(status.error().message);
+        return exit_runtime;
+    }
+    std::fprintf(stdout, "faultline test: %s, seed %llu\n", config.system.c_str(),
+                 static_cast<unsigned long long>(config.seed));
+    std::fflush(stdout);
+
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
+    if (options.trace) {
+        const std::string path = *run_dir + "/trace.jsonl";
+        trace_file.reset(std::fopen(path.c_str(), "w"));
+        if (!trace_file) {
+            print_error(fmt::format("{}: cannot open for writing", path));
+            return exit_runtime;
+        }
+    }
+    auto result = runner::run(config, runner::RunOptions{.trace_out = trace_file.get()});
+    trace_file.reset();
+    if (!result) {
+        print_error(result.error().message);
+        return exit_runtime;
+    }
+    std::fputs(runner::format_summary(*result).c_str(), stdout);
+    if (auto status = runner::write_results(*run_dir, *result); !status) {
+        print_error(status.error().message);
+        return exit_runtime;
+    }
+    if (auto status = runner::update_latest(options.store, *run_dir); !status) {
+        print_error(status.error().message);
+    }
+    std::fprintf(stdout, "store        %s\n", run_dir->c_str());
+    if (result->verdict != runner::Verdict::valid) {
+        std::fprintf(stdout, "repro        faultline replay %s\n", run_dir->c_str());
+    }
+    switch (result->verdict) {
+        case runner::Verdict::valid: return exit_valid;
+        case runner::Verdict::invalid: return exit_invalid;
+        case runner::Verdict::unknown: return exit_unknown;
+    }
+    return exit_runtime;
+}
+
+}  // namespace
+
+CommandAction add_test_command(CLI::App& app) {
+    auto options = std::make_shared<TestOptions>();
+    runner::RunConfig& config = options->config;
+    CLI::App* test = app.add_subcommand("test", "Run a system in the simulator under faults and check it");
+    std::string systems;
+    for (const auto& name : runner::system_names()) systems += (systems.empty() ? "" : ", ") + name;
+    test->add_option("--system", config.system, "System to run: " + systems)->capture_default_str();
+    test->add_option("--nodes,--node-count", config.nodes, "Number of server nodes")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    test->add_option("--clients,--concurrency", config.clients, "Number of concurrent clients")
+        ->check(CLI::Range(0, 10000))
+        ->capture_default_str();
+    test->add_option("--time-limit", options->time_limit,
+                     "Simulated time to issue operations for (bare numbers are seconds)")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
+    test->add_option("--seed", options->seed, "Seed of the run (default: random, printed)")
+        ->each([options](const std::string&) { options->seed_given = true; });
+    test->add_option("--rate", config.rate, "Total client operations per simulated second")
+        ->check(CLI::Range(0.0, 1e7))
+        ->capture_default_str();
+    test->add_option("--timeout", options->timeout, "Client request timeout (bare numbers are ms)")
+        ->check(duration_validator(milliseconds(1)))
+        ->capture_default_str();
+    test->add_option("--latency", config.latency,
+                     "Link latency: 5ms, uniform:1ms..10ms, exponential:MEAN[,MIN], "
+                     "lognormal:MEDIAN,SIGMA, pareto:SCALE,ALPHA[,CAP]")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                auto parsed = sim::LatencyModel::parse(text);
+                return parsed ? std::string() : parsed.error().message;
+            },
+            "LATENCY"))
+        ->capture_default_str();
+    test->add_option("--loss", config.loss, "Probability that a message is lost")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    test->add_option("--duplicate", config.duplicate, "Probability that a message is delivered twice")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    test->add_option("--reorder", config.reorder, "Probability that a message is delayed extra")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
+    test->add_option("--reorder-delay", options->reorder_delay, "Largest extra delay for reordering")
+        ->check(duration_validator(milliseconds(1)))
+        ->capture_default_str();
+    test->add_option("--bandwidth", config.bandwidth_bytes_per_second,
+                     "Per-link bandwidth in bytes per second (0: unlimited)")
+        ->capture_default_str();
+    test->add_flag("--drop-in-flight", config.drop_in_flight,
+                   "Partitions also drop messages already in flight");
+    test->add_option("--disk-sync-latency", options->sync_latency, "Time a disk sync takes")
+        ->check(duration_validator(milliseconds(1)))
+        ->capture_default_str();
+    test->add_option("--disk-torn-write", config.disk.torn_write_probability,
+                     "Probability that a crash tears a file's unsynced writes")
+        ->check(CLI::Range(0.0, 1.0));
+    test->add_option("--disk-bit-flip", config.disk.bit_flip_probability,
+                     "Probability that a read flips a bit")
+        ->check(CLI::Range(0.0, 1.0));
+    test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
+    test->add_flag("--trace", options->trace, "Write trace.jsonl (every message and timer)");
+    return [options] { return run_test(*options); };
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,207 @@
+#include "runner/run.h"
+
+#include <algorithm>
+#include <chrono>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "workload/client.h"
+
+namespace faultline::runner {
+
+double RunResult::events_per_second() const {
+    return wall_seconds > 0 ? static_cast<double>(stats.events) / wall_seconds : 0;
+}
+
+double RunResult::speedup() const {
+    return wall_seconds > 0 ? to_seconds(simulated) / wall_seconds : 0;
+}
+
+Json RunResult::to_json() const {
+    Json checks_json = Json::array();
+    for (const CheckOutcome& check : checks) {
+        checks_json.push_back(Json{{"name", check.name},
+                                   {"verdict", verdict_name(check.verdict)},
+                                   {"summary", check.summary},
+                                   {"details", check.details}});
+    }
+    return Json{
+        {"verdict", verdict_name(verdict)},
+        {"trace_hash", fmt::format("{:016x}", trace_hash)},
+        {"trace_events", trace_events},
+        {"ops", {{"invoked", ops.invoked}, {"ok", ops.ok}, {"fail", ops.fail}, {"info", ops.info}}},
+        {"latency_ns", {{"p50", latency.p50}, {"p99", latency.p99}, {"max", latency.max}}},
+        {"messages",
+         {{"sent", stats.messages_sent},
+          {"delivered", stats.messages_delivered},
+          {"dropped", stats.messages_dropped},
+          {"duplicated", stats.messages_duplicated}}},
+        {"events", stats.events},
+        {"simulated_ns", simulated},
+        {"wall_seconds", wall_seconds},
+        {"checks", checks_json},
+        {"stopped_because", stopped_because},
+    };
+}
+
+OpCounts count_ops(const check::History& history) {
+    OpCounts counts;
+    for (const check::Operation& op : history) {
+        switch (op.type) {
+            case check::OpType::invoke: ++counts.invoked; break;
+            case check::OpType::ok: ++counts.ok; break;
+            case check::OpType::fail: ++counts.fail; break;
+            case check::OpType::info: ++counts.info; break;
+        }
+    }
+    return counts;
+}
+
+LatencySummary summarize_latency(const check::History& history) {
+    std::unordered_map<std::int64_t, Nanos> invoked_at;  // process -> invoke time
+    std::vector<Nanos> latencies;
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            invoked_at[op.process] = op.time;
+        } else if (op.type == check::OpType::ok) {
+            auto found = invoked_at.find(op.process);
+            if (found != invoked_at.end()) latencies.push_back(op.time - found->second);
+        }
+    }
+    LatencySummary summary;
+    if (latencies.empty()) return summary;
+    std::sort(latencies.begin(), latencies.end());
+    auto quantile = [&](double q) {
+        const auto rank = static_cast<std::size_t>(q * static_cast<double>(latencies.size() - 1));
+        return latencies[rank];
+    };
+    summary.p50 = quantile(0.5);
+    summary.p99 = quantile(0.99);
+    summary.max = latencies.back();
+    return summary;
+}
+
+namespace {
+
+// Drives one client in a closed loop: invoke, await completion, think, repeat.
+class ClientDriver {
+public:
+    ClientDriver(sim::Simulation& simulation, System& system, NodeId client, Nanos stop_at,
+                 double think_mean_ns, std::uint64_t seed)
+        : simulation_(simulation),
+          system_(system),
+          client_(client),
+          stop_at_(stop_at),
+          think_mean_ns_(think_mean_ns),
+          random_(Prng::stream(seed, "workload/" + simulation.name(client))) {}
+
+    void schedule_next() {
+        const Nanos think = static_cast<Nanos>(random_.exponential(think_mean_ns_));
+        const Nanos when = simulation_.now() + think;
+        if (when >= stop_at_) return;
+        simulation_.at(when, [this] { invoke_next(); });
+    }
+
+private:
+    void invoke_next() {
+        workload::OpRequest op = system_.next_op(random_);
+        simulation_.invoke(client_, [&](Node& node, Context& ctx) {
+            static_cast<workload::RpcClient&>(node).invoke(ctx, std::move(op));
+        });
+    }
+
+    sim::Simulation& simulation_;
+    System& system_;
+    NodeId client_;
+    Nanos stop_at_;
+    double think_mean_ns_;
+    Prng random_;
+};
+
+}  // namespace
+
+Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
+    if (auto status = config.validate(); !status) return status.error();
+    auto system_or = make_system(config.system);
+    if (!system_or) return system_or.error();
+    std::unique_ptr<System> system = std::move(*system_or);
+    auto link = config.link_config();
+    if (!link) return link.error();
+
+    const auto wall_start = std::chrono::steady_clock::now();
+    sim::Simulation simulation(sim::SimulationOptions{config.seed, *link, config.disk});
+    simulation.network().set_drop_in_flight(config.drop_in_flight);
+    simulation.set_node_logging(options.keep_node_logs);
+    system->build(simulation, config);
+
+    workload::HistoryRecorder recorder([&simulation] { return simulation.now(); });
+    std::vector<std::unique_ptr<ClientDriver>> drivers;
+    auto codec = system->codec();
+    if (codec != nullptr && config.clients > 0 && config.rate > 0) {
+        // Each client thinks for clients/rate on average, giving `rate` in total
+        // while latencies stay small against the think time.
+        const double think_mean_ns = 1e9 * config.clients / config.rate;
+        for (int i = 0; i < config.clients; ++i) {
+            workload::ClientOptions client_options = system->client_options(config);
+            client_options.first_process = i;
+            client_options.process_stride = config.clients;
+            const NodeId id = simulation.add_client(
+                fmt::format("c{}", i), [client_options, codec, &recorder] {
+                    return std::make_unique<workload::RpcClient>(client_options, codec, recorder);
+                });
+            drivers.push_back(std::make_unique<ClientDriver>(simulation, *system, id,
+                                                             config.time_limit, think_mean_ns,
+                                                             config.seed));
+        }
+    }
+
+    std::unique_ptr<sim::JsonlTraceSink> trace_sink;
+    if (options.trace_out != nullptr) {
+        trace_sink = std::make_unique<sim::JsonlTraceSink>(
+            options.trace_out, [&simulation](NodeId id) { return simulation.name(id); });
+        simulation.trace().add_sink(trace_sink.get());
+    }
+    simulation.set_step_hook([&] { system->after_step(simulation); });
+    simulation.start();
+    for (std::size_t i = 0; i < drivers.size(); ++i) {
+        ClientDriver* driver = drivers[i].get();
+        const NodeId client = simulation.clients()[i];
+        static_cast<workload::RpcClient*>(simulation.node(client))
+            ->set_completion_listener([driver] { driver->schedule_next(); });
+        driver->schedule_next();
+    }
+
+    // Operations stop at the time limit; those in flight get their timeout to finish.
+    simulation.run_until(config.time_limit + config.timeout);
+
+    RunResult result;
+    result.config = config;
+    result.simulated = simulation.now();
+    result.stopped_because = simulation.stop_reason();
+    result.history = recorder.take();
+    result.checks = system->check(result.history, simulation);
+    if (!result.stopped_because.empty()) {
+        result.checks.push_back(CheckOutcome{"run", Verdict::invalid, result.stopped_because, Json()});
+    }
+    for (const CheckOutcome& check : result.checks) result.verdict = combine(result.verdict, check.verdict);
+    result.trace_hash = simulation.trace().hash();
+    result.trace_events = simulation.trace().event_count();
+    result.stats = simulation.stats();
+    result.ops = count_ops(result.history);
+    result.latency = summarize_latency(result.history);
+    if (options.keep_node_logs) {
+        for (std::uint32_t i = 0; i < simulation.node_count(); ++i) {
+            const NodeId id(i);
+            if (!simulation.node_log(id).empty()) {
+                result.node_logs[simulation.name(id)] = simulation.node_log(id);
+            }
+        }
+    }
+    if (trace_sink) simulation.trace().remove_sink(trace_sink.get());
+    result.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    return result;
+}
+
+}  // namespace faultline::runner

@@ -1,0 +1,67 @@
+// One run end to end: config -> simulation + clients -> history + trace -> checks.
+//
+// The run builds the system's nodes and one RpcClient per configured client,
+// drives each client in a closed loop (invoke, wait for the completion, pause
+// for an exponential think time that yields the configured total rate), stops
+// issuing operations at the time limit, lets outstanding ones finish or time
+// out, then runs the system's checks. Everything inside draws from the seed:
+// the same config gives the same history and the same trace hash.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "check/history.h"
+#include "runner/run_config.h"
+#include "runner/system.h"
+#include "sim/simulation.h"
+
+namespace faultline::runner {
+
+struct OpCounts {
+    std::int64_t invoked = 0;
+    std::int64_t ok = 0;
+    std::int64_t fail = 0;
+    std::int64_t info = 0;
+};
+
+struct LatencySummary {
+    Nanos p50 = 0;
+    Nanos p99 = 0;
+    Nanos max = 0;
+};
+
+struct RunResult {
+    RunConfig config;
+    std::uint64_t trace_hash = 0;
+    std::uint64_t trace_events = 0;
+    sim::SimulationStats stats;
+    check::History history;
+    OpCounts ops;
+    LatencySummary latency;  // of ok operations, invoke to completion
+    Nanos simulated = 0;
+    double wall_seconds = 0;
+    std::vector<CheckOutcome> checks;
+    Verdict verdict = Verdict::valid;
+    std::string stopped_because;  // empty unless the run stopped early
+    std::map<std::string, std::vector<std::string>> node_logs;
+
+    double events_per_second() const;
+    double speedup() const;  // simulated seconds per wall second
+    Json to_json() const;    // results.json (without the history)
+};
+
+struct RunOptions {
+    std::FILE* trace_out = nullptr;  // when set, trace.jsonl is streamed here
+    bool keep_node_logs = true;
+};
+
+Result<RunResult> run(const RunConfig& config, const RunOptions& options = {});
+
+OpCounts count_ops(const check::History& history);
+LatencySummary summarize_latency(const check::History& history);
+
+}  // namespace faultline::runner

@@ -1,0 +1,129 @@
+#include "runner/run_config.h"
+
+#include <fmt/format.h>
+
+namespace faultline::runner {
+
+Json RunConfig::to_json() const {
+    return Json{
+        {"system", system},
+        {"nodes", nodes},
+        {"clients", clients},
+        {"time_limit_ns", time_limit},
+        {"seed", seed},
+        {"rate", rate},
+        {"timeout_ns", timeout},
+        {"latency", latency},
+        {"loss", loss},
+        {"duplicate", duplicate},
+        {"reorder", reorder},
+        {"reorder_delay_ns", reorder_delay},
+        {"bandwidth_bytes_per_second", bandwidth_bytes_per_second},
+        {"drop_in_flight", drop_in_flight},
+        {"disk",
+         {{"sync_latency_ns", disk.sync_latency},
+          {"torn_write_probability", disk.torn_write_probability},
+          {"bit_flip_probability", disk.bit_flip_probability},
+          {"io_error_probability", disk.io_error_probability},
+          {"capacity_bytes", disk.capacity_bytes}}},
+    };
+}
+
+namespace {
+
+template <class T>
+Status read_field(const Json& json, const char* name, T& out) {
+    auto found = json.find(name);
+    if (found == json.end()) return ok_status();  // absent: keep the default
+    try {
+        out = found->get<T>();
+    } catch (const nlohmann::json::exception&) {
+        return make_error(ErrorCode::parse_error,
+                          fmt::format("field '{}' has the wrong type ({})", name, found->dump()));
+    }
+    return ok_status();
+}
+
+}  // namespace
+
+Result<RunConfig> RunConfig::from_json(const Json& json) {
+    if (!json.is_object()) return make_error(ErrorCode::parse_error, "config must be a JSON object");
+    RunConfig config;
+    Status statuses[] = {
+        read_field(json, "system", config.system),
+        read_field(json, "nodes", config.nodes),
+        read_field(json, "clients", config.clients),
+        read_field(json, "time_limit_ns", config.time_limit),
+        read_field(json, "seed", config.seed),
+        read_field(json, "rate", config.rate),
+        read_field(json, "timeout_ns", config.timeout),
+        read_field(json, "latency", config.latency),
+        read_field(json, "loss", config.loss),
+        read_field(json, "duplicate", config.duplicate),
+        read_field(json, "reorder", config.reorder),
+        read_field(json, "reorder_delay_ns", config.reorder_delay),
+        read_field(json, "bandwidth_bytes_per_second", config.bandwidth_bytes_per_second),
+        read_field(json, "drop_in_flight", config.drop_in_flight),
+    };
+    for (const Status& status : statuses) {
+        if (!status) return status.error();
+    }
+    if (auto disk = json.find("disk"); disk != json.end()) {
+        Status disk_statuses[] = {
+            read_field(*disk, "sync_latency_ns", config.disk.sync_latency),
+            read_field(*disk, "torn_write_probability", config.disk.torn_write_probability),
+            read_field(*disk, "bit_flip_probability", config.disk.bit_flip_probability),
+            read_field(*disk, "io_error_probability", config.disk.io_error_probability),
+            read_field(*disk, "capacity_bytes", config.disk.capacity_bytes),
+        };
+        for (const Status& status : disk_statuses) {
+            if (!status) return status.error();
+        }
+    }
+    if (auto status = config.validate(); !status) return status.error();
+    return config;
+}
+
+Status RunConfig::validate() const {
+    auto probability = [](const char* name, double p) -> Status {
+        if (!(p >= 0 && p <= 1)) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{} must be a probability in [0, 1], got {}", name, p));
+        }
+        return ok_status();
+    };
+    if (nodes < 1 || nodes > 1000) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("nodes must be in [1, 1000], got {}", nodes));
+    }
+    if (clients < 0 || clients > 10000) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("clients must be in [0, 10000], got {}", clients));
+    }
+    if (time_limit <= 0) return make_error(ErrorCode::invalid_argument, "time limit must be positive");
+    if (!(rate >= 0)) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
+    if (timeout <= 0) return make_error(ErrorCode::invalid_argument, "timeout must be positive");
+    for (auto [name, p] : {std::pair{"loss", loss}, {"duplicate", duplicate}, {"reorder", reorder},
+                           {"disk torn write probability", disk.torn_write_probability},
+                           {"disk bit flip probability", disk.bit_flip_probability},
+                           {"disk I/O error probability", disk.io_error_probability}}) {
+        if (auto status = probability(name, p); !status) return status;
+    }
+    if (auto link = link_config(); !link) return link.error();
+    return ok_status();
+}
+
+Result<sim::LinkConfig> RunConfig::link_config() const {
+    auto model = sim::LatencyModel::parse(latency);
+    if (!model) return model.error();
+    sim::LinkConfig link;
+    link.latency = *model;
+    link.loss = loss;
+    link.duplicate = duplicate;
+    link.reorder = reorder;
+    link.reorder_delay = reorder_delay;
+    link.bandwidth_bytes_per_second = bandwidth_bytes_per_second;
+    return link;
+}
+
+}  // namespace faultline::runner

@@ -1,0 +1,48 @@
+// RunConfig: everything that determines a run. Two runs with equal configs (and
+// the same build) produce the same trace hash; config.json in the run store is
+// this struct, which is what makes `faultline replay` possible.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "base/time.h"
+#include "sim/disk.h"
+#include "sim/network.h"
+
+namespace faultline::runner {
+
+struct RunConfig {
+    std::string system = "echo";
+    int nodes = 3;
+    int clients = 5;
+    Nanos time_limit = seconds(10);
+    std::uint64_t seed = 1;
+
+    // Workload: total rate of new operations across clients, and each request's timeout.
+    double rate = 100;
+    Nanos timeout = seconds(1);
+
+    // Network: the default link class.
+    std::string latency = "exponential:2ms,500us";
+    double loss = 0;
+    double duplicate = 0;
+    double reorder = 0;
+    Nanos reorder_delay = milliseconds(20);
+    std::uint64_t bandwidth_bytes_per_second = 0;
+    bool drop_in_flight = false;
+
+    // Disk faults for every node.
+    sim::DiskConfig disk;
+
+    Json to_json() const;
+    static Result<RunConfig> from_json(const Json& json);
+    // Checks ranges (probabilities in [0, 1], counts > 0, a known latency spec).
+    Status validate() const;
+    // The network's default link as the simulator takes it.
+    Result<sim::LinkConfig> link_config() const;
+};
+
+}  // namespace faultline::runner

@@ -1,0 +1,40 @@
+// The run store: every run leaves a directory a person (or `faultline replay`)
+// can open later.
+//
+//   store/<name>/<YYYYmmddTHHMMSS>-seed<N>/
+//       config.json     the RunConfig: everything needed to replay
+//       history.jsonl   the client history (check/history.h)
+//       results.json    verdicts, statistics, the trace hash
+//       trace.jsonl     every send, delivery, drop, timer and fault (when enabled)
+//       node-logs/      one file per node: what it logged, with its local time
+//   store/latest  ->    the newest run directory
+//
+// config.json is written before the run starts, so even a run that dies leaves
+// enough behind to replay it.
+#pragma once
+
+#include <string>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "runner/run.h"
+#include "runner/run_config.h"
+
+namespace faultline::runner {
+
+// Creates a fresh run directory and returns its path.
+Result<std::string> create_run_directory(const std::string& store_root, const std::string& name,
+                                         std::uint64_t seed);
+Status write_config(const std::string& run_dir, const RunConfig& config);
+// Writes history.jsonl, results.json and node-logs/.
+Status write_results(const std::string& run_dir, const RunResult& result);
+// Points <store_root>/latest at run_dir.
+Status update_latest(const std::string& store_root, const std::string& run_dir);
+
+Result<RunConfig> read_config(const std::string& run_dir);
+Result<Json> read_results(const std::string& run_dir);
+
+Status write_text_file(const std::string& path, const std::string& text);
+Result<Json> read_json_file(const std::string& path);
+
+}  // namespace faultline::runner

@@ -1,0 +1,54 @@
+// System: what a built-in system contributes to a run.
+//
+// A system adds its server nodes to the simulation, says how clients talk to it
+// (a ClientCodec and an operation generator), may watch every simulated step
+// (god's-eye invariant checks), and checks the finished run. The runner owns
+// everything else: clients, the network, the schedule, the store.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/prng.h"
+#include "check/history.h"
+#include "runner/run_config.h"
+#include "sim/simulation.h"
+#include "workload/client.h"
+
+namespace faultline::runner {
+
+enum class Verdict { valid, invalid, unknown };
+const char* verdict_name(Verdict verdict);
+// The verdict of several checks together: invalid beats unknown beats valid.
+Verdict combine(Verdict a, Verdict b);
+
+struct CheckOutcome {
+    std::string name;     // "echo", "linearizability", "election-safety"
+    Verdict verdict = Verdict::valid;
+    std::string summary;  // one line for the terminal
+    Json details;         // for results.json and the report
+};
+
+class System {
+public:
+    virtual ~System() = default;
+
+    virtual void build(sim::Simulation& simulation, const RunConfig& config) = 0;
+    // Null for systems without clients.
+    virtual std::shared_ptr<const workload::ClientCodec> codec() const = 0;
+    virtual workload::OpRequest next_op(Prng& random) = 0;
+    virtual workload::ClientOptions client_options(const RunConfig& config) const;
+    // Runs after every simulated step; may stop the simulation on a violation.
+    virtual void after_step(sim::Simulation&) {}
+    virtual std::vector<CheckOutcome> check(const check::History& history,
+                                            sim::Simulation& simulation) = 0;
+};
+
+// The built-in systems by name; an error lists the known ones.
+Result<std::unique_ptr<System>> make_system(std::string_view name);
+std::vector<std::string> system_names();
+
+}  // namespace faultline::runner

@@ -1,0 +1,116 @@
+// The built-in systems: echo and heartbeat. Protocol systems with their own
+// folders (raft-kv, ...) register here as they land.
+#include <fmt/format.h>
+
+#include "check/echo_checker.h"
+#include "protocols/detect/heartbeat.h"
+#include "protocols/echo/echo.h"
+#include "runner/system.h"
+#include "workload/echo_workload.h"
+
+namespace faultline::runner {
+
+const char* verdict_name(Verdict verdict) {
+    switch (verdict) {
+        case Verdict::valid: return "valid";
+        case Verdict::invalid: return "invalid";
+        case Verdict::unknown: return "unknown";
+    }
+    FL_UNREACHABLE();
+}
+
+Verdict combine(Verdict a, Verdict b) {
+    if (a == Verdict::invalid || b == Verdict::invalid) return Verdict::invalid;
+    if (a == Verdict::unknown || b == Verdict::unknown) return Verdict::unknown;
+    return Verdict::valid;
+}
+
+workload::ClientOptions System::client_options(const RunConfig& config) const {
+    workload::ClientOptions options;
+    options.timeout = config.timeout;
+    return options;
+}
+
+namespace {
+
+class EchoSystem final : public System {
+public:
+    void build(sim::Simulation& simulation, const RunConfig& config) override {
+        for (int i = 0; i < config.nodes; ++i) {
+            simulation.add_server(fmt::format("n{}", i), [] {
+                return std::make_unique<protocols::echo::EchoServer>();
+            });
+        }
+    }
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    workload::OpRequest next_op(Prng& random) override {
+        return workload::next_echo_request(random);
+    }
+    std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
+        const auto result = check::check_echo(history);
+        CheckOutcome outcome{"echo", result.valid ? Verdict::valid : Verdict::invalid,
+                             result.valid ? fmt::format("{} replies matched", result.ok_count)
+                                          : fmt::format("{} mismatched replies", result.errors.size()),
+                             Json{{"ok_count", result.ok_count}, {"errors", result.errors}}};
+        return {outcome};
+    }
+
+private:
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::EchoCodec>();
+};
+
+class HeartbeatSystem final : public System {
+public:
+    void build(sim::Simulation& simulation, const RunConfig& config) override {
+        for (int i = 0; i < config.nodes; ++i) {
+            simulation.add_server(fmt::format("n{}", i), [] {
+                return std::make_unique<protocols::detect::HeartbeatNode>(
+                    protocols::detect::HeartbeatOptions{});
+            });
+        }
+    }
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return nullptr; }
+    workload::OpRequest next_op(Prng&) override { FL_UNREACHABLE(); }
+    std::vector<CheckOutcome> check(const check::History&, sim::Simulation& simulation) override {
+        // The detector's final view must be exact: every live node suspects exactly
+        // the peers that are down. Suspicions raised and cleared along the way are
+        // counted (the accuracy cost of the timeout) but are not a failure.
+        std::int64_t suspicions = 0;
+        std::vector<std::string> wrong;
+        for (NodeId id : simulation.servers()) {
+            auto* node = simulation.node_as<protocols::detect::HeartbeatNode>(id);
+            if (node == nullptr) continue;
+            for (const auto& change : node->changes()) suspicions += change.suspected ? 1 : 0;
+            for (NodeId peer : simulation.servers()) {
+                if (peer == id) continue;
+                const bool down = !simulation.is_up(peer);
+                if (node->suspects(peer) != down) {
+                    wrong.push_back(fmt::format("{} {} {}", simulation.name(id),
+                                                down ? "does not suspect crashed" : "suspects live",
+                                                simulation.name(peer)));
+                }
+            }
+        }
+        const Verdict verdict = wrong.empty() ? Verdict::valid : Verdict::invalid;
+        std::string summary = wrong.empty()
+                                  ? fmt::format("final view exact; {} suspicions raised", suspicions)
+                                  : fmt::format("{} (and {} more)", wrong.front(), wrong.size() - 1);
+        return {CheckOutcome{"detector-final-view", verdict, summary,
+                             Json{{"suspicions_raised", suspicions}, {"wrong", wrong}}}};
+    }
+};
+
+}  // namespace
+
+std::vector<std::string> system_names() { return {"echo", "heartbeat"}; }
+
+Result<std::unique_ptr<System>> make_system(std::string_view name) {
+    if (name == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
+    if (name == "heartbeat") return std::unique_ptr<System>(std::make_unique<HeartbeatSystem>());
+    std::string known;
+    for (const auto& system : system_names()) known += (known.empty() ? "" : ", ") + system;
+    return make_error(ErrorCode::invalid_argument,
+                      fmt::format("unknown system '{}' (known: {})", name, known));
+}
+
+}  // namespace faultline::runner

@@ -1,0 +1,54 @@
+// Latency distributions for network links.
+//
+// A distribution is a small value type: a kind and up to three parameters, drawn
+// with the network's random stream. Spelled on the command line and in scenario
+// files as:
+//
+//   5ms                     constant 5 ms
+//   constant:5ms            the same
+//   uniform:1ms..10ms       uniform between the bounds
+//   exponential:5ms         exponential with mean 5 ms
+//   exponential:5ms,1ms     at least 1 ms, mean 5 ms (1 ms + Exp(4 ms))
+//   lognormal:20ms,0.5      median 20 ms, sigma 0.5 (a long right tail)
+//   pareto:1ms,1.5          Pareto tail from 1 ms with shape 1.5 (very long tail)
+//   pareto:1ms,1.5,2s       the same, capped at 2 s
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/prng.h"
+#include "base/result.h"
+#include "base/time.h"
+
+namespace faultline::sim {
+
+struct LatencyModel {
+    enum class Kind { constant, uniform, exponential, lognormal, pareto };
+
+    Kind kind = Kind::constant;
+    Nanos a = 0;       // constant value, uniform low, exponential mean, lognormal median, pareto scale
+    Nanos b = 0;       // uniform high, exponential minimum, pareto cap (0 = none)
+    double shape = 0;  // lognormal sigma, pareto alpha
+
+    static LatencyModel constant(Nanos value) { return {Kind::constant, value, 0, 0}; }
+    static LatencyModel uniform(Nanos low, Nanos high) { return {Kind::uniform, low, high, 0}; }
+    static LatencyModel exponential(Nanos mean, Nanos minimum = 0) {
+        return {Kind::exponential, mean, minimum, 0};
+    }
+    static LatencyModel lognormal(Nanos median, double sigma) {
+        return {Kind::lognormal, median, 0, sigma};
+    }
+    static LatencyModel pareto(Nanos scale, double alpha, Nanos cap = 0) {
+        return {Kind::pareto, scale, cap, alpha};
+    }
+
+    Nanos sample(Prng& random) const;
+    // The distribution's mean (infinite-mean Pareto reports its cap or scale).
+    double mean() const;
+    std::string describe() const;
+
+    static Result<LatencyModel> parse(std::string_view text);
+};
+
+}  // namespace faultline::sim

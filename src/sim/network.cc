@@ -1,0 +1,161 @@
+#include "sim/network.h"
+
+#include <algorithm>
+
+#include "base/assert.h"
+
+namespace faultline::sim {
+
+const char* drop_reason_name(DropReason reason) {
+    switch (reason) {
+        case DropReason::loss: return "loss";
+        case DropReason::partition: return "partition";
+        case DropReason::in_flight_cut: return "in-flight-cut";
+        case DropReason::queue_full: return "queue-full";
+        case DropReason::node_down: return "node-down";
+    }
+    FL_UNREACHABLE();
+}
+
+Network::Network(std::uint64_t seed, LinkConfig default_link) : random_(seed) {
+    classes_.push_back(LinkClass{"default", default_link});
+}
+
+void Network::add_node() { resize(node_count_ + 1); }
+
+void Network::resize(std::uint32_t count) {
+    FL_ASSERT_GT(count, node_count_);
+    const std::uint32_t old_count = node_count_;
+    std::vector<LinkClassId> link_class(static_cast<std::size_t>(count) * count, 0);
+    std::vector<std::uint8_t> blocked(link_class.size(), 0);
+    std::vector<std::uint32_t> epoch(link_class.size(), 0);
+    std::vector<Nanos> busy(link_class.size(), 0);
+    for (std::uint32_t from = 0; from < old_count; ++from) {
+        for (std::uint32_t to = 0; to < old_count; ++to) {
+            const std::size_t old_index = static_cast<std::size_t>(from) * old_count + to;
+            const std::size_t new_index = static_cast<std::size_t>(from) * count + to;
+            link_class[new_index] = link_class_[old_index];
+            blocked[new_index] = blocked_[old_index];
+            epoch[new_index] = link_epoch_[old_index];
+            busy[new_index] = link_busy_until_[old_index];
+        }
+    }
+    node_count_ = count;
+    link_class_ = std::move(link_class);
+    blocked_ = std::move(blocked);
+    link_epoch_ = std::move(epoch);
+    link_busy_until_ = std::move(busy);
+}
+
+LinkClassId Network::define_class(std::string name, LinkConfig config) {
+    classes_.push_back(LinkClass{std::move(name), config});
+    return static_cast<LinkClassId>(classes_.size() - 1);
+}
+
+void Network::assign_class(NodeId from, NodeId to, LinkClassId link_class) {
+    FL_ASSERT_LT(link_class, classes_.size());
+    link_class_[index(from, to)] = link_class;
+}
+
+void Network::set_class_config(LinkClassId link_class, LinkConfig config) {
+    FL_ASSERT_LT(link_class, classes_.size());
+    classes_[link_class].config = config;
+}
+
+LinkClassId Network::class_of(NodeId from, NodeId to) const { return link_class_[index(from, to)]; }
+
+const LinkConfig& Network::class_config(LinkClassId link_class) const {
+    FL_ASSERT_LT(link_class, classes_.size());
+    return classes_[link_class].config;
+}
+
+const std::string& Network::class_name(LinkClassId link_class) const {
+    FL_ASSERT_LT(link_class, classes_.size());
+    return classes_[link_class].name;
+}
+
+std::vector<LinkConfig> Network::snapshot_classes() const {
+    std::vector<LinkConfig> configs;
+    configs.reserve(classes_.size());
+    for (const auto& link_class : classes_) configs.push_back(link_class.config);
+    return configs;
+}
+
+void Network::restore_classes(const std::vector<LinkConfig>& configs) {
+    FL_ASSERT_EQ(configs.size(), classes_.size());
+    for (std::size_t i = 0; i < configs.size(); ++i) classes_[i].config = configs[i];
+}
+
+void Network::block(NodeId from, NodeId to) {
+    const std::size_t i = index(from, to);
+    if (blocked_[i] == 0 && drop_in_flight_) ++link_epoch_[i];
+    blocked_[i] = 1;
+}
+
+void Network::unblock(NodeId from, NodeId to) { blocked_[index(from, to)] = 0; }
+
+void Network::partition(const std::vector<std::vector<NodeId>>& groups) {
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+        for (std::size_t h = 0; h < groups.size(); ++h) {
+            if (g == h) continue;
+            for (NodeId from : groups[g]) {
+                for (NodeId to : groups[h]) block(from, to);
+            }
+        }
+    }
+}
+
+void Network::heal() { std::fill(blocked_.begin(), blocked_.end(), 0); }
+
+Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes, Nanos now) {
+    FL_ASSERT_LT(from.value, node_count_);
+    FL_ASSERT_LT(to.value, node_count_);
+    const std::size_t i = index(from, to);
+    const LinkConfig& config = classes_[link_class_[i]].config;
+    Transmission result;
+    result.epoch = link_epoch_[i];
+
+    // Draw every random decision up front, whatever the outcome, so that one
+    // message's fate never changes how many draws the next message sees.
+    const bool lost = random_.chance(config.loss);
+    const bool duplicated = random_.chance(config.duplicate);
+    const bool reordered = random_.chance(config.reorder);
+    const Nanos reorder_extra = random_.between(0, config.reorder_delay);
+    const Nanos latency_first = config.latency.sample(random_);
+    const Nanos latency_second = config.latency.sample(random_);
+
+    if (blocked_[i] != 0) {
+        result.dropped = true;
+        result.reason = DropReason::partition;
+        return result;
+    }
+    if (lost) {
+        result.dropped = true;
+        result.reason = DropReason::loss;
+        return result;
+    }
+
+    Nanos departure = now;
+    if (config.bandwidth_bytes_per_second > 0) {
+        const Nanos start = std::max(now, link_busy_until_[i]);
+        if (config.queue_delay_max > 0 && start - now > config.queue_delay_max) {
+            result.dropped = true;
+            result.reason = DropReason::queue_full;
+            return result;
+        }
+        const auto transmit_time = static_cast<Nanos>(
+            static_cast<UInt128>(size_bytes) * 1'000'000'000ULL /
+            config.bandwidth_bytes_per_second);
+        departure = start + transmit_time;
+        link_busy_until_[i] = departure;
+    }
+
+    result.copies = duplicated ? 2 : 1;
+    result.arrival[0] = departure + latency_first + (reordered ? reorder_extra : 0);
+    result.arrival[1] = departure + latency_second;
+    FL_ASSERT_GE(result.arrival[0], now);
+    FL_ASSERT_GE(result.arrival[1], now);
+    return result;
+}
+
+}  // namespace faultline::sim

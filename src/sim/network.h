@@ -1,0 +1,120 @@
+// The simulated network: what happens to a message between send and delivery.
+//
+// Every directed link (from, to) has a LinkConfig drawn from a link class, so a
+// heterogeneous network (same rack, cross zone, cross region) is a handful of
+// classes and an assignment. For each message the network decides, with its own
+// random stream, whether it is lost, duplicated or delayed for reordering, when
+// it leaves (bandwidth: messages queue behind each other on a link) and when it
+// arrives (the latency distribution).
+//
+// Partitions block directed links, so a one-way partition blocks one direction
+// only. A blocked link drops messages at send time. Messages already in flight
+// when a link is cut still arrive, as in turmoil and Maelstrom, unless
+// drop_in_flight is on: then cutting a link bumps its epoch and every message
+// sent under an older epoch is dropped on arrival.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/prng.h"
+#include "base/time.h"
+#include "base/types.h"
+#include "sim/latency.h"
+
+namespace faultline::sim {
+
+struct LinkConfig {
+    LatencyModel latency = LatencyModel::constant(milliseconds(1));
+    double loss = 0;       // probability a message is dropped
+    double duplicate = 0;  // probability a message is delivered twice
+    double reorder = 0;    // probability a message gets an extra delay in [0, reorder_delay]
+    Nanos reorder_delay = milliseconds(10);
+    // 0 means unlimited. Otherwise a message occupies the link for size/bandwidth
+    // and later messages queue behind it.
+    std::uint64_t bandwidth_bytes_per_second = 0;
+    // With a bandwidth cap: a message that would wait longer than this in the
+    // link's queue is dropped (a full buffer). 0 means the queue never overflows.
+    Nanos queue_delay_max = 0;
+};
+
+using LinkClassId = std::uint32_t;
+
+// Why the network (or the receiving node) did not deliver a message.
+enum class DropReason : std::uint8_t { loss, partition, in_flight_cut, queue_full, node_down };
+const char* drop_reason_name(DropReason reason);
+
+struct Transmission {
+    bool dropped = false;
+    DropReason reason = DropReason::loss;
+    int copies = 0;                 // 1, or 2 when duplicated
+    std::array<Nanos, 2> arrival{};  // absolute arrival times of the copies
+    std::uint32_t epoch = 0;         // the link's epoch at send time
+};
+
+class Network {
+public:
+    Network(std::uint64_t seed, LinkConfig default_link);
+
+    // Grows the link tables for a new node; its links use the default class.
+    void add_node();
+    std::uint32_t node_count() const { return node_count_; }
+
+    LinkClassId define_class(std::string name, LinkConfig config);
+    void assign_class(NodeId from, NodeId to, LinkClassId link_class);
+    // Changes a class's configuration; every link of that class follows.
+    void set_class_config(LinkClassId link_class, LinkConfig config);
+    LinkClassId class_of(NodeId from, NodeId to) const;
+    const LinkConfig& class_config(LinkClassId link_class) const;
+    const std::string& class_name(LinkClassId link_class) const;
+    LinkClassId class_count() const { return static_cast<LinkClassId>(classes_.size()); }
+    const LinkConfig& link(NodeId from, NodeId to) const {
+        return classes_[link_class_[index(from, to)]].config;
+    }
+    // Changes every class at once (a network-wide fault burst), returning the
+    // previous configs so the caller can restore them.
+    std::vector<LinkConfig> snapshot_classes() const;
+    void restore_classes(const std::vector<LinkConfig>& configs);
+
+    // Partitions: block and unblock directed links.
+    void block(NodeId from, NodeId to);
+    void unblock(NodeId from, NodeId to);
+    bool blocked(NodeId from, NodeId to) const { return blocked_[index(from, to)] != 0; }
+    // Blocks every link between nodes of different groups, in both directions.
+    // Nodes not named in any group keep all their links.
+    void partition(const std::vector<std::vector<NodeId>>& groups);
+    void heal();
+    void set_drop_in_flight(bool enabled) { drop_in_flight_ = enabled; }
+    bool drop_in_flight() const { return drop_in_flight_; }
+
+    // Decides the fate of one message sent now on (from, to).
+    Transmission transmit(NodeId from, NodeId to, std::uint32_t size_bytes, Nanos now);
+    // True if a message sent under `epoch` may still be delivered on (from, to).
+    bool epoch_current(NodeId from, NodeId to, std::uint32_t epoch) const {
+        return link_epoch_[index(from, to)] == epoch;
+    }
+
+private:
+    struct LinkClass {
+        std::string name;
+        LinkConfig config;
+    };
+
+    std::size_t index(NodeId from, NodeId to) const {
+        return static_cast<std::size_t>(from.value) * node_count_ + to.value;
+    }
+    void resize(std::uint32_t count);
+
+    Prng random_;
+    std::uint32_t node_count_ = 0;
+    std::vector<LinkClass> classes_;
+    std::vector<LinkClassId> link_class_;
+    std::vector<std::uint8_t> blocked_;
+    std::vector<std::uint32_t> link_epoch_;
+    std::vector<Nanos> link_busy_until_;
+    bool drop_in_flight_ = false;
+};
+
+}  // namespace faultline::sim

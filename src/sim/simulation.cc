@@ -1,0 +1,434 @@
+#include "sim/simulation.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/assert.h"
+
+namespace faultline::sim {
+
+// A node's view of the simulation while it handles one input. `cursor` starts
+// at the event's time and moves forward when the node spends time (disk syncs).
+class Simulation::SimContext final : public Context {
+public:
+    SimContext(Simulation& simulation, NodeSlot& slot) : simulation_(simulation), slot_(slot) {}
+
+    NodeId self() const override;
+    std::span<const NodeId> cluster() const override { return simulation_.servers_; }
+    std::string_view name_of(NodeId node) const override { return simulation_.name(node); }
+    Nanos now() const override;
+    void send(NodeId to, MessagePtr message) override {
+        simulation_.send(slot_, to, std::move(message), cursor);
+    }
+    TimerId set_timer(Nanos after, std::uint64_t tag) override {
+        return simulation_.set_timer(slot_, after, tag, cursor);
+    }
+    void cancel_timer(TimerId timer) override { simulation_.cancel_timer(slot_, timer); }
+    Prng& random() override;
+    Storage& storage() override;
+    void log(std::string_view line) override;
+
+    Nanos cursor = 0;
+
+private:
+    Simulation& simulation_;
+    NodeSlot& slot_;
+};
+
+struct Simulation::NodeSlot {
+    NodeId id;
+    std::string name;
+    bool server = true;
+    NodeFactory factory;
+    std::unique_ptr<Node> node;
+    bool booted = false;
+    bool up = false;
+    bool paused = false;
+    std::uint32_t incarnation = 0;
+    Nanos busy_until = 0;
+    Nanos processing_delay = 0;
+    NodeClock clock;
+    std::unique_ptr<SimDisk> disk;
+    Prng random{0};
+    std::vector<Event> held;  // events that arrived while paused, in arrival order
+    std::vector<std::string> log;
+    std::unique_ptr<SimContext> context;
+};
+
+NodeId Simulation::SimContext::self() const { return slot_.id; }
+Nanos Simulation::SimContext::now() const { return slot_.clock.local(cursor); }
+Prng& Simulation::SimContext::random() { return slot_.random; }
+Storage& Simulation::SimContext::storage() { return *slot_.disk; }
+
+void Simulation::SimContext::log(std::string_view line) {
+    if (!simulation_.node_logging_) return;
+    slot_.log.push_back(fmt::format("{:>14} {}", slot_.clock.local(cursor), line));
+}
+
+Simulation::Simulation(SimulationOptions options)
+    : options_(options), network_(Prng::mix(options.seed, "network"), options.link) {}
+
+Simulation::~Simulation() = default;
+
+NodeId Simulation::add_server(std::string name, NodeFactory factory) {
+    return add_node(std::move(name), std::move(factory), true);
+}
+
+NodeId Simulation::add_client(std::string name, NodeFactory factory) {
+    return add_node(std::move(name), std::move(factory), false);
+}
+
+NodeId Simulation::add_node(std::string name, NodeFactory factory, bool server) {
+    FL_ASSERT(!find(name).has_value());
+    FL_ASSERT(factory != nullptr);
+    const NodeId id(static_cast<std::uint32_t>(nodes_.size()));
+    auto slot = std::make_unique<NodeSlot>();
+    slot->id = id;
+    slot->name = std::move(name);
+    slot->server = server;
+    slot->factory = std::move(factory);
+    slot->random = Prng::stream(options_.seed, "node/" + slot->name);
+    slot->disk = std::make_unique<SimDisk>(Prng::mix(options_.seed, "disk/" + slot->name),
+                                           options_.disk);
+    slot->context = std::make_unique<SimContext>(*this, *slot);
+    SimContext* context = slot->context.get();
+    slot->disk->set_sync_listener([context](Nanos latency) { context->cursor += latency; });
+    (server ? servers_ : clients_).push_back(id);
+    nodes_.push_back(std::move(slot));
+    network_.add_node();
+    return id;
+}
+
+void Simulation::start() {
+    for (auto& slot : nodes_) {
+        if (!slot->booted) boot(*slot, false);
+    }
+}
+
+void Simulation::boot(NodeSlot& slot, bool recovering) {
+    FL_ASSERT(!slot.up);
+    slot.node = slot.factory();
+    FL_ASSERT(slot.node != nullptr);
+    slot.booted = true;
+    slot.up = true;
+    slot.busy_until = 0;
+    trace_.record(TraceEvent{.time = now_,
+                             .kind = recovering ? TraceKind::node_restart : TraceKind::node_start,
+                             .node = slot.id});
+    if (recovering) {
+        run_input(slot, [](Node& node, Context& ctx) { node.recover(ctx); });
+    } else {
+        run_input(slot, [](Node& node, Context& ctx) { node.start(ctx); });
+    }
+}
+
+template <class Input>
+void Simulation::run_input(NodeSlot& slot, Input&& input) {
+    FL_ASSERT(slot.up);
+    SimContext& ctx = *slot.context;
+    ctx.cursor = now_;
+    input(*slot.node, ctx);
+    FL_ASSERT_GE(ctx.cursor, now_);
+    const Nanos done = ctx.cursor + slot.processing_delay;
+    if (done > now_) slot.busy_until = done;
+}
+
+void Simulation::push(Nanos time, EventKind kind, std::uint32_t slot, std::uint32_t generation) {
+    FL_ASSERT_GE(time, now_);
+    queue_.push_back(Event{time, next_sequence_++, slot, generation, kind});
+    std::push_heap(queue_.begin(), queue_.end(), EventLater{});
+}
+
+bool Simulation::step() {
+    if (stopped_ || queue_.empty()) return false;
+    std::pop_heap(queue_.begin(), queue_.end(), EventLater{});
+    const Event event = queue_.back();
+    queue_.pop_back();
+    FL_ASSERT_GE(event.time, now_);
+    now_ = event.time;
+    ++stats_.events;
+    dispatch(event);
+    if (step_hook_) step_hook_();
+    return true;
+}
+
+void Simulation::run_until(Nanos deadline) {
+    while (!stopped_ && !queue_.empty() && queue_.front().time <= deadline) step();
+    if (!stopped_ && deadline > now_) now_ = deadline;
+}
+
+void Simulation::stop(std::string reason) {
+    if (stopped_) return;
+    stopped_ = true;
+    stop_reason_ = std::move(reason);
+}
+
+void Simulation::dispatch(const Event& event) {
+    switch (event.kind) {
+        case EventKind::deliver:
+            deliver(event);
+            return;
+        case EventKind::timer:
+            fire_timer(event);
+            return;
+        case EventKind::action: {
+            std::function<void()> action = std::move(actions_[event.slot]);
+            actions_[event.slot] = nullptr;
+            free_actions_.push_back(event.slot);
+            action();
+            return;
+        }
+    }
+    FL_UNREACHABLE();
+}
+
+bool Simulation::defer_if_unavailable(NodeSlot& slot, const Event& event) {
+    if (slot.paused) {
+        slot.held.push_back(event);
+        return true;
+    }
+    if (now_ < slot.busy_until) {
+        push(slot.busy_until, event.kind, event.slot, event.generation);
+        return true;
+    }
+    return false;
+}
+
+void Simulation::deliver(const Event& event) {
+    Delivery& delivery = deliveries_[event.slot];
+    NodeSlot& receiver = *nodes_[delivery.to.value];
+    if (!receiver.up) {
+        drop(delivery, DropReason::node_down);
+        free_delivery(event.slot);
+        return;
+    }
+    if (!network_.epoch_current(delivery.from, delivery.to, delivery.epoch)) {
+        drop(delivery, DropReason::in_flight_cut);
+        free_delivery(event.slot);
+        return;
+    }
+    if (defer_if_unavailable(receiver, event)) return;
+
+    ++stats_.messages_delivered;
+    trace_.record(TraceEvent{.time = now_,
+                             .kind = TraceKind::deliver,
+                             .node = delivery.to,
+                             .peer = delivery.from,
+                             .id = delivery.id,
+                             .tag = delivery.message->digest(),
+                             .message = delivery.message.get()});
+    const Envelope envelope{delivery.from, delivery.to, std::move(delivery.message)};
+    free_delivery(event.slot);
+    run_input(receiver, [&](Node& node, Context& ctx) { node.on_message(ctx, envelope); });
+}
+
+void Simulation::fire_timer(const Event& event) {
+    TimerSlot& timer = timers_[event.slot];
+    if (!timer.live || timer.generation != event.generation) return;  // cancelled
+    NodeSlot& owner = *nodes_[timer.node.value];
+    if (!owner.up || owner.incarnation != timer.incarnation) {
+        free_timer(event.slot);  // the node crashed since: its timers died with it
+        return;
+    }
+    if (defer_if_unavailable(owner, event)) return;
+
+    const TimerId id = (static_cast<TimerId>(timer.generation) << 32) | event.slot;
+    const std::uint64_t tag = timer.tag;
+    free_timer(event.slot);
+    ++stats_.timers_fired;
+    trace_.record(TraceEvent{
+        .time = now_, .kind = TraceKind::timer_fire, .node = owner.id, .id = id, .tag = tag});
+    run_input(owner, [&](Node& node, Context& ctx) { node.on_timer(ctx, id, tag); });
+}
+
+void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos departure) {
+    FL_ASSERT(message != nullptr);
+    FL_ASSERT_LT(to.value, nodes_.size());
+    const std::uint64_t id = next_message_id_++;
+    ++stats_.messages_sent;
+    trace_.record(TraceEvent{.time = departure,
+                             .kind = TraceKind::send,
+                             .node = sender.id,
+                             .peer = to,
+                             .id = id,
+                             .tag = message->digest(),
+                             .message = message.get()});
+    const Transmission transmission =
+        network_.transmit(sender.id, to, message->size_bytes(), departure);
+    if (transmission.dropped) {
+        drop(Delivery{sender.id, to, message, id, transmission.epoch}, transmission.reason);
+        return;
+    }
+    if (transmission.copies == 2) ++stats_.messages_duplicated;
+    for (int copy = 0; copy < transmission.copies; ++copy) {
+        std::uint32_t slot;
+        if (free_deliveries_.empty()) {
+            slot = static_cast<std::uint32_t>(deliveries_.size());
+            deliveries_.emplace_back();
+        } else {
+            slot = free_deliveries_.back();
+            free_deliveries_.pop_back();
+        }
+        deliveries_[slot] = Delivery{sender.id, to, message, id, transmission.epoch};
+        push(transmission.arrival[copy], EventKind::deliver, slot, 0);
+    }
+}
+
+void Simulation::drop(const Delivery& delivery, DropReason reason) {
+    ++stats_.messages_dropped;
+    ++stats_.dropped_by_reason[static_cast<std::size_t>(reason)];
+    trace_.record(TraceEvent{.time = now_,
+                             .kind = TraceKind::drop,
+                             .reason = static_cast<std::uint8_t>(reason),
+                             .node = delivery.to,
+                             .peer = delivery.from,
+                             .id = delivery.id,
+                             .message = delivery.message.get()});
+}
+
+void Simulation::free_delivery(std::uint32_t slot) {
+    deliveries_[slot].message.reset();
+    free_deliveries_.push_back(slot);
+}
+
+TimerId Simulation::set_timer(NodeSlot& owner, Nanos after, std::uint64_t tag, Nanos cursor) {
+    FL_ASSERT_GE(after, 0);
+    std::uint32_t slot;
+    if (free_timers_.empty()) {
+        slot = static_cast<std::uint32_t>(timers_.size());
+        timers_.emplace_back();
+    } else {
+        slot = free_timers_.back();
+        free_timers_.pop_back();
+    }
+    TimerSlot& timer = timers_[slot];
+    FL_ASSERT(!timer.live);
+    timer.node = owner.id;
+    timer.incarnation = owner.incarnation;
+    timer.tag = tag;
+    timer.live = true;
+    const TimerId id = (static_cast<TimerId>(timer.generation) << 32) | slot;
+    trace_.record(TraceEvent{
+        .time = cursor, .kind = TraceKind::timer_set, .node = owner.id, .id = id, .tag = tag});
+    push(cursor + owner.clock.true_duration(after), EventKind::timer, slot, timer.generation);
+    return id;
+}
+
+void Simulation::cancel_timer(NodeSlot& owner, TimerId id) {
+    const auto slot = static_cast<std::uint32_t>(id & 0xffffffffu);
+    const auto generation = static_cast<std::uint32_t>(id >> 32);
+    if (slot >= timers_.size()) return;
+    TimerSlot& timer = timers_[slot];
+    if (!timer.live || timer.generation != generation || timer.node != owner.id) return;
+    trace_.record(TraceEvent{
+        .time = now_, .kind = TraceKind::timer_cancel, .node = owner.id, .id = id, .tag = timer.tag});
+    free_timer(slot);
+}
+
+void Simulation::free_timer(std::uint32_t slot) {
+    TimerSlot& timer = timers_[slot];
+    FL_ASSERT(timer.live);
+    timer.live = false;
+    ++timer.generation;  // invalidates the queued event and the old TimerId
+    free_timers_.push_back(slot);
+}
+
+void Simulation::at(Nanos when, std::function<void()> action) {
+    FL_ASSERT(action != nullptr);
+    std::uint32_t slot;
+    if (free_actions_.empty()) {
+        slot = static_cast<std::uint32_t>(actions_.size());
+        actions_.emplace_back();
+    } else {
+        slot = free_actions_.back();
+        free_actions_.pop_back();
+    }
+    actions_[slot] = std::move(action);
+    push(std::max(when, now_), EventKind::action, slot, 0);
+}
+
+bool Simulation::invoke(NodeId id, const std::function<void(Node&, Context&)>& input) {
+    NodeSlot& slot = *nodes_.at(id.value);
+    if (!slot.up || slot.paused) return false;
+    run_input(slot, input);
+    return true;
+}
+
+void Simulation::crash(NodeId id) {
+    NodeSlot& slot = *nodes_.at(id.value);
+    if (!slot.up) return;
+    slot.up = false;
+    slot.paused = false;
+    slot.node.reset();
+    ++slot.incarnation;
+    slot.busy_until = 0;
+    for (const Event& held : slot.held) {
+        if (held.kind == EventKind::deliver) {
+            drop(deliveries_[held.slot], DropReason::node_down);
+            free_delivery(held.slot);
+        }
+        // Held timers are discarded when they come due: their incarnation is stale.
+    }
+    slot.held.clear();
+    slot.disk->crash();
+    trace_.record(TraceEvent{.time = now_, .kind = TraceKind::node_crash, .node = id});
+}
+
+void Simulation::restart(NodeId id) {
+    NodeSlot& slot = *nodes_.at(id.value);
+    if (slot.up) return;
+    boot(slot, slot.booted);
+}
+
+void Simulation::pause(NodeId id) {
+    NodeSlot& slot = *nodes_.at(id.value);
+    if (!slot.up || slot.paused) return;
+    slot.paused = true;
+    trace_.record(TraceEvent{.time = now_, .kind = TraceKind::node_pause, .node = id});
+}
+
+void Simulation::resume(NodeId id) {
+    NodeSlot& slot = *nodes_.at(id.value);
+    if (!slot.paused) return;
+    slot.paused = false;
+    trace_.record(TraceEvent{.time = now_, .kind = TraceKind::node_resume, .node = id});
+    std::vector<Event> held = std::move(slot.held);
+    slot.held.clear();
+    for (const Event& event : held) push(now_, event.kind, event.slot, event.generation);
+}
+
+void Simulation::set_processing_delay(NodeId id, Nanos delay) {
+    FL_ASSERT_GE(delay, 0);
+    nodes_.at(id.value)->processing_delay = delay;
+}
+
+bool Simulation::is_up(NodeId id) const { return nodes_.at(id.value)->up; }
+bool Simulation::is_paused(NodeId id) const { return nodes_.at(id.value)->paused; }
+
+Node* Simulation::node(NodeId id) {
+    NodeSlot& slot = *nodes_.at(id.value);
+    return slot.up ? slot.node.get() : nullptr;
+}
+
+const std::string& Simulation::name(NodeId id) const { return nodes_.at(id.value)->name; }
+
+std::optional<NodeId> Simulation::find(std::string_view name) const {
+    for (const auto& slot : nodes_) {
+        if (slot->name == name) return slot->id;
+    }
+    return std::nullopt;
+}
+
+NodeClock& Simulation::clock(NodeId id) { return nodes_.at(id.value)->clock; }
+SimDisk& Simulation::disk(NodeId id) { return *nodes_.at(id.value)->disk; }
+
+const std::vector<std::string>& Simulation::node_log(NodeId id) const {
+    return nodes_.at(id.value)->log;
+}
+
+void Simulation::note_fault(std::string_view text) {
+    trace_.record(TraceEvent{.time = now_, .kind = TraceKind::fault, .text = text});
+}
+
+}  // namespace faultline::sim

@@ -1,0 +1,208 @@
+// Simulation: a whole cluster in one thread, driven by one event queue and one seed.
+//
+// The queue orders events by (virtual time in ns, sequence number); the sequence
+// number breaks ties in insertion order, so a run is a pure function of its seed
+// and inputs. An event is a message delivery, a timer, a node boot or a control
+// action (a client starting an operation, a nemesis fault). Each step pops one
+// event, hands it to its node with that node's Context, records it in the trace,
+// and runs the step hook (where invariant checkers look at every node's state).
+//
+// Randomness: the network, each node's disk and each node's Context draw from
+// their own streams derived from the seed ("network", "disk/n0", "node/n0"), so
+// adding a draw in one place never shifts another.
+//
+// Node lifecycle, the way real machines fail:
+//   crash     the Node object is destroyed (volatile state gone), its timers
+//             die, messages to it are dropped, unsynced disk writes are lost
+//   restart   a fresh Node from the factory, booted with recover()
+//   pause     deliveries and timers are held (a GC pause, SIGSTOP) and replayed
+//             in order on resume
+//   slow      every event costs the node `processing_delay`; events arriving
+//             while it is busy wait
+// A node's own work also takes time: disk syncs advance its cursor, messages it
+// sends after a sync leave later, and its next event waits until it is free.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/time.h"
+#include "base/types.h"
+#include "node/node.h"
+#include "sim/clock.h"
+#include "sim/disk.h"
+#include "sim/network.h"
+#include "sim/trace.h"
+
+namespace faultline::sim {
+
+using NodeFactory = std::function<std::unique_ptr<Node>()>;
+
+struct SimulationOptions {
+    std::uint64_t seed = 1;
+    LinkConfig link;  // the default link class
+    DiskConfig disk;  // every node's disk
+};
+
+struct SimulationStats {
+    std::uint64_t events = 0;
+    std::uint64_t messages_sent = 0;
+    std::uint64_t messages_delivered = 0;
+    std::uint64_t messages_dropped = 0;
+    std::uint64_t messages_duplicated = 0;
+    std::uint64_t timers_fired = 0;
+    std::array<std::uint64_t, 5> dropped_by_reason{};  // indexed by DropReason
+};
+
+class Simulation {
+public:
+    explicit Simulation(SimulationOptions options);
+    ~Simulation();
+    Simulation(const Simulation&) = delete;
+    Simulation& operator=(const Simulation&) = delete;
+
+    // Servers form the cluster (Context::cluster()); clients do not.
+    NodeId add_server(std::string name, NodeFactory factory);
+    NodeId add_client(std::string name, NodeFactory factory);
+    // Boots every node that has not booted yet, at the current time.
+    void start();
+
+    // Processes one event. False when the queue is empty or the run was stopped.
+    bool step();
+    // Processes every event at or before `deadline`, then sets now() to it.
+    void run_until(Nanos deadline);
+    void run_for(Nanos duration) { run_until(now_ + duration); }
+    // Stops the run (an invariant broke, a budget ran out): step() returns false.
+    void stop(std::string reason);
+    bool stopped() const { return stopped_; }
+    const std::string& stop_reason() const { return stop_reason_; }
+
+    Nanos now() const { return now_; }
+    std::uint64_t seed() const { return options_.seed; }
+
+    // Runs `action` at true time `when` (>= now()), between node events.
+    void at(Nanos when, std::function<void()> action);
+    // Runs `input` on `node` now, as an input with that node's Context (clients
+    // use it to start operations). Returns false, doing nothing, if the node is
+    // down or paused.
+    bool invoke(NodeId node, const std::function<void(Node&, Context&)>& input);
+
+    void crash(NodeId node);
+    void restart(NodeId node);
+    void pause(NodeId node);
+    void resume(NodeId node);
+    void set_processing_delay(NodeId node, Nanos delay);
+    bool is_up(NodeId node) const;
+    bool is_paused(NodeId node) const;
+
+    // The god's-eye view: any node's state, for invariant checkers and tests.
+    Node* node(NodeId id);
+    template <class T>
+    T* node_as(NodeId id) {
+        return dynamic_cast<T*>(node(id));
+    }
+    std::uint32_t node_count() const { return static_cast<std::uint32_t>(nodes_.size()); }
+    std::span<const NodeId> servers() const { return servers_; }
+    std::span<const NodeId> clients() const { return clients_; }
+    const std::string& name(NodeId id) const;
+    std::optional<NodeId> find(std::string_view name) const;
+
+    Network& network() { return network_; }
+    NodeClock& clock(NodeId id);
+    SimDisk& disk(NodeId id);
+    Trace& trace() { return trace_; }
+    const SimulationStats& stats() const { return stats_; }
+    std::uint64_t pending_events() const { return queue_.size(); }
+    // Lines the node logged through ctx.log(), prefixed with its local time.
+    const std::vector<std::string>& node_log(NodeId id) const;
+    void set_node_logging(bool enabled) { node_logging_ = enabled; }
+
+    // Runs after every processed event.
+    void set_step_hook(std::function<void()> hook) { step_hook_ = std::move(hook); }
+    // Records a nemesis action in the trace (and its hash).
+    void note_fault(std::string_view text);
+
+private:
+    class SimContext;
+    struct NodeSlot;
+    enum class EventKind : std::uint8_t { deliver, timer, action };
+    struct Event {
+        Nanos time;
+        std::uint64_t sequence;
+        std::uint32_t slot;
+        std::uint32_t generation;
+        EventKind kind;
+    };
+    struct EventLater {
+        bool operator()(const Event& a, const Event& b) const {
+            if (a.time != b.time) return a.time > b.time;
+            return a.sequence > b.sequence;
+        }
+    };
+    struct Delivery {
+        NodeId from;
+        NodeId to;
+        MessagePtr message;
+        std::uint64_t id = 0;
+        std::uint32_t epoch = 0;
+    };
+    struct TimerSlot {
+        NodeId node;
+        std::uint32_t generation = 1;
+        std::uint32_t incarnation = 0;
+        std::uint64_t tag = 0;
+        bool live = false;
+    };
+
+    NodeId add_node(std::string name, NodeFactory factory, bool server);
+    void push(Nanos time, EventKind kind, std::uint32_t slot, std::uint32_t generation);
+    void dispatch(const Event& event);
+    void deliver(const Event& event);
+    void fire_timer(const Event& event);
+    // Returns true if the event must wait (node paused or busy) and was requeued.
+    bool defer_if_unavailable(NodeSlot& node, const Event& event);
+    void boot(NodeSlot& node, bool recovering);
+    template <class Input>
+    void run_input(NodeSlot& node, Input&& input);
+
+    // Effects requested through a SimContext.
+    void send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos departure);
+    TimerId set_timer(NodeSlot& owner, Nanos after, std::uint64_t tag, Nanos cursor);
+    void cancel_timer(NodeSlot& owner, TimerId timer);
+    void drop(const Delivery& delivery, DropReason reason);
+    void free_delivery(std::uint32_t slot);
+    void free_timer(std::uint32_t slot);
+
+    SimulationOptions options_;
+    Network network_;
+    Trace trace_;
+    SimulationStats stats_;
+    Nanos now_ = 0;
+    std::uint64_t next_sequence_ = 0;
+    std::uint64_t next_message_id_ = 1;
+    bool stopped_ = false;
+    std::string stop_reason_;
+    bool node_logging_ = true;
+
+    std::vector<Event> queue_;  // a binary min-heap under EventLater
+    std::vector<Delivery> deliveries_;
+    std::vector<std::uint32_t> free_deliveries_;
+    std::vector<TimerSlot> timers_;
+    std::vector<std::uint32_t> free_timers_;
+    std::vector<std::function<void()>> actions_;
+    std::vector<std::uint32_t> free_actions_;
+
+    std::vector<std::unique_ptr<NodeSlot>> nodes_;
+    std::vector<NodeId> servers_;
+    std::vector<NodeId> clients_;
+    std::function<void()> step_hook_;
+};
+
+}  // namespace faultline::sim

@@ -1,0 +1,110 @@
+#include "workload/client.h"
+
+#include "base/assert.h"
+
+namespace faultline::workload {
+
+void HistoryRecorder::record(check::Operation op) {
+    op.index = static_cast<std::int64_t>(history_.size());
+    op.time = true_now_();
+    history_.push_back(std::move(op));
+}
+
+RpcClient::RpcClient(ClientOptions options, std::shared_ptr<const ClientCodec> codec,
+                     HistoryRecorder& recorder)
+    : options_(options),
+      codec_(std::move(codec)),
+      recorder_(recorder),
+      process_(options.first_process) {
+    FL_ASSERT(codec_ != nullptr);
+    FL_ASSERT_GT(options_.timeout, 0);
+    FL_ASSERT_GT(options_.process_stride, 0);
+}
+
+NodeId RpcClient::choose_target(Context& ctx) {
+    const auto servers = ctx.cluster();
+    FL_ASSERT(!servers.empty());
+    switch (options_.targeting) {
+        case ClientOptions::Targeting::fixed_first:
+            return servers.front();
+        case ClientOptions::Targeting::round_robin:
+            return servers[round_robin_++ % servers.size()];
+        case ClientOptions::Targeting::random:
+            return servers[ctx.random().below(servers.size())];
+    }
+    FL_UNREACHABLE();
+}
+
+void RpcClient::invoke(Context& ctx, OpRequest op) {
+    FL_ASSERT(idle());
+    recorder_.record(check::Operation{.process = process_,
+                                      .type = check::OpType::invoke,
+                                      .f = op.f,
+                                      .key = op.key,
+                                      .value = op.value});
+    outstanding_ = Outstanding{std::move(op), 0, 0, 0};
+    outstanding_->timeout = ctx.set_timer(options_.timeout, 0);
+    send_request(ctx, choose_target(ctx));
+}
+
+void RpcClient::send_request(Context& ctx, NodeId target) {
+    FL_ASSERT(outstanding_.has_value());
+    outstanding_->msg_id = next_msg_id_++;
+    ctx.send(target, codec_->encode(outstanding_->op, outstanding_->msg_id));
+}
+
+void RpcClient::on_message(Context& ctx, const Envelope& envelope) {
+    if (!outstanding_) return;
+    auto reply = codec_->decode(*envelope.message);
+    if (!reply || reply->in_reply_to != outstanding_->msg_id) return;
+    Completion& completion = reply->completion;
+    switch (completion.kind) {
+        case Completion::Kind::ok:
+            complete(ctx, check::OpType::ok, std::move(completion.value), Json());
+            return;
+        case Completion::Kind::fail:
+            complete(ctx, check::OpType::fail, Json(), std::move(completion.error));
+            return;
+        case Completion::Kind::info:
+            complete(ctx, check::OpType::info, Json(), std::move(completion.error));
+            return;
+        case Completion::Kind::retry:
+            if (outstanding_->retries >= options_.retries_max) {
+                // Earlier attempts may still apply somewhere: the outcome is unknown.
+                complete(ctx, check::OpType::info, Json(), Json("retries exhausted"));
+                return;
+            }
+            ++outstanding_->retries;
+            send_request(ctx, completion.target.value_or(choose_target(ctx)));
+            return;
+    }
+    FL_UNREACHABLE();
+}
+
+void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t) {
+    if (!outstanding_ || timer != outstanding_->timeout) return;
+    outstanding_->timeout = 0;
+    const bool definite = codec_->timeout_is_failure(outstanding_->op.f);
+    complete(ctx, definite ? check::OpType::fail : check::OpType::info, Json(), Json("timeout"));
+}
+
+void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json error) {
+    FL_ASSERT(outstanding_.has_value());
+    FL_ASSERT(type != check::OpType::invoke);
+    if (outstanding_->timeout != 0) ctx.cancel_timer(outstanding_->timeout);
+    Outstanding done = std::move(*outstanding_);
+    outstanding_.reset();
+    // An ok without a value in the reply observed what was asked (writes).
+    if (type == check::OpType::ok && value.is_null()) value = done.op.value;
+    if (type != check::OpType::ok) value = done.op.value;
+    recorder_.record(check::Operation{.process = process_,
+                                      .type = type,
+                                      .f = done.op.f,
+                                      .key = done.op.key,
+                                      .value = std::move(value),
+                                      .error = std::move(error)});
+    if (type == check::OpType::info) process_ += options_.process_stride;
+    if (completion_listener_) completion_listener_();
+}
+
+}  // namespace faultline::workload
