@@ -36,7 +36,7 @@ test-sanitize: build-sanitize
 test: test-release test-sanitize
 
 bench: build
-	./$(RELEASE_DIR)/faultline_bench
+	./$(RELEASE_DIR)/bench/faultline_bench
 
 clean:
 	rm -rf build

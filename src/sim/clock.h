@@ -34,7 +34,8 @@ public:
     }
 
     void set_drift_ppm(Nanos true_now, double ppm) {
-        FL_ASSERT(ppm > -1e5 && ppm < 1e5);  // a clock running backwards is not drift
+        // Beyond +-50% a "clock" is broken hardware, not drift; time must still move forward.
+        FL_ASSERT(ppm > -5e5 && ppm < 5e5);
         reanchor(true_now);
         drift_ppb_ = static_cast<std::int64_t>(ppm * 1000.0);
     }

@@ -136,15 +136,12 @@ void Simulation::run_input(NodeSlot& slot, Input&& input) {
 
 void Simulation::push(Nanos time, EventKind kind, std::uint32_t slot, std::uint32_t generation) {
     FL_ASSERT_GE(time, now_);
-    queue_.push_back(Event{time, next_sequence_++, slot, generation, kind});
-    std::push_heap(queue_.begin(), queue_.end(), EventLater{});
+    queue_.push(time, static_cast<std::uint8_t>(kind), slot, generation);
 }
 
 bool Simulation::step() {
     if (stopped_ || queue_.empty()) return false;
-    std::pop_heap(queue_.begin(), queue_.end(), EventLater{});
-    const Event event = queue_.back();
-    queue_.pop_back();
+    const Event event = queue_.pop();
     FL_ASSERT_GE(event.time, now_);
     now_ = event.time;
     ++stats_.events;
@@ -154,7 +151,7 @@ bool Simulation::step() {
 }
 
 void Simulation::run_until(Nanos deadline) {
-    while (!stopped_ && !queue_.empty() && queue_.front().time <= deadline) step();
+    while (!stopped_ && !queue_.empty() && queue_.top().time <= deadline) step();
     if (!stopped_ && deadline > now_) now_ = deadline;
 }
 
@@ -165,7 +162,7 @@ void Simulation::stop(std::string reason) {
 }
 
 void Simulation::dispatch(const Event& event) {
-    switch (event.kind) {
+    switch (static_cast<EventKind>(event.kind)) {
         case EventKind::deliver:
             deliver(event);
             return;
@@ -189,7 +186,7 @@ bool Simulation::defer_if_unavailable(NodeSlot& slot, const Event& event) {
         return true;
     }
     if (now_ < slot.busy_until) {
-        push(slot.busy_until, event.kind, event.slot, event.generation);
+        push(slot.busy_until, static_cast<EventKind>(event.kind), event.slot, event.generation);
         return true;
     }
     return false;
@@ -364,7 +361,7 @@ void Simulation::crash(NodeId id) {
     ++slot.incarnation;
     slot.busy_until = 0;
     for (const Event& held : slot.held) {
-        if (held.kind == EventKind::deliver) {
+        if (static_cast<EventKind>(held.kind) == EventKind::deliver) {
             drop(deliveries_[held.slot], DropReason::node_down);
             free_delivery(held.slot);
         }
@@ -395,7 +392,9 @@ void Simulation::resume(NodeId id) {
     trace_.record(TraceEvent{.time = now_, .kind = TraceKind::node_resume, .node = id});
     std::vector<Event> held = std::move(slot.held);
     slot.held.clear();
-    for (const Event& event : held) push(now_, event.kind, event.slot, event.generation);
+    for (const Event& event : held) {
+        push(now_, static_cast<EventKind>(event.kind), event.slot, event.generation);
+    }
 }
 
 void Simulation::set_processing_delay(NodeId id, Nanos delay) {

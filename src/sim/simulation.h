@@ -38,6 +38,7 @@
 #include "node/node.h"
 #include "sim/clock.h"
 #include "sim/disk.h"
+#include "sim/event_queue.h"
 #include "sim/network.h"
 #include "sim/trace.h"
 
@@ -133,19 +134,6 @@ private:
     class SimContext;
     struct NodeSlot;
     enum class EventKind : std::uint8_t { deliver, timer, action };
-    struct Event {
-        Nanos time;
-        std::uint64_t sequence;
-        std::uint32_t slot;
-        std::uint32_t generation;
-        EventKind kind;
-    };
-    struct EventLater {
-        bool operator()(const Event& a, const Event& b) const {
-            if (a.time != b.time) return a.time > b.time;
-            return a.sequence > b.sequence;
-        }
-    };
     struct Delivery {
         NodeId from;
         NodeId to;
@@ -185,13 +173,12 @@ private:
     Trace trace_;
     SimulationStats stats_;
     Nanos now_ = 0;
-    std::uint64_t next_sequence_ = 0;
     std::uint64_t next_message_id_ = 1;
     bool stopped_ = false;
     std::string stop_reason_;
     bool node_logging_ = true;
 
-    std::vector<Event> queue_;  // a binary min-heap under EventLater
+    EventQueue queue_;
     std::vector<Delivery> deliveries_;
     std::vector<std::uint32_t> free_deliveries_;
     std::vector<TimerSlot> timers_;
