@@ -55,8 +55,9 @@ std::string describe_operand(const T& value) {
 
 #define FL_ASSERT_OP_(a, op, b)                                                              \
     do {                                                                                     \
-        const auto& fl_assert_a_ = (a);                                                      \
-        const auto& fl_assert_b_ = (b);                                                      \
+        /* By value: an operand like std::min(x, f()) refers to a temporary. */             \
+        const auto fl_assert_a_ = (a);                                                       \
+        const auto fl_assert_b_ = (b);                                                       \
         if (!(fl_assert_a_ op fl_assert_b_)) [[unlikely]] {                                  \
             ::faultline::detail::assertion_failed(                                           \
                 __FILE__, __LINE__, #a " " #op " " #b,                                       \

@@ -17,7 +17,7 @@ namespace {
 
 struct TestOptions {
     runner::RunConfig config;
-    std::string time_limit = "10s";
+    std::string time_limit = "60s";
     std::string timeout = "1s";
     std::string reorder_delay = "20ms";
     std::string sync_latency = "0";
@@ -111,6 +111,11 @@ CommandAction add_test_command(CLI::App& app) {
     std::string systems;
     for (const auto& name : runner::system_names()) systems += (systems.empty() ? "" : ", ") + name;
     test->add_option("--system", config.system, "System to run: " + systems)->capture_default_str();
+    std::string bugs;
+    for (const auto& name : runner::bug_names()) bugs += (bugs.empty() ? "" : ", ") + name;
+    test->add_option("--bug", config.bug, "Run a deliberately broken raft-kv: " + bugs);
+    test->add_flag("!--no-pre-vote", config.pre_vote, "raft-kv: turn PreVote off");
+    test->add_flag("!--no-check-quorum", config.check_quorum, "raft-kv: turn CheckQuorum off");
     test->add_option("--nodes,--node-count", config.nodes, "Number of server nodes")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();

@@ -123,7 +123,7 @@ private:
 
 Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     if (auto status = config.validate(); !status) return status.error();
-    auto system_or = make_system(config.system);
+    auto system_or = make_system(config);
     if (!system_or) return system_or.error();
     std::unique_ptr<System> system = std::move(*system_or);
     auto link = config.link_config();

@@ -7,6 +7,9 @@ namespace faultline::runner {
 Json RunConfig::to_json() const {
     return Json{
         {"system", system},
+        {"bug", bug},
+        {"pre_vote", pre_vote},
+        {"check_quorum", check_quorum},
         {"nodes", nodes},
         {"clients", clients},
         {"time_limit_ns", time_limit},
@@ -51,6 +54,9 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
     RunConfig config;
     Status statuses[] = {
         read_field(json, "system", config.system),
+        read_field(json, "bug", config.bug),
+        read_field(json, "pre_vote", config.pre_vote),
+        read_field(json, "check_quorum", config.check_quorum),
         read_field(json, "nodes", config.nodes),
         read_field(json, "clients", config.clients),
         read_field(json, "time_limit_ns", config.time_limit),

@@ -15,10 +15,12 @@
 namespace faultline::runner {
 
 struct RunConfig {
-    std::string system = "echo";
-    int nodes = 3;
-    int clients = 5;
-    Nanos time_limit = seconds(10);
+    std::string system = "raft-kv";
+    // A deliberately broken variant of the system ("" for none): see --bug.
+    std::string bug;
+    int nodes = 5;
+    int clients = 10;
+    Nanos time_limit = seconds(60);
     std::uint64_t seed = 1;
 
     // Workload: total rate of new operations across clients, and each request's timeout.
@@ -27,6 +29,9 @@ struct RunConfig {
 
     // Network: the default link class.
     std::string latency = "exponential:2ms,500us";
+    // Raft's safety features, switchable to demonstrate what each prevents.
+    bool pre_vote = true;
+    bool check_quorum = true;
     double loss = 0;
     double duplicate = 0;
     double reorder = 0;

@@ -47,8 +47,13 @@ public:
                                             sim::Simulation& simulation) = 0;
 };
 
-// The built-in systems by name; an error lists the known ones.
-Result<std::unique_ptr<System>> make_system(std::string_view name);
+// The built-in system a config names (config.system, with config.bug applied);
+// an error lists the known ones.
+Result<std::unique_ptr<System>> make_system(const RunConfig& config);
 std::vector<std::string> system_names();
+std::vector<std::string> bug_names();
+
+// Defined next to each system.
+Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config);
 
 }  // namespace faultline::runner

@@ -1,5 +1,4 @@
-// The built-in systems: echo and heartbeat. Protocol systems with their own
-// folders (raft-kv, ...) register here as they land.
+// The registry of built-in systems, and the two smallest: echo and heartbeat.
 #include <fmt/format.h>
 
 #include "check/echo_checker.h"
@@ -102,15 +101,20 @@ public:
 
 }  // namespace
 
-std::vector<std::string> system_names() { return {"echo", "heartbeat"}; }
+std::vector<std::string> system_names() { return {"raft-kv", "echo", "heartbeat"}; }
 
-Result<std::unique_ptr<System>> make_system(std::string_view name) {
-    if (name == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
-    if (name == "heartbeat") return std::unique_ptr<System>(std::make_unique<HeartbeatSystem>());
+Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
+    if (!config.bug.empty() && config.system != "raft-kv") {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("--bug applies to raft-kv, not to '{}'", config.system));
+    }
+    if (config.system == "raft-kv") return make_raft_kv_system(config);
+    if (config.system == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
+    if (config.system == "heartbeat") return std::unique_ptr<System>(std::make_unique<HeartbeatSystem>());
     std::string known;
     for (const auto& system : system_names()) known += (known.empty() ? "" : ", ") + system;
     return make_error(ErrorCode::invalid_argument,
-                      fmt::format("unknown system '{}' (known: {})", name, known));
+                      fmt::format("unknown system '{}' (known: {})", config.system, known));
 }
 
 }  // namespace faultline::runner

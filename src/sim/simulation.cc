@@ -213,7 +213,7 @@ void Simulation::deliver(const Event& event) {
                              .node = delivery.to,
                              .peer = delivery.from,
                              .id = delivery.id,
-                             .tag = delivery.message->digest(),
+                             .tag = delivery.digest,
                              .message = delivery.message.get()});
     const Envelope envelope{delivery.from, delivery.to, std::move(delivery.message)};
     free_delivery(event.slot);
@@ -243,18 +243,19 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
     FL_ASSERT(message != nullptr);
     FL_ASSERT_LT(to.value, nodes_.size());
     const std::uint64_t id = next_message_id_++;
+    const std::uint64_t digest = message->digest();
     ++stats_.messages_sent;
     trace_.record(TraceEvent{.time = departure,
                              .kind = TraceKind::send,
                              .node = sender.id,
                              .peer = to,
                              .id = id,
-                             .tag = message->digest(),
+                             .tag = digest,
                              .message = message.get()});
     const Transmission transmission =
         network_.transmit(sender.id, to, message->size_bytes(), departure);
     if (transmission.dropped) {
-        drop(Delivery{sender.id, to, message, id, transmission.epoch}, transmission.reason);
+        drop(Delivery{sender.id, to, message, id, digest, transmission.epoch}, transmission.reason);
         return;
     }
     if (transmission.copies == 2) ++stats_.messages_duplicated;
@@ -267,7 +268,7 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
             slot = free_deliveries_.back();
             free_deliveries_.pop_back();
         }
-        deliveries_[slot] = Delivery{sender.id, to, message, id, transmission.epoch};
+        deliveries_[slot] = Delivery{sender.id, to, message, id, digest, transmission.epoch};
         push(transmission.arrival[copy], EventKind::deliver, slot, 0);
     }
 }

@@ -139,6 +139,7 @@ private:
         NodeId to;
         MessagePtr message;
         std::uint64_t id = 0;
+        std::uint64_t digest = 0;  // computed once, at send
         std::uint32_t epoch = 0;
     };
     struct TimerSlot {

@@ -42,15 +42,20 @@ void RpcClient::invoke(Context& ctx, OpRequest op) {
                                       .f = op.f,
                                       .key = op.key,
                                       .value = op.value});
-    outstanding_ = Outstanding{std::move(op), 0, 0, 0};
-    outstanding_->timeout = ctx.set_timer(options_.timeout, 0);
+    outstanding_ = Outstanding{};
+    outstanding_->op = std::move(op);
+    outstanding_->sequence = next_sequence_++;
+    outstanding_->timeout = ctx.set_timer(options_.timeout, timeout_tag);
     send_request(ctx, choose_target(ctx));
 }
 
 void RpcClient::send_request(Context& ctx, NodeId target) {
     FL_ASSERT(outstanding_.has_value());
     outstanding_->msg_id = next_msg_id_++;
-    ctx.send(target, codec_->encode(outstanding_->op, outstanding_->msg_id));
+    // Session ids start at 1: 0 means "no session" to a server.
+    const RequestIds ids{outstanding_->msg_id, static_cast<std::uint64_t>(ctx.self().value) + 1,
+                         outstanding_->sequence};
+    ctx.send(target, codec_->encode(outstanding_->op, ids));
 }
 
 void RpcClient::on_message(Context& ctx, const Envelope& envelope) {
@@ -70,21 +75,35 @@ void RpcClient::on_message(Context& ctx, const Envelope& envelope) {
             return;
         case Completion::Kind::retry:
             if (outstanding_->retries >= options_.retries_max) {
-                // Earlier attempts may still apply somewhere: the outcome is unknown.
-                complete(ctx, check::OpType::info, Json(), Json("retries exhausted"));
+                // Every attempt was rejected outright: nothing was done.
+                complete(ctx, check::OpType::fail, Json(), std::move(completion.error));
                 return;
             }
             ++outstanding_->retries;
-            send_request(ctx, completion.target.value_or(choose_target(ctx)));
+            outstanding_->last_error = std::move(completion.error);
+            outstanding_->msg_id = 0;  // ignore late replies to the rejected attempt
+            if (completion.target) {
+                send_request(ctx, *completion.target);
+            } else {
+                outstanding_->retry = ctx.set_timer(options_.retry_delay, retry_tag);
+            }
             return;
     }
     FL_UNREACHABLE();
 }
 
-void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t) {
-    if (!outstanding_ || timer != outstanding_->timeout) return;
+void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
+    if (!outstanding_) return;
+    if (tag == retry_tag) {
+        if (timer != outstanding_->retry) return;
+        outstanding_->retry = 0;
+        send_request(ctx, choose_target(ctx));
+        return;
+    }
+    if (timer != outstanding_->timeout) return;
     outstanding_->timeout = 0;
-    const bool definite = codec_->timeout_is_failure(outstanding_->op.f);
+    // Waiting to retry means no attempt is in flight and every one was rejected.
+    const bool definite = codec_->timeout_is_failure(outstanding_->op.f) || outstanding_->retry != 0;
     complete(ctx, definite ? check::OpType::fail : check::OpType::info, Json(), Json("timeout"));
 }
 
@@ -92,6 +111,7 @@ void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json erro
     FL_ASSERT(outstanding_.has_value());
     FL_ASSERT(type != check::OpType::invoke);
     if (outstanding_->timeout != 0) ctx.cancel_timer(outstanding_->timeout);
+    if (outstanding_->retry != 0) ctx.cancel_timer(outstanding_->retry);
     Outstanding done = std::move(*outstanding_);
     outstanding_.reset();
     // An ok without a value in the reply observed what was asked (writes).

@@ -9,8 +9,11 @@
 // a process whose last operation is in doubt is never reused.
 //
 // The codec can also answer "retry": the server was not the right one (a Raft
-// follower with a leader hint). The client then re-sends the same operation to
-// the suggested server, within the same timeout.
+// follower with a leader hint). The client then re-sends the same operation,
+// with the same session sequence, to the suggested server at once, or after
+// `retry_delay` to a random one when there is no hint, all within the same
+// timeout. Every rejected attempt was a definite "not done", so when retries
+// run out the operation fails definitely.
 //
 // Replies that do not match the outstanding request (late answers to a request
 // that already timed out, duplicates) are ignored.
@@ -48,11 +51,20 @@ struct DecodedReply {
     Completion completion;
 };
 
+// What identifies one request: the message id (new for every attempt), and the
+// client's session: its id and the operation's sequence number, the same for
+// every attempt of one operation so that a server can apply it at most once.
+struct RequestIds {
+    std::uint64_t msg_id = 0;
+    std::uint64_t client = 0;
+    std::uint64_t sequence = 0;
+};
+
 // Translates between operations and a system's messages.
 class ClientCodec {
 public:
     virtual ~ClientCodec() = default;
-    virtual MessagePtr encode(const OpRequest& op, std::uint64_t msg_id) const = 0;
+    virtual MessagePtr encode(const OpRequest& op, const RequestIds& ids) const = 0;
     virtual std::optional<DecodedReply> decode(const Message& message) const = 0;
     // Operations that cannot have taken effect when they time out (reads).
     virtual bool timeout_is_failure(const std::string& f) const {
@@ -82,8 +94,10 @@ struct ClientOptions {
     std::int64_t process_stride = 1;
     // Which server a new operation goes to first.
     enum class Targeting { fixed_first, round_robin, random } targeting = Targeting::random;
-    // How many times one operation may be redirected before it is abandoned as info.
-    int retries_max = 5;
+    // How many times one operation may be redirected before it fails.
+    int retries_max = 10;
+    // Pause before retrying without a hint (an election is probably under way).
+    Nanos retry_delay = milliseconds(20);
 };
 
 class RpcClient final : public Node {
@@ -104,11 +118,15 @@ public:
     }
 
 private:
+    enum TimerTag : std::uint64_t { timeout_tag = 0, retry_tag = 1 };
     struct Outstanding {
         OpRequest op;
         std::uint64_t msg_id = 0;
+        std::uint64_t sequence = 0;
         TimerId timeout = 0;
+        TimerId retry = 0;
         int retries = 0;
+        Json last_error;
     };
 
     NodeId choose_target(Context& ctx);
@@ -120,6 +138,7 @@ private:
     HistoryRecorder& recorder_;
     std::int64_t process_;
     std::uint64_t next_msg_id_ = 1;
+    std::uint64_t next_sequence_ = 1;
     std::size_t round_robin_ = 0;
     std::optional<Outstanding> outstanding_;
     std::function<void()> completion_listener_;

@@ -9,8 +9,8 @@ namespace faultline::workload {
 using protocols::echo::EchoReply;
 using protocols::echo::EchoRequest;
 
-MessagePtr EchoCodec::encode(const OpRequest& op, std::uint64_t msg_id) const {
-    return std::make_shared<EchoRequest>(msg_id, op.value.get<std::string>());
+MessagePtr EchoCodec::encode(const OpRequest& op, const RequestIds& ids) const {
+    return std::make_shared<EchoRequest>(ids.msg_id, op.value.get<std::string>());
 }
 
 std::optional<DecodedReply> EchoCodec::decode(const Message& message) const {

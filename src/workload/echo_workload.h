@@ -8,7 +8,7 @@ namespace faultline::workload {
 
 class EchoCodec final : public ClientCodec {
 public:
-    MessagePtr encode(const OpRequest& op, std::uint64_t msg_id) const override;
+    MessagePtr encode(const OpRequest& op, const RequestIds& ids) const override;
     std::optional<DecodedReply> decode(const Message& message) const override;
 };
 

@@ -1,0 +1,144 @@
+#include "protocols/kv/kv_store.h"
+
+#include <fmt/format.h>
+
+#include "base/assert.h"
+
+namespace faultline::protocols::kv {
+
+const char* kv_op_name(KvOp op) {
+    switch (op) {
+        case KvOp::read: return "read";
+        case KvOp::write: return "write";
+        case KvOp::cas: return "cas";
+    }
+    return "?";
+}
+
+namespace {
+
+void put_u64(std::string& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+bool get_u64(std::string_view& in, std::uint64_t& v) {
+    if (in.size() < 8) return false;
+    v = 0;
+    for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(in[i]);
+    in.remove_prefix(8);
+    return true;
+}
+
+}  // namespace
+
+std::string KvCommand::encode() const {
+    std::string out;
+    out.push_back(static_cast<char>(op));
+    put_u64(out, static_cast<std::uint64_t>(key));
+    put_u64(out, static_cast<std::uint64_t>(value));
+    put_u64(out, static_cast<std::uint64_t>(from));
+    put_u64(out, client);
+    put_u64(out, sequence);
+    return out;
+}
+
+Result<KvCommand> KvCommand::decode(std::string_view bytes) {
+    KvCommand command;
+    if (bytes.size() != 41) {
+        return make_error(ErrorCode::parse_error, fmt::format("kv command of {} bytes, expected 41", bytes.size()));
+    }
+    const auto op = static_cast<std::uint8_t>(bytes[0]);
+    if (op > 2) return make_error(ErrorCode::parse_error, fmt::format("unknown kv op {}", op));
+    command.op = static_cast<KvOp>(op);
+    bytes.remove_prefix(1);
+    std::uint64_t key = 0, value = 0, from = 0;
+    get_u64(bytes, key);
+    get_u64(bytes, value);
+    get_u64(bytes, from);
+    get_u64(bytes, command.client);
+    get_u64(bytes, command.sequence);
+    command.key = static_cast<std::int64_t>(key);
+    command.value = static_cast<std::int64_t>(value);
+    command.from = static_cast<std::int64_t>(from);
+    return command;
+}
+
+KvResult KvStore::apply(const KvCommand& command) {
+    FL_ASSERT(command.op != KvOp::read);
+    if (deduplicate_ && command.client != 0) {
+        auto found = sessions_.find(command.client);
+        if (found != sessions_.end() && command.sequence <= found->second.sequence) {
+            // Applied before (a retry or a duplicated request). Only the latest
+            // result is kept; an older sequence's reply is long gone anyway.
+            return found->second.result;
+        }
+    }
+    ++applied_;
+    KvResult result;
+    if (command.op == KvOp::write) {
+        data_[command.key] = command.value;
+    } else {
+        auto found = data_.find(command.key);
+        if (found == data_.end()) {
+            result.code = error_key_missing;
+        } else if (found->second != command.from) {
+            result.code = error_precondition;
+            result.value = found->second;
+        } else {
+            found->second = command.value;
+        }
+    }
+    if (deduplicate_ && command.client != 0) sessions_[command.client] = Session{command.sequence, result};
+    return result;
+}
+
+KvResult KvStore::read(std::int64_t key) const {
+    auto found = data_.find(key);
+    if (found == data_.end()) return KvResult{error_key_missing, 0};
+    return KvResult{0, found->second};
+}
+
+std::string KvStore::snapshot() const {
+    std::string out;
+    put_u64(out, applied_);
+    put_u64(out, data_.size());
+    for (const auto& [key, value] : data_) {
+        put_u64(out, static_cast<std::uint64_t>(key));
+        put_u64(out, static_cast<std::uint64_t>(value));
+    }
+    put_u64(out, sessions_.size());
+    for (const auto& [client, session] : sessions_) {
+        put_u64(out, client);
+        put_u64(out, session.sequence);
+        put_u64(out, static_cast<std::uint64_t>(session.result.code));
+        put_u64(out, static_cast<std::uint64_t>(session.result.value));
+    }
+    return out;
+}
+
+Status KvStore::restore(std::string_view data) {
+    std::map<std::int64_t, std::int64_t> restored;
+    std::map<std::uint64_t, Session> sessions;
+    std::uint64_t applied = 0, count = 0;
+    auto corrupt = [] { return make_error(ErrorCode::corruption, "kv snapshot is truncated"); };
+    if (!get_u64(data, applied) || !get_u64(data, count)) return corrupt();
+    for (std::uint64_t i = 0; i < count; ++i) {
+        std::uint64_t key = 0, value = 0;
+        if (!get_u64(data, key) || !get_u64(data, value)) return corrupt();
+        restored[static_cast<std::int64_t>(key)] = static_cast<std::int64_t>(value);
+    }
+    if (!get_u64(data, count)) return corrupt();
+    for (std::uint64_t i = 0; i < count; ++i) {
+        std::uint64_t client = 0, sequence = 0, code = 0, value = 0;
+        if (!get_u64(data, client) || !get_u64(data, sequence) || !get_u64(data, code) || !get_u64(data, value)) {
+            return corrupt();
+        }
+        sessions[client] = Session{sequence, KvResult{static_cast<int>(code), static_cast<std::int64_t>(value)}};
+    }
+    data_ = std::move(restored);
+    sessions_ = std::move(sessions);
+    applied_ = applied;
+    return ok_status();
+}
+
+}  // namespace faultline::protocols::kv

@@ -1,0 +1,345 @@
+#include "protocols/raft/durable.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "base/assert.h"
+#include "base/hash.h"
+
+namespace faultline::protocols::raft {
+
+namespace {
+
+constexpr std::uint32_t meta_magic = 0x4d455441;      // "META"
+constexpr std::uint32_t snapshot_magic = 0x534e4150;  // "SNAP"
+constexpr std::uint8_t record_entry = 1;
+constexpr std::uint8_t record_truncate = 2;
+constexpr std::size_t header_bytes = 16;
+constexpr std::uint32_t no_vote = 0xffffffffu;
+
+void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+void put_u32(std::string& out, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+void put_u64(std::string& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+// Reads little-endian integers from a byte range, failing (not asserting) when
+// the range is too short: the bytes come from a disk that may lie.
+class Reader {
+public:
+    explicit Reader(std::string_view data) : data_(data) {}
+    bool u8(std::uint8_t& v) { return take(1) && (v = static_cast<std::uint8_t>(data_[pos_ - 1]), true); }
+    bool u32(std::uint32_t& v) {
+        if (!take(4)) return false;
+        v = 0;
+        for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(data_[pos_ - 4 + i]);
+        return true;
+    }
+    bool u64(std::uint64_t& v) {
+        if (!take(8)) return false;
+        v = 0;
+        for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(data_[pos_ - 8 + i]);
+        return true;
+    }
+    std::string_view rest() {
+        std::string_view tail = data_.substr(pos_);
+        pos_ = data_.size();
+        return tail;
+    }
+    bool at_end() const { return pos_ == data_.size(); }
+
+private:
+    bool take(std::size_t n) {
+        if (data_.size() - pos_ < n) return false;
+        pos_ += n;
+        return true;
+    }
+    std::string_view data_;
+    std::size_t pos_ = 0;
+};
+
+std::uint32_t length_check(std::uint32_t length) {
+    return static_cast<std::uint32_t>(hash_bytes(&length, sizeof length, 0x6c656e));
+}
+
+enum class FrameStatus { ok, torn, corrupt };
+
+// Parses the record at `offset`: its payload and the offset after it.
+FrameStatus parse_frame(std::string_view file, std::size_t offset, std::string_view& payload,
+                        std::size_t& next) {
+    if (file.size() - offset < header_bytes) return FrameStatus::torn;
+    Reader header(file.substr(offset, header_bytes));
+    std::uint32_t length = 0, check = 0;
+    std::uint64_t checksum = 0;
+    header.u32(length);
+    header.u32(check);
+    header.u64(checksum);
+    if (check != length_check(length)) return FrameStatus::corrupt;
+    if (file.size() - offset - header_bytes < length) return FrameStatus::torn;
+    payload = file.substr(offset + header_bytes, length);
+    if (hash_string(payload) != checksum) return FrameStatus::corrupt;
+    next = offset + header_bytes + length;
+    return FrameStatus::ok;
+}
+
+std::string encode_entry(const LogEntry& entry) {
+    std::string payload;
+    put_u8(payload, record_entry);
+    put_u64(payload, entry.index.value);
+    put_u64(payload, entry.term.value);
+    put_u8(payload, static_cast<std::uint8_t>(entry.type));
+    payload += entry.data;
+    return payload;
+}
+
+std::string meta_name(std::uint64_t sequence) { return fmt::format("meta-{}", sequence % 2); }
+std::string snapshot_name(std::uint64_t sequence) { return fmt::format("snapshot-{}", sequence % 2); }
+std::string segment_name(std::uint64_t sequence) { return fmt::format("log-{:020}", sequence); }
+
+// Reads a single-record file (meta or snapshot): its payload, or nullopt if it
+// does not exist or is damaged (`damaged` tells which).
+std::optional<std::string> read_single_record(Storage& storage, const std::string& name, bool& damaged) {
+    damaged = false;
+    if (!storage.exists(name)) return std::nullopt;
+    auto contents = storage.read(name);
+    if (!contents) {
+        damaged = true;
+        return std::nullopt;
+    }
+    std::string_view payload;
+    std::size_t next = 0;
+    if (parse_frame(*contents, 0, payload, next) != FrameStatus::ok) {
+        damaged = true;
+        return std::nullopt;
+    }
+    return std::string(payload);
+}
+
+}  // namespace
+
+std::string DurableState::frame(std::string_view payload) {
+    std::string record;
+    put_u32(record, static_cast<std::uint32_t>(payload.size()));
+    put_u32(record, length_check(static_cast<std::uint32_t>(payload.size())));
+    put_u64(record, hash_string(payload));
+    record += payload;
+    return record;
+}
+
+Status DurableState::save_hard_state(Storage& storage, const HardState& state) {
+    ++meta_sequence_;
+    std::string payload;
+    put_u32(payload, meta_magic);
+    put_u64(payload, meta_sequence_);
+    put_u64(payload, state.term.value);
+    put_u32(payload, state.vote ? state.vote->value : no_vote);
+    return storage.write(meta_name(meta_sequence_), 0, frame(payload));
+}
+
+Status DurableState::save_snapshot(Storage& storage, LogIndex index, Term term, std::string_view data) {
+    ++snapshot_sequence_;
+    std::string payload;
+    put_u32(payload, snapshot_magic);
+    put_u64(payload, snapshot_sequence_);
+    put_u64(payload, index.value);
+    put_u64(payload, term.value);
+    payload += data;
+    const std::string name = snapshot_name(snapshot_sequence_);
+    // A shorter snapshot must not leave the tail of a longer one behind.
+    if (auto status = storage.truncate(name, 0); !status) return status;
+    return storage.write(name, 0, frame(payload));
+}
+
+Status DurableState::open_segment(Storage& storage, LogIndex first_index) {
+    segments_.push_back(Segment{segment_name(next_segment_sequence_++), 0, LogIndex(0)});
+    // Everything from first_index on belongs to this segment and later ones.
+    std::string payload;
+    put_u8(payload, record_truncate);
+    put_u64(payload, first_index.value - 1);
+    return write_record(storage, payload);
+}
+
+Status DurableState::write_record(Storage& storage, std::string_view payload) {
+    FL_ASSERT(!segments_.empty());
+    const std::string record = frame(payload);
+    if (auto status = storage.append(segments_.back().name, record); !status) return status;
+    segments_.back().bytes += record.size();
+    return ok_status();
+}
+
+Status DurableState::append(Storage& storage, const LogEntry& entry) {
+    FL_ASSERT_GT(entry.index.value, 0u);
+    if (segments_.empty() || segments_.back().bytes >= segment_bytes_max_) {
+        if (auto status = open_segment(storage, entry.index); !status) return status;
+    }
+    if (auto status = write_record(storage, encode_entry(entry)); !status) return status;
+    segments_.back().max_index = std::max(segments_.back().max_index, entry.index);
+    return ok_status();
+}
+
+Status DurableState::truncate_after(Storage& storage, LogIndex keep_last) {
+    if (segments_.empty()) return open_segment(storage, keep_last.next());
+    std::string payload;
+    put_u8(payload, record_truncate);
+    put_u64(payload, keep_last.value);
+    return write_record(storage, payload);
+}
+
+Status DurableState::collect_garbage(Storage& storage, LogIndex snapshot_index) {
+    // Never the segment being written; only a prefix of fully covered segments.
+    while (segments_.size() > 1 && segments_.front().max_index <= snapshot_index) {
+        if (auto status = storage.remove(segments_.front().name); !status) return status;
+        segments_.erase(segments_.begin());
+    }
+    return ok_status();
+}
+
+Result<RecoveredState> DurableState::load(Storage& storage) {
+    RecoveredState state;
+    segments_.clear();
+
+    // Hard state: the valid slot with the highest sequence number.
+    int damaged_slots = 0, present_slots = 0;
+    for (int slot = 0; slot < 2; ++slot) {
+        bool damaged = false;
+        auto payload = read_single_record(storage, meta_name(static_cast<std::uint64_t>(slot)), damaged);
+        present_slots += payload || damaged ? 1 : 0;
+        damaged_slots += damaged ? 1 : 0;
+        if (!payload) continue;
+        Reader reader(*payload);
+        std::uint32_t magic = 0, vote = 0;
+        std::uint64_t sequence = 0, term = 0;
+        if (!reader.u32(magic) || magic != meta_magic || !reader.u64(sequence) || !reader.u64(term) ||
+            !reader.u32(vote)) {
+            ++damaged_slots;
+            continue;
+        }
+        if (sequence > meta_sequence_) {
+            meta_sequence_ = sequence;
+            state.hard_state.term = Term(term);
+            state.hard_state.vote = vote == no_vote ? std::nullopt : std::optional<NodeId>(NodeId(vote));
+        }
+    }
+    if (damaged_slots > 0) {
+        state.notes.push_back(fmt::format("{} of the hard-state slots failed their checksum", damaged_slots));
+    }
+    if (present_slots > 0 && damaged_slots == present_slots) state.hard_state_lost = true;
+
+    // Snapshot: the valid slot with the highest sequence number.
+    for (int slot = 0; slot < 2; ++slot) {
+        bool damaged = false;
+        auto payload = read_single_record(storage, snapshot_name(static_cast<std::uint64_t>(slot)), damaged);
+        if (damaged) state.notes.push_back(fmt::format("snapshot slot {} failed its checksum", slot));
+        if (!payload) continue;
+        Reader reader(*payload);
+        std::uint32_t magic = 0;
+        std::uint64_t sequence = 0, index = 0, term = 0;
+        if (!reader.u32(magic) || magic != snapshot_magic || !reader.u64(sequence) || !reader.u64(index) ||
+            !reader.u64(term)) {
+            continue;
+        }
+        if (sequence > snapshot_sequence_) {
+            snapshot_sequence_ = sequence;
+            state.has_snapshot = true;
+            state.snapshot_index = LogIndex(index);
+            state.snapshot_term = Term(term);
+            state.snapshot_data = std::string(reader.rest());
+        }
+    }
+
+    // Log segments, oldest first: replay entries and truncations in order.
+    std::vector<std::string> names;
+    for (const std::string& name : storage.list()) {
+        if (name.rfind("log-", 0) == 0) names.push_back(name);
+    }
+    std::sort(names.begin(), names.end());
+    std::vector<LogEntry> entries;
+    bool stopped = false;
+    for (std::size_t s = 0; s < names.size(); ++s) {
+        const std::string& name = names[s];
+        if (stopped) {
+            // Records after a corrupt one cannot be placed in the log: drop them.
+            if (auto status = storage.remove(name); !status) return status.error();
+            continue;
+        }
+        auto contents = storage.read(name);
+        if (!contents) return contents.error();
+        Segment segment{name, 0, LogIndex(0)};
+        std::size_t offset = 0;
+        while (offset < contents->size()) {
+            std::string_view payload;
+            std::size_t next = 0;
+            const FrameStatus status = parse_frame(*contents, offset, payload, next);
+            if (status != FrameStatus::ok) {
+                const bool last_segment = s + 1 == names.size();
+                if (status == FrameStatus::torn && last_segment) {
+                    state.notes.push_back(fmt::format("{}: cut a torn record at byte {}", name, offset));
+                } else {
+                    state.log_damaged = true;
+                    state.notes.push_back(fmt::format("{}: corrupt record at byte {}", name, offset));
+                }
+                if (auto cut = storage.truncate(name, offset); !cut) return cut.error();
+                stopped = true;
+                break;
+            }
+            Reader reader(payload);
+            std::uint8_t kind = 0;
+            reader.u8(kind);
+            if (kind == record_truncate) {
+                std::uint64_t keep_last = 0;
+                reader.u64(keep_last);
+                while (!entries.empty() && entries.back().index.value > keep_last) entries.pop_back();
+            } else {
+                std::uint64_t index = 0, term = 0;
+                std::uint8_t type = 0;
+                reader.u64(index);
+                reader.u64(term);
+                reader.u8(type);
+                LogEntry entry{Term(term), LogIndex(index), static_cast<EntryType>(type),
+                               std::string(reader.rest())};
+                if (!entries.empty() && entry.index != entries.back().index.next()) {
+                    // A jump is legitimate only across deleted segments, at or below
+                    // the snapshot; that is checked once the snapshot is known.
+                    entries.clear();
+                }
+                segment.max_index = std::max(segment.max_index, entry.index);
+                entries.push_back(std::move(entry));
+            }
+            offset = next;
+        }
+        segment.bytes = offset;
+        segments_.push_back(segment);
+        const std::uint64_t sequence = std::strtoull(name.c_str() + 4, nullptr, 10);
+        next_segment_sequence_ = std::max(next_segment_sequence_, sequence + 1);
+    }
+
+    // Keep only what lies above the snapshot, and only if it continues it.
+    const LogIndex base = state.has_snapshot ? state.snapshot_index : LogIndex(0);
+    const Term base_term = state.has_snapshot ? state.snapshot_term : Term(0);
+    std::vector<LogEntry> kept;
+    bool continues = true;
+    for (LogEntry& entry : entries) {
+        if (entry.index == base && entry.term != base_term) continues = false;  // another history
+        if (entry.index <= base) continue;
+        kept.push_back(std::move(entry));
+    }
+    if (!continues) kept.clear();
+    if (!kept.empty() && kept.front().index != base.next()) {
+        state.log_damaged = true;
+        state.notes.push_back(fmt::format("log resumes at {} after snapshot {}: entries in between are lost",
+                                          kept.front().index.value, base.value));
+        kept.clear();
+    }
+    for (std::size_t i = 1; i < kept.size(); ++i) FL_ASSERT_GE(kept[i].term, kept[i - 1].term);
+    state.entries = std::move(kept);
+    // New records go to a fresh segment that restates where the log ends.
+    const LogIndex last = state.entries.empty() ? base : state.entries.back().index;
+    if (auto status = open_segment(storage, last.next()); !status) return status.error();
+    return state;
+}
+
+}  // namespace faultline::protocols::raft

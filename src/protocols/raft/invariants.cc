@@ -1,0 +1,228 @@
+#include "protocols/raft/invariants.h"
+
+#include <fmt/format.h>
+
+#include "base/hash.h"
+
+namespace faultline::protocols::raft {
+
+namespace {
+
+std::uint64_t prefix_hash(std::uint64_t previous, const LogEntry& entry) {
+    const std::uint64_t words[] = {previous, entry.term.value, entry.index.value,
+                                   static_cast<std::uint64_t>(entry.type)};
+    return hash_string(entry.data, hash_bytes(words, sizeof words));
+}
+
+std::uint64_t entry_key(LogIndex index, Term term) {
+    // Indexes and terms stay far below 2^40 and 2^24 in any run.
+    return index.value << 24 ^ term.value;
+}
+
+InvariantViolation violation(std::string invariant, std::string detail, std::vector<std::string> nodes) {
+    return InvariantViolation{std::move(invariant), std::move(detail), std::move(nodes)};
+}
+
+}  // namespace
+
+RaftInvariants::RaftInvariants(std::size_t node_count) : mirrors_(node_count) {
+    committed_.emplace_back(Term(0), 0);
+}
+
+std::string RaftInvariants::name_of(NodeId node) const {
+    if (nodes_ != nullptr && node.value < nodes_->size()) return (*nodes_)[node.value].name;
+    return fmt::format("node {}", node.value);
+}
+
+std::optional<InvariantViolation> RaftInvariants::check(const std::vector<NodeView>& nodes) {
+    if (mirrors_.size() < nodes.size()) mirrors_.resize(nodes.size());
+    nodes_ = &nodes;
+    for (std::size_t slot = 0; slot < nodes.size(); ++slot) {
+        if (nodes[slot].raft == nullptr) {
+            mirrors_[slot].identity = nullptr;
+            continue;
+        }
+        if (auto found = check_node(slot, nodes[slot])) return found;
+    }
+    ++checks_;
+    return std::nullopt;
+}
+
+std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, const NodeView& view) {
+    Mirror& mirror = mirrors_[slot];
+    Raft& raft = *view.raft;
+    const bool restarted = mirror.identity != &raft;
+    if (!restarted && mirror.version == raft.version()) return std::nullopt;
+
+    // Term: never decreases, not even across a restart (it is durable), unless
+    // the disk lost it, in which case the node never votes again.
+    if (raft.term() < mirror.term && !(restarted && raft.vote_withheld())) {
+        return violation("term-monotonic",
+                         fmt::format("{}'s term went from {} to {}", view.name, mirror.term.value, raft.term().value),
+                         {view.name});
+    }
+    // Votes: at most one per term, remembered across restarts.
+    if (raft.voted_for()) {
+        const auto key = std::make_pair(slot, raft.term().value);
+        const std::string candidate = name_of(*raft.voted_for());
+        auto [found, inserted] = votes_.emplace(key, candidate);
+        if (!inserted && found->second != candidate) {
+            return violation("one-vote-per-term",
+                             fmt::format("{} voted for {} and for {} in term {}", view.name, found->second,
+                                         candidate, raft.term().value),
+                             {view.name});
+        }
+    }
+
+    if (restarted) {
+        mirror.commit = raft.commit_index();
+        mirror.leader = false;
+    }
+    // Commit index: never decreases while up.
+    if (raft.commit_index() < mirror.commit) {
+        return violation("commit-monotonic",
+                         fmt::format("{}'s commit index went from {} to {}", view.name, mirror.commit.value,
+                                     raft.commit_index().value),
+                         {view.name});
+    }
+    // Within one step a node may append, commit and compact: follow that order.
+    if (auto found = sync_log(mirror, view, restarted)) return found;
+
+    // Leaders: one per term; a new one must hold everything committed.
+    const bool leader = raft.role() == Role::leader;
+    if (leader) {
+        auto [found, inserted] = leaders_.emplace(raft.term().value, view.name);
+        if (!inserted && found->second != view.name) {
+            return violation("election-safety",
+                             fmt::format("term {} has two leaders, {} and {}", raft.term().value, found->second,
+                                         view.name),
+                             {found->second, view.name});
+        }
+        if (!mirror.leader || mirror.leader_term != raft.term()) {
+            if (auto missing = check_new_leader(mirror, view)) return missing;
+        }
+    }
+    mirror.leader = leader;
+    mirror.leader_term = raft.term();
+    mirror.term = raft.term();
+    mirror.commit = raft.commit_index();
+    mirror.identity = &raft;
+    mirror.version = raft.version();
+    return std::nullopt;
+}
+
+std::optional<InvariantViolation> RaftInvariants::sync_log(Mirror& mirror, const NodeView& view, bool restarted) {
+    RaftLog& log = view.raft->log_for_observers();
+    const LogIndex changed_from = log.take_changed_from();
+    // A restart, or a snapshot installed over the log: nothing to compare with.
+    if (restarted || changed_from <= log.snapshot_index()) return rebuild(mirror, view);
+
+    if (changed_from <= mirror.last()) {
+        // Entries after changed_from - 1 were replaced: a truncation.
+        const LogIndex kept = changed_from.prev();
+        if (kept < mirror.commit) {
+            return violation("no-truncation-below-commit",
+                             fmt::format("{} truncated its log after index {}, below its commit index {}",
+                                         view.name, kept.value, mirror.commit.value),
+                             {view.name});
+        }
+        if (mirror.leader && view.raft->role() == Role::leader && mirror.leader_term == view.raft->term()) {
+            return violation("leader-append-only",
+                             fmt::format("leader {} of term {} truncated its log after index {}", view.name,
+                                         view.raft->term().value, kept.value),
+                             {view.name});
+        }
+        mirror.entries.resize(kept.value - mirror.base.value);
+    }
+    // Entries appended and compacted within this one step cannot be seen: the
+    // leader that sent them was checked when it appended and committed them.
+    if (mirror.last() < log.snapshot_index()) return rebuild(mirror, view);
+    if (auto found = hash_new_entries(mirror, view)) return found;
+    if (auto found = record_commit(mirror, view, view.raft->commit_index())) return found;
+    if (log.snapshot_index() > mirror.base) {
+        // Compaction: entries up to the new base move into the snapshot.
+        const std::size_t dropped = log.snapshot_index().value - mirror.base.value;
+        mirror.base_hash = mirror.entries[dropped - 1].second;
+        mirror.entries.erase(mirror.entries.begin(), mirror.entries.begin() + static_cast<std::ptrdiff_t>(dropped));
+        mirror.base = log.snapshot_index();
+    }
+    return std::nullopt;
+}
+
+std::optional<InvariantViolation> RaftInvariants::rebuild(Mirror& mirror, const NodeView& view) {
+    // The snapshot's prefix is committed, hence known to the checker.
+    const RaftLog& log = view.raft->log();
+    mirror.base = log.snapshot_index();
+    if (mirror.base.value >= committed_.size()) {
+        return violation("state-machine-safety",
+                         fmt::format("{} holds a snapshot through {} but nothing was committed there", view.name,
+                                     mirror.base.value),
+                         {view.name});
+    }
+    mirror.base_hash = committed_[mirror.base.value].second;
+    mirror.entries.clear();
+    if (auto found = hash_new_entries(mirror, view)) return found;
+    return record_commit(mirror, view, view.raft->commit_index());
+}
+
+std::optional<InvariantViolation> RaftInvariants::hash_new_entries(Mirror& mirror, const NodeView& view) {
+    const RaftLog& log = view.raft->log();
+    for (LogIndex index = mirror.last().next(); index <= log.last_index(); ++index) {
+        const LogEntry& entry = log.at(index);
+        const Term previous_term = mirror.entries.empty() ? log.snapshot_term() : mirror.entries.back().first;
+        if (entry.term < previous_term) {
+            return violation("log-matching",
+                             fmt::format("{}'s log goes from term {} back to term {} at index {}", view.name,
+                                         previous_term.value, entry.term.value, index.value),
+                             {view.name});
+        }
+        const std::uint64_t hash = prefix_hash(mirror.hash_at(index.prev()), entry);
+        auto [found, inserted] = entry_hashes_.emplace(entry_key(index, entry.term), hash);
+        if (!inserted && found->second != hash) {
+            return violation("log-matching",
+                             fmt::format("{} holds an entry at index {} term {} whose history differs from "
+                                         "another node's entry there",
+                                         view.name, index.value, entry.term.value),
+                             {view.name});
+        }
+        mirror.entries.emplace_back(entry.term, hash);
+    }
+    return std::nullopt;
+}
+
+std::optional<InvariantViolation> RaftInvariants::record_commit(Mirror& mirror, const NodeView& view, LogIndex to) {
+    for (LogIndex index = std::max(mirror.commit, mirror.base).next(); index <= to; ++index) {
+        if (index > mirror.last()) break;  // asserted by the node itself: commit <= last index
+        const Term term = mirror.entries[index.value - mirror.base.value - 1].first;
+        const std::uint64_t hash = mirror.hash_at(index);
+        if (index.value < committed_.size()) {
+            if (committed_[index.value].second != hash) {
+                return violation("state-machine-safety",
+                                 fmt::format("{} committed an entry of term {} at index {}, where an entry of "
+                                             "term {} was committed before",
+                                             view.name, term.value, index.value,
+                                             committed_[index.value].first.value),
+                                 {view.name});
+            }
+        } else {
+            FL_ASSERT_EQ(index.value, committed_.size());
+            committed_.emplace_back(term, hash);
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<InvariantViolation> RaftInvariants::check_new_leader(const Mirror& mirror, const NodeView& view) {
+    for (std::uint64_t index = mirror.base.value + 1; index < committed_.size(); ++index) {
+        if (LogIndex(index) > mirror.last() || mirror.hash_at(LogIndex(index)) != committed_[index].second) {
+            return violation("leader-completeness",
+                             fmt::format("{} became leader of term {} without the entry committed at index {} "
+                                         "(term {})",
+                                         view.name, view.raft->term().value, index, committed_[index].first.value),
+                             {view.name});
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace faultline::protocols::raft

@@ -1,0 +1,117 @@
+// Raft's messages (paper Figure 2, plus PreVote, leadership transfer and
+// InstallSnapshot). Each is an immutable Message the simulator carries as is.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "node/message.h"
+#include "protocols/raft/types.h"
+
+namespace faultline::protocols::raft {
+
+// RequestVote, or a PreVote probe when `pre_vote` is set: a pre-vote carries the
+// term the candidate *would* use, and changes no one's term.
+struct VoteRequest final : Message {
+    Term term;
+    LogIndex last_log_index;
+    Term last_log_term;
+    bool pre_vote = false;
+    // Sent after a TimeoutNow: voters must not ignore it for having a leader.
+    bool leadership_transfer = false;
+
+    std::string_view type() const override { return pre_vote ? "pre_vote" : "request_vote"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 40; }
+    std::uint64_t digest() const override;
+};
+
+struct VoteReply final : Message {
+    Term term;
+    bool granted = false;
+    bool pre_vote = false;
+
+    std::string_view type() const override { return pre_vote ? "pre_vote_ok" : "request_vote_ok"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 24; }
+    std::uint64_t digest() const override;
+};
+
+// AppendEntries. A heartbeat carries no entries and skips the consistency
+// check; its commit index is capped at what the follower is known to match.
+struct AppendRequest final : Message {
+    Term term;
+    LogIndex prev_index;
+    Term prev_term;
+    std::vector<LogEntry> entries;
+    LogIndex leader_commit;
+    bool heartbeat = false;
+    // The leader's read round (ReadIndex): echoed in the reply, so the leader
+    // knows which of its heartbeat rounds a follower has acknowledged.
+    std::uint64_t read_round = 0;
+
+    std::string_view type() const override { return heartbeat ? "heartbeat" : "append_entries"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override;
+    std::uint64_t digest() const override;
+};
+
+struct AppendReply final : Message {
+    Term term;
+    bool success = false;
+    bool heartbeat = false;
+    // Success: the follower's log matches the leader's up to here.
+    LogIndex match_index;
+    // Rejection: the prev_index that failed, and a hint for fast backtracking:
+    // the follower's term at prev_index (0 if its log is shorter) and the first
+    // index it holds of that term (or its last index + 1).
+    LogIndex rejected_index;
+    Term conflict_term;
+    LogIndex conflict_index;
+    LogIndex last_log_index;
+    std::uint64_t read_round = 0;
+    // The follower's disk lost synced entries (it is still repairing): entries
+    // it acknowledged before its crash may be gone.
+    bool log_damaged = false;
+
+    std::string_view type() const override { return heartbeat ? "heartbeat_ok" : "append_entries_ok"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 64; }
+    std::uint64_t digest() const override;
+};
+
+struct SnapshotRequest final : Message {
+    Term term;
+    LogIndex last_index;
+    Term last_term;
+    std::string data;
+
+    std::string_view type() const override { return "install_snapshot"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 40 + static_cast<std::uint32_t>(data.size()); }
+    std::uint64_t digest() const override;
+};
+
+struct SnapshotReply final : Message {
+    Term term;
+    LogIndex last_index;
+
+    std::string_view type() const override { return "install_snapshot_ok"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 24; }
+    std::uint64_t digest() const override;
+};
+
+// Leadership transfer: the leader tells a caught-up follower to start an
+// election now, without waiting for its timeout.
+struct TimeoutNow final : Message {
+    Term term;
+
+    std::string_view type() const override { return "timeout_now"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 16; }
+    std::uint64_t digest() const override { return term.value; }
+};
+
+}  // namespace faultline::protocols::raft

@@ -1,0 +1,905 @@
+#include "protocols/raft/raft.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/assert.h"
+
+namespace faultline::protocols::raft {
+
+Raft::Raft(RaftOptions options, RaftApplication& application)
+    : options_(options), application_(application), durable_(options.segment_bytes_max) {
+    FL_ASSERT_GT(options_.heartbeat_interval, 0);
+    FL_ASSERT_LT(options_.heartbeat_interval, options_.election_timeout_min);
+    FL_ASSERT_LE(options_.election_timeout_min, options_.election_timeout_max);
+    FL_ASSERT_GT(options_.inflight_appends_max, 0u);
+    FL_ASSERT_GT(options_.append_entries_max, 0u);
+    FL_ASSERT(options_.clock_drift_bound >= 0 && options_.clock_drift_bound < 1);
+}
+
+bool Raft::is_raft_message(const Message& message) {
+    return message_as<AppendRequest>(message) || message_as<AppendReply>(message) ||
+           message_as<VoteRequest>(message) || message_as<VoteReply>(message) ||
+           message_as<SnapshotRequest>(message) || message_as<SnapshotReply>(message) ||
+           message_as<TimeoutNow>(message);
+}
+
+const Progress* Raft::progress(NodeId peer) const {
+    if (role_ != Role::leader || peer.value >= progress_.size()) return nullptr;
+    return &progress_[peer.value];
+}
+
+bool Raft::is_voter(NodeId node) const {
+    return std::find(voters_.begin(), voters_.end(), node) != voters_.end();
+}
+
+// ---------------------------------------------------------------------------
+// Boot.
+
+void Raft::start(Context& ctx) {
+    voters_.assign(ctx.cluster().begin(), ctx.cluster().end());
+    FL_ASSERT(is_voter(ctx.self()));
+    role_ = Role::follower;
+    reset_election_deadline(ctx);
+    finish(ctx);
+}
+
+void Raft::recover(Context& ctx) {
+    voters_.assign(ctx.cluster().begin(), ctx.cluster().end());
+    FL_ASSERT(is_voter(ctx.self()));
+    auto recovered = durable_.load(ctx.storage());
+    if (!recovered) {
+        halt(ctx, "cannot read the disk: " + recovered.error().message);
+        return;
+    }
+    for (const std::string& note : recovered->notes) ctx.log("recovery: " + note);
+    hard_state_ = recovered->hard_state;
+    if (recovered->has_snapshot) {
+        log_.reset(recovered->snapshot_index, recovered->snapshot_term);
+        snapshot_data_ = std::move(recovered->snapshot_data);
+        application_.restore_snapshot(ctx, snapshot_data_);
+        commit_index_ = last_applied_ = recovered->snapshot_index;
+    }
+    for (LogEntry& entry : recovered->entries) log_.append(std::move(entry));
+    persisted_last_index_ = log_.last_index();
+    if (recovered->hard_state_lost) {
+        // Term and vote are unknown: voting again could vote twice in a term.
+        vote_withheld_forever_ = true;
+        hard_state_.term = std::max(hard_state_.term, log_.last_term());
+        ctx.log("recovery: hard state lost; this node will never vote again");
+    }
+    if (recovered->log_damaged) {
+        repair_pending_ = true;
+        repair_term_ = hard_state_.term;
+        ctx.log(fmt::format("recovery: log damaged; no voting until it holds an entry of a term after {}",
+                            repair_term_.value));
+    }
+    FL_ASSERT_GE(hard_state_.term, log_.last_term());
+    role_ = Role::follower;
+    reset_election_deadline(ctx);
+    finish(ctx);
+}
+
+// ---------------------------------------------------------------------------
+// The three phases of every input.
+
+bool Raft::begin(Context&) {
+    FL_ASSERT(outbox_.empty());
+    return !halted_;
+}
+
+void Raft::finish(Context& ctx) {
+    if (halted_) {
+        outbox_.clear();
+        return;
+    }
+    // Persist: one sync for every write this input made.
+    if (storage_dirty_) {
+        if (auto status = ctx.storage().sync(); !status) {
+            halt(ctx, "sync failed: " + status.error().message);
+            return;
+        }
+        storage_dirty_ = false;
+        // Old segments may go now that the snapshot covering them is durable.
+        if (auto status = durable_.collect_garbage(ctx.storage(), log_.snapshot_index()); !status) {
+            halt(ctx, "cannot delete old log segments: " + status.error().message);
+            return;
+        }
+    }
+    persisted_last_index_ = log_.last_index();
+    if (role_ == Role::leader) maybe_commit(ctx);
+
+    // Act.
+    apply_committed(ctx);
+    advance_reads(ctx);
+    maybe_snapshot(ctx);
+    for (auto& [to, message] : outbox_) ctx.send(to, std::move(message));
+    outbox_.clear();
+    FL_ASSERT_LE(last_applied_, commit_index_);
+    FL_ASSERT_LE(commit_index_, log_.last_index());
+    ++version_;
+}
+
+void Raft::persist_hard_state(Context& ctx) {
+    HardState written = hard_state_;
+    if (options_.bugs.forget_vote) written.vote.reset();  // the bug: the vote never reaches the disk
+    if (auto status = durable_.save_hard_state(ctx.storage(), written); !status) {
+        halt(ctx, "cannot write the hard state: " + status.error().message);
+        return;
+    }
+    storage_dirty_ = true;
+}
+
+void Raft::append_to_log(Context& ctx, LogEntry entry) {
+    FL_ASSERT_LE(entry.term, hard_state_.term);
+    if (auto status = durable_.append(ctx.storage(), entry); !status) {
+        halt(ctx, "cannot append to the log: " + status.error().message);
+        return;
+    }
+    log_.append(std::move(entry));
+    storage_dirty_ = true;
+}
+
+void Raft::truncate_log(Context& ctx, LogIndex keep_last) {
+    // Erasing a committed entry is the worst thing Raft can do. A correct node
+    // never gets here; the deliberate bugs may, and the invariant checker reports it.
+    if (keep_last < commit_index_) FL_ASSERT_MSG(options_.bugs.any(), "truncating committed entries");
+    if (auto status = durable_.truncate_after(ctx.storage(), keep_last); !status) {
+        halt(ctx, "cannot truncate the log: " + status.error().message);
+        return;
+    }
+    log_.truncate_after(keep_last);
+    persisted_last_index_ = std::min(persisted_last_index_, keep_last);
+    commit_index_ = std::min(commit_index_, keep_last);
+    storage_dirty_ = true;
+}
+
+void Raft::halt(Context& ctx, const std::string& why) {
+    halted_ = true;
+    outbox_.clear();
+    ctx.log("halted: " + why);
+}
+
+// ---------------------------------------------------------------------------
+// Roles.
+
+void Raft::become_follower(Context& ctx, Term term, std::optional<NodeId> leader) {
+    FL_ASSERT_GE(term, hard_state_.term);
+    if (term > hard_state_.term) {
+        hard_state_.term = term;
+        hard_state_.vote.reset();
+        persist_hard_state(ctx);
+    }
+    const bool was_leader = role_ == Role::leader;
+    role_ = Role::follower;
+    leader_ = leader;
+    votes_granted_.clear();
+    transfer_target_.reset();
+    if (was_leader) {
+        ctx.log(fmt::format("term {}: stepping down", hard_state_.term.value));
+        fail_reads(ctx);
+        for (TimerId* timer : {&heartbeat_timer_, &quorum_timer_, &transfer_timer_}) {
+            if (*timer != 0) ctx.cancel_timer(*timer);
+            *timer = 0;
+        }
+        lease_expiry_ = -1;
+        rounds_sent_.clear();
+    }
+    reset_election_deadline(ctx);
+}
+
+void Raft::become_pre_candidate(Context& ctx) {
+    FL_ASSERT(role_ != Role::leader);
+    FL_ASSERT(may_campaign());
+    role_ = Role::pre_candidate;
+    leader_.reset();
+    votes_granted_.assign(1, ctx.self());
+    reset_election_deadline(ctx);
+    if (votes_granted_.size() >= quorum()) {
+        become_candidate(ctx, false);
+        return;
+    }
+    // The pre-vote asks about the term we would use; our own term stays put.
+    for (NodeId peer : voters_) {
+        if (peer == ctx.self()) continue;
+        auto request = std::make_shared<VoteRequest>();
+        request->term = hard_state_.term.next();
+        request->last_log_index = log_.last_index();
+        request->last_log_term = log_.last_term();
+        request->pre_vote = true;
+        send(peer, std::move(request));
+    }
+}
+
+void Raft::become_candidate(Context& ctx, bool leadership_transfer) {
+    FL_ASSERT(role_ != Role::leader);
+    FL_ASSERT(may_campaign());
+    hard_state_.term = hard_state_.term.next();
+    hard_state_.vote = ctx.self();
+    persist_hard_state(ctx);
+    role_ = Role::candidate;
+    leader_.reset();
+    votes_granted_.assign(1, ctx.self());
+    reset_election_deadline(ctx);
+    ctx.log(fmt::format("term {}: campaigning", hard_state_.term.value));
+    if (votes_granted_.size() >= quorum()) {
+        become_leader(ctx);
+        return;
+    }
+    for (NodeId peer : voters_) {
+        if (peer == ctx.self()) continue;
+        auto request = std::make_shared<VoteRequest>();
+        request->term = hard_state_.term;
+        request->last_log_index = log_.last_index();
+        request->last_log_term = log_.last_term();
+        request->leadership_transfer = leadership_transfer;
+        send(peer, std::move(request));
+    }
+}
+
+void Raft::become_leader(Context& ctx) {
+    FL_ASSERT_EQ(role_, Role::candidate);
+    FL_ASSERT(hard_state_.vote == ctx.self());
+    role_ = Role::leader;
+    leader_ = ctx.self();
+    ctx.log(fmt::format("term {}: leader", hard_state_.term.value));
+    NodeId highest = ctx.self();
+    for (NodeId peer : voters_) highest = std::max(highest, peer);
+    progress_.assign(highest.value + 1, Progress{});
+    for (NodeId peer : voters_) {
+        Progress& progress = progress_[peer.value];
+        progress.next_index = log_.last_index().next();
+        progress.match_index = LogIndex(0);
+        progress.recently_active = true;  // give every follower one quorum period
+    }
+    // A no-op of our own term lets us commit everything before it (Figure 8).
+    // The commit-old-term bug skips it and counts old replicas instead.
+    if (!options_.bugs.commit_old_term) {
+        append_to_log(ctx, LogEntry{hard_state_.term, log_.last_index().next(), EntryType::noop, {}});
+    }
+    heartbeat_timer_ = ctx.set_timer(options_.heartbeat_interval, raft_timer_base | heartbeat_timer);
+    if (options_.check_quorum) {
+        quorum_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | quorum_timer);
+    }
+    broadcast_append(ctx);
+}
+
+void Raft::campaign(Context& ctx, bool pre_vote, bool leadership_transfer) {
+    if (pre_vote) {
+        become_pre_candidate(ctx);
+    } else {
+        become_candidate(ctx, leadership_transfer);
+    }
+}
+
+bool Raft::may_campaign() const { return !vote_withheld_forever_ && !repair_pending_; }
+
+Nanos Raft::random_election_timeout(Context& ctx) {
+    return ctx.random().between(options_.election_timeout_min, options_.election_timeout_max);
+}
+
+void Raft::reset_election_deadline(Context& ctx) {
+    const Nanos now = ctx.now();
+    election_deadline_ = now + random_election_timeout(ctx);
+    // One timer at a time: when it fires early it re-arms for what is left.
+    if (election_timer_ == 0) {
+        election_timer_ = ctx.set_timer(election_deadline_ - now, raft_timer_base | election_timer);
+    }
+}
+
+bool Raft::heard_from_leader_recently(Context& ctx) const {
+    if (role_ == Role::leader) return true;
+    return leader_.has_value() && last_leader_contact_ >= 0 &&
+           ctx.now() - last_leader_contact_ < options_.election_timeout_min;
+}
+
+// ---------------------------------------------------------------------------
+// Inputs.
+
+void Raft::step(Context& ctx, const Envelope& envelope) {
+    if (!begin(ctx)) return;
+    const Message& message = *envelope.message;
+    const NodeId from = envelope.from;
+    if (const auto* request = message_as<AppendRequest>(message)) {
+        if (observe_term(ctx, from, request->term, message)) handle_append_request(ctx, from, *request);
+    } else if (const auto* reply = message_as<AppendReply>(message)) {
+        if (observe_term(ctx, from, reply->term, message)) handle_append_reply(ctx, from, *reply);
+    } else if (const auto* vote_request = message_as<VoteRequest>(message)) {
+        if (observe_term(ctx, from, vote_request->term, message)) handle_vote_request(ctx, from, *vote_request);
+    } else if (const auto* vote_reply = message_as<VoteReply>(message)) {
+        if (observe_term(ctx, from, vote_reply->term, message)) handle_vote_reply(ctx, from, *vote_reply);
+    } else if (const auto* snapshot = message_as<SnapshotRequest>(message)) {
+        if (observe_term(ctx, from, snapshot->term, message)) handle_snapshot_request(ctx, from, *snapshot);
+    } else if (const auto* snapshot_reply = message_as<SnapshotReply>(message)) {
+        if (observe_term(ctx, from, snapshot_reply->term, message)) {
+            handle_snapshot_reply(ctx, from, *snapshot_reply);
+        }
+    } else if (const auto* timeout_now = message_as<TimeoutNow>(message)) {
+        if (observe_term(ctx, from, timeout_now->term, message)) handle_timeout_now(ctx, from, *timeout_now);
+    } else {
+        FL_UNREACHABLE();
+    }
+    finish(ctx);
+}
+
+bool Raft::observe_term(Context& ctx, NodeId from, Term term, const Message& message) {
+    const auto* vote_request = message_as<VoteRequest>(message);
+    if (term > hard_state_.term) {
+        if (vote_request != nullptr) {
+            // CheckQuorum's other half: while we hear from a leader, a vote request
+            // is a disruption, not an election (unless the leader asked for it).
+            if (options_.check_quorum && !vote_request->leadership_transfer &&
+                heard_from_leader_recently(ctx)) {
+                return false;
+            }
+            if (vote_request->pre_vote) return true;  // a pre-vote changes no term
+            become_follower(ctx, term, std::nullopt);
+            return true;
+        }
+        if (const auto* vote_reply = message_as<VoteReply>(message); vote_reply && vote_reply->pre_vote &&
+                                                                     vote_reply->granted) {
+            return true;  // granted pre-votes carry the term we asked about
+        }
+        const bool from_leader = message_as<AppendRequest>(message) || message_as<SnapshotRequest>(message) ||
+                                 message_as<TimeoutNow>(message);
+        become_follower(ctx, term, from_leader ? std::optional<NodeId>(from) : std::nullopt);
+        return true;
+    }
+    if (term < hard_state_.term) {
+        // A stale leader or candidate: answer with our term so it steps down. This
+        // matters with PreVote and CheckQuorum, where nothing else would tell it.
+        if (message_as<AppendRequest>(message) || message_as<SnapshotRequest>(message)) {
+            auto reply = std::make_shared<AppendReply>();
+            reply->term = hard_state_.term;
+            reply->last_log_index = log_.last_index();
+            send(from, std::move(reply));
+        } else if (vote_request != nullptr) {
+            auto reply = std::make_shared<VoteReply>();
+            reply->term = hard_state_.term;
+            reply->pre_vote = vote_request->pre_vote;
+            send(from, std::move(reply));
+        }
+        return false;
+    }
+    return true;
+}
+
+void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& request) {
+    const bool log_ok = log_.is_up_to_date(request.last_log_term, request.last_log_index);
+    const bool may_vote = !vote_withheld_forever_ && !repair_pending_ && is_voter(from);
+    bool granted = false;
+    if (request.pre_vote) {
+        // Thesis §9.6: grant only if we too have lost the leader, and the
+        // candidate's log would win a real election.
+        granted = request.term > hard_state_.term && log_ok && may_vote &&
+                  (request.leadership_transfer || !heard_from_leader_recently(ctx));
+    } else {
+        FL_ASSERT_EQ(request.term, hard_state_.term);
+        const bool vote_free = !hard_state_.vote.has_value() || hard_state_.vote == from;
+        granted = vote_free && log_ok && may_vote;
+        if (granted) {
+            hard_state_.vote = from;
+            persist_hard_state(ctx);
+            reset_election_deadline(ctx);
+        }
+    }
+    auto reply = std::make_shared<VoteReply>();
+    reply->term = request.pre_vote && granted ? request.term : hard_state_.term;
+    reply->granted = granted;
+    reply->pre_vote = request.pre_vote;
+    send(from, std::move(reply));
+}
+
+void Raft::handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply) {
+    if (!reply.granted) return;
+    if (reply.pre_vote) {
+        if (role_ != Role::pre_candidate || reply.term != hard_state_.term.next()) return;
+    } else {
+        if (role_ != Role::candidate || reply.term != hard_state_.term) return;
+    }
+    if (std::find(votes_granted_.begin(), votes_granted_.end(), from) == votes_granted_.end()) {
+        votes_granted_.push_back(from);
+    }
+    if (votes_granted_.size() < quorum()) return;
+    if (reply.pre_vote) {
+        become_candidate(ctx, false);
+    } else {
+        become_leader(ctx);
+    }
+}
+
+void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest& request) {
+    FL_ASSERT_EQ(request.term, hard_state_.term);
+    if (role_ == Role::leader) {
+        // Two leaders in one term: impossible in a correct Raft. The deliberate
+        // bugs can cause it, and the election-safety invariant reports it.
+        FL_ASSERT_MSG(options_.bugs.any(), "two leaders in one term");
+        return;
+    }
+    if (role_ != Role::follower) become_follower(ctx, hard_state_.term, from);
+    leader_ = from;
+    last_leader_contact_ = ctx.now();
+    reset_election_deadline(ctx);
+
+    auto reply = std::make_shared<AppendReply>();
+    reply->term = hard_state_.term;
+    reply->heartbeat = request.heartbeat;
+    reply->read_round = request.read_round;
+    reply->log_damaged = repair_pending_;
+    if (request.heartbeat) {
+        // The leader caps a heartbeat's commit at what it knows we match.
+        commit_index_ = std::max(commit_index_, std::min(request.leader_commit, log_.last_index()));
+        reply->success = true;
+        reply->last_log_index = log_.last_index();
+        send(from, std::move(reply));
+        return;
+    }
+
+    if (request.prev_index >= log_.snapshot_index()) {
+        const std::optional<Term> prev_term = log_.term_at(request.prev_index);
+        if (!prev_term || *prev_term != request.prev_term) {
+            reply->success = false;
+            reply->rejected_index = request.prev_index;
+            if (!prev_term) {
+                reply->conflict_index = log_.last_index().next();
+            } else {
+                FL_ASSERT_GT(request.prev_index, log_.snapshot_index());  // snapshots hold committed entries
+                reply->conflict_term = *prev_term;
+                reply->conflict_index = log_.first_index_of_term_at(request.prev_index);
+            }
+            reply->last_log_index = log_.last_index();
+            send(from, std::move(reply));
+            return;
+        }
+    }
+    // Entries at or below our snapshot are committed, hence identical: skip them.
+    for (const LogEntry& entry : request.entries) {
+        if (entry.index <= log_.snapshot_index()) continue;
+        if (log_.has_entry(entry.index)) {
+            if (log_.at(entry.index).term == entry.term) continue;  // never truncate a match
+            truncate_log(ctx, entry.index.prev());
+        }
+        FL_ASSERT_EQ(entry.index, log_.last_index().next());
+        append_to_log(ctx, entry);
+        if (halted_) return;
+    }
+    const LogIndex covered = request.prev_index + request.entries.size();
+    const LogIndex match = std::max(covered, log_.snapshot_index());
+    commit_index_ = std::max(commit_index_, std::min(request.leader_commit, match));
+    if (repair_pending_ && log_.last_term() > repair_term_) {
+        repair_pending_ = false;
+        ctx.log("log repaired from a later leader: voting again");
+    }
+    reply->success = true;
+    reply->match_index = match;
+    reply->last_log_index = log_.last_index();
+    send(from, std::move(reply));
+}
+
+void Raft::handle_append_reply(Context& ctx, NodeId from, const AppendReply& reply) {
+    if (role_ != Role::leader || !is_voter(from)) return;
+    Progress& progress = progress_[from.value];
+    progress.recently_active = true;
+    progress.read_round_acked = std::max(progress.read_round_acked, reply.read_round);
+
+    if (reply.heartbeat) {
+        // A follower whose log did not move since its last heartbeat reply while
+        // entries were in flight lost them: start over from what it matches.
+        if (progress.state == Progress::State::replicate &&
+            reply.last_log_index < progress.next_index.prev() &&
+            reply.last_log_index == progress.last_index_at_heartbeat) {
+            progress.state = Progress::State::probe;
+            progress.next_index = progress.match_index.next();
+            progress.inflight = 0;
+        }
+        progress.last_index_at_heartbeat = reply.last_log_index;
+        progress.probe_sent = false;  // a lost probe is resent once per heartbeat
+        if (progress.state == Progress::State::snapshot &&
+            ctx.now() - progress.snapshot_sent_at > options_.election_timeout_min) {
+            send_snapshot(ctx, from);  // the last one was lost
+        } else if (progress.match_index < log_.last_index()) {
+            send_append(ctx, from, false);
+        }
+        return;
+    }
+
+    if (reply.success) {
+        progress.match_index = std::max(progress.match_index, reply.match_index);
+        progress.next_index = std::max(progress.next_index, progress.match_index.next());
+        if (progress.inflight > 0) --progress.inflight;
+        progress.probe_sent = false;
+        if (progress.state != Progress::State::replicate) {
+            progress.state = Progress::State::replicate;
+            progress.inflight = 0;
+        }
+        maybe_commit(ctx);
+        maybe_finish_transfer(ctx, from);
+        send_append(ctx, from, false);
+        return;
+    }
+
+    if (reply.log_damaged && reply.last_log_index < progress.match_index) {
+        // The follower's disk lost entries it acknowledged: it must no longer be
+        // counted as holding them. (Without damage a lower last index only means
+        // the reply is older than one we already processed.)
+        ctx.log(fmt::format("{} lost acknowledged entries: match {} -> {}", ctx.name_of(from),
+                            progress.match_index.value, reply.last_log_index.value));
+        progress.match_index = reply.last_log_index;
+    } else if (reply.rejected_index <= progress.match_index) {
+        return;  // a stale rejection: we know its log matches there
+    }
+    // Fast backtracking: skip the follower's whole conflicting term at once.
+    LogIndex next = reply.conflict_index;
+    if (reply.conflict_term.value != 0) {
+        if (auto last_of_term = log_.last_index_of_term(reply.conflict_term)) next = last_of_term->next();
+    }
+    next = std::min(next, reply.rejected_index);
+    next = std::max(next, progress.match_index.next());
+    progress.next_index = next;
+    progress.state = Progress::State::probe;
+    progress.inflight = 0;
+    progress.probe_sent = false;
+    send_append(ctx, from, true);
+}
+
+void Raft::handle_snapshot_request(Context& ctx, NodeId from, const SnapshotRequest& request) {
+    FL_ASSERT_EQ(request.term, hard_state_.term);
+    if (role_ == Role::leader) {
+        FL_ASSERT_MSG(options_.bugs.any(), "two leaders in one term");
+        return;
+    }
+    if (role_ != Role::follower) become_follower(ctx, hard_state_.term, from);
+    leader_ = from;
+    last_leader_contact_ = ctx.now();
+    reset_election_deadline(ctx);
+
+    if (request.last_index > commit_index_) {
+        if (log_.term_at(request.last_index) == request.last_term) {
+            // Our log continues the snapshot: keep what follows it.
+            log_.compact_through(request.last_index, request.last_term);
+        } else {
+            log_.reset(request.last_index, request.last_term);
+            if (auto status = durable_.truncate_after(ctx.storage(), request.last_index); !status) {
+                halt(ctx, "cannot reset the log: " + status.error().message);
+                return;
+            }
+        }
+        if (auto status = durable_.save_snapshot(ctx.storage(), request.last_index, request.last_term,
+                                                 request.data);
+            !status) {
+            halt(ctx, "cannot write the snapshot: " + status.error().message);
+            return;
+        }
+        storage_dirty_ = true;
+        snapshot_data_ = request.data;
+        application_.restore_snapshot(ctx, snapshot_data_);
+        commit_index_ = std::max(commit_index_, request.last_index);
+        last_applied_ = request.last_index;
+        persisted_last_index_ = std::min(persisted_last_index_, log_.last_index());
+        ctx.log(fmt::format("installed snapshot through {}", request.last_index.value));
+        if (repair_pending_ && log_.last_term() > repair_term_) repair_pending_ = false;
+    }
+    auto reply = std::make_shared<SnapshotReply>();
+    reply->term = hard_state_.term;
+    reply->last_index = request.last_index;
+    send(from, std::move(reply));
+}
+
+void Raft::handle_snapshot_reply(Context& ctx, NodeId from, const SnapshotReply& reply) {
+    if (role_ != Role::leader || !is_voter(from)) return;
+    Progress& progress = progress_[from.value];
+    progress.recently_active = true;
+    progress.match_index = std::max(progress.match_index, reply.last_index);
+    progress.next_index = progress.match_index.next();
+    progress.state = Progress::State::probe;
+    progress.probe_sent = false;
+    progress.inflight = 0;
+    maybe_commit(ctx);
+    send_append(ctx, from, false);
+}
+
+void Raft::handle_timeout_now(Context& ctx, NodeId from, const TimeoutNow& message) {
+    FL_ASSERT_EQ(message.term, hard_state_.term);
+    if (role_ == Role::leader || leader_ != from || !may_campaign()) return;
+    ctx.log(fmt::format("term {}: leadership handed over by {}", hard_state_.term.value, ctx.name_of(from)));
+    campaign(ctx, /*pre_vote=*/false, /*leadership_transfer=*/true);
+}
+
+void Raft::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
+    FL_ASSERT(is_raft_timer(tag));
+    if (!begin(ctx)) return;
+    switch (tag & 0xffffffffULL) {
+        case election_timer:
+            if (timer != election_timer_) break;
+            election_timer_ = 0;
+            if (role_ == Role::leader) break;  // leaders watch the quorum instead
+            if (ctx.now() < election_deadline_) {
+                election_timer_ = ctx.set_timer(election_deadline_ - ctx.now(), raft_timer_base | election_timer);
+            } else if (may_campaign()) {
+                campaign(ctx, options_.pre_vote, false);
+            } else {
+                reset_election_deadline(ctx);
+            }
+            break;
+        case heartbeat_timer:
+            if (timer != heartbeat_timer_) break;
+            heartbeat_timer_ = 0;
+            if (role_ != Role::leader) break;
+            broadcast_heartbeat(ctx);
+            heartbeat_timer_ = ctx.set_timer(options_.heartbeat_interval, raft_timer_base | heartbeat_timer);
+            break;
+        case quorum_timer:
+            if (timer != quorum_timer_) break;
+            quorum_timer_ = 0;
+            if (role_ == Role::leader) check_quorum(ctx);
+            break;
+        case transfer_timer:
+            if (timer != transfer_timer_) break;
+            transfer_timer_ = 0;
+            if (transfer_target_) {
+                ctx.log(fmt::format("leadership transfer to {} timed out", ctx.name_of(*transfer_target_)));
+                transfer_target_.reset();
+            }
+            break;
+        default:
+            FL_UNREACHABLE();
+    }
+    finish(ctx);
+}
+
+// ---------------------------------------------------------------------------
+// Client-facing.
+
+std::optional<LogIndex> Raft::propose(Context& ctx, std::string command) {
+    if (!begin(ctx)) return std::nullopt;
+    std::optional<LogIndex> index;
+    if (role_ == Role::leader && !transfer_target_) {
+        index = log_.last_index().next();
+        append_to_log(ctx, LogEntry{hard_state_.term, *index, EntryType::command, std::move(command)});
+        broadcast_append(ctx);
+    }
+    finish(ctx);
+    if (halted_) return std::nullopt;
+    return index;
+}
+
+bool Raft::read_index(Context& ctx, std::uint64_t read_id) {
+    if (!begin(ctx)) return false;
+    const bool leader = role_ == Role::leader;
+    if (leader) {
+        pending_reads_.push_back(PendingRead{read_id, commit_index_, 0, false});
+        // The round (or the lease) is chosen in advance_reads, once this term has
+        // a committed entry: before that, our commit index may be stale (etcd#7331).
+    }
+    finish(ctx);
+    return leader;
+}
+
+bool Raft::transfer_leadership(Context& ctx, NodeId target) {
+    if (!begin(ctx)) return false;
+    const bool possible = role_ == Role::leader && target != ctx.self() && is_voter(target) && !transfer_target_;
+    if (possible) {
+        ctx.log(fmt::format("term {}: handing leadership to {}", hard_state_.term.value, ctx.name_of(target)));
+        transfer_target_ = target;
+        transfer_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | transfer_timer);
+        maybe_finish_transfer(ctx, target);
+        send_append(ctx, target, false);
+    }
+    finish(ctx);
+    return possible;
+}
+
+// ---------------------------------------------------------------------------
+// Leader duties.
+
+void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
+    FL_ASSERT_EQ(role_, Role::leader);
+    if (peer == ctx.self()) return;
+    Progress& progress = progress_[peer.value];
+    switch (progress.state) {
+        case Progress::State::snapshot:
+            return;
+        case Progress::State::probe:
+            if (progress.probe_sent) return;
+            break;
+        case Progress::State::replicate:
+            if (progress.inflight >= options_.inflight_appends_max) return;
+            break;
+    }
+    if (progress.next_index <= log_.snapshot_index()) {
+        send_snapshot(ctx, peer);
+        return;
+    }
+    auto request = std::make_shared<AppendRequest>();
+    request->term = hard_state_.term;
+    request->prev_index = progress.next_index.prev();
+    request->prev_term = *log_.term_at(request->prev_index);
+    if (progress.next_index <= log_.last_index()) {
+        request->entries = log_.slice(progress.next_index, options_.append_entries_max, options_.append_bytes_max);
+    }
+    if (request->entries.empty() && !allow_empty) return;
+    request->leader_commit = commit_index_;
+    request->read_round = read_round_;
+    if (progress.state == Progress::State::probe) {
+        progress.probe_sent = true;
+    } else if (!request->entries.empty()) {
+        progress.next_index = request->entries.back().index.next();
+        ++progress.inflight;
+    }
+    send(peer, std::move(request));
+}
+
+void Raft::send_snapshot(Context& ctx, NodeId peer) {
+    Progress& progress = progress_[peer.value];
+    progress.state = Progress::State::snapshot;
+    progress.pending_snapshot = log_.snapshot_index();
+    progress.snapshot_sent_at = ctx.now();
+    auto request = std::make_shared<SnapshotRequest>();
+    request->term = hard_state_.term;
+    request->last_index = log_.snapshot_index();
+    request->last_term = log_.snapshot_term();
+    request->data = snapshot_data_;
+    ctx.log(fmt::format("sending snapshot through {} to {}", request->last_index.value, ctx.name_of(peer)));
+    send(peer, std::move(request));
+}
+
+void Raft::broadcast_append(Context& ctx) {
+    for (NodeId peer : voters_) send_append(ctx, peer, true);
+}
+
+void Raft::broadcast_heartbeat(Context& ctx) {
+    FL_ASSERT_EQ(role_, Role::leader);
+    ++read_round_;
+    if (options_.lease_reads) rounds_sent_.emplace_back(read_round_, ctx.now());
+    for (NodeId peer : voters_) {
+        if (peer == ctx.self()) continue;
+        auto heartbeat = std::make_shared<AppendRequest>();
+        heartbeat->heartbeat = true;
+        heartbeat->term = hard_state_.term;
+        heartbeat->leader_commit = std::min(progress_[peer.value].match_index, commit_index_);
+        heartbeat->read_round = read_round_;
+        send(peer, std::move(heartbeat));
+    }
+}
+
+void Raft::maybe_commit(Context& ctx) {
+    FL_ASSERT_EQ(role_, Role::leader);
+    // The quorum()-th highest match index is on a majority.
+    std::vector<LogIndex>& matches = scratch_indexes_;
+    matches.clear();
+    for (NodeId peer : voters_) {
+        matches.push_back(peer == ctx.self() ? self_match() : progress_[peer.value].match_index);
+    }
+    std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(quorum() - 1), matches.end(),
+                     std::greater<>());
+    const LogIndex majority_match = matches[quorum() - 1];
+    if (majority_match <= commit_index_) return;
+    // §5.4.2: only entries of the current term are committed by counting replicas.
+    const bool own_term = log_.term_at(majority_match) == hard_state_.term;
+    if (!own_term && !options_.bugs.commit_old_term) return;
+    commit_index_ = majority_match;
+}
+
+void Raft::check_quorum(Context& ctx) {
+    std::size_t active = 0;
+    for (NodeId peer : voters_) {
+        if (peer == ctx.self() || progress_[peer.value].recently_active) ++active;
+        progress_[peer.value].recently_active = false;
+    }
+    if (active < quorum()) {
+        ctx.log(fmt::format("term {}: heard from only {} of {} voters: stepping down", hard_state_.term.value,
+                            active, voters_.size()));
+        become_follower(ctx, hard_state_.term, std::nullopt);
+        return;
+    }
+    quorum_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | quorum_timer);
+}
+
+void Raft::maybe_finish_transfer(Context& ctx, NodeId peer) {
+    if (!transfer_target_ || *transfer_target_ != peer) return;
+    if (progress_[peer.value].match_index < log_.last_index()) return;
+    auto message = std::make_shared<TimeoutNow>();
+    message->term = hard_state_.term;
+    send(peer, std::move(message));
+    (void)ctx;
+}
+
+void Raft::start_read_round(Context& ctx) { broadcast_heartbeat(ctx); }
+
+bool Raft::lease_valid(Context& ctx) const {
+    // A lease means no other leader can be elected before it expires. That holds
+    // only if voters refuse to elect while they hear from us: CheckQuorum's vote
+    // stickiness or PreVote's "heard from a leader recently" rule.
+    if (!options_.lease_reads || !(options_.check_quorum || options_.pre_vote)) return false;
+    return lease_expiry_ >= 0 && ctx.now() < lease_expiry_;
+}
+
+std::uint64_t Raft::majority_acked_round(Context& ctx) {
+    std::vector<std::uint64_t>& acked = scratch_rounds_;
+    acked.clear();
+    for (NodeId peer : voters_) {
+        acked.push_back(peer == ctx.self() ? read_round_ : progress_[peer.value].read_round_acked);
+    }
+    std::nth_element(acked.begin(), acked.begin() + static_cast<std::ptrdiff_t>(quorum() - 1), acked.end(),
+                     std::greater<>());
+    return acked[quorum() - 1];
+}
+
+void Raft::advance_reads(Context& ctx) {
+    if (role_ != Role::leader) return;
+    if (pending_reads_.empty() && !options_.lease_reads) return;
+    // Renew the lease from the newest round a majority acknowledged: no voter
+    // that acknowledged it elects anyone for election_timeout_min after.
+    const std::uint64_t acked_before = majority_acked_round(ctx);
+    while (!rounds_sent_.empty() && rounds_sent_.front().first <= acked_before) {
+        if (rounds_sent_.front().first == acked_before) {
+            const auto lease = static_cast<Nanos>(static_cast<double>(options_.election_timeout_min) *
+                                                  (1.0 - options_.clock_drift_bound));
+            lease_expiry_ = std::max(lease_expiry_, rounds_sent_.front().second + lease);
+        }
+        rounds_sent_.pop_front();
+    }
+
+    // Reads wait for a committed entry of this term (before that our commit
+    // index may be behind the last leader's). Then each needs a heartbeat round
+    // started after it arrived, or a valid lease.
+    const bool committed_in_term = log_.term_at(commit_index_) == hard_state_.term;
+    bool need_round = false;
+    for (PendingRead& read : pending_reads_) {
+        if (read.round != 0 || read.confirmed || !committed_in_term) continue;
+        read.read_index = commit_index_;
+        if (lease_valid(ctx)) {
+            read.confirmed = true;
+        } else {
+            read.round = read_round_ + 1;
+            need_round = true;
+        }
+    }
+    if (need_round) start_read_round(ctx);
+
+    const std::uint64_t acked = majority_acked_round(ctx);
+    std::vector<PendingRead> waiting;
+    for (PendingRead& read : pending_reads_) {
+        if (read.round != 0 && read.round <= acked) read.confirmed = true;
+        if (read.confirmed && last_applied_ >= read.read_index) {
+            application_.read_ready(ctx, read.id);
+        } else {
+            waiting.push_back(read);
+        }
+    }
+    pending_reads_ = std::move(waiting);
+}
+
+void Raft::fail_reads(Context& ctx) {
+    std::vector<PendingRead> reads = std::move(pending_reads_);
+    pending_reads_.clear();
+    for (const PendingRead& read : reads) application_.read_failed(ctx, read.id);
+}
+
+// ---------------------------------------------------------------------------
+// Local state machine.
+
+void Raft::apply_committed(Context& ctx) {
+    FL_ASSERT_LE(commit_index_, log_.last_index());
+    while (last_applied_ < commit_index_) {
+        last_applied_ = last_applied_.next();
+        application_.apply(ctx, log_.at(last_applied_));
+    }
+}
+
+void Raft::maybe_snapshot(Context& ctx) {
+    if (options_.snapshot_interval_entries == 0) return;
+    if (last_applied_.value - log_.snapshot_index().value < options_.snapshot_interval_entries) return;
+    const Term term = *log_.term_at(last_applied_);
+    std::string data = application_.take_snapshot();
+    if (auto status = durable_.save_snapshot(ctx.storage(), last_applied_, term, data); !status) {
+        halt(ctx, "cannot write a snapshot: " + status.error().message);
+        return;
+    }
+    storage_dirty_ = true;
+    log_.compact_through(last_applied_, term);
+    snapshot_data_ = std::move(data);
+}
+
+}  // namespace faultline::protocols::raft

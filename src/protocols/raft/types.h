@@ -1,0 +1,101 @@
+// Raft's vocabulary: log entries, roles, options, and the switches that turn a
+// correct Raft into one of the known-broken variants.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/time.h"
+#include "base/types.h"
+
+namespace faultline::protocols::raft {
+
+enum class EntryType : std::uint8_t {
+    // A leader appends one at the start of its term, so that it can commit
+    // entries of earlier terms by committing an entry of its own (Figure 8).
+    noop = 0,
+    command = 1,
+};
+
+struct LogEntry {
+    Term term;
+    LogIndex index;
+    EntryType type = EntryType::command;
+    std::string data;  // opaque to Raft: the application's encoded command
+
+    bool operator==(const LogEntry&) const = default;
+    std::uint32_t size_bytes() const { return 24 + static_cast<std::uint32_t>(data.size()); }
+};
+
+enum class Role : std::uint8_t { follower, pre_candidate, candidate, leader };
+const char* role_name(Role role);
+
+// Deliberate bugs, each a small change behind a flag, so that test engineers can
+// watch the checkers catch them (`faultline test --bug NAME`). All off in a
+// correct Raft. Named after the bug they reproduce.
+struct Bugs {
+    // Count replicas of an earlier term's entry to commit it (Raft Figure 8;
+    // logcabin#44): a later leader can overwrite a "committed" entry.
+    bool commit_old_term = false;
+    // Never write the vote to disk (cornerstone#65, nebula#3415): after a crash a
+    // node can vote twice in one term and elect two leaders.
+    bool forget_vote = false;
+    // The leader answers reads from its own state without confirming it is still
+    // leader (etcd 0.4, Consul): a deposed leader serves stale values.
+    bool stale_read = false;
+    // The state machine ignores client sessions: a duplicated or retried write
+    // applies twice.
+    bool no_dedup = false;
+    // The leader acknowledges a write as soon as it is in its own log, before a
+    // majority has it: the write can be lost.
+    bool early_ack = false;
+
+    bool any() const { return commit_old_term || forget_vote || stale_read || no_dedup || early_ack; }
+};
+
+struct RaftOptions {
+    Nanos heartbeat_interval = milliseconds(50);
+    // Each election timeout is drawn uniformly from [min, max] (paper §5.2).
+    Nanos election_timeout_min = milliseconds(300);
+    Nanos election_timeout_max = milliseconds(600);
+
+    // PreVote (thesis §9.6): a node that lost contact first asks whether it could
+    // win, without raising its term, so it cannot disrupt a healthy leader.
+    bool pre_vote = true;
+    // CheckQuorum (thesis §6.2): a leader that has not heard from a majority for
+    // an election timeout steps down; followers that heard from a leader within
+    // the minimum election timeout ignore vote requests.
+    bool check_quorum = true;
+
+    // Replication: at most this many entries and bytes per AppendEntries, and at
+    // most this many AppendEntries in flight to one follower (pipelining).
+    std::uint32_t append_entries_max = 64;
+    std::uint32_t append_bytes_max = 64 * 1024;
+    std::uint32_t inflight_appends_max = 8;
+
+    // Take a snapshot and compact the log once this many applied entries are
+    // beyond the last snapshot. 0 disables snapshots.
+    std::uint64_t snapshot_interval_entries = 2000;
+    // Start a new log segment file after this many bytes (compaction deletes
+    // whole segments).
+    std::uint64_t segment_bytes_max = 256 * 1024;
+
+    // Lease reads: the leader serves a read without a heartbeat round while it
+    // holds a lease of election_timeout_min * (1 - clock_drift_bound), counted
+    // from when it sent the newest heartbeat round a majority acknowledged.
+    // Why that is safe: a voter that acknowledged the round refuses to elect
+    // anyone (CheckQuorum stickiness, or PreVote) for election_timeout_min of its
+    // own clock, which with clocks drifting by at most rho lasts at least
+    // min / (1 + rho) true time; the lease lasts at most min (1 - bound) / (1 - rho)
+    // true time on the leader's clock. The lease ends first when
+    // bound >= 2 rho (approximately): with the default 0.05, drift must stay
+    // below 2.5% (25,000 ppm). Clock steps break the assumption outright.
+    // Off by default: ReadIndex needs no assumption about clocks.
+    bool lease_reads = false;
+    double clock_drift_bound = 0.05;
+
+    Bugs bugs;
+};
+
+}  // namespace faultline::protocols::raft

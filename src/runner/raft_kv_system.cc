@@ -1,0 +1,110 @@
+// raft-kv: the Raft KV (protocols/kv on protocols/raft) under the lin-kv workload,
+// with Raft's safety invariants checked after every simulated step.
+#include <fmt/format.h>
+
+#include "protocols/kv/kv_server.h"
+#include "protocols/raft/invariants.h"
+#include "runner/system.h"
+#include "workload/kv_workload.h"
+
+namespace faultline::runner {
+
+namespace {
+
+using protocols::kv::KvServer;
+using protocols::raft::RaftInvariants;
+
+struct BugSwitch {
+    const char* name;
+    bool protocols::raft::Bugs::*flag;
+};
+
+constexpr BugSwitch bug_switches[] = {
+    {"commit-old-term", &protocols::raft::Bugs::commit_old_term},
+    {"forget-vote", &protocols::raft::Bugs::forget_vote},
+    {"stale-read", &protocols::raft::Bugs::stale_read},
+    {"no-dedup", &protocols::raft::Bugs::no_dedup},
+    {"early-ack", &protocols::raft::Bugs::early_ack},
+};
+
+class RaftKvSystem final : public System {
+public:
+    explicit RaftKvSystem(protocols::raft::RaftOptions options) : options_(options) {}
+
+    void build(sim::Simulation& simulation, const RunConfig& config) override {
+        for (int i = 0; i < config.nodes; ++i) {
+            const protocols::raft::RaftOptions options = options_;
+            const NodeId id = simulation.add_server(fmt::format("n{}", i), [options] {
+                return std::make_unique<KvServer>(options);
+            });
+            views_.push_back(protocols::raft::NodeView{simulation.name(id), nullptr});
+        }
+        invariants_ = std::make_unique<RaftInvariants>(views_.size());
+    }
+
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    workload::OpRequest next_op(Prng& random) override { return generator_.next(random); }
+
+    void after_step(sim::Simulation& simulation) override {
+        if (violation_) return;
+        for (std::size_t i = 0; i < views_.size(); ++i) {
+            Node* node = simulation.node(NodeId(static_cast<std::uint32_t>(i)));
+            views_[i].raft = node == nullptr ? nullptr : &static_cast<KvServer*>(node)->raft();
+        }
+        violation_ = invariants_->check(views_);
+        if (violation_) simulation.stop(fmt::format("{}: {}", violation_->invariant, violation_->detail));
+    }
+
+    std::vector<CheckOutcome> check(const check::History&, sim::Simulation&) override {
+        std::vector<CheckOutcome> outcomes;
+        if (violation_) {
+            outcomes.push_back(CheckOutcome{violation_->invariant, Verdict::invalid, violation_->detail,
+                                            Json{{"nodes", violation_->nodes}}});
+        } else {
+            outcomes.push_back(CheckOutcome{"raft-invariants", Verdict::valid,
+                                            fmt::format("held after each of {} steps", invariants_->checks()),
+                                            Json{{"steps", invariants_->checks()}}});
+        }
+        return outcomes;
+    }
+
+private:
+    protocols::raft::RaftOptions options_;
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::KvCodec>();
+    workload::LinKvGenerator generator_;
+    std::vector<protocols::raft::NodeView> views_;
+    std::unique_ptr<RaftInvariants> invariants_;
+    std::optional<protocols::raft::InvariantViolation> violation_;
+};
+
+}  // namespace
+
+std::vector<std::string> bug_names() {
+    std::vector<std::string> names;
+    for (const BugSwitch& bug : bug_switches) names.emplace_back(bug.name);
+    return names;
+}
+
+Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
+    protocols::raft::RaftOptions options;
+    options.pre_vote = config.pre_vote;
+    options.check_quorum = config.check_quorum;
+    if (!config.bug.empty()) {
+        bool known = false;
+        for (const BugSwitch& bug : bug_switches) {
+            if (config.bug == bug.name) {
+                options.bugs.*bug.flag = true;
+                known = true;
+            }
+        }
+        if (!known) {
+            std::string names;
+            for (const auto& name : bug_names()) names += (names.empty() ? "" : ", ") + name;
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("unknown bug '{}' (known: {})", config.bug, names));
+        }
+    }
+    return std::unique_ptr<System>(std::make_unique<RaftKvSystem>(options));
+}
+
+}  // namespace faultline::runner

@@ -1,0 +1,47 @@
+// The lin-kv workload: read, write and compare-and-set on integer keys, as in
+// Maelstrom, against the Raft KV.
+//
+// Keys are used in a bounded way so that checking stays tractable: a window of
+// `keys_active` keys is in use at any time, and a key retires after
+// `ops_per_key_max` operations, replaced by a fresh one. Values are drawn from a
+// small range (0..values-1) so that reads often see contention.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/prng.h"
+#include "workload/client.h"
+
+namespace faultline::workload {
+
+class KvCodec final : public ClientCodec {
+public:
+    MessagePtr encode(const OpRequest& op, const RequestIds& ids) const override;
+    std::optional<DecodedReply> decode(const Message& message) const override;
+    // A read that timed out changed nothing.
+    bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
+};
+
+struct LinKvOptions {
+    int keys_active = 4;
+    int ops_per_key_max = 150;
+    int values = 5;
+    // Mix of operations, in percent; the rest are cas.
+    int read_percent = 40;
+    int write_percent = 30;
+};
+
+class LinKvGenerator {
+public:
+    explicit LinKvGenerator(LinKvOptions options = {});
+    OpRequest next(Prng& random);
+
+private:
+    LinKvOptions options_;
+    std::vector<std::int64_t> keys_;
+    std::vector<int> ops_on_key_;
+    std::int64_t next_key_ = 0;
+};
+
+}  // namespace faultline::workload
