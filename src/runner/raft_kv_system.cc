@@ -48,8 +48,10 @@ public:
     void after_step(sim::Simulation& simulation) override {
         if (violation_) return;
         for (std::size_t i = 0; i < views_.size(); ++i) {
-            Node* node = simulation.node(NodeId(static_cast<std::uint32_t>(i)));
+            const NodeId id(static_cast<std::uint32_t>(i));
+            Node* node = simulation.node(id);
             views_[i].raft = node == nullptr ? nullptr : &static_cast<KvServer*>(node)->raft();
+            views_[i].incarnation = simulation.incarnation(id);
         }
         violation_ = invariants_->check(views_);
         if (violation_) simulation.stop(fmt::format("{}: {}", violation_->invariant, violation_->detail));

@@ -128,6 +128,13 @@ Result<std::string> SimDisk::read(std::string_view name) {
     return file.current;
 }
 
+bool SimDisk::has_unsynced_writes() const {
+    for (const auto& [name, file] : files_) {
+        if (!file.pending.empty()) return true;
+    }
+    return false;
+}
+
 bool SimDisk::exists(std::string_view name) const {
     auto found = files_.find(name);
     return found != files_.end() && found->second.current_exists;

@@ -63,6 +63,9 @@ public:
     // Power loss: keep the durable images (possibly torn), drop everything else.
     void crash();
 
+    // True if some write has not been synced yet (tests check persist-before-send).
+    bool has_unsynced_writes() const;
+
     DiskConfig& config() { return config_; }
     const DiskStats& stats() const { return stats_; }
     std::uint64_t used_bytes() const;

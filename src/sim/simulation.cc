@@ -245,6 +245,7 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
     const std::uint64_t id = next_message_id_++;
     const std::uint64_t digest = message->digest();
     ++stats_.messages_sent;
+    stats_.bytes_sent += message->size_bytes();
     trace_.record(TraceEvent{.time = departure,
                              .kind = TraceKind::send,
                              .node = sender.id,
@@ -405,6 +406,7 @@ void Simulation::set_processing_delay(NodeId id, Nanos delay) {
 
 bool Simulation::is_up(NodeId id) const { return nodes_.at(id.value)->up; }
 bool Simulation::is_paused(NodeId id) const { return nodes_.at(id.value)->paused; }
+std::uint32_t Simulation::incarnation(NodeId id) const { return nodes_.at(id.value)->incarnation; }
 
 Node* Simulation::node(NodeId id) {
     NodeSlot& slot = *nodes_.at(id.value);

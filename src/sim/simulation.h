@@ -55,6 +55,7 @@ struct SimulationOptions {
 struct SimulationStats {
     std::uint64_t events = 0;
     std::uint64_t messages_sent = 0;
+    std::uint64_t bytes_sent = 0;  // the messages' size_bytes()
     std::uint64_t messages_delivered = 0;
     std::uint64_t messages_dropped = 0;
     std::uint64_t messages_duplicated = 0;
@@ -102,6 +103,8 @@ public:
     void set_processing_delay(NodeId node, Nanos delay);
     bool is_up(NodeId node) const;
     bool is_paused(NodeId node) const;
+    // How many times the node crashed: tells a restarted node from the one before.
+    std::uint32_t incarnation(NodeId node) const;
 
     // The god's-eye view: any node's state, for invariant checkers and tests.
     Node* node(NodeId id);

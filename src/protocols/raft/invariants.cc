@@ -38,10 +38,7 @@ std::optional<InvariantViolation> RaftInvariants::check(const std::vector<NodeVi
     if (mirrors_.size() < nodes.size()) mirrors_.resize(nodes.size());
     nodes_ = &nodes;
     for (std::size_t slot = 0; slot < nodes.size(); ++slot) {
-        if (nodes[slot].raft == nullptr) {
-            mirrors_[slot].identity = nullptr;
-            continue;
-        }
+        if (nodes[slot].raft == nullptr) continue;
         if (auto found = check_node(slot, nodes[slot])) return found;
     }
     ++checks_;
@@ -51,7 +48,7 @@ std::optional<InvariantViolation> RaftInvariants::check(const std::vector<NodeVi
 std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, const NodeView& view) {
     Mirror& mirror = mirrors_[slot];
     Raft& raft = *view.raft;
-    const bool restarted = mirror.identity != &raft;
+    const bool restarted = !mirror.seen || mirror.incarnation != view.incarnation;
     if (!restarted && mirror.version == raft.version()) return std::nullopt;
 
     // Term: never decreases, not even across a restart (it is durable), unless
@@ -106,7 +103,8 @@ std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, c
     mirror.leader_term = raft.term();
     mirror.term = raft.term();
     mirror.commit = raft.commit_index();
-    mirror.identity = &raft;
+    mirror.seen = true;
+    mirror.incarnation = view.incarnation;
     mirror.version = raft.version();
     return std::nullopt;
 }

@@ -44,6 +44,8 @@ struct InvariantViolation {
 struct NodeView {
     std::string name;
     Raft* raft = nullptr;  // nullptr while the node is down
+    // Changes every time the node restarts (a new Raft may reuse the old address).
+    std::uint32_t incarnation = 0;
 };
 
 class RaftInvariants {
@@ -59,7 +61,8 @@ public:
 
 private:
     struct Mirror {
-        const Raft* identity = nullptr;  // changes when the node restarts
+        bool seen = false;
+        std::uint32_t incarnation = 0;
         std::uint64_t version = 0;
         LogIndex base;                    // snapshot index
         std::uint64_t base_hash = 0;      // prefix hash at base

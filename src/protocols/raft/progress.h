@@ -31,7 +31,7 @@ struct Progress {
     std::uint64_t read_round_acked = 0;  // highest read round it acknowledged
     LogIndex pending_snapshot;           // snapshot: the index being installed
     Nanos snapshot_sent_at = 0;          // local time of the last snapshot send
-    LogIndex last_index_at_heartbeat;    // the follower's last index at its previous heartbeat reply
+    Nanos append_sent_at = 0;            // local time of the last append with entries
 };
 
 inline const char* progress_state_name(Progress::State state) {

@@ -54,12 +54,14 @@ void Raft::recover(Context& ctx) {
         return;
     }
     for (const std::string& note : recovered->notes) ctx.log("recovery: " + note);
+    storage_dirty_ = true;  // recovery repairs and reopens files: sync before acting
     hard_state_ = recovered->hard_state;
     if (recovered->has_snapshot) {
         log_.reset(recovered->snapshot_index, recovered->snapshot_term);
         snapshot_data_ = std::move(recovered->snapshot_data);
         application_.restore_snapshot(ctx, snapshot_data_);
         commit_index_ = last_applied_ = recovered->snapshot_index;
+        durable_snapshot_index_ = recovered->snapshot_index;
     }
     for (LogEntry& entry : recovered->entries) log_.append(std::move(entry));
     persisted_last_index_ = log_.last_index();
@@ -94,31 +96,37 @@ void Raft::finish(Context& ctx) {
         outbox_.clear();
         return;
     }
-    // Persist: one sync for every write this input made.
-    if (storage_dirty_) {
-        if (auto status = ctx.storage().sync(); !status) {
-            halt(ctx, "sync failed: " + status.error().message);
-            return;
-        }
-        storage_dirty_ = false;
-        // Old segments may go now that the snapshot covering them is durable.
-        if (auto status = durable_.collect_garbage(ctx.storage(), log_.snapshot_index()); !status) {
-            halt(ctx, "cannot delete old log segments: " + status.error().message);
-            return;
-        }
-    }
-    persisted_last_index_ = log_.last_index();
+    if (!persist(ctx)) return;
     if (role_ == Role::leader) maybe_commit(ctx);
 
     // Act.
     apply_committed(ctx);
     advance_reads(ctx);
     maybe_snapshot(ctx);
+    if (!persist(ctx)) return;  // a snapshot taken above: durable before anything leaves
     for (auto& [to, message] : outbox_) ctx.send(to, std::move(message));
     outbox_.clear();
     FL_ASSERT_LE(last_applied_, commit_index_);
     FL_ASSERT_LE(commit_index_, log_.last_index());
     ++version_;
+}
+
+bool Raft::persist(Context& ctx) {
+    if (!storage_dirty_) return true;
+    // Segments covered by a snapshot that an earlier sync made durable may go:
+    // their deletion becomes durable with this sync.
+    if (auto status = durable_.collect_garbage(ctx.storage(), durable_snapshot_index_); !status) {
+        halt(ctx, "cannot delete old log segments: " + status.error().message);
+        return false;
+    }
+    if (auto status = ctx.storage().sync(); !status) {
+        halt(ctx, "sync failed: " + status.error().message);
+        return false;
+    }
+    storage_dirty_ = false;
+    durable_snapshot_index_ = log_.snapshot_index();
+    persisted_last_index_ = log_.last_index();
+    return true;
 }
 
 void Raft::persist_hard_state(Context& ctx) {
@@ -484,16 +492,21 @@ void Raft::handle_append_reply(Context& ctx, NodeId from, const AppendReply& rep
     progress.read_round_acked = std::max(progress.read_round_acked, reply.read_round);
 
     if (reply.heartbeat) {
-        // A follower whose log did not move since its last heartbeat reply while
-        // entries were in flight lost them: start over from what it matches.
-        if (progress.state == Progress::State::replicate &&
-            reply.last_log_index < progress.next_index.prev() &&
-            reply.last_log_index == progress.last_index_at_heartbeat) {
-            progress.state = Progress::State::probe;
-            progress.next_index = progress.match_index.next();
-            progress.inflight = 0;
+        if (progress.state == Progress::State::replicate) {
+            if (reply.last_log_index >= progress.next_index.prev()) {
+                // Everything we sent has arrived: if the window is still full, the
+                // acknowledgements were lost. (Its last index is not a match: it
+                // may end in stale entries, so match_index waits for a real ack.)
+                progress.inflight = 0;
+            } else if (ctx.now() - progress.append_sent_at >= options_.heartbeat_interval) {
+                // Entries sent a heartbeat interval ago that it still lacks were
+                // probably lost: start over from what it matches. (Sooner they may
+                // be in flight, and resending would double the traffic.)
+                progress.state = Progress::State::probe;
+                progress.next_index = progress.match_index.next();
+                progress.inflight = 0;
+            }
         }
-        progress.last_index_at_heartbeat = reply.last_log_index;
         progress.probe_sent = false;  // a lost probe is resent once per heartbeat
         if (progress.state == Progress::State::snapshot &&
             ctx.now() - progress.snapshot_sent_at > options_.election_timeout_min) {
@@ -721,6 +734,7 @@ void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
     if (request->entries.empty() && !allow_empty) return;
     request->leader_commit = commit_index_;
     request->read_round = read_round_;
+    if (!request->entries.empty()) progress.append_sent_at = ctx.now();
     if (progress.state == Progress::State::probe) {
         progress.probe_sent = true;
     } else if (!request->entries.empty()) {

@@ -117,6 +117,8 @@ private:
     // Phases.
     bool begin(Context& ctx);
     void finish(Context& ctx);
+    // One sync for every write so far; false (and halted) if the disk failed.
+    bool persist(Context& ctx);
     void persist_hard_state(Context& ctx);
     void append_to_log(Context& ctx, LogEntry entry);
     void truncate_log(Context& ctx, LogIndex keep_last);
@@ -182,6 +184,7 @@ private:
     LogIndex commit_index_;
     LogIndex last_applied_;
     LogIndex persisted_last_index_;
+    LogIndex durable_snapshot_index_;  // the snapshot the last sync made durable
     std::vector<NodeId> votes_granted_;
     std::vector<Progress> progress_;  // indexed by NodeId value; leaders only
     TimerId election_timer_ = 0;
