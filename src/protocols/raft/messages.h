@@ -46,6 +46,9 @@ struct AppendRequest final : Message {
     Term prev_term;
     std::vector<LogEntry> entries;
     LogIndex leader_commit;
+    // The leader's last index when it sent this: a follower repairing a damaged
+    // log knows it has caught up once it matches the leader through here.
+    LogIndex leader_last_index;
     bool heartbeat = false;
     // The leader's read round (ReadIndex): echoed in the reply, so the leader
     // knows which of its heartbeat rounds a follower has acknowledged.

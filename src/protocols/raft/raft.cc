@@ -74,8 +74,7 @@ void Raft::recover(Context& ctx) {
     if (recovered->log_damaged) {
         repair_pending_ = true;
         repair_term_ = hard_state_.term;
-        ctx.log(fmt::format("recovery: log damaged; no voting until it holds an entry of a term after {}",
-                            repair_term_.value));
+        ctx.log("recovery: log damaged; no voting or campaigning until a leader has repaired it");
     }
     FL_ASSERT_GE(hard_state_.term, log_.last_term());
     role_ = Role::follower;
@@ -475,9 +474,13 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
     const LogIndex covered = request.prev_index + request.entries.size();
     const LogIndex match = std::max(covered, log_.snapshot_index());
     commit_index_ = std::max(commit_index_, std::min(request.leader_commit, match));
-    if (repair_pending_ && log_.last_term() > repair_term_) {
+    // Repaired once we match a leader (of our recovery term or later) through
+    // its last index: that log holds every entry we could have acknowledged
+    // before the damage (leaders never truncate, and hold all committed entries).
+    if (repair_pending_ && request.term >= repair_term_ && match >= request.leader_last_index) {
         repair_pending_ = false;
-        ctx.log("log repaired from a later leader: voting again");
+        ctx.log(fmt::format("log repaired: matches leader {} through {}; voting again", ctx.name_of(from),
+                            match.value));
     }
     reply->success = true;
     reply->match_index = match;
@@ -733,6 +736,7 @@ void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
     }
     if (request->entries.empty() && !allow_empty) return;
     request->leader_commit = commit_index_;
+    request->leader_last_index = log_.last_index();
     request->read_round = read_round_;
     if (!request->entries.empty()) progress.append_sent_at = ctx.now();
     if (progress.state == Progress::State::probe) {

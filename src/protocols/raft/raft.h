@@ -27,8 +27,9 @@
 //   - ReadIndex is served only after the leader committed an entry of its term
 //     (etcd#7331), and only for heartbeat rounds acknowledged in the same term.
 //   - A node whose disk lost synced log entries neither votes nor campaigns
-//     until it holds an entry from a later leader: otherwise its vote could
-//     elect a leader missing an entry it had acknowledged.
+//     until it matches a leader's whole log (of its term or a later one):
+//     otherwise its vote could elect a leader missing an entry it had
+//     acknowledged (protocol-aware recovery, Alagappan et al., FAST '18).
 //
 // Membership is data (voters_), so configuration changes fit later.
 #pragma once

@@ -34,6 +34,7 @@ public:
     int size() const { return static_cast<int>(nodes_.size()); }
     sim::Simulation& simulation() { return *simulation_; }
     Raft* raft(int i);  // nullptr while crashed
+    NodeId id(int i) const { return nodes_[static_cast<std::size_t>(i)]; }
 
     // Harness primitives.
     void disconnect(int i);
