@@ -9,6 +9,7 @@
 #include "runner/run.h"
 #include "runner/store.h"
 #include "runner/summary.h"
+#include "nemesis/generator.h"
 #include "sim/latency.h"
 
 namespace faultline::cli {
@@ -21,6 +22,9 @@ struct TestOptions {
     std::string timeout = "1s";
     std::string reorder_delay = "20ms";
     std::string sync_latency = "0";
+    std::string recovery = "10s";
+    std::string fault_interval = "8s";
+    std::string fault_duration = "6s";
     std::uint64_t seed = 0;
     bool seed_given = false;
     std::string store = "store";
@@ -42,6 +46,9 @@ int run_test(const TestOptions& options) {
     config.timeout = *parse_duration(options.timeout, milliseconds(1));
     config.reorder_delay = *parse_duration(options.reorder_delay, milliseconds(1));
     config.disk.sync_latency = *parse_duration(options.sync_latency, milliseconds(1));
+    config.recovery = *parse_duration(options.recovery, seconds(1));
+    config.fault_interval_max = *parse_duration(options.fault_interval, seconds(1));
+    config.fault_duration_max = *parse_duration(options.fault_duration, seconds(1));
     if (options.seed_given) {
         config.seed = options.seed;
     } else {
@@ -170,6 +177,28 @@ CommandAction add_test_command(CLI::App& app) {
     test->add_option("--disk-bit-flip", config.disk.bit_flip_probability,
                      "Probability that a read flips a bit")
         ->check(CLI::Range(0.0, 1.0));
+    test->add_option("--nemesis", config.nemesis,
+                     "Faults, comma-separated: partition, kill, pause, clock-skew, clock-drift, clock-step, "
+                     "loss, latency, duplicate, bandwidth, disk, tamper; or clock, network, all, none")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                auto parsed = nemesis::parse_fault_kinds(text);
+                return parsed ? std::string() : parsed.error().message;
+            },
+            "FAULTS"))
+        ->capture_default_str();
+    test->add_option("--fault-interval", options->fault_interval,
+                     "Longest mean time between faults (each seed draws its own; bare numbers are seconds)")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
+    test->add_option("--fault-duration", options->fault_duration,
+                     "Longest mean fault duration (each seed draws its own; bare numbers are seconds)")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
+    test->add_option("--recovery", options->recovery,
+                     "After the heal: time in which the system must serve clients again")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
     test->add_flag("--trace", options->trace, "Write trace.jsonl (every message and timer)");
     return [options] { return run_test(*options); };

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "base/prng.h"
 #include "base/types.h"
 
 namespace faultline {
@@ -32,6 +33,13 @@ public:
     // A cheap fingerprint of the content, folded into the trace hash so that two
     // runs with the same timing but different content hash differently.
     virtual std::uint64_t digest() const { return 0; }
+    // A copy with some content altered, as a tampering network would deliver it
+    // (the insecure-network fault); nullptr if this message carries nothing
+    // worth altering.
+    virtual std::shared_ptr<const Message> tampered(Prng& random) const {
+        (void)random;
+        return nullptr;
+    }
 };
 
 using MessagePtr = std::shared_ptr<const Message>;

@@ -57,6 +57,36 @@ public:
         if (violation_) simulation.stop(fmt::format("{}: {}", violation_->invariant, violation_->detail));
     }
 
+    std::optional<int> leader(sim::Simulation& simulation) override {
+        std::optional<int> leader;
+        Term best;
+        for (std::size_t i = 0; i < views_.size(); ++i) {
+            Node* node = simulation.node(NodeId(static_cast<std::uint32_t>(i)));
+            if (node == nullptr) continue;
+            const auto& raft = static_cast<KvServer*>(node)->raft();
+            if (raft.role() == protocols::raft::Role::leader && raft.term() >= best) {
+                best = raft.term();
+                leader = static_cast<int>(i);
+            }
+        }
+        return leader;
+    }
+
+    // A final read of every key the workload touched.
+    std::vector<workload::OpRequest> final_ops() override {
+        std::vector<workload::OpRequest> reads;
+        for (std::int64_t key : generator_.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});
+        return reads;
+    }
+
+    // "Key does not exist" and "precondition failed" are answers, not outages.
+    bool served(const check::Operation& completion) const override {
+        if (completion.type == check::OpType::ok) return true;
+        return completion.type == check::OpType::fail && completion.error.is_number_integer() &&
+               (completion.error.get<int>() == protocols::kv::error_key_missing ||
+                completion.error.get<int>() == protocols::kv::error_precondition);
+    }
+
     std::vector<CheckOutcome> check(const check::History&, sim::Simulation&) override {
         std::vector<CheckOutcome> outcomes;
         if (violation_) {

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "nemesis/generator.h"
+#include "nemesis/nemesis.h"
 #include "workload/client.h"
 
 namespace faultline::runner {
@@ -42,6 +45,9 @@ Json RunResult::to_json() const {
         {"wall_seconds", wall_seconds},
         {"checks", checks_json},
         {"stopped_because", stopped_because},
+        {"schedule", schedule.to_json()},
+        {"nemesis_log", nemesis_log},
+        {"healed_at_ns", healed_at},
     };
 }
 
@@ -82,30 +88,80 @@ LatencySummary summarize_latency(const check::History& history) {
     return summary;
 }
 
+CheckOutcome check_availability(const check::History& history, const System& system, Nanos window_start,
+                                Nanos window_end, double threshold) {
+    std::unordered_map<std::int64_t, Nanos> invoked_at;
+    std::int64_t total = 0, served = 0;
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            invoked_at[op.process] = op.time;
+            continue;
+        }
+        auto found = invoked_at.find(op.process);
+        if (found == invoked_at.end()) continue;
+        const Nanos invoked = found->second;
+        invoked_at.erase(found);
+        if (invoked < window_start || invoked >= window_end) continue;
+        ++total;
+        served += system.served(op) ? 1 : 0;
+    }
+    // Operations still open at the end never completed: unserved.
+    for (const auto& [process, invoked] : invoked_at) {
+        if (invoked >= window_start && invoked < window_end) ++total;
+    }
+    Json details{{"window_start_ns", window_start}, {"window_end_ns", window_end}, {"invoked", total},
+                 {"served", served}, {"threshold", threshold}};
+    if (total == 0) {
+        return CheckOutcome{"availability", Verdict::unknown, "no operations were invoked after the heal", details};
+    }
+    const double fraction = static_cast<double>(served) / static_cast<double>(total);
+    details["fraction"] = fraction;
+    return CheckOutcome{"availability", fraction >= threshold ? Verdict::valid : Verdict::invalid,
+                        fmt::format("{:.0f}% of {} operations served after the heal (need {:.0f}%)", fraction * 100,
+                                    total, threshold * 100),
+                        details};
+}
+
 namespace {
 
-// Drives one client in a closed loop: invoke, await completion, think, repeat.
+// Drives one client in a closed loop: invoke, await the completion, think,
+// repeat until `stop_at`; then it takes final operations from a shared queue.
 class ClientDriver {
 public:
     ClientDriver(sim::Simulation& simulation, System& system, NodeId client, Nanos stop_at,
-                 double think_mean_ns, std::uint64_t seed)
+                 double think_mean_ns, std::uint64_t seed, std::deque<workload::OpRequest>& finals)
         : simulation_(simulation),
           system_(system),
           client_(client),
           stop_at_(stop_at),
           think_mean_ns_(think_mean_ns),
-          random_(Prng::stream(seed, "workload/" + simulation.name(client))) {}
+          random_(Prng::stream(seed, "workload/" + simulation.name(client))),
+          finals_(finals) {}
 
+    // Called at the start and after every completion.
     void schedule_next() {
+        if (simulation_.now() >= stop_at_) {
+            take_final();
+            return;
+        }
         const Nanos think = static_cast<Nanos>(random_.exponential(think_mean_ns_));
         const Nanos when = simulation_.now() + think;
         if (when >= stop_at_) return;
-        simulation_.at(when, [this] { invoke_next(); });
+        simulation_.at(when, [this] { invoke(system_.next_op(random_)); });
+    }
+
+    // Starts a final operation if this client is idle and any are left.
+    void take_final() {
+        if (finals_.empty()) return;
+        auto* client = static_cast<workload::RpcClient*>(simulation_.node(client_));
+        if (client == nullptr || !client->idle()) return;
+        workload::OpRequest op = std::move(finals_.front());
+        finals_.pop_front();
+        invoke(std::move(op));
     }
 
 private:
-    void invoke_next() {
-        workload::OpRequest op = system_.next_op(random_);
+    void invoke(workload::OpRequest op) {
         simulation_.invoke(client_, [&](Node& node, Context& ctx) {
             static_cast<workload::RpcClient&>(node).invoke(ctx, std::move(op));
         });
@@ -117,7 +173,16 @@ private:
     Nanos stop_at_;
     double think_mean_ns_;
     Prng random_;
+    std::deque<workload::OpRequest>& finals_;
 };
+
+}  // namespace
+
+namespace {
+
+// Time for final operations: enough for each client to run its share of them
+// back to back, each waiting at most its timeout.
+Nanos finals_allowance(const RunConfig& config) { return config.timeout * 4; }
 
 }  // namespace
 
@@ -135,7 +200,33 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     simulation.set_node_logging(options.keep_node_logs);
     system->build(simulation, config);
 
+    // The nemesis: an explicit schedule, or one drawn from the seed.
+    nemesis::Schedule schedule;
+    if (!config.schedule.is_null()) {
+        auto parsed = nemesis::Schedule::from_json(config.schedule, config.nodes);
+        if (!parsed) return parsed.error();
+        schedule = std::move(*parsed);
+    } else {
+        auto kinds = nemesis::parse_fault_kinds(config.nemesis);
+        if (!kinds) return kinds.error();
+        schedule = nemesis::generate_schedule(
+            nemesis::GeneratorOptions{.kinds = *kinds,
+                                      .nodes = config.nodes,
+                                      .time_limit = config.time_limit,
+                                      .interval_mean_max = config.fault_interval_max,
+                                      .duration_mean_max = config.fault_duration_max},
+            config.seed);
+    }
+    nemesis::Nemesis nemesis(
+        nemesis::NemesisTarget{&simulation,
+                               std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
+                               [&] { return system->leader(simulation); }},
+        schedule);
+
+    const Nanos healed_at = config.time_limit;
+    const Nanos clients_stop = healed_at + config.recovery;
     workload::HistoryRecorder recorder([&simulation] { return simulation.now(); });
+    std::deque<workload::OpRequest> finals;
     std::vector<std::unique_ptr<ClientDriver>> drivers;
     auto codec = system->codec();
     if (codec != nullptr && config.clients > 0 && config.rate > 0) {
@@ -150,9 +241,8 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                 fmt::format("c{}", i), [client_options, codec, &recorder] {
                     return std::make_unique<workload::RpcClient>(client_options, codec, recorder);
                 });
-            drivers.push_back(std::make_unique<ClientDriver>(simulation, *system, id,
-                                                             config.time_limit, think_mean_ns,
-                                                             config.seed));
+            drivers.push_back(std::make_unique<ClientDriver>(simulation, *system, id, clients_stop,
+                                                             think_mean_ns, config.seed, finals));
         }
     }
 
@@ -164,6 +254,8 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     }
     simulation.set_step_hook([&] { system->after_step(simulation); });
     simulation.start();
+    nemesis.install();
+    simulation.at(healed_at, [&] { nemesis.heal_all(); });
     for (std::size_t i = 0; i < drivers.size(); ++i) {
         ClientDriver* driver = drivers[i].get();
         const NodeId client = simulation.clients()[i];
@@ -171,16 +263,30 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
             ->set_completion_listener([driver] { driver->schedule_next(); });
         driver->schedule_next();
     }
+    if (!drivers.empty()) {
+        simulation.at(clients_stop, [&] {
+            for (workload::OpRequest& op : system->final_ops()) finals.push_back(std::move(op));
+            for (auto& driver : drivers) driver->take_final();
+        });
+    }
 
-    // Operations stop at the time limit; those in flight get their timeout to finish.
-    simulation.run_until(config.time_limit + config.timeout);
+    // Final operations get a generous allowance; each still has its timeout.
+    const Nanos final_allowance = finals_allowance(config);
+    simulation.run_until(clients_stop + final_allowance);
 
     RunResult result;
     result.config = config;
     result.simulated = simulation.now();
     result.stopped_because = simulation.stop_reason();
     result.history = recorder.take();
+    result.schedule = nemesis.schedule();
+    result.nemesis_log = nemesis.log();
+    result.healed_at = healed_at;
     result.checks = system->check(result.history, simulation);
+    if (!drivers.empty() && config.recovery > 0 && result.stopped_because.empty()) {
+        result.checks.push_back(
+            check_availability(result.history, *system, healed_at + config.recovery / 2, clients_stop));
+    }
     if (!result.stopped_because.empty()) {
         result.checks.push_back(CheckOutcome{"run", Verdict::invalid, result.stopped_because, Json()});
     }

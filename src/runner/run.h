@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "check/history.h"
+#include "nemesis/schedule.h"
 #include "runner/run_config.h"
 #include "runner/system.h"
 #include "sim/simulation.h"
@@ -47,6 +48,9 @@ struct RunResult {
     std::vector<CheckOutcome> checks;
     Verdict verdict = Verdict::valid;
     std::string stopped_because;  // empty unless the run stopped early
+    nemesis::Schedule schedule;             // the faults that were scheduled
+    std::vector<std::string> nemesis_log;   // what the nemesis did, when
+    Nanos healed_at = 0;                    // when everything healed
     std::map<std::string, std::vector<std::string>> node_logs;
 
     double events_per_second() const;
@@ -63,5 +67,10 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options = {});
 
 OpCounts count_ops(const check::History& history);
 LatencySummary summarize_latency(const check::History& history);
+
+// The availability check: of the operations invoked in the second half of the
+// recovery window, at least `threshold` must have been served.
+CheckOutcome check_availability(const check::History& history, const System& system, Nanos window_start,
+                                Nanos window_end, double threshold = 0.9);
 
 }  // namespace faultline::runner

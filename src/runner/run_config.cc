@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "nemesis/generator.h"
+
 namespace faultline::runner {
 
 Json RunConfig::to_json() const {
@@ -23,6 +25,11 @@ Json RunConfig::to_json() const {
         {"reorder_delay_ns", reorder_delay},
         {"bandwidth_bytes_per_second", bandwidth_bytes_per_second},
         {"drop_in_flight", drop_in_flight},
+        {"nemesis", nemesis},
+        {"fault_interval_max_ns", fault_interval_max},
+        {"fault_duration_max_ns", fault_duration_max},
+        {"schedule", schedule},
+        {"recovery_ns", recovery},
         {"disk",
          {{"sync_latency_ns", disk.sync_latency},
           {"torn_write_probability", disk.torn_write_probability},
@@ -70,6 +77,11 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "reorder_delay_ns", config.reorder_delay),
         read_field(json, "bandwidth_bytes_per_second", config.bandwidth_bytes_per_second),
         read_field(json, "drop_in_flight", config.drop_in_flight),
+        read_field(json, "nemesis", config.nemesis),
+        read_field(json, "fault_interval_max_ns", config.fault_interval_max),
+        read_field(json, "fault_duration_max_ns", config.fault_duration_max),
+        read_field(json, "schedule", config.schedule),
+        read_field(json, "recovery_ns", config.recovery),
     };
     for (const Status& status : statuses) {
         if (!status) return status.error();
@@ -116,6 +128,16 @@ Status RunConfig::validate() const {
         if (auto status = probability(name, p); !status) return status;
     }
     if (auto link = link_config(); !link) return link.error();
+    if (auto kinds = nemesis::parse_fault_kinds(nemesis); !kinds) return kinds.error();
+    if (!schedule.is_null()) {
+        if (auto parsed = nemesis::Schedule::from_json(schedule, nodes); !parsed) {
+            return make_error(parsed.error().code, "schedule: " + parsed.error().message);
+        }
+    }
+    if (recovery < 0) return make_error(ErrorCode::invalid_argument, "recovery must be >= 0");
+    if (fault_interval_max <= 0 || fault_duration_max <= 0) {
+        return make_error(ErrorCode::invalid_argument, "fault interval and duration must be positive");
+    }
     return ok_status();
 }
 

@@ -42,6 +42,16 @@ struct RunConfig {
     // Disk faults for every node.
     sim::DiskConfig disk;
 
+    // The nemesis: which faults strike during [0, time_limit), drawn from the seed
+    // (see nemesis/generator.h), unless `schedule` gives them explicitly.
+    std::string nemesis = "all";
+    Nanos fault_interval_max = seconds(8);
+    Nanos fault_duration_max = seconds(6);
+    Json schedule;  // null, or an explicit fault schedule (nemesis/schedule.h)
+    // After the time limit everything heals; the system must serve clients again
+    // within this window (the availability check), then final reads run.
+    Nanos recovery = seconds(10);
+
     Json to_json() const;
     static Result<RunConfig> from_json(const Json& json);
     // Checks ranges (probabilities in [0, 1], counts > 0, a known latency spec).

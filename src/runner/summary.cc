@@ -33,6 +33,10 @@ std::string format_summary(const RunResult& result) {
     out += fmt::format("time         {} simulated in {:.3f}s wall ({}x), {} events ({} events/s)\n",
                        format_duration(result.simulated), result.wall_seconds, si(result.speedup()),
                        stats.events, si(result.events_per_second()));
+    if (!result.schedule.faults.empty()) {
+        out += fmt::format("faults       {} scheduled, all healed at {}\n", result.schedule.faults.size(),
+                           format_duration(result.healed_at));
+    }
     for (const CheckOutcome& check : result.checks) {
         out += fmt::format("check        {}: {} ({})\n", check.name, verdict_name(check.verdict),
                            check.summary);

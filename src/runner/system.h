@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,15 @@ public:
     virtual workload::ClientOptions client_options(const RunConfig& config) const;
     // Runs after every simulated step; may stop the simulation on a violation.
     virtual void after_step(sim::Simulation&) {}
+    // The server index of the current leader, for leader-aware faults.
+    virtual std::optional<int> leader(sim::Simulation&) { return std::nullopt; }
+    // Operations to run once the recovery window is over (final reads).
+    virtual std::vector<workload::OpRequest> final_ops() { return {}; }
+    // Did the system serve this completion? (Availability counts these.) By
+    // default an ok; systems add definite answers such as "key does not exist".
+    virtual bool served(const check::Operation& completion) const {
+        return completion.type == check::OpType::ok;
+    }
     virtual std::vector<CheckOutcome> check(const check::History& history,
                                             sim::Simulation& simulation) = 0;
 };

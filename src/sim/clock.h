@@ -26,11 +26,17 @@ public:
         return anchor_local_ + elapsed + skew;
     }
 
-    // The true duration during which this clock advances by `local_duration`.
+    // The true duration after which this clock has advanced by at least
+    // `local_duration`. Rounded up: rounding down let a fast clock's 1 ns timer
+    // take 0 true ns, and a node re-arming "until my deadline" spun forever at
+    // one instant.
     Nanos true_duration(Nanos local_duration) const {
         FL_ASSERT_GE(local_duration, 0);
-        return static_cast<Nanos>(static_cast<Int128>(local_duration) * 1'000'000'000 /
-                                  (1'000'000'000 + drift_ppb_));
+        const Int128 rate = 1'000'000'000 + drift_ppb_;
+        const auto duration =
+            static_cast<Nanos>((static_cast<Int128>(local_duration) * 1'000'000'000 + rate - 1) / rate);
+        FL_ASSERT(local_duration == 0 || duration > 0);
+        return duration;
     }
 
     void set_drift_ppm(Nanos true_now, double ppm) {

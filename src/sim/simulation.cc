@@ -8,6 +8,10 @@
 
 namespace faultline::sim {
 
+namespace {
+constexpr std::uint64_t livelock_events = 1'000'000;
+}  // namespace
+
 // A node's view of the simulation while it handles one input. `cursor` starts
 // at the event's time and moves forward when the node spends time (disk syncs).
 class Simulation::SimContext final : public Context {
@@ -67,7 +71,9 @@ void Simulation::SimContext::log(std::string_view line) {
 }
 
 Simulation::Simulation(SimulationOptions options)
-    : options_(options), network_(Prng::mix(options.seed, "network"), options.link) {}
+    : options_(options),
+      network_(Prng::mix(options.seed, "network"), options.link),
+      tamper_random_(Prng::stream(options.seed, "tamper")) {}
 
 Simulation::~Simulation() = default;
 
@@ -143,6 +149,15 @@ bool Simulation::step() {
     if (stopped_ || queue_.empty()) return false;
     const Event event = queue_.pop();
     FL_ASSERT_GE(event.time, now_);
+    if (event.time == now_) {
+        if (++events_at_this_instant_ > livelock_events) {
+            stop(fmt::format("livelock: {} events at {} without time moving (a zero-delay loop?)",
+                             events_at_this_instant_ - 1, format_duration(now_)));
+            return false;
+        }
+    } else {
+        events_at_this_instant_ = 0;
+    }
     now_ = event.time;
     ++stats_.events;
     dispatch(event);
@@ -207,6 +222,16 @@ void Simulation::deliver(const Event& event) {
     }
     if (defer_if_unavailable(receiver, event)) return;
 
+    if (tamper_probability_ > 0 && nodes_[delivery.from.value]->server && receiver.server &&
+        tamper_random_.chance(tamper_probability_)) {
+        if (MessagePtr altered = delivery.message->tampered(tamper_random_)) {
+            ++stats_.messages_tampered;
+            note_fault(fmt::format("tampered with {} from {} to {}", delivery.message->type(),
+                                   name(delivery.from), name(delivery.to)));
+            delivery.message = std::move(altered);
+            delivery.digest = delivery.message->digest();
+        }
+    }
     ++stats_.messages_delivered;
     trace_.record(TraceEvent{.time = now_,
                              .kind = TraceKind::deliver,

@@ -59,6 +59,7 @@ struct SimulationStats {
     std::uint64_t messages_delivered = 0;
     std::uint64_t messages_dropped = 0;
     std::uint64_t messages_duplicated = 0;
+    std::uint64_t messages_tampered = 0;
     std::uint64_t timers_fired = 0;
     std::array<std::uint64_t, 5> dropped_by_reason{};  // indexed by DropReason
 };
@@ -101,6 +102,9 @@ public:
     void pause(NodeId node);
     void resume(NodeId node);
     void set_processing_delay(NodeId node, Nanos delay);
+    // Messages between servers are altered in flight with this probability
+    // (Message::tampered), drawn from the "tamper" stream. 0 turns it off.
+    void set_tamper_probability(double probability) { tamper_probability_ = probability; }
     bool is_up(NodeId node) const;
     bool is_paused(NodeId node) const;
     // How many times the node crashed: tells a restarted node from the one before.
@@ -179,8 +183,13 @@ private:
     Nanos now_ = 0;
     std::uint64_t next_message_id_ = 1;
     bool stopped_ = false;
+    // Events processed without virtual time moving: a node re-arming a
+    // zero-delay timer forever would otherwise hang the run.
+    std::uint64_t events_at_this_instant_ = 0;
     std::string stop_reason_;
     bool node_logging_ = true;
+    double tamper_probability_ = 0;
+    Prng tamper_random_{0};
 
     EventQueue queue_;
     std::vector<Delivery> deliveries_;

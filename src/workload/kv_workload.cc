@@ -68,6 +68,12 @@ LinKvGenerator::LinKvGenerator(LinKvOptions options) : options_(options) {
     }
 }
 
+std::vector<std::int64_t> LinKvGenerator::keys_used() const {
+    std::vector<std::int64_t> keys;
+    for (std::int64_t key = 0; key < next_key_; ++key) keys.push_back(key);
+    return keys;
+}
+
 OpRequest LinKvGenerator::next(Prng& random) {
     const auto slot = static_cast<std::size_t>(random.below(keys_.size()));
     if (ops_on_key_[slot] >= options_.ops_per_key_max) {

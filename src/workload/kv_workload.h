@@ -36,6 +36,8 @@ class LinKvGenerator {
 public:
     explicit LinKvGenerator(LinKvOptions options = {});
     OpRequest next(Prng& random);
+    // Every key handed out so far, in order.
+    std::vector<std::int64_t> keys_used() const;
 
 private:
     LinKvOptions options_;

@@ -48,6 +48,23 @@ TEST(NodeClock, ObservedDriftOverAnHourMatchesPpm) {
     }
 }
 
+// A timer of d local ns must end with the local clock at least d further on,
+// after a positive true time: with a fast clock, rounding down made a 1 ns timer
+// take no time at all, and a node waiting for its deadline spun at one instant.
+TEST(NodeClock, TimersUnderDriftAlwaysTakeTimeAndReachTheirDeadline) {
+    for (double ppm : {-400000.0, -5000.0, -1.0, 0.0, 1.0, 4999.0, 100000.0}) {
+        NodeClock clock;
+        clock.set_drift_ppm(0, ppm);
+        for (Nanos start : {Nanos(0), Nanos(123'456'789), seconds(3600)}) {
+            for (Nanos local : {Nanos(1), Nanos(2), Nanos(999), milliseconds(300)}) {
+                const Nanos wait = clock.true_duration(local);
+                ASSERT_GT(wait, 0) << ppm << " ppm, " << local << " ns";
+                ASSERT_GE(clock.local(start + wait) - clock.local(start), local) << ppm << " ppm, " << local << " ns";
+            }
+        }
+    }
+}
+
 TEST(SimulationClocks, NodesSeeOnlyTheirOwnClockAndTimersRunOnIt) {
     Simulation simulation(SimulationOptions{.seed = 1});
     const NodeId fast = simulation.add_server("fast", testing::make_probe);

@@ -135,5 +135,14 @@ TEST(Lifecycle, DiskSyncTimeIsChargedBeforeLaterSends) {
     EXPECT_EQ(received[1].local_time, milliseconds(5));
 }
 
+TEST(Lifecycle, AZeroDelayTimerLoopStopsTheRunInsteadOfHangingIt) {
+    Pair pair;
+    pair.node(pair.a).on_fire = [](Context& ctx, TimerId, std::uint64_t) { ctx.set_timer(0, 1); };
+    pair.simulation.invoke(pair.a, [](Node&, Context& ctx) { ctx.set_timer(0, 1); });
+    pair.simulation.run_for(seconds(1));
+    EXPECT_TRUE(pair.simulation.stopped());
+    EXPECT_NE(pair.simulation.stop_reason().find("livelock"), std::string::npos) << pair.simulation.stop_reason();
+}
+
 }  // namespace
 }  // namespace faultline::sim

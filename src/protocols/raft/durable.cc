@@ -227,7 +227,10 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
     if (damaged_slots > 0) {
         state.notes.push_back(fmt::format("{} of the hard-state slots failed their checksum", damaged_slots));
     }
-    if (present_slots > 0 && damaged_slots == present_slots) state.hard_state_lost = true;
+    // A damaged slot may have been the newer one: the term and vote read from
+    // the other may be stale, and voting on them could mean voting twice in a
+    // term. So any damage counts as losing the hard state.
+    if (damaged_slots > 0) state.hard_state_lost = true;
 
     // Snapshot: the valid slot with the highest sequence number.
     for (int slot = 0; slot < 2; ++slot) {
@@ -335,6 +338,26 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
         kept.clear();
     }
     for (std::size_t i = 1; i < kept.size(); ++i) FL_ASSERT_GE(kept[i].term, kept[i - 1].term);
+    // A torn crash can keep part of an unsynced batch in one file and lose it
+    // in another. A durable entry of term T implies a durable term >= T (the
+    // term is written first and synced with it), so entries of a later term
+    // than the durable term were never synced, hence never acknowledged: drop
+    // them. A snapshot is committed data: its term is adopted (with no vote:
+    // a vote in that term would have been synced along with the term).
+    if (!state.hard_state_lost) {
+        if (state.has_snapshot && state.snapshot_term > state.hard_state.term) {
+            state.notes.push_back(fmt::format("adopted the snapshot's term {} over the durable term {}",
+                                              state.snapshot_term.value, state.hard_state.term.value));
+            state.hard_state = HardState{state.snapshot_term, std::nullopt};
+        }
+        std::size_t keep = kept.size();
+        while (keep > 0 && kept[keep - 1].term > state.hard_state.term) --keep;
+        if (keep < kept.size()) {
+            state.notes.push_back(fmt::format("dropped {} unsynced entries of a term after {}", kept.size() - keep,
+                                              state.hard_state.term.value));
+            kept.resize(keep);
+        }
+    }
     state.entries = std::move(kept);
     // New records go to a fresh segment that restates where the log ends.
     const LogIndex last = state.entries.empty() ? base : state.entries.back().index;

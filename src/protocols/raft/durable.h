@@ -46,7 +46,9 @@ struct HardState {
 
 struct RecoveredState {
     HardState hard_state;
-    // Both meta slots exist but neither is readable: term and vote are unknown.
+    // A meta slot failed its checksum: the term and vote read back may be stale
+    // (the damaged slot may have been the newer one), so they cannot be trusted
+    // for voting.
     bool hard_state_lost = false;
     bool has_snapshot = false;
     LogIndex snapshot_index;

@@ -80,6 +80,19 @@ std::uint64_t AppendRequest::digest() const {
     return state;
 }
 
+std::shared_ptr<const Message> AppendRequest::tampered(Prng& random) const {
+    std::vector<std::size_t> commands;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (entries[i].type == EntryType::command && !entries[i].data.empty()) commands.push_back(i);
+    }
+    if (commands.empty()) return nullptr;
+    auto copy = std::make_shared<AppendRequest>(*this);
+    std::string& data = copy->entries[commands[random.below(commands.size())]].data;
+    const std::uint64_t bit = random.below(data.size() * 8);
+    data[bit / 8] = static_cast<char>(data[bit / 8] ^ (1 << (bit % 8)));
+    return copy;
+}
+
 nlohmann::json AppendReply::to_json() const {
     Json json{{"type", type()}, {"term", term.value}, {"success", success}, {"read_round", read_round}};
     if (success) {

@@ -58,6 +58,9 @@ struct AppendRequest final : Message {
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override;
     std::uint64_t digest() const override;
+    // Flips one bit of one entry's command: what an attacker (or a broken NIC
+    // without checksums) does to replicated data.
+    std::shared_ptr<const Message> tampered(Prng& random) const override;
 };
 
 struct AppendReply final : Message {

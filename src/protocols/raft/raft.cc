@@ -66,10 +66,10 @@ void Raft::recover(Context& ctx) {
     for (LogEntry& entry : recovered->entries) log_.append(std::move(entry));
     persisted_last_index_ = log_.last_index();
     if (recovered->hard_state_lost) {
-        // Term and vote are unknown: voting again could vote twice in a term.
+        // Term and vote may be stale: voting again could vote twice in a term.
         vote_withheld_forever_ = true;
-        hard_state_.term = std::max(hard_state_.term, log_.last_term());
-        ctx.log("recovery: hard state lost; this node will never vote again");
+        if (log_.last_term() > hard_state_.term) hard_state_ = HardState{log_.last_term(), std::nullopt};
+        ctx.log("recovery: hard state damaged; this node will never vote or campaign again");
     }
     if (recovered->log_damaged) {
         repair_pending_ = true;

@@ -1,0 +1,136 @@
+#include "nemesis/generator.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/assert.h"
+#include "base/prng.h"
+
+namespace faultline::nemesis {
+
+Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text) {
+    std::vector<FaultKind> kinds;
+    auto add = [&](FaultKind kind) {
+        if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
+    };
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        const std::size_t comma = text.find(',', start);
+        const std::string_view word =
+            text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
+        if (word.empty() || word == "none") continue;
+        if (word == "all") {
+            for (FaultKind kind : {FaultKind::partition, FaultKind::kill, FaultKind::pause, FaultKind::clock_skew,
+                                   FaultKind::clock_drift, FaultKind::clock_step, FaultKind::loss,
+                                   FaultKind::latency, FaultKind::duplicate, FaultKind::bandwidth, FaultKind::disk}) {
+                add(kind);
+            }
+        } else if (word == "clock") {
+            add(FaultKind::clock_skew);
+            add(FaultKind::clock_drift);
+            add(FaultKind::clock_step);
+        } else if (word == "network") {
+            add(FaultKind::loss);
+            add(FaultKind::latency);
+            add(FaultKind::duplicate);
+            add(FaultKind::bandwidth);
+        } else {
+            auto kind = parse_fault_kind(word);
+            if (!kind) {
+                return make_error(ErrorCode::invalid_argument,
+                                  kind.error().message + " (also: all, none, clock, network)");
+            }
+            add(*kind);
+        }
+    }
+    return kinds;
+}
+
+namespace {
+
+std::vector<int> shuffled(int nodes, Prng& random) {
+    std::vector<int> order(static_cast<std::size_t>(nodes));
+    for (int i = 0; i < nodes; ++i) order[static_cast<std::size_t>(i)] = i;
+    for (std::size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
+    return order;
+}
+
+double uniform(Prng& random, double low, double high) { return low + (high - low) * random.unit(); }
+
+}  // namespace
+
+Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) {
+    Schedule schedule;
+    if (options.kinds.empty() || options.nodes < 1) return schedule;
+    Prng random = Prng::stream(seed, "nemesis");
+    // The swarm: this run's intensity.
+    const double interval_mean =
+        uniform(random, 0.25, 1.0) * static_cast<double>(options.interval_mean_max);
+    const double duration_mean =
+        uniform(random, 0.2, 1.0) * static_cast<double>(options.duration_mean_max);
+    const double loss_max = uniform(random, 0.1, 0.6);
+    const int minority = std::max(1, (options.nodes - 1) / 2);
+
+    Nanos at = static_cast<Nanos>(random.exponential(interval_mean));
+    while (at < options.time_limit) {
+        Fault fault;
+        fault.kind = options.kinds[random.below(options.kinds.size())];
+        fault.start = at;
+        const auto duration = static_cast<Nanos>(random.exponential(duration_mean)) + milliseconds(100);
+        fault.duration = std::min(duration, options.time_limit - at);
+        const std::vector<int> order = shuffled(options.nodes, random);
+        const int one = order[0];
+        switch (fault.kind) {
+            case FaultKind::partition: {
+                fault.shape = static_cast<PartitionShape>(random.below(8));
+                fault.nodes = order;
+                break;
+            }
+            case FaultKind::kill:
+            case FaultKind::pause: {
+                const auto count = static_cast<std::size_t>(random.between(1, minority));
+                fault.nodes.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count));
+                break;
+            }
+            case FaultKind::clock_skew:
+                fault.nodes = {one};
+                fault.delta = (random.chance(0.5) ? 1 : -1) * random.between(milliseconds(10), seconds(2));
+                break;
+            case FaultKind::clock_drift:
+                fault.nodes = {one};
+                fault.amount = (random.chance(0.5) ? 1.0 : -1.0) * uniform(random, 100, 5000);
+                break;
+            case FaultKind::clock_step:
+                fault.nodes = {one};
+                fault.duration = 0;
+                fault.delta = (random.chance(0.5) ? 1 : -1) * random.between(milliseconds(100), seconds(5));
+                break;
+            case FaultKind::loss:
+                fault.amount = uniform(random, 0.05, loss_max);
+                break;
+            case FaultKind::latency:
+                fault.delta = random.between(milliseconds(5), milliseconds(200));
+                break;
+            case FaultKind::duplicate:
+                fault.amount = uniform(random, 0.05, 0.3);
+                break;
+            case FaultKind::bandwidth:
+                fault.amount = uniform(random, 10e3, 1e6);
+                break;
+            case FaultKind::disk:
+                fault.nodes = {one};
+                fault.amount = uniform(random, 0.001, 0.05);
+                break;
+            case FaultKind::tamper:
+                fault.amount = uniform(random, 0.01, 0.2);
+                break;
+        }
+        schedule.faults.push_back(std::move(fault));
+        at += static_cast<Nanos>(random.exponential(interval_mean)) + milliseconds(1);
+    }
+    return schedule;
+}
+
+}  // namespace faultline::nemesis

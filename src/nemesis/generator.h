@@ -1,0 +1,33 @@
+// Swarm generation of fault schedules (FoundationDB, TigerBeetle's VOPR): the
+// seed draws not only when and where faults strike but the fault parameters
+// themselves (how often, how long, how lossy), so a sweep of seeds explores
+// many fault intensities instead of one tuned mix.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "nemesis/schedule.h"
+
+namespace faultline::nemesis {
+
+struct GeneratorOptions {
+    std::vector<FaultKind> kinds;  // which faults may occur
+    int nodes = 5;
+    Nanos time_limit = seconds(60);
+    // Faults start at most this long before the time limit ends them all; the
+    // swarm draws each run's actual mean interval and duration below these.
+    Nanos interval_mean_max = seconds(8);
+    Nanos duration_mean_max = seconds(6);
+};
+
+// Parses "partition,kill,clock" (or "all", or "none") into fault kinds.
+// "clock" means the three clock faults; "network" loss, latency, duplicate and
+// bandwidth; "all" everything.
+Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text);
+
+Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed);
+
+}  // namespace faultline::nemesis

@@ -1,0 +1,216 @@
+#include "nemesis/nemesis.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/assert.h"
+
+namespace faultline::nemesis {
+
+Nemesis::Nemesis(NemesisTarget target, Schedule schedule)
+    : target_(std::move(target)), schedule_(std::move(schedule)), active_(schedule_.faults.size()) {
+    FL_ASSERT(target_.simulation != nullptr);
+}
+
+void Nemesis::install() {
+    sim::Simulation& simulation = *target_.simulation;
+    base_links_ = simulation.network().snapshot_classes();
+    if (!target_.servers.empty()) base_disk_ = simulation.disk(target_.servers.front()).config();
+    for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
+        const Fault& fault = schedule_.faults[i];
+        simulation.at(fault.start, [this, i] { start(i); });
+        if (fault.kind != FaultKind::clock_step) simulation.at(fault.end(), [this, i] { end(i); });
+    }
+}
+
+void Nemesis::note(const std::string& text) {
+    sim::Simulation& simulation = *target_.simulation;
+    log_.push_back(fmt::format("{:>8} {}", format_duration(simulation.now()), text));
+    simulation.note_fault(text);
+}
+
+void Nemesis::cut(const std::vector<Link>& links) {
+    for (const Link& link : links) {
+        if (cut_count_[link]++ == 0) target_.simulation->network().block(node(link.first), node(link.second));
+    }
+}
+
+void Nemesis::uncut(const std::vector<Link>& links) {
+    for (const Link& link : links) {
+        auto found = cut_count_.find(link);
+        FL_ASSERT(found != cut_count_.end() && found->second > 0);
+        if (--found->second == 0) {
+            target_.simulation->network().unblock(node(link.first), node(link.second));
+            cut_count_.erase(found);
+        }
+    }
+}
+
+void Nemesis::apply_bursts() {
+    // Every link class gets its base configuration plus every active burst.
+    std::vector<sim::LinkConfig> configs = base_links_;
+    for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
+        if (!active_[i].running) continue;
+        const Fault& fault = schedule_.faults[i];
+        for (sim::LinkConfig& config : configs) {
+            switch (fault.kind) {
+                case FaultKind::loss: config.loss = std::max(config.loss, fault.amount); break;
+                case FaultKind::duplicate: config.duplicate = std::max(config.duplicate, fault.amount); break;
+                case FaultKind::latency:
+                    config.latency = sim::LatencyModel::exponential(fault.delta, fault.delta / 10);
+                    break;
+                case FaultKind::bandwidth: {
+                    const auto cap = static_cast<std::uint64_t>(std::max(1.0, fault.amount));
+                    config.bandwidth_bytes_per_second = config.bandwidth_bytes_per_second == 0
+                                                            ? cap
+                                                            : std::min(config.bandwidth_bytes_per_second, cap);
+                    break;
+                }
+                default: break;
+            }
+        }
+    }
+    target_.simulation->network().restore_classes(configs);
+    double tamper = 0;
+    for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
+        if (active_[i].running && schedule_.faults[i].kind == FaultKind::tamper) {
+            tamper = std::max(tamper, schedule_.faults[i].amount);
+        }
+    }
+    target_.simulation->set_tamper_probability(tamper);
+}
+
+void Nemesis::start(std::size_t index) {
+    const Fault& fault = schedule_.faults[index];
+    Active& active = active_[index];
+    if (active.running) return;
+    active.running = true;
+    sim::Simulation& simulation = *target_.simulation;
+    const int nodes = static_cast<int>(target_.servers.size());
+    switch (fault.kind) {
+        case FaultKind::partition: {
+            std::optional<int> leader;
+            if (fault.shape == PartitionShape::isolate_leader && target_.leader) leader = target_.leader();
+            active.cut = cut_links(fault.shape, fault.nodes, nodes, leader);
+            cut(active.cut);
+            note(fmt::format("partition {}: {}", partition_shape_name(fault.shape),
+                             describe_cut(fault.shape, fault.nodes, nodes, leader)));
+            break;
+        }
+        case FaultKind::kill:
+        case FaultKind::disk:
+            for (int target : fault.nodes) {
+                if (fault.kind == FaultKind::disk) {
+                    // Power loss while the disk misbehaves: unsynced writes torn,
+                    // and bits flipped when the node reads its files back.
+                    sim::DiskConfig& disk = simulation.disk(node(target)).config();
+                    disk.torn_write_probability = 0.5;
+                    disk.bit_flip_probability = fault.amount;
+                }
+                if (killed_count_[target]++ == 0) simulation.crash(node(target));
+            }
+            note(fault.describe());
+            break;
+        case FaultKind::pause:
+            for (int target : fault.nodes) {
+                if (paused_count_[target]++ == 0) simulation.pause(node(target));
+            }
+            note(fault.describe());
+            break;
+        case FaultKind::clock_skew:
+        case FaultKind::clock_step:
+            for (int target : fault.nodes) simulation.clock(node(target)).step(simulation.now(), fault.delta);
+            note(fault.describe());
+            break;
+        case FaultKind::clock_drift:
+            for (int target : fault.nodes) {
+                sim::NodeClock& clock = simulation.clock(node(target));
+                active.previous_drift_ppb = static_cast<Nanos>(clock.drift_ppm() * 1000);
+                clock.set_drift_ppm(simulation.now(), fault.amount);
+            }
+            note(fault.describe());
+            break;
+        case FaultKind::loss:
+        case FaultKind::latency:
+        case FaultKind::duplicate:
+        case FaultKind::bandwidth:
+        case FaultKind::tamper:
+            apply_bursts();
+            note(fault.describe());
+            break;
+    }
+}
+
+void Nemesis::end(std::size_t index) {
+    const Fault& fault = schedule_.faults[index];
+    Active& active = active_[index];
+    if (!active.running) return;
+    active.running = false;
+    sim::Simulation& simulation = *target_.simulation;
+    const std::string what = fmt::format("heal {}", fault_kind_name(fault.kind));
+    switch (fault.kind) {
+        case FaultKind::partition:
+            uncut(active.cut);
+            active.cut.clear();
+            note(fmt::format("heal partition {}", partition_shape_name(fault.shape)));
+            return;
+        case FaultKind::kill:
+        case FaultKind::disk:
+            for (int target : fault.nodes) {
+                if (--killed_count_[target] == 0) {
+                    killed_count_.erase(target);
+                    simulation.restart(node(target));
+                }
+                // The disk is healthy again once the node has read its files.
+                if (fault.kind == FaultKind::disk) simulation.disk(node(target)).config() = base_disk_;
+            }
+            break;
+        case FaultKind::pause:
+            for (int target : fault.nodes) {
+                if (--paused_count_[target] == 0) {
+                    paused_count_.erase(target);
+                    simulation.resume(node(target));
+                }
+            }
+            break;
+        case FaultKind::clock_skew:
+            for (int target : fault.nodes) simulation.clock(node(target)).step(simulation.now(), -fault.delta);
+            break;
+        case FaultKind::clock_drift:
+            for (int target : fault.nodes) {
+                simulation.clock(node(target))
+                    .set_drift_ppm(simulation.now(), static_cast<double>(active.previous_drift_ppb) / 1000);
+            }
+            break;
+        case FaultKind::clock_step:
+            return;  // instantaneous: nothing to heal
+        case FaultKind::loss:
+        case FaultKind::latency:
+        case FaultKind::duplicate:
+        case FaultKind::bandwidth:
+        case FaultKind::tamper:
+            apply_bursts();
+            break;
+    }
+    note(what + (fault.nodes.empty() || fault.kind == FaultKind::partition ? "" : " " + [&] {
+        std::string targets;
+        for (int target : fault.nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(target);
+        return targets;
+    }()));
+}
+
+void Nemesis::heal_all() {
+    for (std::size_t i = 0; i < schedule_.faults.size(); ++i) end(i);
+    sim::Simulation& simulation = *target_.simulation;
+    // Whatever else is down or paused comes back too (faults injected by hand).
+    for (NodeId server : target_.servers) {
+        if (simulation.is_paused(server)) simulation.resume(server);
+        if (!simulation.is_up(server)) simulation.restart(server);
+    }
+    simulation.network().heal();
+    cut_count_.clear();
+    note("heal all");
+}
+
+}  // namespace faultline::nemesis

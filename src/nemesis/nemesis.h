@@ -1,0 +1,70 @@
+// Nemesis: plays a fault schedule against a simulation.
+//
+// Each fault starts and heals at its scheduled time. Overlapping faults
+// compose: a link is cut while any partition cuts it (reference counts), a
+// network-wide burst is recomputed from the base configuration and every burst
+// still active, and a node stays down while any kill holds it. heal_all() ends
+// everything at once, as the runner does at the time limit before the
+// recovery window. Every action is recorded in the trace and in `log()`.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nemesis/schedule.h"
+#include "nemesis/shapes.h"
+#include "sim/simulation.h"
+
+namespace faultline::nemesis {
+
+struct NemesisTarget {
+    sim::Simulation* simulation = nullptr;
+    std::vector<NodeId> servers;  // server index -> node id
+    // The current leader's server index, for isolate-leader.
+    std::function<std::optional<int>()> leader;
+};
+
+class Nemesis {
+public:
+    Nemesis(NemesisTarget target, Schedule schedule);
+
+    // Schedules every fault's start and end in the simulation.
+    void install();
+    // Ends every active fault now: heals partitions, restarts killed nodes,
+    // resumes paused ones, restores clocks, links and disks.
+    void heal_all();
+
+    const Schedule& schedule() const { return schedule_; }
+    // "12.3s partition halves: n0 n1 | n2 n3 n4" ... one line per action.
+    const std::vector<std::string>& log() const { return log_; }
+
+private:
+    struct Active {
+        bool running = false;
+        std::vector<Link> cut;     // partitions: the links this fault blocks
+        Nanos previous_drift_ppb = 0;
+    };
+
+    void start(std::size_t index);
+    void end(std::size_t index);
+    void cut(const std::vector<Link>& links);
+    void uncut(const std::vector<Link>& links);
+    void apply_bursts();
+    void note(const std::string& text);
+    NodeId node(int index) const { return target_.servers.at(static_cast<std::size_t>(index)); }
+
+    NemesisTarget target_;
+    Schedule schedule_;
+    std::vector<Active> active_;
+    std::map<Link, int> cut_count_;
+    std::map<int, int> killed_count_;  // server index -> kills holding it down
+    std::map<int, int> paused_count_;
+    std::vector<sim::LinkConfig> base_links_;
+    sim::DiskConfig base_disk_;
+    std::vector<std::string> log_;
+};
+
+}  // namespace faultline::nemesis

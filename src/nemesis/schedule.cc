@@ -1,0 +1,196 @@
+#include "nemesis/schedule.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace faultline::nemesis {
+
+namespace {
+
+struct KindName {
+    FaultKind kind;
+    const char* name;
+};
+constexpr KindName kind_names[] = {
+    {FaultKind::partition, "partition"},   {FaultKind::kill, "kill"},
+    {FaultKind::pause, "pause"},           {FaultKind::clock_skew, "clock-skew"},
+    {FaultKind::clock_drift, "clock-drift"}, {FaultKind::clock_step, "clock-step"},
+    {FaultKind::loss, "loss"},             {FaultKind::latency, "latency"},
+    {FaultKind::duplicate, "duplicate"},   {FaultKind::bandwidth, "bandwidth"},
+    {FaultKind::disk, "disk"},             {FaultKind::tamper, "tamper"},
+};
+
+struct ShapeName {
+    PartitionShape shape;
+    const char* name;
+};
+constexpr ShapeName shape_names[] = {
+    {PartitionShape::halves, "halves"},
+    {PartitionShape::one, "one"},
+    {PartitionShape::majority, "majority"},
+    {PartitionShape::minority_third, "minority-third"},
+    {PartitionShape::majorities_ring, "majorities-ring"},
+    {PartitionShape::bridge, "bridge"},
+    {PartitionShape::isolate_leader, "isolate-leader"},
+    {PartitionShape::one_way, "one-way"},
+};
+
+}  // namespace
+
+const char* fault_kind_name(FaultKind kind) {
+    for (const KindName& entry : kind_names) {
+        if (entry.kind == kind) return entry.name;
+    }
+    return "?";
+}
+
+Result<FaultKind> parse_fault_kind(std::string_view name) {
+    for (const KindName& entry : kind_names) {
+        if (name == entry.name) return entry.kind;
+    }
+    std::string known;
+    for (const KindName& entry : kind_names) known += (known.empty() ? "" : ", ") + std::string(entry.name);
+    return make_error(ErrorCode::invalid_argument, fmt::format("unknown fault '{}' (known: {})", name, known));
+}
+
+const char* partition_shape_name(PartitionShape shape) {
+    for (const ShapeName& entry : shape_names) {
+        if (entry.shape == shape) return entry.name;
+    }
+    return "?";
+}
+
+Result<PartitionShape> parse_partition_shape(std::string_view name) {
+    for (const ShapeName& entry : shape_names) {
+        if (name == entry.name) return entry.shape;
+    }
+    return make_error(ErrorCode::invalid_argument,
+                      fmt::format("unknown partition shape '{}' (known: {})", name,
+                                  fmt::join(partition_shape_names(), ", ")));
+}
+
+std::vector<std::string> partition_shape_names() {
+    std::vector<std::string> names;
+    for (const ShapeName& entry : shape_names) names.emplace_back(entry.name);
+    return names;
+}
+
+std::string Fault::describe() const {
+    std::string targets;
+    for (int node : nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(node);
+    const std::string when = fmt::format("{} +{}", format_duration(start), format_duration(duration));
+    switch (kind) {
+        case FaultKind::partition:
+            if (shape == PartitionShape::isolate_leader) return fmt::format("{} partition isolate-leader", when);
+            return fmt::format("{} partition {} [{}]", when, partition_shape_name(shape), targets);
+        case FaultKind::kill: return fmt::format("{} kill {}", when, targets);
+        case FaultKind::pause: return fmt::format("{} pause {}", when, targets);
+        case FaultKind::clock_skew: return fmt::format("{} clock-skew {} by {}", when, targets, format_duration(delta));
+        case FaultKind::clock_drift: return fmt::format("{} clock-drift {} at {} ppm", when, targets, amount);
+        case FaultKind::clock_step:
+            return fmt::format("{} clock-step {} by {}", format_duration(start), targets, format_duration(delta));
+        case FaultKind::loss: return fmt::format("{} loss {:.0f}%", when, amount * 100);
+        case FaultKind::latency: return fmt::format("{} latency mean {}", when, format_duration(delta));
+        case FaultKind::duplicate: return fmt::format("{} duplicate {:.0f}%", when, amount * 100);
+        case FaultKind::bandwidth: return fmt::format("{} bandwidth {:.0f} B/s", when, amount);
+        case FaultKind::disk: return fmt::format("{} disk faults on {} (bit flips {:.2g})", when, targets, amount);
+        case FaultKind::tamper: return fmt::format("{} tamper {:.0f}%", when, amount * 100);
+    }
+    return "?";
+}
+
+Json fault_to_json(const Fault& fault) {
+    Json json{{"kind", fault_kind_name(fault.kind)},
+              {"start_ns", fault.start},
+              {"duration_ns", fault.duration},
+              {"nodes", fault.nodes}};
+    if (fault.kind == FaultKind::partition) json["shape"] = partition_shape_name(fault.shape);
+    if (fault.amount != 0) json["amount"] = fault.amount;
+    if (fault.delta != 0) json["delta_ns"] = fault.delta;
+    return json;
+}
+
+Result<Fault> fault_from_json(const Json& json, int nodes) {
+    if (!json.is_object()) return make_error(ErrorCode::parse_error, "a fault must be an object");
+    Fault fault;
+    auto kind = json.contains("kind") && json["kind"].is_string()
+                    ? parse_fault_kind(json["kind"].get<std::string>())
+                    : Result<FaultKind>(make_error(ErrorCode::parse_error, "a fault needs a string 'kind'"));
+    if (!kind) return kind.error();
+    fault.kind = *kind;
+    auto integer = [&](const char* field, Nanos& out) -> Status {
+        if (!json.contains(field)) return ok_status();
+        if (!json[field].is_number_integer()) {
+            return make_error(ErrorCode::parse_error, fmt::format("'{}' must be an integer", field));
+        }
+        out = json[field].get<Nanos>();
+        return ok_status();
+    };
+    if (auto status = integer("start_ns", fault.start); !status) return status.error();
+    if (auto status = integer("duration_ns", fault.duration); !status) return status.error();
+    if (auto status = integer("delta_ns", fault.delta); !status) return status.error();
+    if (fault.start < 0 || fault.duration < 0) {
+        return make_error(ErrorCode::invalid_argument, "a fault's start and duration must be >= 0");
+    }
+    if (json.contains("amount")) {
+        if (!json["amount"].is_number()) return make_error(ErrorCode::parse_error, "'amount' must be a number");
+        fault.amount = json["amount"].get<double>();
+    }
+    if (json.contains("shape")) {
+        if (!json["shape"].is_string()) return make_error(ErrorCode::parse_error, "'shape' must be a string");
+        auto shape = parse_partition_shape(json["shape"].get<std::string>());
+        if (!shape) return shape.error();
+        fault.shape = *shape;
+    }
+    if (json.contains("nodes")) {
+        if (!json["nodes"].is_array()) return make_error(ErrorCode::parse_error, "'nodes' must be an array");
+        for (const Json& node : json["nodes"]) {
+            if (!node.is_number_integer() || node.get<int>() < 0 || node.get<int>() >= nodes) {
+                return make_error(ErrorCode::invalid_argument,
+                                  fmt::format("node {} is not a server index in [0, {})", node.dump(), nodes));
+            }
+            fault.nodes.push_back(node.get<int>());
+        }
+    }
+    const bool needs_nodes = fault.kind == FaultKind::kill || fault.kind == FaultKind::pause ||
+                             fault.kind == FaultKind::clock_skew || fault.kind == FaultKind::clock_drift ||
+                             fault.kind == FaultKind::clock_step || fault.kind == FaultKind::disk;
+    if (needs_nodes && fault.nodes.empty()) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a {} fault needs 'nodes'", fault_kind_name(fault.kind)));
+    }
+    const bool probability = fault.kind == FaultKind::loss || fault.kind == FaultKind::duplicate ||
+                             fault.kind == FaultKind::disk || fault.kind == FaultKind::tamper;
+    if (probability && !(fault.amount >= 0 && fault.amount <= 1)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a {} fault's amount is a probability in [0, 1]", fault_kind_name(fault.kind)));
+    }
+    return fault;
+}
+
+Json Schedule::to_json() const {
+    Json json = Json::array();
+    for (const Fault& fault : faults) json.push_back(fault_to_json(fault));
+    return json;
+}
+
+Result<Schedule> Schedule::from_json(const Json& json, int nodes) {
+    if (!json.is_array()) return make_error(ErrorCode::parse_error, "a schedule must be an array of faults");
+    Schedule schedule;
+    for (std::size_t i = 0; i < json.size(); ++i) {
+        auto fault = fault_from_json(json[i], nodes);
+        if (!fault) {
+            return make_error(fault.error().code, fmt::format("fault {}: {}", i + 1, fault.error().message));
+        }
+        schedule.faults.push_back(std::move(*fault));
+    }
+    return schedule;
+}
+
+std::string Schedule::describe() const {
+    std::string out;
+    for (const Fault& fault : faults) out += fault.describe() + "\n";
+    return out;
+}
+
+}  // namespace faultline::nemesis

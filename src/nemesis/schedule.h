@@ -1,0 +1,93 @@
+// A fault schedule: the nemesis's plan for a run, as data.
+//
+// Each Fault is an interval: it starts at `start` and is healed at `start +
+// duration` (a clock step is instantaneous and never healed). Faults name the
+// servers they hit by index (0..nodes-1), so a schedule reads the same in any
+// run and can be written in a scenario file, replayed, and shrunk: the shrinker
+// removes faults and shortens them, and every candidate is still a valid
+// schedule.
+//
+// Partition shapes (Jepsen's vocabulary, plus one-way):
+//   halves            two sides as equal as possible
+//   one               one node alone
+//   majority          a random majority against the rest
+//   minority-third    a third of the nodes against the rest
+//   majorities-ring   every node sees a majority, no two the same majority
+//   bridge            two halves that cannot talk, and one node that talks to both
+//   isolate-leader    whoever leads when the fault starts, alone
+//   one-way           one node can send but receives nothing (a firewall rule)
+// The concrete sides are chosen when the schedule is generated (stored in
+// `nodes`, in a shuffled order the shape reads), except isolate-leader, which
+// is resolved when it starts.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "base/time.h"
+
+namespace faultline::nemesis {
+
+enum class FaultKind : std::uint8_t {
+    partition,
+    kill,        // crash, restart at the end (with the disk's crash faults)
+    pause,       // pause, resume at the end
+    clock_skew,  // offset the node's clock by `delta`, restore at the end
+    clock_drift, // run the node's clock `amount` ppm fast (or slow), restore at the end
+    clock_step,  // jump the node's clock by `delta`, once
+    loss,        // every link loses messages with probability `amount`
+    latency,     // every link's latency becomes exponential with mean `delta`
+    duplicate,   // every link duplicates with probability `amount`
+    bandwidth,   // every link is capped at `amount` bytes per second
+    disk,        // the node's disk tears unsynced writes at a crash and flips bits
+                 // on reads with probability `amount`, for the duration
+    tamper,      // messages between servers are altered in flight with probability `amount`
+};
+
+enum class PartitionShape : std::uint8_t {
+    halves,
+    one,
+    majority,
+    minority_third,
+    majorities_ring,
+    bridge,
+    isolate_leader,
+    one_way,
+};
+
+const char* fault_kind_name(FaultKind kind);
+Result<FaultKind> parse_fault_kind(std::string_view name);
+const char* partition_shape_name(PartitionShape shape);
+Result<PartitionShape> parse_partition_shape(std::string_view name);
+std::vector<std::string> partition_shape_names();
+
+struct Fault {
+    FaultKind kind = FaultKind::partition;
+    Nanos start = 0;
+    Nanos duration = 0;
+    PartitionShape shape = PartitionShape::halves;  // partitions only
+    std::vector<int> nodes;  // targets; for partitions, the shuffled order the shape reads
+    double amount = 0;       // a probability, ppm or bytes/s, by kind
+    Nanos delta = 0;         // a clock offset or step, or a latency
+
+    Nanos end() const { return start + duration; }
+    std::string describe() const;
+    bool operator==(const Fault&) const = default;
+};
+
+struct Schedule {
+    std::vector<Fault> faults;  // in start order
+
+    Json to_json() const;
+    static Result<Schedule> from_json(const Json& json, int nodes);
+    std::string describe() const;  // one line per fault
+};
+
+Json fault_to_json(const Fault& fault);
+Result<Fault> fault_from_json(const Json& json, int nodes);
+
+}  // namespace faultline::nemesis

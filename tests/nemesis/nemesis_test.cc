@@ -1,0 +1,131 @@
+// Schedules as data, their swarm generation, and the nemesis playing them.
+#include "nemesis/nemesis.h"
+
+#include <gtest/gtest.h>
+
+#include "nemesis/generator.h"
+#include "sim/test_nodes.h"
+
+namespace faultline::nemesis {
+namespace {
+
+TEST(FaultKinds, ParseNamesGroupsAndErrors) {
+    auto kinds = parse_fault_kinds("partition,clock");
+    ASSERT_TRUE(kinds.has_value());
+    EXPECT_EQ(kinds->size(), 4u);
+    EXPECT_TRUE(parse_fault_kinds("none")->empty());
+    EXPECT_EQ(parse_fault_kinds("all")->size(), 11u);  // everything but tamper
+    auto bad = parse_fault_kinds("partition,meteor");
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_NE(bad.error().message.find("meteor"), std::string::npos);
+}
+
+TEST(Generator, SameSeedSameScheduleDifferentSeedsDifferentOnes) {
+    GeneratorOptions options;
+    options.kinds = *parse_fault_kinds("all");
+    const Schedule a = generate_schedule(options, 7);
+    const Schedule b = generate_schedule(options, 7);
+    ASSERT_EQ(a.faults, b.faults);
+    EXPECT_NE(a.faults, generate_schedule(options, 8).faults);
+    for (const Fault& fault : a.faults) {
+        EXPECT_GE(fault.start, 0);
+        EXPECT_LE(fault.end(), options.time_limit) << fault.describe();
+    }
+}
+
+TEST(Generator, SwarmDrawsDifferentIntensitiesPerSeed) {
+    GeneratorOptions options;
+    options.kinds = {FaultKind::partition};
+    std::set<std::size_t> counts;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) counts.insert(generate_schedule(options, seed).faults.size());
+    EXPECT_GT(counts.size(), 5u) << "every seed got about the same number of faults";
+}
+
+TEST(Schedule, RoundTripsThroughJsonAndRejectsNonsense) {
+    GeneratorOptions options;
+    options.kinds = *parse_fault_kinds("all");
+    const Schedule schedule = generate_schedule(options, 3);
+    auto parsed = Schedule::from_json(schedule.to_json(), options.nodes);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    EXPECT_EQ(parsed->faults, schedule.faults);
+    Json bad = Json::array({Json{{"kind", "kill"}, {"start_ns", 5}, {"duration_ns", 10}, {"nodes", {9}}}});
+    auto rejected = Schedule::from_json(bad, 5);
+    ASSERT_FALSE(rejected.has_value());
+    EXPECT_NE(rejected.error().message.find("fault 1"), std::string::npos);
+    EXPECT_FALSE(Schedule::from_json(Json::array({Json{{"kind", "loss"}, {"amount", 3.0}}}), 5).has_value());
+}
+
+struct Rig {
+    sim::Simulation simulation{sim::SimulationOptions{.seed = 1}};
+    std::vector<NodeId> servers;
+    Rig() {
+        for (int i = 0; i < 5; ++i) servers.push_back(simulation.add_server("n" + std::to_string(i), sim::testing::make_probe));
+        simulation.start();
+    }
+    Nemesis nemesis(std::vector<Fault> faults) {
+        return Nemesis(NemesisTarget{&simulation, servers, [] { return std::optional<int>(2); }}, Schedule{faults});
+    }
+};
+
+TEST(Nemesis, OverlappingPartitionsComposeAndHealIndependently) {
+    Rig rig;
+    Fault one{.kind = FaultKind::partition, .start = seconds(1), .duration = seconds(4),
+              .shape = PartitionShape::one, .nodes = {0, 1, 2, 3, 4}};
+    Fault halves{.kind = FaultKind::partition, .start = seconds(2), .duration = seconds(1),
+                 .shape = PartitionShape::halves, .nodes = {0, 1, 2, 3, 4}};
+    Nemesis nemesis = rig.nemesis({one, halves});
+    nemesis.install();
+    auto& network = rig.simulation.network();
+    rig.simulation.run_until(milliseconds(2500));
+    EXPECT_TRUE(network.blocked(NodeId(0), NodeId(2)));  // both cut it
+    EXPECT_TRUE(network.blocked(NodeId(1), NodeId(3)));  // halves cuts it
+    rig.simulation.run_until(milliseconds(3500));
+    EXPECT_TRUE(network.blocked(NodeId(0), NodeId(2)));  // still cut by `one`
+    EXPECT_FALSE(network.blocked(NodeId(1), NodeId(3)));
+    rig.simulation.run_until(seconds(6));
+    EXPECT_FALSE(network.blocked(NodeId(0), NodeId(2)));
+    EXPECT_EQ(nemesis.log().size(), 4u);
+}
+
+TEST(Nemesis, KillsPausesAndClocksAreUndoneAtTheEnd) {
+    Rig rig;
+    Nemesis nemesis = rig.nemesis({
+        Fault{.kind = FaultKind::kill, .start = seconds(1), .duration = seconds(2), .nodes = {1}},
+        Fault{.kind = FaultKind::pause, .start = seconds(1), .duration = seconds(2), .nodes = {2}},
+        Fault{.kind = FaultKind::clock_skew, .start = seconds(1), .duration = seconds(2), .nodes = {3},
+              .delta = seconds(7)},
+    });
+    nemesis.install();
+    rig.simulation.run_until(seconds(2));
+    EXPECT_FALSE(rig.simulation.is_up(NodeId(1)));
+    EXPECT_TRUE(rig.simulation.is_paused(NodeId(2)));
+    EXPECT_EQ(rig.simulation.clock(NodeId(3)).offset(seconds(2)), seconds(7));
+    rig.simulation.run_until(seconds(4));
+    EXPECT_TRUE(rig.simulation.is_up(NodeId(1)));
+    EXPECT_FALSE(rig.simulation.is_paused(NodeId(2)));
+    EXPECT_EQ(rig.simulation.clock(NodeId(3)).offset(seconds(4)), 0);
+}
+
+TEST(Nemesis, HealAllEndsEverythingAtOnce) {
+    Rig rig;
+    Nemesis nemesis = rig.nemesis({
+        Fault{.kind = FaultKind::kill, .start = seconds(1), .duration = seconds(60), .nodes = {0, 1}},
+        Fault{.kind = FaultKind::loss, .start = seconds(1), .duration = seconds(60), .amount = 0.5},
+        Fault{.kind = FaultKind::partition, .start = seconds(1), .duration = seconds(60),
+              .shape = PartitionShape::isolate_leader},
+    });
+    nemesis.install();
+    rig.simulation.run_until(seconds(2));
+    EXPECT_EQ(rig.simulation.network().class_config(0).loss, 0.5);
+    EXPECT_TRUE(rig.simulation.network().blocked(NodeId(2), NodeId(3)));  // the leader hook says n2
+    nemesis.heal_all();
+    EXPECT_TRUE(rig.simulation.is_up(NodeId(0)));
+    EXPECT_TRUE(rig.simulation.is_up(NodeId(1)));
+    EXPECT_EQ(rig.simulation.network().class_config(0).loss, 0.0);
+    EXPECT_FALSE(rig.simulation.network().blocked(NodeId(2), NodeId(3)));
+    rig.simulation.run_until(seconds(70));  // the scheduled ends find nothing left to do
+    EXPECT_TRUE(rig.simulation.is_up(NodeId(0)));
+}
+
+}  // namespace
+}  // namespace faultline::nemesis
