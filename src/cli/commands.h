@@ -20,6 +20,7 @@ inline constexpr int exit_runtime = 4;
 
 CommandAction add_test_command(CLI::App& app);
 CommandAction add_replay_command(CLI::App& app);
+CommandAction add_check_command(CLI::App& app);
 
 // Prints "faultline: <message>" on stderr.
 void print_error(const std::string& message);

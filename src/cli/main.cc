@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     auto add = [&](CommandAction action) { actions[app.get_subcommands({}).back()] = action; };
     add(add_test_command(app));
     add(add_replay_command(app));
+    add(add_check_command(app));
 
     try {
         app.parse(argc, argv);

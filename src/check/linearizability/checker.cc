@@ -1,0 +1,737 @@
+#include "check/linearizability/checker.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+#include <tuple>
+#include <unordered_map>
+
+#include "base/assert.h"
+#include "check/linearizability/search.h"
+#include "check/linearizability/state_space.h"
+#include "check/models/kv_append.h"
+#include "check/models/map_model.h"
+#include "check/models/multi_register.h"
+#include "check/models/register.h"
+#include "check/models/small_models.h"
+
+namespace faultline::check {
+
+const char* verdict_name(Verdict verdict) {
+    switch (verdict) {
+        case Verdict::linearizable:
+            return "linearizable";
+        case Verdict::not_linearizable:
+            return "not linearizable";
+        case Verdict::unknown:
+            return "unknown";
+    }
+    FL_UNREACHABLE();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using lin::Outcome;
+using lin::PairedOp;
+using lin::SearchOp;
+using models::kNever;
+
+// Limits on the counterexample's final paths: they illustrate, the proof is the
+// exhausted search, so a bounded sample is enough.
+constexpr std::size_t kMaxFinalPaths = 32;
+constexpr std::size_t kMaxPathNodes = 20000;
+constexpr std::size_t kMaxWindowForPaths = 24;
+constexpr std::size_t kLinearizationTail = 64;
+// Quiescent splitting: segments hold at least this many ops, the frontier of
+// (state, unused optional ops) carried across a cut at most kMaxFrontier
+// entries, and enumerating a segment's end configurations explores at most
+// kSegmentConfigsPerOp configurations per op of the segment (plus a constant);
+// beyond these limits the partition is searched whole.
+constexpr std::size_t kMinSegmentOps = 32;
+constexpr std::size_t kMaxFrontier = 512;
+constexpr std::uint64_t kSegmentConfigsPerOp = 50;
+constexpr std::uint64_t kSegmentConfigsBase = 2000;
+
+const char* outcome_reason(Outcome outcome) {
+    switch (outcome) {
+        case Outcome::out_of_time:
+            return "time limit reached";
+        case Outcome::out_of_memory:
+            return "memory limit reached";
+        case Outcome::cancelled:
+            return "cancelled";
+        default:
+            return "";
+    }
+}
+
+// Everything a partition check needs to know about the history, shared by all
+// partitions.
+struct Context {
+    const History* history;
+    const std::vector<PairedOp>* paired;
+    const LinearizabilityOptions* options;
+    Clock::time_point deadline;
+    std::size_t memory_per_search;
+};
+
+// One partition of encoded ops.
+template <class M>
+struct Partition {
+    Json key;
+    std::vector<typename M::Op> ops;
+    std::vector<std::uint32_t> paired;  // index into Context::paired, per op
+    std::vector<SearchOp> times;        // call/ret ranks; op = own index
+};
+
+template <class M>
+class PartitionChecker {
+  public:
+    using Space = lin::StateSpace<M>;
+    using Search = lin::Search<Space>;
+
+    PartitionChecker(const M& model, const Partition<M>& part, const Context& context,
+                     const std::atomic<bool>* cancel)
+        : model_(model), part_(part), context_(context), space_(model, part.ops) {
+        limits_.deadline = context.deadline;
+        limits_.max_bytes = context.memory_per_search;
+        limits_.cancel = cancel;
+        for (const SearchOp& op : part.times) required_ += op.required() ? 1 : 0;
+    }
+
+    PartitionResult check(std::optional<Counterexample>* counterexample) {
+        result_.key = part_.key;
+        result_.operations = part_.ops.size();
+        result_.optional_ops = part_.ops.size() - required_;
+        cx_ = counterexample;
+        if (context_.options->prechecks && precheck()) return result_;
+        if (context_.options->split_at_quiescence &&
+            part_.ops.size() >= context_.options->quiescence_min_ops && check_segmented()) {
+            return result_;
+        }
+        check_whole();
+        return result_;
+    }
+
+  private:
+    // --- pre-checks
+
+    bool precheck() {
+        if constexpr (requires(const M& m, std::span<const models::TimedOp<typename M::Op>> ops) {
+                          m.impossible(ops);
+                      }) {
+            std::vector<models::TimedOp<typename M::Op>> timed;
+            timed.reserve(part_.ops.size());
+            for (std::size_t i = 0; i < part_.ops.size(); ++i) {
+                timed.push_back({part_.ops[i], part_.times[i].call, part_.times[i].ret});
+            }
+            std::vector<models::Impossible> found = model_.impossible(timed);
+            if (found.empty()) return false;
+            // The impossible op that completed first: every op completed before it
+            // decides the counterexample, so search only up to there.
+            const auto first =
+                std::min_element(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+                    return part_.times[a.op].ret < part_.times[b.op].ret;
+                });
+            result_.verdict = Verdict::not_linearizable;
+            result_.decided_by_precheck = true;
+            if (cx_ != nullptr && context_.options->counterexample) {
+                explain_impossible(first->op, first->reason);
+            }
+            return true;
+        }
+        return false;
+    }
+
+    // Searches the history up to the impossible op's completion (later ops become
+    // optional: they can only matter as effects before it), which must fail and
+    // yields the exact first failing op and its context.
+    void explain_impossible(std::uint32_t bad, const std::string& reason) {
+        const std::uint32_t until = part_.times[bad].ret;
+        std::vector<SearchOp> ops;
+        for (const SearchOp& op : part_.times) {
+            if (op.call > until) continue;
+            SearchOp copy = op;
+            if (copy.ret != kNever && copy.ret > until) copy.ret = kNever;
+            ops.push_back(copy);
+        }
+        Search search(ops, space_, limits_);
+        const Outcome outcome = search.run(space_.initial(), {}, false);
+        note_stats(search);
+        if (outcome == Outcome::failure) {
+            build_counterexample(search, 0);
+            Counterexample& cx = **cx_;
+            if (cx.op && cx.ops[*cx.op].index == op_index(bad)) cx.reason = reason;
+            return;
+        }
+        FL_ASSERT_MSG(outcome != Outcome::success,
+                      "a pre-check found an impossible op but the search linearized it");
+        // Out of budget: report what the pre-check proved.
+        Counterexample cx;
+        cx.key = part_.key;
+        cx.required_ops = required_;
+        cx.op = add_op(cx, bad);
+        cx.reason = reason;
+        cx.truncated = true;
+        *cx_ = std::move(cx);
+    }
+
+    // --- quiescent segments
+
+    struct FrontierConfig {
+        std::uint64_t state;
+        std::vector<std::uint32_t> available;  // optional ops not yet used, sorted
+    };
+
+    // Returns true if it decided the partition (or ran out of budget).
+    bool check_segmented() {
+        const std::vector<std::vector<std::uint32_t>> segments = cut_segments();
+        if (segments.size() < 2) return false;
+        result_.segments = segments.size();
+        std::vector<FrontierConfig> frontier{{space_.initial(), {}}};
+        std::size_t required_before = 0;
+        for (std::size_t s = 0; s < segments.size(); ++s) {
+            const bool last = s + 1 == segments.size();
+            std::vector<std::uint32_t> carried;
+            for (const FrontierConfig& config : frontier) {
+                carried.insert(carried.end(), config.available.begin(), config.available.end());
+            }
+            std::sort(carried.begin(), carried.end());
+            carried.erase(std::unique(carried.begin(), carried.end()), carried.end());
+            std::vector<SearchOp> ops;
+            for (std::uint32_t i : segments[s]) ops.push_back(part_.times[i]);
+            for (std::uint32_t i : carried) ops.push_back(part_.times[i]);
+            Search search(ops, space_, limits_);
+            const std::uint64_t budget = kSegmentConfigsBase + kSegmentConfigsPerOp * ops.size();
+            bool success = false;
+            std::vector<std::uint32_t> spent;
+            for (const FrontierConfig& config : frontier) {
+                spent.clear();
+                std::set_difference(carried.begin(), carried.end(), config.available.begin(),
+                                    config.available.end(), std::back_inserter(spent));
+                const Outcome outcome = search.run(config.state, spent, !last);
+                if (outcome == Outcome::success) {
+                    success = true;
+                    if (last) break;
+                } else if (outcome != Outcome::failure) {
+                    note_stats(search);
+                    give_up(outcome);
+                    return true;
+                }
+                if (!last && search.stats().configs > budget) break;
+            }
+            note_stats(search);
+            if (!last && search.stats().configs > budget) return false;
+            if (!success) {
+                result_.verdict = Verdict::not_linearizable;
+                if (cx_ != nullptr && context_.options->counterexample) {
+                    build_counterexample(search, required_before);
+                }
+                return true;
+            }
+            if (last) return true;
+            frontier = reduce_frontier(search.ends());
+            if (frontier.size() > kMaxFrontier) return false;
+            for (std::uint32_t i : segments[s])
+                required_before += part_.times[i].required() ? 1 : 0;
+        }
+        FL_UNREACHABLE();
+    }
+
+    // Groups ops (by index) into segments at quiescent points: a cut before an
+    // invocation that comes after every earlier required op completed.
+    std::vector<std::vector<std::uint32_t>> cut_segments() const {
+        std::vector<std::uint32_t> order(part_.ops.size());
+        for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return part_.times[a].call < part_.times[b].call;
+        });
+        std::vector<std::vector<std::uint32_t>> segments(1);
+        std::uint32_t reach = 0;
+        bool any_required = false;
+        for (std::uint32_t i : order) {
+            const SearchOp& op = part_.times[i];
+            if (any_required && reach < op.call && segments.back().size() >= kMinSegmentOps) {
+                segments.emplace_back();
+                any_required = false;
+            }
+            segments.back().push_back(i);
+            if (op.required()) {
+                reach = std::max(reach, op.ret);
+                any_required = true;
+            }
+        }
+        // A trailing segment of only optional ops belongs with its predecessor.
+        if (segments.size() > 1 &&
+            std::none_of(segments.back().begin(), segments.back().end(),
+                         [&](std::uint32_t i) { return part_.times[i].required(); })) {
+            auto tail = std::move(segments.back());
+            segments.pop_back();
+            segments.back().insert(segments.back().end(), tail.begin(), tail.end());
+        }
+        return segments;
+    }
+
+    // Drops duplicate end configurations and those another one dominates (same
+    // state, a superset of optional ops still available: anything reachable from
+    // the smaller set is reachable from the larger one).
+    static std::vector<FrontierConfig> reduce_frontier(const std::vector<lin::EndConfig>& ends) {
+        std::map<std::uint64_t, std::vector<std::vector<std::uint32_t>>> by_state;
+        for (const lin::EndConfig& end : ends) by_state[end.state].push_back(end.available);
+        std::vector<FrontierConfig> frontier;
+        for (auto& [state, sets] : by_state) {
+            std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) {
+                return a.size() != b.size() ? a.size() > b.size() : a < b;
+            });
+            sets.erase(std::unique(sets.begin(), sets.end()), sets.end());
+            std::vector<const std::vector<std::uint32_t>*> kept;
+            for (const auto& set : sets) {
+                const bool dominated = std::any_of(kept.begin(), kept.end(), [&](const auto* big) {
+                    return std::includes(big->begin(), big->end(), set.begin(), set.end());
+                });
+                if (!dominated) kept.push_back(&set);
+            }
+            for (const auto* set : kept) frontier.push_back({state, *set});
+        }
+        return frontier;
+    }
+
+    // --- the whole partition at once
+
+    void check_whole() {
+        Search search(part_.times, space_, limits_);
+        const Outcome outcome = search.run(space_.initial(), {}, false);
+        note_stats(search);
+        result_.segments = 1;
+        if (outcome == Outcome::success) return;
+        if (outcome != Outcome::failure) {
+            give_up(outcome);
+            return;
+        }
+        result_.verdict = Verdict::not_linearizable;
+        if (cx_ != nullptr && context_.options->counterexample) build_counterexample(search, 0);
+    }
+
+    void give_up(Outcome outcome) {
+        result_.verdict = Verdict::unknown;
+        result_.unknown_reason = outcome_reason(outcome);
+    }
+
+    void note_stats(const Search& search) {
+        result_.configs += search.stats().configs;
+        result_.peak_bytes = std::max(result_.peak_bytes, search.stats().peak_bytes);
+    }
+
+    // --- counterexamples
+
+    std::int64_t op_index(std::uint32_t i) const {
+        const PairedOp& paired = (*context_.paired)[part_.paired[i]];
+        const std::uint32_t at =
+            paired.complete != PairedOp::kNoEvent ? paired.complete : paired.invoke;
+        return (*context_.history)[at].index;
+    }
+
+    std::size_t add_op(Counterexample& cx, std::uint32_t i) {
+        auto [it, inserted] = op_slots_.try_emplace(i, cx.ops.size());
+        if (!inserted) return it->second;
+        const PairedOp& paired = (*context_.paired)[part_.paired[i]];
+        const History& history = *context_.history;
+        const Operation& invoke = history[paired.invoke];
+        CounterexampleOp op;
+        op.invoke_index = invoke.index;
+        op.process = invoke.process;
+        op.f = invoke.f;
+        op.invoke_time = invoke.time;
+        op.description = model_.describe_op(part_.ops[i]);
+        if (paired.complete != PairedOp::kNoEvent) {
+            const Operation& complete = history[paired.complete];
+            op.index = complete.index;
+            op.type = complete.type;
+            op.value = complete.type == OpType::ok ? complete.value : invoke.value;
+            op.complete_time = complete.time;
+        } else {
+            op.index = invoke.index;
+            op.type = OpType::info;
+            op.completed = false;
+            op.value = invoke.value;
+            op.complete_time = invoke.time;
+        }
+        cx.ops.push_back(std::move(op));
+        return it->second;
+    }
+
+    std::string describe(std::uint64_t word) const {
+        return model_.describe_state(space_.state(word));
+    }
+
+    void build_counterexample(const Search& search, std::size_t required_before) {
+        op_slots_.clear();
+        Counterexample cx;
+        cx.key = part_.key;
+        cx.required_ops = required_;
+        cx.linearized_prefix = required_before + search.best_prefix();
+        FL_ASSERT_LT(search.best_prefix(), search.required_count());
+        const std::uint32_t failing = search.required_index(search.best_prefix());
+        cx.op = add_op(cx, failing);
+        // The last completed op before it (in completion order) is the end of the
+        // longest prefix.
+        std::optional<std::uint32_t> previous;
+        for (std::uint32_t i = 0; i < part_.times.size(); ++i) {
+            const SearchOp& op = part_.times[i];
+            if (!op.required() || op.ret >= part_.times[failing].ret) continue;
+            if (!previous || op.ret > part_.times[*previous].ret) previous = i;
+        }
+        if (previous) cx.previous_ok = add_op(cx, *previous);
+
+        // The window and the states the longest prefixes end in.
+        std::set<std::uint32_t> window;
+        std::set<std::uint64_t> states;
+        for (const lin::BestConfig& config : search.best_configs()) {
+            window.insert(config.pending.begin(), config.pending.end());
+            states.insert(config.state);
+        }
+        std::vector<std::uint32_t> window_ops(window.begin(), window.end());
+        std::sort(window_ops.begin(), window_ops.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return part_.times[a].call < part_.times[b].call;
+        });
+        for (std::uint32_t i : window_ops) cx.window.push_back(add_op(cx, i));
+        for (std::uint64_t state : states) cx.prefix_states.push_back(describe(state));
+        cx.truncated = search.best_configs_truncated();
+
+        // Final paths from every distinct (state, last state-changing op).
+        std::set<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>> starts;
+        std::size_t nodes = 0;
+        for (const lin::BestConfig& config : search.best_configs()) {
+            if (!starts.insert({config.state, config.last_change, config.doomed}).second) continue;
+            if (cx.final_paths.size() >= kMaxFinalPaths) {
+                cx.truncated = true;
+                break;
+            }
+            std::vector<std::uint32_t> pool = config.pending;
+            if (pool.size() > kMaxWindowForPaths) {
+                pool.resize(kMaxWindowForPaths);
+                cx.truncated = true;
+            }
+            pool.push_back(failing);
+            std::vector<CounterexampleStep> path;
+            CounterexampleStep start;
+            if (config.last_change != kNever) start.op = add_op(cx, config.last_change);
+            start.state = describe(config.state);
+            path.push_back(start);
+            if (config.doomed != kNever) {
+                // The search stopped here because a pending read can never be
+                // satisfied (monotone lookahead); that is this path's failure.
+                CounterexampleStep step;
+                step.op = add_op(cx, config.doomed);
+                step.error = model_.explain(space_.state(config.state), part_.ops[config.doomed]) +
+                             ", and no op that could reset it may happen before it completes";
+                path.push_back(std::move(step));
+                cx.final_paths.push_back(std::move(path));
+                continue;
+            }
+            std::vector<char> used(pool.size(), 0);
+            std::set<std::pair<std::uint64_t, std::vector<char>>> visited;
+            explore_paths(cx, pool, failing, config.state, used, path, visited, nodes);
+        }
+        // One longest linearization, its tail.
+        const auto& best = search.best_path();
+        const std::size_t from =
+            best.size() > kLinearizationTail ? best.size() - kLinearizationTail : 0;
+        cx.linearization_omitted = from;
+        cx.start_state = describe(from == 0 ? search.best_start_state() : best[from - 1].state);
+        for (std::size_t k = from; k < best.size(); ++k) {
+            CounterexampleStep step;
+            step.op = add_op(cx, best[k].op);
+            step.state = describe(best[k].state);
+            cx.linearization.push_back(std::move(step));
+        }
+        *cx_ = std::move(cx);
+    }
+
+    void explore_paths(Counterexample& cx, const std::vector<std::uint32_t>& pool,
+                       std::uint32_t failing, std::uint64_t state, std::vector<char>& used,
+                       std::vector<CounterexampleStep>& path,
+                       std::set<std::pair<std::uint64_t, std::vector<char>>>& visited,
+                       std::size_t& nodes) {
+        for (std::size_t k = 0; k < pool.size(); ++k) {
+            if (used[k]) continue;
+            if (cx.final_paths.size() >= kMaxFinalPaths || ++nodes > kMaxPathNodes) {
+                cx.truncated = true;
+                return;
+            }
+            const std::uint32_t i = pool[k];
+            std::uint64_t next = 0;
+            if (!space_.step(state, i, next)) {
+                CounterexampleStep step;
+                step.op = add_op(cx, i);
+                step.error = model_.explain(space_.state(state), part_.ops[i]);
+                path.push_back(std::move(step));
+                cx.final_paths.push_back(path);
+                path.pop_back();
+                continue;
+            }
+            // The search proved the failing op cannot follow any order of the
+            // window from these states; a legal step here would be a search bug,
+            // except for monotone models, whose lookahead stops the search at
+            // configurations that are doomed for another reason (reported as such).
+            if (i == failing) {
+                FL_ASSERT_MSG(Space::kMonotone,
+                              "counterexample: the failing op is legal after the prefix");
+                continue;
+            }
+            used[k] = 1;
+            if (visited.insert({next, used}).second) {
+                CounterexampleStep step;
+                step.op = add_op(cx, i);
+                step.state = describe(next);
+                path.push_back(std::move(step));
+                explore_paths(cx, pool, failing, next, used, path, visited, nodes);
+                path.pop_back();
+            }
+            used[k] = 0;
+        }
+    }
+
+    const M& model_;
+    const Partition<M>& part_;
+    const Context& context_;
+    Space space_;
+    lin::Limits limits_;
+    std::size_t required_ = 0;
+    PartitionResult result_;
+    std::optional<Counterexample>* cx_ = nullptr;
+    std::unordered_map<std::uint32_t, std::size_t> op_slots_;
+};
+
+// Orders partition keys: numbers by value, then strings, then anything else by
+// its JSON text, so "key 2" comes before "key 10".
+bool key_less(const Json& a, const Json& b) {
+    const int rank_a = a.is_null() ? 0 : a.is_number() ? 1 : a.is_string() ? 2 : 3;
+    const int rank_b = b.is_null() ? 0 : b.is_number() ? 1 : b.is_string() ? 2 : 3;
+    if (rank_a != rank_b) return rank_a < rank_b;
+    if (rank_a == 1) return a.get<double>() < b.get<double>();
+    if (rank_a == 2) return a.get<std::string>() < b.get<std::string>();
+    return a.dump() < b.dump();
+}
+
+template <class M>
+Result<LinearizabilityResult> check_with(M& model, const History& history,
+                                         const std::vector<PairedOp>& paired,
+                                         const LinearizabilityOptions& options,
+                                         const lin::Locator& locate, Clock::time_point started) {
+    // Encode every op, grouping by key.
+    std::vector<Partition<M>> partitions;
+    std::unordered_map<std::string, std::size_t> by_key;
+    const Json null_json;
+    for (std::uint32_t p = 0; p < paired.size(); ++p) {
+        const PairedOp& op = paired[p];
+        const Operation& invoke = history[op.invoke];
+        const Operation* complete =
+            op.complete != PairedOp::kNoEvent ? &history[op.complete] : nullptr;
+        models::OpView view{invoke.f,         invoke.key,
+                            invoke.value,     complete ? complete->value : null_json,
+                            op.completion,    complete ? complete->error : null_json,
+                            options.semantics};
+        auto encoded = model.encode(view);
+        if (!encoded) {
+            return make_error(ErrorCode::parse_error,
+                              fmt::format("{}: {}", locate(complete ? op.complete : op.invoke),
+                                          encoded.error().message));
+        }
+        if (!encoded->has_value()) continue;
+        const Json& key = M::kKeyed ? invoke.key : null_json;
+        auto [it, inserted] = by_key.try_emplace(key.dump(), partitions.size());
+        if (inserted) {
+            partitions.emplace_back();
+            partitions.back().key = key;
+        }
+        Partition<M>& part = partitions[it->second];
+        SearchOp times;
+        times.call = op.call_rank;
+        times.ret = (*encoded)->required ? op.complete_rank : kNever;
+        times.op = static_cast<std::uint32_t>(part.ops.size());
+        FL_ASSERT(!(*encoded)->required || op.complete_rank != PairedOp::kNoEvent);
+        part.ops.push_back((*encoded)->op);
+        part.paired.push_back(p);
+        part.times.push_back(times);
+    }
+    if constexpr (requires { model.finish_encoding(); }) model.finish_encoding();
+    std::sort(partitions.begin(), partitions.end(),
+              [](const auto& a, const auto& b) { return key_less(a.key, b.key); });
+
+    LinearizabilityResult result;
+    result.operations = paired.size();
+    for (const auto& part : partitions) result.checked_ops += part.ops.size();
+    const int threads =
+        std::max(1, std::min<int>(options.threads, static_cast<int>(partitions.size())));
+    Context context{&history, &paired, &options,
+                    started + std::chrono::nanoseconds(options.time_limit),
+                    options.memory_limit_bytes / static_cast<std::size_t>(threads)};
+
+    std::vector<PartitionResult> results(partitions.size());
+    std::vector<std::optional<Counterexample>> counterexamples(partitions.size());
+    std::vector<std::atomic<bool>> cancel(partitions.size());
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> first_invalid{partitions.size()};
+    std::vector<char> done(partitions.size(), 0);
+    auto work = [&] {
+        for (;;) {
+            const std::size_t i = next.fetch_add(1);
+            if (i >= partitions.size()) return;
+            if (options.stop_at_first_invalid && i > first_invalid.load()) continue;
+            PartitionChecker<M> checker(model, partitions[i], context, &cancel[i]);
+            results[i] = checker.check(&counterexamples[i]);
+            done[i] = 1;
+            if (results[i].verdict == Verdict::not_linearizable && options.stop_at_first_invalid) {
+                std::size_t seen = first_invalid.load();
+                while (i < seen && !first_invalid.compare_exchange_weak(seen, i)) {
+                }
+                for (std::size_t j = i + 1; j < partitions.size(); ++j) cancel[j] = true;
+            }
+        }
+    };
+    if (threads == 1) {
+        work();
+    } else {
+        std::vector<std::thread> pool;
+        for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+        for (auto& thread : pool) thread.join();
+    }
+
+    bool any_invalid = false, any_unknown = false;
+    for (std::size_t i = 0; i < partitions.size(); ++i) {
+        if (!done[i]) continue;  // skipped after an earlier partition failed
+        if (options.stop_at_first_invalid && i > first_invalid.load()) continue;
+        PartitionResult& part = results[i];
+        result.configs += part.configs;
+        result.peak_bytes = std::max(result.peak_bytes, part.peak_bytes);
+        if (part.verdict == Verdict::not_linearizable) {
+            if (!any_invalid) result.counterexample = std::move(counterexamples[i]);
+            any_invalid = true;
+        } else if (part.verdict == Verdict::unknown) {
+            if (!any_unknown)
+                result.unknown_reason =
+                    fmt::format("key {}: {}", part.key.dump(), part.unknown_reason);
+            any_unknown = true;
+        }
+        result.partitions.push_back(std::move(part));
+    }
+    if (partitions.size() == 1 && any_unknown)
+        result.unknown_reason = result.partitions[0].unknown_reason;
+    result.verdict = any_invalid   ? Verdict::not_linearizable
+                     : any_unknown ? Verdict::unknown
+                                   : Verdict::linearizable;
+    result.elapsed =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
+    return result;
+}
+
+bool history_has_keys(const History& history) {
+    return std::any_of(history.begin(), history.end(),
+                       [](const Operation& op) { return !op.key.is_null(); });
+}
+
+template <class M>
+Result<LinearizabilityResult> check_keyed(M model, const History& history,
+                                          const std::vector<PairedOp>& paired,
+                                          const LinearizabilityOptions& options,
+                                          const lin::Locator& locate, Clock::time_point started) {
+    if (!options.split_by_key && history_has_keys(history)) {
+        models::MapModel<M> map(std::move(model));
+        return check_with(map, history, paired, options, locate, started);
+    }
+    return check_with(model, history, paired, options, locate, started);
+}
+
+Error bad_initial(const char* model, const char* expected) {
+    return make_error(ErrorCode::invalid_argument,
+                      fmt::format("model {} needs {} as its initial value", model, expected));
+}
+
+}  // namespace
+
+Result<LinearizabilityResult> check_linearizability(const History& history,
+                                                    const LinearizabilityOptions& options) {
+    const auto started = Clock::now();
+    const lin::Locator locate = options.locate ? options.locate : lin::default_locator(history);
+    auto paired = lin::pair_operations(history, options.semantics, locate);
+    if (!paired) return paired.error();
+    models::ValueTable values;
+    const Json& init = options.initial;
+    using models::ModelKind;
+    switch (options.model) {
+        case ModelKind::register_rw:
+        case ModelKind::cas_register:
+        case ModelKind::kv:
+            return check_keyed(
+                models::RegisterModel(values, options.model != ModelKind::register_rw,
+                                      values.intern(init)),
+                history, *paired, options, locate, started);
+        case ModelKind::multi_register: {
+            auto model = models::MultiRegisterModel::make(values, init);
+            if (!model) return model.error();
+            return check_with(*model, history, *paired, options, locate, started);
+        }
+        case ModelKind::kv_append:
+            if (!init.is_null() && !init.is_string()) return bad_initial("kv-append", "a string");
+            return check_keyed(
+                models::KvAppendModel(init.is_string() ? init.get<std::string>() : ""), history,
+                *paired, options, locate, started);
+        case ModelKind::mutex:
+            if (!init.is_null()) return bad_initial("mutex", "nothing (it starts free)");
+            return check_keyed(models::MutexModel(), history, *paired, options, locate, started);
+        case ModelKind::set:
+            if (!init.is_null()) return bad_initial("set", "nothing (it starts empty)");
+            return check_keyed(models::SetModel(values), history, *paired, options, locate,
+                               started);
+        case ModelKind::fifo_queue:
+            if (!init.is_null()) return bad_initial("fifo-queue", "nothing (it starts empty)");
+            return check_keyed(models::FifoQueueModel(values), history, *paired, options, locate,
+                               started);
+        case ModelKind::counter:
+            if (!init.is_null() && !init.is_number_integer())
+                return bad_initial("counter", "an integer");
+            return check_keyed(models::CounterModel(init.is_null() ? 0 : init.get<std::int64_t>()),
+                               history, *paired, options, locate, started);
+    }
+    FL_UNREACHABLE();
+}
+
+Json linearizability_result_to_json(const LinearizabilityResult& result) {
+    Json json;
+    json["valid"] = result.verdict == Verdict::linearizable       ? Json(true)
+                    : result.verdict == Verdict::not_linearizable ? Json(false)
+                                                                  : Json("unknown");
+    json["verdict"] = verdict_name(result.verdict);
+    if (!result.unknown_reason.empty()) json["unknown_reason"] = result.unknown_reason;
+    json["operations"] = result.operations;
+    json["checked_operations"] = result.checked_ops;
+    json["configurations"] = result.configs;
+    json["peak_bytes"] = result.peak_bytes;
+    json["elapsed_ns"] = result.elapsed;
+    Json partitions = Json::array();
+    for (const PartitionResult& part : result.partitions) {
+        Json p;
+        p["key"] = part.key;
+        p["verdict"] = verdict_name(part.verdict);
+        if (!part.unknown_reason.empty()) p["unknown_reason"] = part.unknown_reason;
+        p["operations"] = part.operations;
+        p["optional_operations"] = part.optional_ops;
+        p["segments"] = part.segments;
+        p["configurations"] = part.configs;
+        p["peak_bytes"] = part.peak_bytes;
+        if (part.decided_by_precheck) p["decided_by_precheck"] = true;
+        partitions.push_back(std::move(p));
+    }
+    json["partitions"] = std::move(partitions);
+    if (result.counterexample) json["counterexample"] = result.counterexample->to_json();
+    return json;
+}
+
+}  // namespace faultline::check

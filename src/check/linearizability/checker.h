@@ -1,0 +1,104 @@
+// The linearizability checker: is there a sequential order of a history's
+// operations, consistent with their real-time order, that the model accepts?
+//
+// Entry point for the runner and `faultline check`:
+//
+//   LinearizabilityOptions options;            // model, initial value, budgets
+//   options.model = models::ModelKind::kv;
+//   auto result = check_linearizability(history, options);
+//   if (!result) ...                           // malformed history: result.error().message
+//   result->verdict                            // linearizable / not_linearizable / unknown
+//   result->counterexample->to_json()          // when not linearizable
+//   linearizability_result_to_json(*result)    // everything, for results.json
+//
+// How (checkers.md §6): the history is paired into operations and encoded by the
+// model; operations of unknown outcome become optional. Keyed histories are split
+// by key (P-compositionality: a history of independent objects is linearizable
+// iff each object's sub-history is). Each partition gets cheap pre-checks (a read
+// of a value never written), then is cut at quiescent points (no completed
+// operation spans the cut) into segments searched one after another, carrying
+// the set of reachable (state, unused optional operations) across each cut.
+// Each segment is a WGL/Lowe search (search.h). A budget of time and memory
+// bounds the whole check; exhausting it gives `unknown`, never a guess.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/json.h"
+#include "base/result.h"
+#include "base/time.h"
+#include "check/history.h"
+#include "check/linearizability/counterexample.h"
+#include "check/linearizability/paired_history.h"
+#include "check/models/model.h"
+
+namespace faultline::check {
+
+enum class Verdict : std::uint8_t { linearizable, not_linearizable, unknown };
+const char* verdict_name(Verdict verdict);
+
+struct LinearizabilityOptions {
+    models::ModelKind model = models::ModelKind::cas_register;
+    // The initial value of each object (null: the model's default: nil for
+    // registers, "" for kv-append, 0 for counters, {} for multi-register).
+    Json initial;
+    models::Semantics semantics;
+    // P-compositionality: check each key separately. Off means one search over a
+    // map of every key's state (slower; for comparison and for doubters).
+    bool split_by_key = true;
+    // Cut long partitions (at least quiescence_min_ops ops) at quiescent points
+    // and search the pieces in turn, carrying the reachable (state, unused
+    // optional ops) across each cut: memory then grows with the longest piece,
+    // not with the history. Shorter partitions are searched whole, which is
+    // cheaper: a piece must be explored exhaustively, a whole search stops at
+    // the first linearization.
+    bool split_at_quiescence = true;
+    std::size_t quiescence_min_ops = 2048;
+    // Look for impossible reads before searching.
+    bool prechecks = true;
+    // Build a counterexample for the first failing partition.
+    bool counterexample = true;
+    // Stop checking further partitions once one is not linearizable. The
+    // reported counterexample is still the first failing partition in key order.
+    bool stop_at_first_invalid = false;
+    Nanos time_limit = seconds(60);
+    std::size_t memory_limit_bytes = std::size_t{1} << 30;
+    // Worker threads for partitions (1: check them in order on this thread).
+    int threads = 1;
+    // Where error messages point (file:line); default: history op indexes.
+    lin::Locator locate;
+};
+
+struct PartitionResult {
+    Json key;  // null for a single-object history
+    Verdict verdict = Verdict::linearizable;
+    std::string unknown_reason;    // "time limit", "memory limit", ...
+    std::size_t operations = 0;    // encoded ops (completed and optional)
+    std::size_t optional_ops = 0;  // ops of unknown outcome
+    std::size_t segments = 1;
+    std::uint64_t configs = 0;  // search configurations explored
+    std::size_t peak_bytes = 0;
+    bool decided_by_precheck = false;
+};
+
+struct LinearizabilityResult {
+    Verdict verdict = Verdict::linearizable;
+    std::string unknown_reason;
+    std::size_t operations = 0;               // client operations in the history
+    std::size_t checked_ops = 0;              // operations the model constrains (after drops)
+    std::vector<PartitionResult> partitions;  // in key order
+    std::optional<Counterexample> counterexample;
+    std::uint64_t configs = 0;
+    std::size_t peak_bytes = 0;  // largest single search's memory
+    Nanos elapsed = 0;
+};
+
+Result<LinearizabilityResult> check_linearizability(const History& history,
+                                                    const LinearizabilityOptions& options);
+
+Json linearizability_result_to_json(const LinearizabilityResult& result);
+
+}  // namespace faultline::check

@@ -1,0 +1,128 @@
+#include "check/linearizability/counterexample.h"
+
+#include <fmt/format.h>
+
+#include "check/models/value_table.h"
+
+namespace faultline::check {
+
+namespace {
+
+Json op_to_json(const CounterexampleOp& op) {
+    Json json;
+    json["index"] = op.index;
+    json["invoke_index"] = op.invoke_index;
+    json["process"] = op.process;
+    json["f"] = op.f;
+    json["value"] = op.value;
+    json["type"] = op.completed ? op_type_name(op.type) : "pending";
+    json["invoke_time"] = op.invoke_time;
+    if (op.completed) json["complete_time"] = op.complete_time;
+    json["description"] = op.description;
+    return json;
+}
+
+Json step_to_json(const CounterexampleStep& step) {
+    Json json;
+    json["op"] = step.op ? Json(*step.op) : Json(nullptr);
+    if (step.error.empty()) {
+        json["state"] = step.state;
+    } else {
+        json["error"] = step.error;
+    }
+    return json;
+}
+
+}  // namespace
+
+Json Counterexample::to_json() const {
+    Json json;
+    json["key"] = key;
+    json["completed_ops"] = required_ops;
+    json["linearized_prefix"] = linearized_prefix;
+    json["op"] = op ? Json(*op) : Json(nullptr);
+    json["previous_ok"] = previous_ok ? Json(*previous_ok) : Json(nullptr);
+    if (!reason.empty()) json["reason"] = reason;
+    json["window"] = window;
+    json["prefix_states"] = prefix_states;
+    Json paths = Json::array();
+    for (const auto& path : final_paths) {
+        Json steps = Json::array();
+        for (const auto& step : path) steps.push_back(step_to_json(step));
+        paths.push_back(std::move(steps));
+    }
+    json["final_paths"] = std::move(paths);
+    Json steps = Json::array();
+    for (const auto& step : linearization) steps.push_back(step_to_json(step));
+    json["linearization"] = {{"start_state", start_state},
+                             {"omitted_steps", linearization_omitted},
+                             {"steps", std::move(steps)}};
+    json["truncated"] = truncated;
+    Json op_list = Json::array();
+    for (const auto& item : ops) op_list.push_back(op_to_json(item));
+    json["ops"] = std::move(op_list);
+    return json;
+}
+
+namespace {
+
+std::string name_op(const CounterexampleOp& op) {
+    std::string where = op.completed ? fmt::format("#{}", op.index)
+                                     : fmt::format("#{} (never completed)", op.invoke_index);
+    if (op.completed && op.type == OpType::info) where += " (outcome unknown)";
+    return fmt::format("{} process {} {}", where, op.process, op.description);
+}
+
+}  // namespace
+
+std::string Counterexample::to_text(const std::string& indent) const {
+    std::string out;
+    const std::string where =
+        key.is_null() ? std::string() : fmt::format(" for key {}", models::describe_json(key));
+    if (op) {
+        const CounterexampleOp& bad = ops[*op];
+        out += fmt::format("{}cannot linearize {} (invoked at #{}){}\n", indent, name_op(bad),
+                           bad.invoke_index, where);
+    }
+    if (!reason.empty()) out += fmt::format("{}  {}\n", indent, reason);
+    out += fmt::format("{}longest linearizable prefix: {} of {} completed ops", indent,
+                       linearized_prefix, required_ops);
+    if (previous_ok) out += fmt::format(", ending with {}", name_op(ops[*previous_ok]));
+    out += "\n";
+    if (!prefix_states.empty()) {
+        std::string states;
+        for (std::size_t i = 0; i < prefix_states.size() && i < 8; ++i) {
+            states += (i ? ", " : "") + prefix_states[i];
+        }
+        if (prefix_states.size() > 8)
+            states += fmt::format(", ... ({} states)", prefix_states.size());
+        out += fmt::format("{}state after that prefix: {}\n", indent, states);
+    }
+    if (!window.empty()) {
+        out += fmt::format("{}concurrent ops still pending there:\n", indent);
+        for (std::size_t i : window) out += fmt::format("{}  {}\n", indent, name_op(ops[i]));
+    }
+    if (!final_paths.empty()) {
+        out += fmt::format("{}no order works{}:\n", indent,
+                           truncated ? " (a sample of the orders tried)" : "");
+        for (const auto& path : final_paths) {
+            std::string line;
+            for (std::size_t k = 0; k < path.size(); ++k) {
+                const CounterexampleStep& step = path[k];
+                if (k > 0) line += "; ";
+                if (!step.op) {
+                    line += fmt::format("from {}", step.state);
+                } else if (!step.error.empty()) {
+                    line += fmt::format("{} -> illegal: {}", ops[*step.op].description, step.error);
+                } else {
+                    line += fmt::format("{} [#{}] -> {}", ops[*step.op].description,
+                                        ops[*step.op].index, step.state);
+                }
+            }
+            out += fmt::format("{}  {}\n", indent, line);
+        }
+    }
+    return out;
+}
+
+}  // namespace faultline::check

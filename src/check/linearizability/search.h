@@ -1,0 +1,656 @@
+// Search: the Wing & Gong / Lowe linearizability search over one partition of a
+// history, with memoization of (linearized set, model state).
+//
+// Input: operations with real-time intervals. A required op (it completed) must
+// be linearized between its invocation and its completion; an optional op (its
+// outcome is unknown) may be linearized at any point after its invocation, or
+// never (Knossos' rule: the search succeeds as soon as every required op is
+// linearized, so crashed ops are never forced in).
+//
+// The search is a depth-first walk over configurations. At a configuration, the
+// candidates are the unlinearized ops invoked before the earliest completion
+// among unlinearized required ops; each candidate that the model accepts leads
+// to a new configuration unless that one is already in the cache (then it is
+// known to fail). Two refinements over Porcupine:
+//   - Forcing: a legal candidate that is read-only (changes no state in any
+//     state: a read) is linearized at once with no alternative. That loses
+//     nothing: any linearization from here can be rewritten to drop that op from
+//     where it was and put it first, because it changes no state (so every later
+//     step sees the same states) and nothing unlinearized precedes it in real
+//     time. Reads are half of most histories, and this removes them from the
+//     branching. (An op that merely leaves *this* state unchanged, such as a
+//     write of the current value, must not be forced: elsewhere in the order it
+//     would change the state.)
+//   - Required ops are tried before optional ones, so crashed ops are linearized
+//     only when some completed op needs their effect.
+//   - Lookahead for monotone models (models/model.h): a configuration is dropped
+//     as soon as an unlinearized completed read cannot become legal any more
+//     (kv-append: the string is no longer a prefix of what that get returned,
+//     and no put that could reset it may happen before the get completes).
+//     Without it, a wrong order of concurrent appends is only noticed when a
+//     get's completion is reached, after trying every interleaving in between.
+//     The reads checked are the earliest-completing unlinearized ones of the
+//     part of the state the last step touched, and illegal read candidates.
+//     And when no unlinearized read can observe the new value of that part any
+//     more, the value is replaced by the model's canonical "unobservable" one,
+//     so configurations that differ only in garbage a later reset will erase
+//     (the order of appends before a put) are one configuration.
+//
+// A run starts from a state and a set of optional ops already spent, so a
+// history split at quiescent points can be searched segment by segment (see
+// partition.h): in "enumerate" mode a run does not stop at the first success
+// but collects every distinct end configuration (state, optional ops still
+// available) for the next segment. Runs from several start configurations share
+// one cache.
+//
+// For counterexamples the search tracks, across runs, the longest prefix of
+// required ops (in completion order) that some configuration linearized, one
+// linearization reaching it, and (up to a bound) the distinct configurations
+// that reached it together with the ops still pending there.
+//
+// Time, memory and cancellation are checked as the search goes; running out
+// ends the run with an outcome other than success/failure, never a guess.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <unordered_set>
+#include <vector>
+
+#include "base/assert.h"
+#include "check/linearizability/config_cache.h"
+#include "check/linearizability/op_set.h"
+#include "check/models/timed_op.h"
+
+namespace faultline::check::lin {
+
+using models::kNever;
+
+struct SearchOp {
+    std::uint32_t call = 0;      // rank of the invocation
+    std::uint32_t ret = kNever;  // rank of the completion; kNever: optional
+    std::uint32_t op = 0;        // the op's index in the StateSpace
+    bool required() const { return ret != kNever; }
+};
+
+struct Limits {
+    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+enum class Outcome : std::uint8_t { success, failure, out_of_time, out_of_memory, cancelled };
+
+struct SearchStats {
+    std::uint64_t configs = 0;  // configurations explored (cache insertions)
+    std::uint64_t steps = 0;    // model steps tried
+    std::uint64_t forced = 0;   // ops linearized by forcing
+    std::uint64_t cache_hits = 0;
+    std::uint64_t pruned = 0;  // configurations dropped by the monotone lookahead
+    std::uint64_t merged = 0;  // states replaced by the unobservable one
+    std::size_t peak_bytes = 0;
+};
+
+// A configuration at the best progress, for counterexamples.
+struct BestConfig {
+    std::uint64_t state = 0;
+    std::uint32_t last_change = kNever;  // index of the last state-changing op, if any
+    std::vector<std::uint32_t> pending;  // indexes of unlinearized ops invoked before the
+                                         // first failing op completed (excluding it)
+    std::uint32_t doomed = kNever;       // a pending read the lookahead proved can never be
+                                         // satisfied from here, if the search stopped for it
+};
+
+struct PathStep {
+    std::uint32_t op = 0;     // index of the op
+    std::uint64_t state = 0;  // state after it
+};
+
+// An end configuration in enumerate mode.
+struct EndConfig {
+    std::uint64_t state = 0;
+    std::vector<std::uint32_t> available;  // optional op indexes not linearized, sorted
+};
+
+template <class Space>
+class Search {
+  public:
+    static constexpr std::size_t kMaxBestConfigs = 64;
+
+    // `ops` may be any subset of the space's ops; results name ops by their
+    // index in the space.
+    Search(std::span<const SearchOp> ops, Space& space, Limits limits)
+        : space_(&space), limits_(limits) {
+        const auto n = static_cast<std::uint32_t>(ops.size());
+        std::vector<std::uint32_t> required, optional;
+        for (std::uint32_t i = 0; i < n; ++i)
+            (ops[i].required() ? required : optional).push_back(i);
+        std::sort(required.begin(), required.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return ops[a].ret < ops[b].ret; });
+        std::sort(optional.begin(), optional.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return ops[a].call != ops[b].call ? ops[a].call < ops[b].call : a < b;
+        });
+        required_ = static_cast<std::uint32_t>(required.size());
+        ops_.reserve(n);
+        index_of_.reserve(n);
+        for (std::uint32_t i : required) ops_.push_back(ops[i]);
+        for (std::uint32_t i : optional) ops_.push_back(ops[i]);
+        id_of_.assign(space.op_count(), kNever);
+        for (std::uint32_t id = 0; id < n; ++id) {
+            FL_ASSERT_LT(ops_[id].op, space.op_count());
+            FL_ASSERT_EQ(id_of_[ops_[id].op], kNever);
+            id_of_[ops_[id].op] = id;
+            index_of_.push_back(ops_[id].op);
+        }
+        for (std::uint32_t id = 0; id < required_; ++id) {
+            FL_ASSERT_LT(ops_[id].call, ops_[id].ret);
+            if (id > 0) FL_ASSERT_LT(ops_[id - 1].ret, ops_[id].ret);
+        }
+        // The required list in rank order: node 2*id is the call of `id`, 2*id+1
+        // its return.
+        std::vector<std::uint32_t> nodes;
+        nodes.reserve(2 * required_);
+        for (std::uint32_t id = 0; id < required_; ++id) {
+            nodes.push_back(2 * id);
+            nodes.push_back(2 * id + 1);
+        }
+        std::sort(nodes.begin(), nodes.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return rank_of(a) < rank_of(b); });
+        required_order_ = std::move(nodes);
+        if constexpr (Space::kMonotone) {
+            groups_ = space.group_count();
+            group_of_.resize(n);
+            kind_.assign(n, kPlain);
+            for (std::uint32_t id = 0; id < n; ++id) {
+                group_of_[id] = space.group(ops_[id].op);
+                FL_ASSERT_LT(group_of_[id], groups_);
+                if (space.resets(ops_[id].op)) kind_[id] = kReset;
+                if (space.read_only(ops_[id].op) && id < required_) kind_[id] = kRead;
+            }
+            // Resets in order of invocation; reads (ids, hence completion order).
+            for (std::uint32_t id = 0; id < n; ++id) {
+                if (kind_[id] == kReset) reset_order_.push_back(id);
+            }
+            std::stable_sort(
+                reset_order_.begin(), reset_order_.end(),
+                [&](std::uint32_t a, std::uint32_t b) { return ops_[a].call < ops_[b].call; });
+        }
+    }
+
+    // Searches from `start_state` with the optional ops in `spent` (indexes)
+    // already used up. Returns success (every required op linearized; in
+    // enumerate mode: at least one end configuration), failure, or why it stopped.
+    Outcome run(std::uint64_t start_state, std::span<const std::uint32_t> spent, bool enumerate) {
+        enumerate_ = enumerate;
+        reset_lists();
+        set_.reset(required_, size() - required_);
+        for (std::uint32_t index : spent) {
+            FL_ASSERT_LT(index, id_of_.size());
+            const std::uint32_t id = id_of_[index];
+            FL_ASSERT_NE(id, kNever);
+            FL_ASSERT_GE(id, required_);
+            set_.insert(id);
+            unlink_optional(id);
+        }
+        state_ = start_state;
+        required_done_ = 0;
+        levels_.clear();
+        candidates_.clear();
+        low_water_ = 0;
+        const std::size_t ends_before = ends_.size();
+        if (!cache_.insert(set_, state_)) return finish(Outcome::failure, ends_before);
+        ++stats_.configs;
+        push_level(kNever, state_, kNever);
+        if (required_done_ == required_) {
+            if (!enumerate_) return finish(Outcome::success, ends_before);
+            record_end();
+            levels_.back().cursor = levels_.back().end;
+        }
+        std::uint32_t tick = 0;
+        for (;;) {
+            if (++tick == 4096) {
+                tick = 0;
+                if (Outcome stop = check_limits(); stop != Outcome::success) return stop;
+            }
+            Level& level = levels_.back();
+            if (level.cursor == level.end) {
+                if (levels_.size() == 1) return finish(Outcome::failure, ends_before);
+                pop_level();
+                continue;
+            }
+            Candidate candidate = candidates_[level.cursor++];
+            if constexpr (Space::kUnobservable) {
+                if (kind_[candidate.id] != kRead)
+                    candidate.next = canonical(candidate.id, candidate.next);
+            }
+            set_.insert(candidate.id);
+            if (!cache_.insert(set_, candidate.next)) {
+                set_.erase(candidate.id);
+                ++stats_.cache_hits;
+                continue;
+            }
+            ++stats_.configs;
+            lift(candidate.id);
+            const std::uint64_t previous = state_;
+            state_ = candidate.next;
+            if (candidate.id < required_) ++required_done_;
+            const std::uint32_t last_change =
+                candidate.next != previous ? candidate.id : level.last_change;
+            push_level(candidate.id, previous, last_change);
+            if (required_done_ == required_) {
+                if (!enumerate_) return finish(Outcome::success, ends_before);
+                record_end();
+                levels_.back().cursor = levels_.back().end;
+            }
+        }
+    }
+
+    // Progress for counterexamples, over every run so far.
+    // The number of required ops, in completion order, some configuration linearized.
+    std::uint32_t best_prefix() const { return best_prefix_; }
+    std::uint32_t required_count() const { return required_; }
+    // The index of required op number `k` in completion order.
+    std::uint32_t required_index(std::uint32_t k) const { return index_of_[k]; }
+    // One linearization reaching best_prefix(), from best_start_state().
+    const std::vector<PathStep>& best_path() const { return best_path_; }
+    std::uint64_t best_start_state() const { return best_start_; }
+    const std::vector<BestConfig>& best_configs() const { return best_configs_; }
+    bool best_configs_truncated() const { return best_configs_truncated_; }
+
+    const std::vector<EndConfig>& ends() const { return ends_; }
+    const SearchStats& stats() const { return stats_; }
+    std::size_t bytes() const {
+        return cache_.bytes() + space_->bytes() + candidates_.capacity() * sizeof(Candidate) +
+               levels_.capacity() * sizeof(Level) + best_path_.capacity() * sizeof(PathStep);
+    }
+
+  private:
+    struct Candidate {
+        std::uint32_t id;
+        std::uint64_t next;
+    };
+    struct Level {
+        std::uint32_t begin;  // candidates_[begin, end) are this level's choices
+        std::uint32_t end;
+        std::uint32_t cursor;
+        std::uint32_t op;           // id linearized to reach this level (kNever: root)
+        std::uint64_t previous;     // state before that op
+        std::uint32_t last_change;  // id of the last state-changing op on the stack
+    };
+
+    std::uint32_t size() const { return static_cast<std::uint32_t>(ops_.size()); }
+    std::uint32_t rank_of(std::uint32_t node) const {
+        const SearchOp& op = ops_[node / 2];
+        return node % 2 == 0 ? op.call : op.ret;
+    }
+
+    // --- the doubly linked lists (dancing links: removals undone in LIFO order)
+
+    void reset_lists() {
+        const std::uint32_t head = 2 * required_;
+        next_.assign(2 * required_ + 1, 0);
+        prev_.assign(2 * required_ + 1, 0);
+        std::uint32_t last = head;
+        for (std::uint32_t node : required_order_) {
+            next_[last] = node;
+            prev_[node] = last;
+            last = node;
+        }
+        next_[last] = head;
+        prev_[head] = last;
+        if constexpr (Space::kMonotone) {
+            // Per group, two lists of unlinearized ops: resets by invocation and
+            // completed reads by completion. Nodes [0, n) are ops, [n, n + groups)
+            // the groups' heads.
+            const std::uint32_t n = size();
+            auto build = [&](std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev,
+                             auto&& members) {
+                next.assign(n + groups_, 0);
+                prev.assign(n + groups_, 0);
+                for (std::uint32_t g = 0; g < groups_; ++g) next[n + g] = prev[n + g] = n + g;
+                for (std::uint32_t id : members) {
+                    const std::uint32_t head = n + group_of_[id];
+                    const std::uint32_t tail = prev[head];
+                    next[tail] = id;
+                    prev[id] = tail;
+                    next[id] = head;
+                    prev[head] = id;
+                }
+            };
+            build(resets_next_, resets_prev_, reset_order_);
+            std::vector<std::uint32_t> reads;
+            for (std::uint32_t id = 0; id < required_; ++id) {
+                if (kind_[id] == kRead) reads.push_back(id);
+            }
+            build(reads_next_, reads_prev_, reads);
+        }
+        const std::uint32_t optional = size() - required_;
+        const std::uint32_t ohead = optional;
+        onext_.assign(optional + 1, 0);
+        oprev_.assign(optional + 1, 0);
+        last = ohead;
+        for (std::uint32_t k = 0; k < optional; ++k) {
+            onext_[last] = k;
+            oprev_[k] = last;
+            last = k;
+        }
+        onext_[last] = ohead;
+        oprev_[ohead] = last;
+    }
+    void unlink(std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev,
+                std::uint32_t node) {
+        next[prev[node]] = next[node];
+        prev[next[node]] = prev[node];
+    }
+    void relink(std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev,
+                std::uint32_t node) {
+        next[prev[node]] = node;
+        prev[next[node]] = node;
+    }
+    void unlink_optional(std::uint32_t id) {
+        unlink(onext_, oprev_, id - required_);
+        unlink_reset(id);
+    }
+    void unlink_reset(std::uint32_t id) {
+        if constexpr (Space::kMonotone) {
+            if (kind_[id] == kReset) unlink(resets_next_, resets_prev_, id);
+            if (kind_[id] == kRead) unlink(reads_next_, reads_prev_, id);
+        }
+    }
+    void relink_reset(std::uint32_t id) {
+        if constexpr (Space::kMonotone) {
+            if (kind_[id] == kReset) relink(resets_next_, resets_prev_, id);
+            if (kind_[id] == kRead) relink(reads_next_, reads_prev_, id);
+        }
+    }
+    // Whether the unlinearized completed read `id` can never become legal: the
+    // state cannot grow into what it read, and no unlinearized reset invoked
+    // before it completed could lead there either.
+    bool read_doomed(std::uint32_t id) {
+        if (space_->may_reach(state_, ops_[id].op)) return false;
+        const std::uint32_t head = size() + group_of_[id];
+        for (std::uint32_t reset = resets_next_[head];
+             reset != head && ops_[reset].call < ops_[id].ret; reset = resets_next_[reset]) {
+            if (space_->reset_may_reach(ops_[reset].op, ops_[id].op)) return false;
+        }
+        return true;
+    }
+    // `next`, the state after op `id`, with the part `id` touched made
+    // unobservable if no unlinearized read of that part could observe it.
+    std::uint64_t canonical(std::uint32_t id, std::uint64_t next) {
+        if constexpr (Space::kUnobservable) {
+            const std::uint32_t group = group_of_[id];
+            if (space_->is_unobservable(next, group)) return next;
+            const std::uint32_t head = size() + group;
+            for (std::uint32_t read = reads_next_[head]; read != head; read = reads_next_[read]) {
+                if (space_->may_reach(next, ops_[read].op)) return next;
+            }
+            ++stats_.merged;
+            return space_->make_unobservable(next, group);
+        } else {
+            (void)id;
+            return next;
+        }
+    }
+    // A doomed read of `group`, among its earliest-completing unlinearized reads.
+    std::uint32_t doomed_read(std::uint32_t group) {
+        static constexpr int kLookahead = 8;
+        const std::uint32_t head = size() + group;
+        int seen = 0;
+        for (std::uint32_t id = reads_next_[head]; id != head && seen < kLookahead;
+             id = reads_next_[id], ++seen) {
+            if (read_doomed(id)) return ops_[id].op;
+        }
+        return kNever;
+    }
+    void lift(std::uint32_t id) {
+        if (id < required_) {
+            unlink_reset(id);
+            unlink(next_, prev_, 2 * id);
+            unlink(next_, prev_, 2 * id + 1);
+        } else {
+            unlink_optional(id);
+        }
+    }
+    void unlift(std::uint32_t id) {
+        if (id < required_) {
+            relink(next_, prev_, 2 * id + 1);
+            relink(next_, prev_, 2 * id);
+        } else {
+            relink(onext_, oprev_, id - required_);
+        }
+        relink_reset(id);
+    }
+
+    // --- levels
+
+    // Visits the candidates of the current configuration: unlinearized required
+    // ops invoked before the first pending completion, then optional ops invoked
+    // before it. Returns that completion's rank (kNever if none).
+    template <class Visit>
+    std::uint32_t for_each_candidate(Visit&& visit) const {
+        const std::uint32_t head = 2 * required_;
+        std::uint32_t barrier = kNever;
+        for (std::uint32_t node = next_[head]; node != head; node = next_[node]) {
+            if (node % 2 == 1) {
+                barrier = ops_[node / 2].ret;
+                break;
+            }
+            if (!visit(node / 2)) return barrier;
+        }
+        const std::uint32_t ohead = size() - required_;
+        for (std::uint32_t k = onext_[ohead]; k != ohead; k = onext_[k]) {
+            const std::uint32_t id = required_ + k;
+            if (ops_[id].call > barrier) break;
+            if (!visit(id)) return barrier;
+        }
+        return barrier;
+    }
+
+    void push_level(std::uint32_t op, std::uint64_t previous, std::uint32_t last_change) {
+        const auto begin = static_cast<std::uint32_t>(candidates_.size());
+        bool forced = false;
+        bool dead = false;
+        std::uint32_t doomed = kNever;
+        if constexpr (Space::kMonotone) {
+            // Only the part of the state the last op touched can have new doomed
+            // reads (a read-only op changes nothing).
+            if (op == kNever) {
+                for (std::uint32_t g = 0; g < groups_ && doomed == kNever; ++g)
+                    doomed = doomed_read(g);
+            } else if (kind_[op] != kRead) {
+                doomed = doomed_read(group_of_[op]);
+            }
+            dead = doomed != kNever;
+        }
+        if (!dead)
+            for_each_candidate([&](std::uint32_t id) {
+                std::uint64_t next = 0;
+                ++stats_.steps;
+                if (!space_->step(state_, index_of_[id], next)) {
+                    if constexpr (Space::kMonotone) {
+                        const std::uint32_t op = index_of_[id];
+                        if (kind_[id] == kRead && read_doomed(id)) {
+                            dead = true;
+                            doomed = op;
+                            return false;
+                        }
+                    }
+                    return true;
+                }
+                if (space_->read_only(index_of_[id])) {
+                    FL_ASSERT_EQ(next, state_);
+                    // Forcing (see the header): this op alone is the level's choice.
+                    candidates_.resize(begin);
+                    candidates_.push_back({id, next});
+                    forced = true;
+                    return false;
+                }
+                candidates_.push_back({id, next});
+                return true;
+            });
+        if (forced) ++stats_.forced;
+        if (dead) {
+            ++stats_.pruned;
+            candidates_.resize(begin);
+        }
+        const auto end = static_cast<std::uint32_t>(candidates_.size());
+        // Most urgent first: the op whose completion comes soonest (optional ops,
+        // which never complete, last). A wrong early choice is then discovered
+        // sooner, and in a linearizable history the first path usually works.
+        std::sort(candidates_.begin() + begin, candidates_.end(),
+                  [&](const Candidate& a, const Candidate& b) {
+                      return ops_[a.id].ret != ops_[b.id].ret ? ops_[a.id].ret < ops_[b.id].ret
+                                                              : ops_[a.id].call < ops_[b.id].call;
+                  });
+        levels_.push_back(Level{begin, end, begin, op, previous, last_change});
+        note_progress(doomed);
+    }
+
+    void pop_level() {
+        const Level level = levels_.back();
+        levels_.pop_back();
+        candidates_.resize(level.begin);
+        unlift(level.op);
+        set_.erase(level.op);
+        if (level.op < required_) --required_done_;
+        state_ = level.previous;
+        low_water_ = std::min<std::size_t>(low_water_, levels_.size() - 1);
+    }
+
+    // --- progress and results
+
+    void note_progress(std::uint32_t doomed) {
+        const std::uint32_t prefix = set_.required_prefix();
+        if (have_best_ && prefix < best_prefix_) return;
+        if (!have_best_ || prefix > best_prefix_) {
+            have_best_ = true;
+            best_prefix_ = prefix;
+            best_configs_.clear();
+            best_seen_.clear();
+            best_configs_truncated_ = false;
+            snapshot_path();
+        }
+        if (prefix < required_) record_best_config(doomed);
+    }
+
+    void snapshot_path() {
+        // Only the part of the stack that changed since the last snapshot is copied,
+        // so snapshots cost no more than the pushes that led to them.
+        // Entry k is the op of level k+1 and the state after it; entries below the
+        // lowest depth the stack fell to since the last snapshot are unchanged.
+        const std::size_t depth = levels_.size() - 1;
+        if (best_path_run_ != run_serial_) {
+            low_water_ = 0;
+            best_path_run_ = run_serial_;
+            best_start_ = start_of_run();
+        }
+        best_path_.resize(depth);
+        for (std::size_t k = low_water_; k < depth; ++k) {
+            const std::uint64_t after = k + 2 < levels_.size() ? levels_[k + 2].previous : state_;
+            best_path_[k] = PathStep{index_of_[levels_[k + 1].op], after};
+        }
+        low_water_ = depth;
+    }
+    std::uint64_t start_of_run() const { return levels_.size() > 1 ? levels_[1].previous : state_; }
+
+    void record_best_config(std::uint32_t doomed) {
+        if (best_configs_truncated_) return;
+        const std::uint32_t failing = best_prefix_;  // the id of the first op not linearized
+        FL_ASSERT(!set_.test(failing));
+        BestConfig config;
+        config.state = state_;
+        config.doomed = doomed;
+        config.last_change =
+            levels_.back().last_change == kNever ? kNever : index_of_[levels_.back().last_change];
+        for_each_candidate([&](std::uint32_t id) {
+            if (id != failing) config.pending.push_back(index_of_[id]);
+            return true;
+        });
+        std::sort(config.pending.begin(), config.pending.end());
+        std::uint64_t h = (config.state * 0x9e3779b97f4a7c15ULL + config.last_change) ^
+                          (std::uint64_t{config.doomed} << 32);
+        for (std::uint32_t index : config.pending) h = (h ^ index) * 0x100000001b3ULL;
+        if (!best_seen_.insert(h).second) return;
+        if (best_configs_.size() == kMaxBestConfigs) {
+            best_configs_truncated_ = true;
+            return;
+        }
+        best_configs_.push_back(std::move(config));
+    }
+
+    void record_end() {
+        EndConfig end;
+        end.state = state_;
+        for (std::uint32_t id = required_; id < size(); ++id) {
+            if (!set_.test(id)) end.available.push_back(index_of_[id]);
+        }
+        std::sort(end.available.begin(), end.available.end());
+        ends_.push_back(std::move(end));
+    }
+
+    Outcome finish(Outcome outcome, std::size_t ends_before) {
+        ++run_serial_;
+        stats_.peak_bytes = std::max(stats_.peak_bytes, bytes());
+        if (enumerate_ && outcome == Outcome::failure && ends_.size() > ends_before) {
+            return Outcome::success;
+        }
+        return outcome;
+    }
+
+    Outcome check_limits() {
+        const std::size_t used = bytes();
+        stats_.peak_bytes = std::max(stats_.peak_bytes, used);
+        if (used > limits_.max_bytes) return Outcome::out_of_memory;
+        if (limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed)) {
+            return Outcome::cancelled;
+        }
+        if (std::chrono::steady_clock::now() > limits_.deadline) return Outcome::out_of_time;
+        return Outcome::success;
+    }
+
+    Space* space_;
+    Limits limits_;
+    std::uint32_t required_ = 0;
+    std::vector<SearchOp> ops_;            // by id
+    std::vector<std::uint32_t> index_of_;  // id -> op index in the space
+    std::vector<std::uint32_t> id_of_;     // op index in the space -> id, or kNever
+    std::vector<std::uint32_t> required_order_;
+    std::vector<std::uint32_t> next_, prev_, onext_, oprev_;
+    // Monotone lookahead (see the header): per group, unlinearized resets by
+    // invocation and unlinearized completed reads by completion.
+    enum Kind : std::uint8_t { kPlain, kReset, kRead };
+    std::uint32_t groups_ = 0;
+    std::vector<std::uint32_t> group_of_;
+    std::vector<Kind> kind_;
+    std::vector<std::uint32_t> reset_order_;
+    std::vector<std::uint32_t> resets_next_, resets_prev_, reads_next_, reads_prev_;
+
+    OpSet set_;
+    ConfigCache cache_;
+    std::uint64_t state_ = 0;
+    std::uint32_t required_done_ = 0;
+    bool enumerate_ = false;
+    std::vector<Level> levels_;
+    std::vector<Candidate> candidates_;
+
+    bool have_best_ = false;
+    std::uint32_t best_prefix_ = 0;
+    std::vector<PathStep> best_path_;
+    std::uint64_t best_start_ = 0;
+    std::size_t low_water_ = 0;
+    std::uint64_t run_serial_ = 0;
+    std::uint64_t best_path_run_ = ~0ULL;
+    std::vector<BestConfig> best_configs_;
+    std::unordered_set<std::uint64_t> best_seen_;
+    bool best_configs_truncated_ = false;
+
+    std::vector<EndConfig> ends_;
+    SearchStats stats_;
+};
+
+}  // namespace faultline::check::lin

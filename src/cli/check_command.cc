@@ -1,0 +1,230 @@
+// `faultline check`: the standalone linearizability checker. Reads each history
+// file (Jepsen EDN, Porcupine kv, Jepsen log lines or history.jsonl; detected
+// from the content unless --format says), checks it against a model, prints one
+// line per file and the counterexample of each failure.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "check/formats/history_formats.h"
+#include "check/linearizability/checker.h"
+#include "cli/commands.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct CheckOptions {
+    std::string model = "auto";
+    std::string format = "auto";
+    std::string initial;
+    bool no_split = false;
+    bool no_quiescence = false;
+    bool no_prechecks = false;
+    bool stop_at_first = false;
+    std::string time_limit = "60s";
+    std::string memory_limit = "1GiB";
+    int threads = 0;
+    std::string json_path;
+    std::vector<std::string> files;
+};
+
+Result<std::size_t> parse_bytes(const std::string& text) {
+    std::size_t used = 0;
+    double number = 0;
+    try {
+        number = std::stod(text, &used);
+    } catch (...) {
+        return make_error(ErrorCode::invalid_argument, fmt::format("bad size '{}'", text));
+    }
+    std::string unit = text.substr(used);
+    double scale = 1;
+    if (unit == "" || unit == "B")
+        scale = 1;
+    else if (unit == "K" || unit == "KiB" || unit == "KB")
+        scale = 1024.0;
+    else if (unit == "M" || unit == "MiB" || unit == "MB")
+        scale = 1024.0 * 1024;
+    else if (unit == "G" || unit == "GiB" || unit == "GB")
+        scale = 1024.0 * 1024 * 1024;
+    else
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("bad size unit in '{}' (B, KiB, MiB, GiB)", text));
+    if (number <= 0)
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("size must be positive: '{}'", text));
+    return static_cast<std::size_t>(number * scale);
+}
+
+std::string format_bytes(std::size_t bytes) {
+    if (bytes >= (1u << 30)) return fmt::format("{:.1f} GiB", bytes / double(1u << 30));
+    if (bytes >= (1u << 20)) return fmt::format("{:.1f} MiB", bytes / double(1u << 20));
+    return fmt::format("{:.0f} KiB", bytes / 1024.0);
+}
+
+int run_check(const CheckOptions& options) {
+    std::optional<check::formats::Format> format;
+    if (options.format != "auto") {
+        auto parsed = check::formats::parse_format_name(options.format);
+        if (!parsed) {
+            print_error(parsed.error().message);
+            return exit_usage;
+        }
+        format = *parsed;
+    }
+    std::optional<check::models::ModelKind> model;
+    if (options.model != "auto") {
+        auto parsed = check::models::parse_model_kind(options.model);
+        if (!parsed) {
+            print_error(parsed.error().message);
+            return exit_usage;
+        }
+        model = *parsed;
+    }
+    check::LinearizabilityOptions base;
+    if (!options.initial.empty()) {
+        base.initial = Json::parse(options.initial, nullptr, false);
+        if (base.initial.is_discarded()) {
+            print_error(fmt::format("--init: not valid JSON: {}", options.initial));
+            return exit_usage;
+        }
+    }
+    auto time_limit = parse_duration(options.time_limit, seconds(1));
+    auto memory_limit = parse_bytes(options.memory_limit);
+    if (!time_limit || !memory_limit) {
+        print_error(!time_limit ? time_limit.error().message : memory_limit.error().message);
+        return exit_usage;
+    }
+    base.time_limit = *time_limit;
+    base.memory_limit_bytes = *memory_limit;
+    base.split_by_key = !options.no_split;
+    base.split_at_quiescence = !options.no_quiescence;
+    base.prechecks = !options.no_prechecks;
+    base.stop_at_first_invalid = options.stop_at_first;
+    base.threads = options.threads > 0
+                       ? options.threads
+                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+
+    bool any_error = false, any_invalid = false, any_unknown = false;
+    Json all = Json::array();
+    for (const std::string& path : options.files) {
+        auto parsed = check::formats::read_history_file(path, format);
+        if (!parsed) {
+            print_error(parsed.error().message);
+            any_error = true;
+            all.push_back({{"file", path}, {"error", parsed.error().message}});
+            continue;
+        }
+        check::LinearizabilityOptions run = base;
+        run.model = model ? *model : check::formats::infer_model(parsed->history);
+        run.semantics = parsed->semantics;
+        run.locate = parsed->locator();
+        auto result = check::check_linearizability(parsed->history, run);
+        if (!result) {
+            print_error(result.error().message);
+            any_error = true;
+            all.push_back({{"file", path}, {"error", result.error().message}});
+            continue;
+        }
+        const char* verdict = result->verdict == check::Verdict::linearizable ? "linearizable"
+                              : result->verdict == check::Verdict::not_linearizable
+                                  ? "NOT linearizable"
+                                  : "UNKNOWN";
+        std::string detail;
+        if (result->partitions.size() > 1) {
+            const auto bad = std::count_if(
+                result->partitions.begin(), result->partitions.end(),
+                [](const auto& p) { return p.verdict == check::Verdict::not_linearizable; });
+            detail = fmt::format(", {} keys", result->partitions.size());
+            if (bad > 0) detail += fmt::format(" ({} not linearizable)", bad);
+        }
+        if (result->verdict == check::Verdict::unknown) detail += ": " + result->unknown_reason;
+        std::fprintf(stdout, "%s: %s (%s, %s, %zu ops%s) in %s, %s\n", path.c_str(), verdict,
+                     check::models::model_kind_name(run.model),
+                     check::formats::format_name(parsed->format), result->operations,
+                     detail.c_str(), format_duration(result->elapsed).c_str(),
+                     format_bytes(result->peak_bytes).c_str());
+        if (result->counterexample)
+            std::fputs(result->counterexample->to_text("    ").c_str(), stdout);
+        std::fflush(stdout);
+        Json json = check::linearizability_result_to_json(*result);
+        json["file"] = path;
+        json["model"] = check::models::model_kind_name(run.model);
+        json["format"] = check::formats::format_name(parsed->format);
+        all.push_back(std::move(json));
+        any_invalid = any_invalid || result->verdict == check::Verdict::not_linearizable;
+        any_unknown = any_unknown || result->verdict == check::Verdict::unknown;
+    }
+    if (!options.json_path.empty()) {
+        const std::string text = all.dump(2) + "\n";
+        if (options.json_path == "-") {
+            std::fputs(text.c_str(), stdout);
+        } else {
+            std::ofstream out(options.json_path);
+            out << text;
+            if (!out) {
+                print_error(fmt::format("{}: cannot write", options.json_path));
+                return exit_runtime;
+            }
+        }
+    }
+    if (any_error) return exit_usage;
+    if (any_invalid) return exit_invalid;
+    if (any_unknown) return exit_unknown;
+    return exit_valid;
+}
+
+}  // namespace
+
+CommandAction add_check_command(CLI::App& app) {
+    auto options = std::make_shared<CheckOptions>();
+    CLI::App* check = app.add_subcommand("check",
+                                         "Check histories for linearizability (Jepsen EDN, "
+                                         "Porcupine kv, Jepsen logs, history.jsonl)");
+    check
+        ->add_option("--model", options->model,
+                     "Model: auto (from the operations), or one of\n" +
+                         check::models::describe_model_kinds())
+        ->capture_default_str();
+    check
+        ->add_option("--format", options->format,
+                     "History format: auto, jepsen-edn, porcupine-kv, jepsen-log, jsonl")
+        ->capture_default_str();
+    check->add_option(
+        "--init", options->initial,
+        "Initial value as JSON (default: nil for registers, \"\" for kv-append, 0 for "
+        "counters; for multi-register an object like {\"x\":0})");
+    check->add_flag("--no-split", options->no_split,
+                    "Check keyed histories as one object instead of key by key");
+    check->add_flag("--no-quiescence-split", options->no_quiescence,
+                    "Do not cut histories at quiescent points");
+    check->add_flag("--no-prechecks", options->no_prechecks,
+                    "Skip the cheap pre-checks (search everything)");
+    check->add_flag("--stop-at-first", options->stop_at_first,
+                    "Stop checking a file's keys at its first non-linearizable one");
+    check
+        ->add_option("--time-limit", options->time_limit,
+                     "Time budget per file; when it runs out the verdict is unknown (bare numbers "
+                     "are seconds)")
+        ->capture_default_str();
+    check
+        ->add_option("--memory-limit", options->memory_limit,
+                     "Memory budget for the search, e.g. 512MiB, 2GiB")
+        ->capture_default_str();
+    check->add_option("--threads", options->threads, "Threads for checking keys (0: one per core)")
+        ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+    check->add_option("--json", options->json_path,
+                      "Also write results as JSON to this file (- for stdout)");
+    check->add_option("files", options->files, "History files")->required();
+    return [options] { return run_check(*options); };
+}
+
+}  // namespace faultline::cli
