@@ -51,4 +51,11 @@ std::string format_duration(Nanos t) {
     return fmt::format("{}ns", t);
 }
 
+std::string format_duration_exact(Nanos t) {
+    if (t != 0 && t % 1'000'000'000 == 0) return fmt::format("{}s", t / 1'000'000'000);
+    if (t != 0 && t % 1'000'000 == 0) return fmt::format("{}ms", t / 1'000'000);
+    if (t != 0 && t % 1'000 == 0) return fmt::format("{}us", t / 1'000);
+    return fmt::format("{}ns", t);
+}
+
 }  // namespace faultline

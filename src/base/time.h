@@ -30,5 +30,7 @@ Result<Nanos> parse_duration(std::string_view text, Nanos bare_unit = millisecon
 
 // Formats with the largest unit that keeps the number readable: "1.5s", "250ms".
 std::string format_duration(Nanos t);
+// Formats exactly, so parse_duration gives back the same value: "1500ms", "7ns".
+std::string format_duration_exact(Nanos t);
 
 }  // namespace faultline

@@ -9,6 +9,7 @@
 #include "runner/run.h"
 #include "runner/store.h"
 #include "runner/summary.h"
+#include "runner/sweep.h"
 #include "nemesis/generator.h"
 #include "sim/latency.h"
 
@@ -29,6 +30,9 @@ struct TestOptions {
     bool seed_given = false;
     std::string store = "store";
     bool trace = false;
+    std::string seeds;  // a sweep: "A..B"
+    int jobs = 1;
+    bool keep_going = false;
 };
 
 CLI::Validator duration_validator(faultline::Nanos bare_unit) {
@@ -38,6 +42,59 @@ CLI::Validator duration_validator(faultline::Nanos bare_unit) {
             return parsed ? std::string() : parsed.error().message;
         },
         "DURATION");
+}
+
+int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
+    auto range = runner::parse_seed_range(options.seeds);
+    if (!range) {
+        print_error("--seeds: " + range.error().message);
+        return exit_usage;
+    }
+    std::fprintf(stdout, "faultline test: %s, seeds %llu..%llu on %d jobs\n", config.system.c_str(),
+                 static_cast<unsigned long long>(range->first), static_cast<unsigned long long>(range->second),
+                 options.jobs);
+    std::fflush(stdout);
+    bool store_failed = false;
+    const runner::SweepResult result = runner::sweep(
+        config, runner::SweepOptions{range->first, range->second, options.jobs, options.keep_going},
+        [&](const runner::RunResult& failed) {
+            std::string failing;
+            for (const runner::CheckOutcome& check : failed.checks) {
+                if (check.verdict != runner::Verdict::valid) {
+                    failing += fmt::format("\n    {}: {}", check.name, check.summary.substr(0, check.summary.find('\n')));
+                }
+            }
+            std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n",
+                         static_cast<unsigned long long>(failed.config.seed), runner::verdict_name(failed.verdict),
+                         failing.c_str(), failed.config.command_line().c_str());
+            // Failing runs are stored, so they can be replayed and shrunk.
+            auto dir = runner::create_run_directory(options.store, failed.config.system, failed.config.seed);
+            if (dir && runner::write_config(*dir, failed.config) && runner::write_results(*dir, failed)) {
+                std::fprintf(stdout, "    stored: %s\n", dir->c_str());
+                (void)runner::update_latest(options.store, *dir);
+            } else {
+                store_failed = true;
+            }
+            std::fflush(stdout);
+        });
+    for (const runner::SweepOutcome& outcome : result.failures) {
+        if (!outcome.error.empty()) {
+            std::fprintf(stdout, "seed %llu: error: %s\n", static_cast<unsigned long long>(outcome.seed),
+                         outcome.error.c_str());
+        }
+    }
+    std::fprintf(stdout, "sweep        %llu runs: %llu valid, %zu failed; %.1fs wall, %.0f simulated s per wall s\n",
+                 static_cast<unsigned long long>(result.runs), static_cast<unsigned long long>(result.valid),
+                 result.failures.size(), result.wall_seconds,
+                 result.wall_seconds > 0 ? result.simulated_seconds / result.wall_seconds : 0.0);
+    if (store_failed) print_error("could not store every failing run under " + options.store);
+    bool unknown_only = true;
+    for (const runner::SweepOutcome& outcome : result.failures) {
+        if (!outcome.error.empty()) return exit_runtime;
+        if (outcome.verdict == runner::Verdict::invalid) unknown_only = false;
+    }
+    if (result.failures.empty()) return exit_valid;
+    return unknown_only ? exit_unknown : exit_invalid;
 }
 
 int run_test(const TestOptions& options) {
@@ -60,6 +117,7 @@ int run_test(const TestOptions& options) {
         print_error(status.error().message);
         return exit_usage;
     }
+    if (!options.seeds.empty()) return run_sweep(config, options);
 
     auto run_dir = runner::create_run_directory(options.store, config.system, config.seed);
     if (!run_dir) {
@@ -201,6 +259,10 @@ CommandAction add_test_command(CLI::App& app) {
         ->capture_default_str();
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
     test->add_flag("--trace", options->trace, "Write trace.jsonl (every message and timer)");
+    test->add_option("--seeds", options->seeds,
+                     "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
+    test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->check(CLI::Range(1, 256));
+    test->add_flag("--keep-going", options->keep_going, "Do not stop a sweep at the first failing seed");
     return [options] { return run_test(*options); };
 }
 

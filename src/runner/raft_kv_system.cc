@@ -2,6 +2,7 @@
 // with Raft's safety invariants checked after every simulated step.
 #include <fmt/format.h>
 
+#include "check/linearizability/checker.h"
 #include "protocols/kv/kv_server.h"
 #include "protocols/raft/invariants.h"
 #include "runner/system.h"
@@ -87,8 +88,9 @@ public:
                 completion.error.get<int>() == protocols::kv::error_precondition);
     }
 
-    std::vector<CheckOutcome> check(const check::History&, sim::Simulation&) override {
+    std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
         std::vector<CheckOutcome> outcomes;
+        outcomes.push_back(check_lin_kv(history));
         if (violation_) {
             outcomes.push_back(CheckOutcome{violation_->invariant, Verdict::invalid, violation_->detail,
                                             Json{{"nodes", violation_->nodes}}});
@@ -110,6 +112,35 @@ private:
 };
 
 }  // namespace
+
+CheckOutcome check_lin_kv(const check::History& history) {
+    check::LinearizabilityOptions options;
+    options.model = check::models::ModelKind::kv;
+    options.semantics.order_by_time = true;  // simulated times are exact
+    options.time_limit = seconds(30);
+    auto result = check::check_linearizability(workload::lin_kv_history_for_checking(history), options);
+    if (!result) {
+        return CheckOutcome{"linearizability", Verdict::unknown, "cannot check: " + result.error().message, Json()};
+    }
+    Json details = check::linearizability_result_to_json(*result);
+    switch (result->verdict) {
+        case check::Verdict::linearizable:
+            return CheckOutcome{"linearizability", Verdict::valid,
+                                fmt::format("{} operations on {} keys", result->checked_ops, result->partitions.size()),
+                                details};
+        case check::Verdict::not_linearizable: {
+            std::string summary = "not linearizable";
+            if (result->counterexample) {
+                summary = fmt::format("not linearizable: key {}\n{}", result->counterexample->key.dump(),
+                                      result->counterexample->to_text("               "));
+            }
+            return CheckOutcome{"linearizability", Verdict::invalid, summary, details};
+        }
+        case check::Verdict::unknown:
+            return CheckOutcome{"linearizability", Verdict::unknown, "gave up: " + result->unknown_reason, details};
+    }
+    FL_UNREACHABLE();
+}
 
 std::vector<std::string> bug_names() {
     std::vector<std::string> names;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "nemesis/generator.h"
+#include "runner/system.h"
 
 namespace faultline::runner {
 
@@ -135,10 +136,43 @@ Status RunConfig::validate() const {
         }
     }
     if (recovery < 0) return make_error(ErrorCode::invalid_argument, "recovery must be >= 0");
+    // The system name and the bug must be known before anything runs.
+    if (auto system = make_system(*this); !system) return system.error();
     if (fault_interval_max <= 0 || fault_duration_max <= 0) {
         return make_error(ErrorCode::invalid_argument, "fault interval and duration must be positive");
     }
     return ok_status();
+}
+
+std::string RunConfig::command_line() const {
+    const RunConfig defaults;
+    std::string out = "faultline test";
+    auto add = [&](const std::string& option) { out += " " + option; };
+    if (system != defaults.system) add("--system " + system);
+    if (!bug.empty()) add("--bug " + bug);
+    if (!pre_vote) add("--no-pre-vote");
+    if (!check_quorum) add("--no-check-quorum");
+    if (nodes != defaults.nodes) add(fmt::format("--nodes {}", nodes));
+    if (clients != defaults.clients) add(fmt::format("--clients {}", clients));
+    if (time_limit != defaults.time_limit) add("--time-limit " + format_duration_exact(time_limit));
+    if (rate != defaults.rate) add(fmt::format("--rate {}", rate));
+    if (timeout != defaults.timeout) add("--timeout " + format_duration_exact(timeout));
+    if (latency != defaults.latency) add("--latency " + latency);
+    if (loss != defaults.loss) add(fmt::format("--loss {}", loss));
+    if (duplicate != defaults.duplicate) add(fmt::format("--duplicate {}", duplicate));
+    if (reorder != defaults.reorder) add(fmt::format("--reorder {}", reorder));
+    if (reorder_delay != defaults.reorder_delay) add("--reorder-delay " + format_duration_exact(reorder_delay));
+    if (bandwidth_bytes_per_second != 0) add(fmt::format("--bandwidth {}", bandwidth_bytes_per_second));
+    if (drop_in_flight) add("--drop-in-flight");
+    if (disk.sync_latency != 0) add("--disk-sync-latency " + format_duration_exact(disk.sync_latency));
+    if (disk.torn_write_probability != 0) add(fmt::format("--disk-torn-write {}", disk.torn_write_probability));
+    if (disk.bit_flip_probability != 0) add(fmt::format("--disk-bit-flip {}", disk.bit_flip_probability));
+    if (nemesis != defaults.nemesis) add("--nemesis " + (nemesis.empty() ? std::string("none") : nemesis));
+    if (fault_interval_max != defaults.fault_interval_max) add("--fault-interval " + format_duration_exact(fault_interval_max));
+    if (fault_duration_max != defaults.fault_duration_max) add("--fault-duration " + format_duration_exact(fault_duration_max));
+    if (recovery != defaults.recovery) add("--recovery " + format_duration_exact(recovery));
+    add(fmt::format("--seed {}", seed));
+    return out;
 }
 
 Result<sim::LinkConfig> RunConfig::link_config() const {

@@ -58,6 +58,10 @@ struct RunConfig {
     Status validate() const;
     // The network's default link as the simulator takes it.
     Result<sim::LinkConfig> link_config() const;
+    // A `faultline test ...` command line that runs exactly this config: the
+    // options that differ from the defaults, and the seed. (An explicit
+    // schedule cannot be spelled on the command line: use `faultline replay`.)
+    std::string command_line() const;
 };
 
 }  // namespace faultline::runner

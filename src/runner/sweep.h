@@ -1,0 +1,49 @@
+// Seed sweeps: the same configuration over a range of seeds, in parallel.
+//
+// Each seed is an independent, deterministic run, so seeds can run on any
+// number of threads in any order and give the same verdicts. A sweep stops
+// handing out new seeds at the first failure unless asked to keep going; the
+// runs already started finish, and every failing seed is reported.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runner/run.h"
+
+namespace faultline::runner {
+
+struct SweepOptions {
+    std::uint64_t first_seed = 1;
+    std::uint64_t last_seed = 100;  // inclusive
+    int jobs = 1;
+    bool keep_going = false;
+};
+
+struct SweepOutcome {
+    std::uint64_t seed = 0;
+    Verdict verdict = Verdict::valid;
+    std::string error;           // a run that could not run at all
+    std::string failed_checks;   // "linearizability, availability"
+};
+
+struct SweepResult {
+    std::vector<SweepOutcome> failures;  // in seed order
+    std::uint64_t runs = 0;
+    std::uint64_t valid = 0;
+    double wall_seconds = 0;
+    double simulated_seconds = 0;
+};
+
+// Runs `config` for every seed of the range. `on_failure` is called (from the
+// calling thread, in completion order) with each failing run's result, so the
+// caller can store it.
+SweepResult sweep(const RunConfig& config, const SweepOptions& options,
+                  const std::function<void(const RunResult&)>& on_failure);
+
+// Parses "A..B" (or a single seed "A").
+Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text);
+
+}  // namespace faultline::runner

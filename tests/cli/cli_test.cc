@@ -1,0 +1,101 @@
+// The faultline command as a user meets it: exit codes, one-line errors naming
+// the problem, a run store that replays to the same trace hash.
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace {
+
+struct Outcome {
+    int exit_code = -1;
+    std::string output;  // stdout and stderr together
+};
+
+Outcome run(const std::string& arguments) {
+    const std::string command = std::string(FAULTLINE_BINARY) + " " + arguments + " 2>&1";
+    Outcome outcome;
+    std::FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return outcome;
+    std::array<char, 4096> buffer{};
+    while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
+    const int status = pclose(pipe);
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return outcome;
+}
+
+std::string temp_store(const std::string& name) {
+    const auto path = std::filesystem::temp_directory_path() / ("faultline-cli-test-" + name);
+    std::filesystem::remove_all(path);
+    return path.string();
+}
+
+std::string line_with(const std::string& text, const std::string& prefix) {
+    const auto start = text.find(prefix);
+    if (start == std::string::npos) return "";
+    return text.substr(start, text.find('\n', start) - start);
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+    for (const char* subcommand : {"test", "replay"}) {
+        const Outcome outcome = run(std::string(subcommand) + " --help");
+        EXPECT_EQ(outcome.exit_code, 0) << subcommand;
+        EXPECT_NE(outcome.output.find("Usage"), std::string::npos) << subcommand;
+    }
+}
+
+TEST(Cli, BadOptionsGiveOneLineAndExitCodeThreeOrMore) {
+    for (const char* arguments : {"test --loss 1.5", "test --latency warp:9", "test --bogus", "test --nodes 0",
+                                  "test --nemesis partition,meteor", "test --bug nonsense", "frobnicate"}) {
+        const Outcome outcome = run(arguments);
+        EXPECT_GE(outcome.exit_code, 3) << arguments;
+        EXPECT_EQ(outcome.output.find('\n'), outcome.output.size() - 1) << arguments << ":\n" << outcome.output;
+        EXPECT_EQ(outcome.output.rfind("faultline: ", 0), 0u) << arguments << ": " << outcome.output;
+    }
+    EXPECT_NE(run("test --loss 1.5").output.find("--loss"), std::string::npos);
+    EXPECT_NE(run("test --nemesis partition,meteor").output.find("meteor"), std::string::npos);
+}
+
+TEST(Cli, ARunIsStoredAndReplaysToTheSameTraceHash) {
+    const std::string store = temp_store("replay");
+    const Outcome first = run("test --seed 5 --time-limit 5 --store " + store);
+    ASSERT_EQ(first.exit_code, 0) << first.output;
+    const std::string hash = line_with(first.output, "trace hash");
+    ASSERT_FALSE(hash.empty()) << first.output;
+    for (const char* file : {"config.json", "history.jsonl", "results.json"}) {
+        EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(store) / "latest" / file)) << file;
+    }
+    const Outcome replay = run("replay " + store + "/latest");
+    EXPECT_EQ(replay.exit_code, 0) << replay.output;
+    EXPECT_EQ(line_with(replay.output, "trace hash"), hash);
+    EXPECT_NE(replay.output.find("matches the recorded run"), std::string::npos) << replay.output;
+}
+
+TEST(Cli, ReplayOfAMissingOrMalformedRunIsAClearError) {
+    const Outcome missing = run("replay /nonexistent/run");
+    EXPECT_GE(missing.exit_code, 3);
+    EXPECT_NE(missing.output.find("/nonexistent/run/config.json"), std::string::npos) << missing.output;
+    const std::string store = temp_store("malformed");
+    std::filesystem::create_directories(store);
+    std::FILE* config = std::fopen((store + "/config.json").c_str(), "w");
+    ASSERT_NE(config, nullptr);
+    std::fputs("{\"nodes\": \"five\"}", config);
+    std::fclose(config);
+    const Outcome malformed = run("replay " + store);
+    EXPECT_GE(malformed.exit_code, 3);
+    EXPECT_NE(malformed.output.find("nodes"), std::string::npos) << malformed.output;
+}
+
+TEST(Cli, AKnownBugIsCaughtWithExitCodeOneAndAReproLine) {
+    const std::string store = temp_store("bug");
+    const Outcome outcome = run("test --bug early-ack --seed 2 --store " + store);
+    EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+    EXPECT_NE(outcome.output.find("linearizability: invalid"), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find("repro        faultline replay"), std::string::npos) << outcome.output;
+}
+
+}  // namespace
