@@ -1,0 +1,87 @@
+// Every known-bug variant of the Raft KV is caught within a bounded number of
+// seeds, by the check that should catch it; correct Raft passes the same runs.
+// Each bug gets the fault mix that exposes it (BENCHMARKS.md, "bug-finding
+// power", records how many seeds each took).
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <gtest/gtest.h>
+
+#include "runner/sweep.h"
+
+namespace faultline::runner {
+namespace {
+
+struct BugCase {
+    const char* bug;
+    std::uint64_t seeds_max;     // the bound this test enforces
+    const char* caught_by;       // a check that must be among the failing ones
+    const char* caught_by_also;  // another acceptable one ("" if none)
+    void (*configure)(RunConfig&);
+};
+
+void lin_kv_defaults(RunConfig&) {}
+
+const BugCase cases[] = {
+    {"commit-old-term", 60, "leader-completeness", "state-machine-safety",
+     [](RunConfig& config) {
+         config.rate = 5;
+         config.pre_vote = false;
+         config.check_quorum = false;
+         config.nemesis = "partition";
+         config.fault_interval_max = milliseconds(500);
+         config.fault_duration_max = seconds(1);
+     }},
+    {"forget-vote", 30, "one-vote-per-term", "election-safety",
+     [](RunConfig& config) {
+         config.pre_vote = false;
+         config.nemesis = "kill";
+         config.fault_interval_max = milliseconds(500);
+         config.fault_duration_max = milliseconds(300);
+         config.latency = "exponential:20ms,1ms";
+     }},
+    {"stale-read", 100, "linearizability", "",
+     [](RunConfig& config) { config.nemesis = "partition"; }},
+    {"no-dedup", 60, "linearizability", "", lin_kv_defaults},
+    {"early-ack", 30, "linearizability", "", lin_kv_defaults},
+};
+
+TEST(BugVariants, EachIsCaughtWithinItsBoundByTheRightCheck) {
+    for (const BugCase& bug : cases) {
+        SCOPED_TRACE(bug.bug);
+        RunConfig config;
+        config.bug = bug.bug;
+        bug.configure(config);
+        ASSERT_TRUE(config.validate().has_value());
+        std::vector<std::string> failing_checks;
+        const SweepResult result = sweep(config, SweepOptions{1, bug.seeds_max, 2, false}, [&](const RunResult& run) {
+            for (const CheckOutcome& check : run.checks) {
+                if (check.verdict == Verdict::invalid) failing_checks.push_back(check.name);
+            }
+        });
+        ASSERT_FALSE(result.failures.empty()) << bug.bug << " was not caught in " << bug.seeds_max << " seeds";
+        EXPECT_EQ(result.failures.front().verdict, Verdict::invalid) << result.failures.front().error;
+        const bool right_check =
+            std::find(failing_checks.begin(), failing_checks.end(), bug.caught_by) != failing_checks.end() ||
+            (*bug.caught_by_also != '\0' &&
+             std::find(failing_checks.begin(), failing_checks.end(), bug.caught_by_also) != failing_checks.end());
+        EXPECT_TRUE(right_check) << bug.bug << " was caught, but by " << fmt::format("{}", fmt::join(failing_checks, ", "));
+    }
+}
+
+TEST(BugVariants, CorrectRaftPassesTheSameFaultMixes) {
+    for (const BugCase& bug : cases) {
+        SCOPED_TRACE(bug.bug);
+        RunConfig config;
+        bug.configure(config);
+        const SweepResult result = sweep(config, SweepOptions{1, 12, 2, true}, [](const RunResult&) {});
+        for (const SweepOutcome& failure : result.failures) {
+            ADD_FAILURE() << "correct Raft failed with the " << bug.bug << " fault mix at seed " << failure.seed << ": "
+                          << failure.failed_checks << failure.error;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace faultline::runner
