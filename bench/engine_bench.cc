@@ -70,5 +70,31 @@ void BM_EchoCluster(benchmark::State& state) {
 }
 BENCHMARK(BM_EchoCluster)->Unit(benchmark::kMillisecond);
 
+// The default `faultline test`: the Raft KV, 5 nodes, 10 clients at 100 ops/s,
+// every fault kind, invariants after every step, linearizability at the end.
+// One iteration is one 60-second seed (plus the recovery window and final reads).
+void BM_RaftKvDefault(benchmark::State& state) {
+    runner::RunConfig config;
+    double simulated = 0;
+    std::int64_t events = 0;
+    std::int64_t runs = 0;
+    for (auto _ : state) {
+        auto result = runner::run(config, runner::RunOptions{.keep_node_logs = false});
+        if (!result) {
+            state.SkipWithError(result.error().message.c_str());
+            break;
+        }
+        if (result->verdict != runner::Verdict::valid) state.SkipWithError("a default run was not valid");
+        simulated += to_seconds(result->simulated);
+        events += static_cast<std::int64_t>(result->stats.events);
+        ++runs;
+        ++config.seed;
+    }
+    state.counters["sim_s/wall_s"] = benchmark::Counter(simulated, benchmark::Counter::kIsRate);
+    state.counters["events/s"] = benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+    state.counters["seeds/min"] = benchmark::Counter(static_cast<double>(runs) * 60, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_RaftKvDefault)->Unit(benchmark::kMillisecond)->MinTime(5.0);
+
 }  // namespace
 }  // namespace faultline

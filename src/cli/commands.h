@@ -20,6 +20,8 @@ inline constexpr int exit_runtime = 4;
 
 CommandAction add_test_command(CLI::App& app);
 CommandAction add_replay_command(CLI::App& app);
+CommandAction add_shrink_command(CLI::App& app);
+CommandAction add_scenario_command(CLI::App& app);
 CommandAction add_check_command(CLI::App& app);
 
 // Prints "faultline: <message>" on stderr.

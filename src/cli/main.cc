@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
     auto add = [&](CommandAction action) { actions[app.get_subcommands({}).back()] = action; };
     add(add_test_command(app));
     add(add_replay_command(app));
+    add(add_shrink_command(app));
+    add(add_scenario_command(app));
     add(add_check_command(app));
 
     try {

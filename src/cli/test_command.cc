@@ -24,6 +24,7 @@ struct TestOptions {
     std::string reorder_delay = "20ms";
     std::string sync_latency = "0";
     std::string recovery = "10s";
+    std::string workload_start = "0";
     std::string fault_interval = "8s";
     std::string fault_duration = "6s";
     std::uint64_t seed = 0;
@@ -104,6 +105,7 @@ int run_test(const TestOptions& options) {
     config.reorder_delay = *parse_duration(options.reorder_delay, milliseconds(1));
     config.disk.sync_latency = *parse_duration(options.sync_latency, milliseconds(1));
     config.recovery = *parse_duration(options.recovery, seconds(1));
+    config.workload_start = *parse_duration(options.workload_start, seconds(1));
     config.fault_interval_max = *parse_duration(options.fault_interval, seconds(1));
     config.fault_duration_max = *parse_duration(options.fault_duration, seconds(1));
     if (options.seed_given) {
@@ -195,6 +197,10 @@ CommandAction add_test_command(CLI::App& app) {
         ->each([options](const std::string&) { options->seed_given = true; });
     test->add_option("--rate", config.rate, "Total client operations per simulated second")
         ->check(CLI::Range(0.0, 1e7))
+        ->capture_default_str();
+    test->add_option("--workload-start", options->workload_start,
+                     "When clients start issuing operations (bare numbers are seconds)")
+        ->check(duration_validator(seconds(1)))
         ->capture_default_str();
     test->add_option("--timeout", options->timeout, "Client request timeout (bare numbers are ms)")
         ->check(duration_validator(milliseconds(1)))

@@ -55,7 +55,10 @@ public:
             views_[i].incarnation = simulation.incarnation(id);
         }
         violation_ = invariants_->check(views_);
-        if (violation_) simulation.stop(fmt::format("{}: {}", violation_->invariant, violation_->detail));
+        if (violation_) {
+            violated_at_ = simulation.now();
+            simulation.stop(fmt::format("{}: {}", violation_->invariant, violation_->detail));
+        }
     }
 
     std::optional<int> leader(sim::Simulation& simulation) override {
@@ -93,7 +96,7 @@ public:
         outcomes.push_back(check_lin_kv(history));
         if (violation_) {
             outcomes.push_back(CheckOutcome{violation_->invariant, Verdict::invalid, violation_->detail,
-                                            Json{{"nodes", violation_->nodes}}});
+                                            Json{{"nodes", violation_->nodes}}, violated_at_});
         } else {
             outcomes.push_back(CheckOutcome{"raft-invariants", Verdict::valid,
                                             fmt::format("held after each of {} steps", invariants_->checks()),
@@ -109,6 +112,7 @@ private:
     std::vector<protocols::raft::NodeView> views_;
     std::unique_ptr<RaftInvariants> invariants_;
     std::optional<protocols::raft::InvariantViolation> violation_;
+    Nanos violated_at_ = 0;
 };
 
 }  // namespace
@@ -130,11 +134,21 @@ CheckOutcome check_lin_kv(const check::History& history) {
                                 details};
         case check::Verdict::not_linearizable: {
             std::string summary = "not linearizable";
-            if (result->counterexample) {
-                summary = fmt::format("not linearizable: key {}\n{}", result->counterexample->key.dump(),
-                                      result->counterexample->to_text("               "));
+            std::optional<Nanos> failed_at;
+            if (const auto& counterexample = result->counterexample) {
+                summary = fmt::format("not linearizable: key {}\n{}", counterexample->key.dump(),
+                                      counterexample->to_text("               "));
+                // Complete once the op that cannot be placed, and the window of
+                // ops it cannot be ordered with, have all returned.
+                std::vector<std::size_t> involved = counterexample->window;
+                if (counterexample->op) involved.push_back(*counterexample->op);
+                for (std::size_t position : involved) {
+                    const auto& op = counterexample->ops.at(position);
+                    const Nanos at = op.completed ? op.complete_time : op.invoke_time;
+                    failed_at = std::max(failed_at.value_or(0), at);
+                }
             }
-            return CheckOutcome{"linearizability", Verdict::invalid, summary, details};
+            return CheckOutcome{"linearizability", Verdict::invalid, summary, details, failed_at};
         }
         case check::Verdict::unknown:
             return CheckOutcome{"linearizability", Verdict::unknown, "gave up: " + result->unknown_reason, details};

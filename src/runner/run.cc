@@ -128,9 +128,10 @@ namespace {
 // repeat until `stop_at`; then it takes final operations from a shared queue.
 class ClientDriver {
 public:
-    ClientDriver(sim::Simulation& simulation, System& system, NodeId client, Nanos stop_at,
+    ClientDriver(sim::Simulation& simulation, System& system, NodeId client, Nanos start_at, Nanos stop_at,
                  double think_mean_ns, std::uint64_t seed, std::deque<workload::OpRequest>& finals)
         : simulation_(simulation),
+          start_at_(start_at),
           system_(system),
           client_(client),
           stop_at_(stop_at),
@@ -145,7 +146,7 @@ public:
             return;
         }
         const Nanos think = static_cast<Nanos>(random_.exponential(think_mean_ns_));
-        const Nanos when = simulation_.now() + think;
+        const Nanos when = std::max(simulation_.now(), start_at_) + think;
         if (when >= stop_at_) return;
         simulation_.at(when, [this] { invoke(system_.next_op(random_)); });
     }
@@ -168,6 +169,7 @@ private:
     }
 
     sim::Simulation& simulation_;
+    Nanos start_at_;
     System& system_;
     NodeId client_;
     Nanos stop_at_;
@@ -241,7 +243,8 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                 fmt::format("c{}", i), [client_options, codec, &recorder] {
                     return std::make_unique<workload::RpcClient>(client_options, codec, recorder);
                 });
-            drivers.push_back(std::make_unique<ClientDriver>(simulation, *system, id, clients_stop,
+            drivers.push_back(std::make_unique<ClientDriver>(simulation, *system, id, config.workload_start,
+                                                             clients_stop,
                                                              think_mean_ns, config.seed, finals));
         }
     }

@@ -18,6 +18,7 @@ Json RunConfig::to_json() const {
         {"time_limit_ns", time_limit},
         {"seed", seed},
         {"rate", rate},
+        {"workload_start_ns", workload_start},
         {"timeout_ns", timeout},
         {"latency", latency},
         {"loss", loss},
@@ -70,6 +71,7 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "time_limit_ns", config.time_limit),
         read_field(json, "seed", config.seed),
         read_field(json, "rate", config.rate),
+        read_field(json, "workload_start_ns", config.workload_start),
         read_field(json, "timeout_ns", config.timeout),
         read_field(json, "latency", config.latency),
         read_field(json, "loss", config.loss),
@@ -121,6 +123,7 @@ Status RunConfig::validate() const {
     }
     if (time_limit <= 0) return make_error(ErrorCode::invalid_argument, "time limit must be positive");
     if (!(rate >= 0)) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
+    if (workload_start < 0) return make_error(ErrorCode::invalid_argument, "workload start must be >= 0");
     if (timeout <= 0) return make_error(ErrorCode::invalid_argument, "timeout must be positive");
     for (auto [name, p] : {std::pair{"loss", loss}, {"duplicate", duplicate}, {"reorder", reorder},
                            {"disk torn write probability", disk.torn_write_probability},
@@ -156,6 +159,7 @@ std::string RunConfig::command_line() const {
     if (clients != defaults.clients) add(fmt::format("--clients {}", clients));
     if (time_limit != defaults.time_limit) add("--time-limit " + format_duration_exact(time_limit));
     if (rate != defaults.rate) add(fmt::format("--rate {}", rate));
+    if (workload_start != 0) add("--workload-start " + format_duration_exact(workload_start));
     if (timeout != defaults.timeout) add("--timeout " + format_duration_exact(timeout));
     if (latency != defaults.latency) add("--latency " + latency);
     if (loss != defaults.loss) add(fmt::format("--loss {}", loss));

@@ -24,7 +24,10 @@ struct RunConfig {
     std::uint64_t seed = 1;
 
     // Workload: total rate of new operations across clients, and each request's timeout.
+    // Clients start issuing operations at workload_start (the shrinker moves it
+    // later to drop operations that do not matter).
     double rate = 100;
+    Nanos workload_start = 0;
     Nanos timeout = seconds(1);
 
     // Network: the default link class.

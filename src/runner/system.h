@@ -31,6 +31,9 @@ struct CheckOutcome {
     Verdict verdict = Verdict::valid;
     std::string summary;  // one line for the terminal
     Json details;         // for results.json and the report
+    // When the failure was complete (the last operation involved returned, or
+    // the invariant broke). What happens after cannot matter: the shrinker cuts there.
+    std::optional<Nanos> failed_at;
 };
 
 class System {

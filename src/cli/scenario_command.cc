@@ -1,0 +1,113 @@
+// `faultline scenario list | run NAME... | run --all`: the scenario catalog.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "runner/run.h"
+#include "runner/scenario.h"
+#include "runner/store.h"
+#include "runner/summary.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct ScenarioArguments {
+    std::string directory;
+    std::vector<std::string> names;
+    bool all = false;
+    bool verbose = false;
+    std::string store = "store";
+};
+
+std::string default_directory() {
+    // Run from the repository, or from anywhere with the built-in catalog.
+    if (std::filesystem::is_directory("scenarios")) return "scenarios";
+    return FAULTLINE_SCENARIO_DIR;
+}
+
+int list_scenarios(const ScenarioArguments& arguments) {
+    auto scenarios = runner::load_scenarios(arguments.directory.empty() ? default_directory() : arguments.directory);
+    if (!scenarios) {
+        print_error(scenarios.error().message);
+        return exit_usage;
+    }
+    std::size_t width = 0;
+    for (const auto& scenario : *scenarios) width = std::max(width, scenario.name.size());
+    for (const auto& scenario : *scenarios) {
+        std::fprintf(stdout, "%-*s  %-7s  %s\n", static_cast<int>(width), scenario.name.c_str(),
+                     runner::verdict_name(scenario.expect.verdict), scenario.description.c_str());
+    }
+    return exit_valid;
+}
+
+int run_scenarios(const ScenarioArguments& arguments) {
+    auto scenarios = runner::load_scenarios(arguments.directory.empty() ? default_directory() : arguments.directory);
+    if (!scenarios) {
+        print_error(scenarios.error().message);
+        return exit_usage;
+    }
+    std::vector<const runner::Scenario*> chosen;
+    for (const auto& scenario : *scenarios) {
+        bool wanted = arguments.all;
+        for (const auto& name : arguments.names) {
+            // A name, or a prefix ending in '/' (a whole group: "fates/").
+            if (scenario.name == name || (name.back() == '/' && scenario.name.rfind(name, 0) == 0)) wanted = true;
+        }
+        if (wanted) chosen.push_back(&scenario);
+    }
+    if (chosen.empty()) {
+        print_error(arguments.names.empty() ? "name scenarios to run, or --all (see: faultline scenario list)"
+                                            : fmt::format("no scenario named '{}' (see: faultline scenario list)",
+                                                          arguments.names.front()));
+        return exit_usage;
+    }
+    int unexpected = 0;
+    for (const runner::Scenario* scenario : chosen) {
+        for (std::uint64_t seed : scenario->seeds) {
+            runner::RunConfig config = scenario->config;
+            config.seed = seed;
+            auto result = runner::run(config, runner::RunOptions{.keep_node_logs = true});
+            if (!result) {
+                print_error(fmt::format("{}: {}", scenario->path, result.error().message));
+                return exit_runtime;
+            }
+            const runner::ScenarioOutcome outcome = runner::judge(scenario->expect, *result);
+            std::fprintf(stdout, "%-4s %s seed %llu: %s\n", outcome.as_expected ? "ok" : "FAIL", scenario->name.c_str(),
+                         static_cast<unsigned long long>(seed), outcome.explanation.c_str());
+            if (arguments.verbose || !outcome.as_expected) std::fputs(runner::format_summary(*result).c_str(), stdout);
+            if (!outcome.as_expected) {
+                ++unexpected;
+                auto dir = runner::create_run_directory(arguments.store, config.system, seed);
+                if (dir && runner::write_config(*dir, config) && runner::write_results(*dir, *result)) {
+                    std::fprintf(stdout, "     stored: %s\n", dir->c_str());
+                }
+            }
+            std::fflush(stdout);
+        }
+    }
+    std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n",
+                 static_cast<int>(chosen.size()) - unexpected, chosen.size());
+    return unexpected == 0 ? exit_valid : exit_invalid;
+}
+
+}  // namespace
+
+CommandAction add_scenario_command(CLI::App& app) {
+    auto arguments = std::make_shared<ScenarioArguments>();
+    CLI::App* scenario = app.add_subcommand("scenario", "List or run the scenario catalog (scenarios/*.toml)");
+    scenario->require_subcommand(1);
+    scenario->add_option("--dir", arguments->directory, "Directory of scenario files (default: ./scenarios)");
+    CLI::App* list = scenario->add_subcommand("list", "List scenarios with the verdict each must give");
+    CLI::App* run = scenario->add_subcommand("run", "Run scenarios and check each gives its expected verdict");
+    run->add_option("NAME", arguments->names, "Scenario names, or groups ending in '/' (fates/)");
+    run->add_flag("--all", arguments->all, "Run every scenario");
+    run->add_flag("--verbose", arguments->verbose, "Print every run's summary");
+    run->add_option("--store", arguments->store, "Where runs that surprise are stored")->capture_default_str();
+    return [arguments, list] { return list->parsed() ? list_scenarios(*arguments) : run_scenarios(*arguments); };
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,110 @@
+// `faultline shrink DIR`: cut a failing run down to a minimal run that still fails.
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/commands.h"
+#include "runner/run.h"
+#include "runner/scenario.h"
+#include "runner/shrink.h"
+#include "runner/store.h"
+#include "runner/summary.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct ShrinkArguments {
+    std::string run_dir;
+    std::string store = "store";
+    int runs_max = 3000;
+    double seconds_max = 120;
+};
+
+int run_shrink(const ShrinkArguments& arguments) {
+    auto config = runner::read_config(arguments.run_dir);
+    if (!config) {
+        print_error(config.error().message);
+        return exit_usage;
+    }
+    std::fprintf(stdout, "faultline shrink: %s, seed %llu\n", config->system.c_str(),
+                 static_cast<unsigned long long>(config->seed));
+    auto original = runner::run(*config, runner::RunOptions{.keep_node_logs = false});
+    if (!original) {
+        print_error(original.error().message);
+        return exit_runtime;
+    }
+    const auto failing = runner::failing_checks(*original);
+    if (failing.empty()) {
+        print_error(fmt::format("{}: the run is {}: nothing fails, nothing to shrink", arguments.run_dir,
+                                runner::verdict_name(original->verdict)));
+        return exit_usage;
+    }
+    std::string failing_text;
+    for (const auto& check : failing) failing_text += (failing_text.empty() ? "" : ", ") + check;
+    std::fprintf(stdout, "failing      %s; %zu faults, %lld operations\n", failing_text.c_str(),
+                 original->schedule.faults.size(), static_cast<long long>(original->ops.invoked));
+    std::fflush(stdout);
+    auto shrunk = runner::shrink(*config, *original,
+                                 runner::ShrinkOptions{.runs_max = arguments.runs_max,
+                                                       .wall_seconds_max = arguments.seconds_max,
+                                                       .progress = [](const std::string& line) {
+                                                           std::fprintf(stdout, "%s\n", line.c_str());
+                                                           std::fflush(stdout);
+                                                       }});
+    if (!shrunk) {
+        print_error(shrunk.error().message);
+        return exit_runtime;
+    }
+    std::fprintf(stdout, "shrunk       %zu faults and %lld operations to %zu faults and %lld operations in %d runs "
+                         "(%.1fs)%s\n",
+                 shrunk->faults_before, static_cast<long long>(shrunk->operations_before), shrunk->faults_after,
+                 static_cast<long long>(shrunk->operations_after), shrunk->runs, shrunk->wall_seconds,
+                 shrunk->budget_exhausted ? ", budget exhausted" : "");
+    for (const auto& fault : shrunk->result.schedule.faults) std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
+    std::fputs(runner::format_summary(shrunk->result).c_str(), stdout);
+
+    // The shrunk run as a scenario file, and as a run of its own in the store.
+    runner::Scenario scenario;
+    scenario.name = fmt::format("shrunk/{}-seed{}", shrunk->config.system, shrunk->config.seed);
+    scenario.description = fmt::format("Shrunk from {} by faultline shrink: still fails {}.", arguments.run_dir,
+                                       failing_text);
+    scenario.config = shrunk->config;
+    scenario.seeds = {shrunk->config.seed};
+    scenario.expect.verdict = runner::Verdict::invalid;
+    scenario.expect.failing = shrunk->failing;
+    const std::string scenario_path =
+        (std::filesystem::path(arguments.run_dir) / fmt::format("shrunk-seed{}.toml", shrunk->config.seed)).string();
+    if (auto status = runner::write_text_file(scenario_path, runner::scenario_to_toml(scenario)); !status) {
+        print_error(status.error().message);
+        return exit_runtime;
+    }
+    std::fprintf(stdout, "scenario     %s\n", scenario_path.c_str());
+    auto dir = runner::create_run_directory(arguments.store, shrunk->config.system, shrunk->config.seed);
+    if (dir && runner::write_config(*dir, shrunk->config) && runner::write_results(*dir, shrunk->result)) {
+        (void)runner::update_latest(arguments.store, *dir);
+        std::fprintf(stdout, "store        %s\n", dir->c_str());
+    }
+    return exit_invalid;
+}
+
+}  // namespace
+
+CommandAction add_shrink_command(CLI::App& app) {
+    auto arguments = std::make_shared<ShrinkArguments>();
+    CLI::App* shrink = app.add_subcommand("shrink", "Cut a failing run down to a minimal run that still fails");
+    shrink->add_option("DIR", arguments->run_dir, "A failing run directory, e.g. store/latest")->required();
+    shrink->add_option("--store", arguments->store, "Where to store the shrunk run")->capture_default_str();
+    shrink->add_option("--runs", arguments->runs_max, "Most candidate runs to try")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    shrink->add_option("--seconds", arguments->seconds_max, "Most wall seconds to spend")
+        ->check(CLI::Range(1.0, 86400.0))
+        ->capture_default_str();
+    // Exit code: 1 when the shrunk run still fails (it always should), 3+ on errors.
+    return [arguments] { return run_shrink(*arguments); };
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,341 @@
+#include "runner/scenario.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
+#include "nemesis/schedule.h"
+#include "runner/run.h"
+
+namespace faultline::runner {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string where(const std::string& path, const toml::node& node) {
+    return fmt::format("{}:{}", path, node.source().begin.line);
+}
+
+// Reads a duration: "250ms" or a number of seconds.
+Result<Nanos> duration_of(const std::string& path, const toml::node& node) {
+    if (auto text = node.value<std::string>()) {
+        auto parsed = parse_duration(*text, seconds(1));
+        if (!parsed) return make_error(ErrorCode::invalid_argument, where(path, node) + ": " + parsed.error().message);
+        return *parsed;
+    }
+    if (auto number = node.value<double>()) {
+        if (*number < 0) return make_error(ErrorCode::invalid_argument, where(path, node) + ": must be >= 0");
+        return static_cast<Nanos>(*number * 1e9);
+    }
+    return make_error(ErrorCode::parse_error,
+                      where(path, node) + ": expected a duration such as \"5s\" or \"250ms\"");
+}
+
+template <class T>
+Result<T> value_of(const std::string& path, const toml::node& node, const char* what) {
+    if (auto value = node.value<T>()) return *value;
+    return make_error(ErrorCode::parse_error, fmt::format("{}: expected {}", where(path, node), what));
+}
+
+Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& table, int nodes) {
+    Json json = Json::object();
+    for (const auto& [key, node] : table) {
+        const std::string name(key.str());
+        if (name == "kind" || name == "shape") {
+            auto text = value_of<std::string>(path, node, "a string");
+            if (!text) return text.error();
+            json[name] = *text;
+        } else if (name == "start" || name == "duration" || name == "delta") {
+            auto duration = duration_of(path, node);
+            if (!duration) return duration.error();
+            json[name == "delta" ? "delta_ns" : name + "_ns"] = *duration;
+        } else if (name == "amount") {
+            auto amount = value_of<double>(path, node, "a number");
+            if (!amount) return amount.error();
+            json["amount"] = *amount;
+        } else if (name == "nodes") {
+            const toml::array* array = node.as_array();
+            if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": expected an array");
+            json["nodes"] = Json::array();
+            for (const toml::node& element : *array) {
+                auto index = value_of<std::int64_t>(path, element, "a node index");
+                if (!index) return index.error();
+                json["nodes"].push_back(*index);
+            }
+        } else {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{}: unknown fault field '{}' (kind, shape, start, duration, nodes, "
+                                          "amount, delta)",
+                                          where(path, node), name));
+        }
+    }
+    auto fault = nemesis::fault_from_json(json, nodes);
+    if (!fault) return make_error(fault.error().code, where(path, table) + ": " + fault.error().message);
+    return *fault;
+}
+
+Status apply_field(const std::string& path, const std::string& name, const toml::node& node, RunConfig& config) {
+    auto set_string = [&](std::string& out) -> Status {
+        auto value = value_of<std::string>(path, node, "a string");
+        if (!value) return value.error();
+        out = *value;
+        return ok_status();
+    };
+    auto set_int = [&](int& out) -> Status {
+        auto value = value_of<std::int64_t>(path, node, "an integer");
+        if (!value) return value.error();
+        out = static_cast<int>(*value);
+        return ok_status();
+    };
+    auto set_double = [&](double& out) -> Status {
+        auto value = value_of<double>(path, node, "a number");
+        if (!value) return value.error();
+        out = *value;
+        return ok_status();
+    };
+    auto set_bool = [&](bool& out) -> Status {
+        auto value = value_of<bool>(path, node, "true or false");
+        if (!value) return value.error();
+        out = *value;
+        return ok_status();
+    };
+    auto set_duration = [&](Nanos& out) -> Status {
+        auto value = duration_of(path, node);
+        if (!value) return value.error();
+        out = *value;
+        return ok_status();
+    };
+    if (name == "system") return set_string(config.system);
+    if (name == "bug") return set_string(config.bug);
+    if (name == "nodes") return set_int(config.nodes);
+    if (name == "clients") return set_int(config.clients);
+    if (name == "time_limit") return set_duration(config.time_limit);
+    if (name == "rate") return set_double(config.rate);
+    if (name == "workload_start") return set_duration(config.workload_start);
+    if (name == "timeout") return set_duration(config.timeout);
+    if (name == "latency") return set_string(config.latency);
+    if (name == "loss") return set_double(config.loss);
+    if (name == "duplicate") return set_double(config.duplicate);
+    if (name == "reorder") return set_double(config.reorder);
+    if (name == "reorder_delay") return set_duration(config.reorder_delay);
+    if (name == "drop_in_flight") return set_bool(config.drop_in_flight);
+    if (name == "pre_vote") return set_bool(config.pre_vote);
+    if (name == "check_quorum") return set_bool(config.check_quorum);
+    if (name == "nemesis") return set_string(config.nemesis);
+    if (name == "fault_interval") return set_duration(config.fault_interval_max);
+    if (name == "fault_duration") return set_duration(config.fault_duration_max);
+    if (name == "recovery") return set_duration(config.recovery);
+    if (name == "bandwidth") {
+        auto value = value_of<std::int64_t>(path, node, "bytes per second");
+        if (!value) return value.error();
+        config.bandwidth_bytes_per_second = static_cast<std::uint64_t>(*value);
+        return ok_status();
+    }
+    return make_error(ErrorCode::invalid_argument, fmt::format("{}: unknown key '{}'", where(path, node), name));
+}
+
+Result<Verdict> verdict_of(const std::string& text) {
+    if (text == "valid") return Verdict::valid;
+    if (text == "invalid") return Verdict::invalid;
+    if (text == "unknown") return Verdict::unknown;
+    return make_error(ErrorCode::invalid_argument,
+                      fmt::format("unknown verdict '{}' (valid, invalid, unknown)", text));
+}
+
+}  // namespace
+
+Result<Scenario> load_scenario(const std::string& path) {
+    toml::table root;
+    try {
+        root = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
+        return make_error(ErrorCode::parse_error, fmt::format("{}:{}: {}", path, error.source().begin.line,
+                                                              error.description()));
+    }
+    Scenario scenario;
+    scenario.path = path;
+    scenario.config.nemesis = "none";  // a scenario states its faults
+    std::vector<const toml::table*> faults;
+    for (const auto& [key, node] : root) {
+        const std::string name(key.str());
+        if (name == "name") {
+            auto value = value_of<std::string>(path, node, "a string");
+            if (!value) return value.error();
+            scenario.name = *value;
+        } else if (name == "description") {
+            auto value = value_of<std::string>(path, node, "a string");
+            if (!value) return value.error();
+            scenario.description = *value;
+        } else if (name == "seeds") {
+            const toml::array* array = node.as_array();
+            if (array == nullptr || array->empty()) {
+                return make_error(ErrorCode::parse_error, where(path, node) + ": seeds must be a non-empty array");
+            }
+            scenario.seeds.clear();
+            for (const toml::node& element : *array) {
+                auto seed = value_of<std::int64_t>(path, element, "a seed");
+                if (!seed) return seed.error();
+                scenario.seeds.push_back(static_cast<std::uint64_t>(*seed));
+            }
+        } else if (name == "fault") {
+            const toml::array* array = node.as_array();
+            if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [[fault]]");
+            for (const toml::node& element : *array) {
+                if (!element.is_table()) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[fault]]");
+                faults.push_back(element.as_table());
+            }
+        } else if (name == "expect") {
+            const toml::table* expect = node.as_table();
+            if (expect == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [expect]");
+            for (const auto& [expect_key, expect_node] : *expect) {
+                const std::string field(expect_key.str());
+                if (field == "verdict") {
+                    auto text = value_of<std::string>(path, expect_node, "a verdict");
+                    if (!text) return text.error();
+                    auto verdict = verdict_of(*text);
+                    if (!verdict) return make_error(verdict.error().code, where(path, expect_node) + ": " + verdict.error().message);
+                    scenario.expect.verdict = *verdict;
+                } else if (field == "failing") {
+                    const toml::array* array = expect_node.as_array();
+                    if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, expect_node) + ": expected an array of check names");
+                    for (const toml::node& element : *array) {
+                        auto check = value_of<std::string>(path, element, "a check name");
+                        if (!check) return check.error();
+                        scenario.expect.failing.push_back(*check);
+                    }
+                } else {
+                    return make_error(ErrorCode::invalid_argument,
+                                      fmt::format("{}: unknown key '{}' in [expect] (verdict, failing)",
+                                                  where(path, expect_node), field));
+                }
+            }
+        } else if (auto status = apply_field(path, name, node, scenario.config); !status) {
+            return status.error();
+        }
+    }
+    if (scenario.name.empty()) return make_error(ErrorCode::invalid_argument, path + ": a scenario needs a name");
+    if (!faults.empty()) {
+        nemesis::Schedule schedule;
+        for (const toml::table* table : faults) {
+            auto fault = fault_of(path, *table, scenario.config.nodes);
+            if (!fault) return fault.error();
+            schedule.faults.push_back(std::move(*fault));
+        }
+        std::stable_sort(schedule.faults.begin(), schedule.faults.end(),
+                         [](const nemesis::Fault& a, const nemesis::Fault& b) { return a.start < b.start; });
+        scenario.config.schedule = schedule.to_json();
+    }
+    if (auto status = scenario.config.validate(); !status) {
+        return make_error(status.error().code, path + ": " + status.error().message);
+    }
+    return scenario;
+}
+
+Result<std::vector<Scenario>> load_scenarios(const std::string& directory) {
+    std::vector<std::string> paths;
+    std::error_code error;
+    for (fs::recursive_directory_iterator it(directory, error), end; it != end && !error; it.increment(error)) {
+        if (it->is_regular_file() && it->path().extension() == ".toml") paths.push_back(it->path().string());
+    }
+    if (error) return make_error(ErrorCode::io_error, fmt::format("{}: {}", directory, error.message()));
+    std::vector<Scenario> scenarios;
+    std::set<std::string> names;
+    for (const std::string& path : paths) {
+        auto scenario = load_scenario(path);
+        if (!scenario) return scenario.error();
+        if (!names.insert(scenario->name).second) {
+            return make_error(ErrorCode::invalid_argument, fmt::format("{}: another scenario is also named '{}'",
+                                                                       path, scenario->name));
+        }
+        scenarios.push_back(std::move(*scenario));
+    }
+    std::sort(scenarios.begin(), scenarios.end(), [](const Scenario& a, const Scenario& b) { return a.name < b.name; });
+    return scenarios;
+}
+
+namespace {
+
+std::string quoted(const std::string& text) { return Json(text).dump(); }
+
+}  // namespace
+
+std::string scenario_to_toml(const Scenario& scenario) {
+    const RunConfig& config = scenario.config;
+    const RunConfig defaults;
+    std::ostringstream out;
+    out << "name = " << quoted(scenario.name) << "\n";
+    if (!scenario.description.empty()) out << "description = " << quoted(scenario.description) << "\n";
+    out << "system = " << quoted(config.system) << "\n";
+    if (!config.bug.empty()) out << "bug = " << quoted(config.bug) << "\n";
+    out << "nodes = " << config.nodes << "\n";
+    out << "clients = " << config.clients << "\n";
+    out << "time_limit = " << quoted(format_duration_exact(config.time_limit)) << "\n";
+    out << "rate = " << config.rate << "\n";
+    if (config.workload_start != 0) out << "workload_start = " << quoted(format_duration_exact(config.workload_start)) << "\n";
+    out << "timeout = " << quoted(format_duration_exact(config.timeout)) << "\n";
+    out << "latency = " << quoted(config.latency) << "\n";
+    if (config.loss != 0) out << "loss = " << config.loss << "\n";
+    if (config.duplicate != 0) out << "duplicate = " << config.duplicate << "\n";
+    if (config.reorder != 0) out << "reorder = " << config.reorder << "\n";
+    if (config.reorder_delay != defaults.reorder_delay) {
+        out << "reorder_delay = " << quoted(format_duration_exact(config.reorder_delay)) << "\n";
+    }
+    if (config.bandwidth_bytes_per_second != 0) out << "bandwidth = " << config.bandwidth_bytes_per_second << "\n";
+    if (config.drop_in_flight) out << "drop_in_flight = true\n";
+    if (!config.pre_vote) out << "pre_vote = false\n";
+    if (!config.check_quorum) out << "check_quorum = false\n";
+    out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
+    out << "seeds = [" << fmt::format("{}", fmt::join(scenario.seeds, ", ")) << "]\n";
+    auto schedule = config.schedule.is_null() ? Result<nemesis::Schedule>(nemesis::Schedule{})
+                                              : nemesis::Schedule::from_json(config.schedule, config.nodes);
+    if (config.schedule.is_null()) out << "nemesis = " << quoted(config.nemesis) << "\n";
+    if (schedule) {
+        for (const nemesis::Fault& fault : schedule->faults) {
+            out << "\n[[fault]]\n";
+            out << "kind = " << quoted(nemesis::fault_kind_name(fault.kind)) << "\n";
+            if (fault.kind == nemesis::FaultKind::partition) {
+                out << "shape = " << quoted(nemesis::partition_shape_name(fault.shape)) << "\n";
+            }
+            out << "start = " << quoted(format_duration_exact(fault.start)) << "\n";
+            out << "duration = " << quoted(format_duration_exact(fault.duration)) << "\n";
+            if (!fault.nodes.empty()) out << "nodes = [" << fmt::format("{}", fmt::join(fault.nodes, ", ")) << "]\n";
+            if (fault.amount != 0) out << "amount = " << fault.amount << "\n";
+            if (fault.delta != 0) out << "delta = " << quoted(format_duration_exact(fault.delta)) << "\n";
+        }
+    }
+    out << "\n[expect]\nverdict = " << quoted(verdict_name(scenario.expect.verdict)) << "\n";
+    if (!scenario.expect.failing.empty()) {
+        std::vector<std::string> names;
+        for (const std::string& check : scenario.expect.failing) names.push_back(quoted(check));
+        out << "failing = [" << fmt::format("{}", fmt::join(names, ", ")) << "]\n";
+    }
+    return out.str();
+}
+
+ScenarioOutcome judge(const Expectation& expect, const RunResult& result) {
+    ScenarioOutcome outcome;
+    outcome.seed = result.config.seed;
+    outcome.verdict = result.verdict;
+    std::vector<std::string> failing;
+    for (const CheckOutcome& check : result.checks) {
+        if (check.verdict == Verdict::invalid) failing.push_back(check.name);
+    }
+    std::vector<std::string> missing;
+    for (const std::string& check : expect.failing) {
+        if (std::find(failing.begin(), failing.end(), check) == failing.end()) missing.push_back(check);
+    }
+    outcome.as_expected = result.verdict == expect.verdict && missing.empty();
+    outcome.explanation = fmt::format("expected {}{}, got {}{}", verdict_name(expect.verdict),
+                                      expect.failing.empty() ? "" : fmt::format(" ({})", fmt::join(expect.failing, ", ")),
+                                      verdict_name(result.verdict),
+                                      failing.empty() ? "" : fmt::format(" ({})", fmt::join(failing, ", ")));
+    return outcome;
+}
+
+}  // namespace faultline::runner

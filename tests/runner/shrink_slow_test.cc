@@ -1,0 +1,62 @@
+// Shrinking a failing --bug run leaves a handful of faults and far fewer
+// operations, and the scenario it writes still fails the same way.
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "runner/scenario.h"
+#include "runner/shrink.h"
+#include "runner/store.h"
+
+namespace faultline::runner {
+namespace {
+
+TEST(Shrink, AFailingBugRunShrinksToAHandfulOfFaultsAndStillFails) {
+    RunConfig config;
+    config.bug = "no-dedup";
+    config.nemesis = "duplicate";
+    config.clients = 3;
+    config.rate = 20;
+    config.seed = 12;  // the first seed of 1..150 that fails with this mix
+    auto original = run(config);
+    ASSERT_TRUE(original.has_value());
+    ASSERT_EQ(original->verdict, Verdict::invalid) << "the seed no longer fails: pick another";
+    const auto shrunk = shrink(config, *original, ShrinkOptions{});
+    ASSERT_TRUE(shrunk.has_value()) << shrunk.error().message;
+    EXPECT_EQ(shrunk->failing, std::vector<std::string>{"linearizability"});
+    EXPECT_LE(shrunk->faults_after, 3u) << shrunk->faults_before << " faults before";
+    EXPECT_LT(shrunk->faults_after, shrunk->faults_before);
+    EXPECT_LT(shrunk->operations_after * 4, shrunk->operations_before)
+        << shrunk->operations_before << " -> " << shrunk->operations_after;
+
+    // Written as a scenario, read back and run: it still fails the same way.
+    Scenario scenario;
+    scenario.name = "shrunk/test";
+    scenario.config = shrunk->config;
+    scenario.seeds = {shrunk->config.seed};
+    scenario.expect.verdict = Verdict::invalid;
+    scenario.expect.failing = shrunk->failing;
+    const auto path = std::filesystem::temp_directory_path() / "faultline-shrunk-test.toml";
+    ASSERT_TRUE(write_text_file(path.string(), scenario_to_toml(scenario)).has_value());
+    auto loaded = load_scenario(path.string());
+    ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+    RunConfig replayed = loaded->config;
+    replayed.seed = loaded->seeds.at(0);
+    auto rerun = run(replayed);
+    ASSERT_TRUE(rerun.has_value());
+    const ScenarioOutcome outcome = judge(loaded->expect, *rerun);
+    EXPECT_TRUE(outcome.as_expected) << outcome.explanation;
+    EXPECT_EQ(rerun->trace_hash, shrunk->result.trace_hash) << "the scenario file does not reproduce the shrunk run";
+}
+
+TEST(Shrink, ARunThatDoesNotFailIsRefused) {
+    RunConfig config;
+    config.time_limit = seconds(5);
+    auto original = run(config);
+    ASSERT_TRUE(original.has_value());
+    ASSERT_EQ(original->verdict, Verdict::valid);
+    EXPECT_FALSE(shrink(config, *original, ShrinkOptions{}).has_value());
+}
+
+}  // namespace
+}  // namespace faultline::runner
