@@ -25,6 +25,8 @@ struct TestOptions {
     std::string sync_latency = "0";
     std::string recovery = "10s";
     std::string workload_start = "0";
+    std::string election_timeout;
+    std::string heartbeat;
     std::string fault_interval = "8s";
     std::string fault_duration = "6s";
     std::uint64_t seed = 0;
@@ -106,6 +108,12 @@ int run_test(const TestOptions& options) {
     config.disk.sync_latency = *parse_duration(options.sync_latency, milliseconds(1));
     config.recovery = *parse_duration(options.recovery, seconds(1));
     config.workload_start = *parse_duration(options.workload_start, seconds(1));
+    if (!options.election_timeout.empty()) {
+        const auto dots = options.election_timeout.find("..");
+        config.election_timeout_min = *parse_duration(options.election_timeout.substr(0, dots), milliseconds(1));
+        config.election_timeout_max = *parse_duration(options.election_timeout.substr(dots + 2), milliseconds(1));
+    }
+    if (!options.heartbeat.empty()) config.heartbeat_interval = *parse_duration(options.heartbeat, milliseconds(1));
     config.fault_interval_max = *parse_duration(options.fault_interval, seconds(1));
     config.fault_duration_max = *parse_duration(options.fault_duration, seconds(1));
     if (options.seed_given) {
@@ -183,6 +191,30 @@ CommandAction add_test_command(CLI::App& app) {
     test->add_option("--bug", config.bug, "Run a deliberately broken raft-kv: " + bugs);
     test->add_flag("!--no-pre-vote", config.pre_vote, "raft-kv: turn PreVote off");
     test->add_flag("!--no-check-quorum", config.check_quorum, "raft-kv: turn CheckQuorum off");
+    test->add_option("--election-timeout", options->election_timeout,
+                     "raft-kv: election timeout range MIN..MAX (bare numbers are ms)")
+        ->check(CLI::Validator(
+            [](std::string& text) -> std::string {
+                const auto dots = text.find("..");
+                if (dots == std::string::npos) return "expected MIN..MAX, e.g. 300ms..600ms";
+                auto low = parse_duration(text.substr(0, dots), milliseconds(1));
+                auto high = parse_duration(text.substr(dots + 2), milliseconds(1));
+                if (!low) return low.error().message;
+                if (!high) return high.error().message;
+                if (*low <= 0 || *low > *high) return "expected 0 < MIN <= MAX";
+                return "";
+            },
+            "MIN..MAX"));
+    test->add_option("--heartbeat", options->heartbeat, "raft-kv: heartbeat interval (bare numbers are ms)")
+        ->check(duration_validator(milliseconds(1)));
+    test->add_option("--client-retries", config.client_retries,
+                     "Retries of an operation after a definite redirect (not the leader)")
+        ->check(CLI::Range(0, 1000))
+        ->capture_default_str();
+    test->add_option("--client-timeout-retries", config.client_timeout_retries,
+                     "Retries of an operation after a timeout, with the same session sequence")
+        ->check(CLI::Range(0, 1000))
+        ->capture_default_str();
     test->add_option("--nodes,--node-count", config.nodes, "Number of server nodes")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();

@@ -166,6 +166,17 @@ Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
     protocols::raft::RaftOptions options;
     options.pre_vote = config.pre_vote;
     options.check_quorum = config.check_quorum;
+    if (config.election_timeout_min > 0) {
+        options.election_timeout_min = config.election_timeout_min;
+        options.election_timeout_max = config.election_timeout_max;
+    }
+    if (config.heartbeat_interval > 0) options.heartbeat_interval = config.heartbeat_interval;
+    if (options.heartbeat_interval >= options.election_timeout_min) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("the heartbeat ({}) must be shorter than the election timeout ({})",
+                                      format_duration(options.heartbeat_interval),
+                                      format_duration(options.election_timeout_min)));
+    }
     if (!config.bug.empty()) {
         bool known = false;
         for (const BugSwitch& bug : bug_switches) {

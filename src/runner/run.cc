@@ -112,13 +112,17 @@ CheckOutcome check_availability(const check::History& history, const System& sys
     Json details{{"window_start_ns", window_start}, {"window_end_ns", window_end}, {"invoked", total},
                  {"served", served}, {"threshold", threshold}};
     if (total == 0) {
-        return CheckOutcome{"availability", Verdict::unknown, "no operations were invoked after the heal", details};
+        return CheckOutcome{"availability", Verdict::unknown,
+                            fmt::format("no operations were invoked in [{}, {})", format_duration(window_start),
+                                        format_duration(window_end)),
+                            details};
     }
     const double fraction = static_cast<double>(served) / static_cast<double>(total);
     details["fraction"] = fraction;
     return CheckOutcome{"availability", fraction >= threshold ? Verdict::valid : Verdict::invalid,
-                        fmt::format("{:.0f}% of {} operations served after the heal (need {:.0f}%)", fraction * 100,
-                                    total, threshold * 100),
+                        fmt::format("{:.0f}% of {} operations invoked in [{}, {}) were served (need {:.0f}%)",
+                                    fraction * 100, total, format_duration(window_start), format_duration(window_end),
+                                    threshold * 100),
                         details};
 }
 
@@ -289,6 +293,11 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     if (!drivers.empty() && config.recovery > 0 && result.stopped_because.empty()) {
         result.checks.push_back(
             check_availability(result.history, *system, healed_at + config.recovery / 2, clients_stop));
+    }
+    if (!drivers.empty() && result.stopped_because.empty()) {
+        for (const AvailabilityWindow& window : config.availability) {
+            result.checks.push_back(check_availability(result.history, *system, window.from, window.to, window.min));
+        }
     }
     if (!result.stopped_because.empty()) {
         result.checks.push_back(CheckOutcome{"run", Verdict::invalid, result.stopped_because, Json()});

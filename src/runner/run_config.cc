@@ -32,6 +32,18 @@ Json RunConfig::to_json() const {
         {"fault_duration_max_ns", fault_duration_max},
         {"schedule", schedule},
         {"recovery_ns", recovery},
+        {"client_retries", client_retries},
+        {"client_timeout_retries", client_timeout_retries},
+        {"election_timeout_min_ns", election_timeout_min},
+        {"election_timeout_max_ns", election_timeout_max},
+        {"heartbeat_interval_ns", heartbeat_interval},
+        {"availability", [&] {
+             Json windows = Json::array();
+             for (const AvailabilityWindow& window : availability) {
+                 windows.push_back(Json{{"from_ns", window.from}, {"to_ns", window.to}, {"min", window.min}});
+             }
+             return windows;
+         }()},
         {"disk",
          {{"sync_latency_ns", disk.sync_latency},
           {"torn_write_probability", disk.torn_write_probability},
@@ -85,9 +97,23 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "fault_duration_max_ns", config.fault_duration_max),
         read_field(json, "schedule", config.schedule),
         read_field(json, "recovery_ns", config.recovery),
+        read_field(json, "client_retries", config.client_retries),
+        read_field(json, "client_timeout_retries", config.client_timeout_retries),
+        read_field(json, "election_timeout_min_ns", config.election_timeout_min),
+        read_field(json, "election_timeout_max_ns", config.election_timeout_max),
+        read_field(json, "heartbeat_interval_ns", config.heartbeat_interval),
     };
     for (const Status& status : statuses) {
         if (!status) return status.error();
+    }
+    if (auto windows = json.find("availability"); windows != json.end() && windows->is_array()) {
+        for (const Json& window : *windows) {
+            AvailabilityWindow parsed;
+            if (auto status = read_field(window, "from_ns", parsed.from); !status) return status.error();
+            if (auto status = read_field(window, "to_ns", parsed.to); !status) return status.error();
+            if (auto status = read_field(window, "min", parsed.min); !status) return status.error();
+            config.availability.push_back(parsed);
+        }
     }
     if (auto disk = json.find("disk"); disk != json.end()) {
         Status disk_statuses[] = {
@@ -139,6 +165,18 @@ Status RunConfig::validate() const {
         }
     }
     if (recovery < 0) return make_error(ErrorCode::invalid_argument, "recovery must be >= 0");
+    if (client_retries < 0 || client_timeout_retries < 0) {
+        return make_error(ErrorCode::invalid_argument, "client retries must be >= 0");
+    }
+    if (election_timeout_min < 0 || election_timeout_max < election_timeout_min || heartbeat_interval < 0) {
+        return make_error(ErrorCode::invalid_argument, "election timeouts must satisfy 0 <= min <= max");
+    }
+    for (const AvailabilityWindow& window : availability) {
+        if (window.from < 0 || window.to <= window.from || window.min < 0 || window.min > 1) {
+            return make_error(ErrorCode::invalid_argument,
+                              "an availability window needs 0 <= from < to and a minimum in [0, 1]");
+        }
+    }
     // The system name and the bug must be known before anything runs.
     if (auto system = make_system(*this); !system) return system.error();
     if (fault_interval_max <= 0 || fault_duration_max <= 0) {
@@ -175,6 +213,13 @@ std::string RunConfig::command_line() const {
     if (fault_interval_max != defaults.fault_interval_max) add("--fault-interval " + format_duration_exact(fault_interval_max));
     if (fault_duration_max != defaults.fault_duration_max) add("--fault-duration " + format_duration_exact(fault_duration_max));
     if (recovery != defaults.recovery) add("--recovery " + format_duration_exact(recovery));
+    if (client_retries != defaults.client_retries) add(fmt::format("--client-retries {}", client_retries));
+    if (client_timeout_retries != 0) add(fmt::format("--client-timeout-retries {}", client_timeout_retries));
+    if (election_timeout_min != 0) {
+        add("--election-timeout " + format_duration_exact(election_timeout_min) + ".." +
+            format_duration_exact(election_timeout_max));
+    }
+    if (heartbeat_interval != 0) add("--heartbeat " + format_duration_exact(heartbeat_interval));
     add(fmt::format("--seed {}", seed));
     return out;
 }

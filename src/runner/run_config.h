@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/json.h"
 #include "base/result.h"
@@ -13,6 +14,15 @@
 #include "sim/network.h"
 
 namespace faultline::runner {
+
+// The availability a scenario demands: of the operations invoked in
+// [from, to), at least `min` (a fraction) must be served.
+struct AvailabilityWindow {
+    Nanos from = 0;
+    Nanos to = 0;
+    double min = 0.9;
+    bool operator==(const AvailabilityWindow&) const = default;
+};
 
 struct RunConfig {
     std::string system = "raft-kv";
@@ -29,12 +39,20 @@ struct RunConfig {
     double rate = 100;
     Nanos workload_start = 0;
     Nanos timeout = seconds(1);
+    // Client retries: after a definite "not here" (a redirect), and after a
+    // timeout (the same operation, same session sequence, to another server).
+    int client_retries = 10;
+    int client_timeout_retries = 0;
 
     // Network: the default link class.
     std::string latency = "exponential:2ms,500us";
     // Raft's safety features, switchable to demonstrate what each prevents.
     bool pre_vote = true;
     bool check_quorum = true;
+    // Raft timing; 0 keeps RaftOptions' defaults.
+    Nanos election_timeout_min = 0;
+    Nanos election_timeout_max = 0;
+    Nanos heartbeat_interval = 0;
     double loss = 0;
     double duplicate = 0;
     double reorder = 0;
@@ -54,6 +72,8 @@ struct RunConfig {
     // After the time limit everything heals; the system must serve clients again
     // within this window (the availability check), then final reads run.
     Nanos recovery = seconds(10);
+    // Extra availability checks over windows of the run (scenarios use them).
+    std::vector<AvailabilityWindow> availability;
 
     Json to_json() const;
     static Result<RunConfig> from_json(const Json& json);

@@ -131,6 +131,11 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "fault_interval") return set_duration(config.fault_interval_max);
     if (name == "fault_duration") return set_duration(config.fault_duration_max);
     if (name == "recovery") return set_duration(config.recovery);
+    if (name == "client_retries") return set_int(config.client_retries);
+    if (name == "client_timeout_retries") return set_int(config.client_timeout_retries);
+    if (name == "election_timeout_min") return set_duration(config.election_timeout_min);
+    if (name == "election_timeout_max") return set_duration(config.election_timeout_max);
+    if (name == "heartbeat_interval") return set_duration(config.heartbeat_interval);
     if (name == "bandwidth") {
         auto value = value_of<std::int64_t>(path, node, "bytes per second");
         if (!value) return value.error();
@@ -189,6 +194,31 @@ Result<Scenario> load_scenario(const std::string& path) {
             for (const toml::node& element : *array) {
                 if (!element.is_table()) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[fault]]");
                 faults.push_back(element.as_table());
+            }
+        } else if (name == "availability") {
+            const toml::array* array = node.as_array();
+            if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [[availability]]");
+            for (const toml::node& element : *array) {
+                const toml::table* table = element.as_table();
+                if (table == nullptr) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[availability]]");
+                AvailabilityWindow window;
+                for (const auto& [window_key, window_node] : *table) {
+                    const std::string field(window_key.str());
+                    if (field == "from" || field == "to") {
+                        auto duration = duration_of(path, window_node);
+                        if (!duration) return duration.error();
+                        (field == "from" ? window.from : window.to) = *duration;
+                    } else if (field == "min") {
+                        auto min = value_of<double>(path, window_node, "a fraction");
+                        if (!min) return min.error();
+                        window.min = *min;
+                    } else {
+                        return make_error(ErrorCode::invalid_argument,
+                                          fmt::format("{}: unknown key '{}' in [[availability]] (from, to, min)",
+                                                      where(path, window_node), field));
+                    }
+                }
+                scenario.config.availability.push_back(window);
             }
         } else if (name == "expect") {
             const toml::table* expect = node.as_table();
@@ -291,6 +321,15 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (!config.pre_vote) out << "pre_vote = false\n";
     if (!config.check_quorum) out << "check_quorum = false\n";
     out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
+    if (config.client_retries != defaults.client_retries) out << "client_retries = " << config.client_retries << "\n";
+    if (config.client_timeout_retries != 0) out << "client_timeout_retries = " << config.client_timeout_retries << "\n";
+    if (config.election_timeout_min != 0) {
+        out << "election_timeout_min = " << quoted(format_duration_exact(config.election_timeout_min)) << "\n";
+        out << "election_timeout_max = " << quoted(format_duration_exact(config.election_timeout_max)) << "\n";
+    }
+    if (config.heartbeat_interval != 0) {
+        out << "heartbeat_interval = " << quoted(format_duration_exact(config.heartbeat_interval)) << "\n";
+    }
     out << "seeds = [" << fmt::format("{}", fmt::join(scenario.seeds, ", ")) << "]\n";
     auto schedule = config.schedule.is_null() ? Result<nemesis::Schedule>(nemesis::Schedule{})
                                               : nemesis::Schedule::from_json(config.schedule, config.nodes);
@@ -308,6 +347,10 @@ std::string scenario_to_toml(const Scenario& scenario) {
             if (fault.amount != 0) out << "amount = " << fault.amount << "\n";
             if (fault.delta != 0) out << "delta = " << quoted(format_duration_exact(fault.delta)) << "\n";
         }
+    }
+    for (const AvailabilityWindow& window : config.availability) {
+        out << "\n[[availability]]\nfrom = " << quoted(format_duration_exact(window.from)) << "\nto = "
+            << quoted(format_duration_exact(window.to)) << "\nmin = " << window.min << "\n";
     }
     out << "\n[expect]\nverdict = " << quoted(verdict_name(scenario.expect.verdict)) << "\n";
     if (!scenario.expect.failing.empty()) {

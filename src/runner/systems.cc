@@ -27,6 +27,8 @@ Verdict combine(Verdict a, Verdict b) {
 workload::ClientOptions System::client_options(const RunConfig& config) const {
     workload::ClientOptions options;
     options.timeout = config.timeout;
+    options.retries_max = config.client_retries;
+    options.timeout_retries_max = config.client_timeout_retries;
     return options;
 }
 

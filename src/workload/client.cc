@@ -102,6 +102,12 @@ void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
     }
     if (timer != outstanding_->timeout) return;
     outstanding_->timeout = 0;
+    if (outstanding_->timeout_retries < options_.timeout_retries_max && outstanding_->retry == 0) {
+        ++outstanding_->timeout_retries;
+        outstanding_->timeout = ctx.set_timer(options_.timeout, timeout_tag);
+        send_request(ctx, choose_target(ctx));
+        return;
+    }
     // Waiting to retry means no attempt is in flight and every one was rejected.
     const bool definite = codec_->timeout_is_failure(outstanding_->op.f) || outstanding_->retry != 0;
     complete(ctx, definite ? check::OpType::fail : check::OpType::info, Json(), Json("timeout"));

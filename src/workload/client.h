@@ -98,6 +98,10 @@ struct ClientOptions {
     int retries_max = 10;
     // Pause before retrying without a hint (an election is probably under way).
     Nanos retry_delay = milliseconds(20);
+    // After a timeout, send the same operation (same session sequence) to
+    // another server this many times before giving up with info. Safe only
+    // against servers that deduplicate sessions.
+    int timeout_retries_max = 0;
 };
 
 class RpcClient final : public Node {
@@ -126,6 +130,7 @@ private:
         TimerId timeout = 0;
         TimerId retry = 0;
         int retries = 0;
+        int timeout_retries = 0;
         Json last_error;
     };
 

@@ -31,7 +31,7 @@ private:
         applied_ = LogIndex(std::stoull(std::string(data)));
         cluster_.on_snapshot(index_, applied_);
     }
-    void read_ready(Context&, std::uint64_t) override {}
+    void read_ready(Context&, std::uint64_t read_id) override { cluster_.on_read_ready(index_, read_id); }
     void read_failed(Context&, std::uint64_t) override {}
 
     Cluster& cluster_;

@@ -76,6 +76,9 @@ public:
     // Called by nodes' applications.
     void on_apply(int node, LogIndex index, const std::string& command);
     void on_snapshot(int node, LogIndex index);
+    void on_read_ready(int node, std::uint64_t read_id) { reads_ready_[node].push_back(read_id); }
+    // Reads registered with Raft::read_index that node i may now serve.
+    const std::vector<std::uint64_t>& reads_ready(int i) { return reads_ready_[i]; }
 
 private:
     struct Applied {
@@ -90,6 +93,7 @@ private:
     std::vector<bool> connected_;
     std::vector<Applied> applied_;
     std::map<LogIndex, std::string> oracle_;
+    std::map<int, std::vector<std::uint64_t>> reads_ready_;
     RaftInvariants invariants_;
     std::vector<NodeView> views_;
     std::string failure_;

@@ -1,0 +1,42 @@
+// Every scenario of the catalog (scenarios/*.toml) gives its expected verdict,
+// failing the checks it names, on every seed it lists.
+#include <gtest/gtest.h>
+
+#include "runner/scenario.h"
+
+namespace faultline::runner {
+namespace {
+
+TEST(Catalog, EveryScenarioGivesItsExpectedVerdict) {
+    auto scenarios = load_scenarios(std::string(FAULTLINE_SOURCE_DIR) + "/scenarios");
+    ASSERT_TRUE(scenarios.has_value()) << scenarios.error().message;
+    ASSERT_FALSE(scenarios->empty());
+    for (const Scenario& scenario : *scenarios) {
+        for (std::uint64_t seed : scenario.seeds) {
+            RunConfig config = scenario.config;
+            config.seed = seed;
+            auto result = run(config, RunOptions{.keep_node_logs = false});
+            ASSERT_TRUE(result.has_value()) << scenario.name << ": " << result.error().message;
+            const ScenarioOutcome outcome = judge(scenario.expect, *result);
+            EXPECT_TRUE(outcome.as_expected) << scenario.name << " seed " << seed << ": " << outcome.explanation;
+        }
+    }
+}
+
+TEST(Catalog, NaiveAndRobustVariantsComeInPairs) {
+    auto scenarios = load_scenarios(std::string(FAULTLINE_SOURCE_DIR) + "/scenarios");
+    ASSERT_TRUE(scenarios.has_value()) << scenarios.error().message;
+    for (const Scenario& scenario : *scenarios) {
+        const auto slash = scenario.name.rfind('/');
+        const std::string variant = scenario.name.substr(slash + 1);
+        if (variant != "naive" && variant != "robust") continue;
+        const std::string other = scenario.name.substr(0, slash + 1) + (variant == "naive" ? "robust" : "naive");
+        const bool paired = std::any_of(scenarios->begin(), scenarios->end(),
+                                        [&](const Scenario& candidate) { return candidate.name == other; });
+        EXPECT_TRUE(paired) << scenario.name << " has no " << other;
+        EXPECT_EQ(scenario.expect.verdict, variant == "naive" ? Verdict::invalid : Verdict::valid) << scenario.name;
+    }
+}
+
+}  // namespace
+}  // namespace faultline::runner

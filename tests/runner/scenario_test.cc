@@ -1,0 +1,90 @@
+// Scenario files: what they say is what runs; mistakes are named by file and line.
+#include "runner/scenario.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace faultline::runner {
+namespace {
+
+std::string write_file(const std::string& name, const std::string& text) {
+    const auto path = std::filesystem::temp_directory_path() / name;
+    std::ofstream(path) << text;
+    return path.string();
+}
+
+TEST(ScenarioFile, ReadsConfigFaultsAndExpectations) {
+    const std::string path = write_file("faultline-scenario-ok.toml", R"(
+name = "test/ok"
+description = "a test"
+system = "raft-kv"
+nodes = 3
+time_limit = "12s"
+rate = 50
+pre_vote = false
+seeds = [4, 5]
+
+[[fault]]
+kind = "partition"
+shape = "one"
+start = "2s"
+duration = 3
+nodes = [2, 0, 1]
+
+[[availability]]
+from = "6s"
+to = "10s"
+min = 0.5
+
+[expect]
+verdict = "invalid"
+failing = ["linearizability"]
+)");
+    auto scenario = load_scenario(path);
+    ASSERT_TRUE(scenario.has_value()) << scenario.error().message;
+    EXPECT_EQ(scenario->name, "test/ok");
+    EXPECT_EQ(scenario->config.nodes, 3);
+    EXPECT_EQ(scenario->config.time_limit, seconds(12));
+    EXPECT_FALSE(scenario->config.pre_vote);
+    EXPECT_EQ(scenario->seeds, (std::vector<std::uint64_t>{4, 5}));
+    ASSERT_TRUE(scenario->config.schedule.is_array());
+    EXPECT_EQ(scenario->config.schedule.size(), 1u);
+    EXPECT_EQ(scenario->config.schedule[0]["duration_ns"], seconds(3));
+    ASSERT_EQ(scenario->config.availability.size(), 1u);
+    EXPECT_EQ(scenario->config.availability[0], (AvailabilityWindow{seconds(6), seconds(10), 0.5}));
+    EXPECT_EQ(scenario->expect.verdict, Verdict::invalid);
+    // Written back and read again, it is the same scenario.
+    const std::string again = write_file("faultline-scenario-again.toml", scenario_to_toml(*scenario));
+    auto reread = load_scenario(again);
+    ASSERT_TRUE(reread.has_value()) << reread.error().message;
+    EXPECT_EQ(reread->config.to_json(), scenario->config.to_json());
+    EXPECT_EQ(reread->seeds, scenario->seeds);
+    EXPECT_EQ(reread->expect.failing, scenario->expect.failing);
+}
+
+TEST(ScenarioFile, MistakesNameTheFileAndLine) {
+    struct Case {
+        const char* text;
+        const char* says;
+    } cases[] = {
+        {"name = \"x\"\nnodse = 3\n", ":2: unknown key 'nodse'"},
+        {"name = \"x\"\ntime_limit = \"soon\"\n", ":2:"},
+        {"name = \"x\"\n[[fault]]\nkind = \"meteor\"\n", "unknown fault 'meteor'"},
+        {"name = \"x\"\n[[fault]]\nkind = \"kill\"\nnodes = [7]\n", "node 7 is not a server index"},
+        {"name = \"x\"\n[expect]\nverdict = \"maybe\"\n", ":3: unknown verdict 'maybe'"},
+        {"name = \"x\"\nthis is not toml\n", ":2:"},
+        {"description = \"no name\"\n", "needs a name"},
+    };
+    for (const Case& c : cases) {
+        const std::string path = write_file("faultline-scenario-bad.toml", c.text);
+        auto scenario = load_scenario(path);
+        ASSERT_FALSE(scenario.has_value()) << c.text;
+        EXPECT_NE(scenario.error().message.find(path), std::string::npos) << scenario.error().message;
+        EXPECT_NE(scenario.error().message.find(c.says), std::string::npos) << scenario.error().message;
+    }
+}
+
+}  // namespace
+}  // namespace faultline::runner
