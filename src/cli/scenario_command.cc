@@ -67,6 +67,7 @@ int run_scenarios(const ScenarioArguments& arguments) {
     }
     int unexpected = 0;
     for (const runner::Scenario* scenario : chosen) {
+        bool scenario_as_expected = true;
         for (std::uint64_t seed : scenario->seeds) {
             runner::RunConfig config = scenario->config;
             config.seed = seed;
@@ -80,7 +81,7 @@ int run_scenarios(const ScenarioArguments& arguments) {
                          static_cast<unsigned long long>(seed), outcome.explanation.c_str());
             if (arguments.verbose || !outcome.as_expected) std::fputs(runner::format_summary(*result).c_str(), stdout);
             if (!outcome.as_expected) {
-                ++unexpected;
+                scenario_as_expected = false;
                 auto dir = runner::create_run_directory(arguments.store, config.system, seed);
                 if (dir && runner::write_config(*dir, config) && runner::write_results(*dir, *result)) {
                     std::fprintf(stdout, "     stored: %s\n", dir->c_str());
@@ -88,6 +89,7 @@ int run_scenarios(const ScenarioArguments& arguments) {
             }
             std::fflush(stdout);
         }
+        if (!scenario_as_expected) ++unexpected;
     }
     std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n",
                  static_cast<int>(chosen.size()) - unexpected, chosen.size());

@@ -191,6 +191,8 @@ CommandAction add_test_command(CLI::App& app) {
     test->add_option("--bug", config.bug, "Run a deliberately broken raft-kv: " + bugs);
     test->add_flag("!--no-pre-vote", config.pre_vote, "raft-kv: turn PreVote off");
     test->add_flag("!--no-check-quorum", config.check_quorum, "raft-kv: turn CheckQuorum off");
+    test->add_flag("--authenticate", config.authenticate,
+                   "raft-kv: HMAC-authenticate replicated entries (altered messages are dropped)");
     test->add_option("--election-timeout", options->election_timeout,
                      "raft-kv: election timeout range MIN..MAX (bare numbers are ms)")
         ->check(CLI::Validator(

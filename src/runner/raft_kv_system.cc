@@ -166,6 +166,7 @@ Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
     protocols::raft::RaftOptions options;
     options.pre_vote = config.pre_vote;
     options.check_quorum = config.check_quorum;
+    options.authenticate = config.authenticate;
     if (config.election_timeout_min > 0) {
         options.election_timeout_min = config.election_timeout_min;
         options.election_timeout_max = config.election_timeout_max;

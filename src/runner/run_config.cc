@@ -13,6 +13,7 @@ Json RunConfig::to_json() const {
         {"bug", bug},
         {"pre_vote", pre_vote},
         {"check_quorum", check_quorum},
+        {"authenticate", authenticate},
         {"nodes", nodes},
         {"clients", clients},
         {"time_limit_ns", time_limit},
@@ -78,6 +79,7 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "bug", config.bug),
         read_field(json, "pre_vote", config.pre_vote),
         read_field(json, "check_quorum", config.check_quorum),
+        read_field(json, "authenticate", config.authenticate),
         read_field(json, "nodes", config.nodes),
         read_field(json, "clients", config.clients),
         read_field(json, "time_limit_ns", config.time_limit),
@@ -193,6 +195,7 @@ std::string RunConfig::command_line() const {
     if (!bug.empty()) add("--bug " + bug);
     if (!pre_vote) add("--no-pre-vote");
     if (!check_quorum) add("--no-check-quorum");
+    if (authenticate) add("--authenticate");
     if (nodes != defaults.nodes) add(fmt::format("--nodes {}", nodes));
     if (clients != defaults.clients) add(fmt::format("--clients {}", clients));
     if (time_limit != defaults.time_limit) add("--time-limit " + format_duration_exact(time_limit));

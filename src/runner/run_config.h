@@ -49,6 +49,8 @@ struct RunConfig {
     // Raft's safety features, switchable to demonstrate what each prevents.
     bool pre_vote = true;
     bool check_quorum = true;
+    // raft-kv: authenticate replicated entries (HMAC), dropping altered messages.
+    bool authenticate = false;
     // Raft timing; 0 keeps RaftOptions' defaults.
     Nanos election_timeout_min = 0;
     Nanos election_timeout_max = 0;

@@ -127,6 +127,7 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "drop_in_flight") return set_bool(config.drop_in_flight);
     if (name == "pre_vote") return set_bool(config.pre_vote);
     if (name == "check_quorum") return set_bool(config.check_quorum);
+    if (name == "authenticate") return set_bool(config.authenticate);
     if (name == "nemesis") return set_string(config.nemesis);
     if (name == "fault_interval") return set_duration(config.fault_interval_max);
     if (name == "fault_duration") return set_duration(config.fault_duration_max);
@@ -320,6 +321,7 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (config.drop_in_flight) out << "drop_in_flight = true\n";
     if (!config.pre_vote) out << "pre_vote = false\n";
     if (!config.check_quorum) out << "check_quorum = false\n";
+    if (config.authenticate) out << "authenticate = true\n";
     out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
     if (config.client_retries != defaults.client_retries) out << "client_retries = " << config.client_retries << "\n";
     if (config.client_timeout_retries != 0) out << "client_timeout_retries = " << config.client_timeout_retries << "\n";

@@ -80,6 +80,26 @@ std::uint64_t AppendRequest::digest() const {
     return state;
 }
 
+std::string AppendRequest::authenticated_bytes() const {
+    std::string bytes;
+    auto put = [&](std::uint64_t word) { bytes.append(reinterpret_cast<const char*>(&word), sizeof word); };
+    put(term.value);
+    put(prev_index.value);
+    put(prev_term.value);
+    put(leader_commit.value);
+    put(leader_last_index.value);
+    put(read_round);
+    put(heartbeat ? 1 : 0);
+    for (const LogEntry& entry : entries) {
+        put(entry.term.value);
+        put(entry.index.value);
+        put(static_cast<std::uint64_t>(entry.type));
+        put(entry.data.size());
+        bytes += entry.data;
+    }
+    return bytes;
+}
+
 std::shared_ptr<const Message> AppendRequest::tampered(Prng& random) const {
     std::vector<std::size_t> commands;
     for (std::size_t i = 0; i < entries.size(); ++i) {

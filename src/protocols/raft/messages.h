@@ -53,8 +53,12 @@ struct AppendRequest final : Message {
     // The leader's read round (ReadIndex): echoed in the reply, so the leader
     // knows which of its heartbeat rounds a follower has acknowledged.
     std::uint64_t read_round = 0;
+    // With RaftOptions::authenticate: an HMAC over everything above.
+    std::string mac;
 
     std::string_view type() const override { return heartbeat ? "heartbeat" : "append_entries"; }
+    // The bytes the MAC covers.
+    std::string authenticated_bytes() const;
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override;
     std::uint64_t digest() const override;

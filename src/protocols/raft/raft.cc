@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <sodium.h>
 
 #include "base/assert.h"
 
@@ -16,7 +17,34 @@ Raft::Raft(RaftOptions options, RaftApplication& application)
     FL_ASSERT_GT(options_.inflight_appends_max, 0u);
     FL_ASSERT_GT(options_.append_entries_max, 0u);
     FL_ASSERT(options_.clock_drift_bound >= 0 && options_.clock_drift_bound < 1);
+    if (options_.authenticate) FL_ASSERT(sodium_init() >= 0);
 }
+
+namespace {
+
+// The key the cluster shares. (In a simulation the attacker is the network's
+// tamper hook, which alters bytes but never computes MACs.)
+const unsigned char* cluster_key() {
+    static const unsigned char key[crypto_auth_KEYBYTES] = "faultline shared cluster key";
+    return key;
+}
+
+std::string mac_of(const AppendRequest& request) {
+    const std::string bytes = request.authenticated_bytes();
+    std::string mac(crypto_auth_BYTES, '\0');
+    crypto_auth(reinterpret_cast<unsigned char*>(mac.data()), reinterpret_cast<const unsigned char*>(bytes.data()),
+                bytes.size(), cluster_key());
+    return mac;
+}
+
+bool mac_valid(const AppendRequest& request) {
+    if (request.mac.size() != crypto_auth_BYTES) return false;
+    const std::string bytes = request.authenticated_bytes();
+    return crypto_auth_verify(reinterpret_cast<const unsigned char*>(request.mac.data()),
+                              reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), cluster_key()) == 0;
+}
+
+}  // namespace
 
 bool Raft::is_raft_message(const Message& message) {
     return message_as<AppendRequest>(message) || message_as<AppendReply>(message) ||
@@ -309,7 +337,13 @@ void Raft::step(Context& ctx, const Envelope& envelope) {
     const Message& message = *envelope.message;
     const NodeId from = envelope.from;
     if (const auto* request = message_as<AppendRequest>(message)) {
-        if (observe_term(ctx, from, request->term, message)) handle_append_request(ctx, from, *request);
+        if (options_.authenticate && !mac_valid(*request)) {
+            // Altered in flight: it is not what the leader sent. Drop it; the
+            // leader will resend what it really has.
+            ctx.log(fmt::format("dropped an AppendEntries from {} whose MAC does not match", ctx.name_of(from)));
+        } else if (observe_term(ctx, from, request->term, message)) {
+            handle_append_request(ctx, from, *request);
+        }
     } else if (const auto* reply = message_as<AppendReply>(message)) {
         if (observe_term(ctx, from, reply->term, message)) handle_append_reply(ctx, from, *reply);
     } else if (const auto* vote_request = message_as<VoteRequest>(message)) {
@@ -738,6 +772,7 @@ void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
     request->leader_commit = commit_index_;
     request->leader_last_index = log_.last_index();
     request->read_round = read_round_;
+    if (options_.authenticate) request->mac = mac_of(*request);
     if (!request->entries.empty()) progress.append_sent_at = ctx.now();
     if (progress.state == Progress::State::probe) {
         progress.probe_sent = true;
@@ -777,6 +812,7 @@ void Raft::broadcast_heartbeat(Context& ctx) {
         heartbeat->term = hard_state_.term;
         heartbeat->leader_commit = std::min(progress_[peer.value].match_index, commit_index_);
         heartbeat->read_round = read_round_;
+        if (options_.authenticate) heartbeat->mac = mac_of(*heartbeat);
         send(peer, std::move(heartbeat));
     }
 }

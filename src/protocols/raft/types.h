@@ -95,6 +95,12 @@ struct RaftOptions {
     bool lease_reads = false;
     double clock_drift_bound = 0.05;
 
+    // Authenticate replicated entries with an HMAC (libsodium's crypto_auth,
+    // HMAC-SHA-512-256) under a key the cluster shares: a follower drops an
+    // AppendEntries whose MAC does not match, so a network that alters messages
+    // in flight cannot make it store what the leader never sent.
+    bool authenticate = false;
+
     Bugs bugs;
 };
 
