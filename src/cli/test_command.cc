@@ -32,7 +32,7 @@ struct TestOptions {
     std::uint64_t seed = 0;
     bool seed_given = false;
     std::string store = "store";
-    bool trace = false;
+    bool trace = true;
     std::string seeds;  // a sweep: "A..B"
     int jobs = 1;
     bool keep_going = false;
@@ -153,6 +153,12 @@ int run_test(const TestOptions& options) {
     }
     auto result = runner::run(config, runner::RunOptions{.trace_out = trace_file.get()});
     trace_file.reset();
+    if (options.trace) {
+        // A long run's trace is tens of megabytes of JSON: keep it compressed.
+        if (auto kept = runner::compress_if_large(*run_dir + "/trace.jsonl", 4 << 20); !kept) {
+            print_error(kept.error().message);
+        }
+    }
     if (!result) {
         print_error(result.error().message);
         return exit_runtime;
@@ -298,7 +304,8 @@ CommandAction add_test_command(CLI::App& app) {
         ->check(duration_validator(seconds(1)))
         ->capture_default_str();
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
-    test->add_flag("--trace", options->trace, "Write trace.jsonl (every message and timer)");
+    test->add_flag("!--no-trace", options->trace,
+                   "Do not write trace.jsonl (every message, timer and fault; zstd-compressed when large)");
     test->add_option("--seeds", options->seeds,
                      "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
     test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->check(CLI::Range(1, 256));

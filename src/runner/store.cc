@@ -4,9 +4,12 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
+#include <vector>
 
 #include <fmt/format.h>
+#include <zstd.h>
 
 namespace faultline::runner {
 
@@ -19,6 +22,42 @@ Status write_text_file(const std::string& path, const std::string& text) {
     out.flush();
     if (!out) return make_error(ErrorCode::io_error, fmt::format("{}: write failed", path));
     return ok_status();
+}
+
+Result<std::string> compress_if_large(const std::string& path, std::uint64_t threshold_bytes) {
+    std::error_code error;
+    const auto size = fs::file_size(path, error);
+    if (error) return make_error(ErrorCode::io_error, fmt::format("{}: {}", path, error.message()));
+    if (size <= threshold_bytes) return path;
+    const std::string compressed = path + ".zst";
+    std::ifstream in(path, std::ios::binary);
+    std::ofstream out(compressed, std::ios::binary);
+    if (!in || !out) return make_error(ErrorCode::io_error, fmt::format("{}: cannot compress", path));
+    std::unique_ptr<ZSTD_CCtx, std::size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(), &ZSTD_freeCCtx);
+    ZSTD_CCtx_setParameter(context.get(), ZSTD_c_compressionLevel, 3);
+    std::vector<char> input(ZSTD_CStreamInSize()), output(ZSTD_CStreamOutSize());
+    bool last = false;
+    while (!last) {
+        in.read(input.data(), static_cast<std::streamsize>(input.size()));
+        const auto read = static_cast<std::size_t>(in.gcount());
+        last = read < input.size();
+        ZSTD_inBuffer chunk{input.data(), read, 0};
+        const ZSTD_EndDirective mode = last ? ZSTD_e_end : ZSTD_e_continue;
+        bool finished = false;
+        while (!finished) {
+            ZSTD_outBuffer sink{output.data(), output.size(), 0};
+            const std::size_t remaining = ZSTD_compressStream2(context.get(), &sink, &chunk, mode);
+            if (ZSTD_isError(remaining)) {
+                return make_error(ErrorCode::io_error, fmt::format("{}: {}", path, ZSTD_getErrorName(remaining)));
+            }
+            out.write(output.data(), static_cast<std::streamsize>(sink.pos));
+            finished = last ? remaining == 0 : chunk.pos == chunk.size;
+        }
+    }
+    out.flush();
+    if (!out) return make_error(ErrorCode::io_error, fmt::format("{}: write failed", compressed));
+    fs::remove(path, error);
+    return compressed;
 }
 
 Result<Json> read_json_file(const std::string& path) {

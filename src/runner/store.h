@@ -35,6 +35,10 @@ Result<RunConfig> read_config(const std::string& run_dir);
 Result<Json> read_results(const std::string& run_dir);
 
 Status write_text_file(const std::string& path, const std::string& text);
+
+// If `path` is larger than `threshold_bytes`, compresses it to `path`.zst
+// (zstd, streaming) and removes the original. Returns the path that remains.
+Result<std::string> compress_if_large(const std::string& path, std::uint64_t threshold_bytes);
 Result<Json> read_json_file(const std::string& path);
 
 }  // namespace faultline::runner
