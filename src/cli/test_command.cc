@@ -25,6 +25,7 @@ struct TestOptions {
     std::string sync_latency = "0";
     std::string recovery = "10s";
     std::string workload_start = "0";
+    std::string completion_bound = "0";
     std::string election_timeout;
     std::string heartbeat;
     std::string fault_interval = "8s";
@@ -108,6 +109,7 @@ int run_test(const TestOptions& options) {
     config.disk.sync_latency = *parse_duration(options.sync_latency, milliseconds(1));
     config.recovery = *parse_duration(options.recovery, seconds(1));
     config.workload_start = *parse_duration(options.workload_start, seconds(1));
+    config.completion_bound = *parse_duration(options.completion_bound, seconds(1));
     if (!options.election_timeout.empty()) {
         const auto dots = options.election_timeout.find("..");
         config.election_timeout_min = *parse_duration(options.election_timeout.substr(0, dots), milliseconds(1));
@@ -219,6 +221,8 @@ CommandAction add_test_command(CLI::App& app) {
                      "Retries of an operation after a definite redirect (not the leader)")
         ->check(CLI::Range(0, 1000))
         ->capture_default_str();
+    test->add_flag("!--no-idempotency-keys", config.idempotency_keys,
+                   "Retries are new requests (blind) instead of carrying the operation's idempotency key");
     test->add_option("--client-timeout-retries", config.client_timeout_retries,
                      "Retries of an operation after a timeout, with the same session sequence")
         ->check(CLI::Range(0, 1000))
@@ -238,11 +242,15 @@ CommandAction add_test_command(CLI::App& app) {
     test->add_option("--rate", config.rate, "Total client operations per simulated second")
         ->check(CLI::Range(0.0, 1e7))
         ->capture_default_str();
+    test->add_option("--completion-bound", options->completion_bound,
+                     "Liveness: every operation must complete within this (bare numbers are seconds; 0: at all)")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
     test->add_option("--workload-start", options->workload_start,
                      "When clients start issuing operations (bare numbers are seconds)")
         ->check(duration_validator(seconds(1)))
         ->capture_default_str();
-    test->add_option("--timeout", options->timeout, "Client request timeout (bare numbers are ms)")
+    test->add_option("--timeout", options->timeout, "Client request timeout (bare numbers are ms; 0: wait forever)")
         ->check(duration_validator(milliseconds(1)))
         ->capture_default_str();
     test->add_option("--latency", config.latency,

@@ -15,6 +15,22 @@ Nemesis::Nemesis(NemesisTarget target, Schedule schedule)
 
 void Nemesis::install() {
     sim::Simulation& simulation = *target_.simulation;
+    const bool directional = std::any_of(schedule_.faults.begin(), schedule_.faults.end(),
+                                         [](const Fault& fault) { return fault.links != LinkSelector::all; });
+    if (directional && !target_.clients.empty()) {
+        // Requests and responses get classes of their own (copies of whatever
+        // they had), so a burst can hit one direction only.
+        sim::Network& network = simulation.network();
+        const sim::LinkConfig base = network.link(target_.clients.front(), target_.servers.front());
+        requests_class_ = network.define_class("requests", base);
+        responses_class_ = network.define_class("responses", base);
+        for (NodeId client : target_.clients) {
+            for (NodeId server : target_.servers) {
+                network.assign_class(client, server, requests_class_);
+                network.assign_class(server, client, responses_class_);
+            }
+        }
+    }
     base_links_ = simulation.network().snapshot_classes();
     if (!target_.servers.empty()) base_disk_ = simulation.disk(target_.servers.front()).config();
     for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
@@ -53,7 +69,11 @@ void Nemesis::apply_bursts() {
     for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
         if (!active_[i].running) continue;
         const Fault& fault = schedule_.faults[i];
-        for (sim::LinkConfig& config : configs) {
+        for (std::size_t class_id = 0; class_id < configs.size(); ++class_id) {
+            sim::LinkConfig& config = configs[class_id];
+            if (fault.links == LinkSelector::requests && class_id != requests_class_) continue;
+            if (fault.links == LinkSelector::responses && class_id != responses_class_) continue;
+            if (fault.links != LinkSelector::all && requests_class_ == 0) continue;  // no clients
             switch (fault.kind) {
                 case FaultKind::loss: config.loss = std::max(config.loss, fault.amount); break;
                 case FaultKind::duplicate: config.duplicate = std::max(config.duplicate, fault.amount); break;

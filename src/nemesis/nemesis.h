@@ -23,6 +23,7 @@ namespace faultline::nemesis {
 struct NemesisTarget {
     sim::Simulation* simulation = nullptr;
     std::vector<NodeId> servers;  // server index -> node id
+    std::vector<NodeId> clients;  // for bursts that hit only requests or responses
     // The current leader's server index, for isolate-leader.
     std::function<std::optional<int>()> leader;
 };
@@ -63,6 +64,8 @@ private:
     std::map<int, int> killed_count_;  // server index -> kills holding it down
     std::map<int, int> paused_count_;
     std::vector<sim::LinkConfig> base_links_;
+    sim::LinkClassId requests_class_ = 0;   // client -> server links
+    sim::LinkClassId responses_class_ = 0;  // server -> client links
     sim::DiskConfig base_disk_;
     std::vector<std::string> log_;
 };

@@ -89,7 +89,11 @@ std::string Fault::describe() const {
         case FaultKind::clock_drift: return fmt::format("{} clock-drift {} at {} ppm", when, targets, amount);
         case FaultKind::clock_step:
             return fmt::format("{} clock-step {} by {}", format_duration(start), targets, format_duration(delta));
-        case FaultKind::loss: return fmt::format("{} loss {:.0f}%", when, amount * 100);
+        case FaultKind::loss:
+            return fmt::format("{} loss {:.0f}%{}", when, amount * 100,
+                               links == LinkSelector::requests    ? " of requests"
+                               : links == LinkSelector::responses ? " of responses"
+                                                                  : "");
         case FaultKind::latency: return fmt::format("{} latency mean {}", when, format_duration(delta));
         case FaultKind::duplicate: return fmt::format("{} duplicate {:.0f}%", when, amount * 100);
         case FaultKind::bandwidth: return fmt::format("{} bandwidth {:.0f} B/s", when, amount);
@@ -107,6 +111,8 @@ Json fault_to_json(const Fault& fault) {
     if (fault.kind == FaultKind::partition) json["shape"] = partition_shape_name(fault.shape);
     if (fault.amount != 0) json["amount"] = fault.amount;
     if (fault.delta != 0) json["delta_ns"] = fault.delta;
+    if (fault.links == LinkSelector::requests) json["links"] = "requests";
+    if (fault.links == LinkSelector::responses) json["links"] = "responses";
     return json;
 }
 
@@ -135,6 +141,19 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
     if (json.contains("amount")) {
         if (!json["amount"].is_number()) return make_error(ErrorCode::parse_error, "'amount' must be a number");
         fault.amount = json["amount"].get<double>();
+    }
+    if (json.contains("links")) {
+        const std::string links = json["links"].is_string() ? json["links"].get<std::string>() : "";
+        if (links == "all") {
+            fault.links = LinkSelector::all;
+        } else if (links == "requests") {
+            fault.links = LinkSelector::requests;
+        } else if (links == "responses") {
+            fault.links = LinkSelector::responses;
+        } else {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("'links' is all, requests or responses, not {}", json["links"].dump()));
+        }
     }
     if (json.contains("shape")) {
         if (!json["shape"].is_string()) return make_error(ErrorCode::parse_error, "'shape' must be a string");

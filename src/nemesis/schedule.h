@@ -65,6 +65,13 @@ const char* partition_shape_name(PartitionShape shape);
 Result<PartitionShape> parse_partition_shape(std::string_view name);
 std::vector<std::string> partition_shape_names();
 
+// Which links a network burst (loss, latency, duplicate, bandwidth) hits.
+enum class LinkSelector : std::uint8_t {
+    all,
+    requests,   // client -> server only
+    responses,  // server -> client only
+};
+
 struct Fault {
     FaultKind kind = FaultKind::partition;
     Nanos start = 0;
@@ -73,6 +80,7 @@ struct Fault {
     std::vector<int> nodes;  // targets; for partitions, the shuffled order the shape reads
     double amount = 0;       // a probability, ppm or bytes/s, by kind
     Nanos delta = 0;         // a clock offset or step, or a latency
+    LinkSelector links = LinkSelector::all;
 
     Nanos end() const { return start + duration; }
     std::string describe() const;

@@ -126,6 +126,52 @@ CheckOutcome check_availability(const check::History& history, const System& sys
                         details};
 }
 
+CheckOutcome check_liveness(const check::History& history, Nanos run_end, Nanos bound) {
+    std::unordered_map<std::int64_t, const check::Operation*> open;
+    std::int64_t too_slow = 0;
+    const check::Operation* slowest = nullptr;
+    Nanos slowest_wait = 0;
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            open[op.process] = &op;
+            continue;
+        }
+        auto found = open.find(op.process);
+        if (found == open.end()) continue;
+        const Nanos waited = op.time - found->second->time;
+        if (bound > 0 && waited > bound) {
+            ++too_slow;
+            if (waited > slowest_wait) {
+                slowest_wait = waited;
+                slowest = found->second;
+            }
+        }
+        open.erase(found);
+    }
+    for (const auto& [process, op] : open) {
+        ++too_slow;
+        if (run_end - op->time >= slowest_wait) {
+            slowest_wait = run_end - op->time;
+            slowest = op;
+        }
+    }
+    Json details{{"late_or_never", too_slow}, {"bound_ns", bound}, {"never_completed", open.size()}};
+    if (too_slow == 0) {
+        return CheckOutcome{"liveness", Verdict::valid,
+                            bound > 0 ? fmt::format("every operation completed within {}", format_duration(bound))
+                                      : "every operation completed",
+                            details};
+    }
+    return CheckOutcome{"liveness", Verdict::invalid,
+                        fmt::format("{} operations {}; process {} waited {} for its {} (invoked at {})", too_slow,
+                                    bound > 0 ? fmt::format("took longer than {} or never completed",
+                                                            format_duration(bound))
+                                              : "never completed",
+                                    slowest->process, format_duration(slowest_wait), slowest->f,
+                                    format_duration(slowest->time)),
+                        details};
+}
+
 namespace {
 
 // Drives one client in a closed loop: invoke, await the completion, think,
@@ -223,11 +269,6 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                                       .duration_mean_max = config.fault_duration_max},
             config.seed);
     }
-    nemesis::Nemesis nemesis(
-        nemesis::NemesisTarget{&simulation,
-                               std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
-                               [&] { return system->leader(simulation); }},
-        schedule);
 
     const Nanos healed_at = config.time_limit;
     const Nanos clients_stop = healed_at + config.recovery;
@@ -252,6 +293,13 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                                                              think_mean_ns, config.seed, finals));
         }
     }
+
+    nemesis::Nemesis nemesis(
+        nemesis::NemesisTarget{&simulation,
+                               std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
+                               std::vector<NodeId>(simulation.clients().begin(), simulation.clients().end()),
+                               [&] { return system->leader(simulation); }},
+        schedule);
 
     std::unique_ptr<sim::JsonlTraceSink> trace_sink;
     if (options.trace_out != nullptr) {
@@ -295,6 +343,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
             check_availability(result.history, *system, healed_at + config.recovery / 2, clients_stop));
     }
     if (!drivers.empty() && result.stopped_because.empty()) {
+        result.checks.push_back(check_liveness(result.history, result.simulated, config.completion_bound));
         for (const AvailabilityWindow& window : config.availability) {
             result.checks.push_back(check_availability(result.history, *system, window.from, window.to, window.min));
         }

@@ -35,6 +35,8 @@ Json RunConfig::to_json() const {
         {"recovery_ns", recovery},
         {"client_retries", client_retries},
         {"client_timeout_retries", client_timeout_retries},
+        {"completion_bound_ns", completion_bound},
+        {"idempotency_keys", idempotency_keys},
         {"election_timeout_min_ns", election_timeout_min},
         {"election_timeout_max_ns", election_timeout_max},
         {"heartbeat_interval_ns", heartbeat_interval},
@@ -101,6 +103,8 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "recovery_ns", config.recovery),
         read_field(json, "client_retries", config.client_retries),
         read_field(json, "client_timeout_retries", config.client_timeout_retries),
+        read_field(json, "completion_bound_ns", config.completion_bound),
+        read_field(json, "idempotency_keys", config.idempotency_keys),
         read_field(json, "election_timeout_min_ns", config.election_timeout_min),
         read_field(json, "election_timeout_max_ns", config.election_timeout_max),
         read_field(json, "heartbeat_interval_ns", config.heartbeat_interval),
@@ -152,7 +156,7 @@ Status RunConfig::validate() const {
     if (time_limit <= 0) return make_error(ErrorCode::invalid_argument, "time limit must be positive");
     if (!(rate >= 0)) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
     if (workload_start < 0) return make_error(ErrorCode::invalid_argument, "workload start must be >= 0");
-    if (timeout <= 0) return make_error(ErrorCode::invalid_argument, "timeout must be positive");
+    if (timeout < 0) return make_error(ErrorCode::invalid_argument, "timeout must be >= 0 (0: wait forever)");
     for (auto [name, p] : {std::pair{"loss", loss}, {"duplicate", duplicate}, {"reorder", reorder},
                            {"disk torn write probability", disk.torn_write_probability},
                            {"disk bit flip probability", disk.bit_flip_probability},
@@ -218,6 +222,8 @@ std::string RunConfig::command_line() const {
     if (recovery != defaults.recovery) add("--recovery " + format_duration_exact(recovery));
     if (client_retries != defaults.client_retries) add(fmt::format("--client-retries {}", client_retries));
     if (client_timeout_retries != 0) add(fmt::format("--client-timeout-retries {}", client_timeout_retries));
+    if (!idempotency_keys) add("--no-idempotency-keys");
+    if (completion_bound != 0) add("--completion-bound " + format_duration_exact(completion_bound));
     if (election_timeout_min != 0) {
         add("--election-timeout " + format_duration_exact(election_timeout_min) + ".." +
             format_duration_exact(election_timeout_max));

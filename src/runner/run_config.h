@@ -38,11 +38,15 @@ struct RunConfig {
     // later to drop operations that do not matter).
     double rate = 100;
     Nanos workload_start = 0;
-    Nanos timeout = seconds(1);
+    Nanos timeout = seconds(1);  // 0: clients wait forever
     // Client retries: after a definite "not here" (a redirect), and after a
     // timeout (the same operation, same session sequence, to another server).
     int client_retries = 10;
     int client_timeout_retries = 0;
+    // Retries carry the operation's idempotency key (its session sequence); off,
+    // each retry is a new request (blind retries). Servers that understand keys
+    // (raft-kv, counter) deduplicate them.
+    bool idempotency_keys = true;
 
     // Network: the default link class.
     std::string latency = "exponential:2ms,500us";
@@ -74,6 +78,9 @@ struct RunConfig {
     // After the time limit everything heals; the system must serve clients again
     // within this window (the availability check), then final reads run.
     Nanos recovery = seconds(10);
+    // The liveness check: every operation must complete (ok, fail or info)
+    // within this long of its invocation; 0 only asks that it completes at all.
+    Nanos completion_bound = 0;
     // Extra availability checks over windows of the run (scenarios use them).
     std::vector<AvailabilityWindow> availability;
 

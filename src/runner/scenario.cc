@@ -47,7 +47,7 @@ Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& tabl
     Json json = Json::object();
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
-        if (name == "kind" || name == "shape") {
+        if (name == "kind" || name == "shape" || name == "links") {
             auto text = value_of<std::string>(path, node, "a string");
             if (!text) return text.error();
             json[name] = *text;
@@ -71,7 +71,7 @@ Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& tabl
         } else {
             return make_error(ErrorCode::invalid_argument,
                               fmt::format("{}: unknown fault field '{}' (kind, shape, start, duration, nodes, "
-                                          "amount, delta)",
+                                          "amount, delta, links)",
                                           where(path, node), name));
         }
     }
@@ -134,6 +134,8 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "recovery") return set_duration(config.recovery);
     if (name == "client_retries") return set_int(config.client_retries);
     if (name == "client_timeout_retries") return set_int(config.client_timeout_retries);
+    if (name == "idempotency_keys") return set_bool(config.idempotency_keys);
+    if (name == "completion_bound") return set_duration(config.completion_bound);
     if (name == "election_timeout_min") return set_duration(config.election_timeout_min);
     if (name == "election_timeout_max") return set_duration(config.election_timeout_max);
     if (name == "heartbeat_interval") return set_duration(config.heartbeat_interval);
@@ -325,6 +327,8 @@ std::string scenario_to_toml(const Scenario& scenario) {
     out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
     if (config.client_retries != defaults.client_retries) out << "client_retries = " << config.client_retries << "\n";
     if (config.client_timeout_retries != 0) out << "client_timeout_retries = " << config.client_timeout_retries << "\n";
+    if (!config.idempotency_keys) out << "idempotency_keys = false\n";
+    if (config.completion_bound != 0) out << "completion_bound = " << quoted(format_duration_exact(config.completion_bound)) << "\n";
     if (config.election_timeout_min != 0) {
         out << "election_timeout_min = " << quoted(format_duration_exact(config.election_timeout_min)) << "\n";
         out << "election_timeout_max = " << quoted(format_duration_exact(config.election_timeout_max)) << "\n";
@@ -348,6 +352,8 @@ std::string scenario_to_toml(const Scenario& scenario) {
             if (!fault.nodes.empty()) out << "nodes = [" << fmt::format("{}", fmt::join(fault.nodes, ", ")) << "]\n";
             if (fault.amount != 0) out << "amount = " << fault.amount << "\n";
             if (fault.delta != 0) out << "delta = " << quoted(format_duration_exact(fault.delta)) << "\n";
+            if (fault.links == nemesis::LinkSelector::requests) out << "links = \"requests\"\n";
+            if (fault.links == nemesis::LinkSelector::responses) out << "links = \"responses\"\n";
         }
     }
     for (const AvailabilityWindow& window : config.availability) {

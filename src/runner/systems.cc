@@ -1,7 +1,10 @@
 // The registry of built-in systems, and the two smallest: echo and heartbeat.
 #include <fmt/format.h>
 
+#include "check/counter_checker.h"
 #include "check/echo_checker.h"
+#include "protocols/counter/counter.h"
+#include "workload/counter_workload.h"
 #include "protocols/detect/heartbeat.h"
 #include "protocols/echo/echo.h"
 #include "runner/system.h"
@@ -29,6 +32,8 @@ workload::ClientOptions System::client_options(const RunConfig& config) const {
     options.timeout = config.timeout;
     options.retries_max = config.client_retries;
     options.timeout_retries_max = config.client_timeout_retries;
+    options.blind_retries = !config.idempotency_keys;
+    options.wait_forever = config.timeout == 0;
     return options;
 }
 
@@ -101,9 +106,35 @@ public:
     }
 };
 
+class CounterSystem final : public System {
+public:
+    explicit CounterSystem(bool idempotency_keys)
+        : idempotency_keys_(idempotency_keys), codec_(std::make_shared<workload::CounterCodec>(idempotency_keys)) {}
+
+    void build(sim::Simulation& simulation, const RunConfig&) override {
+        const protocols::counter::CounterOptions options{.deduplicate = idempotency_keys_};
+        simulation.add_server("n0", [options] { return std::make_unique<protocols::counter::CounterServer>(options); });
+    }
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    workload::OpRequest next_op(Prng& random) override { return workload::next_counter_request(random); }
+    std::vector<workload::OpRequest> final_ops() override { return {workload::OpRequest{"read", Json(), Json()}}; }
+    std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
+        const auto result = check::check_counter(history);
+        return {CheckOutcome{"counter", result.valid ? Verdict::valid : Verdict::invalid,
+                             result.valid ? fmt::format("{} reads within bounds ({} adds ok, {} unknown)",
+                                                        result.reads_checked, result.adds_ok, result.adds_unknown)
+                                          : result.errors.front(),
+                             Json{{"reads_checked", result.reads_checked}, {"errors", result.errors}}}};
+    }
+
+private:
+    bool idempotency_keys_;
+    std::shared_ptr<const workload::ClientCodec> codec_;
+};
+
 }  // namespace
 
-std::vector<std::string> system_names() { return {"raft-kv", "echo", "heartbeat"}; }
+std::vector<std::string> system_names() { return {"raft-kv", "echo", "counter", "heartbeat"}; }
 
 Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
     if (!config.bug.empty() && config.system != "raft-kv") {
@@ -113,6 +144,13 @@ Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
     if (config.system == "raft-kv") return make_raft_kv_system(config);
     if (config.system == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
     if (config.system == "heartbeat") return std::unique_ptr<System>(std::make_unique<HeartbeatSystem>());
+    if (config.system == "counter") {
+        if (config.nodes != 1) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("the counter service runs on one server: use --nodes 1 (got {})", config.nodes));
+        }
+        return std::unique_ptr<System>(std::make_unique<CounterSystem>(config.idempotency_keys));
+    }
     std::string known;
     for (const auto& system : system_names()) known += (known.empty() ? "" : ", ") + system;
     return make_error(ErrorCode::invalid_argument,

@@ -17,7 +17,7 @@ RpcClient::RpcClient(ClientOptions options, std::shared_ptr<const ClientCodec> c
       recorder_(recorder),
       process_(options.first_process) {
     FL_ASSERT(codec_ != nullptr);
-    FL_ASSERT_GT(options_.timeout, 0);
+    FL_ASSERT(options_.wait_forever || options_.timeout > 0);
     FL_ASSERT_GT(options_.process_stride, 0);
 }
 
@@ -45,7 +45,7 @@ void RpcClient::invoke(Context& ctx, OpRequest op) {
     outstanding_ = Outstanding{};
     outstanding_->op = std::move(op);
     outstanding_->sequence = next_sequence_++;
-    outstanding_->timeout = ctx.set_timer(options_.timeout, timeout_tag);
+    if (!options_.wait_forever) outstanding_->timeout = ctx.set_timer(options_.timeout, timeout_tag);
     send_request(ctx, choose_target(ctx));
 }
 
@@ -104,6 +104,7 @@ void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
     outstanding_->timeout = 0;
     if (outstanding_->timeout_retries < options_.timeout_retries_max && outstanding_->retry == 0) {
         ++outstanding_->timeout_retries;
+        if (options_.blind_retries) outstanding_->sequence = next_sequence_++;
         outstanding_->timeout = ctx.set_timer(options_.timeout, timeout_tag);
         send_request(ctx, choose_target(ctx));
         return;

@@ -98,10 +98,15 @@ struct ClientOptions {
     int retries_max = 10;
     // Pause before retrying without a hint (an election is probably under way).
     Nanos retry_delay = milliseconds(20);
-    // After a timeout, send the same operation (same session sequence) to
-    // another server this many times before giving up with info. Safe only
-    // against servers that deduplicate sessions.
+    // After a timeout, send the operation again to another server this many
+    // times before giving up with info. Safe only with idempotency keys (the
+    // same session sequence) against servers that deduplicate them.
     int timeout_retries_max = 0;
+    // Blind retries: each timeout retry is a new request with a new sequence,
+    // as a client without idempotency keys sends (the fates scenarios).
+    bool blind_retries = false;
+    // 0: wait forever for an answer (no timeout at all).
+    bool wait_forever = false;
 };
 
 class RpcClient final : public Node {

@@ -63,7 +63,7 @@ struct Rig {
         simulation.start();
     }
     Nemesis nemesis(std::vector<Fault> faults) {
-        return Nemesis(NemesisTarget{&simulation, servers, [] { return std::optional<int>(2); }}, Schedule{faults});
+        return Nemesis(NemesisTarget{&simulation, servers, {}, [] { return std::optional<int>(2); }}, Schedule{faults});
     }
 };
 
@@ -125,6 +125,22 @@ TEST(Nemesis, HealAllEndsEverythingAtOnce) {
     EXPECT_FALSE(rig.simulation.network().blocked(NodeId(2), NodeId(3)));
     rig.simulation.run_until(seconds(70));  // the scheduled ends find nothing left to do
     EXPECT_TRUE(rig.simulation.is_up(NodeId(0)));
+}
+
+TEST(Nemesis, DirectionalLossHitsRequestsOrResponsesOnly) {
+    sim::Simulation simulation(sim::SimulationOptions{.seed = 1});
+    const NodeId server = simulation.add_server("n0", sim::testing::make_probe);
+    const NodeId client = simulation.add_client("c0", sim::testing::make_probe);
+    simulation.start();
+    Nemesis nemesis(NemesisTarget{&simulation, {server}, {client}, {}},
+                    Schedule{{Fault{.kind = FaultKind::loss, .start = 0, .duration = seconds(10), .amount = 1.0,
+                                    .links = LinkSelector::requests}}});
+    nemesis.install();
+    simulation.run_until(seconds(1));
+    EXPECT_EQ(simulation.network().link(client, server).loss, 1.0);
+    EXPECT_EQ(simulation.network().link(server, client).loss, 0.0);
+    simulation.run_until(seconds(11));
+    EXPECT_EQ(simulation.network().link(client, server).loss, 0.0);
 }
 
 }  // namespace

@@ -1,0 +1,30 @@
+// The counter checker (Maelstrom's g-counter and pn-counter, for adds of
+// positive deltas): every read must lie between what was certainly added before
+// it and what may have been added by its end.
+//
+// For a read invoked at t0 and completed at t1:
+//   lower bound = the sum of adds that completed ok before t0;
+//   upper bound = the sum of adds invoked before t1 that did not definitely
+//                 fail (ok ones, and info ones, which may have happened).
+// A read above the upper bound saw an add applied twice (or one nobody made);
+// below the lower bound, it lost an acknowledged add.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "check/history.h"
+
+namespace faultline::check {
+
+struct CounterCheckResult {
+    bool valid = true;
+    std::int64_t reads_checked = 0;
+    std::int64_t adds_ok = 0;
+    std::int64_t adds_unknown = 0;
+    std::vector<std::string> errors;  // one line per bad read, capped
+};
+
+CounterCheckResult check_counter(const History& history);
+
+}  // namespace faultline::check
