@@ -71,6 +71,8 @@ const char* outcome_reason(Outcome outcome) {
     }
 }
 
+bool key_less(const Json& a, const Json& b);
+
 // Everything a partition check needs to know about the history, shared by all
 // partitions.
 struct Context {
@@ -153,6 +155,12 @@ class PartitionChecker {
     // optional: they can only matter as effects before it), which must fail and
     // yields the exact first failing op and its context.
     void explain_impossible(std::uint32_t bad, const std::string& reason) {
+        if constexpr (Space::kGrouped) {
+            // The impossible op's key alone explains it (see explain_by_key).
+            (void)reason;
+            explain_by_key(std::uint64_t{1} << part_.ops[bad].key);
+            return;
+        }
         const std::uint32_t until = part_.times[bad].ret;
         std::vector<SearchOp> ops;
         for (const SearchOp& op : part_.times) {
@@ -231,7 +239,7 @@ class PartitionChecker {
             if (!success) {
                 result_.verdict = Verdict::not_linearizable;
                 if (cx_ != nullptr && context_.options->counterexample) {
-                    build_counterexample(search, required_before);
+                    explain(search, required_before);
                 }
                 return true;
             }
@@ -315,7 +323,71 @@ class PartitionChecker {
             return;
         }
         result_.verdict = Verdict::not_linearizable;
-        if (cx_ != nullptr && context_.options->counterexample) build_counterexample(search, 0);
+        if (cx_ != nullptr && context_.options->counterexample) explain(search, 0);
+    }
+
+    void explain(const Search& search, std::size_t required_before) {
+        if constexpr (Space::kGrouped) {
+            (void)required_before;
+            explain_by_key(search.failure_groups());
+        } else {
+            build_counterexample(search, required_before);
+        }
+    }
+
+    // For a map of independent objects searched whole (--no-split): the search
+    // says which keys' ops alone cannot be linearized (backjumping blames), and
+    // by locality at least one of them fails on its own; the counterexample is
+    // that key's, found by checking the keys one at a time, in key order. The
+    // whole-history search's own progress is no guide here: it skipped, on
+    // purpose, the choices on keys that did not matter.
+    void explain_by_key(std::uint64_t groups) {
+        if constexpr (Space::kGrouped) {
+            using Inner = typename M::Inner;
+            const std::uint32_t count = static_cast<std::uint32_t>(model_.group_count());
+            std::vector<std::uint32_t> keys;
+            for (std::uint32_t g = 0; g < count; ++g) {
+                if (g >= 64 || (groups >> g) & 1) keys.push_back(g);
+            }
+            std::sort(keys.begin(), keys.end(), [&](std::uint32_t a, std::uint32_t b) {
+                return key_less(model_.key(a), model_.key(b));
+            });
+            for (std::uint32_t g : keys) {
+                Partition<Inner> sub;
+                sub.key = model_.key(g);
+                for (std::uint32_t i = 0; i < part_.ops.size(); ++i) {
+                    if (part_.ops[i].key != g) continue;
+                    SearchOp times = part_.times[i];
+                    times.op = static_cast<std::uint32_t>(sub.ops.size());
+                    sub.ops.push_back(part_.ops[i].op);
+                    sub.paired.push_back(part_.paired[i]);
+                    sub.times.push_back(times);
+                }
+                std::optional<Counterexample> cx;
+                PartitionChecker<Inner> checker(model_.inner(), sub, context_, limits_.cancel);
+                const PartitionResult result = checker.check(&cx);
+                if (result.verdict == Verdict::not_linearizable && cx) {
+                    *cx_ = std::move(cx);
+                    return;
+                }
+                FL_ASSERT_MSG(
+                    result.verdict != Verdict::linearizable || groups != (std::uint64_t{1} << g),
+                    "a key blamed alone for the failure is linearizable alone");
+            }
+            // Out of budget while explaining: the verdict stands (the search proved
+            // it), the explanation is partial.
+            Counterexample cx;
+            cx.key = keys.empty() ? Json() : model_.key(keys.front());
+            cx.required_ops = required_;
+            cx.reason =
+                "the operations on this key cannot be linearized (not explained further: "
+                "out of budget)";
+            cx.truncated = true;
+            *cx_ = std::move(cx);
+        } else {
+            (void)groups;
+            FL_UNREACHABLE();
+        }
     }
 
     void give_up(Outcome outcome) {

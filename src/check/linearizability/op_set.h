@@ -36,6 +36,7 @@ class OpSet {
         top_ = 0;
         top_optional_ = 0;
         hash_ = 0;
+        required_hash_ = 0;
         // Deterministic keys: the same history always hashes the same way.
         if (keys_.size() < required + optional) {
             Prng prng(0x5eed'11ea'7ab1'e000ULL + keys_.size());
@@ -51,6 +52,7 @@ class OpSet {
         const std::uint32_t w = word_of(id);
         words_[w] |= 1ULL << bit_of(id);
         hash_ ^= keys_[id];
+        if (id < required_) required_hash_ ^= keys_[id];
         if (w < required_words_) {
             if (w == full_) advance_full();
             if (w + 1 > top_) top_ = w + 1;
@@ -65,6 +67,7 @@ class OpSet {
         const std::uint32_t w = word_of(id);
         words_[w] &= ~(1ULL << bit_of(id));
         hash_ ^= keys_[id];
+        if (id < required_) required_hash_ ^= keys_[id];
         if (w < required_words_) {
             if (w < full_) full_ = w;
             while (top_ > full_ && words_[top_ - 1] == 0) --top_;
@@ -77,6 +80,8 @@ class OpSet {
     }
 
     std::uint64_t hash() const { return hash_; }
+    // The hash of the required members only.
+    std::uint64_t required_hash() const { return required_hash_; }
 
     // How many required ids, from 0 up, are all members.
     std::uint32_t required_prefix() const {
@@ -120,6 +125,7 @@ class OpSet {
     std::uint32_t top_ = 0;
     std::uint32_t top_optional_ = 0;
     std::uint64_t hash_ = 0;
+    std::uint64_t required_hash_ = 0;
 };
 
 }  // namespace faultline::check::lin

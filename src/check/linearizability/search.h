@@ -23,6 +23,9 @@
 //     would change the state.)
 //   - Required ops are tried before optional ones, so crashed ops are linearized
 //     only when some completed op needs their effect.
+//   - Symmetry: optional ops that are equal (a crashed write of 3 and another
+//     crashed write of 3) are interchangeable once both are invoked, so only the
+//     earliest-invoked unlinearized one of each kind is a candidate.
 //   - Lookahead for monotone models (models/model.h): a configuration is dropped
 //     as soon as an unlinearized completed read cannot become legal any more
 //     (kv-append: the string is no longer a prefix of what that get returned,
@@ -35,6 +38,19 @@
 //     more, the value is replaced by the model's canonical "unobservable" one,
 //     so configurations that differ only in garbage a later reset will erase
 //     (the order of appends before a put) are one configuration.
+//
+// For a map of independent objects (MapModel: --no-split), the search also does
+// conflict-directed backjumping with nogoods, so it is not defeated by the
+// product of the keys' choices. Every failed configuration gets a "blame": a
+// set of keys whose ops alone already cannot be completed from there (sound by
+// locality: the rest of a history of independent objects is linearizable iff
+// each object's rest is). A leaf is blamed on the key of the op whose
+// completion blocks it; an inner configuration on the union of its children's
+// blames and that key. When a child fails for a key its own step did not touch,
+// the parent fails for the same reason: the search jumps back past choices on
+// other keys instead of retrying them. A failure blamed on one key is recorded
+// as a nogood (that key's linearized ops and state), which prunes every later
+// configuration with the same projection on that key.
 //
 // A run starts from a state and a set of optional ops already spent, so a
 // history split at quiescent points can be searched segment by segment (see
@@ -54,6 +70,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -90,8 +107,10 @@ struct SearchStats {
     std::uint64_t steps = 0;    // model steps tried
     std::uint64_t forced = 0;   // ops linearized by forcing
     std::uint64_t cache_hits = 0;
-    std::uint64_t pruned = 0;  // configurations dropped by the monotone lookahead
-    std::uint64_t merged = 0;  // states replaced by the unobservable one
+    std::uint64_t pruned = 0;     // configurations dropped by the monotone lookahead
+    std::uint64_t merged = 0;     // states replaced by the unobservable one
+    std::uint64_t backjumps = 0;  // levels abandoned because a child failed on another key
+    std::uint64_t nogood_hits = 0;
     std::size_t peak_bytes = 0;
 };
 
@@ -120,21 +139,29 @@ template <class Space>
 class Search {
   public:
     static constexpr std::size_t kMaxBestConfigs = 64;
+    static constexpr std::size_t kMaxOpClasses = 256;
 
     // `ops` may be any subset of the space's ops; results name ops by their
     // index in the space.
     Search(std::span<const SearchOp> ops, Space& space, Limits limits)
         : space_(&space), limits_(limits) {
-        const auto n = static_cast<std::uint32_t>(ops.size());
         std::vector<std::uint32_t> required, optional;
-        for (std::uint32_t i = 0; i < n; ++i)
+        for (std::uint32_t i = 0; i < ops.size(); ++i) {
+            // An optional read-only op never matters: it changes nothing and need
+            // not happen. (Leaving it in would also be unsound with forcing: a
+            // forced optional read leads to a configuration the cache sees as
+            // dominated by its own parent.)
+            if (!ops[i].required() && space.read_only(ops[i].op)) continue;
             (ops[i].required() ? required : optional).push_back(i);
+        }
+        const auto n = static_cast<std::uint32_t>(required.size() + optional.size());
         std::sort(required.begin(), required.end(),
                   [&](std::uint32_t a, std::uint32_t b) { return ops[a].ret < ops[b].ret; });
         std::sort(optional.begin(), optional.end(), [&](std::uint32_t a, std::uint32_t b) {
             return ops[a].call != ops[b].call ? ops[a].call < ops[b].call : a < b;
         });
         required_ = static_cast<std::uint32_t>(required.size());
+        cache_ = ConfigCache(/*dominance=*/!optional.empty());
         ops_.reserve(n);
         index_of_.reserve(n);
         for (std::uint32_t i : required) ops_.push_back(ops[i]);
@@ -161,6 +188,22 @@ class Search {
         std::sort(nodes.begin(), nodes.end(),
                   [&](std::uint32_t a, std::uint32_t b) { return rank_of(a) < rank_of(b); });
         required_order_ = std::move(nodes);
+        // Classes of equal optional ops, for the symmetry rule.
+        class_of_.assign(n, kNever);
+        std::vector<std::uint32_t> representatives;
+        for (std::uint32_t id = required_; id < n; ++id) {
+            for (std::uint32_t c = 0; c < representatives.size(); ++c) {
+                if (space.same_op(ops_[id].op, ops_[representatives[c]].op)) {
+                    class_of_[id] = c;
+                    break;
+                }
+            }
+            if (class_of_[id] == kNever && representatives.size() < kMaxOpClasses) {
+                class_of_[id] = static_cast<std::uint32_t>(representatives.size());
+                representatives.push_back(id);
+            }
+        }
+        class_stamp_.assign(representatives.size(), 0);
         if constexpr (Space::kMonotone) {
             groups_ = space.group_count();
             group_of_.resize(n);
@@ -179,6 +222,30 @@ class Search {
                 reset_order_.begin(), reset_order_.end(),
                 [&](std::uint32_t a, std::uint32_t b) { return ops_[a].call < ops_[b].call; });
         }
+        if constexpr (Space::kGrouped) {
+            const std::uint32_t groups = space.groups();
+            if (groups > 1 && groups <= 64) {
+                grouping_ = true;
+                groups_ = groups;
+                group_of_.resize(n);
+                local_id_.resize(n);
+                group_required_.assign(groups, 0);
+                group_optional_.assign(groups, 0);
+                for (std::uint32_t id = 0; id < n; ++id) {
+                    group_of_[id] = space.group_of_op(ops_[id].op);
+                    FL_ASSERT_LT(group_of_[id], groups);
+                    if (id < required_) local_id_[id] = group_required_[group_of_[id]]++;
+                }
+                for (std::uint32_t id = required_; id < n; ++id) {
+                    const std::uint32_t g = group_of_[id];
+                    local_id_[id] = group_required_[g] + group_optional_[g]++;
+                }
+                group_sets_.resize(groups);
+                for (std::uint32_t g = 0; g < groups; ++g) {
+                    nogoods_.emplace_back(/*dominance=*/group_optional_[g] > 0);
+                }
+            }
+        }
     }
 
     // Searches from `start_state` with the optional ops in `spent` (indexes)
@@ -186,14 +253,23 @@ class Search {
     // enumerate mode: at least one end configuration), failure, or why it stopped.
     Outcome run(std::uint64_t start_state, std::span<const std::uint32_t> spent, bool enumerate) {
         enumerate_ = enumerate;
+        // Backjumping reasons about failures; in enumerate mode reaching an end
+        // also "fails" a level, so it is off there.
+        grouped_ = grouping_ && !enumerate;
+        root_blame_ = kAllGroups;
         reset_lists();
         set_.reset(required_, size() - required_);
+        if (grouping_) {
+            for (std::uint32_t g = 0; g < groups_; ++g) {
+                group_sets_[g].reset(group_required_[g], group_optional_[g]);
+            }
+        }
         for (std::uint32_t index : spent) {
             FL_ASSERT_LT(index, id_of_.size());
             const std::uint32_t id = id_of_[index];
             FL_ASSERT_NE(id, kNever);
             FL_ASSERT_GE(id, required_);
-            set_.insert(id);
+            add(id);
             unlink_optional(id);
         }
         state_ = start_state;
@@ -202,7 +278,7 @@ class Search {
         candidates_.clear();
         low_water_ = 0;
         const std::size_t ends_before = ends_.size();
-        if (!cache_.insert(set_, state_)) return finish(Outcome::failure, ends_before);
+        if (!cache_.insert(set_, state_, &entry_)) return finish(Outcome::failure, ends_before);
         ++stats_.configs;
         push_level(kNever, state_, kNever);
         if (required_done_ == required_) {
@@ -218,8 +294,19 @@ class Search {
             }
             Level& level = levels_.back();
             if (level.cursor == level.end) {
-                if (levels_.size() == 1) return finish(Outcome::failure, ends_before);
+                const std::uint64_t blame = failure_blame(level);
+                if (grouped_) cache_.set_note(level.entry, blame);
+                if (grouped_ && std::has_single_bit(blame)) {
+                    const auto g = static_cast<std::uint32_t>(std::countr_zero(blame));
+                    nogoods_[g].insert(group_sets_[g], component(state_, g));
+                }
+                if (levels_.size() == 1) {
+                    root_blame_ = blame;
+                    return finish(Outcome::failure, ends_before);
+                }
+                const std::uint32_t child = level.op;
                 pop_level();
+                blame_parent(child, blame);
                 continue;
             }
             Candidate candidate = candidates_[level.cursor++];
@@ -227,10 +314,16 @@ class Search {
                 if (kind_[candidate.id] != kRead)
                     candidate.next = canonical(candidate.id, candidate.next);
             }
-            set_.insert(candidate.id);
-            if (!cache_.insert(set_, candidate.next)) {
-                set_.erase(candidate.id);
+            add(candidate.id);
+            std::uint64_t note = 0;
+            if (!cache_.insert(set_, candidate.next, &entry_, grouped_ ? &note : nullptr)) {
+                // A known configuration: it failed before (its note says why) or is
+                // dominated by one still being explored (note 0: look for a nogood).
+                std::uint64_t blame = kAllGroups;
+                if (grouped_) blame = note != 0 ? note : known_blame(candidate.next);
+                remove(candidate.id);
                 ++stats_.cache_hits;
+                blame_parent(candidate.id, blame);
                 continue;
             }
             ++stats_.configs;
@@ -262,10 +355,16 @@ class Search {
     bool best_configs_truncated() const { return best_configs_truncated_; }
 
     const std::vector<EndConfig>& ends() const { return ends_; }
+    // After a failed run of a grouped model: the groups (bit g = group g) whose
+    // ops alone cannot be linearized; all ones when unknown.
+    std::uint64_t failure_groups() const { return root_blame_; }
     const SearchStats& stats() const { return stats_; }
     std::size_t bytes() const {
+        std::size_t nogood_bytes = 0;
+        for (const ConfigCache& nogoods : nogoods_) nogood_bytes += nogoods.bytes();
         return cache_.bytes() + space_->bytes() + candidates_.capacity() * sizeof(Candidate) +
-               levels_.capacity() * sizeof(Level) + best_path_.capacity() * sizeof(PathStep);
+               levels_.capacity() * sizeof(Level) + best_path_.capacity() * sizeof(PathStep) +
+               nogood_bytes;
     }
 
   private:
@@ -277,9 +376,13 @@ class Search {
         std::uint32_t begin;  // candidates_[begin, end) are this level's choices
         std::uint32_t end;
         std::uint32_t cursor;
-        std::uint32_t op;           // id linearized to reach this level (kNever: root)
-        std::uint64_t previous;     // state before that op
-        std::uint32_t last_change;  // id of the last state-changing op on the stack
+        std::uint32_t op;                // id linearized to reach this level (kNever: root)
+        std::uint64_t previous;          // state before that op
+        std::uint32_t last_change;       // id of the last state-changing op on the stack
+        ConfigCache::Handle entry;       // this configuration's cache entry
+        std::uint32_t barrier = kNever;  // id of the op whose completion bounds the candidates
+        std::uint64_t blame = 0;         // groups blamed by failed children (see the header)
+        bool jumped = false;             // failed through a child, for `blame` alone
     };
 
     std::uint32_t size() const { return static_cast<std::uint32_t>(ops_.size()); }
@@ -432,12 +535,14 @@ class Search {
     // ops invoked before the first pending completion, then optional ops invoked
     // before it. Returns that completion's rank (kNever if none).
     template <class Visit>
-    std::uint32_t for_each_candidate(Visit&& visit) const {
+    std::uint32_t for_each_candidate(Visit&& visit) {
         const std::uint32_t head = 2 * required_;
         std::uint32_t barrier = kNever;
+        barrier_id_ = kNever;
         for (std::uint32_t node = next_[head]; node != head; node = next_[node]) {
             if (node % 2 == 1) {
                 barrier = ops_[node / 2].ret;
+                barrier_id_ = node / 2;
                 break;
             }
             if (!visit(node / 2)) return barrier;
@@ -467,8 +572,31 @@ class Search {
             }
             dead = doomed != kNever;
         }
+        // Why the level fails before trying anything (backjumping): a doomed read's
+        // key, or a known nogood on the key the last op touched.
+        std::uint64_t blame = 0;
+        bool explained = false;
+        if (dead && grouped_) {
+            blame = bit(group_of_[id_of_[doomed]]);
+            explained = true;
+        }
+        if (!dead && grouped_ && op != kNever) {
+            const std::uint32_t g = group_of_[op];
+            if (nogoods_[g].known(group_sets_[g], component(state_, g))) {
+                ++stats_.nogood_hits;
+                dead = true;
+                blame = bit(g);
+                explained = true;
+            }
+        }
+        ++stamp_;
         if (!dead)
             for_each_candidate([&](std::uint32_t id) {
+                if (class_of_[id] != kNever) {
+                    // Symmetry: an equal optional op invoked earlier is a candidate too.
+                    if (class_stamp_[class_of_[id]] == stamp_) return true;
+                    class_stamp_[class_of_[id]] = stamp_;
+                }
                 std::uint64_t next = 0;
                 ++stats_.steps;
                 if (!space_->step(state_, index_of_[id], next)) {
@@ -477,6 +605,10 @@ class Search {
                         if (kind_[id] == kRead && read_doomed(id)) {
                             dead = true;
                             doomed = op;
+                            if (grouped_) {
+                                blame = bit(group_of_[id]);
+                                explained = true;
+                            }
                             return false;
                         }
                     }
@@ -507,8 +639,65 @@ class Search {
                       return ops_[a.id].ret != ops_[b.id].ret ? ops_[a.id].ret < ops_[b.id].ret
                                                               : ops_[a.id].call < ops_[b.id].call;
                   });
-        levels_.push_back(Level{begin, end, begin, op, previous, last_change});
+        levels_.push_back(Level{begin, end, begin, op, previous, last_change, entry_,
+                                explained ? kNever : barrier_id_, blame, explained});
         note_progress(doomed);
+    }
+
+    void add(std::uint32_t id) {
+        set_.insert(id);
+        if (grouping_) group_sets_[group_of_[id]].insert(local_id_[id]);
+    }
+    void remove(std::uint32_t id) {
+        set_.erase(id);
+        if (grouping_) group_sets_[group_of_[id]].erase(local_id_[id]);
+    }
+
+    // --- backjumping (see the header)
+
+    static constexpr std::uint64_t kAllGroups = ~0ULL;
+    static std::uint64_t bit(std::uint32_t group) { return 1ULL << group; }
+
+    std::uint64_t component(std::uint64_t state, std::uint32_t group) {
+        if constexpr (Space::kGrouped) {
+            return space_->component(state, group);
+        } else {
+            (void)state;
+            (void)group;
+            FL_UNREACHABLE();
+        }
+    }
+
+    // The groups a failed level is blamed on.
+    std::uint64_t failure_blame(const Level& level) const {
+        if (!grouped_) return kAllGroups;
+        std::uint64_t blame = level.blame;
+        if (!level.jumped && level.barrier != kNever) blame |= bit(group_of_[level.barrier]);
+        return blame == 0 ? kAllGroups : blame;
+    }
+    // A child of the top level (reached by `child`) failed, blamed on `blame`.
+    void blame_parent(std::uint32_t child, std::uint64_t blame) {
+        Level& parent = levels_.back();
+        if (grouped_ && blame != kAllGroups && (blame & bit(group_of_[child])) == 0) {
+            // The child failed on keys its step did not touch: so does the parent.
+            parent.blame = blame;
+            parent.jumped = true;
+            parent.cursor = parent.end;
+            ++stats_.backjumps;
+        } else {
+            parent.blame |= blame;
+        }
+    }
+    // The blame of a configuration the cache already knows: a recorded nogood
+    // on one of its keys, if any.
+    std::uint64_t known_blame(std::uint64_t state) {
+        for (std::uint32_t g = 0; g < groups_; ++g) {
+            if (nogoods_[g].known(group_sets_[g], component(state, g))) {
+                ++stats_.nogood_hits;
+                return bit(g);
+            }
+        }
+        return kAllGroups;
     }
 
     void pop_level() {
@@ -516,7 +705,7 @@ class Search {
         levels_.pop_back();
         candidates_.resize(level.begin);
         unlift(level.op);
-        set_.erase(level.op);
+        remove(level.op);
         if (level.op < required_) --required_done_;
         state_ = level.previous;
         low_water_ = std::min<std::size_t>(low_water_, levels_.size() - 1);
@@ -621,12 +810,28 @@ class Search {
     std::vector<std::uint32_t> id_of_;     // op index in the space -> id, or kNever
     std::vector<std::uint32_t> required_order_;
     std::vector<std::uint32_t> next_, prev_, onext_, oprev_;
+    // Symmetry among equal optional ops: class per optional id (kNever: none),
+    // and per class the last candidate scan that saw one.
+    std::vector<std::uint32_t> class_of_;
+    std::vector<std::uint64_t> class_stamp_;
+    std::uint64_t stamp_ = 0;
     // Monotone lookahead (see the header): per group, unlinearized resets by
     // invocation and unlinearized completed reads by completion.
     enum Kind : std::uint8_t { kPlain, kReset, kRead };
     std::uint32_t groups_ = 0;
     std::vector<std::uint32_t> group_of_;
     std::vector<Kind> kind_;
+    // Backjumping for grouped models (only with 2..64 groups).
+    bool grouping_ = false;
+    bool grouped_ = false;                 // this run
+    std::vector<std::uint32_t> local_id_;  // id -> id within its group
+    std::vector<std::uint32_t> group_required_, group_optional_;
+    std::vector<OpSet> group_sets_;
+    std::vector<ConfigCache> nogoods_;
+    std::uint64_t root_blame_ = kAllGroups;
+    std::uint32_t barrier_id_ = kNever;
+    ConfigCache::Handle entry_ = 0;
+    // the cache entry of the configuration being pushed
     std::vector<std::uint32_t> reset_order_;
     std::vector<std::uint32_t> resets_next_, resets_prev_, reads_next_, reads_prev_;
 

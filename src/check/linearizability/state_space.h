@@ -22,11 +22,31 @@
 
 namespace faultline::check::lin {
 
+// The model of one group of a grouped model (the model itself otherwise).
+template <class M>
+struct GroupedInner {
+    using State = typename M::State;
+};
+template <class M>
+requires requires {
+    typename M::Inner;
+}
+struct GroupedInner<M> {
+    using State = typename M::Inner::State;
+};
+
 template <class M>
 class StateSpace {
   public:
     using State = typename M::State;
     using Op = typename M::Op;
+    // Whether the model is a map of independent objects (MapModel): ops touch
+    // one group (key) each, and a state's part for one group can be named.
+    static constexpr bool kGrouped = requires(const M& m, const State& s, const Op& o) {
+        typename M::Inner;
+        m.group(o);
+        m.component(s, 0u);
+    };
     // Whether the model declares monotone state (see models/model.h).
     static constexpr bool kMonotone = requires(const M& m, const Op& o, const State& s) {
         m.group_count();
@@ -98,6 +118,8 @@ class StateSpace {
         }
     }
 
+    bool same_op(std::uint32_t a, std::uint32_t b) const { return ops_[a] == ops_[b]; }
+
     // True if op `op` never changes any state (see Search: forcing).
     bool read_only(std::uint32_t op) const { return model_->read_only(ops_[op]); }
 
@@ -115,6 +137,37 @@ class StateSpace {
     bool is_unobservable(std::uint64_t word, std::uint32_t group) const requires kUnobservable {
         FL_ASSERT_LT(word, states_.size());
         return model_->is_unobservable(states_[word], group);
+    }
+    std::uint32_t group_of_op(std::uint32_t op) const requires kGrouped {
+        return model_->group(ops_[op]);
+    }
+    std::uint32_t groups() const requires kGrouped { return model_->group_count(); }
+    // A name for the part of state `word` that belongs to `group`: equal parts
+    // get equal names. Remembered per (state, group).
+    std::uint64_t component(std::uint64_t word, std::uint32_t group) requires kGrouped {
+        using Inner = typename M::Inner;
+        FL_ASSERT_LT(word, states_.size());
+        const auto& part = model_->component(states_[word], group);
+        if constexpr (Inner::kWordState) {
+            static_assert(sizeof(part) <= sizeof(std::uint64_t));
+            std::uint64_t out = 0;
+            std::memcpy(&out, &part, sizeof(part));
+            return out;
+        } else {
+            const std::uint64_t key = word << 32 | group;
+            const std::uint32_t memo = component_memo_.find(key);
+            if (memo != FlatMap64::kAbsent) return memo;
+            const std::uint64_t h = Inner::hash(part);
+            std::uint32_t id = component_index_.find_if(
+                h, [&](std::uint32_t candidate) { return components_[candidate] == part; });
+            if (id == FlatMap64::kAbsent) {
+                id = static_cast<std::uint32_t>(components_.size());
+                components_.push_back(part);
+                component_index_.insert_duplicate(h, id);
+            }
+            component_memo_.insert(key, id);
+            return id;
+        }
     }
     // Whether the reset op `reset` can lead to a state where `read` is legal.
     bool reset_may_reach(std::uint32_t reset, std::uint32_t read) requires kMonotone {
@@ -148,7 +201,8 @@ class StateSpace {
             return 0;
         } else {
             return state_bytes_ + index_.bytes() + memo_.bytes() + reach_memo_.bytes() +
-                   reset_memo_.bytes();
+                   reset_memo_.bytes() + component_index_.bytes() + component_memo_.bytes() +
+                   components_.capacity() * sizeof(typename GroupedInner<M>::State);
         }
     }
 
@@ -187,6 +241,10 @@ class StateSpace {
     FlatMap64 memo_;
     FlatMap64 reach_memo_;
     FlatMap64 reset_memo_;
+    // Grouped models: interned parts of states.
+    std::vector<typename GroupedInner<M>::State> components_;
+    FlatMap64 component_index_;
+    FlatMap64 component_memo_;
     State scratch_{};
     std::size_t state_bytes_ = 0;
 };

@@ -13,8 +13,10 @@ std::uint64_t KvAppendModel::hash(const State& s) {
 }
 
 std::uint32_t KvAppendModel::add_text(std::string text) {
-    texts_.push_back(std::move(text));
-    return static_cast<std::uint32_t>(texts_.size() - 1);
+    // Equal values share an index, so equal ops compare equal.
+    auto [it, inserted] = text_ids_.try_emplace(text, static_cast<std::uint32_t>(texts_.size()));
+    if (inserted) texts_.push_back(std::move(text));
+    return it->second;
 }
 
 EncodeResult<KvAppendModel::Op> KvAppendModel::encode(const OpView& view) {

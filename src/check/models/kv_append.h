@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "check/models/model.h"
@@ -34,6 +35,7 @@ class KvAppendModel {
         enum class Kind : std::uint8_t { get, put, append };
         Kind kind = Kind::get;
         std::uint32_t text = 0;  // index into the model's string table
+        bool operator==(const Op&) const = default;
     };
 
     explicit KvAppendModel(std::string initial = "") : initial_{std::move(initial), false} {}
@@ -95,6 +97,7 @@ class KvAppendModel {
 
     State initial_;
     std::vector<std::string> texts_;
+    std::unordered_map<std::string, std::uint32_t> text_ids_;
 };
 
 // Quotes a string for messages, shortening long ones in the middle.

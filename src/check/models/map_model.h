@@ -31,6 +31,7 @@ class MapModel {
     struct Op {
         std::uint32_t key = 0;
         typename M::Op op;
+        bool operator==(const Op&) const = default;
     };
 
     explicit MapModel(M inner) : inner_(std::move(inner)) {}
@@ -52,17 +53,14 @@ class MapModel {
 
     // Monotone if the inner model is, with one group per key (a put on one key
     // cannot help a read of another).
-    std::uint32_t group_count() const requires requires(const M& m, const typename M::Op& o) {
-        m.resets(o);
+    // Groups are keys (see search.h: monotone lookahead, and backjumping).
+    std::uint32_t group_count() const { return static_cast<std::uint32_t>(keys_.size()); }
+    std::uint32_t group(const Op& op) const { return op.key; }
+    const typename M::State& component(const State& s, std::uint32_t group) const {
+        return s[group];
     }
-    {
-        FL_ASSERT_EQ(inner_.group_count(), 1u);
-        return static_cast<std::uint32_t>(keys_.size());
-    }
-    std::uint32_t group(const Op& op) const requires requires(const M& m, const typename M::Op& o) {
-        m.resets(o);
-    }
-    { return op.key; }
+    const M& inner() const { return inner_; }
+    const Json& key(std::uint32_t group) const { return keys_[group]; }
     bool resets(const Op& op) const requires requires(const M& m, const typename M::Op& o) {
         m.resets(o);
     }

@@ -23,6 +23,7 @@ class MultiRegisterModel {
     static constexpr bool kKeyed = false;
     struct Op {
         std::uint32_t txn = 0;  // index into the model's transaction table
+        bool operator==(const Op&) const = default;
     };
 
     // `initial` is a JSON object from key to value, or null (every key nil).

@@ -31,6 +31,7 @@ class RegisterModel {
         Kind kind = Kind::read;
         ValueId a = kNilValue;  // read: value read; write: value written; cas: from
         ValueId b = kNilValue;  // cas: to
+        bool operator==(const Op&) const = default;
     };
 
     // allow_cas: cas-register and kv; plain register rejects cas ops.

@@ -29,6 +29,7 @@ class MutexModel {
     static constexpr bool kKeyed = true;
     struct Op {
         bool acquire = true;
+        bool operator==(const Op&) const = default;
     };
 
     State initial() const { return 0; }
@@ -53,6 +54,7 @@ class SetModel {
         bool add = true;
         ValueId element = kNilValue;  // add
         std::uint32_t read = 0;       // read: index into the model's table of read sets
+        bool operator==(const Op&) const = default;
     };
 
     explicit SetModel(ValueTable& values) : values_(&values) {}
@@ -90,6 +92,7 @@ class FifoQueueModel {
         enum class Kind : std::uint8_t { enqueue, dequeue, dequeue_any };
         Kind kind = Kind::enqueue;
         ValueId value = kNilValue;  // enqueue: the value; dequeue: the head, nil if empty
+        bool operator==(const Op&) const = default;
     };
 
     explicit FifoQueueModel(ValueTable& values) : values_(&values) {}
@@ -119,6 +122,7 @@ class CounterModel {
     struct Op {
         bool add = true;
         std::int64_t value = 0;  // add: delta; read: the total read
+        bool operator==(const Op&) const = default;
     };
 
     explicit CounterModel(std::int64_t initial = 0) : initial_(initial) {}

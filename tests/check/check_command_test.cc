@@ -1,0 +1,135 @@
+// `faultline check` end to end: the built binary on real files, its output
+// lines and its exit codes (0 all linearizable, 1 some not, 2 some unknown,
+// 3 bad input).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "base/json.h"
+
+namespace faultline {
+namespace {
+
+struct CommandRun {
+    int exit_code = -1;
+    std::string out;  // stdout and stderr
+};
+
+std::string data(const std::string& relative) {
+    return std::string(FAULTLINE_SOURCE_DIR) + "/tests/data/lin-data/" + relative;
+}
+
+CommandRun run(const std::string& arguments) {
+    const std::string command = std::string(FAULTLINE_BINARY) + " check " + arguments + " 2>&1";
+    CommandRun result;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) return result;
+    std::array<char, 4096> buffer;
+    while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.out += buffer.data();
+    const int status = pclose(pipe);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return result;
+}
+
+std::string temp_file(const std::string& name, const std::string& content) {
+    const auto path = std::filesystem::temp_directory_path() / ("faultline_check_" + name);
+    std::ofstream(path) << content;
+    return path.string();
+}
+
+TEST(CheckCommand, LinearizableFilesExitZeroWithOneLineEach) {
+    const CommandRun r =
+        run("--model cas-register --init 0 " + data("knossos/cas-register/good/memstress3-0.edn") +
+            " " + data("knossos/cas-register/good/memstress3-1.edn"));
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(r.out.find("memstress3-0.edn: linearizable (cas-register, jepsen-edn, 317 ops)"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("memstress3-1.edn: linearizable"), std::string::npos) << r.out;
+}
+
+TEST(CheckCommand, InvalidFilePrintsTheCounterexampleAndExitsOne) {
+    const CommandRun r =
+        run("--model cas-register --init 0 " + data("knossos/cas-register/bad/cas-failure.edn") +
+            " " + data("knossos/cas-register/good/memstress3-0.edn"));
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("cas-failure.edn: NOT linearizable"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("cannot linearize #491 process 70 read 0"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("memstress3-0.edn: linearizable"), std::string::npos) << r.out;
+}
+
+TEST(CheckCommand, ModelIsInferredAndKeysAreCounted) {
+    const CommandRun r = run(data("porcupine/kv/c10-bad.txt"));
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("(kv-append, porcupine-kv, 405 ops, 10 keys"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("for key \""), std::string::npos) << r.out;
+}
+
+TEST(CheckCommand, BudgetExhaustionExitsTwo) {
+    const CommandRun r = run("--no-split --memory-limit 1MiB " + data("porcupine/kv/c50-ok.txt"));
+    EXPECT_EQ(r.exit_code, 2) << r.out;
+    EXPECT_NE(r.out.find("UNKNOWN"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("memory limit reached"), std::string::npos) << r.out;
+}
+
+TEST(CheckCommand, MalformedFileGivesOneLineWithFileAndLine) {
+    const std::string path =
+        temp_file("bad.edn", "[{:process 0, :type :invoke, :f :read}\n {:process 0 :f :read}]\n");
+    const CommandRun r = run(path);
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_EQ(r.out, "faultline: " + path + ":2: operation has no :type keyword\n");
+    std::filesystem::remove(path);
+}
+
+TEST(CheckCommand, MalformedJsonlAndLogLines) {
+    const std::string jsonl = temp_file(
+        "bad.jsonl", "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}\n{\"process\":\n");
+    CommandRun r = run(jsonl);
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_EQ(r.out.rfind("faultline: " + jsonl + ":2: not valid JSON", 0), 0u) << r.out;
+    std::filesystem::remove(jsonl);
+    const std::string log = temp_file(
+        "bad.log", "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\n");
+    r = run(log);
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_EQ(r.out, "faultline: " + log + ":2: expected PROCESS :TYPE :F [VALUE]\n");
+    std::filesystem::remove(log);
+}
+
+TEST(CheckCommand, ForcedFormatAndUsageErrors) {
+    CommandRun r = run("--format jsonl " + data("knossos/cas-register/bad/bad-analysis.edn"));
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_NE(r.out.find("bad-analysis.edn:1: not valid JSON"), std::string::npos) << r.out;
+    r = run("--model registr " + data("knossos/cas-register/bad/bad-analysis.edn"));
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_NE(r.out.find("unknown model 'registr'"), std::string::npos) << r.out;
+    r = run("/nonexistent.edn");
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_EQ(r.out, "faultline: /nonexistent.edn: cannot open\n");
+    r = run("");
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+}
+
+TEST(CheckCommand, JsonOutput) {
+    const std::string out =
+        (std::filesystem::temp_directory_path() / "faultline_check_out.json").string();
+    const CommandRun r = run("--json " + out + " " + data("knossos/cas-register/bad/bad-analysis.edn"));
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    std::ifstream in(out);
+    const Json json = Json::parse(in, nullptr, false);
+    std::filesystem::remove(out);
+    ASSERT_TRUE(json.is_array());
+    ASSERT_EQ(json.size(), 1u);
+    EXPECT_EQ(json[0]["verdict"], "not linearizable");
+    EXPECT_EQ(json[0]["model"], "cas-register");
+    EXPECT_EQ(json[0]["format"], "jepsen-edn");
+    EXPECT_TRUE(json[0]["counterexample"].is_object());
+}
+
+}  // namespace
+}  // namespace faultline

@@ -1,0 +1,214 @@
+// The checker's options and machinery: splitting by key, cutting at quiescent
+// points, pre-checks, threads and early exit change how the answer is found,
+// never the answer; budgets give `unknown`; results serialize.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "check/linearizability/generate.h"
+#include "lin_test_util.h"
+
+namespace faultline::check {
+namespace {
+
+using models::ModelKind;
+using testing::check_file;
+using testing::lin_data;
+
+Verdict check_with(const History& history, LinearizabilityOptions options) {
+    auto result = check_linearizability(history, options);
+    EXPECT_TRUE(result) << (result ? "" : result.error().message);
+    return result ? result->verdict : Verdict::unknown;
+}
+
+TEST(LinSearch, StrategiesAgreeOnGeneratedHistories) {
+    // Good and corrupted histories, checked with every combination of strategy.
+    int bad = 0;
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        lin::GenerateOptions generate;
+        generate.seed = seed;
+        generate.operations = 150;
+        generate.clients = 2 + static_cast<int>(seed % 5);
+        generate.keys = 1 + static_cast<int>(seed % 3);
+        generate.info_probability = 0.1;
+        generate.values = 3;
+        History history = lin::generate_kv_history(generate);
+        if (seed % 2 == 0 && lin::corrupt_one_read(history, lin::Corruption::never_written, seed))
+            ++bad;
+        std::optional<Verdict> expected;
+        for (int variant = 0; variant < 8; ++variant) {
+            LinearizabilityOptions options;
+            options.model = ModelKind::kv;
+            options.semantics.order_by_time = true;
+            options.split_by_key = variant & 1;
+            options.split_at_quiescence = variant & 2;
+            options.quiescence_min_ops = 0;  // cut wherever possible
+            options.prechecks = variant & 4;
+            const Verdict verdict = check_with(history, options);
+            ASSERT_NE(verdict, Verdict::unknown) << "seed " << seed << " variant " << variant;
+            if (!expected) expected = verdict;
+            EXPECT_EQ(verdict, *expected) << "seed " << seed << " variant " << variant;
+        }
+        EXPECT_EQ(*expected, seed % 2 == 0 ? Verdict::not_linearizable : Verdict::linearizable)
+            << "seed " << seed;
+    }
+    EXPECT_EQ(bad, 20);
+}
+
+TEST(LinSearch, QuiescentCutsAreUsedAndAgree) {
+    // One client: every gap between operations is a quiescent point.
+    for (double info : {0.0, 0.1}) {
+        lin::GenerateOptions generate;
+        generate.seed = 3;
+        generate.operations = 400;
+        generate.clients = 1;
+        generate.info_probability = info;
+        History history = lin::generate_kv_history(generate);
+        for (bool corrupt : {false, true}) {
+            if (corrupt) {
+                ASSERT_TRUE(lin::corrupt_one_read(history, lin::Corruption::never_written, 1));
+            }
+            LinearizabilityOptions options;
+            options.model = ModelKind::cas_register;
+            options.semantics.order_by_time = true;
+            options.quiescence_min_ops = 0;
+            options.prechecks = false;
+            auto cut = check_linearizability(history, options);
+            options.split_at_quiescence = false;
+            auto whole = check_linearizability(history, options);
+            ASSERT_TRUE(cut && whole);
+            EXPECT_EQ(cut->verdict, corrupt ? Verdict::not_linearizable : Verdict::linearizable);
+            EXPECT_EQ(cut->verdict, whole->verdict);
+            ASSERT_EQ(cut->partitions.size(), 1u);
+            // Without ops of unknown outcome nothing is carried across a cut, and
+            // the history is searched in many pieces.
+            if (info == 0.0) {
+                EXPECT_GT(cut->partitions[0].segments, 10u);
+            }
+            if (corrupt) {
+                ASSERT_TRUE(cut->counterexample && whole->counterexample);
+                EXPECT_EQ(cut->counterexample->ops[*cut->counterexample->op].index,
+                          whole->counterexample->ops[*whole->counterexample->op].index);
+                EXPECT_EQ(cut->counterexample->linearized_prefix,
+                          whole->counterexample->linearized_prefix);
+            }
+        }
+    }
+}
+
+TEST(LinSearch, MemoryBudgetGivesUnknown) {
+    LinearizabilityOptions options;
+    options.split_by_key = false;
+    options.memory_limit_bytes = 1 << 20;
+    auto checked = check_file(lin_data("porcupine/kv/c50-ok.txt"), ModelKind::kv_append, options);
+    ASSERT_TRUE(checked) << checked.error().message;
+    EXPECT_EQ(checked->verdict, Verdict::unknown);
+    EXPECT_EQ(checked->result.unknown_reason, "memory limit reached");
+    EXPECT_FALSE(checked->counterexample);
+}
+
+TEST(LinSearch, TimeBudgetGivesUnknown) {
+    LinearizabilityOptions options;
+    options.split_by_key = false;
+    options.time_limit = 1;  // 1 ns: gone at the first look at the clock
+    auto checked = check_file(lin_data("porcupine/kv/c50-ok.txt"), ModelKind::kv_append, options);
+    ASSERT_TRUE(checked) << checked.error().message;
+    EXPECT_EQ(checked->verdict, Verdict::unknown);
+    EXPECT_EQ(checked->result.unknown_reason, "time limit reached");
+}
+
+TEST(LinSearch, UnknownKeyDoesNotHideAnInvalidOne) {
+    // Not linearizable beats unknown: a definite anomaly is a definite answer.
+    LinearizabilityOptions options;
+    options.memory_limit_bytes = 64 << 10;
+    auto checked = check_file(lin_data("porcupine/kv/c10-bad.txt"), ModelKind::kv_append, options);
+    ASSERT_TRUE(checked);
+    bool any_invalid = false;
+    for (const auto& part : checked->result.partitions) {
+        any_invalid = any_invalid || part.verdict == Verdict::not_linearizable;
+    }
+    EXPECT_EQ(checked->verdict, any_invalid ? Verdict::not_linearizable : Verdict::unknown);
+}
+
+TEST(LinSearch, ThreadsAndEarlyExitKeepTheFirstFailingKey) {
+    LinearizabilityOptions one;
+    auto reference = check_file(lin_data("porcupine/kv/c50-bad.txt"), ModelKind::kv_append, one);
+    ASSERT_TRUE(reference);
+    ASSERT_TRUE(reference->counterexample);
+    for (int threads : {1, 2, 4}) {
+        for (bool stop : {false, true}) {
+            LinearizabilityOptions options;
+            options.threads = threads;
+            options.stop_at_first_invalid = stop;
+            auto checked =
+                check_file(lin_data("porcupine/kv/c50-bad.txt"), ModelKind::kv_append, options);
+            ASSERT_TRUE(checked);
+            EXPECT_EQ(checked->verdict, Verdict::not_linearizable);
+            ASSERT_TRUE(checked->counterexample);
+            EXPECT_EQ(checked->counterexample->key, reference->counterexample->key);
+            EXPECT_EQ(checked->counterexample->to_json(), reference->counterexample->to_json());
+            if (!stop) {
+                EXPECT_EQ(checked->result.partitions.size(), 10u);
+            }
+        }
+    }
+}
+
+TEST(LinSearch, ResultJsonCarriesVerdictPartitionsAndCounterexample) {
+    auto checked =
+        check_file(lin_data("knossos/cas-register/bad/cas-failure.edn"), ModelKind::cas_register);
+    ASSERT_TRUE(checked);
+    const Json json = linearizability_result_to_json(checked->result);
+    EXPECT_EQ(json["valid"], false);
+    EXPECT_EQ(json["verdict"], "not linearizable");
+    EXPECT_EQ(json["partitions"].size(), 1u);
+    const Json& cx = json["counterexample"];
+    for (const char* field :
+         {"key", "completed_ops", "linearized_prefix", "op", "previous_ok", "window",
+          "prefix_states", "final_paths", "linearization", "ops", "truncated"}) {
+        EXPECT_TRUE(cx.contains(field)) << field;
+    }
+    // Every op reference points into "ops".
+    const std::size_t ops = cx["ops"].size();
+    EXPECT_LT(cx["op"].get<std::size_t>(), ops);
+    for (const Json& path : cx["final_paths"]) {
+        for (const Json& step : path) {
+            if (!step["op"].is_null()) {
+                EXPECT_LT(step["op"].get<std::size_t>(), ops);
+            }
+        }
+    }
+    for (const Json& step : cx["linearization"]["steps"])
+        EXPECT_LT(step["op"].get<std::size_t>(), ops);
+    // The text names the op and the reason.
+    const std::string text = checked->counterexample->to_text();
+    EXPECT_NE(text.find("cannot linearize #491 process 70 read 0"), std::string::npos) << text;
+    EXPECT_NE(text.find("can't read 0 from register 2"), std::string::npos) << text;
+}
+
+TEST(LinSearch, EmptyAndTrivialHistories) {
+    History empty;
+    LinearizabilityOptions options;
+    EXPECT_EQ(check_with(empty, options), Verdict::linearizable);
+    History pending;
+    Operation op;
+    op.f = "write";
+    op.value = 1;
+    pending.push_back(op);  // never completes
+    EXPECT_EQ(check_with(pending, options), Verdict::linearizable);
+}
+
+TEST(LinSearch, UnknownModelNameAndBadInitialValue) {
+    EXPECT_FALSE(models::parse_model_kind("registr"));
+    EXPECT_EQ(*models::parse_model_kind("queue"), ModelKind::fifo_queue);
+    LinearizabilityOptions options;
+    options.model = ModelKind::counter;
+    options.initial = "ten";
+    History empty;
+    auto result = check_linearizability(empty, options);
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().message, "model counter needs an integer as its initial value");
+}
+
+}  // namespace
+}  // namespace faultline::check

@@ -1,0 +1,57 @@
+// Helpers for the linearizability tests: check a history written inline in one
+// of the file formats, and locate the shared test data.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "check/formats/history_formats.h"
+#include "check/linearizability/checker.h"
+
+namespace faultline::check::testing {
+
+inline std::string lin_data(const std::string& relative) {
+    return std::string(FAULTLINE_SOURCE_DIR) + "/tests/data/lin-data/" + relative;
+}
+
+struct Checked {
+    Verdict verdict = Verdict::unknown;
+    std::optional<Counterexample> counterexample;
+    LinearizabilityResult result;
+};
+
+// Parses `text` (format detected from the content, or forced) and checks it.
+inline Result<Checked> check_text(const std::string& text, models::ModelKind model,
+                                  LinearizabilityOptions options = {},
+                                  std::optional<formats::Format> format = std::nullopt) {
+    auto parsed = formats::parse_history(text, "inline", format);
+    if (!parsed) return parsed.error();
+    options.model = model;
+    options.semantics = parsed->semantics;
+    options.locate = parsed->locator();
+    auto result = check_linearizability(parsed->history, options);
+    if (!result) return result.error();
+    Checked checked;
+    checked.verdict = result->verdict;
+    checked.counterexample = result->counterexample;
+    checked.result = std::move(*result);
+    return checked;
+}
+
+inline Result<Checked> check_file(const std::string& path, models::ModelKind model,
+                                  LinearizabilityOptions options = {}) {
+    auto parsed = formats::read_history_file(path);
+    if (!parsed) return parsed.error();
+    options.model = model;
+    options.semantics = parsed->semantics;
+    options.locate = parsed->locator();
+    auto result = check_linearizability(parsed->history, options);
+    if (!result) return result.error();
+    Checked checked;
+    checked.verdict = result->verdict;
+    checked.counterexample = result->counterexample;
+    checked.result = std::move(*result);
+    return checked;
+}
+
+}  // namespace faultline::check::testing
