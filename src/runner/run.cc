@@ -232,9 +232,12 @@ private:
 
 namespace {
 
-// Time for final operations: enough for each client to run its share of them
-// back to back, each waiting at most its timeout.
-Nanos finals_allowance(const RunConfig& config) { return config.timeout * 4; }
+// Time for final operations (and for those still in flight when clients stop):
+// enough for each client to run a few back to back, each waiting at most its
+// timeout. Clients that wait forever get ten seconds apiece.
+Nanos finals_allowance(const RunConfig& config) {
+    return (config.timeout > 0 ? config.timeout : seconds(10)) * 4;
+}
 
 }  // namespace
 

@@ -134,7 +134,7 @@ private:
 
 }  // namespace
 
-std::vector<std::string> system_names() { return {"raft-kv", "echo", "counter", "heartbeat"}; }
+std::vector<std::string> system_names() { return {"raft-kv", "primary-backup", "echo", "counter", "heartbeat"}; }
 
 Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
     if (!config.bug.empty() && config.system != "raft-kv") {
@@ -142,6 +142,7 @@ Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
                           fmt::format("--bug applies to raft-kv, not to '{}'", config.system));
     }
     if (config.system == "raft-kv") return make_raft_kv_system(config);
+    if (config.system == "primary-backup") return make_primary_backup_system(config);
     if (config.system == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
     if (config.system == "heartbeat") return std::unique_ptr<System>(std::make_unique<HeartbeatSystem>());
     if (config.system == "counter") {

@@ -1,0 +1,61 @@
+// primary-backup: the quorum-less primary-backup KV under the lin-kv workload,
+// checked for linearizability like raft-kv.
+#include <fmt/format.h>
+
+#include "protocols/kv/kv_store.h"
+#include "protocols/pb/primary_backup.h"
+#include "runner/system.h"
+#include "workload/kv_workload.h"
+
+namespace faultline::runner {
+
+namespace {
+
+class PrimaryBackupSystem final : public System {
+public:
+    void build(sim::Simulation& simulation, const RunConfig& config) override {
+        for (int i = 0; i < config.nodes; ++i) {
+            simulation.add_server(fmt::format("n{}", i), [] {
+                return std::make_unique<protocols::pb::PrimaryBackupNode>(protocols::pb::PrimaryBackupOptions{});
+            });
+        }
+    }
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    workload::OpRequest next_op(Prng& random) override { return generator_.next(random); }
+    std::optional<int> leader(sim::Simulation& simulation) override {
+        for (std::uint32_t i = 0; i < simulation.servers().size(); ++i) {
+            auto* node = simulation.node_as<protocols::pb::PrimaryBackupNode>(NodeId(i));
+            if (node != nullptr && node->primary()) return static_cast<int>(i);
+        }
+        return std::nullopt;
+    }
+    std::vector<workload::OpRequest> final_ops() override {
+        std::vector<workload::OpRequest> reads;
+        for (std::int64_t key : generator_.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});
+        return reads;
+    }
+    bool served(const check::Operation& completion) const override {
+        if (completion.type == check::OpType::ok) return true;
+        return completion.type == check::OpType::fail && completion.error.is_number_integer() &&
+               (completion.error.get<int>() == protocols::kv::error_key_missing ||
+                completion.error.get<int>() == protocols::kv::error_precondition);
+    }
+    std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
+        return {check_lin_kv(history)};
+    }
+
+private:
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::KvCodec>();
+    workload::LinKvGenerator generator_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<System>> make_primary_backup_system(const RunConfig& config) {
+    if (config.nodes < 2) {
+        return make_error(ErrorCode::invalid_argument, "primary-backup needs at least 2 nodes (--nodes 2)");
+    }
+    return std::unique_ptr<System>(std::make_unique<PrimaryBackupSystem>());
+}
+
+}  // namespace faultline::runner
