@@ -217,6 +217,11 @@ CommandAction add_test_command(CLI::App& app) {
             "MIN..MAX"));
     test->add_option("--heartbeat", options->heartbeat, "raft-kv: heartbeat interval (bare numbers are ms)")
         ->check(duration_validator(milliseconds(1)));
+    test->add_option("--topology", config.topology, "broadcast: how values spread: tree or flood")
+        ->check(CLI::IsMember({"tree", "flood"}))
+        ->capture_default_str();
+    test->add_option("--msgs-per-op-max", config.msgs_per_op_max,
+                     "broadcast: the most server messages per client operation (0: no check)");
     test->add_option("--client-retries", config.client_retries,
                      "Retries of an operation after a definite redirect (not the leader)")
         ->check(CLI::Range(0, 1000))

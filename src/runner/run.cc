@@ -235,6 +235,8 @@ namespace {
 // Time for final operations (and for those still in flight when clients stop):
 // enough for each client to run a few back to back, each waiting at most its
 // timeout. Clients that wait forever get ten seconds apiece.
+constexpr Nanos final_settle = seconds(1);
+
 Nanos finals_allowance(const RunConfig& config) {
     return (config.timeout > 0 ? config.timeout : seconds(10)) * 4;
 }
@@ -322,7 +324,9 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
         driver->schedule_next();
     }
     if (!drivers.empty()) {
-        simulation.at(clients_stop, [&] {
+        // Final reads begin after the operations still in flight have settled
+        // (Maelstrom waits too), so they read what the system converged to.
+        simulation.at(clients_stop + final_settle, [&] {
             for (workload::OpRequest& op : system->final_ops()) finals.push_back(std::move(op));
             for (auto& driver : drivers) driver->take_final();
         });
@@ -330,7 +334,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
 
     // Final operations get a generous allowance; each still has its timeout.
     const Nanos final_allowance = finals_allowance(config);
-    simulation.run_until(clients_stop + final_allowance);
+    simulation.run_until(clients_stop + final_settle + final_allowance);
 
     RunResult result;
     result.config = config;

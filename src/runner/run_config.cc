@@ -14,6 +14,8 @@ Json RunConfig::to_json() const {
         {"pre_vote", pre_vote},
         {"check_quorum", check_quorum},
         {"authenticate", authenticate},
+        {"topology", topology},
+        {"msgs_per_op_max", msgs_per_op_max},
         {"nodes", nodes},
         {"clients", clients},
         {"time_limit_ns", time_limit},
@@ -82,6 +84,8 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "pre_vote", config.pre_vote),
         read_field(json, "check_quorum", config.check_quorum),
         read_field(json, "authenticate", config.authenticate),
+        read_field(json, "topology", config.topology),
+        read_field(json, "msgs_per_op_max", config.msgs_per_op_max),
         read_field(json, "nodes", config.nodes),
         read_field(json, "clients", config.clients),
         read_field(json, "time_limit_ns", config.time_limit),
@@ -200,6 +204,8 @@ std::string RunConfig::command_line() const {
     if (!pre_vote) add("--no-pre-vote");
     if (!check_quorum) add("--no-check-quorum");
     if (authenticate) add("--authenticate");
+    if (topology != defaults.topology) add("--topology " + topology);
+    if (msgs_per_op_max != 0) add(fmt::format("--msgs-per-op-max {}", msgs_per_op_max));
     if (nodes != defaults.nodes) add(fmt::format("--nodes {}", nodes));
     if (clients != defaults.clients) add(fmt::format("--clients {}", clients));
     if (time_limit != defaults.time_limit) add("--time-limit " + format_duration_exact(time_limit));

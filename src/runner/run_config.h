@@ -55,6 +55,10 @@ struct RunConfig {
     bool check_quorum = true;
     // raft-kv: authenticate replicated entries (HMAC), dropping altered messages.
     bool authenticate = false;
+    // broadcast: how values spread ("tree" or "flood"), and the most server
+    // messages per client operation the msgs-per-op check allows (0: no check).
+    std::string topology = "tree";
+    double msgs_per_op_max = 0;
     // Raft timing; 0 keeps RaftOptions' defaults.
     Nanos election_timeout_min = 0;
     Nanos election_timeout_max = 0;

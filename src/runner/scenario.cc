@@ -128,6 +128,8 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "pre_vote") return set_bool(config.pre_vote);
     if (name == "check_quorum") return set_bool(config.check_quorum);
     if (name == "authenticate") return set_bool(config.authenticate);
+    if (name == "topology") return set_string(config.topology);
+    if (name == "msgs_per_op_max") return set_double(config.msgs_per_op_max);
     if (name == "nemesis") return set_string(config.nemesis);
     if (name == "fault_interval") return set_duration(config.fault_interval_max);
     if (name == "fault_duration") return set_duration(config.fault_duration_max);
@@ -324,6 +326,8 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (!config.pre_vote) out << "pre_vote = false\n";
     if (!config.check_quorum) out << "check_quorum = false\n";
     if (config.authenticate) out << "authenticate = true\n";
+    if (config.topology != defaults.topology) out << "topology = " << quoted(config.topology) << "\n";
+    if (config.msgs_per_op_max != 0) out << "msgs_per_op_max = " << config.msgs_per_op_max << "\n";
     out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
     if (config.client_retries != defaults.client_retries) out << "client_retries = " << config.client_retries << "\n";
     if (config.client_timeout_retries != 0) out << "client_timeout_retries = " << config.client_timeout_retries << "\n";

@@ -3,6 +3,9 @@
 
 #include "check/counter_checker.h"
 #include "check/echo_checker.h"
+#include "check/set_checker.h"
+#include "protocols/broadcast/broadcast.h"
+#include "workload/set_workload.h"
 #include "protocols/counter/counter.h"
 #include "workload/counter_workload.h"
 #include "protocols/detect/heartbeat.h"
@@ -132,9 +135,66 @@ private:
     std::shared_ptr<const workload::ClientCodec> codec_;
 };
 
+class BroadcastSystem final : public System {
+public:
+    BroadcastSystem(protocols::broadcast::Topology topology, double msgs_per_op_max)
+        : topology_(topology), msgs_per_op_max_(msgs_per_op_max) {}
+
+    void build(sim::Simulation& simulation, const RunConfig& config) override {
+        for (int i = 0; i < config.nodes; ++i) {
+            const auto topology = topology_;
+            const NodeId id = simulation.add_server(fmt::format("n{}", i), [topology] {
+                return std::make_unique<protocols::broadcast::BroadcastNode>(topology);
+            });
+            servers_.push_back(id);
+        }
+        finals_from_ = config.time_limit + config.recovery;
+    }
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    workload::OpRequest next_op(Prng& random) override { return generator_.next(random); }
+    // A final read of every node.
+    std::vector<workload::OpRequest> final_ops() override {
+        std::vector<workload::OpRequest> reads;
+        for (NodeId server : servers_) reads.push_back(workload::OpRequest{"read", Json(), Json(), server});
+        return reads;
+    }
+    std::vector<CheckOutcome> check(const check::History& history, sim::Simulation& simulation) override {
+        std::vector<CheckOutcome> outcomes;
+        const auto result = check::check_set(history, finals_from_);
+        outcomes.push_back(CheckOutcome{
+            "set", result.valid ? Verdict::valid : Verdict::invalid,
+            result.valid ? fmt::format("{} acknowledged values in all {} final reads", result.acknowledged,
+                                       result.final_reads)
+                         : result.errors.front(),
+            Json{{"acknowledged", result.acknowledged}, {"lost", result.lost}, {"errors", result.errors}}});
+        std::int64_t operations = 0;
+        for (const check::Operation& op : history) operations += op.type == check::OpType::invoke ? 1 : 0;
+        const double per_op = operations > 0 ? static_cast<double>(simulation.stats().server_messages) / operations : 0;
+        Json details{{"server_messages", simulation.stats().server_messages}, {"operations", operations},
+                     {"msgs_per_op", per_op}, {"max", msgs_per_op_max_}};
+        if (msgs_per_op_max_ > 0) {
+            outcomes.push_back(CheckOutcome{"msgs-per-op", per_op <= msgs_per_op_max_ ? Verdict::valid : Verdict::invalid,
+                                            fmt::format("{:.1f} server messages per operation (at most {})", per_op,
+                                                        msgs_per_op_max_),
+                                            details});
+        }
+        return outcomes;
+    }
+
+private:
+    protocols::broadcast::Topology topology_;
+    double msgs_per_op_max_;
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::BroadcastCodec>();
+    workload::SetGenerator generator_;
+    std::vector<NodeId> servers_;
+    Nanos finals_from_ = 0;
+};
+
 }  // namespace
 
-std::vector<std::string> system_names() { return {"raft-kv", "primary-backup", "echo", "counter", "heartbeat"}; }
+std::vector<std::string> system_names() {
+    return {"raft-kv", "primary-backup", "broadcast", "echo", "counter", "heartbeat"};
+}
 
 Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
     if (!config.bug.empty() && config.system != "raft-kv") {
@@ -143,6 +203,15 @@ Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
     }
     if (config.system == "raft-kv") return make_raft_kv_system(config);
     if (config.system == "primary-backup") return make_primary_backup_system(config);
+    if (config.system == "broadcast") {
+        if (config.topology != "tree" && config.topology != "flood") {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("unknown topology '{}' (tree, flood)", config.topology));
+        }
+        return std::unique_ptr<System>(std::make_unique<BroadcastSystem>(
+            config.topology == "flood" ? protocols::broadcast::Topology::flood : protocols::broadcast::Topology::tree,
+            config.msgs_per_op_max));
+    }
     if (config.system == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
     if (config.system == "heartbeat") return std::unique_ptr<System>(std::make_unique<HeartbeatSystem>());
     if (config.system == "counter") {

@@ -271,6 +271,7 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
     const std::uint64_t digest = message->digest();
     ++stats_.messages_sent;
     stats_.bytes_sent += message->size_bytes();
+    if (sender.server && nodes_[to.value]->server) ++stats_.server_messages;
     trace_.record(TraceEvent{.time = departure,
                              .kind = TraceKind::send,
                              .node = sender.id,

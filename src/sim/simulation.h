@@ -56,6 +56,7 @@ struct SimulationStats {
     std::uint64_t events = 0;
     std::uint64_t messages_sent = 0;
     std::uint64_t bytes_sent = 0;  // the messages' size_bytes()
+    std::uint64_t server_messages = 0;  // sent from a server to a server
     std::uint64_t messages_delivered = 0;
     std::uint64_t messages_dropped = 0;
     std::uint64_t messages_duplicated = 0;

@@ -42,11 +42,12 @@ void RpcClient::invoke(Context& ctx, OpRequest op) {
                                       .f = op.f,
                                       .key = op.key,
                                       .value = op.value});
+    const std::optional<NodeId> target = op.target;
     outstanding_ = Outstanding{};
     outstanding_->op = std::move(op);
     outstanding_->sequence = next_sequence_++;
     if (!options_.wait_forever) outstanding_->timeout = ctx.set_timer(options_.timeout, timeout_tag);
-    send_request(ctx, choose_target(ctx));
+    send_request(ctx, target.value_or(choose_target(ctx)));
 }
 
 void RpcClient::send_request(Context& ctx, NodeId target) {

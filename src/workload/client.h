@@ -36,6 +36,8 @@ struct OpRequest {
     std::string f;
     Json key;
     Json value;
+    // Send to this server (final reads of each node); otherwise the client picks.
+    std::optional<NodeId> target = std::nullopt;
 };
 
 // How a reply completes the outstanding operation.

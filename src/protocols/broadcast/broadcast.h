@@ -1,0 +1,74 @@
+// Broadcast (Maelstrom's broadcast workload): a client hands any node a value;
+// every node must come to know every value; `read` returns what a node knows.
+//
+// Two ways to spread a value, chosen by `topology`:
+//   flood  a node that learns a new value sends it to every other node: each
+//          value costs about n^2 messages
+//   tree   nodes form a spanning tree (node i's parent is (i-1)/2); a node
+//          forwards a new value to its tree neighbours except the one it came
+//          from: n - 1 messages per value
+// The network in fallacy/free-transport loses nothing, so neither retransmits:
+// the scenario measures cost, not resilience.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "node/node.h"
+
+namespace faultline::protocols::broadcast {
+
+enum class Topology : std::uint8_t { flood, tree };
+
+struct BroadcastRequest final : Message {
+    std::uint64_t msg_id = 0;
+    bool read = false;
+    std::int64_t value = 0;
+
+    std::string_view type() const override { return read ? "read" : "broadcast"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 32; }
+    std::uint64_t digest() const override;
+};
+
+struct BroadcastReply final : Message {
+    std::uint64_t in_reply_to = 0;
+    bool read = false;
+    std::vector<std::int64_t> values;  // read: every value the node knows
+
+    std::string_view type() const override { return read ? "read_ok" : "broadcast_ok"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 24 + 8 * static_cast<std::uint32_t>(values.size()); }
+    std::uint64_t digest() const override;
+};
+
+struct Gossip final : Message {
+    std::int64_t value = 0;
+
+    std::string_view type() const override { return "gossip"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 16; }
+    std::uint64_t digest() const override { return static_cast<std::uint64_t>(value); }
+};
+
+class BroadcastNode final : public Node {
+public:
+    explicit BroadcastNode(Topology topology) : topology_(topology) {}
+
+    void start(Context&) override {}
+    void on_message(Context& ctx, const Envelope& envelope) override;
+    void on_timer(Context&, TimerId, std::uint64_t) override {}
+
+    const std::set<std::int64_t>& values() const { return values_; }
+
+private:
+    void spread(Context& ctx, std::int64_t value, std::optional<NodeId> came_from);
+    std::vector<NodeId> neighbours(Context& ctx) const;
+
+    Topology topology_;
+    std::set<std::int64_t> values_;
+};
+
+}  // namespace faultline::protocols::broadcast
