@@ -26,6 +26,7 @@ struct TestOptions {
     std::string recovery = "10s";
     std::string workload_start = "0";
     std::string completion_bound = "0";
+    std::string latency_p99_max = "0";
     std::string election_timeout;
     std::string heartbeat;
     std::string fault_interval = "8s";
@@ -110,6 +111,7 @@ int run_test(const TestOptions& options) {
     config.recovery = *parse_duration(options.recovery, seconds(1));
     config.workload_start = *parse_duration(options.workload_start, seconds(1));
     config.completion_bound = *parse_duration(options.completion_bound, seconds(1));
+    config.latency_p99_max = *parse_duration(options.latency_p99_max, milliseconds(1));
     if (!options.election_timeout.empty()) {
         const auto dots = options.election_timeout.find("..");
         config.election_timeout_min = *parse_duration(options.election_timeout.substr(0, dots), milliseconds(1));
@@ -216,6 +218,13 @@ CommandAction add_test_command(CLI::App& app) {
             },
             "MIN..MAX"));
     test->add_option("--heartbeat", options->heartbeat, "raft-kv: heartbeat interval (bare numbers are ms)")
+        ->check(duration_validator(milliseconds(1)));
+    test->add_option("--value-bytes", config.value_bytes, "raft-kv: payload bytes per written value");
+    test->add_option("--inflight-appends", config.inflight_appends_max,
+                     "raft-kv: appends in flight per follower (0: Raft's default)");
+    test->add_option("--append-bytes", config.append_bytes_max, "raft-kv: bytes per append (0: Raft's default)");
+    test->add_option("--latency-p99-max", options->latency_p99_max,
+                     "Latency check: the p99 of ok operations must stay below this (bare numbers are ms)")
         ->check(duration_validator(milliseconds(1)));
     test->add_option("--topology", config.topology, "broadcast: how values spread: tree or flood")
         ->check(CLI::IsMember({"tree", "flood"}))

@@ -30,7 +30,8 @@ constexpr BugSwitch bug_switches[] = {
 
 class RaftKvSystem final : public System {
 public:
-    explicit RaftKvSystem(protocols::raft::RaftOptions options) : options_(options) {}
+    RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes)
+        : options_(options), codec_(std::make_shared<workload::KvCodec>(value_bytes)) {}
 
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {
@@ -107,7 +108,7 @@ public:
 
 private:
     protocols::raft::RaftOptions options_;
-    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::KvCodec>();
+    std::shared_ptr<const workload::ClientCodec> codec_;
     workload::LinKvGenerator generator_;
     std::vector<protocols::raft::NodeView> views_;
     std::unique_ptr<RaftInvariants> invariants_;
@@ -167,6 +168,8 @@ Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
     options.pre_vote = config.pre_vote;
     options.check_quorum = config.check_quorum;
     options.authenticate = config.authenticate;
+    if (config.inflight_appends_max > 0) options.inflight_appends_max = config.inflight_appends_max;
+    if (config.append_bytes_max > 0) options.append_bytes_max = config.append_bytes_max;
     if (config.election_timeout_min > 0) {
         options.election_timeout_min = config.election_timeout_min;
         options.election_timeout_max = config.election_timeout_max;
@@ -193,7 +196,7 @@ Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
                               fmt::format("unknown bug '{}' (known: {})", config.bug, names));
         }
     }
-    return std::unique_ptr<System>(std::make_unique<RaftKvSystem>(options));
+    return std::unique_ptr<System>(std::make_unique<RaftKvSystem>(options, config.value_bytes));
 }
 
 }  // namespace faultline::runner

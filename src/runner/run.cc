@@ -172,6 +172,34 @@ CheckOutcome check_liveness(const check::History& history, Nanos run_end, Nanos 
                         details};
 }
 
+CheckOutcome check_latency(const check::History& history, Nanos from, Nanos to, Nanos p99_max) {
+    std::unordered_map<std::int64_t, Nanos> invoked_at;
+    std::vector<Nanos> latencies;
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            invoked_at[op.process] = op.time;
+            continue;
+        }
+        auto found = invoked_at.find(op.process);
+        if (found == invoked_at.end()) continue;
+        if (op.type == check::OpType::ok && found->second >= from && found->second < to) {
+            latencies.push_back(op.time - found->second);
+        }
+        invoked_at.erase(found);
+    }
+    Json details{{"operations", latencies.size()}, {"p99_max_ns", p99_max}};
+    if (latencies.empty()) {
+        return CheckOutcome{"latency", Verdict::unknown, "no operation completed ok in the window", details};
+    }
+    std::sort(latencies.begin(), latencies.end());
+    const Nanos p99 = latencies[static_cast<std::size_t>(0.99 * static_cast<double>(latencies.size() - 1))];
+    details["p99_ns"] = p99;
+    return CheckOutcome{"latency", p99 <= p99_max ? Verdict::valid : Verdict::invalid,
+                        fmt::format("p99 {} over {} operations (at most {})", format_duration(p99), latencies.size(),
+                                    format_duration(p99_max)),
+                        details};
+}
+
 namespace {
 
 // Drives one client in a closed loop: invoke, await the completion, think,
@@ -351,6 +379,10 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     }
     if (!drivers.empty() && result.stopped_because.empty()) {
         result.checks.push_back(check_liveness(result.history, result.simulated, config.completion_bound));
+        if (config.latency_p99_max > 0) {
+            result.checks.push_back(
+                check_latency(result.history, config.workload_start, config.time_limit, config.latency_p99_max));
+        }
         for (const AvailabilityWindow& window : config.availability) {
             result.checks.push_back(check_availability(result.history, *system, window.from, window.to, window.min));
         }

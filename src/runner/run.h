@@ -73,6 +73,10 @@ LatencySummary summarize_latency(const check::History& history);
 // bound is not 0. An operation that never completes waited forever.
 CheckOutcome check_liveness(const check::History& history, Nanos run_end, Nanos bound);
 
+// The latency check: the p99 latency of ok operations invoked in [from, to)
+// must not exceed `p99_max`.
+CheckOutcome check_latency(const check::History& history, Nanos from, Nanos to, Nanos p99_max);
+
 // The availability check: of the operations invoked in the second half of the
 // recovery window, at least `threshold` must have been served.
 CheckOutcome check_availability(const check::History& history, const System& system, Nanos window_start,

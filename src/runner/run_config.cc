@@ -15,6 +15,10 @@ Json RunConfig::to_json() const {
         {"check_quorum", check_quorum},
         {"authenticate", authenticate},
         {"topology", topology},
+        {"value_bytes", value_bytes},
+        {"inflight_appends_max", inflight_appends_max},
+        {"append_bytes_max", append_bytes_max},
+        {"latency_p99_max_ns", latency_p99_max},
         {"msgs_per_op_max", msgs_per_op_max},
         {"nodes", nodes},
         {"clients", clients},
@@ -85,6 +89,10 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "check_quorum", config.check_quorum),
         read_field(json, "authenticate", config.authenticate),
         read_field(json, "topology", config.topology),
+        read_field(json, "value_bytes", config.value_bytes),
+        read_field(json, "inflight_appends_max", config.inflight_appends_max),
+        read_field(json, "append_bytes_max", config.append_bytes_max),
+        read_field(json, "latency_p99_max_ns", config.latency_p99_max),
         read_field(json, "msgs_per_op_max", config.msgs_per_op_max),
         read_field(json, "nodes", config.nodes),
         read_field(json, "clients", config.clients),
@@ -205,6 +213,10 @@ std::string RunConfig::command_line() const {
     if (!check_quorum) add("--no-check-quorum");
     if (authenticate) add("--authenticate");
     if (topology != defaults.topology) add("--topology " + topology);
+    if (value_bytes != 0) add(fmt::format("--value-bytes {}", value_bytes));
+    if (inflight_appends_max != 0) add(fmt::format("--inflight-appends {}", inflight_appends_max));
+    if (append_bytes_max != 0) add(fmt::format("--append-bytes {}", append_bytes_max));
+    if (latency_p99_max != 0) add("--latency-p99-max " + format_duration_exact(latency_p99_max));
     if (msgs_per_op_max != 0) add(fmt::format("--msgs-per-op-max {}", msgs_per_op_max));
     if (nodes != defaults.nodes) add(fmt::format("--nodes {}", nodes));
     if (clients != defaults.clients) add(fmt::format("--clients {}", clients));

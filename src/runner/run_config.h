@@ -55,6 +55,14 @@ struct RunConfig {
     bool check_quorum = true;
     // raft-kv: authenticate replicated entries (HMAC), dropping altered messages.
     bool authenticate = false;
+    // raft-kv: bytes of payload per written value, and replication flow control:
+    // appends in flight per follower and bytes per append (0: Raft's defaults).
+    std::uint32_t value_bytes = 0;
+    std::uint32_t inflight_appends_max = 0;
+    std::uint32_t append_bytes_max = 0;
+    // The latency check: the p99 latency of ok operations invoked in
+    // [workload start, time limit) must stay at or below this (0: no check).
+    Nanos latency_p99_max = 0;
     // broadcast: how values spread ("tree" or "flood"), and the most server
     // messages per client operation the msgs-per-op check allows (0: no check).
     std::string topology = "tree";

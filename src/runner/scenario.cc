@@ -129,6 +129,17 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "check_quorum") return set_bool(config.check_quorum);
     if (name == "authenticate") return set_bool(config.authenticate);
     if (name == "topology") return set_string(config.topology);
+    if (name == "latency_p99_max") return set_duration(config.latency_p99_max);
+    if (name == "value_bytes" || name == "inflight_appends_max" || name == "append_bytes_max") {
+        auto value = value_of<std::int64_t>(path, node, "a non-negative integer");
+        if (!value) return value.error();
+        if (*value < 0) return make_error(ErrorCode::invalid_argument, where(path, node) + ": must be >= 0");
+        std::uint32_t& field = name == "value_bytes"            ? config.value_bytes
+                               : name == "inflight_appends_max" ? config.inflight_appends_max
+                                                                : config.append_bytes_max;
+        field = static_cast<std::uint32_t>(*value);
+        return ok_status();
+    }
     if (name == "msgs_per_op_max") return set_double(config.msgs_per_op_max);
     if (name == "nemesis") return set_string(config.nemesis);
     if (name == "fault_interval") return set_duration(config.fault_interval_max);
@@ -327,6 +338,10 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (!config.check_quorum) out << "check_quorum = false\n";
     if (config.authenticate) out << "authenticate = true\n";
     if (config.topology != defaults.topology) out << "topology = " << quoted(config.topology) << "\n";
+    if (config.value_bytes != 0) out << "value_bytes = " << config.value_bytes << "\n";
+    if (config.inflight_appends_max != 0) out << "inflight_appends_max = " << config.inflight_appends_max << "\n";
+    if (config.append_bytes_max != 0) out << "append_bytes_max = " << config.append_bytes_max << "\n";
+    if (config.latency_p99_max != 0) out << "latency_p99_max = " << quoted(format_duration_exact(config.latency_p99_max)) << "\n";
     if (config.msgs_per_op_max != 0) out << "msgs_per_op_max = " << config.msgs_per_op_max << "\n";
     out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
     if (config.client_retries != defaults.client_retries) out << "client_retries = " << config.client_retries << "\n";

@@ -19,7 +19,10 @@ MessagePtr KvCodec::encode(const OpRequest& op, const RequestIds& ids) const {
     request->command.sequence = ids.sequence;
     if (op.f == "read") {
         request->command.op = KvOp::read;
-    } else if (op.f == "write") {
+        return request;
+    }
+    request->command.padding = value_bytes_;
+    if (op.f == "write") {
         request->command.op = KvOp::write;
         request->command.value = op.value.get<std::int64_t>();
     } else {

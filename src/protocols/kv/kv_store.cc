@@ -39,14 +39,17 @@ std::string KvCommand::encode() const {
     put_u64(out, static_cast<std::uint64_t>(from));
     put_u64(out, client);
     put_u64(out, sequence);
+    out.append(padding, 'v');
     return out;
 }
 
 Result<KvCommand> KvCommand::decode(std::string_view bytes) {
     KvCommand command;
-    if (bytes.size() != 41) {
-        return make_error(ErrorCode::parse_error, fmt::format("kv command of {} bytes, expected 41", bytes.size()));
+    if (bytes.size() < 41) {
+        return make_error(ErrorCode::parse_error,
+                          fmt::format("kv command of {} bytes, expected at least 41", bytes.size()));
     }
+    command.padding = static_cast<std::uint32_t>(bytes.size() - 41);
     const auto op = static_cast<std::uint8_t>(bytes[0]);
     if (op > 2) return make_error(ErrorCode::parse_error, fmt::format("unknown kv op {}", op));
     command.op = static_cast<KvOp>(op);

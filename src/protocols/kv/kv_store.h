@@ -42,6 +42,9 @@ struct KvCommand {
     std::int64_t from = 0;   // cas only
     std::uint64_t client = 0;
     std::uint64_t sequence = 0;
+    // Bytes of payload the value carries beyond its integer (a large value, for
+    // bandwidth scenarios); replicated and stored like any bytes, never read.
+    std::uint32_t padding = 0;
 
     std::string encode() const;
     static Result<KvCommand> decode(std::string_view bytes);

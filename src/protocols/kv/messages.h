@@ -17,7 +17,7 @@ struct KvRequest final : Message {
 
     std::string_view type() const override { return kv_op_name(command.op); }
     nlohmann::json to_json() const override;
-    std::uint32_t size_bytes() const override { return 64; }
+    std::uint32_t size_bytes() const override { return 64 + command.padding; }
     std::uint64_t digest() const override;
 };
 
