@@ -102,12 +102,19 @@ TEST(LinData, PorcupineKvNotSplit) {
     for (const PorcupineCase& c : {PorcupineCase{"c01-ok", Verdict::linearizable, 1},
                                    PorcupineCase{"c01-bad", Verdict::not_linearizable, 1},
                                    PorcupineCase{"c10-ok", Verdict::linearizable, 1},
-                                   PorcupineCase{"c10-bad", Verdict::not_linearizable, 1}}) {
+                                   PorcupineCase{"c10-bad", Verdict::not_linearizable, 1},
+                                   PorcupineCase{"c50-ok", Verdict::linearizable, 1},
+                                   PorcupineCase{"c50-bad", Verdict::not_linearizable, 1}}) {
         auto checked = check_file(lin_data(std::string("porcupine/kv/") + c.file + ".txt"),
                                   ModelKind::kv_append, options);
         ASSERT_TRUE(checked) << checked.error().message;
         EXPECT_EQ(checked->verdict, c.expected) << c.file;
         EXPECT_EQ(checked->result.partitions.size(), c.keys);
+        if (c.expected == Verdict::not_linearizable) {
+            // The whole-map search names a key that fails on its own.
+            ASSERT_TRUE(checked->counterexample) << c.file;
+            EXPECT_TRUE(checked->counterexample->key.is_string()) << c.file;
+        }
     }
 }
 

@@ -263,6 +263,7 @@ class Search {
             for (std::uint32_t g = 0; g < groups_; ++g) {
                 group_sets_[g].reset(group_required_[g], group_optional_[g]);
             }
+            group_pending_ = group_required_;
         }
         for (std::uint32_t index : spent) {
             FL_ASSERT_LT(index, id_of_.size());
@@ -383,6 +384,8 @@ class Search {
         std::uint32_t barrier = kNever;  // id of the op whose completion bounds the candidates
         std::uint64_t blame = 0;         // groups blamed by failed children (see the header)
         bool jumped = false;             // failed through a child, for `blame` alone
+        std::uint64_t impure = 0;  // groups with a child blamed on other groups too
+        std::uint32_t forced_group = kNever;  // group of the forced read, if forced
     };
 
     std::uint32_t size() const { return static_cast<std::uint32_t>(ops_.size()); }
@@ -559,6 +562,7 @@ class Search {
     void push_level(std::uint32_t op, std::uint64_t previous, std::uint32_t last_change) {
         const auto begin = static_cast<std::uint32_t>(candidates_.size());
         bool forced = false;
+        std::uint32_t forced_id = kNever;
         bool dead = false;
         std::uint32_t doomed = kNever;
         if constexpr (Space::kMonotone) {
@@ -620,6 +624,7 @@ class Search {
                     candidates_.resize(begin);
                     candidates_.push_back({id, next});
                     forced = true;
+                    forced_id = id;
                     return false;
                 }
                 candidates_.push_back({id, next});
@@ -640,17 +645,24 @@ class Search {
                                                               : ops_[a.id].call < ops_[b.id].call;
                   });
         levels_.push_back(Level{begin, end, begin, op, previous, last_change, entry_,
-                                explained ? kNever : barrier_id_, blame, explained});
+                                explained ? kNever : barrier_id_, blame, explained, 0,
+                                forced && grouping_ ? group_of_[forced_id] : kNever});
         note_progress(doomed);
     }
 
     void add(std::uint32_t id) {
         set_.insert(id);
-        if (grouping_) group_sets_[group_of_[id]].insert(local_id_[id]);
+        if (grouping_) {
+            group_sets_[group_of_[id]].insert(local_id_[id]);
+            if (id < required_) --group_pending_[group_of_[id]];
+        }
     }
     void remove(std::uint32_t id) {
         set_.erase(id);
-        if (grouping_) group_sets_[group_of_[id]].erase(local_id_[id]);
+        if (grouping_) {
+            group_sets_[group_of_[id]].erase(local_id_[id]);
+            if (id < required_) ++group_pending_[group_of_[id]];
+        }
     }
 
     // --- backjumping (see the header)
@@ -669,11 +681,61 @@ class Search {
     }
 
     // The groups a failed level is blamed on.
-    std::uint64_t failure_blame(const Level& level) const {
+    //
+    // A single group a explains the failure on its own when its ops alone cannot
+    // be completed from here: a has unlinearized completed ops, every child
+    // through an op of a failed for a alone, and every op a's own search could
+    // start with was a candidate here (none of a's ops is invoked between the
+    // barrier's completion and a's first pending completion). Then any
+    // linearization of a's ops would start with one of those children and
+    // contradict its failure. Otherwise the blame is the union of the children's
+    // blames and the barrier's group (the general rule).
+    std::uint64_t failure_blame(const Level& level) {
         if (!grouped_) return kAllGroups;
-        std::uint64_t blame = level.blame;
-        if (!level.jumped && level.barrier != kNever) blame |= bit(group_of_[level.barrier]);
-        return blame == 0 ? kAllGroups : blame;
+        if (level.jumped) return level.blame == 0 ? kAllGroups : level.blame;
+        if (level.forced_group != kNever) {
+            // Forced: the level stands or falls with its one child.
+            return level.blame | bit(level.forced_group);
+        }
+        if (level.barrier == kNever) return kAllGroups;
+        const std::uint32_t barrier_group = group_of_[level.barrier];
+        if (explains_alone(level, barrier_group, true)) return bit(barrier_group);
+        for (std::uint32_t g = 0; g < groups_; ++g) {
+            if (g != barrier_group && explains_alone(level, g, false)) return bit(g);
+        }
+        return level.blame | bit(barrier_group);
+    }
+    bool explains_alone(const Level& level, std::uint32_t g, bool is_barrier_group) {
+        if ((level.impure & bit(g)) != 0 || group_pending_[g] == 0) return false;
+        // Children blamed on a only (or none): every child of group g failed for g.
+        if (is_barrier_group) return true;
+        return candidates_complete(level.barrier, g);
+    }
+    // Whether no unlinearized op of `group` is invoked after the completion of
+    // `barrier` and before the first pending completion in `group` (looking at
+    // a bounded stretch of the lists; false when unsure).
+    bool candidates_complete(std::uint32_t barrier, std::uint32_t group) const {
+        static constexpr int kMaxWalk = 256;
+        const std::uint32_t head = 2 * required_;
+        std::uint32_t group_ret = kNever;
+        int walked = 0;
+        for (std::uint32_t node = next_[2 * barrier + 1]; node != head; node = next_[node]) {
+            if (++walked > kMaxWalk) return false;
+            if (group_of_[node / 2] != group) continue;
+            if (node % 2 == 0) return false;  // an invocation before its first completion
+            group_ret = ops_[node / 2].ret;
+            break;
+        }
+        const std::uint32_t after = ops_[barrier].ret;
+        const std::uint32_t ohead = size() - required_;
+        walked = 0;
+        for (std::uint32_t k = onext_[ohead]; k != ohead; k = onext_[k]) {
+            const std::uint32_t id = required_ + k;
+            if (ops_[id].call >= group_ret) break;
+            if (++walked > kMaxWalk) return false;
+            if (ops_[id].call > after && group_of_[id] == group) return false;
+        }
+        return true;
     }
     // A child of the top level (reached by `child`) failed, blamed on `blame`.
     void blame_parent(std::uint32_t child, std::uint64_t blame) {
@@ -686,6 +748,9 @@ class Search {
             ++stats_.backjumps;
         } else {
             parent.blame |= blame;
+            if (grouped_ && (blame & ~bit(group_of_[child])) != 0) {
+                parent.impure |= bit(group_of_[child]);
+            }
         }
     }
     // The blame of a configuration the cache already knows: a recorded nogood
@@ -826,6 +891,7 @@ class Search {
     bool grouped_ = false;                 // this run
     std::vector<std::uint32_t> local_id_;  // id -> id within its group
     std::vector<std::uint32_t> group_required_, group_optional_;
+    std::vector<std::uint32_t> group_pending_;  // unlinearized required ops per group
     std::vector<OpSet> group_sets_;
     std::vector<ConfigCache> nogoods_;
     std::uint64_t root_blame_ = kAllGroups;
