@@ -24,7 +24,8 @@ Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text) {
         if (word == "all") {
             for (FaultKind kind : {FaultKind::partition, FaultKind::kill, FaultKind::pause, FaultKind::clock_skew,
                                    FaultKind::clock_drift, FaultKind::clock_step, FaultKind::loss,
-                                   FaultKind::latency, FaultKind::duplicate, FaultKind::bandwidth, FaultKind::disk}) {
+                                   FaultKind::latency, FaultKind::duplicate, FaultKind::bandwidth, FaultKind::disk,
+                                   FaultKind::slow}) {
                 add(kind);
             }
         } else if (word == "clock") {
@@ -125,6 +126,10 @@ Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) 
                 break;
             case FaultKind::tamper:
                 fault.amount = uniform(random, 0.01, 0.2);
+                break;
+            case FaultKind::slow:
+                fault.nodes = {one};
+                fault.delta = random.between(milliseconds(1), milliseconds(50));
                 break;
         }
         schedule.faults.push_back(std::move(fault));

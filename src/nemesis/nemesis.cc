@@ -159,6 +159,20 @@ void Nemesis::start(std::size_t index) {
             apply_bursts();
             note(fault.describe());
             break;
+        case FaultKind::slow: {
+            active.slowed = fault.nodes;
+            if (active.slowed.empty() && target_.leader) {
+                if (auto leader = target_.leader()) active.slowed = {*leader};
+            }
+            std::string targets;
+            for (int node_index : active.slowed) {
+                simulation.set_processing_delay(node(node_index), fault.delta);
+                targets += (targets.empty() ? "n" : " n") + std::to_string(node_index);
+            }
+            note(fmt::format("slow {}: {} per event", targets.empty() ? "nobody (no leader)" : targets,
+                             format_duration(fault.delta)));
+            break;
+        }
     }
 }
 
@@ -211,6 +225,10 @@ void Nemesis::end(std::size_t index) {
         case FaultKind::bandwidth:
         case FaultKind::tamper:
             apply_bursts();
+            break;
+        case FaultKind::slow:
+            for (int node_index : active.slowed) simulation.set_processing_delay(node(node_index), 0);
+            active.slowed.clear();
             break;
     }
     note(what + (fault.nodes.empty() || fault.kind == FaultKind::partition ? "" : " " + [&] {

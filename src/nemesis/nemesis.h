@@ -46,6 +46,7 @@ private:
     struct Active {
         bool running = false;
         std::vector<Link> cut;     // partitions: the links this fault blocks
+        std::vector<int> slowed;   // slow: the nodes it slowed (the leader is resolved at start)
         Nanos previous_drift_ppb = 0;
     };
 

@@ -18,6 +18,7 @@ constexpr KindName kind_names[] = {
     {FaultKind::loss, "loss"},             {FaultKind::latency, "latency"},
     {FaultKind::duplicate, "duplicate"},   {FaultKind::bandwidth, "bandwidth"},
     {FaultKind::disk, "disk"},             {FaultKind::tamper, "tamper"},
+    {FaultKind::slow, "slow"},
 };
 
 struct ShapeName {
@@ -99,6 +100,9 @@ std::string Fault::describe() const {
         case FaultKind::bandwidth: return fmt::format("{} bandwidth {:.0f} B/s", when, amount);
         case FaultKind::disk: return fmt::format("{} disk faults on {} (bit flips {:.2g})", when, targets, amount);
         case FaultKind::tamper: return fmt::format("{} tamper {:.0f}%", when, amount * 100);
+        case FaultKind::slow:
+            return fmt::format("{} slow {} ({} per event)", when, targets.empty() ? std::string("leader") : targets,
+                               format_duration(delta));
     }
     return "?";
 }

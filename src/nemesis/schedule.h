@@ -46,6 +46,8 @@ enum class FaultKind : std::uint8_t {
     disk,        // the node's disk tears unsynced writes at a crash and flips bits
                  // on reads with probability `amount`, for the duration
     tamper,      // messages between servers are altered in flight with probability `amount`
+    slow,        // the node takes `delta` to handle each event (gray failure: slow, not dead);
+                 // with no nodes given, whoever leads when it starts
 };
 
 enum class PartitionShape : std::uint8_t {

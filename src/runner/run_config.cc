@@ -14,6 +14,7 @@ Json RunConfig::to_json() const {
         {"pre_vote", pre_vote},
         {"check_quorum", check_quorum},
         {"authenticate", authenticate},
+        {"step_down_when_slow", step_down_when_slow},
         {"topology", topology},
         {"value_bytes", value_bytes},
         {"inflight_appends_max", inflight_appends_max},
@@ -88,6 +89,7 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "pre_vote", config.pre_vote),
         read_field(json, "check_quorum", config.check_quorum),
         read_field(json, "authenticate", config.authenticate),
+        read_field(json, "step_down_when_slow", config.step_down_when_slow),
         read_field(json, "topology", config.topology),
         read_field(json, "value_bytes", config.value_bytes),
         read_field(json, "inflight_appends_max", config.inflight_appends_max),
@@ -212,6 +214,7 @@ std::string RunConfig::command_line() const {
     if (!pre_vote) add("--no-pre-vote");
     if (!check_quorum) add("--no-check-quorum");
     if (authenticate) add("--authenticate");
+    if (step_down_when_slow) add("--step-down-when-slow");
     if (topology != defaults.topology) add("--topology " + topology);
     if (value_bytes != 0) add(fmt::format("--value-bytes {}", value_bytes));
     if (inflight_appends_max != 0) add(fmt::format("--inflight-appends {}", inflight_appends_max));

@@ -55,6 +55,8 @@ struct RunConfig {
     bool check_quorum = true;
     // raft-kv: authenticate replicated entries (HMAC), dropping altered messages.
     bool authenticate = false;
+    // raft-kv: a leader whose own timers run late hands leadership over.
+    bool step_down_when_slow = false;
     // raft-kv: bytes of payload per written value, and replication flow control:
     // appends in flight per follower and bytes per append (0: Raft's defaults).
     std::uint32_t value_bytes = 0;

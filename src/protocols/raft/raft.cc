@@ -294,6 +294,8 @@ void Raft::become_leader(Context& ctx) {
         append_to_log(ctx, LogEntry{hard_state_.term, log_.last_index().next(), EntryType::noop, {}});
     }
     heartbeat_timer_ = ctx.set_timer(options_.heartbeat_interval, raft_timer_base | heartbeat_timer);
+    heartbeat_due_ = ctx.now() + options_.heartbeat_interval;
+    late_heartbeats_ = 0;
     if (options_.check_quorum) {
         quorum_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | quorum_timer);
     }
@@ -677,7 +679,9 @@ void Raft::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
             heartbeat_timer_ = 0;
             if (role_ != Role::leader) break;
             broadcast_heartbeat(ctx);
+            if (options_.step_down_when_slow) notice_slowness(ctx);
             heartbeat_timer_ = ctx.set_timer(options_.heartbeat_interval, raft_timer_base | heartbeat_timer);
+            heartbeat_due_ = ctx.now() + options_.heartbeat_interval;
             break;
         case quorum_timer:
             if (timer != quorum_timer_) break;
@@ -848,6 +852,26 @@ void Raft::check_quorum(Context& ctx) {
         return;
     }
     quorum_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | quorum_timer);
+}
+
+void Raft::notice_slowness(Context& ctx) {
+    const Nanos lag = ctx.now() - heartbeat_due_;
+    late_heartbeats_ = lag > options_.heartbeat_interval / 2 ? late_heartbeats_ + 1 : 0;
+    if (late_heartbeats_ < 3 || transfer_target_) return;
+    // The follower that has the most of our log takes over soonest.
+    std::optional<NodeId> best;
+    for (NodeId peer : voters_) {
+        if (peer == ctx.self()) continue;
+        if (!best || progress_[peer.value].match_index > progress_[best->value].match_index) best = peer;
+    }
+    if (!best) return;
+    ctx.log(fmt::format("term {}: my timers run {} late: handing leadership to {}", hard_state_.term.value,
+                        format_duration(lag), ctx.name_of(*best)));
+    late_heartbeats_ = 0;
+    transfer_target_ = best;
+    transfer_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | transfer_timer);
+    maybe_finish_transfer(ctx, *best);
+    send_append(ctx, *best, false);
 }
 
 void Raft::maybe_finish_transfer(Context& ctx, NodeId peer) {

@@ -157,6 +157,7 @@ private:
     void maybe_commit(Context& ctx);
     void check_quorum(Context& ctx);
     void maybe_finish_transfer(Context& ctx, NodeId peer);
+    void notice_slowness(Context& ctx);
     void advance_reads(Context& ctx);
     void start_read_round(Context& ctx);
     bool lease_valid(Context& ctx) const;
@@ -192,6 +193,8 @@ private:
     Nanos election_deadline_ = 0;
     Nanos last_leader_contact_ = -1;  // local time; -1: never
     TimerId heartbeat_timer_ = 0;
+    Nanos heartbeat_due_ = 0;      // when the heartbeat timer should fire (local time)
+    int late_heartbeats_ = 0;      // consecutive heartbeats that fired late
     TimerId quorum_timer_ = 0;
     std::optional<NodeId> transfer_target_;
     TimerId transfer_timer_ = 0;

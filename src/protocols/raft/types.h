@@ -101,6 +101,13 @@ struct RaftOptions {
     // in flight cannot make it store what the leader never sent.
     bool authenticate = false;
 
+    // A leader that finds itself slow hands leadership to its most up-to-date
+    // follower. It notices by the lag of its own heartbeat timer: a timer that
+    // fires late means its inputs queue up (a gray failure: slow disk, CPU
+    // starved, swapping). Three heartbeats in a row late by more than half an
+    // interval trigger the transfer. Off by default.
+    bool step_down_when_slow = false;
+
     Bugs bugs;
 };
 
