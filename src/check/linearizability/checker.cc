@@ -600,6 +600,8 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
     // Encode every op, grouping by key.
     std::vector<Partition<M>> partitions;
     std::unordered_map<std::string, std::size_t> by_key;
+    constexpr std::size_t kNoPartition = static_cast<std::size_t>(-1);
+    std::size_t unkeyed = kNoPartition;  // the partition of ops without a key
     const Json null_json;
     for (std::uint32_t p = 0; p < paired.size(); ++p) {
         const PairedOp& op = paired[p];
@@ -618,12 +620,17 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
         }
         if (!encoded->has_value()) continue;
         const Json& key = M::kKeyed ? invoke.key : null_json;
-        auto [it, inserted] = by_key.try_emplace(key.dump(), partitions.size());
-        if (inserted) {
+        std::size_t index = unkeyed;
+        if (!key.is_null()) {
+            index = by_key.try_emplace(key.dump(), partitions.size()).first->second;
+        } else if (unkeyed == kNoPartition) {
+            index = unkeyed = partitions.size();
+        }
+        if (index == partitions.size()) {
             partitions.emplace_back();
             partitions.back().key = key;
         }
-        Partition<M>& part = partitions[it->second];
+        Partition<M>& part = partitions[index];
         SearchOp times;
         times.call = op.call_rank;
         times.ret = (*encoded)->required ? op.complete_rank : kNever;
