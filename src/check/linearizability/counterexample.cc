@@ -99,8 +99,15 @@ std::string Counterexample::to_text(const std::string& indent) const {
         out += fmt::format("{}state after that prefix: {}\n", indent, states);
     }
     if (!window.empty()) {
+        static constexpr std::size_t kShownOps = 10;
         out += fmt::format("{}concurrent ops still pending there:\n", indent);
-        for (std::size_t i : window) out += fmt::format("{}  {}\n", indent, name_op(ops[i]));
+        for (std::size_t k = 0; k < window.size() && k < kShownOps; ++k) {
+            out += fmt::format("{}  {}\n", indent, name_op(ops[window[k]]));
+        }
+        if (window.size() > kShownOps) {
+            out += fmt::format("{}  ... and {} more (see --json)\n", indent,
+                               window.size() - kShownOps);
+        }
     }
     if (!final_paths.empty()) {
         // The paths ending at the op itself first; the terminal shows a few, the

@@ -295,6 +295,12 @@ class Search {
             }
             Level& level = levels_.back();
             if (level.cursor == level.end) {
+                // A configuration at the best progress that failed: material for the
+                // counterexample. (Recorded on failure rather than on arrival, so a
+                // search that succeeds pays for few of them.)
+                if (set_.required_prefix() == best_prefix_ && best_prefix_ < required_) {
+                    record_best_config(level.doomed);
+                }
                 const std::uint64_t blame = failure_blame(level);
                 if (grouped_) cache_.set_note(level.entry, blame);
                 if (grouped_ && std::has_single_bit(blame)) {
@@ -386,6 +392,7 @@ class Search {
         bool jumped = false;                  // failed through a child, for `blame` alone
         std::uint64_t impure = 0;             // groups with a child blamed on other groups too
         std::uint32_t forced_group = kNever;  // group of the forced read, if forced
+        std::uint32_t doomed = kNever;        // the read the lookahead found doomed, if any
     };
 
     std::uint32_t size() const { return static_cast<std::uint32_t>(ops_.size()); }
@@ -647,7 +654,8 @@ class Search {
         levels_.push_back(Level{begin, end, begin, op, previous, last_change, entry_,
                                 explained ? kNever : barrier_id_, blame, explained, 0,
                                 forced && grouping_ ? group_of_[forced_id] : kNever});
-        note_progress(doomed);
+        levels_.back().doomed = doomed;
+        note_progress();
     }
 
     void add(std::uint32_t id) {
@@ -778,7 +786,7 @@ class Search {
 
     // --- progress and results
 
-    void note_progress(std::uint32_t doomed) {
+    void note_progress() {
         const std::uint32_t prefix = set_.required_prefix();
         if (have_best_ && prefix < best_prefix_) return;
         if (!have_best_ || prefix > best_prefix_) {
@@ -789,7 +797,6 @@ class Search {
             best_configs_truncated_ = false;
             snapshot_path();
         }
-        if (prefix < required_) record_best_config(doomed);
     }
 
     void snapshot_path() {
