@@ -366,9 +366,14 @@ class PartitionChecker {
         std::vector<std::vector<std::uint32_t>> segments(1);
         std::uint32_t reach = 0;
         bool any_required = false;
+        bool any_optional = false;
         for (std::uint32_t i : order) {
             const SearchOp& op = part_.times[i];
-            if (any_required && reach < op.call && segments.back().size() >= kMinSegmentOps) {
+            // No cut after an op of unknown outcome: it would be carried across
+            // every later cut, and enumerating each piece's ends with it costs far
+            // more than one search of the whole (it could take effect anywhere).
+            if (any_required && !any_optional && reach < op.call &&
+                segments.back().size() >= kMinSegmentOps) {
                 segments.emplace_back();
                 any_required = false;
             }
@@ -376,6 +381,8 @@ class PartitionChecker {
             if (op.required()) {
                 reach = std::max(reach, op.ret);
                 any_required = true;
+            } else {
+                any_optional = true;
             }
         }
         // A trailing segment of only optional ops belongs with its predecessor.
