@@ -48,6 +48,8 @@ constexpr std::size_t kMaxFinalPaths = 32;
 constexpr std::size_t kMaxPathNodes = 20000;
 constexpr std::size_t kMaxWindowForPaths = 24;
 constexpr std::size_t kLinearizationTail = 64;
+// The share of the time budget spent explaining an anomaly a pre-check found.
+constexpr auto kExplainBudget = std::chrono::seconds(2);
 // Quiescent splitting: segments hold at least this many ops, the frontier of
 // (state, unused optional ops) carried across a cut at most kMaxFrontier
 // entries, and enumerating a segment's end configurations explores at most
@@ -105,6 +107,17 @@ class PartitionChecker {
         limits_.max_bytes = context.memory_per_search;
         limits_.cancel = cancel;
         for (const SearchOp& op : part.times) required_ += op.required() ? 1 : 0;
+        // The ops the search considers: all but optional ones the model calls
+        // useless (see models/model.h).
+        std::vector<char> useless(part.ops.size(), 0);
+        if constexpr (requires(const M& m, std::span<const models::TimedOp<typename M::Op>> ops) {
+                          m.useless(ops);
+                      }) {
+            useless = model.useless(timed_ops());
+        }
+        for (std::size_t i = 0; i < part.times.size(); ++i) {
+            if (!useless[i]) active_.push_back(part.times[i]);
+        }
     }
 
     PartitionResult check(std::optional<Counterexample>* counterexample) {
@@ -124,16 +137,20 @@ class PartitionChecker {
   private:
     // --- pre-checks
 
+    std::vector<models::TimedOp<typename M::Op>> timed_ops() const {
+        std::vector<models::TimedOp<typename M::Op>> timed;
+        timed.reserve(part_.ops.size());
+        for (std::size_t i = 0; i < part_.ops.size(); ++i) {
+            timed.push_back({part_.ops[i], part_.times[i].call, part_.times[i].ret});
+        }
+        return timed;
+    }
+
     bool precheck() {
         if constexpr (requires(const M& m, std::span<const models::TimedOp<typename M::Op>> ops) {
                           m.impossible(ops);
                       }) {
-            std::vector<models::TimedOp<typename M::Op>> timed;
-            timed.reserve(part_.ops.size());
-            for (std::size_t i = 0; i < part_.ops.size(); ++i) {
-                timed.push_back({part_.ops[i], part_.times[i].call, part_.times[i].ret});
-            }
-            std::vector<models::Impossible> found = model_.impossible(timed);
+            std::vector<models::Impossible> found = model_.impossible(timed_ops());
             if (found.empty()) return false;
             // The impossible op that completed first: every op completed before it
             // decides the counterexample, so search only up to there.
@@ -161,15 +178,35 @@ class PartitionChecker {
             explain_by_key(std::uint64_t{1} << part_.ops[bad].key);
             return;
         }
+        // The verdict is settled; the explanation gets a bounded share of the
+        // budget, and says so if it runs out.
+        lin::Limits limits = limits_;
+        limits.deadline = std::min(limits.deadline, Clock::now() + kExplainBudget);
         const std::uint32_t until = part_.times[bad].ret;
-        std::vector<SearchOp> ops;
-        for (const SearchOp& op : part_.times) {
-            if (op.call > until) continue;
+        // First: are the ops completed before it linearizable without it? Then it
+        // is the first op that cannot be linearized, and one linearization of
+        // everything before it (usually found at once) is the context.
+        std::vector<SearchOp> before;
+        for (const SearchOp& op : active_) {
+            if (op.call > until || op.op == bad) continue;
             SearchOp copy = op;
             if (copy.ret != kNever && copy.ret > until) copy.ret = kNever;
-            ops.push_back(copy);
+            before.push_back(copy);
         }
-        Search search(ops, space_, limits_);
+        {
+            Search search(before, space_, limits);
+            const Outcome outcome = search.run(space_.initial(), {}, false);
+            note_stats(search);
+            if (outcome == Outcome::success) {
+                build_impossible_counterexample(search, bad, reason);
+                return;
+            }
+        }
+        // Something completed earlier fails too: search with it for the first one.
+        std::vector<SearchOp> ops = before;
+        SearchOp with_bad = part_.times[bad];
+        ops.push_back(with_bad);
+        Search search(ops, space_, limits);
         const Outcome outcome = search.run(space_.initial(), {}, false);
         note_stats(search);
         if (outcome == Outcome::failure) {
@@ -187,6 +224,72 @@ class PartitionChecker {
         cx.op = add_op(cx, bad);
         cx.reason = reason;
         cx.truncated = true;
+        *cx_ = std::move(cx);
+    }
+
+    // The counterexample when everything completed before the impossible op
+    // `bad` linearizes: `search` succeeded on those ops, and its linearization
+    // ends in the state(s) `bad` cannot be explained from.
+    void build_impossible_counterexample(const Search& search, std::uint32_t bad,
+                                         const std::string& reason) {
+        op_slots_.clear();
+        Counterexample cx;
+        cx.key = part_.key;
+        cx.required_ops = required_;
+        cx.op = add_op(cx, bad);
+        cx.reason = reason;
+        const std::uint32_t until = part_.times[bad].ret;
+        std::optional<std::uint32_t> previous;
+        for (std::uint32_t i = 0; i < part_.times.size(); ++i) {
+            const SearchOp& op = part_.times[i];
+            if (!op.required() || op.ret >= until) continue;
+            ++cx.linearized_prefix;
+            if (!previous || op.ret > part_.times[*previous].ret) previous = i;
+        }
+        if (previous) cx.previous_ok = add_op(cx, *previous);
+        const auto& path = search.best_path();
+        std::vector<char> linearized(part_.ops.size(), 0);
+        std::uint32_t last_change = kNever;
+        std::uint64_t state = search.best_start_state();
+        for (const lin::PathStep& step : path) {
+            linearized[step.op] = 1;
+            if (step.state != state) last_change = step.op;
+            state = step.state;
+        }
+        std::vector<std::uint32_t> window;
+        for (const SearchOp& op : active_) {
+            if (op.call < until && op.op != bad && !linearized[op.op]) window.push_back(op.op);
+        }
+        std::sort(window.begin(), window.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return part_.times[a].call < part_.times[b].call;
+        });
+        for (std::uint32_t i : window) cx.window.push_back(add_op(cx, i));
+        cx.prefix_states.push_back(describe(state));
+        std::vector<std::uint32_t> pool = window;
+        if (pool.size() > kMaxWindowForPaths) {
+            pool.resize(kMaxWindowForPaths);
+            cx.truncated = true;
+        }
+        pool.push_back(bad);
+        std::vector<CounterexampleStep> steps;
+        CounterexampleStep start;
+        if (last_change != kNever) start.op = add_op(cx, last_change);
+        start.state = describe(state);
+        steps.push_back(start);
+        std::vector<char> used(pool.size(), 0);
+        std::set<std::pair<std::uint64_t, std::vector<char>>> visited;
+        std::size_t nodes = 0;
+        explore_paths(cx, pool, bad, state, used, steps, visited, nodes);
+        const std::size_t from =
+            path.size() > kLinearizationTail ? path.size() - kLinearizationTail : 0;
+        cx.linearization_omitted = from;
+        cx.start_state = describe(from == 0 ? search.best_start_state() : path[from - 1].state);
+        for (std::size_t k = from; k < path.size(); ++k) {
+            CounterexampleStep step;
+            step.op = add_op(cx, path[k].op);
+            step.state = describe(path[k].state);
+            cx.linearization.push_back(std::move(step));
+        }
         *cx_ = std::move(cx);
     }
 
@@ -255,17 +358,22 @@ class PartitionChecker {
     // Groups ops (by index) into segments at quiescent points: a cut before an
     // invocation that comes after every earlier required op completed.
     std::vector<std::vector<std::uint32_t>> cut_segments() const {
-        std::vector<std::uint32_t> order(part_.ops.size());
-        for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::vector<std::uint32_t> order;
+        for (const SearchOp& op : active_) order.push_back(op.op);
         std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
             return part_.times[a].call < part_.times[b].call;
         });
         std::vector<std::vector<std::uint32_t>> segments(1);
         std::uint32_t reach = 0;
         bool any_required = false;
+        bool any_optional = false;
         for (std::uint32_t i : order) {
             const SearchOp& op = part_.times[i];
-            if (any_required && reach < op.call && segments.back().size() >= kMinSegmentOps) {
+            // No cut after an op of unknown outcome: it would be carried across
+            // every later cut, and enumerating each piece's ends with it costs far
+            // more than one search of the whole (it could take effect anywhere).
+            if (any_required && !any_optional && reach < op.call &&
+                segments.back().size() >= kMinSegmentOps) {
                 segments.emplace_back();
                 any_required = false;
             }
@@ -273,6 +381,8 @@ class PartitionChecker {
             if (op.required()) {
                 reach = std::max(reach, op.ret);
                 any_required = true;
+            } else {
+                any_optional = true;
             }
         }
         // A trailing segment of only optional ops belongs with its predecessor.
@@ -313,7 +423,7 @@ class PartitionChecker {
     // --- the whole partition at once
 
     void check_whole() {
-        Search search(part_.times, space_, limits_);
+        Search search(active_, space_, limits_);
         const Outcome outcome = search.run(space_.initial(), {}, false);
         note_stats(search);
         result_.segments = 1;
@@ -576,6 +686,7 @@ class PartitionChecker {
     Space space_;
     lin::Limits limits_;
     std::size_t required_ = 0;
+    std::vector<SearchOp> active_;
     PartitionResult result_;
     std::optional<Counterexample>* cx_ = nullptr;
     std::unordered_map<std::uint32_t, std::size_t> op_slots_;
@@ -600,6 +711,8 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
     // Encode every op, grouping by key.
     std::vector<Partition<M>> partitions;
     std::unordered_map<std::string, std::size_t> by_key;
+    constexpr std::size_t kNoPartition = static_cast<std::size_t>(-1);
+    std::size_t unkeyed = kNoPartition;  // the partition of ops without a key
     const Json null_json;
     for (std::uint32_t p = 0; p < paired.size(); ++p) {
         const PairedOp& op = paired[p];
@@ -618,12 +731,17 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
         }
         if (!encoded->has_value()) continue;
         const Json& key = M::kKeyed ? invoke.key : null_json;
-        auto [it, inserted] = by_key.try_emplace(key.dump(), partitions.size());
-        if (inserted) {
+        std::size_t index = unkeyed;
+        if (!key.is_null()) {
+            index = by_key.try_emplace(key.dump(), partitions.size()).first->second;
+        } else if (unkeyed == kNoPartition) {
+            index = unkeyed = partitions.size();
+        }
+        if (index == partitions.size()) {
             partitions.emplace_back();
             partitions.back().key = key;
         }
-        Partition<M>& part = partitions[it->second];
+        Partition<M>& part = partitions[index];
         SearchOp times;
         times.call = op.call_rank;
         times.ret = (*encoded)->required ? op.complete_rank : kNever;

@@ -15,11 +15,12 @@
 // model; operations of unknown outcome become optional. Keyed histories are split
 // by key (P-compositionality: a history of independent objects is linearizable
 // iff each object's sub-history is). Each partition gets cheap pre-checks (a read
-// of a value never written), then is cut at quiescent points (no completed
-// operation spans the cut) into segments searched one after another, carrying
-// the set of reachable (state, unused optional operations) across each cut.
-// Each segment is a WGL/Lowe search (search.h). A budget of time and memory
-// bounds the whole check; exhausting it gives `unknown`, never a guess.
+// of a value never written); optional operations that could never help are left
+// out; long partitions are cut at quiescent points (no operation spans the cut)
+// into segments searched one after another, carrying the set of reachable states
+// across each cut. Each search is a WGL/Lowe search (search.h). A budget of time
+// and memory bounds the whole check; exhausting it gives `unknown`, never a
+// guess.
 #pragma once
 
 #include <cstdint>
@@ -50,11 +51,13 @@ struct LinearizabilityOptions {
     // map of every key's state (slower; for comparison and for doubters).
     bool split_by_key = true;
     // Cut long partitions (at least quiescence_min_ops ops) at quiescent points
-    // and search the pieces in turn, carrying the reachable (state, unused
-    // optional ops) across each cut: memory then grows with the longest piece,
-    // not with the history. Shorter partitions are searched whole, which is
-    // cheaper: a piece must be explored exhaustively, a whole search stops at
-    // the first linearization.
+    // and search the pieces in turn, carrying the reachable states across each
+    // cut: memory then grows with the longest piece, not with the history.
+    // There is no cut after an op of unknown outcome that could matter (it
+    // spans every later point), and a piece whose exploration or set of end
+    // states grows too large makes the partition be searched whole. Shorter
+    // partitions are searched whole, which is cheaper: a piece is explored
+    // exhaustively, a whole search stops at the first linearization.
     bool split_at_quiescence = true;
     std::size_t quiescence_min_ops = 2048;
     // Look for impossible reads before searching.

@@ -33,7 +33,7 @@ namespace faultline::check::lin {
 class ConfigCache {
   public:
     explicit ConfigCache(bool dominance = false) : dominance_(dominance) {
-        slots_.assign(1024, Slot{});
+        slots_.assign(64, Slot{});
     }
 
     using Handle = std::uint32_t;

@@ -99,13 +99,31 @@ std::string Counterexample::to_text(const std::string& indent) const {
         out += fmt::format("{}state after that prefix: {}\n", indent, states);
     }
     if (!window.empty()) {
+        static constexpr std::size_t kShownOps = 10;
         out += fmt::format("{}concurrent ops still pending there:\n", indent);
-        for (std::size_t i : window) out += fmt::format("{}  {}\n", indent, name_op(ops[i]));
+        for (std::size_t k = 0; k < window.size() && k < kShownOps; ++k) {
+            out += fmt::format("{}  {}\n", indent, name_op(ops[window[k]]));
+        }
+        if (window.size() > kShownOps) {
+            out += fmt::format("{}  ... and {} more (see --json)\n", indent,
+                               window.size() - kShownOps);
+        }
     }
     if (!final_paths.empty()) {
-        out += fmt::format("{}no order works{}:\n", indent,
-                           truncated ? " (a sample of the orders tried)" : "");
+        // The paths ending at the op itself first; the terminal shows a few, the
+        // JSON has them all.
+        static constexpr std::size_t kShown = 8;
+        std::vector<const std::vector<CounterexampleStep>*> order;
         for (const auto& path : final_paths) {
+            if (op && path.back().op == op) order.push_back(&path);
+        }
+        for (const auto& path : final_paths) {
+            if (!op || path.back().op != op) order.push_back(&path);
+        }
+        out += fmt::format("{}no order of them works{}:\n", indent,
+                           truncated ? " (a sample of the orders tried)" : "");
+        for (std::size_t p = 0; p < order.size() && p < kShown; ++p) {
+            const auto& path = *order[p];
             std::string line;
             for (std::size_t k = 0; k < path.size(); ++k) {
                 const CounterexampleStep& step = path[k];
@@ -113,13 +131,18 @@ std::string Counterexample::to_text(const std::string& indent) const {
                 if (!step.op) {
                     line += fmt::format("from {}", step.state);
                 } else if (!step.error.empty()) {
-                    line += fmt::format("{} -> illegal: {}", ops[*step.op].description, step.error);
+                    line += fmt::format("{} [#{}] -> illegal: {}", ops[*step.op].description,
+                                        ops[*step.op].index, step.error);
                 } else {
                     line += fmt::format("{} [#{}] -> {}", ops[*step.op].description,
                                         ops[*step.op].index, step.state);
                 }
             }
             out += fmt::format("{}  {}\n", indent, line);
+        }
+        if (order.size() > kShown) {
+            out += fmt::format("{}  ... and {} more orders (see --json)\n", indent,
+                               order.size() - kShown);
         }
     }
     return out;

@@ -75,11 +75,11 @@
 #include <cstdint>
 #include <limits>
 #include <span>
-#include <unordered_set>
 #include <vector>
 
 #include "base/assert.h"
 #include "check/linearizability/config_cache.h"
+#include "check/linearizability/flat_map.h"
 #include "check/linearizability/op_set.h"
 #include "check/models/timed_op.h"
 
@@ -295,6 +295,12 @@ class Search {
             }
             Level& level = levels_.back();
             if (level.cursor == level.end) {
+                // A configuration at the best progress that failed: material for the
+                // counterexample. (Recorded on failure rather than on arrival, so a
+                // search that succeeds pays for few of them.)
+                if (set_.required_prefix() == best_prefix_ && best_prefix_ < required_) {
+                    record_best_config(level.doomed);
+                }
                 const std::uint64_t blame = failure_blame(level);
                 if (grouped_) cache_.set_note(level.entry, blame);
                 if (grouped_ && std::has_single_bit(blame)) {
@@ -377,15 +383,16 @@ class Search {
         std::uint32_t begin;  // candidates_[begin, end) are this level's choices
         std::uint32_t end;
         std::uint32_t cursor;
-        std::uint32_t op;                // id linearized to reach this level (kNever: root)
-        std::uint64_t previous;          // state before that op
-        std::uint32_t last_change;       // id of the last state-changing op on the stack
-        ConfigCache::Handle entry;       // this configuration's cache entry
-        std::uint32_t barrier = kNever;  // id of the op whose completion bounds the candidates
-        std::uint64_t blame = 0;         // groups blamed by failed children (see the header)
-        bool jumped = false;             // failed through a child, for `blame` alone
-        std::uint64_t impure = 0;  // groups with a child blamed on other groups too
+        std::uint32_t op;                     // id linearized to reach this level (kNever: root)
+        std::uint64_t previous;               // state before that op
+        std::uint32_t last_change;            // id of the last state-changing op on the stack
+        ConfigCache::Handle entry;            // this configuration's cache entry
+        std::uint32_t barrier = kNever;       // id of the op whose completion bounds the candidates
+        std::uint64_t blame = 0;              // groups blamed by failed children (see the header)
+        bool jumped = false;                  // failed through a child, for `blame` alone
+        std::uint64_t impure = 0;             // groups with a child blamed on other groups too
         std::uint32_t forced_group = kNever;  // group of the forced read, if forced
+        std::uint32_t doomed = kNever;        // the read the lookahead found doomed, if any
     };
 
     std::uint32_t size() const { return static_cast<std::uint32_t>(ops_.size()); }
@@ -647,7 +654,8 @@ class Search {
         levels_.push_back(Level{begin, end, begin, op, previous, last_change, entry_,
                                 explained ? kNever : barrier_id_, blame, explained, 0,
                                 forced && grouping_ ? group_of_[forced_id] : kNever});
-        note_progress(doomed);
+        levels_.back().doomed = doomed;
+        note_progress();
     }
 
     void add(std::uint32_t id) {
@@ -778,18 +786,17 @@ class Search {
 
     // --- progress and results
 
-    void note_progress(std::uint32_t doomed) {
+    void note_progress() {
         const std::uint32_t prefix = set_.required_prefix();
         if (have_best_ && prefix < best_prefix_) return;
         if (!have_best_ || prefix > best_prefix_) {
             have_best_ = true;
             best_prefix_ = prefix;
             best_configs_.clear();
-            best_seen_.clear();
+            best_seen_ = FlatMap64(16);
             best_configs_truncated_ = false;
             snapshot_path();
         }
-        if (prefix < required_) record_best_config(doomed);
     }
 
     void snapshot_path() {
@@ -829,7 +836,8 @@ class Search {
         std::uint64_t h = (config.state * 0x9e3779b97f4a7c15ULL + config.last_change) ^
                           (std::uint64_t{config.doomed} << 32);
         for (std::uint32_t index : config.pending) h = (h ^ index) * 0x100000001b3ULL;
-        if (!best_seen_.insert(h).second) return;
+        if (best_seen_.find(h) != FlatMap64::kAbsent) return;
+        best_seen_.insert(h, 1);
         if (best_configs_.size() == kMaxBestConfigs) {
             best_configs_truncated_ = true;
             return;
@@ -917,7 +925,7 @@ class Search {
     std::uint64_t run_serial_ = 0;
     std::uint64_t best_path_run_ = ~0ULL;
     std::vector<BestConfig> best_configs_;
-    std::unordered_set<std::uint64_t> best_seen_;
+    FlatMap64 best_seen_{16};  // hashes of the best configurations recorded
     bool best_configs_truncated_ = false;
 
     std::vector<EndConfig> ends_;

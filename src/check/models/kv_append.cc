@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <unordered_set>
 
 #include "base/hash.h"
@@ -69,6 +70,26 @@ std::string KvAppendModel::explain(const State& s, const Op& op) const {
     if (op.kind != Op::Kind::get) return fmt::format("{} is always legal", describe_op(op));
     return fmt::format("get returned {} but the value was {}", quote_short(texts_[op.text]),
                        describe_state(s));
+}
+
+std::vector<char> KvAppendModel::useless(std::span<const TimedOp<Op>> ops) const {
+    // After such an append, no get can be legal until a put replaces the string,
+    // so leaving it out changes nothing that any completed op saw.
+    std::vector<char> drop(ops.size(), 0);
+    std::vector<std::string_view> gets;
+    for (const auto& timed : ops) {
+        if (timed.op.kind == Op::Kind::get) gets.push_back(texts_[timed.op.text]);
+    }
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        if (ops[i].required() || ops[i].op.kind != Op::Kind::append) continue;
+        const std::string& text = texts_[ops[i].op.text];
+        if (text.empty()) continue;
+        const bool seen = std::any_of(gets.begin(), gets.end(), [&](std::string_view got) {
+            return got.find(text) != std::string_view::npos;
+        });
+        if (!seen) drop[i] = 1;
+    }
+    return drop;
 }
 
 std::vector<Impossible> KvAppendModel::impossible(std::span<const TimedOp<Op>> ops) const {

@@ -91,6 +91,8 @@ class KvAppendModel {
     // Gets of strings that cannot be built from a put value (or the initial
     // string) followed by appended values.
     std::vector<Impossible> impossible(std::span<const TimedOp<Op>> ops) const;
+    // Optional appends of text that occurs in no get's value.
+    std::vector<char> useless(std::span<const TimedOp<Op>> ops) const;
 
   private:
     std::uint32_t add_text(std::string text);

@@ -140,6 +140,25 @@ class MapModel {
         return found;
     }
 
+    std::vector<char> useless(std::span<const TimedOp<Op>> ops) const {
+        std::vector<char> drop(ops.size(), 0);
+        if constexpr (requires(const M& m, std::span<const TimedOp<typename M::Op>> inner_ops) {
+                          m.useless(inner_ops);
+                      }) {
+            std::vector<std::vector<std::uint32_t>> by_key(keys_.size());
+            for (std::uint32_t i = 0; i < ops.size(); ++i) by_key[ops[i].op.key].push_back(i);
+            std::vector<TimedOp<typename M::Op>> inner_ops;
+            for (const auto& indexes : by_key) {
+                inner_ops.clear();
+                for (std::uint32_t i : indexes)
+                    inner_ops.push_back({ops[i].op.op, ops[i].call, ops[i].ret});
+                const std::vector<char> inner = inner_.useless(inner_ops);
+                for (std::size_t k = 0; k < indexes.size(); ++k) drop[indexes[k]] = inner[k];
+            }
+        }
+        return drop;
+    }
+
   private:
     std::uint32_t key_id(const Json& key) {
         auto [it, inserted] =

@@ -18,7 +18,11 @@
 //                              words for counterexamples ("can't read 3 from
 //                              register 0").
 // Optionally, impossible(ops) finds operations no linearization can explain
-// without any search (a read of a value nobody wrote).
+// without any search (a read of a value nobody wrote), and useless(ops) marks
+// optional operations that can never help (a crashed write of a value nobody
+// reads): whether they happened changes no completed operation's legality
+// except for the worse, so the search leaves them out. Each unknown-outcome op
+// the search must consider multiplies its work.
 //
 // Optionally, a model whose states only grow, except under "reset" ops, says so
 // (kv-append: appends extend the string, put resets it; set: adds only grow it),

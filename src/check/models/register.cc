@@ -81,15 +81,38 @@ std::string RegisterModel::explain(State s, const Op& op) const {
     FL_UNREACHABLE();
 }
 
+std::vector<char> RegisterModel::useless(std::span<const TimedOp<Op>> ops) const {
+    // Dropping an optional write of v from a linearization changes the state
+    // only between it and the next state change; ops legal there saw v, and only
+    // reads of v, CASes from v and failed-CAS observations can depend on that.
+    std::vector<char> drop(ops.size(), 0);
+    std::vector<char> observed(values_->size(), 0);
+    for (const auto& timed : ops) {
+        if (timed.op.kind == Op::Kind::cas_false) return drop;  // observes inequality: keep all
+        if (timed.op.kind == Op::Kind::read || timed.op.kind == Op::Kind::cas)
+            observed[timed.op.a] = 1;
+    }
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+        const Op& op = ops[i].op;
+        if (ops[i].required()) continue;
+        const ValueId written = op.kind == Op::Kind::write ? op.a
+                                : op.kind == Op::Kind::cas ? op.b
+                                                           : kNilValue;
+        if ((op.kind == Op::Kind::write || op.kind == Op::Kind::cas) && !observed[written])
+            drop[i] = 1;
+    }
+    return drop;
+}
+
 std::vector<Impossible> RegisterModel::impossible(std::span<const TimedOp<Op>> ops) const {
     // For every value, the earliest invocation of an op that could have put it in
     // the register. A completed read (or CAS compare) of a value with no such
     // writer, or whose every writer was invoked only after the read returned,
     // is impossible in any linearization.
-    std::unordered_map<ValueId, std::uint32_t> first_writer_call;
+    // Value ids are dense, so a vector indexed by id; kNever: no writer.
+    std::vector<std::uint32_t> first_writer_call(values_->size(), kNever);
     auto note = [&](ValueId value, std::uint32_t call) {
-        auto [it, inserted] = first_writer_call.try_emplace(value, call);
-        if (!inserted) it->second = std::min(it->second, call);
+        first_writer_call[value] = std::min(first_writer_call[value], call);
     };
     for (const auto& timed : ops) {
         if (timed.op.kind == Op::Kind::write) note(timed.op.a, timed.call);
@@ -103,11 +126,11 @@ std::vector<Impossible> RegisterModel::impossible(std::span<const TimedOp<Op>> o
         if (op.kind != Op::Kind::read && op.kind != Op::Kind::cas) continue;
         if (op.a == initial_) continue;
         const char* what = op.kind == Op::Kind::read ? "read" : "CAS expected";
-        auto writer = first_writer_call.find(op.a);
-        if (writer == first_writer_call.end()) {
+        const std::uint32_t writer = first_writer_call[op.a];
+        if (writer == kNever) {
             found.push_back({i, fmt::format("{} {}, a value no operation wrote", what,
                                             values_->describe(op.a))});
-        } else if (writer->second > timed.ret) {
+        } else if (writer > timed.ret) {
             found.push_back({i, fmt::format("{} {}, a value first written by an operation "
                                             "invoked after this one returned",
                                             what, values_->describe(op.a))});

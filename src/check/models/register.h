@@ -71,6 +71,9 @@ class RegisterModel {
     // Reads (and CAS compares) of values that no write could have produced by
     // the time the read returned; see timed_op.h.
     std::vector<Impossible> impossible(std::span<const TimedOp<Op>> ops) const;
+    // Optional writes (and CASes) of values no op observes (no read of it, no
+    // CAS expecting it), when no "CAS returned false" op could need a change.
+    std::vector<char> useless(std::span<const TimedOp<Op>> ops) const;
 
   private:
     ValueTable* values_;
