@@ -14,7 +14,7 @@ TEST(FaultKinds, ParseNamesGroupsAndErrors) {
     ASSERT_TRUE(kinds.has_value());
     EXPECT_EQ(kinds->size(), 4u);
     EXPECT_TRUE(parse_fault_kinds("none")->empty());
-    EXPECT_EQ(parse_fault_kinds("all")->size(), 11u);  // everything but tamper
+    EXPECT_EQ(parse_fault_kinds("all")->size(), 12u);  // everything but tamper
     auto bad = parse_fault_kinds("partition,meteor");
     ASSERT_FALSE(bad.has_value());
     EXPECT_NE(bad.error().message.find("meteor"), std::string::npos);
