@@ -201,6 +201,8 @@ CommandAction add_test_command(CLI::App& app) {
     test->add_option("--bug", config.bug, "Run a deliberately broken raft-kv: " + bugs);
     test->add_flag("!--no-pre-vote", config.pre_vote, "raft-kv: turn PreVote off");
     test->add_flag("!--no-check-quorum", config.check_quorum, "raft-kv: turn CheckQuorum off");
+    test->add_flag("!--no-flow-control", config.flow_control,
+                   "raft-kv: no replication flow control (every append resends all a follower lacks)");
     test->add_flag("--step-down-when-slow", config.step_down_when_slow,
                    "raft-kv: a leader whose own timers run late hands leadership to a follower");
     test->add_flag("--authenticate", config.authenticate,

@@ -169,6 +169,7 @@ Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
     options.check_quorum = config.check_quorum;
     options.authenticate = config.authenticate;
     options.step_down_when_slow = config.step_down_when_slow;
+    options.flow_control = config.flow_control;
     if (config.inflight_appends_max > 0) options.inflight_appends_max = config.inflight_appends_max;
     if (config.append_bytes_max > 0) options.append_bytes_max = config.append_bytes_max;
     if (config.election_timeout_min > 0) {

@@ -15,6 +15,7 @@ Json RunConfig::to_json() const {
         {"check_quorum", check_quorum},
         {"authenticate", authenticate},
         {"step_down_when_slow", step_down_when_slow},
+        {"flow_control", flow_control},
         {"topology", topology},
         {"value_bytes", value_bytes},
         {"inflight_appends_max", inflight_appends_max},
@@ -90,6 +91,7 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "check_quorum", config.check_quorum),
         read_field(json, "authenticate", config.authenticate),
         read_field(json, "step_down_when_slow", config.step_down_when_slow),
+        read_field(json, "flow_control", config.flow_control),
         read_field(json, "topology", config.topology),
         read_field(json, "value_bytes", config.value_bytes),
         read_field(json, "inflight_appends_max", config.inflight_appends_max),
@@ -215,6 +217,7 @@ std::string RunConfig::command_line() const {
     if (!check_quorum) add("--no-check-quorum");
     if (authenticate) add("--authenticate");
     if (step_down_when_slow) add("--step-down-when-slow");
+    if (!flow_control) add("--no-flow-control");
     if (topology != defaults.topology) add("--topology " + topology);
     if (value_bytes != 0) add(fmt::format("--value-bytes {}", value_bytes));
     if (inflight_appends_max != 0) add(fmt::format("--inflight-appends {}", inflight_appends_max));

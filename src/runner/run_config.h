@@ -57,6 +57,9 @@ struct RunConfig {
     bool authenticate = false;
     // raft-kv: a leader whose own timers run late hands leadership over.
     bool step_down_when_slow = false;
+    // raft-kv: replication flow control (off: every append resends all the
+    // follower lacks, with nothing limiting what is in flight).
+    bool flow_control = true;
     // raft-kv: bytes of payload per written value, and replication flow control:
     // appends in flight per follower and bytes per append (0: Raft's defaults).
     std::uint32_t value_bytes = 0;

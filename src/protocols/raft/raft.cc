@@ -758,7 +758,11 @@ void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
             if (progress.probe_sent) return;
             break;
         case Progress::State::replicate:
-            if (progress.inflight >= options_.inflight_appends_max) return;
+            if (!options_.flow_control) {
+                progress.next_index = progress.match_index.next();  // resend all it lacks
+            } else if (progress.inflight >= options_.inflight_appends_max) {
+                return;
+            }
             break;
     }
     if (progress.next_index <= log_.snapshot_index()) {
@@ -770,7 +774,9 @@ void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
     request->prev_index = progress.next_index.prev();
     request->prev_term = *log_.term_at(request->prev_index);
     if (progress.next_index <= log_.last_index()) {
-        request->entries = log_.slice(progress.next_index, options_.append_entries_max, options_.append_bytes_max);
+        request->entries = options_.flow_control ? log_.slice(progress.next_index, options_.append_entries_max,
+                                                              options_.append_bytes_max)
+                                                 : log_.slice(progress.next_index, UINT32_MAX, UINT32_MAX);
     }
     if (request->entries.empty() && !allow_empty) return;
     request->leader_commit = commit_index_;
@@ -780,7 +786,7 @@ void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
     if (!request->entries.empty()) progress.append_sent_at = ctx.now();
     if (progress.state == Progress::State::probe) {
         progress.probe_sent = true;
-    } else if (!request->entries.empty()) {
+    } else if (!request->entries.empty() && options_.flow_control) {
         progress.next_index = request->entries.back().index.next();
         ++progress.inflight;
     }

@@ -73,6 +73,13 @@ struct RaftOptions {
     std::uint32_t append_entries_max = 64;
     std::uint32_t append_bytes_max = 64 * 1024;
     std::uint32_t inflight_appends_max = 8;
+    // Flow control: the limits above, and a leader that remembers what it has
+    // sent (next_index runs ahead of match_index). Without it, the naive design
+    // of many first implementations: every append carries every entry the
+    // follower has not acknowledged, however large, and nothing limits what is
+    // in flight. Behind a bandwidth cap the resent entries queue up, acks come
+    // later, so more is resent: latency grows without bound.
+    bool flow_control = true;
 
     // Take a snapshot and compact the log once this many applied entries are
     // beyond the last snapshot. 0 disables snapshots.
