@@ -45,15 +45,35 @@ int list_scenarios(const ScenarioArguments& arguments) {
 }
 
 int run_scenarios(const ScenarioArguments& arguments) {
-    auto scenarios = runner::load_scenarios(arguments.directory.empty() ? default_directory() : arguments.directory);
-    if (!scenarios) {
-        print_error(scenarios.error().message);
-        return exit_usage;
+    // A name that is a .toml file is that file (a scenario `faultline shrink`
+    // wrote, say); the others name scenarios of the catalog directory.
+    std::vector<runner::Scenario> files;
+    std::vector<std::string> names;
+    for (const std::string& name : arguments.names) {
+        if (name.ends_with(".toml") && std::filesystem::is_regular_file(name)) {
+            auto scenario = runner::load_scenario(name);
+            if (!scenario) {
+                print_error(scenario.error().message);
+                return exit_usage;
+            }
+            files.push_back(std::move(*scenario));
+        } else {
+            names.push_back(name);
+        }
+    }
+    Result<std::vector<runner::Scenario>> scenarios = std::vector<runner::Scenario>{};
+    if (!names.empty() || arguments.all) {
+        scenarios = runner::load_scenarios(arguments.directory.empty() ? default_directory() : arguments.directory);
+        if (!scenarios) {
+            print_error(scenarios.error().message);
+            return exit_usage;
+        }
     }
     std::vector<const runner::Scenario*> chosen;
+    for (const auto& scenario : files) chosen.push_back(&scenario);
     for (const auto& scenario : *scenarios) {
         bool wanted = arguments.all;
-        for (const auto& name : arguments.names) {
+        for (const auto& name : names) {
             // A name, or a prefix ending in '/' (a whole group: "fates/").
             if (scenario.name == name || (name.back() == '/' && scenario.name.rfind(name, 0) == 0)) wanted = true;
         }
@@ -105,7 +125,8 @@ CommandAction add_scenario_command(CLI::App& app) {
     scenario->add_option("--dir", arguments->directory, "Directory of scenario files (default: ./scenarios)");
     CLI::App* list = scenario->add_subcommand("list", "List scenarios with the verdict each must give");
     CLI::App* run = scenario->add_subcommand("run", "Run scenarios and check each gives its expected verdict");
-    run->add_option("NAME", arguments->names, "Scenario names, or groups ending in '/' (fates/)");
+    run->add_option("NAME", arguments->names,
+                    "Scenario names, groups ending in '/' (fates/), or .toml files");
     run->add_flag("--all", arguments->all, "Run every scenario");
     run->add_flag("--verbose", arguments->verbose, "Print every run's summary");
     run->add_option("--store", arguments->store, "Where runs that surprise are stored")->capture_default_str();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <set>
 #include <unordered_map>
 
 #include <fmt/format.h>
@@ -202,12 +203,14 @@ CheckOutcome check_latency(const check::History& history, Nanos from, Nanos to, 
 
 namespace {
 
-// Drives one client in a closed loop: invoke, await the completion, think,
-// repeat until `stop_at`; then it takes final operations from a shared queue.
+// Drives one client in a closed loop, one operation at a time, each due a
+// think time after the last, until `stop_at`; then it takes final operations
+// from a shared queue.
 class ClientDriver {
 public:
     ClientDriver(sim::Simulation& simulation, System& system, NodeId client, Nanos start_at, Nanos stop_at,
-                 double think_mean_ns, std::uint64_t seed, std::deque<workload::OpRequest>& finals)
+                 double think_mean_ns, std::uint64_t seed, std::deque<workload::OpRequest>& finals,
+                 std::vector<OpRef>& sent)
         : simulation_(simulation),
           start_at_(start_at),
           system_(system),
@@ -215,7 +218,8 @@ public:
           stop_at_(stop_at),
           think_mean_ns_(think_mean_ns),
           random_(Prng::stream(seed, "workload/" + simulation.name(client))),
-          finals_(finals) {}
+          finals_(finals),
+          sent_(sent) {}
 
     // Called at the start and after every completion.
     void schedule_next() {
@@ -223,10 +227,24 @@ public:
             take_final();
             return;
         }
+        // The next invocation is due a think time after the previous one was
+        // due, or at once if the previous operation outlasted that: a client's
+        // timing then does not hang on each latency, so leaving one operation
+        // out (the shrinker) does not shift all the client's later ones.
         const Nanos think = static_cast<Nanos>(random_.exponential(think_mean_ns_));
-        const Nanos when = std::max(simulation_.now(), start_at_) + think;
+        const Nanos when = std::max(simulation_.now(), std::max(due_, start_at_) + think);
+        due_ = when;
         if (when >= stop_at_) return;
-        simulation_.at(when, [this] { invoke(system_.next_op(random_)); });
+        simulation_.at(when, [this] {
+            workload::OpRequest op = system_.next_op(random_);
+            const OpRef ref{client_index_, generated_++};
+            if (left_out(op) || (only_ops_ && !only_ops_->contains(ref))) {
+                schedule_next();
+                return;
+            }
+            sent_.push_back(ref);
+            invoke(std::move(op));
+        });
     }
 
     // Starts a final operation if this client is idle and any are left.
@@ -236,10 +254,26 @@ public:
         if (client == nullptr || !client->idle()) return;
         workload::OpRequest op = std::move(finals_.front());
         finals_.pop_front();
+        if (left_out(op)) {
+            take_final();
+            return;
+        }
         invoke(std::move(op));
     }
 
+    // The shrinker's filter (RunConfig::only_keys, skipped_ops).
+    void filter(std::uint32_t client_index, const std::vector<Json>* only_keys, std::optional<std::set<OpRef>> only_ops) {
+        client_index_ = client_index;
+        only_keys_ = only_keys;
+        only_ops_ = std::move(only_ops);
+    }
+
 private:
+    bool left_out(const workload::OpRequest& op) const {
+        return only_keys_ != nullptr && !only_keys_->empty() && !op.key.is_null() &&
+               std::find(only_keys_->begin(), only_keys_->end(), op.key) == only_keys_->end();
+    }
+
     void invoke(workload::OpRequest op) {
         simulation_.invoke(client_, [&](Node& node, Context& ctx) {
             static_cast<workload::RpcClient&>(node).invoke(ctx, std::move(op));
@@ -254,6 +288,12 @@ private:
     double think_mean_ns_;
     Prng random_;
     std::deque<workload::OpRequest>& finals_;
+    std::uint32_t client_index_ = 0;
+    std::uint64_t generated_ = 0;
+    Nanos due_ = 0;  // when the last invocation was due
+    std::vector<OpRef>& sent_;
+    const std::vector<Json>* only_keys_ = nullptr;
+    std::optional<std::set<OpRef>> only_ops_;  // none: every generated op
 };
 
 }  // namespace
@@ -307,6 +347,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     const Nanos clients_stop = healed_at + config.recovery;
     workload::HistoryRecorder recorder([&simulation] { return simulation.now(); });
     std::deque<workload::OpRequest> finals;
+    std::vector<OpRef> sent_ops;
     std::vector<std::unique_ptr<ClientDriver>> drivers;
     auto codec = system->codec();
     if (codec != nullptr && config.clients > 0 && config.rate > 0) {
@@ -323,7 +364,16 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                 });
             drivers.push_back(std::make_unique<ClientDriver>(simulation, *system, id, config.workload_start,
                                                              clients_stop,
-                                                             think_mean_ns, config.seed, finals));
+                                                             think_mean_ns, config.seed, finals, sent_ops));
+            std::optional<std::set<OpRef>> only_ops;
+            if (config.only_ops) {
+                only_ops.emplace();
+                for (const std::string& text : *config.only_ops) {
+                    const std::optional<OpRef> ref = parse_op_ref(text);  // validate() vouched for it
+                    if (ref && ref->client == static_cast<std::uint32_t>(i)) only_ops->insert(*ref);
+                }
+            }
+            drivers.back()->filter(static_cast<std::uint32_t>(i), &config.only_keys, std::move(only_ops));
         }
     }
 
@@ -355,6 +405,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
         // Final reads begin after the operations still in flight have settled
         // (Maelstrom waits too), so they read what the system converged to.
         simulation.at(clients_stop + final_settle, [&] {
+            if (!config.final_ops) return;
             for (workload::OpRequest& op : system->final_ops()) finals.push_back(std::move(op));
             for (auto& driver : drivers) driver->take_final();
         });
@@ -395,6 +446,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.trace_events = simulation.trace().event_count();
     result.stats = simulation.stats();
     result.ops = count_ops(result.history);
+    result.sent_ops = std::move(sent_ops);
     result.latency = summarize_latency(result.history);
     if (options.keep_node_logs) {
         for (std::uint32_t i = 0; i < simulation.node_count(); ++i) {

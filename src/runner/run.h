@@ -52,6 +52,9 @@ struct RunResult {
     std::vector<std::string> nemesis_log;   // what the nemesis did, when
     Nanos healed_at = 0;                    // when everything healed
     std::map<std::string, std::vector<std::string>> node_logs;
+    // The generated client operations that were sent, in the order sent (the
+    // shrinker leaves them out one by one; final operations are not listed).
+    std::vector<OpRef> sent_ops;
 
     double events_per_second() const;
     double speedup() const;  // simulated seconds per wall second

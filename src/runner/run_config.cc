@@ -1,5 +1,7 @@
 #include "runner/run_config.h"
 
+#include <charconv>
+
 #include <fmt/format.h>
 
 #include "nemesis/generator.h"
@@ -28,6 +30,9 @@ Json RunConfig::to_json() const {
         {"seed", seed},
         {"rate", rate},
         {"workload_start_ns", workload_start},
+        {"only_keys", only_keys},
+        {"only_ops", only_ops ? Json(*only_ops) : Json()},
+        {"final_ops", final_ops},
         {"timeout_ns", timeout},
         {"latency", latency},
         {"loss", loss},
@@ -81,6 +86,23 @@ Status read_field(const Json& json, const char* name, T& out) {
 
 }  // namespace
 
+std::optional<OpRef> parse_op_ref(std::string_view text) {
+    const std::size_t colon = text.find(':');
+    if (colon == std::string_view::npos) return std::nullopt;
+    OpRef ref;
+    const std::string_view client = text.substr(0, colon);
+    const std::string_view number = text.substr(colon + 1);
+    auto [client_end, client_error] = std::from_chars(client.data(), client.data() + client.size(), ref.client);
+    auto [number_end, number_error] = std::from_chars(number.data(), number.data() + number.size(), ref.number);
+    if (client.empty() || number.empty() || client_error != std::errc{} || number_error != std::errc{} ||
+        client_end != client.data() + client.size() || number_end != number.data() + number.size()) {
+        return std::nullopt;
+    }
+    return ref;
+}
+
+std::string format_op_ref(OpRef ref) { return fmt::format("{}:{}", ref.client, ref.number); }
+
 Result<RunConfig> RunConfig::from_json(const Json& json) {
     if (!json.is_object()) return make_error(ErrorCode::parse_error, "config must be a JSON object");
     RunConfig config;
@@ -104,6 +126,8 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "seed", config.seed),
         read_field(json, "rate", config.rate),
         read_field(json, "workload_start_ns", config.workload_start),
+        read_field(json, "only_keys", config.only_keys),
+        read_field(json, "final_ops", config.final_ops),
         read_field(json, "timeout_ns", config.timeout),
         read_field(json, "latency", config.latency),
         read_field(json, "loss", config.loss),
@@ -136,6 +160,11 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
             if (auto status = read_field(window, "min", parsed.min); !status) return status.error();
             config.availability.push_back(parsed);
         }
+    }
+    if (auto ops = json.find("only_ops"); ops != json.end() && !ops->is_null()) {
+        std::vector<std::string> refs;
+        if (auto status = read_field(json, "only_ops", refs); !status) return status.error();
+        config.only_ops = std::move(refs);
     }
     if (auto disk = json.find("disk"); disk != json.end()) {
         Status disk_statuses[] = {
@@ -172,6 +201,12 @@ Status RunConfig::validate() const {
     if (time_limit <= 0) return make_error(ErrorCode::invalid_argument, "time limit must be positive");
     if (!(rate >= 0)) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
     if (workload_start < 0) return make_error(ErrorCode::invalid_argument, "workload start must be >= 0");
+    for (const std::string& op : only_ops.value_or(std::vector<std::string>{})) {
+        if (!parse_op_ref(op)) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("operation '{}' in only_ops must be CLIENT:N (e.g. 3:17)", op));
+        }
+    }
     if (timeout < 0) return make_error(ErrorCode::invalid_argument, "timeout must be >= 0 (0: wait forever)");
     for (auto [name, p] : {std::pair{"loss", loss}, {"duplicate", duplicate}, {"reorder", reorder},
                            {"disk torn write probability", disk.torn_write_probability},

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/json.h"
@@ -38,6 +40,15 @@ struct RunConfig {
     // later to drop operations that do not matter).
     double rate = 100;
     Nanos workload_start = 0;
+    // Client operations the run leaves out (the shrinker narrows them down):
+    // those on keys other than `only_keys` (empty: every key), generated
+    // operations not in `only_ops` (when given; "C:N" is client C's N-th
+    // operation, from 0), and with `final_ops` off the final reads. A left-out
+    // operation is still drawn, so every random stream stays put; its client
+    // just goes on to the next.
+    std::vector<Json> only_keys;
+    std::optional<std::vector<std::string>> only_ops;
+    bool final_ops = true;
     Nanos timeout = seconds(1);  // 0: clients wait forever
     // Client retries: after a definite "not here" (a redirect), and after a
     // timeout (the same operation, same session sequence, to another server).
@@ -109,8 +120,18 @@ struct RunConfig {
     Result<sim::LinkConfig> link_config() const;
     // A `faultline test ...` command line that runs exactly this config: the
     // options that differ from the defaults, and the seed. (An explicit
-    // schedule cannot be spelled on the command line: use `faultline replay`.)
+    // schedule or workload filter cannot be spelled on the command line: use
+    // `faultline replay`.)
     std::string command_line() const;
 };
+
+// A generated client operation, "C:N": client C's N-th operation (both from 0).
+struct OpRef {
+    std::uint32_t client = 0;
+    std::uint64_t number = 0;
+    auto operator<=>(const OpRef&) const = default;
+};
+std::optional<OpRef> parse_op_ref(std::string_view text);
+std::string format_op_ref(OpRef ref);
 
 }  // namespace faultline::runner

@@ -118,6 +118,31 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "time_limit") return set_duration(config.time_limit);
     if (name == "rate") return set_double(config.rate);
     if (name == "workload_start") return set_duration(config.workload_start);
+    if (name == "only_keys" || name == "only_ops") {
+        const toml::array* array = node.as_array();
+        if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": expected an array");
+        for (const toml::node& element : *array) {
+            if (name == "only_ops") {
+                auto op = value_of<std::string>(path, element, "\"CLIENT:N\"");
+                if (!op) return op.error();
+                if (!parse_op_ref(*op)) {
+                    return make_error(ErrorCode::parse_error,
+                                      fmt::format("{}: '{}' is not CLIENT:N", where(path, element), *op));
+                }
+                if (!config.only_ops) config.only_ops.emplace();
+                config.only_ops->push_back(*op);
+            } else if (auto number = element.value<std::int64_t>()) {
+                config.only_keys.emplace_back(*number);
+            } else if (auto text = element.value<std::string>()) {
+                config.only_keys.emplace_back(*text);
+            } else {
+                return make_error(ErrorCode::parse_error, where(path, element) + ": a key is an integer or a string");
+            }
+        }
+        if (name == "only_ops" && !config.only_ops) config.only_ops.emplace();  // [] sends none
+        return ok_status();
+    }
+    if (name == "final_ops") return set_bool(config.final_ops);
     if (name == "timeout") return set_duration(config.timeout);
     if (name == "latency") return set_string(config.latency);
     if (name == "loss") return set_double(config.loss);
@@ -326,6 +351,9 @@ std::string scenario_to_toml(const Scenario& scenario) {
     out << "time_limit = " << quoted(format_duration_exact(config.time_limit)) << "\n";
     out << "rate = " << config.rate << "\n";
     if (config.workload_start != 0) out << "workload_start = " << quoted(format_duration_exact(config.workload_start)) << "\n";
+    if (!config.only_keys.empty()) out << "only_keys = " << Json(config.only_keys).dump() << "\n";
+    if (config.only_ops) out << "only_ops = " << Json(*config.only_ops).dump() << "\n";
+    if (!config.final_ops) out << "final_ops = false\n";
     out << "timeout = " << quoted(format_duration_exact(config.timeout)) << "\n";
     out << "latency = " << quoted(config.latency) << "\n";
     if (config.loss != 0) out << "loss = " << config.loss << "\n";

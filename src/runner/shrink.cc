@@ -61,16 +61,16 @@ public:
         return schedule->faults;
     }
 
-    // ddmin (Zeller) over the faults: at granularity n, try each of n pieces
-    // alone, then each complement (everything but one piece); on success restart
-    // coarser, else refine. Most faults are usually irrelevant, so complements do
-    // most of the work.
-    void minimize_faults() {
-        std::vector<nemesis::Fault> current = faults();
+    // ddmin (Zeller): at granularity n, try each of n pieces alone, then each
+    // complement (everything but one piece); on success restart coarser, else
+    // refine. `fails` runs a candidate (and keeps it as the best when it fails).
+    // Most elements are usually irrelevant, so complements do most of the work.
+    template <class T, class Fails>
+    std::vector<T> ddmin(std::vector<T> current, Fails fails, const char* what) {
         std::size_t granularity = 2;
         while (current.size() >= 2 && !out_of_budget()) {
             granularity = std::min(granularity, current.size());
-            std::vector<std::vector<nemesis::Fault>> pieces;
+            std::vector<std::vector<T>> pieces;
             for (std::size_t i = 0; i < granularity; ++i) {
                 const std::size_t begin = current.size() * i / granularity;
                 const std::size_t end = current.size() * (i + 1) / granularity;
@@ -79,7 +79,7 @@ public:
             }
             bool reduced = false;
             for (const auto& piece : pieces) {
-                if (try_config(with_faults(piece))) {
+                if (fails(piece)) {
                     current = piece;
                     granularity = 2;
                     reduced = true;
@@ -87,11 +87,11 @@ public:
                 }
             }
             for (std::size_t i = 0; i < pieces.size() && !reduced && granularity > 2; ++i) {
-                std::vector<nemesis::Fault> rest;
+                std::vector<T> rest;
                 for (std::size_t j = 0; j < pieces.size(); ++j) {
                     if (j != i) rest.insert(rest.end(), pieces[j].begin(), pieces[j].end());
                 }
-                if (try_config(with_faults(rest))) {
+                if (fails(rest)) {
                     current = rest;
                     granularity = std::max<std::size_t>(granularity - 1, 2);
                     reduced = true;
@@ -101,9 +101,62 @@ public:
                 if (granularity >= current.size()) break;
                 granularity = std::min(current.size(), granularity * 2);
             }
-            progress(fmt::format("faults: {}", current.size()));
+            progress(fmt::format("{}: {}", what, current.size()));
         }
-        if (current.size() == 1 && !out_of_budget()) try_config(with_faults({}));
+        if (current.size() == 1 && !out_of_budget() && fails({})) current.clear();
+        return current;
+    }
+
+    void minimize_faults() {
+        ddmin(faults(), [this](const std::vector<nemesis::Fault>& kept) { return try_config(with_faults(kept)); },
+              "faults");
+    }
+
+    // Operations on one key only, the others drawn but not sent. The key a
+    // counterexample names comes first; since leaving out operations shifts the
+    // timing of everything else, the failure may well move to another key, so
+    // each key of the history is tried in turn.
+    void only_one_key() {
+        if (!best_config_.only_keys.empty()) return;
+        std::vector<Json> keys;
+        for (const CheckOutcome& check : best_result_.checks) {
+            if (check.verdict != Verdict::invalid || !check.details.is_object()) continue;
+            auto counterexample = check.details.find("counterexample");
+            if (counterexample == check.details.end() || !counterexample->is_object()) continue;
+            auto key = counterexample->find("key");
+            if (key != counterexample->end() && !key->is_null()) keys.push_back(*key);
+        }
+        for (const check::Operation& op : best_result_.history) {
+            if (op.key.is_null() || std::find(keys.begin(), keys.end(), op.key) != keys.end()) continue;
+            keys.push_back(op.key);
+        }
+        for (const Json& key : keys) {
+            if (out_of_budget()) return;
+            RunConfig candidate = best_config_;
+            candidate.only_keys = {key};
+            if (try_config(candidate)) {
+                progress(fmt::format("only key {}", key.dump()));
+                return;
+            }
+        }
+    }
+
+    // The final reads, and then each client operation not needed to fail.
+    void minimize_operations() {
+        if (best_config_.final_ops) {
+            RunConfig candidate = best_config_;
+            candidate.final_ops = false;
+            if (try_config(candidate)) progress("final reads: none");
+        }
+        std::vector<std::string> sent;
+        for (const OpRef& ref : best_result_.sent_ops) sent.push_back(format_op_ref(ref));
+        ddmin(sent,
+              [this](const std::vector<std::string>& kept) {
+                  RunConfig candidate = best_config_;
+                  candidate.only_ops = kept;
+                  return try_config(candidate);
+              },
+              "operations");
     }
 
     void shorten_faults() {
@@ -258,6 +311,8 @@ Result<ShrinkResult> shrink(const RunConfig& config, const RunResult& original, 
     shrinker.start_workload_later();
     shrinker.fewer_clients();
     shrinker.lower_rate();
+    shrinker.only_one_key();
+    shrinker.minimize_operations();
     shrinker.minimize_faults();  // a smaller run may need fewer faults still
     result.config = shrinker.best_config_;
     result.result = std::move(shrinker.best_result_);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "base/assert.h"
 
 namespace faultline::sim {
@@ -17,7 +19,7 @@ const char* drop_reason_name(DropReason reason) {
     FL_UNREACHABLE();
 }
 
-Network::Network(std::uint64_t seed, LinkConfig default_link) : random_(seed) {
+Network::Network(std::uint64_t seed, LinkConfig default_link) : seed_(seed) {
     classes_.push_back(LinkClass{"default", default_link});
 }
 
@@ -30,14 +32,21 @@ void Network::resize(std::uint32_t count) {
     std::vector<std::uint8_t> blocked(link_class.size(), 0);
     std::vector<std::uint32_t> epoch(link_class.size(), 0);
     std::vector<Nanos> busy(link_class.size(), 0);
-    for (std::uint32_t from = 0; from < old_count; ++from) {
-        for (std::uint32_t to = 0; to < old_count; ++to) {
-            const std::size_t old_index = static_cast<std::size_t>(from) * old_count + to;
+    std::vector<Prng> random;
+    random.reserve(link_class.size());
+    for (std::uint32_t from = 0; from < count; ++from) {
+        for (std::uint32_t to = 0; to < count; ++to) {
             const std::size_t new_index = static_cast<std::size_t>(from) * count + to;
+            if (from >= old_count || to >= old_count) {
+                random.push_back(Prng::stream(seed_, fmt::format("link/{}/{}", from, to)));
+                continue;
+            }
+            const std::size_t old_index = static_cast<std::size_t>(from) * old_count + to;
             link_class[new_index] = link_class_[old_index];
             blocked[new_index] = blocked_[old_index];
             epoch[new_index] = link_epoch_[old_index];
             busy[new_index] = link_busy_until_[old_index];
+            random.push_back(link_random_[old_index]);
         }
     }
     node_count_ = count;
@@ -45,6 +54,7 @@ void Network::resize(std::uint32_t count) {
     blocked_ = std::move(blocked);
     link_epoch_ = std::move(epoch);
     link_busy_until_ = std::move(busy);
+    link_random_ = std::move(random);
 }
 
 LinkClassId Network::define_class(std::string name, LinkConfig config) {
@@ -117,12 +127,13 @@ Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes,
 
     // Draw every random decision up front, whatever the outcome, so that one
     // message's fate never changes how many draws the next message sees.
-    const bool lost = random_.chance(config.loss);
-    const bool duplicated = random_.chance(config.duplicate);
-    const bool reordered = random_.chance(config.reorder);
-    const Nanos reorder_extra = random_.between(0, config.reorder_delay);
-    const Nanos latency_first = config.latency.sample(random_);
-    const Nanos latency_second = config.latency.sample(random_);
+    Prng& random = link_random_[i];
+    const bool lost = random.chance(config.loss);
+    const bool duplicated = random.chance(config.duplicate);
+    const bool reordered = random.chance(config.reorder);
+    const Nanos reorder_extra = random.between(0, config.reorder_delay);
+    const Nanos latency_first = config.latency.sample(random);
+    const Nanos latency_second = config.latency.sample(random);
 
     if (blocked_[i] != 0) {
         result.dropped = true;

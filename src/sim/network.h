@@ -2,8 +2,9 @@
 //
 // Every directed link (from, to) has a LinkConfig drawn from a link class, so a
 // heterogeneous network (same rack, cross zone, cross region) is a handful of
-// classes and an assignment. For each message the network decides, with its own
-// random stream, whether it is lost, duplicated or delayed for reordering, when
+// classes and an assignment. For each message the network decides, with the
+// link's own random stream, whether it is lost, duplicated or delayed for
+// reordering, when
 // it leaves (bandwidth: messages queue behind each other on a link) and when it
 // arrives (the latency distribution).
 //
@@ -107,7 +108,11 @@ private:
     }
     void resize(std::uint32_t count);
 
-    Prng random_;
+    // One random stream per directed link: traffic on one link never changes the
+    // fates drawn on another (so a run with a few operations left out keeps the
+    // rest of its faults where they were, which the shrinker relies on).
+    std::uint64_t seed_;
+    std::vector<Prng> link_random_;
     std::uint32_t node_count_ = 0;
     std::vector<LinkClass> classes_;
     std::vector<LinkClassId> link_class_;
