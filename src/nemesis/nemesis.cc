@@ -8,6 +8,19 @@
 
 namespace faultline::nemesis {
 
+namespace {
+
+// For a fault aimed at "the leader": who that turned out to be.
+std::string targets_note(const Fault& fault, const std::vector<int>& targets) {
+    if (!fault.nodes.empty()) return "";
+    if (targets.empty()) return " (no leader: nobody)";
+    std::string names;
+    for (int target : targets) names += (names.empty() ? "n" : " n") + std::to_string(target);
+    return " (" + names + ")";
+}
+
+}  // namespace
+
 Nemesis::Nemesis(NemesisTarget target, Schedule schedule)
     : target_(std::move(target)), schedule_(std::move(schedule)), active_(schedule_.faults.size()) {
     FL_ASSERT(target_.simulation != nullptr);
@@ -38,6 +51,14 @@ void Nemesis::install() {
         simulation.at(fault.start, [this, i] { start(i); });
         if (fault.kind != FaultKind::clock_step) simulation.at(fault.end(), [this, i] { end(i); });
     }
+}
+
+std::vector<int> Nemesis::resolve_targets(const Fault& fault) const {
+    if (!fault.nodes.empty()) return fault.nodes;
+    if (target_.leader) {
+        if (auto leader = target_.leader()) return {*leader};
+    }
+    return {};  // no leader now: the fault strikes nobody
 }
 
 void Nemesis::note(const std::string& text) {
@@ -140,16 +161,19 @@ void Nemesis::start(std::size_t index) {
             break;
         case FaultKind::clock_skew:
         case FaultKind::clock_step:
-            for (int target : fault.nodes) simulation.clock(node(target)).step(simulation.now(), fault.delta);
-            note(fault.describe());
+            active.targets = resolve_targets(fault);
+            for (int target : active.targets) simulation.clock(node(target)).step(simulation.now(), fault.delta);
+            note(fault.describe() + targets_note(fault, active.targets));
             break;
         case FaultKind::clock_drift:
-            for (int target : fault.nodes) {
+            active.targets = resolve_targets(fault);
+            active.previous_drift_ppm.clear();
+            for (int target : active.targets) {
                 sim::NodeClock& clock = simulation.clock(node(target));
-                active.previous_drift_ppb = static_cast<Nanos>(clock.drift_ppm() * 1000);
+                active.previous_drift_ppm.push_back(clock.drift_ppm());
                 clock.set_drift_ppm(simulation.now(), fault.amount);
             }
-            note(fault.describe());
+            note(fault.describe() + targets_note(fault, active.targets));
             break;
         case FaultKind::loss:
         case FaultKind::latency:
@@ -160,12 +184,9 @@ void Nemesis::start(std::size_t index) {
             note(fault.describe());
             break;
         case FaultKind::slow: {
-            active.slowed = fault.nodes;
-            if (active.slowed.empty() && target_.leader) {
-                if (auto leader = target_.leader()) active.slowed = {*leader};
-            }
+            active.targets = resolve_targets(fault);
             std::string targets;
-            for (int node_index : active.slowed) {
+            for (int node_index : active.targets) {
                 simulation.set_processing_delay(node(node_index), fault.delta);
                 targets += (targets.empty() ? "n" : " n") + std::to_string(node_index);
             }
@@ -209,12 +230,11 @@ void Nemesis::end(std::size_t index) {
             }
             break;
         case FaultKind::clock_skew:
-            for (int target : fault.nodes) simulation.clock(node(target)).step(simulation.now(), -fault.delta);
+            for (int target : active.targets) simulation.clock(node(target)).step(simulation.now(), -fault.delta);
             break;
         case FaultKind::clock_drift:
-            for (int target : fault.nodes) {
-                simulation.clock(node(target))
-                    .set_drift_ppm(simulation.now(), static_cast<double>(active.previous_drift_ppb) / 1000);
+            for (std::size_t t = 0; t < active.targets.size(); ++t) {
+                simulation.clock(node(active.targets[t])).set_drift_ppm(simulation.now(), active.previous_drift_ppm[t]);
             }
             break;
         case FaultKind::clock_step:
@@ -227,8 +247,8 @@ void Nemesis::end(std::size_t index) {
             apply_bursts();
             break;
         case FaultKind::slow:
-            for (int node_index : active.slowed) simulation.set_processing_delay(node(node_index), 0);
-            active.slowed.clear();
+            for (int node_index : active.targets) simulation.set_processing_delay(node(node_index), 0);
+            active.targets.clear();
             break;
     }
     note(what + (fault.nodes.empty() || fault.kind == FaultKind::partition ? "" : " " + [&] {

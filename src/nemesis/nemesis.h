@@ -46,8 +46,10 @@ private:
     struct Active {
         bool running = false;
         std::vector<Link> cut;     // partitions: the links this fault blocks
-        std::vector<int> slowed;   // slow: the nodes it slowed (the leader is resolved at start)
-        Nanos previous_drift_ppb = 0;
+        // slow and clock faults: the nodes it acts on (with none named, the
+        // leader when it starts), and for drift each one's drift before.
+        std::vector<int> targets;
+        std::vector<double> previous_drift_ppm;
     };
 
     void start(std::size_t index);
@@ -56,6 +58,7 @@ private:
     void uncut(const std::vector<Link>& links);
     void apply_bursts();
     void note(const std::string& text);
+    std::vector<int> resolve_targets(const Fault& fault) const;
     NodeId node(int index) const { return target_.servers.at(static_cast<std::size_t>(index)); }
 
     NemesisTarget target_;

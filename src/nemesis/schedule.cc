@@ -79,6 +79,7 @@ std::vector<std::string> partition_shape_names() {
 std::string Fault::describe() const {
     std::string targets;
     for (int node : nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(node);
+    if (targets.empty()) targets = "leader";
     const std::string when = fmt::format("{} +{}", format_duration(start), format_duration(duration));
     switch (kind) {
         case FaultKind::partition:
@@ -175,9 +176,8 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
             fault.nodes.push_back(node.get<int>());
         }
     }
-    const bool needs_nodes = fault.kind == FaultKind::kill || fault.kind == FaultKind::pause ||
-                             fault.kind == FaultKind::clock_skew || fault.kind == FaultKind::clock_drift ||
-                             fault.kind == FaultKind::clock_step || fault.kind == FaultKind::disk;
+    const bool needs_nodes =
+        fault.kind == FaultKind::kill || fault.kind == FaultKind::pause || fault.kind == FaultKind::disk;
     if (needs_nodes && fault.nodes.empty()) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("a {} fault needs 'nodes'", fault_kind_name(fault.kind)));
@@ -187,6 +187,12 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
     if (probability && !(fault.amount >= 0 && fault.amount <= 1)) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("a {} fault's amount is a probability in [0, 1]", fault_kind_name(fault.kind)));
+    }
+    // A clock running at half speed or less (or at double) is no longer a drift.
+    if (fault.kind == FaultKind::clock_drift && !(fault.amount > -500000 && fault.amount < 500000)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a clock-drift fault's amount is in ppm, within (-500000, 500000); got {}",
+                                      fault.amount));
     }
     return fault;
 }

@@ -39,6 +39,7 @@ enum class FaultKind : std::uint8_t {
     clock_skew,  // offset the node's clock by `delta`, restore at the end
     clock_drift, // run the node's clock `amount` ppm fast (or slow), restore at the end
     clock_step,  // jump the node's clock by `delta`, once
+                 // (the clock faults, with no nodes given: whoever leads when it starts)
     loss,        // every link loses messages with probability `amount`
     latency,     // every link's latency becomes exponential with mean `delta`
     duplicate,   // every link duplicates with probability `amount`

@@ -170,6 +170,8 @@ Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
     options.authenticate = config.authenticate;
     options.step_down_when_slow = config.step_down_when_slow;
     options.flow_control = config.flow_control;
+    options.lease_reads = config.lease_reads;
+    options.clock_drift_bound = config.clock_drift_bound;
     if (config.inflight_appends_max > 0) options.inflight_appends_max = config.inflight_appends_max;
     if (config.append_bytes_max > 0) options.append_bytes_max = config.append_bytes_max;
     if (config.election_timeout_min > 0) {

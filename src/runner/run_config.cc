@@ -18,6 +18,8 @@ Json RunConfig::to_json() const {
         {"authenticate", authenticate},
         {"step_down_when_slow", step_down_when_slow},
         {"flow_control", flow_control},
+        {"lease_reads", lease_reads},
+        {"clock_drift_bound", clock_drift_bound},
         {"topology", topology},
         {"value_bytes", value_bytes},
         {"inflight_appends_max", inflight_appends_max},
@@ -114,6 +116,8 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "authenticate", config.authenticate),
         read_field(json, "step_down_when_slow", config.step_down_when_slow),
         read_field(json, "flow_control", config.flow_control),
+        read_field(json, "lease_reads", config.lease_reads),
+        read_field(json, "clock_drift_bound", config.clock_drift_bound),
         read_field(json, "topology", config.topology),
         read_field(json, "value_bytes", config.value_bytes),
         read_field(json, "inflight_appends_max", config.inflight_appends_max),
@@ -222,6 +226,10 @@ Status RunConfig::validate() const {
         }
     }
     if (recovery < 0) return make_error(ErrorCode::invalid_argument, "recovery must be >= 0");
+    if (!(clock_drift_bound >= 0 && clock_drift_bound < 1)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("clock drift bound must be in [0, 1), got {}", clock_drift_bound));
+    }
     if (client_retries < 0 || client_timeout_retries < 0) {
         return make_error(ErrorCode::invalid_argument, "client retries must be >= 0");
     }
@@ -253,6 +261,8 @@ std::string RunConfig::command_line() const {
     if (authenticate) add("--authenticate");
     if (step_down_when_slow) add("--step-down-when-slow");
     if (!flow_control) add("--no-flow-control");
+    if (lease_reads) add("--lease-reads");
+    if (clock_drift_bound != RunConfig{}.clock_drift_bound) add(fmt::format("--clock-drift-bound {}", clock_drift_bound));
     if (topology != defaults.topology) add("--topology " + topology);
     if (value_bytes != 0) add(fmt::format("--value-bytes {}", value_bytes));
     if (inflight_appends_max != 0) add(fmt::format("--inflight-appends {}", inflight_appends_max));

@@ -71,6 +71,11 @@ struct RunConfig {
     // raft-kv: replication flow control (off: every append resends all the
     // follower lacks, with nothing limiting what is in flight).
     bool flow_control = true;
+    // raft-kv: the leader serves reads under a lease (no heartbeat round),
+    // assuming clocks drift apart by less than clock_drift_bound allows (see
+    // RaftOptions::lease_reads); off, reads use ReadIndex.
+    bool lease_reads = false;
+    double clock_drift_bound = 0.05;
     // raft-kv: bytes of payload per written value, and replication flow control:
     // appends in flight per follower and bytes per append (0: Raft's defaults).
     std::uint32_t value_bytes = 0;

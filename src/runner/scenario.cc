@@ -155,6 +155,8 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "authenticate") return set_bool(config.authenticate);
     if (name == "step_down_when_slow") return set_bool(config.step_down_when_slow);
     if (name == "flow_control") return set_bool(config.flow_control);
+    if (name == "lease_reads") return set_bool(config.lease_reads);
+    if (name == "clock_drift_bound") return set_double(config.clock_drift_bound);
     if (name == "topology") return set_string(config.topology);
     if (name == "latency_p99_max") return set_duration(config.latency_p99_max);
     if (name == "value_bytes" || name == "inflight_appends_max" || name == "append_bytes_max") {
@@ -369,6 +371,8 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (config.authenticate) out << "authenticate = true\n";
     if (config.step_down_when_slow) out << "step_down_when_slow = true\n";
     if (!config.flow_control) out << "flow_control = false\n";
+    if (config.lease_reads) out << "lease_reads = true\n";
+    if (config.clock_drift_bound != RunConfig{}.clock_drift_bound) out << "clock_drift_bound = " << config.clock_drift_bound << "\n";
     if (config.topology != defaults.topology) out << "topology = " << quoted(config.topology) << "\n";
     if (config.value_bytes != 0) out << "value_bytes = " << config.value_bytes << "\n";
     if (config.inflight_appends_max != 0) out << "inflight_appends_max = " << config.inflight_appends_max << "\n";

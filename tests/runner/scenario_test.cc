@@ -76,6 +76,9 @@ TEST(ScenarioFile, MistakesNameTheFileAndLine) {
         {"name = \"x\"\n[expect]\nverdict = \"maybe\"\n", ":3: unknown verdict 'maybe'"},
         {"name = \"x\"\nthis is not toml\n", ":2:"},
         {"description = \"no name\"\n", "needs a name"},
+        {"name = \"x\"\n[[fault]]\nkind = \"clock-drift\"\namount = -700000\n", "within (-500000, 500000)"},
+        {"name = \"x\"\nonly_ops = [\"3\"]\n", ":2:"},
+        {"name = \"x\"\nclock_drift_bound = 1.5\n", "clock drift bound"},
     };
     for (const Case& c : cases) {
         const std::string path = write_file("faultline-scenario-bad.toml", c.text);
