@@ -203,6 +203,8 @@ CommandAction add_test_command(CLI::App& app) {
     test->add_flag("!--no-check-quorum", config.check_quorum, "raft-kv: turn CheckQuorum off");
     test->add_flag("!--no-flow-control", config.flow_control,
                    "raft-kv: no replication flow control (every append resends all a follower lacks)");
+    test->add_option("--timestamps", config.timestamps, "lww-kv: how writes are stamped: physical or hlc")
+        ->capture_default_str();
     test->add_flag("--lease-reads", config.lease_reads, "raft-kv: serve reads under a leader lease, not ReadIndex");
     test->add_option("--clock-drift-bound", config.clock_drift_bound,
                      "raft-kv: the clock drift a lease allows for (its length: election timeout x (1 - bound))")

@@ -19,6 +19,7 @@ Json RunConfig::to_json() const {
         {"step_down_when_slow", step_down_when_slow},
         {"flow_control", flow_control},
         {"lease_reads", lease_reads},
+        {"timestamps", timestamps},
         {"clock_drift_bound", clock_drift_bound},
         {"topology", topology},
         {"value_bytes", value_bytes},
@@ -117,6 +118,7 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "step_down_when_slow", config.step_down_when_slow),
         read_field(json, "flow_control", config.flow_control),
         read_field(json, "lease_reads", config.lease_reads),
+        read_field(json, "timestamps", config.timestamps),
         read_field(json, "clock_drift_bound", config.clock_drift_bound),
         read_field(json, "topology", config.topology),
         read_field(json, "value_bytes", config.value_bytes),
@@ -262,6 +264,7 @@ std::string RunConfig::command_line() const {
     if (step_down_when_slow) add("--step-down-when-slow");
     if (!flow_control) add("--no-flow-control");
     if (lease_reads) add("--lease-reads");
+    if (timestamps != RunConfig{}.timestamps) add("--timestamps " + timestamps);
     if (clock_drift_bound != RunConfig{}.clock_drift_bound) add(fmt::format("--clock-drift-bound {}", clock_drift_bound));
     if (topology != defaults.topology) add("--topology " + topology);
     if (value_bytes != 0) add(fmt::format("--value-bytes {}", value_bytes));

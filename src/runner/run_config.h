@@ -75,6 +75,8 @@ struct RunConfig {
     // assuming clocks drift apart by less than clock_drift_bound allows (see
     // RaftOptions::lease_reads); off, reads use ReadIndex.
     bool lease_reads = false;
+    // lww-kv: how replicas stamp writes: physical (their own clock) or hlc.
+    std::string timestamps = "hlc";
     double clock_drift_bound = 0.05;
     // raft-kv: bytes of payload per written value, and replication flow control:
     // appends in flight per follower and bytes per append (0: Raft's defaults).

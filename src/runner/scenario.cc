@@ -37,6 +37,17 @@ Result<Nanos> duration_of(const std::string& path, const toml::node& node) {
                       where(path, node) + ": expected a duration such as \"5s\" or \"250ms\"");
 }
 
+// A duration that may be negative ("-500ms": a clock set back).
+Result<Nanos> signed_duration_of(const std::string& path, const toml::node& node) {
+    if (auto text = node.value<std::string>(); text && text->starts_with('-')) {
+        auto parsed = parse_duration(text->substr(1), seconds(1));
+        if (!parsed) return make_error(ErrorCode::invalid_argument, where(path, node) + ": " + parsed.error().message);
+        return -*parsed;
+    }
+    if (auto number = node.value<double>(); number && *number < 0) return static_cast<Nanos>(*number * 1e9);
+    return duration_of(path, node);
+}
+
 template <class T>
 Result<T> value_of(const std::string& path, const toml::node& node, const char* what) {
     if (auto value = node.value<T>()) return *value;
@@ -52,7 +63,7 @@ Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& tabl
             if (!text) return text.error();
             json[name] = *text;
         } else if (name == "start" || name == "duration" || name == "delta") {
-            auto duration = duration_of(path, node);
+            auto duration = name == "delta" ? signed_duration_of(path, node) : duration_of(path, node);
             if (!duration) return duration.error();
             json[name == "delta" ? "delta_ns" : name + "_ns"] = *duration;
         } else if (name == "amount") {
@@ -156,6 +167,7 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "step_down_when_slow") return set_bool(config.step_down_when_slow);
     if (name == "flow_control") return set_bool(config.flow_control);
     if (name == "lease_reads") return set_bool(config.lease_reads);
+    if (name == "timestamps") return set_string(config.timestamps);
     if (name == "clock_drift_bound") return set_double(config.clock_drift_bound);
     if (name == "topology") return set_string(config.topology);
     if (name == "latency_p99_max") return set_duration(config.latency_p99_max);
@@ -372,6 +384,7 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (config.step_down_when_slow) out << "step_down_when_slow = true\n";
     if (!config.flow_control) out << "flow_control = false\n";
     if (config.lease_reads) out << "lease_reads = true\n";
+    if (config.timestamps != RunConfig{}.timestamps) out << "timestamps = " << quoted(config.timestamps) << "\n";
     if (config.clock_drift_bound != RunConfig{}.clock_drift_bound) out << "clock_drift_bound = " << config.clock_drift_bound << "\n";
     if (config.topology != defaults.topology) out << "topology = " << quoted(config.topology) << "\n";
     if (config.value_bytes != 0) out << "value_bytes = " << config.value_bytes << "\n";

@@ -3,6 +3,7 @@
 
 #include "check/counter_checker.h"
 #include "check/echo_checker.h"
+#include "check/lost_write_checker.h"
 #include "check/set_checker.h"
 #include "protocols/broadcast/broadcast.h"
 #include "workload/set_workload.h"
@@ -10,6 +11,8 @@
 #include "workload/counter_workload.h"
 #include "protocols/detect/heartbeat.h"
 #include "protocols/echo/echo.h"
+#include "protocols/lww/lww_replica.h"
+#include "workload/kv_workload.h"
 #include "runner/system.h"
 #include "workload/echo_workload.h"
 
@@ -190,10 +193,51 @@ private:
     Nanos finals_from_ = 0;
 };
 
+// Last-write-wins replicas (protocols/lww) stamping writes with physical or
+// hybrid logical clocks; one register, unique written values, final reads of
+// every replica, and the lost-write check.
+class LwwSystem final : public System {
+public:
+    explicit LwwSystem(protocols::lww::Timestamps timestamps) : timestamps_(timestamps) {}
+
+    void build(sim::Simulation& simulation, const RunConfig& config) override {
+        const protocols::lww::LwwOptions options{.timestamps = timestamps_};
+        for (int i = 0; i < config.nodes; ++i) {
+            servers_.push_back(simulation.add_server(
+                fmt::format("n{}", i), [options] { return std::make_unique<protocols::lww::LwwReplica>(options); }));
+        }
+        finals_from_ = config.time_limit + config.recovery;
+    }
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    workload::OpRequest next_op(Prng& random) override { return generator_.next(random); }
+    std::vector<workload::OpRequest> final_ops() override {
+        std::vector<workload::OpRequest> reads;
+        for (NodeId server : servers_) reads.push_back(workload::OpRequest{"read", Json(0), Json(), server});
+        return reads;
+    }
+    std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
+        const auto result = check::check_lost_writes(history, finals_from_);
+        return {CheckOutcome{"lost-write", result.valid ? Verdict::valid : Verdict::invalid,
+                             result.valid ? fmt::format("no acknowledged write lost; {} final reads agree",
+                                                        result.final_reads)
+                                          : fmt::format("{} (of {} problems)", result.errors.front(),
+                                                        result.errors.size()),
+                             Json{{"lost", result.lost}, {"final_reads", result.final_reads},
+                                  {"errors", result.errors}}}};
+    }
+
+private:
+    protocols::lww::Timestamps timestamps_;
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::KvCodec>();
+    workload::UniqueWriteGenerator generator_;
+    std::vector<NodeId> servers_;
+    Nanos finals_from_ = 0;
+};
+
 }  // namespace
 
 std::vector<std::string> system_names() {
-    return {"raft-kv", "primary-backup", "broadcast", "echo", "counter", "heartbeat"};
+    return {"raft-kv", "primary-backup", "broadcast", "echo", "counter", "heartbeat", "lww-kv"};
 }
 
 Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
@@ -213,6 +257,14 @@ Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
             config.msgs_per_op_max));
     }
     if (config.system == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
+    if (config.system == "lww-kv") {
+        if (config.timestamps != "physical" && config.timestamps != "hlc") {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("unknown timestamps '{}' (physical, hlc)", config.timestamps));
+        }
+        return std::unique_ptr<System>(std::make_unique<LwwSystem>(
+            config.timestamps == "hlc" ? protocols::lww::Timestamps::hlc : protocols::lww::Timestamps::physical));
+    }
     if (config.system == "heartbeat") return std::unique_ptr<System>(std::make_unique<HeartbeatSystem>());
     if (config.system == "counter") {
         if (config.nodes != 1) {

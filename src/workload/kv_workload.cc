@@ -104,6 +104,12 @@ std::vector<std::int64_t> LinKvGenerator::keys_used() const {
     return keys;
 }
 
+OpRequest UniqueWriteGenerator::next(Prng& random) {
+    const auto key = static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(keys_)));
+    if (static_cast<int>(random.below(100)) < read_percent_) return OpRequest{"read", Json(key), Json()};
+    return OpRequest{"write", Json(key), Json(next_value_++)};
+}
+
 OpRequest LinKvGenerator::next(Prng& random) {
     const auto slot = static_cast<std::size_t>(random.below(keys_.size()));
     if (ops_on_key_[slot] >= options_.ops_per_key_max) {

@@ -57,4 +57,18 @@ private:
     std::int64_t next_key_ = 0;
 };
 
+// Reads and writes of one register per key (keys 0..keys-1), every write's value
+// unique (1, 2, 3, ...): the lost-write check must know which write a value
+// came from.
+class UniqueWriteGenerator {
+public:
+    explicit UniqueWriteGenerator(int keys = 1, int read_percent = 50) : keys_(keys), read_percent_(read_percent) {}
+    OpRequest next(Prng& random);
+
+private:
+    int keys_;
+    int read_percent_;
+    std::int64_t next_value_ = 1;
+};
+
 }  // namespace faultline::workload
