@@ -30,9 +30,11 @@ Result<Nanos> parse_duration(std::string_view text, Nanos bare_unit) {
         scale = 1e9;
     } else if (unit == "m" || unit == "min") {
         scale = 60e9;
+    } else if (unit == "h") {
+        scale = 3600e9;
     } else {
         return make_error(ErrorCode::invalid_argument,
-                          fmt::format("'{}': unknown time unit '{}' (use ns, us, ms, s, m)",
+                          fmt::format("'{}': unknown time unit '{}' (use ns, us, ms, s, m, h)",
                                       text, unit));
     }
     double value = number * scale;

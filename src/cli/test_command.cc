@@ -27,6 +27,10 @@ struct TestOptions {
     std::string workload_start = "0";
     std::string completion_bound = "0";
     std::string latency_p99_max = "0";
+    std::string detector_interval = "1s";
+    std::string detector_timeout = "5s";
+    std::string acceptable_pause = "3s";
+    std::string detection_time_max = "10s";
     std::string election_timeout;
     std::string heartbeat;
     std::string fault_interval = "8s";
@@ -112,6 +116,10 @@ int run_test(const TestOptions& options) {
     config.workload_start = *parse_duration(options.workload_start, seconds(1));
     config.completion_bound = *parse_duration(options.completion_bound, seconds(1));
     config.latency_p99_max = *parse_duration(options.latency_p99_max, milliseconds(1));
+    config.detector_interval = *parse_duration(options.detector_interval, seconds(1));
+    config.detector_timeout = *parse_duration(options.detector_timeout, seconds(1));
+    config.acceptable_pause = *parse_duration(options.acceptable_pause, seconds(1));
+    config.detection_time_max = *parse_duration(options.detection_time_max, seconds(1));
     if (!options.election_timeout.empty()) {
         const auto dots = options.election_timeout.find("..");
         config.election_timeout_min = *parse_duration(options.election_timeout.substr(0, dots), milliseconds(1));
@@ -203,6 +211,24 @@ CommandAction add_test_command(CLI::App& app) {
     test->add_flag("!--no-check-quorum", config.check_quorum, "raft-kv: turn CheckQuorum off");
     test->add_flag("!--no-flow-control", config.flow_control,
                    "raft-kv: no replication flow control (every append resends all a follower lacks)");
+    test->add_option("--detectors", config.detectors, "detector: heartbeat, ping, phi, or several comma-separated")
+        ->capture_default_str();
+    test->add_option("--detector-interval", options->detector_interval, "detector: heartbeat / ping interval")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
+    test->add_option("--detector-timeout", options->detector_timeout, "detector: heartbeat / ping timeout")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
+    test->add_option("--phi-threshold", config.phi_threshold, "detector: phi accrual's threshold")->capture_default_str();
+    test->add_option("--acceptable-pause", options->acceptable_pause, "detector: phi accrual's acceptable pause")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
+    test->add_option("--mistakes-per-hour-max", config.false_suspicions_per_hour_max,
+                     "detector: the accuracy bound (false suspicions per hour of up time)")
+        ->capture_default_str();
+    test->add_option("--detection-time-max", options->detection_time_max, "detector: the detection time bound")
+        ->check(duration_validator(seconds(1)))
+        ->capture_default_str();
     test->add_option("--timestamps", config.timestamps, "lww-kv: how writes are stamped: physical or hlc")
         ->capture_default_str();
     test->add_flag("--lease-reads", config.lease_reads, "raft-kv: serve reads under a leader lease, not ReadIndex");

@@ -20,6 +20,13 @@ Json RunConfig::to_json() const {
         {"flow_control", flow_control},
         {"lease_reads", lease_reads},
         {"timestamps", timestamps},
+        {"detectors", detectors},
+        {"detector_interval_ns", detector_interval},
+        {"detector_timeout_ns", detector_timeout},
+        {"phi_threshold", phi_threshold},
+        {"acceptable_pause_ns", acceptable_pause},
+        {"false_suspicions_per_hour_max", false_suspicions_per_hour_max},
+        {"detection_time_max_ns", detection_time_max},
         {"clock_drift_bound", clock_drift_bound},
         {"topology", topology},
         {"value_bytes", value_bytes},
@@ -119,6 +126,13 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         read_field(json, "flow_control", config.flow_control),
         read_field(json, "lease_reads", config.lease_reads),
         read_field(json, "timestamps", config.timestamps),
+        read_field(json, "detectors", config.detectors),
+        read_field(json, "detector_interval_ns", config.detector_interval),
+        read_field(json, "detector_timeout_ns", config.detector_timeout),
+        read_field(json, "phi_threshold", config.phi_threshold),
+        read_field(json, "acceptable_pause_ns", config.acceptable_pause),
+        read_field(json, "false_suspicions_per_hour_max", config.false_suspicions_per_hour_max),
+        read_field(json, "detection_time_max_ns", config.detection_time_max),
         read_field(json, "clock_drift_bound", config.clock_drift_bound),
         read_field(json, "topology", config.topology),
         read_field(json, "value_bytes", config.value_bytes),
@@ -265,6 +279,15 @@ std::string RunConfig::command_line() const {
     if (!flow_control) add("--no-flow-control");
     if (lease_reads) add("--lease-reads");
     if (timestamps != RunConfig{}.timestamps) add("--timestamps " + timestamps);
+    if (detectors != defaults.detectors) add("--detectors " + detectors);
+    if (detector_interval != defaults.detector_interval) add("--detector-interval " + format_duration_exact(detector_interval));
+    if (detector_timeout != defaults.detector_timeout) add("--detector-timeout " + format_duration_exact(detector_timeout));
+    if (phi_threshold != defaults.phi_threshold) add(fmt::format("--phi-threshold {}", phi_threshold));
+    if (acceptable_pause != defaults.acceptable_pause) add("--acceptable-pause " + format_duration_exact(acceptable_pause));
+    if (false_suspicions_per_hour_max != defaults.false_suspicions_per_hour_max) {
+        add(fmt::format("--mistakes-per-hour-max {}", false_suspicions_per_hour_max));
+    }
+    if (detection_time_max != defaults.detection_time_max) add("--detection-time-max " + format_duration_exact(detection_time_max));
     if (clock_drift_bound != RunConfig{}.clock_drift_bound) add(fmt::format("--clock-drift-bound {}", clock_drift_bound));
     if (topology != defaults.topology) add("--topology " + topology);
     if (value_bytes != 0) add(fmt::format("--value-bytes {}", value_bytes));

@@ -77,6 +77,16 @@ struct RunConfig {
     bool lease_reads = false;
     // lww-kv: how replicas stamp writes: physical (their own clock) or hlc.
     std::string timestamps = "hlc";
+    // detector: the detectors watching server 0 (heartbeat, ping, phi; comma-
+    // separated), their pace, the timeout of heartbeat and ping, phi accrual's
+    // threshold and acceptable pause, and the bounds the checks hold them to.
+    std::string detectors = "phi";
+    Nanos detector_interval = seconds(1);
+    Nanos detector_timeout = seconds(5);
+    double phi_threshold = 8.0;
+    Nanos acceptable_pause = seconds(3);
+    double false_suspicions_per_hour_max = 10;
+    Nanos detection_time_max = seconds(10);
     double clock_drift_bound = 0.05;
     // raft-kv: bytes of payload per written value, and replication flow control:
     // appends in flight per follower and bytes per append (0: Raft's defaults).

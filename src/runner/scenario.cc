@@ -168,6 +168,13 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "flow_control") return set_bool(config.flow_control);
     if (name == "lease_reads") return set_bool(config.lease_reads);
     if (name == "timestamps") return set_string(config.timestamps);
+    if (name == "detectors") return set_string(config.detectors);
+    if (name == "detector_interval") return set_duration(config.detector_interval);
+    if (name == "detector_timeout") return set_duration(config.detector_timeout);
+    if (name == "phi_threshold") return set_double(config.phi_threshold);
+    if (name == "acceptable_pause") return set_duration(config.acceptable_pause);
+    if (name == "false_suspicions_per_hour_max") return set_double(config.false_suspicions_per_hour_max);
+    if (name == "detection_time_max") return set_duration(config.detection_time_max);
     if (name == "clock_drift_bound") return set_double(config.clock_drift_bound);
     if (name == "topology") return set_string(config.topology);
     if (name == "latency_p99_max") return set_duration(config.latency_p99_max);
@@ -385,6 +392,15 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (!config.flow_control) out << "flow_control = false\n";
     if (config.lease_reads) out << "lease_reads = true\n";
     if (config.timestamps != RunConfig{}.timestamps) out << "timestamps = " << quoted(config.timestamps) << "\n";
+    if (config.system == "detector") {
+        out << "detectors = " << quoted(config.detectors) << "\n";
+        out << "detector_interval = " << quoted(format_duration_exact(config.detector_interval)) << "\n";
+        out << "detector_timeout = " << quoted(format_duration_exact(config.detector_timeout)) << "\n";
+        out << "phi_threshold = " << config.phi_threshold << "\n";
+        out << "acceptable_pause = " << quoted(format_duration_exact(config.acceptable_pause)) << "\n";
+        out << "false_suspicions_per_hour_max = " << config.false_suspicions_per_hour_max << "\n";
+        out << "detection_time_max = " << quoted(format_duration_exact(config.detection_time_max)) << "\n";
+    }
     if (config.clock_drift_bound != RunConfig{}.clock_drift_bound) out << "clock_drift_bound = " << config.clock_drift_bound << "\n";
     if (config.topology != defaults.topology) out << "topology = " << quoted(config.topology) << "\n";
     if (config.value_bytes != 0) out << "value_bytes = " << config.value_bytes << "\n";

@@ -69,6 +69,7 @@ std::vector<std::string> bug_names();
 // Defined next to each system.
 Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config);
 Result<std::unique_ptr<System>> make_primary_backup_system(const RunConfig& config);
+Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config);
 // Linearizability of a lin-kv history (kv model, a cas-register per key).
 CheckOutcome check_lin_kv(const check::History& history);
 

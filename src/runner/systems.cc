@@ -237,7 +237,7 @@ private:
 }  // namespace
 
 std::vector<std::string> system_names() {
-    return {"raft-kv", "primary-backup", "broadcast", "echo", "counter", "heartbeat", "lww-kv"};
+    return {"raft-kv", "primary-backup", "broadcast", "echo", "counter", "heartbeat", "lww-kv", "detector"};
 }
 
 Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
@@ -257,6 +257,7 @@ Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
             config.msgs_per_op_max));
     }
     if (config.system == "echo") return std::unique_ptr<System>(std::make_unique<EchoSystem>());
+    if (config.system == "detector") return make_detector_system(config);
     if (config.system == "lww-kv") {
         if (config.timestamps != "physical" && config.timestamps != "hlc") {
             return make_error(ErrorCode::invalid_argument,
