@@ -77,6 +77,16 @@ TEST(CheckCommand, BudgetExhaustionExitsTwo) {
     EXPECT_NE(r.out.find("memory limit reached"), std::string::npos) << r.out;
 }
 
+TEST(CheckCommand, AFileWithNoOperationsUnderItsFormatIsAnError) {
+    // Porcupine's kv lines read as Jepsen log lines yield nothing; that must not
+    // pass as "linearizable, 0 ops".
+    const std::string path = data("porcupine/kv/c01-ok.txt");
+    const CommandRun r = run("--format jepsen-log " + path);
+    EXPECT_GE(r.exit_code, 3) << r.out;
+    EXPECT_NE(r.out.find(path + ": no operations found as jepsen-log"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("linearizable"), std::string::npos) << r.out;
+}
+
 TEST(CheckCommand, MalformedFileGivesOneLineWithFileAndLine) {
     const std::string path =
         temp_file("bad.edn", "[{:process 0, :type :invoke, :f :read}\n {:process 0 :f :read}]\n");
