@@ -119,17 +119,71 @@ TEST(LinSearch, TimeBudgetGivesUnknown) {
     EXPECT_EQ(checked->result.unknown_reason, "time limit reached");
 }
 
-TEST(LinSearch, UnknownKeyDoesNotHideAnInvalidOne) {
-    // Not linearizable beats unknown: a definite anomaly is a definite answer.
-    LinearizabilityOptions options;
-    options.memory_limit_bytes = 64 << 10;
-    auto checked = check_file(lin_data("porcupine/kv/c10-bad.txt"), ModelKind::kv_append, options);
-    ASSERT_TRUE(checked);
-    bool any_invalid = false;
-    for (const auto& part : checked->result.partitions) {
-        any_invalid = any_invalid || part.verdict == Verdict::not_linearizable;
+// Two keys of one lin-kv history. Key 1 is hard: kHardWriters concurrent
+// writes of distinct values, then sequential reads of 1 and of 2. No order
+// works (the register cannot change between the reads, every write having
+// completed), but the pre-checks do not see it, and the search must try the
+// orders of the writes one subset at a time: its cache grows as
+// 2^kHardWriters. Key 2 is trivially wrong: a write of 5, then a read of 7,
+// a value nothing wrote.
+constexpr int kHardWriters = 16;
+
+History unknown_next_to_invalid() {
+    History history;
+    auto add = [&](std::int64_t process, OpType type, const char* f, int key, Json value) {
+        Operation op;
+        op.index = static_cast<std::int64_t>(history.size());
+        op.time = op.index + 1;
+        op.process = process;
+        op.type = type;
+        op.f = f;
+        op.key = key;
+        op.value = std::move(value);
+        history.push_back(std::move(op));
+    };
+    for (int p = 0; p < kHardWriters; ++p) add(p, OpType::invoke, "write", 1, p + 1);
+    for (int p = 0; p < kHardWriters; ++p) add(p, OpType::ok, "write", 1, p + 1);
+    const std::int64_t reader = kHardWriters;
+    for (int value : {1, 2}) {
+        add(reader, OpType::invoke, "read", 1, nullptr);
+        add(reader, OpType::ok, "read", 1, value);
     }
-    EXPECT_EQ(checked->verdict, any_invalid ? Verdict::not_linearizable : Verdict::unknown);
+    const std::int64_t other = kHardWriters + 1;
+    add(other, OpType::invoke, "write", 2, 5);
+    add(other, OpType::ok, "write", 2, 5);
+    add(other, OpType::invoke, "read", 2, nullptr);
+    add(other, OpType::ok, "read", 2, 7);
+    return history;
+}
+
+TEST(LinSearch, UnknownKeyDoesNotHideAnInvalidOne) {
+    LinearizabilityOptions options;
+    options.model = ModelKind::kv;
+    options.semantics.order_by_time = true;
+    options.memory_limit_bytes = 64 << 10;  // per search; key 1 needs far more
+    auto checked = check_linearizability(unknown_next_to_invalid(), options);
+    ASSERT_TRUE(checked) << checked.error().message;
+    ASSERT_EQ(checked->partitions.size(), 2u);
+
+    // Key 1 cannot be decided within the budget, and says so: not linearizable
+    // would be a guess, linearizable would be wrong.
+    const PartitionResult& hard = checked->partitions[0];
+    EXPECT_EQ(hard.key, 1);
+    EXPECT_EQ(hard.verdict, Verdict::unknown);
+    EXPECT_EQ(hard.unknown_reason, "memory limit reached");
+    EXPECT_FALSE(hard.decided_by_precheck);
+
+    // Key 2 is decided all the same, before any search.
+    const PartitionResult& wrong = checked->partitions[1];
+    EXPECT_EQ(wrong.key, 2);
+    EXPECT_EQ(wrong.verdict, Verdict::not_linearizable);
+    EXPECT_TRUE(wrong.decided_by_precheck);
+
+    // Not linearizable beats unknown (checker.h): a definite anomaly is a
+    // definite answer, and the counterexample is key 2's.
+    EXPECT_EQ(checked->verdict, Verdict::not_linearizable);
+    ASSERT_TRUE(checked->counterexample);
+    EXPECT_EQ(checked->counterexample->key, 2);
 }
 
 TEST(LinSearch, ThreadsAndEarlyExitKeepTheFirstFailingKey) {

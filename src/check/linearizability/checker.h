@@ -88,6 +88,9 @@ struct PartitionResult {
 };
 
 struct LinearizabilityResult {
+    // Of a keyed history: not linearizable if any key is (an anomaly found is
+    // definite whatever the other keys say), else unknown if any key is, else
+    // linearizable.
     Verdict verdict = Verdict::linearizable;
     std::string unknown_reason;
     std::size_t operations = 0;               // client operations in the history
