@@ -213,7 +213,9 @@ CommandAction add_check_command(CLI::App& app) {
     check->add_option(
         "--init", options->initial,
         "Initial value as JSON (default: nil for registers, \"\" for kv-append, 0 for "
-        "counters; for multi-register an object like {\"x\":0})");
+        "counters, 0 for every register of a multi-register, as in Knossos' "
+        "multi-register data; for multi-register an object like {\"x\":1} sets the "
+        "registers it names, the others start at 0)");
     check->add_flag("--no-split", options->no_split,
                     "Check keyed histories as one object instead of key by key");
     check->add_flag("--no-quiescence-split", options->no_quiescence,
