@@ -122,6 +122,19 @@ int run_check(const CheckOptions& options) {
             all.push_back({{"file", path}, {"error", parsed.error().message}});
             continue;
         }
+        // A file that yields nothing under its format was almost certainly read
+        // in the wrong format: "linearizable, 0 ops" would be a silent pass.
+        // Not for EDN: a Jepsen history of only nemesis ops is legitimately
+        // empty for the model (Knossos' mongodb-v0-ack-rollback-.edn).
+        if (parsed->history.empty() && parsed->format != check::formats::Format::jepsen_edn) {
+            const std::string message =
+                fmt::format("{}: no operations found as {} (wrong --format?)", path,
+                            check::formats::format_name(parsed->format));
+            print_error(message);
+            any_error = true;
+            all.push_back({{"file", path}, {"error", message}});
+            continue;
+        }
         check::LinearizabilityOptions run = base;
         run.model = model ? *model : check::formats::infer_model(parsed->history);
         run.semantics = parsed->semantics;
@@ -200,7 +213,9 @@ CommandAction add_check_command(CLI::App& app) {
     check->add_option(
         "--init", options->initial,
         "Initial value as JSON (default: nil for registers, \"\" for kv-append, 0 for "
-        "counters; for multi-register an object like {\"x\":0})");
+        "counters, 0 for every register of a multi-register, as in Knossos' "
+        "multi-register data; for multi-register an object like {\"x\":1} sets the "
+        "registers it names, the others start at 0)");
     check->add_flag("--no-split", options->no_split,
                     "Check keyed histories as one object instead of key by key");
     check->add_flag("--no-quiescence-split", options->no_quiescence,

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "base/json.h"
@@ -77,6 +78,16 @@ TEST(CheckCommand, BudgetExhaustionExitsTwo) {
     EXPECT_NE(r.out.find("memory limit reached"), std::string::npos) << r.out;
 }
 
+TEST(CheckCommand, AFileWithNoOperationsUnderItsFormatIsAnError) {
+    // Porcupine's kv lines read as Jepsen log lines yield nothing; that must not
+    // pass as "linearizable, 0 ops".
+    const std::string path = data("porcupine/kv/c01-ok.txt");
+    const CommandRun r = run("--format jepsen-log " + path);
+    EXPECT_GE(r.exit_code, 3) << r.out;
+    EXPECT_NE(r.out.find(path + ": no operations found as jepsen-log"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("linearizable"), std::string::npos) << r.out;
+}
+
 TEST(CheckCommand, MalformedFileGivesOneLineWithFileAndLine) {
     const std::string path =
         temp_file("bad.edn", "[{:process 0, :type :invoke, :f :read}\n {:process 0 :f :read}]\n");
@@ -113,6 +124,43 @@ TEST(CheckCommand, ForcedFormatAndUsageErrors) {
     EXPECT_EQ(r.out, "faultline: /nonexistent.edn: cannot open\n");
     r = run("");
     EXPECT_EQ(r.exit_code, 3) << r.out;
+}
+
+TEST(CheckCommand, MultiRegisterStartsAtZeroWithoutInit) {
+    // Knossos checks its multi-register data with every register at 0; a plain
+    // run must give the verdicts the data is published with. The reference's
+    // first transactions read x = 0 and y = 0 before anything wrote y 0.
+    const std::string good = data("knossos/multi-register/good/multi-register.edn");
+    const CommandRun ok = run(good);
+    EXPECT_EQ(ok.exit_code, 0) << ok.out;
+    EXPECT_NE(ok.out.find("multi-register.edn: linearizable (multi-register, jepsen-edn, 123 ops)"),
+              std::string::npos)
+        << ok.out;
+
+    // Upstream has no bad multi-register history: this one is the reference
+    // with its first completed read changed to a value x never holds.
+    std::ifstream in(good);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string first_read = ":value [[:read :x 0]],\n :process 3,\n :time 7717922112}";
+    const auto at = text.find(first_read);
+    ASSERT_NE(at, std::string::npos);
+    text.replace(at, first_read.size(),
+                 ":value [[:read :x 3]],\n :process 3,\n :time 7717922112}");
+    const CommandRun bad = run(temp_file("multi-register-bad.edn", text));
+    EXPECT_EQ(bad.exit_code, 1) << bad.out;
+    EXPECT_NE(bad.out.find("multi-register-bad.edn: NOT linearizable"), std::string::npos)
+        << bad.out;
+    EXPECT_NE(bad.out.find("txn [[read \"x\" 3]]"), std::string::npos) << bad.out;
+
+    // --init still decides: y starting at 2 cannot explain those first reads of
+    // y = 0, and x, not named, still starts at 0.
+    const CommandRun y2 = run("--init '{\"y\": 2}' " + good);
+    EXPECT_EQ(y2.exit_code, 1) << y2.out;
+    EXPECT_NE(y2.out.find("can't read 0 from register \"y\" holding 2"), std::string::npos)
+        << y2.out;
+    EXPECT_EQ(y2.out.find("from register \"x\""), std::string::npos) << y2.out;
+    const CommandRun zeros = run("--init '{\"x\": 0, \"y\": 0}' " + good);
+    EXPECT_EQ(zeros.exit_code, 0) << zeros.out;
 }
 
 TEST(CheckCommand, JsonOutput) {

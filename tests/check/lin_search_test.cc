@@ -3,6 +3,8 @@
 // never the answer; budgets give `unknown`; results serialize.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
 #include <string>
 
 #include "check/linearizability/generate.h"
@@ -117,17 +119,71 @@ TEST(LinSearch, TimeBudgetGivesUnknown) {
     EXPECT_EQ(checked->result.unknown_reason, "time limit reached");
 }
 
-TEST(LinSearch, UnknownKeyDoesNotHideAnInvalidOne) {
-    // Not linearizable beats unknown: a definite anomaly is a definite answer.
-    LinearizabilityOptions options;
-    options.memory_limit_bytes = 64 << 10;
-    auto checked = check_file(lin_data("porcupine/kv/c10-bad.txt"), ModelKind::kv_append, options);
-    ASSERT_TRUE(checked);
-    bool any_invalid = false;
-    for (const auto& part : checked->result.partitions) {
-        any_invalid = any_invalid || part.verdict == Verdict::not_linearizable;
+// Two keys of one lin-kv history. Key 1 is hard: kHardWriters concurrent
+// writes of distinct values, then sequential reads of 1 and of 2. No order
+// works (the register cannot change between the reads, every write having
+// completed), but the pre-checks do not see it, and the search must try the
+// orders of the writes one subset at a time: its cache grows as
+// 2^kHardWriters. Key 2 is trivially wrong: a write of 5, then a read of 7,
+// a value nothing wrote.
+constexpr int kHardWriters = 16;
+
+History unknown_next_to_invalid() {
+    History history;
+    auto add = [&](std::int64_t process, OpType type, const char* f, int key, Json value) {
+        Operation op;
+        op.index = static_cast<std::int64_t>(history.size());
+        op.time = op.index + 1;
+        op.process = process;
+        op.type = type;
+        op.f = f;
+        op.key = key;
+        op.value = std::move(value);
+        history.push_back(std::move(op));
+    };
+    for (int p = 0; p < kHardWriters; ++p) add(p, OpType::invoke, "write", 1, p + 1);
+    for (int p = 0; p < kHardWriters; ++p) add(p, OpType::ok, "write", 1, p + 1);
+    const std::int64_t reader = kHardWriters;
+    for (int value : {1, 2}) {
+        add(reader, OpType::invoke, "read", 1, nullptr);
+        add(reader, OpType::ok, "read", 1, value);
     }
-    EXPECT_EQ(checked->verdict, any_invalid ? Verdict::not_linearizable : Verdict::unknown);
+    const std::int64_t other = kHardWriters + 1;
+    add(other, OpType::invoke, "write", 2, 5);
+    add(other, OpType::ok, "write", 2, 5);
+    add(other, OpType::invoke, "read", 2, nullptr);
+    add(other, OpType::ok, "read", 2, 7);
+    return history;
+}
+
+TEST(LinSearch, UnknownKeyDoesNotHideAnInvalidOne) {
+    LinearizabilityOptions options;
+    options.model = ModelKind::kv;
+    options.semantics.order_by_time = true;
+    options.memory_limit_bytes = 64 << 10;  // per search; key 1 needs far more
+    auto checked = check_linearizability(unknown_next_to_invalid(), options);
+    ASSERT_TRUE(checked) << checked.error().message;
+    ASSERT_EQ(checked->partitions.size(), 2u);
+
+    // Key 1 cannot be decided within the budget, and says so: not linearizable
+    // would be a guess, linearizable would be wrong.
+    const PartitionResult& hard = checked->partitions[0];
+    EXPECT_EQ(hard.key, 1);
+    EXPECT_EQ(hard.verdict, Verdict::unknown);
+    EXPECT_EQ(hard.unknown_reason, "memory limit reached");
+    EXPECT_FALSE(hard.decided_by_precheck);
+
+    // Key 2 is decided all the same, before any search.
+    const PartitionResult& wrong = checked->partitions[1];
+    EXPECT_EQ(wrong.key, 2);
+    EXPECT_EQ(wrong.verdict, Verdict::not_linearizable);
+    EXPECT_TRUE(wrong.decided_by_precheck);
+
+    // Not linearizable beats unknown (checker.h): a definite anomaly is a
+    // definite answer, and the counterexample is key 2's.
+    EXPECT_EQ(checked->verdict, Verdict::not_linearizable);
+    ASSERT_TRUE(checked->counterexample);
+    EXPECT_EQ(checked->counterexample->key, 2);
 }
 
 TEST(LinSearch, ThreadsAndEarlyExitKeepTheFirstFailingKey) {
@@ -209,6 +265,124 @@ TEST(LinSearch, UnknownModelNameAndBadInitialValue) {
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().message, "model counter needs an integer as its initial value");
 }
+
+
+// ---- the window: the smallest set of concurrent ops that cannot be ordered
+
+namespace window {
+
+// The sub-history of exactly the window's ops (an op completing after the
+// window's failing op loses its completion: its outcome becomes unknown), minus
+// the op at `skip` if any, checked from `initial`.
+Verdict check_window(const History& history, const Counterexample& cx,
+                     std::optional<std::size_t> skip, const Json& initial, ModelKind model) {
+    const std::int64_t horizon = cx.ops[cx.window_op.value()].index;
+    std::set<std::int64_t> invokes, completions;
+    for (std::size_t k = 0; k < cx.window.size(); ++k) {
+        if (skip && *skip == k) continue;
+        const CounterexampleOp& op = cx.ops[cx.window[k]];
+        invokes.insert(op.invoke_index);
+        if (op.completed && op.index <= horizon) completions.insert(op.index);
+    }
+    History sub;
+    for (const Operation& op : history) {
+        if (invokes.count(op.index) || completions.count(op.index)) sub.push_back(op);
+    }
+    LinearizabilityOptions options;
+    options.model = model;
+    options.initial = initial;
+    auto result = check_linearizability(sub, options);
+    EXPECT_TRUE(result) << result.error().message;
+    return result ? result->verdict : Verdict::unknown;
+}
+
+TEST(LinWindow, HandMadeSetCannotBeOrderedAndEveryMemberIsNeeded) {
+    // Two CASes from 0 that both succeeded cannot both be ordered; the read of
+    // 0 and the crashed write of 7 concurrent with them play no part.
+    const std::string text = R"([
+        {:process 3, :type :invoke, :f :read, :value nil}
+        {:process 1, :type :invoke, :f :cas, :value [0 1]}
+        {:process 4, :type :invoke, :f :write, :value 7}
+        {:process 2, :type :invoke, :f :cas, :value [0 2]}
+        {:process 1, :type :ok, :f :cas, :value [0 1]}
+        {:process 2, :type :ok, :f :cas, :value [0 2]}
+        {:process 3, :type :ok, :f :read, :value 0}
+    ])";
+    auto parsed = formats::parse_history(text, "inline");
+    ASSERT_TRUE(parsed);
+    LinearizabilityOptions options;
+    options.model = ModelKind::cas_register;
+    options.semantics = parsed->semantics;
+    options.initial = 0;
+    auto result = check_linearizability(parsed->history, options);
+    ASSERT_TRUE(result);
+    ASSERT_EQ(result->verdict, Verdict::not_linearizable);
+    ASSERT_TRUE(result->counterexample);
+    const Counterexample& cx = *result->counterexample;
+    ASSERT_TRUE(cx.window_op);
+    EXPECT_EQ(cx.window_op, cx.op);
+    EXPECT_TRUE(cx.window_minimal);
+    EXPECT_EQ(cx.window_start_state, "0");
+    ASSERT_EQ(cx.window.size(), 2u);
+    std::set<std::string> members;
+    for (std::size_t slot : cx.window) members.insert(cx.ops[slot].description);
+    EXPECT_EQ(members, (std::set<std::string>{"cas 0->1", "cas 0->2"}));
+    EXPECT_EQ(check_window(parsed->history, cx, std::nullopt, 0, ModelKind::cas_register),
+              Verdict::not_linearizable);
+    for (std::size_t k = 0; k < cx.window.size(); ++k) {
+        EXPECT_EQ(check_window(parsed->history, cx, k, 0, ModelKind::cas_register),
+                  Verdict::linearizable)
+            << cx.ops[cx.window[k]].description;
+    }
+    // Every order of the window ends in an illegal step, and the words list it.
+    ASSERT_FALSE(cx.window_paths.empty());
+    for (const auto& path : cx.window_paths) EXPECT_FALSE(path.back().error.empty());
+    const Json json = cx.to_json();
+    EXPECT_EQ(json["window"].size(), 2u);
+    EXPECT_EQ(json["window_minimal"], true);
+    EXPECT_NE(cx.to_text().find("smallest set of concurrent ops that cannot be ordered"),
+              std::string::npos);
+}
+
+TEST(LinWindow, EveryKeyOfC50BadHasAMinimalWindowAboutItsFailingOp) {
+    auto parsed = formats::read_history_file(lin_data("porcupine/kv/c50-bad.txt"));
+    ASSERT_TRUE(parsed);
+    std::set<std::string> keys;
+    for (const Operation& op : parsed->history) keys.insert(op.key.get<std::string>());
+    ASSERT_EQ(keys.size(), 10u);
+    for (const std::string& key : keys) {
+        History one;
+        for (const Operation& op : parsed->history) {
+            if (op.key == key) one.push_back(op);
+        }
+        LinearizabilityOptions options;
+        options.model = ModelKind::kv_append;
+        options.semantics = parsed->semantics;
+        auto result = check_linearizability(one, options);
+        ASSERT_TRUE(result);
+        ASSERT_EQ(result->verdict, Verdict::not_linearizable) << key;
+        ASSERT_TRUE(result->counterexample) << key;
+        const Counterexample& cx = *result->counterexample;
+        ASSERT_TRUE(cx.window_op) << key;
+        EXPECT_TRUE(cx.window_minimal) << key;
+        EXPECT_NE(std::find(cx.window.begin(), cx.window.end(), *cx.window_op), cx.window.end())
+            << key;
+        // From the window's start state every real-time order of the window
+        // fails, and each path is made of window ops only.
+        ASSERT_FALSE(cx.window_paths.empty()) << key;
+        for (const auto& path : cx.window_paths) {
+            EXPECT_FALSE(path.back().error.empty()) << key;
+            EXPECT_EQ(path.front().state, cx.window_start_state) << key;
+            for (std::size_t k = 1; k < path.size(); ++k) {
+                EXPECT_NE(std::find(cx.window.begin(), cx.window.end(), path[k].op.value()),
+                          cx.window.end())
+                    << key;
+            }
+        }
+    }
+}
+
+}  // namespace window
 
 }  // namespace
 }  // namespace faultline::check

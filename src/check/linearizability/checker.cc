@@ -48,6 +48,11 @@ constexpr std::size_t kMaxFinalPaths = 32;
 constexpr std::size_t kMaxPathNodes = 20000;
 constexpr std::size_t kMaxWindowForPaths = 24;
 constexpr std::size_t kLinearizationTail = 64;
+// Shrinking the window to a minimal set: its share of the time budget and the
+// configurations its searches may explore in all; past either, the set found so
+// far is reported, not claimed minimal.
+constexpr auto kWindowBudget = std::chrono::milliseconds(500);
+constexpr std::uint64_t kWindowConfigs = 2'000'000;
 // The share of the time budget spent explaining an anomaly a pre-check found.
 constexpr auto kExplainBudget = std::chrono::seconds(2);
 // Quiescent splitting: segments hold at least this many ops, the frontier of
@@ -263,7 +268,7 @@ class PartitionChecker {
         std::sort(window.begin(), window.end(), [&](std::uint32_t a, std::uint32_t b) {
             return part_.times[a].call < part_.times[b].call;
         });
-        for (std::uint32_t i : window) cx.window.push_back(add_op(cx, i));
+        for (std::uint32_t i : window) cx.pending.push_back(add_op(cx, i));
         cx.prefix_states.push_back(describe(state));
         std::vector<std::uint32_t> pool = window;
         if (pool.size() > kMaxWindowForPaths) {
@@ -290,6 +295,7 @@ class PartitionChecker {
             step.state = describe(path[k].state);
             cx.linearization.push_back(std::move(step));
         }
+        find_window(cx, search.best_start_state(), path, bad);
         *cx_ = std::move(cx);
     }
 
@@ -582,7 +588,7 @@ class PartitionChecker {
         std::sort(window_ops.begin(), window_ops.end(), [&](std::uint32_t a, std::uint32_t b) {
             return part_.times[a].call < part_.times[b].call;
         });
-        for (std::uint32_t i : window_ops) cx.window.push_back(add_op(cx, i));
+        for (std::uint32_t i : window_ops) cx.pending.push_back(add_op(cx, i));
         for (std::uint64_t state : states) cx.prefix_states.push_back(describe(state));
         cx.truncated = search.best_configs_truncated();
 
@@ -633,7 +639,197 @@ class PartitionChecker {
             step.state = describe(best[k].state);
             cx.linearization.push_back(std::move(step));
         }
+        // The op the window is about: the failing one, unless every longest
+        // prefix stopped at a read the lookahead proved doomed; then the first
+        // such read to complete is what actually cannot be ordered.
+        std::uint32_t window_op = failing;
+        bool all_doomed = !search.best_configs().empty();
+        std::uint32_t doomed = kNever;
+        for (const lin::BestConfig& config : search.best_configs()) {
+            if (config.doomed == kNever) {
+                all_doomed = false;
+            } else if (doomed == kNever || part_.times[config.doomed].ret < part_.times[doomed].ret) {
+                doomed = config.doomed;
+            }
+        }
+        if (all_doomed) window_op = doomed;
+        if (!find_window(cx, search.best_start_state(), best, window_op) && window_op != failing) {
+            find_window(cx, search.best_start_state(), best, failing);
+        }
         *cx_ = std::move(cx);
+    }
+
+    // --- the window: the smallest set of concurrent ops that cannot be ordered
+
+    enum class Orderable : std::uint8_t { yes, no, unknown };
+
+    // Is the sub-history of exactly `ops` linearizable from `state`? Ops that
+    // complete after `horizon` count as of unknown outcome.
+    Orderable orderable(std::uint64_t state, const std::vector<std::uint32_t>& ops,
+                        std::uint32_t horizon, const lin::Limits& limits) {
+        std::vector<SearchOp> times;
+        times.reserve(ops.size());
+        for (std::uint32_t i : ops) {
+            SearchOp op = part_.times[i];
+            if (op.ret != kNever && op.ret > horizon) op.ret = kNever;
+            times.push_back(op);
+        }
+        Search search(times, space_, limits);
+        const Outcome outcome = search.run(state, {}, false);
+        window_configs_ += search.stats().configs;
+        if (outcome == Outcome::success) return Orderable::yes;
+        if (outcome == Outcome::failure) return Orderable::no;
+        return Orderable::unknown;
+    }
+
+    // Shrinks the ops concurrent with `target` that `path` (a linearization
+    // from `start`) has not linearized yet, plus `target`, to a set that cannot
+    // be ordered and, if the budget allows, from which removing any one op makes
+    // it orderable; fills the window fields. False if the ops cannot be shown
+    // unorderable (then the window is left empty).
+    bool find_window(Counterexample& cx, std::uint64_t start, const std::vector<lin::PathStep>& path,
+                     std::uint32_t target) {
+        const SearchOp& bad = part_.times[target];
+        const std::uint32_t horizon = bad.ret;
+        // Start just after the last op of the linearization that completed before
+        // the target was invoked: every op after that point overlaps it.
+        std::size_t k = 0;
+        for (std::size_t p = 0; p < path.size(); ++p) {
+            const SearchOp& op = part_.times[path[p].op];
+            if (op.required() && op.ret < bad.call) k = p + 1;
+        }
+        const std::uint64_t state = k == 0 ? start : path[k - 1].state;
+        std::vector<char> done(part_.ops.size(), 0);
+        for (std::size_t p = 0; p < k; ++p) done[path[p].op] = 1;
+        // Ops of earlier segments (required ones completed before the target's
+        // invocation) are behind the start too.
+        std::vector<std::uint32_t> set;
+        for (const SearchOp& op : active_) {
+            if (done[op.op] || op.call >= horizon) continue;
+            if (op.required() && op.ret < bad.call) continue;
+            set.push_back(op.op);
+        }
+        std::sort(set.begin(), set.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return part_.times[a].call < part_.times[b].call;
+        });
+        lin::Limits limits = limits_;
+        limits.deadline = std::min(limits.deadline, Clock::now() + kWindowBudget);
+        window_configs_ = 0;
+        if (orderable(state, set, horizon, limits) != Orderable::no) return false;
+        // Removal in chunks of halving size, then single ops until a whole pass
+        // removes nothing: removal is not monotone (dropping a write can make a
+        // read impossible again), so only a clean last pass proves minimality.
+        bool minimal = false;
+        auto try_without = [&](std::size_t from, std::size_t to) -> Orderable {
+            std::vector<std::uint32_t> rest(set.begin(), set.begin() + static_cast<long>(from));
+            rest.insert(rest.end(), set.begin() + static_cast<long>(to), set.end());
+            const Orderable result = window_configs_ > kWindowConfigs
+                                         ? Orderable::unknown
+                                         : orderable(state, rest, horizon, limits);
+            if (result == Orderable::no) set = std::move(rest);
+            return result;
+        };
+        for (std::size_t chunk = set.size() / 2; chunk > 1; chunk /= 2) {
+            for (std::size_t i = 0; i < set.size();) {
+                if (try_without(i, std::min(i + chunk, set.size())) != Orderable::no) i += chunk;
+            }
+        }
+        for (bool changed = true; changed;) {
+            changed = false;
+            bool unknown = false;
+            for (std::size_t i = 0; i < set.size();) {
+                const Orderable result = try_without(i, i + 1);
+                if (result == Orderable::no) {
+                    changed = true;
+                } else {
+                    unknown = unknown || result == Orderable::unknown;
+                    ++i;
+                }
+            }
+            minimal = !changed && !unknown;
+            if (unknown) break;
+        }
+        cx.window.clear();
+        for (std::uint32_t i : set) cx.window.push_back(add_op(cx, i));
+        const bool has_target = std::find(set.begin(), set.end(), target) != set.end();
+        // Without the target the set would be some other op's failure: name the
+        // one that completes last, whose completion the set cannot reach.
+        std::uint32_t named = target;
+        if (!has_target) {
+            named = set.front();
+            for (std::uint32_t i : set) {
+                if (part_.times[i].required() && part_.times[i].ret <= horizon &&
+                    (!part_.times[named].required() || part_.times[i].ret > part_.times[named].ret))
+                    named = i;
+            }
+        }
+        cx.window_op = add_op(cx, named);
+        cx.window_start_state = describe(state);
+        if (k > 0) cx.window_start_after = add_op(cx, path[k - 1].op);
+        cx.window_minimal = minimal;
+        // Every order of the window from its start.
+        std::vector<CounterexampleStep> steps;
+        CounterexampleStep first;
+        if (k > 0) first.op = add_op(cx, path[k - 1].op);
+        first.state = cx.window_start_state;
+        steps.push_back(first);
+        std::vector<char> used(set.size(), 0);
+        std::set<std::pair<std::uint64_t, std::vector<char>>> visited;
+        std::size_t nodes = 0;
+        window_orders(cx, set, horizon, state, used, steps, visited, nodes);
+        return true;
+    }
+
+    // Depth-first over the orders of `set` that respect real time (an op may go
+    // next if it was invoked before every unplaced required op completed); a
+    // dead end, where no op may legally go next, ends a path with the illegal
+    // step of the op that must complete first.
+    void window_orders(Counterexample& cx, const std::vector<std::uint32_t>& set,
+                       std::uint32_t horizon, std::uint64_t state, std::vector<char>& used,
+                       std::vector<CounterexampleStep>& path,
+                       std::set<std::pair<std::uint64_t, std::vector<char>>>& visited,
+                       std::size_t& nodes) {
+        auto required = [&](std::uint32_t i) {
+            return part_.times[i].required() && part_.times[i].ret <= horizon;
+        };
+        std::optional<std::size_t> due;  // the unplaced required op completing first
+        for (std::size_t k = 0; k < set.size(); ++k) {
+            if (used[k] || !required(set[k])) continue;
+            if (!due || part_.times[set[k]].ret < part_.times[set[*due]].ret) due = k;
+        }
+        if (!due) {
+            // Every required op placed: an order that works, which the search
+            // ruled out; only a truncated exploration could get here.
+            return;
+        }
+        bool moved = false;
+        for (std::size_t k = 0; k < set.size(); ++k) {
+            if (used[k] || part_.times[set[k]].call >= part_.times[set[*due]].ret) continue;
+            if (cx.window_paths.size() >= kMaxFinalPaths || ++nodes > kMaxPathNodes) {
+                cx.truncated = true;
+                return;
+            }
+            std::uint64_t next = 0;
+            if (!space_.step(state, set[k], next)) continue;
+            moved = true;
+            used[k] = 1;
+            if (visited.insert({next, used}).second) {
+                CounterexampleStep step;
+                step.op = add_op(cx, set[k]);
+                step.state = describe(next);
+                path.push_back(std::move(step));
+                window_orders(cx, set, horizon, next, used, path, visited, nodes);
+                path.pop_back();
+            }
+            used[k] = 0;
+        }
+        if (moved) return;
+        CounterexampleStep step;
+        step.op = add_op(cx, set[*due]);
+        step.error = model_.explain(space_.state(state), part_.ops[set[*due]]);
+        path.push_back(std::move(step));
+        cx.window_paths.push_back(path);
+        path.pop_back();
     }
 
     void explore_paths(Counterexample& cx, const std::vector<std::uint32_t>& pool,
@@ -690,6 +886,7 @@ class PartitionChecker {
     PartitionResult result_;
     std::optional<Counterexample>* cx_ = nullptr;
     std::unordered_map<std::uint32_t, std::size_t> op_slots_;
+    std::uint64_t window_configs_ = 0;
 };
 
 // Orders partition keys: numbers by value, then strings, then anything else by

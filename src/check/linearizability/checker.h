@@ -44,7 +44,9 @@ const char* verdict_name(Verdict verdict);
 struct LinearizabilityOptions {
     models::ModelKind model = models::ModelKind::cas_register;
     // The initial value of each object (null: the model's default: nil for
-    // registers, "" for kv-append, 0 for counters, {} for multi-register).
+    // registers, "" for kv-append, 0 for counters, 0 for every register of a
+    // multi-register, where an object such as {"x": 1} overrides the registers
+    // it names).
     Json initial;
     models::Semantics semantics;
     // P-compositionality: check each key separately. Off means one search over a
@@ -88,6 +90,9 @@ struct PartitionResult {
 };
 
 struct LinearizabilityResult {
+    // Of a keyed history: not linearizable if any key is (an anomaly found is
+    // definite whatever the other keys say), else unknown if any key is, else
+    // linearizable.
     Verdict verdict = Verdict::linearizable;
     std::string unknown_reason;
     std::size_t operations = 0;               // client operations in the history

@@ -33,6 +33,16 @@ Json step_to_json(const CounterexampleStep& step) {
     return json;
 }
 
+Json paths_to_json(const std::vector<std::vector<CounterexampleStep>>& paths) {
+    Json json = Json::array();
+    for (const auto& path : paths) {
+        Json steps = Json::array();
+        for (const auto& step : path) steps.push_back(step_to_json(step));
+        json.push_back(std::move(steps));
+    }
+    return json;
+}
+
 }  // namespace
 
 Json Counterexample::to_json() const {
@@ -43,15 +53,15 @@ Json Counterexample::to_json() const {
     json["op"] = op ? Json(*op) : Json(nullptr);
     json["previous_ok"] = previous_ok ? Json(*previous_ok) : Json(nullptr);
     if (!reason.empty()) json["reason"] = reason;
-    json["window"] = window;
+    json["pending"] = pending;
     json["prefix_states"] = prefix_states;
-    Json paths = Json::array();
-    for (const auto& path : final_paths) {
-        Json steps = Json::array();
-        for (const auto& step : path) steps.push_back(step_to_json(step));
-        paths.push_back(std::move(steps));
-    }
-    json["final_paths"] = std::move(paths);
+    json["final_paths"] = paths_to_json(final_paths);
+    json["window"] = window;
+    json["window_op"] = window_op ? Json(*window_op) : Json(nullptr);
+    json["window_start_state"] = window_start_state;
+    json["window_start_after"] = window_start_after ? Json(*window_start_after) : Json(nullptr);
+    json["window_minimal"] = window_minimal;
+    json["window_paths"] = paths_to_json(window_paths);
     Json steps = Json::array();
     for (const auto& step : linearization) steps.push_back(step_to_json(step));
     json["linearization"] = {{"start_state", start_state},
@@ -71,6 +81,58 @@ std::string name_op(const CounterexampleOp& op) {
                                      : fmt::format("#{} (never completed)", op.invoke_index);
     if (op.completed && op.type == OpType::info) where += " (outcome unknown)";
     return fmt::format("{} process {} {}", where, op.process, op.description);
+}
+
+void print_ops(std::string& out, const std::string& indent, const std::string& title,
+               const std::vector<std::size_t>& list, const std::vector<CounterexampleOp>& ops) {
+    if (list.empty()) return;
+    static constexpr std::size_t kShownOps = 10;
+    out += fmt::format("{}{}\n", indent, title);
+    for (std::size_t k = 0; k < list.size() && k < kShownOps; ++k) {
+        out += fmt::format("{}  {}\n", indent, name_op(ops[list[k]]));
+    }
+    if (list.size() > kShownOps) {
+        out += fmt::format("{}  ... and {} more (see --json)\n", indent, list.size() - kShownOps);
+    }
+}
+
+// The paths ending at `first` first; the terminal shows a few, the JSON has
+// them all.
+void print_paths(std::string& out, const std::string& indent, const std::string& title,
+                 const std::vector<std::vector<CounterexampleStep>>& paths,
+                 std::optional<std::size_t> first, const std::vector<CounterexampleOp>& ops) {
+    if (paths.empty()) return;
+    static constexpr std::size_t kShown = 8;
+    std::vector<const std::vector<CounterexampleStep>*> order;
+    for (const auto& path : paths) {
+        if (first && path.back().op == first) order.push_back(&path);
+    }
+    for (const auto& path : paths) {
+        if (!first || path.back().op != first) order.push_back(&path);
+    }
+    out += fmt::format("{}{}\n", indent, title);
+    for (std::size_t p = 0; p < order.size() && p < kShown; ++p) {
+        const auto& path = *order[p];
+        std::string line;
+        for (std::size_t k = 0; k < path.size(); ++k) {
+            const CounterexampleStep& step = path[k];
+            if (k > 0) line += "; ";
+            if (!step.op) {
+                line += fmt::format("from {}", step.state);
+            } else if (!step.error.empty()) {
+                line += fmt::format("{} [#{}] -> illegal: {}", ops[*step.op].description,
+                                    ops[*step.op].index, step.error);
+            } else {
+                line += fmt::format("{} [#{}] -> {}", ops[*step.op].description,
+                                    ops[*step.op].index, step.state);
+            }
+        }
+        out += fmt::format("{}  {}\n", indent, line);
+    }
+    if (order.size() > kShown) {
+        out += fmt::format("{}  ... and {} more orders (see --json)\n", indent,
+                           order.size() - kShown);
+    }
 }
 
 }  // namespace
@@ -98,52 +160,28 @@ std::string Counterexample::to_text(const std::string& indent) const {
             states += fmt::format(", ... ({} states)", prefix_states.size());
         out += fmt::format("{}state after that prefix: {}\n", indent, states);
     }
+    print_ops(out, indent, "concurrent ops still pending there:", pending, ops);
+    // The paths ending at the op itself first.
+    print_paths(out, indent,
+                fmt::format("no order of them works{}:",
+                            truncated ? " (a sample of the orders tried)" : ""),
+                final_paths, op, ops);
     if (!window.empty()) {
-        static constexpr std::size_t kShownOps = 10;
-        out += fmt::format("{}concurrent ops still pending there:\n", indent);
-        for (std::size_t k = 0; k < window.size() && k < kShownOps; ++k) {
-            out += fmt::format("{}  {}\n", indent, name_op(ops[window[k]]));
+        std::string from = window_start_state;
+        if (window_start_after) {
+            from += fmt::format(", after #{}", ops[*window_start_after].index);
         }
-        if (window.size() > kShownOps) {
-            out += fmt::format("{}  ... and {} more (see --json)\n", indent,
-                               window.size() - kShownOps);
-        }
-    }
-    if (!final_paths.empty()) {
-        // The paths ending at the op itself first; the terminal shows a few, the
-        // JSON has them all.
-        static constexpr std::size_t kShown = 8;
-        std::vector<const std::vector<CounterexampleStep>*> order;
-        for (const auto& path : final_paths) {
-            if (op && path.back().op == op) order.push_back(&path);
-        }
-        for (const auto& path : final_paths) {
-            if (!op || path.back().op != op) order.push_back(&path);
-        }
-        out += fmt::format("{}no order of them works{}:\n", indent,
-                           truncated ? " (a sample of the orders tried)" : "");
-        for (std::size_t p = 0; p < order.size() && p < kShown; ++p) {
-            const auto& path = *order[p];
-            std::string line;
-            for (std::size_t k = 0; k < path.size(); ++k) {
-                const CounterexampleStep& step = path[k];
-                if (k > 0) line += "; ";
-                if (!step.op) {
-                    line += fmt::format("from {}", step.state);
-                } else if (!step.error.empty()) {
-                    line += fmt::format("{} [#{}] -> illegal: {}", ops[*step.op].description,
-                                        ops[*step.op].index, step.error);
-                } else {
-                    line += fmt::format("{} [#{}] -> {}", ops[*step.op].description,
-                                        ops[*step.op].index, step.state);
-                }
-            }
-            out += fmt::format("{}  {}\n", indent, line);
-        }
-        if (order.size() > kShown) {
-            out += fmt::format("{}  ... and {} more orders (see --json)\n", indent,
-                               order.size() - kShown);
-        }
+        print_ops(out, indent,
+                  fmt::format("smallest set of concurrent ops that cannot be ordered{} ({} op{}, "
+                              "from {}){}:",
+                              window_minimal ? "" : " (not shown minimal: out of budget)",
+                              window.size(), window.size() == 1 ? "" : "s", from,
+                              window_op && window_op != op
+                                  ? fmt::format("; the op that fails there is #{}",
+                                                ops[*window_op].index)
+                                  : std::string()),
+                  window, ops);
+        print_paths(out, indent, "every order of them fails:", window_paths, window_op, ops);
     }
     return out;
 }

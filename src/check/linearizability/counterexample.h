@@ -9,12 +9,23 @@
 //     state after each step);
 //   - `op`: the first completed operation, in order of completion, that no
 //     linearization of everything completed before it can include;
-//   - the window: the operations concurrent with `op` that the longest
-//     linearizations left pending. `op` and the window are the smallest set of
-//     concurrent operations that cannot be ordered: from every state the
-//     prefix can end in, every order of window operations followed by `op`
-//     hits an illegal step. `final_paths` lists those orders (deduplicated by
-//     the state they reach), each ending in the illegal step and its reason.
+//   - `pending` and `final_paths`, as Knossos reports them: the ops concurrent
+//     with `op` that the longest linearizations left pending, and from each
+//     state those can end in (`prefix_states`) the orders of pending ops that
+//     were tried, each ending in an illegal step (deduplicated by the state
+//     they reach). For monotone models (kv-append) a path may instead end at a
+//     pending read the search proved can never be satisfied from there.
+//   - the window: the smallest set of concurrent operations that cannot be
+//     ordered. Starting from `window_start_state` (the state of the longest
+//     linearization just before its first op that does not precede the failing
+//     op in real time), the sub-history made of exactly the window's ops (ops
+//     completing after `window_op` count as of unknown outcome: they need not
+//     have taken effect) is not linearizable, and, when `window_minimal`,
+//     removing any one member makes it linearizable (checked by search).
+//     `window_op` is the member that fails: `op`, or, when the search stopped
+//     at a read it proved doomed, that read. `window_paths` lists every order
+//     of the window from its start state that respects real time, each ending
+//     in the step that cannot be taken (deduplicated by the state it reaches).
 //   - `reason`: set when a pre-check found `op` impossible without search
 //     ("read 7, a value no operation wrote").
 // Ops are referenced by position in `ops`, whose entries carry the history
@@ -59,9 +70,15 @@ struct Counterexample {
     std::optional<std::size_t> op;           // the op that cannot be linearized
     std::optional<std::size_t> previous_ok;  // the last op of the longest prefix
     std::string reason;                      // pre-check's reason, if any
-    std::vector<std::size_t> window;         // concurrent ops left pending
+    std::vector<std::size_t> pending;        // concurrent ops left pending
     std::vector<std::string> prefix_states;  // states the longest prefixes end in
     std::vector<std::vector<CounterexampleStep>> final_paths;
+    std::vector<std::size_t> window;  // the smallest set that cannot be ordered
+    std::optional<std::size_t> window_op;
+    std::string window_start_state;
+    std::optional<std::size_t> window_start_after;  // the op the start state follows
+    bool window_minimal = false;
+    std::vector<std::vector<CounterexampleStep>> window_paths;
     std::string start_state;                        // state the linearization below starts from
     std::vector<CounterexampleStep> linearization;  // tail of one longest linearization
     std::size_t linearization_omitted = 0;          // its steps left out before the tail

@@ -8,11 +8,12 @@ namespace faultline::check::models {
 
 Result<MultiRegisterModel> MultiRegisterModel::make(ValueTable& values, const Json& initial) {
     MultiRegisterModel model(values);
+    model.default_initial_ = values.intern_int(kDefaultInitial);
     if (!initial.is_null()) {
         if (!initial.is_object()) {
             return make_error(ErrorCode::invalid_argument,
                               "multi-register initial value must be a JSON object such as "
-                              "{\"x\": 0, \"y\": 0}");
+                              "{\"x\": 0, \"y\": 0} (registers not named start at 0)");
         }
         for (const auto& [key, value] : initial.items()) {
             model.initial_values_[model.key_id(Json(key))] = values.intern(value);
@@ -29,7 +30,7 @@ std::uint32_t MultiRegisterModel::key_id(const Json& key) {
 }
 
 void MultiRegisterModel::finish_encoding() {
-    initial_state_.assign(keys_.size(), kNilValue);
+    initial_state_.assign(keys_.size(), default_initial_);
     for (const auto& [key, value] : initial_values_) initial_state_[key] = value;
 }
 

@@ -1,8 +1,13 @@
 // multi-register: Knossos' model of several registers read and written
 // together in transactions. An op is `:txn` with a list of micro-ops
 // [:read k v] / [:write k v], applied in order and atomically; a read with
-// value nil observed nothing when the format says so (Semantics). Initial
-// values come from a JSON object {"x": 0, "y": 0}; keys not named start nil.
+// value nil observed nothing when the format says so (Semantics).
+//
+// Every register starts at 0 (kDefaultInitial), as in Knossos' multi-register
+// histories, which are checked with (multi-register {:x 0 :y 0}): a register
+// no one has written reads 0. A JSON object {"x": 5, "y": null} overrides the
+// registers it names (null: the register starts empty, nil); the others still
+// start at 0.
 //
 // A transaction can touch several keys, so this model is not split by key.
 #pragma once
@@ -26,7 +31,11 @@ class MultiRegisterModel {
         bool operator==(const Op&) const = default;
     };
 
-    // `initial` is a JSON object from key to value, or null (every key nil).
+    // The value of a register `initial` does not name.
+    static constexpr int kDefaultInitial = 0;
+
+    // `initial` is a JSON object from key to value, or null (every key starts
+    // at kDefaultInitial).
     static Result<MultiRegisterModel> make(ValueTable& values, const Json& initial);
 
     const State& initial() const { return initial_state_; }
@@ -53,7 +62,8 @@ class MultiRegisterModel {
     ValueTable* values_;
     std::unordered_map<std::string, std::uint32_t> key_ids_;
     std::vector<Json> keys_;
-    std::unordered_map<std::uint32_t, ValueId> initial_values_;
+    std::unordered_map<std::uint32_t, ValueId> initial_values_;  // named by `initial`
+    ValueId default_initial_ = kNilValue;
     std::vector<std::vector<Micro>> txns_;
     State initial_state_;
 };
