@@ -53,6 +53,13 @@ void Nemesis::install() {
     }
 }
 
+double Nemesis::Layered::pop(std::size_t index) {
+    auto found = std::find_if(in_force.begin(), in_force.end(), [index](const auto& entry) { return entry.first == index; });
+    FL_ASSERT(found != in_force.end());
+    in_force.erase(found);
+    return in_force.empty() ? base : in_force.back().second;
+}
+
 std::vector<int> Nemesis::resolve_targets(const Fault& fault) const {
     if (!fault.nodes.empty()) return fault.nodes;
     if (target_.leader) {
@@ -167,10 +174,11 @@ void Nemesis::start(std::size_t index) {
             break;
         case FaultKind::clock_drift:
             active.targets = resolve_targets(fault);
-            active.previous_drift_ppm.clear();
             for (int target : active.targets) {
                 sim::NodeClock& clock = simulation.clock(node(target));
-                active.previous_drift_ppm.push_back(clock.drift_ppm());
+                Layered& drift = drift_ppm_[target];
+                if (drift.in_force.empty()) drift.base = clock.drift_ppm();
+                drift.push(index, fault.amount);
                 clock.set_drift_ppm(simulation.now(), fault.amount);
             }
             note(fault.describe() + targets_note(fault, active.targets));
@@ -187,6 +195,7 @@ void Nemesis::start(std::size_t index) {
             active.targets = resolve_targets(fault);
             std::string targets;
             for (int node_index : active.targets) {
+                slowdown_ns_[node_index].push(index, static_cast<double>(fault.delta));
                 simulation.set_processing_delay(node(node_index), fault.delta);
                 targets += (targets.empty() ? "n" : " n") + std::to_string(node_index);
             }
@@ -233,8 +242,8 @@ void Nemesis::end(std::size_t index) {
             for (int target : active.targets) simulation.clock(node(target)).step(simulation.now(), -fault.delta);
             break;
         case FaultKind::clock_drift:
-            for (std::size_t t = 0; t < active.targets.size(); ++t) {
-                simulation.clock(node(active.targets[t])).set_drift_ppm(simulation.now(), active.previous_drift_ppm[t]);
+            for (int target : active.targets) {
+                simulation.clock(node(target)).set_drift_ppm(simulation.now(), drift_ppm_[target].pop(index));
             }
             break;
         case FaultKind::clock_step:
@@ -247,7 +256,9 @@ void Nemesis::end(std::size_t index) {
             apply_bursts();
             break;
         case FaultKind::slow:
-            for (int node_index : active.targets) simulation.set_processing_delay(node(node_index), 0);
+            for (int node_index : active.targets) {
+                simulation.set_processing_delay(node(node_index), static_cast<Nanos>(slowdown_ns_[node_index].pop(index)));
+            }
             active.targets.clear();
             break;
     }

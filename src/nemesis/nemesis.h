@@ -47,9 +47,17 @@ private:
         bool running = false;
         std::vector<Link> cut;     // partitions: the links this fault blocks
         // slow and clock faults: the nodes it acts on (with none named, the
-        // leader when it starts), and for drift each one's drift before.
+        // leader when it starts).
         std::vector<int> targets;
-        std::vector<double> previous_drift_ppm;
+    };
+    // Overlapping drift (or slow) faults on one node: the value before the
+    // first, and those in force by fault index, latest last. When one ends,
+    // the latest still in force applies, or the value from before.
+    struct Layered {
+        double base = 0;
+        std::vector<std::pair<std::size_t, double>> in_force;
+        void push(std::size_t index, double value) { in_force.emplace_back(index, value); }
+        double pop(std::size_t index);
     };
 
     void start(std::size_t index);
@@ -67,6 +75,8 @@ private:
     std::map<Link, int> cut_count_;
     std::map<int, int> killed_count_;  // server index -> kills holding it down
     std::map<int, int> paused_count_;
+    std::map<int, Layered> drift_ppm_;       // server index -> its drift faults
+    std::map<int, Layered> slowdown_ns_;     // server index -> its slow faults
     std::vector<sim::LinkConfig> base_links_;
     sim::LinkClassId requests_class_ = 0;   // client -> server links
     sim::LinkClassId responses_class_ = 0;  // server -> client links

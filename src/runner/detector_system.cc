@@ -10,6 +10,7 @@
 // that lasts.
 //   accuracy   every detector's mistakes per hour <= false_suspicions_per_hour_max
 //   detection  every detector's T_D <= detection_time_max for every crash
+//              (a crash shorter than that bound and never suspected is no failure)
 // Their summaries also give each detector's message cost, for comparisons.
 #include <algorithm>
 #include <optional>
@@ -107,6 +108,7 @@ class DetectorSystem final : public System {
         std::vector<std::string> detection_lines;
         bool accurate = true;
         bool detected = true;
+        std::size_t judged = 0;  // (detector, crash) pairs detected, or long enough to require it
         for (std::size_t m = 0; m < monitors_.size(); ++m) {
             const char* name = protocols::detect::detector_kind_name(kinds_[m]);
             // Mistakes: suspicions raised while the node is up (running or paused).
@@ -157,7 +159,14 @@ class DetectorSystem final : public System {
                     if (at || change.at >= down.to) break;
                     if (change.suspected && change.at >= down.from) at = change.at;
                 }
+                const bool must_detect = down.to - down.from > config_.detection_time_max;
+                judged += must_detect || at ? 1 : 0;
                 if (!at) {
+                    // Back up before any detector had to notice: no verdict on this one.
+                    if (!must_detect) {
+                        times.push_back(nullptr);
+                        continue;
+                    }
                     detected = false;
                     worst = fmt::format("crash at {} never detected", format_duration(down.from));
                     worst_ns = INT64_MAX;
@@ -183,8 +192,8 @@ class DetectorSystem final : public System {
                         config_.false_suspicions_per_hour_max, up_hours),
             Json{{"detectors", accuracy_details}, {"max_per_hour", config_.false_suspicions_per_hour_max}}});
         outcomes.push_back(CheckOutcome{
-            "detection", downs.empty() ? Verdict::unknown : detected ? Verdict::valid : Verdict::invalid,
-            downs.empty() ? "the watched node never crashed: nothing to detect"
+            "detection", judged == 0 ? Verdict::unknown : detected ? Verdict::valid : Verdict::invalid,
+            judged == 0 ? "no crash of the watched node lasted long enough to require detection"
                           : fmt::format("{} (at most {})", join(detection_lines),
                                         format_duration(config_.detection_time_max)),
             Json{{"detectors", detection_details}, {"max_ns", config_.detection_time_max}}});
@@ -247,6 +256,11 @@ Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config) {
         }
     }
     if (kinds.empty()) return make_error(ErrorCode::invalid_argument, "name at least one detector");
+    // Faults name server indexes; only the watched node (index 0) may take them.
+    if (config.nodes != 1) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("the detector system watches one node: use --nodes 1 (got {})", config.nodes));
+    }
     if (config.detector_interval <= 0 || config.detector_timeout < config.detector_interval) {
         return make_error(ErrorCode::invalid_argument,
                           "a detector needs an interval > 0 and a timeout of at least the interval");

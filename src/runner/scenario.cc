@@ -370,16 +370,16 @@ std::string scenario_to_toml(const Scenario& scenario) {
     out << "nodes = " << config.nodes << "\n";
     out << "clients = " << config.clients << "\n";
     out << "time_limit = " << quoted(format_duration_exact(config.time_limit)) << "\n";
-    out << "rate = " << config.rate << "\n";
+    out << "rate = " << fmt::format("{}", config.rate) << "\n";
     if (config.workload_start != 0) out << "workload_start = " << quoted(format_duration_exact(config.workload_start)) << "\n";
     if (!config.only_keys.empty()) out << "only_keys = " << Json(config.only_keys).dump() << "\n";
     if (config.only_ops) out << "only_ops = " << Json(*config.only_ops).dump() << "\n";
     if (!config.final_ops) out << "final_ops = false\n";
     out << "timeout = " << quoted(format_duration_exact(config.timeout)) << "\n";
     out << "latency = " << quoted(config.latency) << "\n";
-    if (config.loss != 0) out << "loss = " << config.loss << "\n";
-    if (config.duplicate != 0) out << "duplicate = " << config.duplicate << "\n";
-    if (config.reorder != 0) out << "reorder = " << config.reorder << "\n";
+    if (config.loss != 0) out << "loss = " << fmt::format("{}", config.loss) << "\n";
+    if (config.duplicate != 0) out << "duplicate = " << fmt::format("{}", config.duplicate) << "\n";
+    if (config.reorder != 0) out << "reorder = " << fmt::format("{}", config.reorder) << "\n";
     if (config.reorder_delay != defaults.reorder_delay) {
         out << "reorder_delay = " << quoted(format_duration_exact(config.reorder_delay)) << "\n";
     }
@@ -396,18 +396,18 @@ std::string scenario_to_toml(const Scenario& scenario) {
         out << "detectors = " << quoted(config.detectors) << "\n";
         out << "detector_interval = " << quoted(format_duration_exact(config.detector_interval)) << "\n";
         out << "detector_timeout = " << quoted(format_duration_exact(config.detector_timeout)) << "\n";
-        out << "phi_threshold = " << config.phi_threshold << "\n";
+        out << "phi_threshold = " << fmt::format("{}", config.phi_threshold) << "\n";
         out << "acceptable_pause = " << quoted(format_duration_exact(config.acceptable_pause)) << "\n";
-        out << "false_suspicions_per_hour_max = " << config.false_suspicions_per_hour_max << "\n";
+        out << "false_suspicions_per_hour_max = " << fmt::format("{}", config.false_suspicions_per_hour_max) << "\n";
         out << "detection_time_max = " << quoted(format_duration_exact(config.detection_time_max)) << "\n";
     }
-    if (config.clock_drift_bound != RunConfig{}.clock_drift_bound) out << "clock_drift_bound = " << config.clock_drift_bound << "\n";
+    if (config.clock_drift_bound != RunConfig{}.clock_drift_bound) out << "clock_drift_bound = " << fmt::format("{}", config.clock_drift_bound) << "\n";
     if (config.topology != defaults.topology) out << "topology = " << quoted(config.topology) << "\n";
     if (config.value_bytes != 0) out << "value_bytes = " << config.value_bytes << "\n";
     if (config.inflight_appends_max != 0) out << "inflight_appends_max = " << config.inflight_appends_max << "\n";
     if (config.append_bytes_max != 0) out << "append_bytes_max = " << config.append_bytes_max << "\n";
     if (config.latency_p99_max != 0) out << "latency_p99_max = " << quoted(format_duration_exact(config.latency_p99_max)) << "\n";
-    if (config.msgs_per_op_max != 0) out << "msgs_per_op_max = " << config.msgs_per_op_max << "\n";
+    if (config.msgs_per_op_max != 0) out << "msgs_per_op_max = " << fmt::format("{}", config.msgs_per_op_max) << "\n";
     out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
     if (config.client_retries != defaults.client_retries) out << "client_retries = " << config.client_retries << "\n";
     if (config.client_timeout_retries != 0) out << "client_timeout_retries = " << config.client_timeout_retries << "\n";
@@ -434,7 +434,7 @@ std::string scenario_to_toml(const Scenario& scenario) {
             out << "start = " << quoted(format_duration_exact(fault.start)) << "\n";
             out << "duration = " << quoted(format_duration_exact(fault.duration)) << "\n";
             if (!fault.nodes.empty()) out << "nodes = [" << fmt::format("{}", fmt::join(fault.nodes, ", ")) << "]\n";
-            if (fault.amount != 0) out << "amount = " << fault.amount << "\n";
+            if (fault.amount != 0) out << "amount = " << fmt::format("{}", fault.amount) << "\n";
             if (fault.delta != 0) out << "delta = " << quoted(format_duration_exact(fault.delta)) << "\n";
             if (fault.links == nemesis::LinkSelector::requests) out << "links = \"requests\"\n";
             if (fault.links == nemesis::LinkSelector::responses) out << "links = \"responses\"\n";
@@ -442,7 +442,7 @@ std::string scenario_to_toml(const Scenario& scenario) {
     }
     for (const AvailabilityWindow& window : config.availability) {
         out << "\n[[availability]]\nfrom = " << quoted(format_duration_exact(window.from)) << "\nto = "
-            << quoted(format_duration_exact(window.to)) << "\nmin = " << window.min << "\n";
+            << quoted(format_duration_exact(window.to)) << "\nmin = " << fmt::format("{}", window.min) << "\n";
     }
     out << "\n[expect]\nverdict = " << quoted(verdict_name(scenario.expect.verdict)) << "\n";
     if (!scenario.expect.failing.empty()) {

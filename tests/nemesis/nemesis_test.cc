@@ -106,6 +106,35 @@ TEST(Nemesis, KillsPausesAndClocksAreUndoneAtTheEnd) {
     EXPECT_EQ(rig.simulation.clock(NodeId(3)).offset(seconds(4)), 0);
 }
 
+TEST(Nemesis, OverlappingDriftFaultsOnOneNodeRestoreInAnyOrder) {
+    Rig rig;
+    // A long drift with a shorter one inside it, then one that outlasts it:
+    // whichever ends, the latest still in force applies, then the drift from before.
+    Nemesis nemesis = rig.nemesis({
+        Fault{.kind = FaultKind::clock_drift, .start = seconds(1), .duration = seconds(4), .nodes = {0},
+              .amount = 100000},
+        Fault{.kind = FaultKind::clock_drift, .start = seconds(2), .duration = seconds(1), .nodes = {0},
+              .amount = -200000},
+        Fault{.kind = FaultKind::clock_drift, .start = seconds(4), .duration = seconds(3), .nodes = {0},
+              .amount = 300000},
+        Fault{.kind = FaultKind::clock_drift, .start = seconds(1), .duration = seconds(1),
+              .amount = 50000},  // no nodes: the leader (n2)
+    });
+    nemesis.install();
+    const auto drift = [&](Nanos at) {
+        rig.simulation.run_until(at);
+        return rig.simulation.clock(NodeId(0)).drift_ppm();
+    };
+    EXPECT_EQ(drift(milliseconds(1500)), 100000);
+    EXPECT_EQ(rig.simulation.clock(NodeId(2)).drift_ppm(), 50000);
+    EXPECT_EQ(drift(milliseconds(2500)), -200000);
+    EXPECT_EQ(rig.simulation.clock(NodeId(2)).drift_ppm(), 0);
+    EXPECT_EQ(drift(milliseconds(3500)), 100000);
+    EXPECT_EQ(drift(milliseconds(4500)), 300000);
+    EXPECT_EQ(drift(milliseconds(5500)), 300000);  // the first ended; the third holds
+    EXPECT_EQ(drift(milliseconds(7500)), 0);
+}
+
 TEST(Nemesis, HealAllEndsEverythingAtOnce) {
     Rig rig;
     Nemesis nemesis = rig.nemesis({

@@ -17,7 +17,9 @@ const char* detector_kind_name(DetectorKind kind) {
 }
 
 nlohmann::json Ping::to_json() const { return Json{{"type", reply ? "pong" : "ping"}, {"seq", sequence}}; }
-nlohmann::json DetectorHeartbeat::to_json() const { return Json{{"type", "heartbeat"}, {"seq", sequence}}; }
+nlohmann::json DetectorHeartbeat::to_json() const {
+    return Json{{"type", "heartbeat"}, {"seq", sequence}, {"incarnation", incarnation}};
+}
 
 namespace {
 // The watched node's timer tag for target i is i; pings need no timer there.
@@ -30,6 +32,7 @@ WatchedNode::WatchedNode(std::vector<PushTarget> targets, std::vector<std::uint6
 }
 
 void WatchedNode::start(Context& ctx) {
+    booted_ = ctx.now();
     for (std::size_t i = 0; i < targets_.size(); ++i) ctx.set_timer(0, first_target_tag + i);
 }
 
@@ -48,6 +51,7 @@ void WatchedNode::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
     FL_ASSERT_LT(i, targets_.size());
     auto heartbeat = std::make_shared<DetectorHeartbeat>();
     heartbeat->sequence = ++sequence_;
+    heartbeat->incarnation = booted_;
     ctx.send(targets_[i].monitor, std::move(heartbeat));
     if (sent_ != nullptr && targets_[i].monitor.value < sent_->size()) ++(*sent_)[targets_[i].monitor.value];
     ctx.set_timer(targets_[i].interval, tag);
@@ -68,9 +72,16 @@ void MonitorNode::start(Context& ctx) {
 void MonitorNode::on_message(Context& ctx, const Envelope& envelope) {
     if (envelope.from != options_.watched) return;
     const auto* ping = message_as<Ping>(*envelope.message);
-    const bool heard = options_.kind == DetectorKind::ping ? ping != nullptr && ping->reply
-                                                           : message_as<DetectorHeartbeat>(*envelope.message) != nullptr;
+    const auto* heartbeat = message_as<DetectorHeartbeat>(*envelope.message);
+    const bool heard = options_.kind == DetectorKind::ping ? ping != nullptr && ping->reply : heartbeat != nullptr;
     if (!heard) return;
+    if (heartbeat != nullptr) {
+        if (heartbeat->incarnation < incarnation_) return;  // from before a restart, delivered late
+        if (heartbeat->incarnation > incarnation_) {
+            incarnation_ = heartbeat->incarnation;
+            phi_ = PhiAccrual(options_.phi);  // a new life: learn its rhythm afresh
+        }
+    }
     last_heard_ = ctx.now();
     if (options_.kind == DetectorKind::phi) phi_.heartbeat(ctx.now());
     evaluate(ctx);

@@ -44,10 +44,13 @@ struct Ping final : Message {
 
 struct DetectorHeartbeat final : Message {
     std::uint64_t sequence = 0;
+    // The sender's boot time on its own clock: a restart begins a new history
+    // of arrivals (the downtime is not an inter-arrival time to learn from).
+    Nanos incarnation = 0;
     std::string_view type() const override { return "heartbeat"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override { return 24; }
-    std::uint64_t digest() const override { return sequence; }
+    std::uint64_t digest() const override { return sequence ^ (static_cast<std::uint64_t>(incarnation) << 20); }
 };
 
 // The watched node: heartbeats to its push monitors, answers to pings.
@@ -69,6 +72,7 @@ class WatchedNode final : public Node {
     std::vector<PushTarget> targets_;
     std::vector<std::uint64_t>* sent_;
     std::uint64_t sequence_ = 0;
+    Nanos booted_ = 0;
 };
 
 class MonitorNode final : public Node {
@@ -93,7 +97,8 @@ class MonitorNode final : public Node {
 
     MonitorOptions options_;
     PhiAccrual phi_;
-    Nanos last_heard_ = 0;  // local time; boot counts as heard
+    Nanos incarnation_ = -1;  // of the watched node, as its heartbeats say
+    Nanos last_heard_ = 0;    // local time; boot counts as heard
     bool suspected_ = false;
     std::uint64_t pings_sent_ = 0;
     std::vector<Change> changes_;

@@ -90,7 +90,7 @@ void LwwReplica::on_message(Context& ctx, const Envelope& envelope) {
 void LwwReplica::take_write(Context& ctx, NodeId client, std::uint64_t msg_id, std::int64_t key,
                             std::int64_t value) {
     const std::uint64_t write_id = next_write_id_++;
-    PendingWrite write{client, msg_id, key, value, Stamp{stamp_now(ctx), ctx.self().value}, {}};
+    PendingWrite write{client, msg_id, key, value, Stamp{stamp_now(ctx), ctx.self().value, write_id}, {}};
     apply(key, value, write.stamp);
     for (NodeId peer : ctx.cluster()) {
         if (peer != ctx.self()) write.waiting.insert(peer);

@@ -36,10 +36,12 @@ struct LwwOptions {
     Nanos resend_interval = milliseconds(50);
 };
 
-// A write's identity and order: timestamp, then the replica that stamped it.
+// A write's identity and order: timestamp, then the replica that stamped it,
+// then that replica's count of writes (two physical stamps can be equal).
 struct Stamp {
     clocks::HlcTimestamp time;
     std::uint32_t origin = 0;
+    std::uint64_t write_id = 0;
     auto operator<=>(const Stamp&) const = default;
 };
 

@@ -694,6 +694,9 @@ void Raft::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
             if (transfer_target_) {
                 ctx.log(fmt::format("leadership transfer to {} timed out", ctx.name_of(*transfer_target_)));
                 transfer_target_.reset();
+                // Its TimeoutNow may still make voters skip their "heard from a
+                // leader" rule: no lease from rounds sent before that is surely over.
+                lease_rounds_from_ = ctx.now() + options_.election_timeout_max;
             }
             break;
         default:
@@ -735,13 +738,23 @@ bool Raft::transfer_leadership(Context& ctx, NodeId target) {
     const bool possible = role_ == Role::leader && target != ctx.self() && is_voter(target) && !transfer_target_;
     if (possible) {
         ctx.log(fmt::format("term {}: handing leadership to {}", hard_state_.term.value, ctx.name_of(target)));
-        transfer_target_ = target;
-        transfer_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | transfer_timer);
-        maybe_finish_transfer(ctx, target);
-        send_append(ctx, target, false);
+        start_transfer(ctx, target);
     }
     finish(ctx);
     return possible;
+}
+
+void Raft::start_transfer(Context& ctx, NodeId target) {
+    FL_ASSERT_EQ(role_, Role::leader);
+    FL_ASSERT(!transfer_target_);
+    transfer_target_ = target;
+    transfer_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | transfer_timer);
+    // A transfer's vote skips the voters' "heard from a leader recently" rule,
+    // which is what a lease stands on: give the lease up now.
+    lease_expiry_ = -1;
+    rounds_sent_.clear();
+    maybe_finish_transfer(ctx, target);
+    send_append(ctx, target, false);
 }
 
 // ---------------------------------------------------------------------------
@@ -814,7 +827,9 @@ void Raft::broadcast_append(Context& ctx) {
 void Raft::broadcast_heartbeat(Context& ctx) {
     FL_ASSERT_EQ(role_, Role::leader);
     ++read_round_;
-    if (options_.lease_reads) rounds_sent_.emplace_back(read_round_, ctx.now());
+    if (options_.lease_reads && !transfer_target_ && ctx.now() >= lease_rounds_from_) {
+        rounds_sent_.emplace_back(read_round_, ctx.now());
+    }
     for (NodeId peer : voters_) {
         if (peer == ctx.self()) continue;
         auto heartbeat = std::make_shared<AppendRequest>();
@@ -874,10 +889,7 @@ void Raft::notice_slowness(Context& ctx) {
     ctx.log(fmt::format("term {}: my timers run {} late: handing leadership to {}", hard_state_.term.value,
                         format_duration(lag), ctx.name_of(*best)));
     late_heartbeats_ = 0;
-    transfer_target_ = best;
-    transfer_timer_ = ctx.set_timer(options_.election_timeout_min, raft_timer_base | transfer_timer);
-    maybe_finish_transfer(ctx, *best);
-    send_append(ctx, *best, false);
+    start_transfer(ctx, *best);
 }
 
 void Raft::maybe_finish_transfer(Context& ctx, NodeId peer) {
@@ -896,6 +908,7 @@ bool Raft::lease_valid(Context& ctx) const {
     // only if voters refuse to elect while they hear from us: CheckQuorum's vote
     // stickiness or PreVote's "heard from a leader recently" rule.
     if (!options_.lease_reads || !(options_.check_quorum || options_.pre_vote)) return false;
+    if (transfer_target_) return false;  // see start_transfer
     return lease_expiry_ >= 0 && ctx.now() < lease_expiry_;
 }
 

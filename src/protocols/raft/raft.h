@@ -158,6 +158,7 @@ private:
     void check_quorum(Context& ctx);
     void maybe_finish_transfer(Context& ctx, NodeId peer);
     void notice_slowness(Context& ctx);
+    void start_transfer(Context& ctx, NodeId target);
     void advance_reads(Context& ctx);
     void start_read_round(Context& ctx);
     bool lease_valid(Context& ctx) const;
@@ -197,6 +198,7 @@ private:
     int late_heartbeats_ = 0;      // consecutive heartbeats that fired late
     TimerId quorum_timer_ = 0;
     std::optional<NodeId> transfer_target_;
+    Nanos lease_rounds_from_ = 0;  // heartbeat rounds sent before this never make a lease
     TimerId transfer_timer_ = 0;
     std::uint64_t read_round_ = 0;
     std::vector<PendingRead> pending_reads_;

@@ -85,5 +85,38 @@ TEST(LeaseReads, ServedLocallyWithinTheLeaseAndNotAfter) {
     EXPECT_FALSE(cluster.failed()) << cluster.failure();
 }
 
+// A transfer's vote skips the voters' "heard from a leader recently" rule, the
+// very rule a lease stands on: while handing over, the leader gives its lease
+// up, and rounds sent during the handover never renew it.
+TEST(LeaseReads, ALeaderHandingOverServesNoReadFromItsLease) {
+    ClusterOptions options;
+    options.nodes = 3;
+    options.raft.lease_reads = true;
+    Cluster cluster(options);
+    cluster.one("x", 3, true);
+    const int leader = cluster.check_one_leader();
+    const int target = (leader + 1) % 3;
+    cluster.run_for(milliseconds(60));  // a heartbeat round confirms the lease
+    cluster.disconnect(target);         // so the transfer cannot finish at once
+    cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
+        ASSERT_TRUE(cluster.raft(leader)->transfer_leadership(ctx, NodeId(static_cast<std::uint32_t>(target))));
+        ASSERT_TRUE(cluster.raft(leader)->read_index(ctx, 1));
+    });
+    EXPECT_TRUE(cluster.reads_ready(leader).empty()) << "served from the lease during a transfer";
+    // The other follower still answers heartbeat rounds: the read completes by a round.
+    cluster.run_for(milliseconds(100));
+    EXPECT_EQ(cluster.reads_ready(leader), std::vector<std::uint64_t>{1});
+    // Once the transfer has timed out and its votes are surely over, leases come back.
+    cluster.run_for(options.raft.election_timeout_min + options.raft.election_timeout_max + milliseconds(100));
+    ASSERT_EQ(cluster.raft(leader)->role(), Role::leader);
+    const std::uint64_t sent_before = cluster.rpc_count();
+    cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
+        ASSERT_TRUE(cluster.raft(leader)->read_index(ctx, 2));
+    });
+    EXPECT_EQ(cluster.reads_ready(leader), (std::vector<std::uint64_t>{1, 2}));
+    EXPECT_EQ(cluster.rpc_count(), sent_before) << "no lease after the transfer ended";
+    EXPECT_FALSE(cluster.failed()) << cluster.failure();
+}
+
 }  // namespace
 }  // namespace faultline::protocols::raft::testing
