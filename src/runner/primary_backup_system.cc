@@ -29,17 +29,8 @@ public:
         }
         return std::nullopt;
     }
-    std::vector<workload::OpRequest> final_ops() override {
-        std::vector<workload::OpRequest> reads;
-        for (std::int64_t key : generator_.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});
-        return reads;
-    }
-    bool served(const check::Operation& completion) const override {
-        if (completion.type == check::OpType::ok) return true;
-        return completion.type == check::OpType::fail && completion.error.is_number_integer() &&
-               (completion.error.get<int>() == protocols::kv::error_key_missing ||
-                completion.error.get<int>() == protocols::kv::error_precondition);
-    }
+    std::vector<workload::OpRequest> final_ops() override { return lin_kv_final_reads(generator_); }
+    bool served(const check::Operation& completion) const override { return lin_kv_served(completion); }
     std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
         return {check_lin_kv(history)};
     }

@@ -77,20 +77,9 @@ public:
         return leader;
     }
 
-    // A final read of every key the workload touched.
-    std::vector<workload::OpRequest> final_ops() override {
-        std::vector<workload::OpRequest> reads;
-        for (std::int64_t key : generator_.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});
-        return reads;
-    }
+    std::vector<workload::OpRequest> final_ops() override { return lin_kv_final_reads(generator_); }
 
-    // "Key does not exist" and "precondition failed" are answers, not outages.
-    bool served(const check::Operation& completion) const override {
-        if (completion.type == check::OpType::ok) return true;
-        return completion.type == check::OpType::fail && completion.error.is_number_integer() &&
-               (completion.error.get<int>() == protocols::kv::error_key_missing ||
-                completion.error.get<int>() == protocols::kv::error_precondition);
-    }
+    bool served(const check::Operation& completion) const override { return lin_kv_served(completion); }
 
     std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
         std::vector<CheckOutcome> outcomes;
@@ -117,6 +106,19 @@ private:
 };
 
 }  // namespace
+
+std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator) {
+    std::vector<workload::OpRequest> reads;
+    for (std::int64_t key : generator.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});
+    return reads;
+}
+
+bool lin_kv_served(const check::Operation& completion) {
+    if (completion.type == check::OpType::ok) return true;
+    return completion.type == check::OpType::fail && completion.error.is_number_integer() &&
+           (completion.error.get<int>() == protocols::kv::error_key_missing ||
+            completion.error.get<int>() == protocols::kv::error_precondition);
+}
 
 CheckOutcome check_lin_kv(const check::History& history) {
     check::LinearizabilityOptions options;

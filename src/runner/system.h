@@ -18,6 +18,7 @@
 #include "runner/run_config.h"
 #include "sim/simulation.h"
 #include "workload/client.h"
+#include "workload/kv_workload.h"
 
 namespace faultline::runner {
 
@@ -72,5 +73,10 @@ Result<std::unique_ptr<System>> make_primary_backup_system(const RunConfig& conf
 Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config);
 // Linearizability of a lin-kv history (kv model, a cas-register per key).
 CheckOutcome check_lin_kv(const check::History& history);
+// A final read of every key a lin-kv workload touched.
+std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator);
+// Whether a lin-kv system served a completion: "key does not exist" and
+// "precondition failed" are answers, not outages.
+bool lin_kv_served(const check::Operation& completion);
 
 }  // namespace faultline::runner

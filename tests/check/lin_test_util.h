@@ -20,16 +20,13 @@ struct Checked {
     LinearizabilityResult result;
 };
 
-// Parses `text` (format detected from the content, or forced) and checks it.
-inline Result<Checked> check_text(const std::string& text, models::ModelKind model,
-                                  LinearizabilityOptions options = {},
-                                  std::optional<formats::Format> format = std::nullopt) {
-    auto parsed = formats::parse_history(text, "inline", format);
-    if (!parsed) return parsed.error();
+// Checks a parsed history with its own semantics and locator.
+inline Result<Checked> check_parsed(const formats::ParsedHistory& parsed, models::ModelKind model,
+                                    LinearizabilityOptions options) {
     options.model = model;
-    options.semantics = parsed->semantics;
-    options.locate = parsed->locator();
-    auto result = check_linearizability(parsed->history, options);
+    options.semantics = parsed.semantics;
+    options.locate = parsed.locator();
+    auto result = check_linearizability(parsed.history, options);
     if (!result) return result.error();
     Checked checked;
     checked.verdict = result->verdict;
@@ -38,20 +35,20 @@ inline Result<Checked> check_text(const std::string& text, models::ModelKind mod
     return checked;
 }
 
+// Parses `text` (format detected from the content, or forced) and checks it.
+inline Result<Checked> check_text(const std::string& text, models::ModelKind model,
+                                  LinearizabilityOptions options = {},
+                                  std::optional<formats::Format> format = std::nullopt) {
+    auto parsed = formats::parse_history(text, "inline", format);
+    if (!parsed) return parsed.error();
+    return check_parsed(*parsed, model, std::move(options));
+}
+
 inline Result<Checked> check_file(const std::string& path, models::ModelKind model,
                                   LinearizabilityOptions options = {}) {
     auto parsed = formats::read_history_file(path);
     if (!parsed) return parsed.error();
-    options.model = model;
-    options.semantics = parsed->semantics;
-    options.locate = parsed->locator();
-    auto result = check_linearizability(parsed->history, options);
-    if (!result) return result.error();
-    Checked checked;
-    checked.verdict = result->verdict;
-    checked.counterexample = result->counterexample;
-    checked.result = std::move(*result);
-    return checked;
+    return check_parsed(*parsed, model, std::move(options));
 }
 
 }  // namespace faultline::check::testing

@@ -285,16 +285,7 @@ class PartitionChecker {
         std::set<std::pair<std::uint64_t, std::vector<char>>> visited;
         std::size_t nodes = 0;
         explore_paths(cx, pool, bad, state, used, steps, visited, nodes);
-        const std::size_t from =
-            path.size() > kLinearizationTail ? path.size() - kLinearizationTail : 0;
-        cx.linearization_omitted = from;
-        cx.start_state = describe(from == 0 ? search.best_start_state() : path[from - 1].state);
-        for (std::size_t k = from; k < path.size(); ++k) {
-            CounterexampleStep step;
-            step.op = add_op(cx, path[k].op);
-            step.state = describe(path[k].state);
-            cx.linearization.push_back(std::move(step));
-        }
+        record_linearization_tail(cx, search.best_start_state(), path);
         find_window(cx, search.best_start_state(), path, bad);
         *cx_ = std::move(cx);
     }
@@ -554,6 +545,21 @@ class PartitionChecker {
         return it->second;
     }
 
+    // The last kLinearizationTail steps of a longest linearization, and the
+    // state they start from.
+    template <class Path>
+    void record_linearization_tail(Counterexample& cx, std::uint64_t start_state, const Path& path) {
+        const std::size_t from = path.size() > kLinearizationTail ? path.size() - kLinearizationTail : 0;
+        cx.linearization_omitted = from;
+        cx.start_state = describe(from == 0 ? start_state : path[from - 1].state);
+        for (std::size_t k = from; k < path.size(); ++k) {
+            CounterexampleStep step;
+            step.op = add_op(cx, path[k].op);
+            step.state = describe(path[k].state);
+            cx.linearization.push_back(std::move(step));
+        }
+    }
+
     std::string describe(std::uint64_t word) const {
         return model_.describe_state(space_.state(word));
     }
@@ -629,16 +635,7 @@ class PartitionChecker {
         }
         // One longest linearization, its tail.
         const auto& best = search.best_path();
-        const std::size_t from =
-            best.size() > kLinearizationTail ? best.size() - kLinearizationTail : 0;
-        cx.linearization_omitted = from;
-        cx.start_state = describe(from == 0 ? search.best_start_state() : best[from - 1].state);
-        for (std::size_t k = from; k < best.size(); ++k) {
-            CounterexampleStep step;
-            step.op = add_op(cx, best[k].op);
-            step.state = describe(best[k].state);
-            cx.linearization.push_back(std::move(step));
-        }
+        record_linearization_tail(cx, search.best_start_state(), best);
         // The op the window is about: the failing one, unless every longest
         // prefix stopped at a read the lookahead proved doomed; then the first
         // such read to complete is what actually cannot be ordered.

@@ -79,10 +79,7 @@ void LwwReplica::on_message(Context& ctx, const Envelope& envelope) {
         if (found == pending_.end()) return;  // a duplicate ack
         found->second.waiting.erase(envelope.from);
         if (!found->second.waiting.empty()) return;
-        auto reply = std::make_shared<kv::KvReply>();
-        reply->in_reply_to = found->second.msg_id;
-        reply->op = kv::KvOp::write;
-        ctx.send(found->second.client, std::move(reply));
+        acknowledge_write(ctx, found->second.client, found->second.msg_id);
         pending_.erase(found);
     }
 }
@@ -97,14 +94,18 @@ void LwwReplica::take_write(Context& ctx, NodeId client, std::uint64_t msg_id, s
     }
     for (NodeId peer : write.waiting) replicate(ctx, write_id, write, peer);
     if (write.waiting.empty()) {
-        auto reply = std::make_shared<kv::KvReply>();
-        reply->in_reply_to = msg_id;
-        reply->op = kv::KvOp::write;
-        ctx.send(client, std::move(reply));
+        acknowledge_write(ctx, client, msg_id);
         return;
     }
     pending_.emplace(write_id, std::move(write));
     if (resend_timer_ == 0) resend_timer_ = ctx.set_timer(options_.resend_interval, resend_tag);
+}
+
+void LwwReplica::acknowledge_write(Context& ctx, NodeId client, std::uint64_t msg_id) {
+    auto reply = std::make_shared<kv::KvReply>();
+    reply->in_reply_to = msg_id;
+    reply->op = kv::KvOp::write;
+    ctx.send(client, std::move(reply));
 }
 
 void LwwReplica::replicate(Context& ctx, std::uint64_t write_id, const PendingWrite& write, NodeId to) {

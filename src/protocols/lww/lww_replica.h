@@ -89,6 +89,7 @@ class LwwReplica final : public Node {
     void take_write(Context& ctx, NodeId client, std::uint64_t msg_id, std::int64_t key, std::int64_t value);
     void apply(std::int64_t key, std::int64_t value, const Stamp& stamp);
     void replicate(Context& ctx, std::uint64_t write_id, const PendingWrite& write, NodeId to);
+    void acknowledge_write(Context& ctx, NodeId client, std::uint64_t msg_id);
     clocks::HlcTimestamp stamp_now(Context& ctx);
 
     LwwOptions options_;
