@@ -14,6 +14,10 @@ namespace {
 
 constexpr std::uint32_t meta_magic = 0x4d455441;      // "META"
 constexpr std::uint32_t snapshot_magic = 0x534e4150;  // "SNAP"
+constexpr std::uint32_t damage_magic = 0x444d4745;    // "DMGE"
+constexpr std::string_view damage_name = "damage";
+constexpr std::uint8_t damage_hard_state_lost = 1;
+constexpr std::uint8_t damage_log = 2;
 constexpr std::uint8_t record_entry = 1;
 constexpr std::uint8_t record_truncate = 2;
 constexpr std::size_t header_bytes = 16;
@@ -119,6 +123,29 @@ std::optional<std::string> read_single_record(Storage& storage, const std::strin
     return std::string(payload);
 }
 
+// The damage mark, or a healthy one if there is none. A mark that is itself
+// damaged is read as the worst case.
+Result<DamageMark> load_damage(Storage& storage, Term current_term) {
+    bool damaged = false;
+    auto payload = read_single_record(storage, std::string(damage_name), damaged);
+    DamageMark mark;
+    if (payload) {
+        Reader reader(*payload);
+        std::uint32_t magic = 0;
+        std::uint8_t flags = 0;
+        std::uint64_t repair_term = 0;
+        if (reader.u32(magic) && magic == damage_magic && reader.u8(flags) && reader.u64(repair_term)) {
+            mark.hard_state_lost = (flags & damage_hard_state_lost) != 0;
+            mark.log_damaged = (flags & damage_log) != 0;
+            mark.repair_term = Term(repair_term);
+            return mark;
+        }
+        damaged = true;
+    }
+    if (damaged) return DamageMark{true, true, current_term};
+    return mark;
+}
+
 }  // namespace
 
 std::string DurableState::frame(std::string_view payload) {
@@ -150,6 +177,20 @@ Status DurableState::save_snapshot(Storage& storage, LogIndex index, Term term, 
     payload += data;
     const std::string name = snapshot_name(snapshot_sequence_);
     // A shorter snapshot must not leave the tail of a longer one behind.
+    if (auto status = storage.truncate(name, 0); !status) return status;
+    return storage.write(name, 0, frame(payload));
+}
+
+Status DurableState::save_damage(Storage& storage, const DamageMark& mark) {
+    if (!mark.hard_state_lost && !mark.log_damaged) {
+        return storage.exists(damage_name) ? storage.remove(damage_name) : ok_status();
+    }
+    std::string payload;
+    put_u32(payload, damage_magic);
+    put_u8(payload, static_cast<std::uint8_t>((mark.hard_state_lost ? damage_hard_state_lost : 0) |
+                                              (mark.log_damaged ? damage_log : 0)));
+    put_u64(payload, mark.repair_term.value);
+    const std::string name(damage_name);
     if (auto status = storage.truncate(name, 0); !status) return status;
     return storage.write(name, 0, frame(payload));
 }
@@ -230,13 +271,19 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
     // A damaged slot may have been the newer one: the term and vote read from
     // the other may be stale, and voting on them could mean voting twice in a
     // term. So any damage counts as losing the hard state.
-    if (damaged_slots > 0) state.hard_state_lost = true;
+    const bool hard_state_damaged_now = damaged_slots > 0;
 
     // Snapshot: the valid slot with the highest sequence number.
+    bool log_damaged_now = false;
     for (int slot = 0; slot < 2; ++slot) {
         bool damaged = false;
         auto payload = read_single_record(storage, snapshot_name(static_cast<std::uint64_t>(slot)), damaged);
-        if (damaged) state.notes.push_back(fmt::format("snapshot slot {} failed its checksum", slot));
+        if (damaged) {
+            // The damaged slot may have held the newer snapshot, whose entries
+            // the log no longer has: committed data may be gone.
+            state.notes.push_back(fmt::format("snapshot slot {} failed its checksum", slot));
+            log_damaged_now = true;
+        }
         if (!payload) continue;
         Reader reader(*payload);
         std::uint32_t magic = 0;
@@ -261,12 +308,15 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
     }
     std::sort(names.begin(), names.end());
     std::vector<LogEntry> entries;
+    // Cuts are applied only once the damage mark is durable (see the header).
+    std::vector<std::pair<std::string, std::uint64_t>> cuts;  // file, new size
+    std::vector<std::string> removals;
     bool stopped = false;
     for (std::size_t s = 0; s < names.size(); ++s) {
         const std::string& name = names[s];
         if (stopped) {
             // Records after a corrupt one cannot be placed in the log: drop them.
-            if (auto status = storage.remove(name); !status) return status.error();
+            removals.push_back(name);
             continue;
         }
         auto contents = storage.read(name);
@@ -282,10 +332,10 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
                 if (status == FrameStatus::torn && last_segment) {
                     state.notes.push_back(fmt::format("{}: cut a torn record at byte {}", name, offset));
                 } else {
-                    state.log_damaged = true;
+                    log_damaged_now = true;
                     state.notes.push_back(fmt::format("{}: corrupt record at byte {}", name, offset));
                 }
-                if (auto cut = storage.truncate(name, offset); !cut) return cut.error();
+                cuts.emplace_back(name, offset);
                 stopped = true;
                 break;
             }
@@ -330,9 +380,13 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
         if (entry.index <= base) continue;
         kept.push_back(std::move(entry));
     }
-    if (!continues) kept.clear();
+    if (!continues) {
+        log_damaged_now = true;
+        state.notes.push_back(fmt::format("the log disagrees with snapshot {}: dropped it", base.value));
+        kept.clear();
+    }
     if (!kept.empty() && kept.front().index != base.next()) {
-        state.log_damaged = true;
+        log_damaged_now = true;
         state.notes.push_back(fmt::format("log resumes at {} after snapshot {}: entries in between are lost",
                                           kept.front().index.value, base.value));
         kept.clear();
@@ -344,7 +398,7 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
     // than the durable term were never synced, hence never acknowledged: drop
     // them. A snapshot is committed data: its term is adopted (with no vote:
     // a vote in that term would have been synced along with the term).
-    if (!state.hard_state_lost) {
+    if (!hard_state_damaged_now) {
         if (state.has_snapshot && state.snapshot_term > state.hard_state.term) {
             state.notes.push_back(fmt::format("adopted the snapshot's term {} over the durable term {}",
                                               state.snapshot_term.value, state.hard_state.term.value));
@@ -359,6 +413,36 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
         }
     }
     state.entries = std::move(kept);
+
+    // Damage found now joins what earlier recoveries found and no leader has
+    // repaired yet; it is made durable before anything damaged is cut away.
+    auto stored = load_damage(storage, state.hard_state.term);
+    if (!stored) return stored.error();
+    DamageMark mark = *stored;
+    if (mark.hard_state_lost || mark.log_damaged) {
+        state.notes.push_back(fmt::format("damage found earlier and not repaired: {}{}",
+                                          mark.hard_state_lost ? "hard state lost " : "",
+                                          mark.log_damaged ? "log damaged" : ""));
+    }
+    mark.hard_state_lost = mark.hard_state_lost || hard_state_damaged_now;
+    if (log_damaged_now) {
+        mark.log_damaged = true;
+        mark.repair_term = std::max(mark.repair_term, state.hard_state.term);
+    }
+    if (mark != *stored) {
+        if (auto status = save_damage(storage, mark); !status) return status.error();
+        if (auto status = storage.sync(); !status) return status.error();
+    }
+    for (const auto& [name, size] : cuts) {
+        if (auto status = storage.truncate(name, size); !status) return status.error();
+    }
+    for (const std::string& name : removals) {
+        if (auto status = storage.remove(name); !status) return status.error();
+    }
+    state.hard_state_lost = mark.hard_state_lost;
+    state.log_damaged = mark.log_damaged;
+    state.repair_term = mark.repair_term;
+
     // New records go to a fresh segment that restates where the log ends.
     const LogIndex last = state.entries.empty() ? base : state.entries.back().index;
     if (auto status = open_segment(storage, last.next()); !status) return status.error();

@@ -7,6 +7,8 @@
 //                      write damages at most the slot being written
 //   snapshot-0, -1     the latest snapshot (index, term, application data), also
 //                      alternating
+//   damage             what recovery found lost and has not been repaired yet
+//                      (see DamageMark); absent on a healthy node
 //   log-<seq>          log segments: append-only records. A record is an entry or
 //                      "truncate after index k". Truncation is a record, never an
 //                      in-place erase, so it is crash-atomic (braft#119). Each
@@ -22,6 +24,11 @@
 // corruption (a complete record whose checksum fails: data that was synced and
 // may have been acknowledged is gone). Corruption marks the log damaged; Raft
 // then refuses to vote or campaign until it is repaired (see raft.h).
+//
+// Damage is remembered on disk before anything damaged is cut away: recovery
+// writes the damage mark and syncs it first. Otherwise a crash right after
+// recovery would leave a log that is short but clean, and the next recovery
+// would vote on it as if nothing had been lost.
 //
 // Writes are issued at once but are durable only after Storage::sync(), which
 // the Raft core calls once per input, before it sends anything.
@@ -44,6 +51,17 @@ struct HardState {
     bool operator==(const HardState&) const = default;
 };
 
+// What a node has lost and not yet got back, kept in the `damage` file.
+struct DamageMark {
+    // The term and vote may be stale: the node never votes or campaigns again.
+    bool hard_state_lost = false;
+    // Synced log entries were lost: no vote or campaign until a leader of
+    // `repair_term` or later has repaired the log.
+    bool log_damaged = false;
+    Term repair_term;
+    bool operator==(const DamageMark&) const = default;
+};
+
 struct RecoveredState {
     HardState hard_state;
     // A meta slot failed its checksum: the term and vote read back may be stale
@@ -55,8 +73,10 @@ struct RecoveredState {
     Term snapshot_term;
     std::string snapshot_data;
     std::vector<LogEntry> entries;  // contiguous, starting at snapshot_index + 1
-    // Synced data was lost (a corrupt record, a gap above the snapshot).
+    // Synced data was lost (a corrupt record or snapshot, a gap above the
+    // snapshot), at this recovery or an earlier one that was never repaired.
     bool log_damaged = false;
+    Term repair_term;  // see DamageMark
     std::vector<std::string> notes;  // what recovery found and did, for the node log
 };
 
@@ -71,6 +91,9 @@ public:
     // Deletes the oldest segments whose entries all lie at or below the snapshot.
     // Call after a sync: deleting is only safe once the snapshot is durable.
     Status collect_garbage(Storage& storage, LogIndex snapshot_index);
+    // Rewrites the damage mark (a healthy mark removes the file). Durable with
+    // the next sync; until then a crash keeps the older, more cautious mark.
+    Status save_damage(Storage& storage, const DamageMark& mark);
 
     // Reads everything back, repairing what can be repaired (cutting torn tails,
     // dropping segments after a corrupt record). A fresh disk gives a fresh state.

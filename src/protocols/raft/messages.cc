@@ -123,6 +123,8 @@ nlohmann::json AppendReply::to_json() const {
         json["conflict_index"] = conflict_index.value;
     }
     json["last_log_index"] = last_log_index.value;
+    if (log_damaged) json["log_damaged"] = true;
+    if (hard_state_lost) json["hard_state_lost"] = true;
     return json;
 }
 
@@ -145,7 +147,9 @@ std::uint64_t SnapshotRequest::digest() const {
 }
 
 nlohmann::json SnapshotReply::to_json() const {
-    return Json{{"type", type()}, {"term", term.value}, {"last_index", last_index.value}};
+    Json json{{"type", type()}, {"term", term.value}, {"last_index", last_index.value}};
+    if (hard_state_lost) json["hard_state_lost"] = true;
+    return json;
 }
 
 std::uint64_t SnapshotReply::digest() const { return mix({term.value, last_index.value}); }

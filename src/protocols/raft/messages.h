@@ -84,6 +84,10 @@ struct AppendReply final : Message {
     // The follower's disk lost synced entries (it is still repairing): entries
     // it acknowledged before its crash may be gone.
     bool log_damaged = false;
+    // The follower's disk lost its term and vote: its term may be older than
+    // one it had reached, so it may accept a leader it had already left behind.
+    // Its acknowledgements count for no quorum (see Progress::untrusted).
+    bool hard_state_lost = false;
 
     std::string_view type() const override { return heartbeat ? "heartbeat_ok" : "append_entries_ok"; }
     nlohmann::json to_json() const override;
@@ -106,6 +110,7 @@ struct SnapshotRequest final : Message {
 struct SnapshotReply final : Message {
     Term term;
     LogIndex last_index;
+    bool hard_state_lost = false;  // as in AppendReply
 
     std::string_view type() const override { return "install_snapshot_ok"; }
     nlohmann::json to_json() const override;

@@ -32,6 +32,11 @@ struct Progress {
     LogIndex pending_snapshot;           // snapshot: the index being installed
     Nanos snapshot_sent_at = 0;          // local time of the last snapshot send
     Nanos append_sent_at = 0;            // local time of the last append with entries
+    // The follower lost its term and vote (AppendReply::hard_state_lost): it is
+    // replicated to, but counts for no quorum (commit, reads, CheckQuorum), as
+    // a member that must be replaced. Its term may be stale, so it may have
+    // acknowledged a leader the cluster had already left behind.
+    bool untrusted = false;
 };
 
 inline const char* progress_state_name(Progress::State state) {

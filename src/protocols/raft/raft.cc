@@ -101,7 +101,7 @@ void Raft::recover(Context& ctx) {
     }
     if (recovered->log_damaged) {
         repair_pending_ = true;
-        repair_term_ = hard_state_.term;
+        repair_term_ = recovered->repair_term;
         ctx.log("recovery: log damaged; no voting or campaigning until a leader has repaired it");
     }
     FL_ASSERT_GE(hard_state_.term, log_.last_term());
@@ -164,6 +164,19 @@ void Raft::persist_hard_state(Context& ctx) {
         return;
     }
     storage_dirty_ = true;
+}
+
+void Raft::mark_repaired(Context& ctx) {
+    FL_ASSERT(repair_pending_);
+    // Cleared on disk with this input's sync, before the node can vote again
+    // (a vote is a later input). A crash before that keeps the mark: cautious.
+    if (auto status = durable_.save_damage(ctx.storage(), DamageMark{vote_withheld_forever_, false, Term(0)});
+        !status) {
+        halt(ctx, "cannot clear the damage mark: " + status.error().message);
+        return;
+    }
+    storage_dirty_ = true;
+    repair_pending_ = false;
 }
 
 void Raft::append_to_log(Context& ctx, LogEntry entry) {
@@ -470,9 +483,15 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
     reply->heartbeat = request.heartbeat;
     reply->read_round = request.read_round;
     reply->log_damaged = repair_pending_;
+    reply->hard_state_lost = vote_withheld_forever_;
     if (request.heartbeat) {
-        // The leader caps a heartbeat's commit at what it knows we match.
-        commit_index_ = std::max(commit_index_, std::min(request.leader_commit, log_.last_index()));
+        // The leader caps a heartbeat's commit at what it knows we match. Not
+        // after damage: recovery may have brought back entries we had truncated
+        // (their truncation record was lost), so what the leader knows is stale
+        // until an append's consistency check has verified the log again.
+        if (!repair_pending_) {
+            commit_index_ = std::max(commit_index_, std::min(request.leader_commit, log_.last_index()));
+        }
         reply->success = true;
         reply->last_log_index = log_.last_index();
         send(from, std::move(reply));
@@ -514,7 +533,7 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
     // its last index: that log holds every entry we could have acknowledged
     // before the damage (leaders never truncate, and hold all committed entries).
     if (repair_pending_ && request.term >= repair_term_ && match >= request.leader_last_index) {
-        repair_pending_ = false;
+        mark_repaired(ctx);
         ctx.log(fmt::format("log repaired: matches leader {} through {}; voting again", ctx.name_of(from),
                             match.value));
     }
@@ -527,6 +546,7 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
 void Raft::handle_append_reply(Context& ctx, NodeId from, const AppendReply& reply) {
     if (role_ != Role::leader || !is_voter(from)) return;
     Progress& progress = progress_[from.value];
+    progress.untrusted = progress.untrusted || reply.hard_state_lost;
     progress.recently_active = true;
     progress.read_round_acked = std::max(progress.read_round_acked, reply.read_round);
 
@@ -571,13 +591,19 @@ void Raft::handle_append_reply(Context& ctx, NodeId from, const AppendReply& rep
         return;
     }
 
-    if (reply.log_damaged && reply.last_log_index < progress.match_index) {
-        // The follower's disk lost entries it acknowledged: it must no longer be
-        // counted as holding them. (Without damage a lower last index only means
-        // the reply is older than one we already processed.)
-        ctx.log(fmt::format("{} lost acknowledged entries: match {} -> {}", ctx.name_of(from),
-                            progress.match_index.value, reply.last_log_index.value));
-        progress.match_index = reply.last_log_index;
+    if (reply.log_damaged) {
+        // The follower's disk lost entries it acknowledged, or brought back
+        // entries it had truncated: what we knew it matches may no longer hold,
+        // and it must not be counted as holding what it rejects. (Without
+        // damage a rejection at or below the match is only an old reply.)
+        const LogIndex below_rejection =
+            reply.rejected_index.value > 0 ? reply.rejected_index.prev() : LogIndex(0);
+        const LogIndex still_matched = std::min({progress.match_index, reply.last_log_index, below_rejection});
+        if (still_matched < progress.match_index) {
+            ctx.log(fmt::format("{} lost acknowledged entries: match {} -> {}", ctx.name_of(from),
+                                progress.match_index.value, still_matched.value));
+            progress.match_index = still_matched;
+        }
     } else if (reply.rejected_index <= progress.match_index) {
         return;  // a stale rejection: we know its log matches there
     }
@@ -630,16 +656,18 @@ void Raft::handle_snapshot_request(Context& ctx, NodeId from, const SnapshotRequ
         last_applied_ = request.last_index;
         persisted_last_index_ = std::min(persisted_last_index_, log_.last_index());
         ctx.log(fmt::format("installed snapshot through {}", request.last_index.value));
-        if (repair_pending_ && log_.last_term() > repair_term_) repair_pending_ = false;
+        if (repair_pending_ && log_.last_term() > repair_term_) mark_repaired(ctx);
     }
     auto reply = std::make_shared<SnapshotReply>();
     reply->term = hard_state_.term;
     reply->last_index = request.last_index;
+    reply->hard_state_lost = vote_withheld_forever_;
     send(from, std::move(reply));
 }
 
 void Raft::handle_snapshot_reply(Context& ctx, NodeId from, const SnapshotReply& reply) {
     if (role_ != Role::leader || !is_voter(from)) return;
+    progress_[from.value].untrusted = progress_[from.value].untrusted || reply.hard_state_lost;
     Progress& progress = progress_[from.value];
     progress.recently_active = true;
     progress.match_index = std::max(progress.match_index, reply.last_index);
@@ -848,7 +876,12 @@ void Raft::maybe_commit(Context& ctx) {
     std::vector<LogIndex>& matches = scratch_indexes_;
     matches.clear();
     for (NodeId peer : voters_) {
-        matches.push_back(peer == ctx.self() ? self_match() : progress_[peer.value].match_index);
+        if (peer == ctx.self()) {
+            matches.push_back(self_match());
+        } else {
+            const Progress& progress = progress_[peer.value];
+            matches.push_back(progress.untrusted ? LogIndex(0) : progress.match_index);
+        }
     }
     std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(quorum() - 1), matches.end(),
                      std::greater<>());
@@ -863,7 +896,9 @@ void Raft::maybe_commit(Context& ctx) {
 void Raft::check_quorum(Context& ctx) {
     std::size_t active = 0;
     for (NodeId peer : voters_) {
-        if (peer == ctx.self() || progress_[peer.value].recently_active) ++active;
+        if (peer == ctx.self() || (progress_[peer.value].recently_active && !progress_[peer.value].untrusted)) {
+            ++active;
+        }
         progress_[peer.value].recently_active = false;
     }
     if (active < quorum()) {
@@ -882,7 +917,7 @@ void Raft::notice_slowness(Context& ctx) {
     // The follower that has the most of our log takes over soonest.
     std::optional<NodeId> best;
     for (NodeId peer : voters_) {
-        if (peer == ctx.self()) continue;
+        if (peer == ctx.self() || progress_[peer.value].untrusted) continue;  // it may not campaign
         if (!best || progress_[peer.value].match_index > progress_[best->value].match_index) best = peer;
     }
     if (!best) return;
@@ -916,7 +951,8 @@ std::uint64_t Raft::majority_acked_round(Context& ctx) {
     std::vector<std::uint64_t>& acked = scratch_rounds_;
     acked.clear();
     for (NodeId peer : voters_) {
-        acked.push_back(peer == ctx.self() ? read_round_ : progress_[peer.value].read_round_acked);
+        const Progress& progress = progress_[peer.value];
+        acked.push_back(peer == ctx.self() ? read_round_ : progress.untrusted ? 0 : progress.read_round_acked);
     }
     std::nth_element(acked.begin(), acked.begin() + static_cast<std::ptrdiff_t>(quorum() - 1), acked.end(),
                      std::greater<>());

@@ -30,6 +30,9 @@
 //     until it matches a leader's whole log (of its term or a later one):
 //     otherwise its vote could elect a leader missing an entry it had
 //     acknowledged (protocol-aware recovery, Alagappan et al., FAST '18).
+//     It remembers the damage on disk until repaired, and takes no commit
+//     index from heartbeats meanwhile. A node whose term and vote were lost
+//     never votes again, and leaders count it for no quorum.
 //
 // Membership is data (voters_), so configuration changes fit later.
 #pragma once
@@ -121,6 +124,8 @@ private:
     // One sync for every write so far; false (and halted) if the disk failed.
     bool persist(Context& ctx);
     void persist_hard_state(Context& ctx);
+    // The damaged log matches a leader's again: clear the mark, vote again.
+    void mark_repaired(Context& ctx);
     void append_to_log(Context& ctx, LogEntry entry);
     void truncate_log(Context& ctx, LogIndex keep_last);
     void halt(Context& ctx, const std::string& why);

@@ -145,6 +145,80 @@ TEST(DurableState, FlippedBitInSyncedDataIsReportedAsDamage) {
     for (std::size_t i = 0; i < state->entries.size(); ++i) EXPECT_EQ(state->entries[i].index.value, i + 1);
 }
 
+// Damage outlives the bytes that showed it: recovery cuts the corrupt record
+// away, so a second crash before any leader repaired the log must still find
+// the log damaged (shrunk-seed11801: a clean but short log was voted on).
+TEST(DurableState, DamageIsRememberedAcrossCrashesUntilCleared) {
+    sim::SimDisk disk(1, {});
+    DurableState durable(1 << 20);
+    ASSERT_TRUE(durable.load(disk).has_value());
+    ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(4), std::nullopt}).has_value());
+    for (std::uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE(durable.append(disk, entry(4, i)).has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+    std::string segment;
+    for (const std::string& name : disk.list()) {
+        if (name.rfind("log-", 0) == 0) segment = name;
+    }
+    std::string bytes = *disk.read(segment);
+    bytes[bytes.size() / 2] ^= 0x10;
+    ASSERT_TRUE(disk.write(segment, 0, bytes).has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+
+    auto first = DurableState(1 << 20).load(disk);
+    ASSERT_TRUE(first.has_value());
+    ASSERT_TRUE(first->log_damaged);
+    EXPECT_EQ(first->repair_term, Term(4));
+    // A crash right after recovery, before anything else was synced: the mark
+    // was made durable before the corrupt record was cut.
+    disk.crash();
+    DurableState second_durable(1 << 20);
+    auto second = second_durable.load(disk);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_TRUE(second->log_damaged);
+    EXPECT_EQ(second->repair_term, Term(4));
+
+    // Repaired: the mark is cleared with the next sync, and stays cleared.
+    ASSERT_TRUE(second_durable.save_damage(disk, DamageMark{}).has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+    disk.crash();
+    auto third = DurableState(1 << 20).load(disk);
+    ASSERT_TRUE(third.has_value());
+    EXPECT_FALSE(third->log_damaged);
+    EXPECT_FALSE(third->hard_state_lost);
+}
+
+// The newer snapshot slot may have held entries the log no longer has.
+TEST(DurableState, ADamagedSnapshotSlotMeansTheLogIsDamaged) {
+    sim::SimDisk disk(1, {});
+    DurableState durable(1 << 20);
+    ASSERT_TRUE(durable.load(disk).has_value());
+    ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(2), std::nullopt}).has_value());
+    for (std::uint64_t i = 1; i <= 4; ++i) ASSERT_TRUE(durable.append(disk, entry(2, i)).has_value());
+    ASSERT_TRUE(durable.save_snapshot(disk, LogIndex(4), Term(2), "state@4").has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+    ASSERT_TRUE(disk.write("snapshot-1", 20, "garbage").has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+    auto state = DurableState(1 << 20).load(disk);
+    ASSERT_TRUE(state.has_value());
+    EXPECT_TRUE(state->log_damaged);
+}
+
+// A damaged mark is read as the worst case: nothing it might have said is lost.
+TEST(DurableState, ADamagedDamageMarkIsTheWorstCase) {
+    sim::SimDisk disk(1, {});
+    DurableState durable(1024);
+    ASSERT_TRUE(durable.load(disk).has_value());
+    ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(3), std::nullopt}).has_value());
+    ASSERT_TRUE(durable.save_damage(disk, DamageMark{false, true, Term(3)}).has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+    ASSERT_TRUE(disk.write("damage", 18, "x").has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+    auto state = DurableState(1024).load(disk);
+    ASSERT_TRUE(state.has_value());
+    EXPECT_TRUE(state->log_damaged);
+    EXPECT_TRUE(state->hard_state_lost);
+}
+
 TEST(DurableState, ADamagedMetaSlotMeansTheHardStateIsLost) {
     sim::SimDisk disk(1, {});
     DurableState durable(1024);
