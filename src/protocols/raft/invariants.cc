@@ -26,7 +26,7 @@ InvariantViolation violation(std::string invariant, std::string detail, std::vec
 }  // namespace
 
 RaftInvariants::RaftInvariants(std::size_t node_count) : mirrors_(node_count) {
-    committed_.emplace_back(Term(0), 0);
+    committed_.push_back(Committed{Term(0), Term(0), 0});
 }
 
 std::string RaftInvariants::name_of(NodeId node) const {
@@ -157,7 +157,7 @@ std::optional<InvariantViolation> RaftInvariants::rebuild(Mirror& mirror, const 
                                      mirror.base.value),
                          {view.name});
     }
-    mirror.base_hash = committed_[mirror.base.value].second;
+    mirror.base_hash = committed_[mirror.base.value].hash;
     mirror.entries.clear();
     if (auto found = hash_new_entries(mirror, view)) return found;
     return record_commit(mirror, view, view.raft->commit_index());
@@ -194,29 +194,31 @@ std::optional<InvariantViolation> RaftInvariants::record_commit(Mirror& mirror, 
         const Term term = mirror.entries[index.value - mirror.base.value - 1].first;
         const std::uint64_t hash = mirror.hash_at(index);
         if (index.value < committed_.size()) {
-            if (committed_[index.value].second != hash) {
+            if (committed_[index.value].hash != hash) {
                 return violation("state-machine-safety",
                                  fmt::format("{} committed an entry of term {} at index {}, where an entry of "
                                              "term {} was committed before",
                                              view.name, term.value, index.value,
-                                             committed_[index.value].first.value),
+                                             committed_[index.value].entry_term.value),
                                  {view.name});
             }
         } else {
             FL_ASSERT_EQ(index.value, committed_.size());
-            committed_.emplace_back(term, hash);
+            committed_.push_back(Committed{term, view.raft->term(), hash});
         }
     }
     return std::nullopt;
 }
 
 std::optional<InvariantViolation> RaftInvariants::check_new_leader(const Mirror& mirror, const NodeView& view) {
+    const Term term = view.raft->term();
     for (std::uint64_t index = mirror.base.value + 1; index < committed_.size(); ++index) {
-        if (LogIndex(index) > mirror.last() || mirror.hash_at(LogIndex(index)) != committed_[index].second) {
+        if (committed_[index].commit_term >= term) continue;  // committed in this term or a later one
+        if (LogIndex(index) > mirror.last() || mirror.hash_at(LogIndex(index)) != committed_[index].hash) {
             return violation("leader-completeness",
                              fmt::format("{} became leader of term {} without the entry committed at index {} "
                                          "(term {})",
-                                         view.name, view.raft->term().value, index, committed_[index].first.value),
+                                         view.name, term.value, index, committed_[index].entry_term.value),
                              {view.name});
         }
     }

@@ -6,7 +6,10 @@
 //   leader append-only    a leader never truncates its log during its term
 //   log matching          entries with the same index and term have the same
 //                         content and the same history before them
-//   leader completeness   a new leader holds every entry committed before it
+//   leader completeness   a new leader holds every entry committed in an
+//                         earlier term (a candidate of an old term may win
+//                         late, with delayed votes, after a later term
+//                         committed entries it lacks: that is legal)
 //   state machine safety  no two nodes commit different entries at an index
 // and on every transition of one node:
 //   its term never decreases (not even across a crash: the term is durable)
@@ -89,8 +92,13 @@ private:
     std::map<std::uint64_t, std::string> leaders_;  // term -> leader name
     // Log matching: (index, term) -> prefix hash, for every entry ever seen.
     std::unordered_map<std::uint64_t, std::uint64_t> entry_hashes_;
-    // State machine safety: index -> (term, prefix hash) of the committed entry.
-    std::vector<std::pair<Term, std::uint64_t>> committed_;  // index 0 unused
+    // State machine safety: what was committed at each index (0 unused).
+    struct Committed {
+        Term entry_term;
+        Term commit_term;  // the term of the node that first committed it
+        std::uint64_t hash = 0;
+    };
+    std::vector<Committed> committed_;
     std::map<std::pair<std::size_t, std::uint64_t>, std::string> votes_;  // (node, term) -> candidate
     const std::vector<NodeView>* nodes_ = nullptr;  // valid during check()
     std::uint64_t checks_ = 0;
