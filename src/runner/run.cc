@@ -343,6 +343,15 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
             config.seed);
     }
 
+    // Can a request arrive twice? Then a rejected attempt is no proof that the
+    // operation will never be applied (see ClientOptions::requests_may_repeat).
+    bool requests_may_repeat = config.duplicate > 0;
+    for (const nemesis::Fault& fault : schedule.faults) {
+        if (fault.kind == nemesis::FaultKind::duplicate || fault.kind == nemesis::FaultKind::tamper) {
+            requests_may_repeat = true;
+        }
+    }
+
     const Nanos healed_at = config.time_limit;
     const Nanos clients_stop = healed_at + config.recovery;
     workload::HistoryRecorder recorder([&simulation] { return simulation.now(); });
@@ -357,6 +366,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
         for (int i = 0; i < config.clients; ++i) {
             workload::ClientOptions client_options = system->client_options(config);
             client_options.first_process = i;
+            client_options.requests_may_repeat = requests_may_repeat;
             client_options.process_stride = config.clients;
             const NodeId id = simulation.add_client(
                 fmt::format("c{}", i), [client_options, codec, &recorder] {

@@ -76,8 +76,7 @@ void RpcClient::on_message(Context& ctx, const Envelope& envelope) {
             return;
         case Completion::Kind::retry:
             if (outstanding_->retries >= options_.retries_max) {
-                // Every attempt was rejected outright: nothing was done.
-                complete(ctx, check::OpType::fail, Json(), std::move(completion.error));
+                complete(ctx, every_attempt_rejected_outcome(), Json(), std::move(completion.error));
                 return;
             }
             ++outstanding_->retries;
@@ -111,8 +110,20 @@ void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
         return;
     }
     // Waiting to retry means no attempt is in flight and every one was rejected.
-    const bool definite = codec_->timeout_is_failure(outstanding_->op.f) || outstanding_->retry != 0;
-    complete(ctx, definite ? check::OpType::fail : check::OpType::info, Json(), Json("timeout"));
+    if (codec_->timeout_is_failure(outstanding_->op.f)) {
+        complete(ctx, check::OpType::fail, Json(), Json("timeout"));
+    } else if (outstanding_->retry != 0) {
+        complete(ctx, every_attempt_rejected_outcome(), Json(), Json("timeout"));
+    } else {
+        complete(ctx, check::OpType::info, Json(), Json("timeout"));
+    }
+}
+
+check::OpType RpcClient::every_attempt_rejected_outcome() const {
+    // A copy of a rejected attempt may still be in the network and be applied;
+    // an operation with no effect (a read) fails definitely all the same.
+    if (codec_->timeout_is_failure(outstanding_->op.f)) return check::OpType::fail;
+    return options_.requests_may_repeat ? check::OpType::info : check::OpType::fail;
 }
 
 void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json error) {

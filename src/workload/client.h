@@ -12,8 +12,12 @@
 // follower with a leader hint). The client then re-sends the same operation,
 // with the same session sequence, to the suggested server at once, or after
 // `retry_delay` to a random one when there is no hint, all within the same
-// timeout. Every rejected attempt was a definite "not done", so when retries
-// run out the operation fails definitely.
+// timeout. Each rejection is a definite "not done" for that attempt. When
+// retries run out the operation fails definitely only if no copy of an earlier
+// attempt can still arrive: on a network that duplicates messages, one may yet
+// reach a leader and be applied, so the outcome is unknown (info). Jepsen's
+// rule: a failure is definite only if the operation certainly did not, and
+// never will, take effect.
 //
 // Replies that do not match the outstanding request (late answers to a request
 // that already timed out, duplicates) are ignored.
@@ -109,6 +113,10 @@ struct ClientOptions {
     bool blind_retries = false;
     // 0: wait forever for an answer (no timeout at all).
     bool wait_forever = false;
+    // The network may deliver a request more than once (duplication, or
+    // tampering that replays): rejected attempts are then no proof that the
+    // operation will not take effect.
+    bool requests_may_repeat = true;
 };
 
 class RpcClient final : public Node {
@@ -144,6 +152,8 @@ private:
     NodeId choose_target(Context& ctx);
     void send_request(Context& ctx, NodeId target);
     void complete(Context& ctx, check::OpType type, Json value, Json error);
+    // How an operation ends when every attempt was rejected outright.
+    check::OpType every_attempt_rejected_outcome() const;
 
     ClientOptions options_;
     std::shared_ptr<const ClientCodec> codec_;

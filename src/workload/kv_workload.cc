@@ -1,7 +1,5 @@
 #include "workload/kv_workload.h"
 
-#include <unordered_map>
-
 #include "base/assert.h"
 #include "protocols/kv/messages.h"
 
@@ -61,31 +59,6 @@ std::optional<DecodedReply> KvCodec::decode(const Message& message) const {
             break;
     }
     return decoded;
-}
-
-check::History lin_kv_history_for_checking(const check::History& history) {
-    check::History out = history;
-    std::unordered_map<std::int64_t, std::size_t> open;  // process -> its invoke
-    for (std::size_t i = 0; i < out.size(); ++i) {
-        check::Operation& op = out[i];
-        if (op.type == check::OpType::invoke) {
-            open[op.process] = i;
-            continue;
-        }
-        auto found = open.find(op.process);
-        if (found == open.end()) continue;
-        check::Operation& invoke = out[found->second];
-        open.erase(found);
-        const bool absent = op.type == check::OpType::fail && op.error.is_number_integer() &&
-                            op.error.get<int>() == protocols::kv::error_key_missing;
-        if (!absent) continue;
-        invoke.f = op.f = "read";
-        invoke.value = Json();
-        op.type = check::OpType::ok;
-        op.value = Json();  // nil: the key was absent
-        op.error = Json();
-    }
-    return out;
 }
 
 LinKvGenerator::LinKvGenerator(LinKvOptions options) : options_(options) {

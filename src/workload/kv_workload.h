@@ -28,12 +28,6 @@ private:
     std::uint32_t value_bytes_;
 };
 
-// The history as the linearizability checker should see it. lin-kv errors carry
-// information the checker's kv model would otherwise drop with the failure: a
-// read or cas answered "key does not exist" (20) observed the key absent, so it
-// becomes a read of nil.
-check::History lin_kv_history_for_checking(const check::History& history);
-
 struct LinKvOptions {
     int keys_active = 4;
     int ops_per_key_max = 150;
