@@ -123,9 +123,9 @@ bool lin_kv_served(const check::Operation& completion) {
 CheckOutcome check_lin_kv(const check::History& history) {
     check::LinearizabilityOptions options;
     options.model = check::models::ModelKind::kv;
-    options.semantics.order_by_time = true;  // simulated times are exact
+    options.semantics = check::models::faultline_history_semantics();
     options.time_limit = seconds(30);
-    auto result = check::check_linearizability(workload::lin_kv_history_for_checking(history), options);
+    auto result = check::check_linearizability(history, options);
     if (!result) {
         return CheckOutcome{"linearizability", Verdict::unknown, "cannot check: " + result.error().message, Json()};
     }

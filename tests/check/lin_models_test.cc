@@ -277,7 +277,7 @@ TEST(KvModel, KeysAreIndependentAndTheFailingKeyIsNamed) {
 {"process":3,"type":"invoke","f":"read","key":2,"value":null,"time":7}
 {"process":3,"type":"ok","f":"read","key":2,"value":5,"time":8}
 {"process":4,"type":"invoke","f":"cas","key":1,"value":[5,7],"time":9}
-{"process":4,"type":"fail","f":"cas","key":1,"value":[5,7],"error":22,"time":10}
+{"process":4,"type":"fail","f":"cas","key":1,"value":[5,7],"error":11,"time":10}
 )";
     for (bool split : {true, false}) {
         LinearizabilityOptions options;
@@ -292,6 +292,42 @@ TEST(KvModel, KeysAreIndependentAndTheFailingKeyIsNamed) {
             EXPECT_EQ(cx.key, 2);
             EXPECT_EQ(checked->result.partitions.size(), 2u);
         }
+    }
+}
+
+// faultline's histories use Maelstrom's error codes, and two of them are
+// observations: 20 (key does not exist) on a read or cas saw the key absent;
+// 22 (precondition failed) on a cas saw another value. A run and `faultline
+// check` on its history.jsonl read them alike.
+TEST(KvModel, MaelstromErrorCodesAreObservations) {
+    const std::string write_then = R"({"process":0,"type":"invoke","f":"write","key":1,"value":5,"time":1}
+{"process":0,"type":"ok","f":"write","key":1,"value":5,"time":2}
+)";
+    struct Case {
+        const char* later;
+        bool linearizable;
+    };
+    const Case cases[] = {
+        // The key holds 5: "does not exist" and "not 5" are both impossible.
+        {R"({"process":1,"type":"invoke","f":"read","key":1,"value":null,"time":3}
+{"process":1,"type":"fail","f":"read","key":1,"value":null,"error":20,"time":4})", false},
+        {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[5,7],"time":3}
+{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":20,"time":4})", false},
+        {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[5,7],"time":3}
+{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":22,"time":4})", false},
+        // ... while "not 4", and a cas that definitely did not happen, are fine.
+        {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[4,7],"time":3}
+{"process":1,"type":"fail","f":"cas","key":1,"value":[4,7],"error":22,"time":4})", true},
+        {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[5,7],"time":3}
+{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":11,"time":4})", true},
+        // Another key was never written: absent is right.
+        {R"({"process":1,"type":"invoke","f":"read","key":2,"value":null,"time":3}
+{"process":1,"type":"fail","f":"read","key":2,"value":null,"error":20,"time":4})", true},
+    };
+    for (const Case& c : cases) {
+        auto checked = check_text(write_then + c.later + "\n", ModelKind::kv, LinearizabilityOptions{});
+        ASSERT_TRUE(checked) << checked.error().message;
+        EXPECT_EQ(checked->verdict, c.linearizable ? Verdict::linearizable : kBad) << c.later;
     }
 }
 

@@ -1,5 +1,6 @@
 // The faultline command as a user meets it: exit codes, one-line errors naming
 // the problem, a run store that replays to the same trace hash.
+#include <stdlib.h>
 #include <sys/wait.h>
 
 #include <array>
@@ -99,3 +100,43 @@ TEST(Cli, AKnownBugIsCaughtWithExitCodeOneAndAReproLine) {
 }
 
 }  // namespace
+
+namespace {
+
+// A fresh folder of this test's own, so that two copies of the suite never meet.
+std::string fresh_folder(const std::string& name) {
+    std::string pattern = (std::filesystem::temp_directory_path() / ("faultline-" + name + "-XXXXXX")).string();
+    const char* made = mkdtemp(pattern.data());
+    return made == nullptr ? std::string() : std::string(made);
+}
+
+}  // namespace
+
+// `faultline check` on a run's own history.jsonl gives the run's linearizability
+// verdict: both read the history through one definition of its semantics (a
+// read or cas failing with "key does not exist" observed the key absent).
+TEST(Cli, CheckGivesTheRunsVerdictOnTheRunsOwnHistory) {
+    const char* runs[] = {
+        "--bug stale-read --seed 271",            // a stale read of a key that was absent
+        "--bug no-dedup --seed 2",                // a duplicated write applied twice
+        "--bug early-ack --seed 1",               // a write acknowledged, then lost
+        "--seed 3 --time-limit 20",               // correct: valid both ways
+        "--system primary-backup --seed 1 --time-limit 20",
+    };
+    int invalid_runs = 0;
+    for (const char* arguments : runs) {
+        const std::string store = fresh_folder("check-agrees");
+        ASSERT_FALSE(store.empty());
+        const Outcome test = run(std::string("test ") + arguments + " --store " + store);
+        ASSERT_LE(test.exit_code, 1) << arguments << ":\n" << test.output;
+        const std::string line = line_with(test.output, "check        linearizability:");
+        ASSERT_FALSE(line.empty()) << arguments << ":\n" << test.output;
+        const bool run_says_invalid = line.find("linearizability: invalid") != std::string::npos;
+        invalid_runs += run_says_invalid ? 1 : 0;
+        const Outcome check = run("check " + store + "/latest/history.jsonl");
+        EXPECT_EQ(check.exit_code, run_says_invalid ? 1 : 0) << arguments << "\nrun: " << line << "\ncheck:\n"
+                                                             << check.output;
+        std::filesystem::remove_all(store);
+    }
+    EXPECT_GE(invalid_runs, 3) << "the buggy runs must fail, or the agreement proves little";
+}

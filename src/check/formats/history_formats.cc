@@ -246,7 +246,7 @@ Result<ParsedHistory> parse_jsonl(std::string_view content, const std::string& n
     ParsedHistory parsed;
     parsed.name = name;
     parsed.format = Format::jsonl;
-    parsed.semantics.order_by_time = true;
+    parsed.semantics = models::faultline_history_semantics();
     simdjson::dom::parser parser;
     int line_number = 0;
     std::size_t start = 0;

@@ -14,8 +14,10 @@
 //                 `:fail :read :timed-out` and `:info ... :timed-out` are
 //                 timeouts (outcome unknown); a read of nil observed an absent
 //                 value. Other log lines are ignored.
-//   jsonl         faultline's history.jsonl (check/history.h). Order: by time,
-//                 stably; nil read values are values.
+//   jsonl         faultline's history.jsonl (check/history.h), read as a run
+//                 reads its own history (models::faultline_history_semantics):
+//                 by time, stably; nil read values are values; Maelstrom's
+//                 error codes 20 and 22 are observations.
 //
 // Errors name the file and line: "h.edn:12: operation has no :type".
 #pragma once

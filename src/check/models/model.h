@@ -79,7 +79,27 @@ struct Semantics {
     // clocks and can run backwards, so Knossos ignores them; faultline's own
     // histories carry exact simulated times.
     bool order_by_time = false;
+    // Maelstrom's lin-kv error codes (faultline's own histories): a read or cas
+    // that fails with 20 (key does not exist) observed the key absent, a read
+    // of nil; a cas that fails with 22 (precondition failed) took effect and
+    // found another value, a cas that returned false. Other failures are
+    // definite non-events.
+    bool maelstrom_error_codes = false;
 };
+
+// How faultline's own histories (a run's, and history.jsonl) are read: by their
+// exact simulated times, with Maelstrom's error codes. A run and `faultline
+// check` on its history.jsonl use this one definition, so they agree.
+inline Semantics faultline_history_semantics() {
+    Semantics semantics;
+    semantics.order_by_time = true;
+    semantics.maelstrom_error_codes = true;
+    return semantics;
+}
+
+// Maelstrom's error codes that carry an observation (see Semantics).
+inline constexpr int maelstrom_key_does_not_exist = 20;
+inline constexpr int maelstrom_precondition_failed = 22;
 
 enum class Completion : std::uint8_t { ok, fail, unknown };
 

@@ -7,10 +7,24 @@
 
 namespace faultline::check::models {
 
+namespace {
+
+// The Maelstrom error code of a failed op (0: none, or not an integer).
+int failure_code(const OpView& view) {
+    if (view.completion != Completion::fail || !view.semantics.maelstrom_error_codes) return 0;
+    return view.error.is_number_integer() ? view.error.get<int>() : 0;
+}
+
+}  // namespace
+
 EncodeResult<RegisterModel::Op> RegisterModel::encode(const OpView& view) const {
     using Kind = Op::Kind;
     const bool ok = view.completion == Completion::ok;
     const bool unknown = view.completion == Completion::unknown;
+    const int code = failure_code(view);
+    if (code == maelstrom_key_does_not_exist && (view.f == "read" || view.f == "cas")) {
+        return keep(Op{Kind::read, values_->intern(Json()), kNilValue}, true);  // observed: absent
+    }
     if (view.f == "read") {
         // A read that did not complete, or failed, observed nothing.
         if (!ok) return drop<Op>();
@@ -36,7 +50,9 @@ EncodeResult<RegisterModel::Op> RegisterModel::encode(const OpView& view) const 
         const ValueId from = values_->intern(value[0]);
         const ValueId to = values_->intern(value[1]);
         if (view.completion == Completion::fail) {
-            if (!view.semantics.failed_cas_returned_false) return drop<Op>();
+            const bool returned_false =
+                view.semantics.failed_cas_returned_false || code == maelstrom_precondition_failed;
+            if (!returned_false) return drop<Op>();
             return keep(Op{Kind::cas_false, from, kNilValue}, true);
         }
         return keep(Op{Kind::cas, from, to}, !unknown);
