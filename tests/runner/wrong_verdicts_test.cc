@@ -93,3 +93,25 @@ TEST(DiskDamage, AFollowerWithADamagedLogCommitsNothingUnverified) {
 
 }  // namespace
 }  // namespace faultline::runner
+
+namespace faultline::runner {
+namespace {
+
+// A one-node cluster commits a proposal before propose() returns its index: the
+// server used to miss the result and leave every write to time out as info,
+// failing availability (`faultline test --nodes 1 --nemesis none`).
+TEST(SingleNode, EveryWriteIsAnsweredAndTheRunIsValid) {
+    RunConfig config;
+    config.nodes = 1;
+    config.nemesis = "none";
+    config.time_limit = seconds(5);
+    config.seed = 1;
+    auto result = run(config);
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    EXPECT_EQ(result->verdict, Verdict::valid) << failing_checks(*result);
+    EXPECT_EQ(result->ops.info, 0);
+    EXPECT_GT(result->ops.ok, result->ops.invoked / 2);
+}
+
+}  // namespace
+}  // namespace faultline::runner

@@ -46,9 +46,18 @@ void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& requ
         return;
     }
     const Term term = raft_.term();
+    proposing_ = true;
     const auto index = raft_.propose(ctx, command.encode());
+    proposing_ = false;
+    auto applied = std::move(applied_while_proposing_);
+    applied_while_proposing_.clear();
     if (!index) {
         reply_not_leader(ctx, client, request);
+        return;
+    }
+    if (auto found = applied.find(*index); found != applied.end()) {
+        const auto& [entry_term, result] = found->second;
+        reply(ctx, client, request.msg_id, command.op, entry_term == term ? result : KvResult{error_indefinite, 0});
         return;
     }
     PendingWrite pending{client, request.msg_id, term, command.op, false};
@@ -91,7 +100,10 @@ void KvServer::apply(Context& ctx, const raft::LogEntry& entry) {
         }
     }
     auto pending = pending_writes_.find(entry.index);
-    if (pending == pending_writes_.end()) return;
+    if (pending == pending_writes_.end()) {
+        if (proposing_) applied_while_proposing_[entry.index] = {entry.term, result};
+        return;
+    }
     const PendingWrite write = pending->second;
     pending_writes_.erase(pending);
     if (write.acknowledged) return;

@@ -69,6 +69,11 @@ private:
     KvStore store_;
     raft::Raft raft_;
     std::map<LogIndex, PendingWrite> pending_writes_;
+    // A proposal can commit and apply before propose() returns its index (a
+    // one-node cluster commits at once): its result waits here until the
+    // proposal is registered.
+    bool proposing_ = false;
+    std::map<LogIndex, std::pair<Term, KvResult>> applied_while_proposing_;
     std::map<std::uint64_t, PendingRead> pending_reads_;
     std::uint64_t next_read_id_ = 1;
 };
