@@ -104,31 +104,55 @@ std::string meta_name(std::uint64_t sequence) { return fmt::format("meta-{}", se
 std::string snapshot_name(std::uint64_t sequence) { return fmt::format("snapshot-{}", sequence % 2); }
 std::string segment_name(std::uint64_t sequence) { return fmt::format("log-{:020}", sequence); }
 
-// Reads a single-record file (meta or snapshot): its payload, or nullopt if it
-// does not exist or is damaged (`damaged` tells which).
-std::optional<std::string> read_single_record(Storage& storage, const std::string& name, bool& damaged) {
+// Small records that recovery cannot do without (the hard state, the damage
+// mark) are written twice into their file: a flipped bit damages one copy, and
+// the other still reads back. (TigerBeetle keeps several copies of its
+// superblock for the same reason.)
+std::string two_copies(std::string_view payload) {
+    std::string record = DurableState::frame(payload);
+    return record + record;
+}
+
+// Reads a file of one record written `copies` times (meta, damage: 2;
+// snapshot: 1): the payload of the first copy that is intact, or nullopt if
+// the file does not exist or every copy is damaged (`damaged` tells which).
+// `copy_damaged` tells that some copy failed, so the file is worth rewriting.
+std::optional<std::string> read_single_record(Storage& storage, const std::string& name, bool& damaged,
+                                              int copies = 1, bool* copy_damaged = nullptr) {
     damaged = false;
+    if (copy_damaged != nullptr) *copy_damaged = false;
     if (!storage.exists(name)) return std::nullopt;
     auto contents = storage.read(name);
     if (!contents) {
         damaged = true;
         return std::nullopt;
     }
-    std::string_view payload;
-    std::size_t next = 0;
-    if (parse_frame(*contents, 0, payload, next) != FrameStatus::ok) {
-        damaged = true;
-        return std::nullopt;
+    // Copies have equal lengths, so copy k starts at k / copies of the file
+    // (a damaged length field cannot mislead us about where the next begins).
+    const std::size_t copy_bytes = contents->size() / static_cast<std::size_t>(copies);
+    for (int copy = 0; copy < copies; ++copy) {
+        std::string_view payload;
+        std::size_t next = 0;
+        if (parse_frame(*contents, copy_bytes * static_cast<std::size_t>(copy), payload, next) == FrameStatus::ok) {
+            if (copy > 0 && copy_damaged != nullptr) *copy_damaged = true;
+            return std::string(payload);
+        }
     }
-    return std::string(payload);
+    damaged = true;
+    return std::nullopt;
 }
 
 // The damage mark, or a healthy one if there is none. A mark that is itself
 // damaged is read as the worst case.
 Result<DamageMark> load_damage(Storage& storage, Term current_term) {
-    bool damaged = false;
-    auto payload = read_single_record(storage, std::string(damage_name), damaged);
+    bool damaged = false, copy_damaged = false;
+    auto payload = read_single_record(storage, std::string(damage_name), damaged, 2, &copy_damaged);
     DamageMark mark;
+    if (payload && copy_damaged) {
+        if (auto status = storage.write(std::string(damage_name), 0, two_copies(*payload)); !status) {
+            return status.error();
+        }
+    }
     if (payload) {
         Reader reader(*payload);
         std::uint32_t magic = 0;
@@ -164,7 +188,7 @@ Status DurableState::save_hard_state(Storage& storage, const HardState& state) {
     put_u64(payload, meta_sequence_);
     put_u64(payload, state.term.value);
     put_u32(payload, state.vote ? state.vote->value : no_vote);
-    return storage.write(meta_name(meta_sequence_), 0, frame(payload));
+    return storage.write(meta_name(meta_sequence_), 0, two_copies(payload));
 }
 
 Status DurableState::save_snapshot(Storage& storage, LogIndex index, Term term, std::string_view data) {
@@ -192,7 +216,7 @@ Status DurableState::save_damage(Storage& storage, const DamageMark& mark) {
     put_u64(payload, mark.repair_term.value);
     const std::string name(damage_name);
     if (auto status = storage.truncate(name, 0); !status) return status;
-    return storage.write(name, 0, frame(payload));
+    return storage.write(name, 0, two_copies(payload));
 }
 
 Status DurableState::open_segment(Storage& storage, LogIndex first_index) {
@@ -246,11 +270,17 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
     // Hard state: the valid slot with the highest sequence number.
     int damaged_slots = 0, present_slots = 0;
     for (int slot = 0; slot < 2; ++slot) {
-        bool damaged = false;
-        auto payload = read_single_record(storage, meta_name(static_cast<std::uint64_t>(slot)), damaged);
+        bool damaged = false, copy_damaged = false;
+        const std::string name = meta_name(static_cast<std::uint64_t>(slot));
+        auto payload = read_single_record(storage, name, damaged, 2, &copy_damaged);
         present_slots += payload || damaged ? 1 : 0;
         damaged_slots += damaged ? 1 : 0;
         if (!payload) continue;
+        if (copy_damaged) {
+            // Rewrite both copies before a second flipped bit takes the other.
+            state.notes.push_back(fmt::format("{}: a copy failed its checksum; rewritten from the other", name));
+            if (auto status = storage.write(name, 0, two_copies(*payload)); !status) return status.error();
+        }
         Reader reader(*payload);
         std::uint32_t magic = 0, vote = 0;
         std::uint64_t sequence = 0, term = 0;

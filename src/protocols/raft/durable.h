@@ -16,7 +16,8 @@
 //                      which makes deleting old segments safe in any order.
 //
 // Record framing: [payload length u32][length check u32][payload checksum u64]
-// [payload]. The length has its own check so a flipped bit in it is detected as
+// [payload]. The meta slots and the damage mark hold their record twice, so a
+// flipped bit costs one copy, and recovery rewrites a slot that lost one. The length has its own check so a flipped bit in it is detected as
 // corruption rather than mistaken for a torn write.
 //
 // Recovery distinguishes a torn tail (the last record of the last segment is cut

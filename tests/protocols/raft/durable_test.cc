@@ -211,7 +211,9 @@ TEST(DurableState, ADamagedDamageMarkIsTheWorstCase) {
     ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(3), std::nullopt}).has_value());
     ASSERT_TRUE(durable.save_damage(disk, DamageMark{false, true, Term(3)}).has_value());
     ASSERT_TRUE(disk.sync().has_value());
+    const std::size_t copy_bytes = disk.read("damage")->size() / 2;
     ASSERT_TRUE(disk.write("damage", 18, "x").has_value());
+    ASSERT_TRUE(disk.write("damage", copy_bytes + 18, "x").has_value());
     ASSERT_TRUE(disk.sync().has_value());
     auto state = DurableState(1024).load(disk);
     ASSERT_TRUE(state.has_value());
@@ -226,7 +228,9 @@ TEST(DurableState, ADamagedMetaSlotMeansTheHardStateIsLost) {
     ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(5), NodeId(1)}).has_value());  // meta-1
     ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(6), NodeId(2)}).has_value());  // meta-0
     ASSERT_TRUE(disk.sync().has_value());
-    ASSERT_TRUE(disk.write("meta-0", 5, "garbage").has_value());
+    const std::size_t copy_bytes = disk.read("meta-0")->size() / 2;
+    ASSERT_TRUE(disk.write("meta-0", 5, "garbage").has_value());               // the first copy
+    ASSERT_TRUE(disk.write("meta-0", copy_bytes + 5, "garbage").has_value());  // and the second
     ASSERT_TRUE(disk.sync().has_value());
     auto state = DurableState(1024).load(disk);
     ASSERT_TRUE(state.has_value());
@@ -234,6 +238,31 @@ TEST(DurableState, ADamagedMetaSlotMeansTheHardStateIsLost) {
     // hard state cannot be trusted for voting.
     EXPECT_EQ(state->hard_state, (HardState{Term(5), NodeId(1)}));
     EXPECT_TRUE(state->hard_state_lost);
+}
+
+// One flipped bit costs one copy of a meta slot, not the hard state; recovery
+// rewrites the slot so that a second flip cannot take the other copy.
+TEST(DurableState, AMetaSlotSurvivesTheLossOfOneCopy) {
+    sim::SimDisk disk(1, {});
+    DurableState durable(1024);
+    ASSERT_TRUE(durable.load(disk).has_value());
+    ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(5), NodeId(1)}).has_value());  // meta-1
+    ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(6), NodeId(2)}).has_value());  // meta-0
+    ASSERT_TRUE(disk.sync().has_value());
+    const std::size_t copy_bytes = disk.read("meta-0")->size() / 2;
+    ASSERT_TRUE(disk.write("meta-0", 2, "x").has_value());  // the first copy's length field
+    ASSERT_TRUE(disk.sync().has_value());
+    auto first = DurableState(1024).load(disk);
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->hard_state, (HardState{Term(6), NodeId(2)}));
+    EXPECT_FALSE(first->hard_state_lost);
+    ASSERT_TRUE(disk.sync().has_value());
+    ASSERT_TRUE(disk.write("meta-0", copy_bytes + 20, "x").has_value());  // now the second copy
+    ASSERT_TRUE(disk.sync().has_value());
+    auto second = DurableState(1024).load(disk);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(second->hard_state, (HardState{Term(6), NodeId(2)}));
+    EXPECT_FALSE(second->hard_state_lost);
 }
 
 TEST(DurableState, SnapshotAndCompactionKeepTheTail) {
