@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/assert.h"
+#include "base/coding.h"
 #include "base/hash.h"
 #include "base/json.h"
 
@@ -11,18 +12,6 @@ namespace faultline::protocols::counter {
 namespace {
 
 constexpr const char* state_file = "counter";
-
-void put_u64(std::string& out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-bool get_u64(std::string_view& in, std::uint64_t& v) {
-    if (in.size() < 8) return false;
-    v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(in[i]);
-    in.remove_prefix(8);
-    return true;
-}
 
 }  // namespace
 
@@ -65,19 +54,19 @@ void CounterServer::recover(Context& ctx) {
     }
     std::uint64_t checksum = 0;
     std::string_view body = data.substr(8);
-    get_u64(data, checksum);
+    take_u64(data, checksum);
     if (hash_string(body) != checksum) {
         broken_ = true;
         ctx.log("counter state failed its checksum: refusing to serve");
         return;
     }
     std::uint64_t total = 0, count = 0, keys = 0;
-    get_u64(body, total);
-    get_u64(body, count);
-    get_u64(body, keys);
+    take_u64(body, total);
+    take_u64(body, count);
+    take_u64(body, keys);
     for (std::uint64_t i = 0; i < keys; ++i) {
         std::uint64_t client = 0, sequence = 0, after = 0;
-        if (!get_u64(body, client) || !get_u64(body, sequence) || !get_u64(body, after)) break;
+        if (!take_u64(body, client) || !take_u64(body, sequence) || !take_u64(body, after)) break;
         applied_keys_[{client, sequence}] = static_cast<std::int64_t>(after);
     }
     total_ = static_cast<std::int64_t>(total);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/assert.h"
+#include "base/coding.h"
 
 namespace faultline::protocols::kv {
 
@@ -14,22 +15,6 @@ const char* kv_op_name(KvOp op) {
     }
     return "?";
 }
-
-namespace {
-
-void put_u64(std::string& out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-bool get_u64(std::string_view& in, std::uint64_t& v) {
-    if (in.size() < 8) return false;
-    v = 0;
-    for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(in[i]);
-    in.remove_prefix(8);
-    return true;
-}
-
-}  // namespace
 
 std::string KvCommand::encode() const {
     std::string out;
@@ -55,11 +40,11 @@ Result<KvCommand> KvCommand::decode(std::string_view bytes) {
     command.op = static_cast<KvOp>(op);
     bytes.remove_prefix(1);
     std::uint64_t key = 0, value = 0, from = 0;
-    get_u64(bytes, key);
-    get_u64(bytes, value);
-    get_u64(bytes, from);
-    get_u64(bytes, command.client);
-    get_u64(bytes, command.sequence);
+    take_u64(bytes, key);
+    take_u64(bytes, value);
+    take_u64(bytes, from);
+    take_u64(bytes, command.client);
+    take_u64(bytes, command.sequence);
     command.key = static_cast<std::int64_t>(key);
     command.value = static_cast<std::int64_t>(value);
     command.from = static_cast<std::int64_t>(from);
@@ -124,16 +109,16 @@ Status KvStore::restore(std::string_view data) {
     std::map<std::uint64_t, Session> sessions;
     std::uint64_t applied = 0, count = 0;
     auto corrupt = [] { return make_error(ErrorCode::corruption, "kv snapshot is truncated"); };
-    if (!get_u64(data, applied) || !get_u64(data, count)) return corrupt();
+    if (!take_u64(data, applied) || !take_u64(data, count)) return corrupt();
     for (std::uint64_t i = 0; i < count; ++i) {
         std::uint64_t key = 0, value = 0;
-        if (!get_u64(data, key) || !get_u64(data, value)) return corrupt();
+        if (!take_u64(data, key) || !take_u64(data, value)) return corrupt();
         restored[static_cast<std::int64_t>(key)] = static_cast<std::int64_t>(value);
     }
-    if (!get_u64(data, count)) return corrupt();
+    if (!take_u64(data, count)) return corrupt();
     for (std::uint64_t i = 0; i < count; ++i) {
         std::uint64_t client = 0, sequence = 0, code = 0, value = 0;
-        if (!get_u64(data, client) || !get_u64(data, sequence) || !get_u64(data, code) || !get_u64(data, value)) {
+        if (!take_u64(data, client) || !take_u64(data, sequence) || !take_u64(data, code) || !take_u64(data, value)) {
             return corrupt();
         }
         sessions[client] = Session{sequence, KvResult{static_cast<int>(code), static_cast<std::int64_t>(value)}};

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/assert.h"
+#include "base/coding.h"
 #include "base/hash.h"
 
 namespace faultline::protocols::raft {
@@ -23,49 +24,6 @@ constexpr std::uint8_t record_truncate = 2;
 constexpr std::size_t header_bytes = 16;
 constexpr std::uint32_t no_vote = 0xffffffffu;
 
-void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
-void put_u32(std::string& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-void put_u64(std::string& out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-// Reads little-endian integers from a byte range, failing (not asserting) when
-// the range is too short: the bytes come from a disk that may lie.
-class Reader {
-public:
-    explicit Reader(std::string_view data) : data_(data) {}
-    bool u8(std::uint8_t& v) { return take(1) && (v = static_cast<std::uint8_t>(data_[pos_ - 1]), true); }
-    bool u32(std::uint32_t& v) {
-        if (!take(4)) return false;
-        v = 0;
-        for (int i = 3; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(data_[pos_ - 4 + i]);
-        return true;
-    }
-    bool u64(std::uint64_t& v) {
-        if (!take(8)) return false;
-        v = 0;
-        for (int i = 7; i >= 0; --i) v = v << 8 | static_cast<unsigned char>(data_[pos_ - 8 + i]);
-        return true;
-    }
-    std::string_view rest() {
-        std::string_view tail = data_.substr(pos_);
-        pos_ = data_.size();
-        return tail;
-    }
-    bool at_end() const { return pos_ == data_.size(); }
-
-private:
-    bool take(std::size_t n) {
-        if (data_.size() - pos_ < n) return false;
-        pos_ += n;
-        return true;
-    }
-    std::string_view data_;
-    std::size_t pos_ = 0;
-};
-
 std::uint32_t length_check(std::uint32_t length) {
     return static_cast<std::uint32_t>(hash_bytes(&length, sizeof length, 0x6c656e));
 }
@@ -76,7 +34,7 @@ enum class FrameStatus { ok, torn, corrupt };
 FrameStatus parse_frame(std::string_view file, std::size_t offset, std::string_view& payload,
                         std::size_t& next) {
     if (file.size() - offset < header_bytes) return FrameStatus::torn;
-    Reader header(file.substr(offset, header_bytes));
+    ByteReader header(file.substr(offset, header_bytes));
     std::uint32_t length = 0, check = 0;
     std::uint64_t checksum = 0;
     header.u32(length);
@@ -154,7 +112,7 @@ Result<DamageMark> load_damage(Storage& storage, Term current_term) {
         }
     }
     if (payload) {
-        Reader reader(*payload);
+        ByteReader reader(*payload);
         std::uint32_t magic = 0;
         std::uint8_t flags = 0;
         std::uint64_t repair_term = 0;
@@ -281,7 +239,7 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
             state.notes.push_back(fmt::format("{}: a copy failed its checksum; rewritten from the other", name));
             if (auto status = storage.write(name, 0, two_copies(*payload)); !status) return status.error();
         }
-        Reader reader(*payload);
+        ByteReader reader(*payload);
         std::uint32_t magic = 0, vote = 0;
         std::uint64_t sequence = 0, term = 0;
         if (!reader.u32(magic) || magic != meta_magic || !reader.u64(sequence) || !reader.u64(term) ||
@@ -315,7 +273,7 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
             log_damaged_now = true;
         }
         if (!payload) continue;
-        Reader reader(*payload);
+        ByteReader reader(*payload);
         std::uint32_t magic = 0;
         std::uint64_t sequence = 0, index = 0, term = 0;
         if (!reader.u32(magic) || magic != snapshot_magic || !reader.u64(sequence) || !reader.u64(index) ||
@@ -369,7 +327,7 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
                 stopped = true;
                 break;
             }
-            Reader reader(payload);
+            ByteReader reader(payload);
             std::uint8_t kind = 0;
             reader.u8(kind);
             if (kind == record_truncate) {
