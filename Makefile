@@ -7,22 +7,28 @@ JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 SANITIZE_DIR := build/sanitize
 
-.PHONY: all deps build build-sanitize run test test-release test-sanitize bench clean
+.PHONY: all deps configure build build-faultline build-sanitize run test test-release test-sanitize bench clean
 
 all: build
 
 deps:
 	@./scripts/install-deps.sh
 
-build: deps
+configure: deps
 	@cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+
+build: configure
 	@cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+# Only the faultline binary: `make run` needs no tests or benchmarks.
+build-faultline: configure
+	@cmake --build $(RELEASE_DIR) -j $(JOBS) --target faultline
 
 build-sanitize: deps
 	@cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DFAULTLINE_SANITIZE=ON > /dev/null
 	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
 
-run: build
+run: build-faultline
 	./$(RELEASE_DIR)/faultline test $(ARGS)
 
 test-release: build

@@ -23,7 +23,6 @@ public:
     Hasher& operator=(const Hasher&) = delete;
 
     void add(const void* data, std::size_t size);
-    void add_u64(std::uint64_t word) { add(&word, sizeof word); }
     std::uint64_t digest() const;
 
 private:

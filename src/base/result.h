@@ -26,8 +26,6 @@ enum class ErrorCode {
     timeout,           // a budget ran out
 };
 
-const char* error_code_name(ErrorCode code);
-
 struct Error {
     ErrorCode code;
     std::string message;

@@ -45,11 +45,8 @@ struct Operation {
 using History = std::vector<Operation>;
 
 Json operation_to_json(const Operation& op);
-Result<Operation> operation_from_json(const Json& json);
 
 // Writes one line per operation. Fails with io_error if the file cannot be written.
 Status write_history_jsonl(const std::string& path, const History& history);
-// Reads a history.jsonl file; errors name the file and line.
-Result<History> read_history_jsonl(const std::string& path);
 
 }  // namespace faultline::check

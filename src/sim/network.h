@@ -70,7 +70,6 @@ public:
     LinkClassId class_of(NodeId from, NodeId to) const;
     const LinkConfig& class_config(LinkClassId link_class) const;
     const std::string& class_name(LinkClassId link_class) const;
-    LinkClassId class_count() const { return static_cast<LinkClassId>(classes_.size()); }
     const LinkConfig& link(NodeId from, NodeId to) const {
         return classes_[link_class_[index(from, to)]].config;
     }

@@ -128,7 +128,6 @@ public:
     SimDisk& disk(NodeId id);
     Trace& trace() { return trace_; }
     const SimulationStats& stats() const { return stats_; }
-    std::uint64_t pending_events() const { return queue_.size(); }
     // Lines the node logged through ctx.log(), prefixed with its local time.
     const std::vector<std::string>& node_log(NodeId id) const;
     void set_node_logging(bool enabled) { node_logging_ = enabled; }

@@ -22,7 +22,6 @@ std::uint64_t EchoReply::digest() const { return hash_string(payload, ~in_reply_
 void EchoServer::on_message(Context& ctx, const Envelope& envelope) {
     const auto* request = message_as<EchoRequest>(*envelope.message);
     if (request == nullptr) return;  // not for us: an echo server ignores other traffic
-    ++answered_;
     ctx.send(envelope.from, std::make_shared<EchoReply>(request->msg_id, request->payload));
 }
 

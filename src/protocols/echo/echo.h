@@ -45,11 +45,6 @@ public:
     void start(Context&) override {}
     void on_message(Context& ctx, const Envelope& envelope) override;
     void on_timer(Context&, TimerId, std::uint64_t) override {}
-
-    std::uint64_t requests_answered() const { return answered_; }
-
-private:
-    std::uint64_t answered_ = 0;
 };
 
 }  // namespace faultline::protocols::echo
