@@ -88,3 +88,41 @@ TEST(Determinism, CrashesPausesAndPartitionsReplayExactly) {
 
 }  // namespace
 }  // namespace faultline::runner
+
+namespace faultline::runner {
+namespace {
+
+// Golden trace hashes: a change in what a seed runs shows here, and must be
+// explained in its commit (a new draw, a protocol change) or it is a bug. The
+// hashes hold for this build platform: x86-64, GCC with ISO C++ (no
+// floating-point contraction), glibc's libm (see docs/simulator.md, "What a
+// trace hash holds across").
+TEST(Determinism, GoldenTraceHashes) {
+    struct Golden {
+        const char* system;
+        std::uint64_t seed;
+        const char* nemesis;
+        std::uint64_t trace_hash;
+    };
+    const Golden goldens[] = {
+        {"raft-kv", 1, "all", 0xda7297a6c2e52575},
+        {"raft-kv", 7, "partition,kill,clock", 0x90c205d18de5e8fd},
+        {"echo", 3, "all", 0xb4e761435252ecba},
+        {"lww-kv", 2, "all", 0x4fe1e89c7d174189},
+    };
+    for (const Golden& golden : goldens) {
+        RunConfig config;
+        config.system = golden.system;
+        config.seed = golden.seed;
+        config.nemesis = golden.nemesis;
+        config.time_limit = seconds(20);
+        auto result = run(config);
+        ASSERT_TRUE(result.has_value()) << result.error().message;
+        EXPECT_EQ(result->trace_hash, golden.trace_hash)
+            << golden.system << " seed " << golden.seed << " --nemesis " << golden.nemesis << ": 0x" << std::hex
+            << result->trace_hash;
+    }
+}
+
+}  // namespace
+}  // namespace faultline::runner
