@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.h"
+#include "cli/terminal.h"
 #include "runner/run.h"
 #include "runner/scenario.h"
 #include "runner/store.h"
@@ -37,9 +38,16 @@ int list_scenarios(const ScenarioArguments& arguments) {
     }
     std::size_t width = 0;
     for (const auto& scenario : *scenarios) width = std::max(width, scenario.name.size());
+    // Descriptions start after the name and verdict columns; on a terminal they
+    // wrap there, so a long one does not run under the names.
+    const std::size_t indent = width + 2 + 7 + 2;
+    const std::optional<std::size_t> columns = terminal_columns();
     for (const auto& scenario : *scenarios) {
+        const std::string description = columns && *columns > indent + 20
+                                            ? wrap_text(scenario.description, *columns, indent)
+                                            : scenario.description;
         std::fprintf(stdout, "%-*s  %-7s  %s\n", static_cast<int>(width), scenario.name.c_str(),
-                     runner::verdict_name(scenario.expect.verdict), scenario.description.c_str());
+                     runner::verdict_name(scenario.expect.verdict), description.c_str());
     }
     return exit_valid;
 }
