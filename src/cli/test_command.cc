@@ -341,7 +341,7 @@ CommandAction add_test_command(CLI::App& app) {
         ->check(CLI::Range(0.0, 1.0));
     test->add_option("--nemesis", config.nemesis,
                      "Faults, comma-separated: partition, kill, pause, clock-skew, clock-drift, clock-step, "
-                     "loss, latency, duplicate, bandwidth, disk, tamper; or clock, network, all, none")
+                     "loss, latency, duplicate, bandwidth, slow, disk, tamper; or clock, network, all, none")
         ->check(CLI::Validator(
             [](std::string& text) -> std::string {
                 auto parsed = nemesis::parse_fault_kinds(text);
