@@ -21,6 +21,7 @@ struct ScenarioArguments {
     std::vector<std::string> names;
     bool all = false;
     bool verbose = false;
+    bool keep = false;
     std::string store = "store";
 };
 
@@ -108,11 +109,15 @@ int run_scenarios(const ScenarioArguments& arguments) {
             std::fprintf(stdout, "%-4s %s seed %llu: %s\n", outcome.as_expected ? "ok" : "FAIL", scenario->name.c_str(),
                          static_cast<unsigned long long>(seed), outcome.explanation.c_str());
             if (arguments.verbose || !outcome.as_expected) std::fputs(runner::format_summary(*result).c_str(), stdout);
-            if (!outcome.as_expected) {
-                scenario_as_expected = false;
-                auto dir = runner::create_run_directory(arguments.store, config.system, seed);
-                if (dir && runner::write_config(*dir, config) && runner::write_results(*dir, *result)) {
-                    std::fprintf(stdout, "     stored: %s\n", dir->c_str());
+            if (!outcome.as_expected) scenario_as_expected = false;
+            // A run that fails (a naive design doing what it teaches), one that
+            // surprises, and every run under --keep is stored with its trace
+            // (run again: the same seed gives the same run), to be inspected.
+            if (arguments.keep || !outcome.as_expected || result->verdict != runner::Verdict::valid) {
+                if (auto stored = runner::run_and_store(arguments.store, config)) {
+                    std::fprintf(stdout, "     stored: %s\n", stored->dir.c_str());
+                } else {
+                    print_error(stored.error().message);
                 }
             }
             std::fflush(stdout);
@@ -137,7 +142,8 @@ CommandAction add_scenario_command(CLI::App& app) {
                     "Scenario names, groups ending in '/' (fates/), or .toml files");
     run->add_flag("--all", arguments->all, "Run every scenario");
     run->add_flag("--verbose", arguments->verbose, "Print every run's summary");
-    run->add_option("--store", arguments->store, "Where runs that surprise are stored")->capture_default_str();
+    run->add_flag("--keep", arguments->keep, "Store every run (runs that fail or surprise are always stored)");
+    run->add_option("--store", arguments->store, "Where runs are stored, each with its trace")->capture_default_str();
     return [arguments, list] { return list->parsed() ? list_scenarios(*arguments) : run_scenarios(*arguments); };
 }
 

@@ -66,7 +66,9 @@ int run_shrink(const ShrinkArguments& arguments) {
     for (const auto& fault : shrunk->result.schedule.faults) std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
     std::fputs(runner::format_summary(shrunk->result).c_str(), stdout);
 
-    // The shrunk run as a scenario file, and as a run of its own in the store.
+    // The shrunk run, stored as a run of its own (with its trace) that becomes
+    // store/latest, and written as a scenario file both there and beside the
+    // original run.
     runner::Scenario scenario;
     scenario.name = fmt::format("shrunk/{}-seed{}", shrunk->config.system, shrunk->config.seed);
     scenario.description = fmt::format("Shrunk from {} by faultline shrink: still fails {}.", arguments.run_dir,
@@ -75,18 +77,28 @@ int run_shrink(const ShrinkArguments& arguments) {
     scenario.seeds = {shrunk->config.seed};
     scenario.expect.verdict = runner::Verdict::invalid;
     scenario.expect.failing = shrunk->failing;
-    const std::string scenario_path =
-        (std::filesystem::path(arguments.run_dir) / fmt::format("shrunk-seed{}.toml", shrunk->config.seed)).string();
-    if (auto status = runner::write_text_file(scenario_path, runner::scenario_to_toml(scenario)); !status) {
+    const std::string file_name = fmt::format("shrunk-seed{}.toml", shrunk->config.seed);
+    const std::string toml = runner::scenario_to_toml(scenario);
+    const std::string beside_original =
+        (std::filesystem::weakly_canonical(arguments.run_dir) / file_name).string();
+    if (auto status = runner::write_text_file(beside_original, toml); !status) {
+        print_error(status.error().message);
+        return exit_runtime;
+    }
+    auto stored = runner::run_and_store(arguments.store, shrunk->config);
+    if (!stored) {
+        print_error(stored.error().message);
+        return exit_runtime;
+    }
+    const std::string scenario_path = (std::filesystem::path(stored->dir) / file_name).string();
+    if (auto status = runner::write_text_file(scenario_path, toml); !status) {
         print_error(status.error().message);
         return exit_runtime;
     }
     std::fprintf(stdout, "scenario     %s\n", scenario_path.c_str());
-    auto dir = runner::create_run_directory(arguments.store, shrunk->config.system, shrunk->config.seed);
-    if (dir && runner::write_config(*dir, shrunk->config) && runner::write_results(*dir, shrunk->result)) {
-        (void)runner::update_latest(arguments.store, *dir);
-        std::fprintf(stdout, "store        %s\n", dir->c_str());
-    }
+    std::fprintf(stdout, "store        %s (now %s/latest)\n", stored->dir.c_str(), arguments.store.c_str());
+    std::fprintf(stdout, "next         faultline scenario run %s/latest/%s\n", arguments.store.c_str(),
+                 file_name.c_str());
     return exit_invalid;
 }
 

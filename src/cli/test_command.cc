@@ -76,11 +76,10 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
             std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n",
                          static_cast<unsigned long long>(failed.config.seed), runner::verdict_name(failed.verdict),
                          failing.c_str(), failed.config.command_line().c_str());
-            // Failing runs are stored, so they can be replayed and shrunk.
-            auto dir = runner::create_run_directory(options.store, failed.config.system, failed.config.seed);
-            if (dir && runner::write_config(*dir, failed.config) && runner::write_results(*dir, failed)) {
-                std::fprintf(stdout, "    stored: %s\n", dir->c_str());
-                (void)runner::update_latest(options.store, *dir);
+            // Failing runs are stored with their trace (run again with one: the
+            // same seed gives the same run), so they can be replayed and shrunk.
+            if (auto stored = runner::run_and_store(options.store, failed.config)) {
+                std::fprintf(stdout, "    stored: %s\n", stored->dir.c_str());
             } else {
                 store_failed = true;
             }
@@ -141,53 +140,21 @@ int run_test(const TestOptions& options) {
     }
     if (!options.seeds.empty()) return run_sweep(config, options);
 
-    auto run_dir = runner::create_run_directory(options.store, config.system, config.seed);
-    if (!run_dir) {
-        print_error(run_dir.error().message);
-        return exit_runtime;
-    }
-    if (auto status = runner::write_config(*run_dir, config); !status) {
-        print_error(status.error().message);
-        return exit_runtime;
-    }
     std::fprintf(stdout, "faultline test: %s, seed %llu\n", config.system.c_str(),
                  static_cast<unsigned long long>(config.seed));
     std::fflush(stdout);
-
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
-    if (options.trace) {
-        const std::string path = *run_dir + "/trace.jsonl";
-        trace_file.reset(std::fopen(path.c_str(), "w"));
-        if (!trace_file) {
-            print_error(fmt::format("{}: cannot open for writing", path));
-            return exit_runtime;
-        }
-    }
-    auto result = runner::run(config, runner::RunOptions{.trace_out = trace_file.get()});
-    trace_file.reset();
-    if (options.trace) {
-        // A long run's trace is tens of megabytes of JSON: keep it compressed.
-        if (auto kept = runner::compress_if_large(*run_dir + "/trace.jsonl", 4 << 20); !kept) {
-            print_error(kept.error().message);
-        }
-    }
-    if (!result) {
-        print_error(result.error().message);
+    auto stored = runner::run_and_store(options.store, config, runner::StoreOptions{.trace = options.trace});
+    if (!stored) {
+        print_error(stored.error().message);
         return exit_runtime;
     }
-    std::fputs(runner::format_summary(*result).c_str(), stdout);
-    if (auto status = runner::write_results(*run_dir, *result); !status) {
-        print_error(status.error().message);
-        return exit_runtime;
+    const runner::RunResult& result = stored->result;
+    std::fputs(runner::format_summary(result).c_str(), stdout);
+    std::fprintf(stdout, "store        %s\n", stored->dir.c_str());
+    if (result.verdict != runner::Verdict::valid) {
+        std::fprintf(stdout, "repro        faultline replay %s\n", stored->dir.c_str());
     }
-    if (auto status = runner::update_latest(options.store, *run_dir); !status) {
-        print_error(status.error().message);
-    }
-    std::fprintf(stdout, "store        %s\n", run_dir->c_str());
-    if (result->verdict != runner::Verdict::valid) {
-        std::fprintf(stdout, "repro        faultline replay %s\n", run_dir->c_str());
-    }
-    switch (result->verdict) {
+    switch (result.verdict) {
         case runner::Verdict::valid: return exit_valid;
         case runner::Verdict::invalid: return exit_invalid;
         case runner::Verdict::unknown: return exit_unknown;
@@ -362,8 +329,10 @@ CommandAction add_test_command(CLI::App& app) {
         ->check(duration_validator(seconds(1)))
         ->capture_default_str();
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
-    test->add_flag("!--no-trace", options->trace,
-                   "Do not write trace.jsonl (every message, timer and fault; zstd-compressed when large)");
+    test->add_flag("--trace,!--no-trace", options->trace,
+                   "Write trace.jsonl: every message, timer and fault, zstd-compressed when large (on by default "
+                   "for a single run; a sweep keeps traces of failing seeds only, and --no-trace keeps none of a "
+                   "passing run)");
     test->add_option("--seeds", options->seeds,
                      "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
     test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->check(CLI::Range(1, 256));

@@ -1,6 +1,7 @@
 #include "runner/store.h"
 
 #include <chrono>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -156,6 +157,31 @@ Result<RunConfig> read_config(const std::string& run_dir) {
 
 Result<Json> read_results(const std::string& run_dir) {
     return read_json_file((fs::path(run_dir) / "results.json").string());
+}
+
+Result<StoredRun> run_and_store(const std::string& store_root, const RunConfig& config,
+                                const StoreOptions& options) {
+    auto dir = create_run_directory(store_root, config.system, config.seed);
+    if (!dir) return dir.error();
+    if (auto status = write_config(*dir, config); !status) return status.error();
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
+    const std::string trace_path = *dir + "/trace.jsonl";
+    if (options.trace) {
+        trace_file.reset(std::fopen(trace_path.c_str(), "w"));
+        if (!trace_file) return make_error(ErrorCode::io_error, fmt::format("{}: cannot open for writing", trace_path));
+    }
+    auto result = run(config, RunOptions{.trace_out = trace_file.get()});
+    trace_file.reset();
+    if (!result) return result.error();
+    if (options.trace) {
+        // A long run's trace is tens of megabytes of JSON: keep it compressed.
+        if (auto kept = compress_if_large(trace_path, 4 << 20); !kept) return kept.error();
+    }
+    if (auto status = write_results(*dir, *result); !status) return status.error();
+    if (options.update_latest) {
+        if (auto status = update_latest(store_root, *dir); !status) return status.error();
+    }
+    return StoredRun{*dir, std::move(*result)};
 }
 
 }  // namespace faultline::runner

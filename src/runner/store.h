@@ -36,6 +36,25 @@ Result<Json> read_results(const std::string& run_dir);
 
 Status write_text_file(const std::string& path, const std::string& text);
 
+struct StoreOptions {
+    bool trace = true;          // write trace.jsonl (zstd-compressed when large)
+    bool update_latest = true;  // point <store>/latest at the run
+};
+
+struct StoredRun {
+    std::string dir;
+    RunResult result;
+};
+
+// Runs `config` and stores it whole: config.json before the run starts (so a
+// run that dies can still be replayed), trace.jsonl as it is written, then
+// history, results and node logs. Every place that keeps a run (a test, a
+// sweep's failing seeds, scenarios, the shrinker) keeps it this way, so a
+// stored failure always has its trace. A run found failing without a trace is
+// simply run again with one: the same config gives the same run.
+Result<StoredRun> run_and_store(const std::string& store_root, const RunConfig& config,
+                                const StoreOptions& options = {});
+
 // If `path` is larger than `threshold_bytes`, compresses it to `path`.zst
 // (zstd, streaming) and removes the original. Returns the path that remains.
 Result<std::string> compress_if_large(const std::string& path, std::uint64_t threshold_bytes);
