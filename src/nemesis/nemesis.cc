@@ -279,6 +279,11 @@ void Nemesis::heal_all() {
     }
     simulation.network().heal();
     cut_count_.clear();
+    // The recovery window asks whether the system serves again once the
+    // network is sound: configured loss, duplication and reordering stop too
+    // (latency and bandwidth are the network's shape, not faults, and stay).
+    for (sim::LinkConfig& link : base_links_) link.loss = link.duplicate = link.reorder = 0;
+    simulation.network().restore_classes(base_links_);
     note("heal all");
 }
 

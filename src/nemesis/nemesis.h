@@ -5,7 +5,8 @@
 // network-wide burst is recomputed from the base configuration and every burst
 // still active, and a node stays down while any kill holds it. heal_all() ends
 // everything at once, as the runner does at the time limit before the
-// recovery window. Every action is recorded in the trace and in `log()`.
+// recovery window, including the configured loss, duplication and reordering
+// of every link (the window asks whether the system serves on a sound network). Every action is recorded in the trace and in `log()`.
 #pragma once
 
 #include <functional>
