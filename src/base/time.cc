@@ -45,11 +45,31 @@ Result<Nanos> parse_duration(std::string_view text, Nanos bare_unit) {
     return static_cast<Nanos>(std::llround(value));
 }
 
+namespace {
+
+// Three significant digits in plain notation ("3.56", "45.2", "1000"), never
+// an exponent: a person reads "1000h", not "1e+03h".
+std::string plain(double value) {
+    const double magnitude = std::fabs(value);
+    const int decimals = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2;
+    std::string text = fmt::format("{:.{}f}", value, decimals);
+    if (text.find('.') != std::string::npos) {
+        text.erase(text.find_last_not_of('0') + 1);
+        if (text.back() == '.') text.pop_back();
+    }
+    return text;
+}
+
+}  // namespace
+
 std::string format_duration(Nanos t) {
-    double magnitude = std::fabs(static_cast<double>(t));
-    if (magnitude >= 1e9) return fmt::format("{:.3g}s", static_cast<double>(t) / 1e9);
-    if (magnitude >= 1e6) return fmt::format("{:.3g}ms", static_cast<double>(t) / 1e6);
-    if (magnitude >= 1e3) return fmt::format("{:.3g}us", static_cast<double>(t) / 1e3);
+    const double ns = static_cast<double>(t);
+    const double magnitude = std::fabs(ns);
+    if (magnitude >= 3600e9) return plain(ns / 3600e9) + "h";
+    if (magnitude >= 1000e9) return plain(ns / 60e9) + "min";
+    if (magnitude >= 1e9) return plain(ns / 1e9) + "s";
+    if (magnitude >= 1e6) return plain(ns / 1e6) + "ms";
+    if (magnitude >= 1e3) return plain(ns / 1e3) + "us";
     return fmt::format("{}ns", t);
 }
 

@@ -76,36 +76,43 @@ std::vector<std::string> partition_shape_names() {
     return names;
 }
 
-std::string Fault::describe() const {
+std::string Fault::what() const {
     std::string targets;
     for (int node : nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(node);
     if (targets.empty()) targets = "leader";
-    const std::string when = fmt::format("{} +{}", format_duration(start), format_duration(duration));
     switch (kind) {
         case FaultKind::partition:
-            if (shape == PartitionShape::isolate_leader) return fmt::format("{} partition isolate-leader", when);
-            return fmt::format("{} partition {} [{}]", when, partition_shape_name(shape), targets);
-        case FaultKind::kill: return fmt::format("{} kill {}", when, targets);
-        case FaultKind::pause: return fmt::format("{} pause {}", when, targets);
-        case FaultKind::clock_skew: return fmt::format("{} clock-skew {} by {}", when, targets, format_duration(delta));
-        case FaultKind::clock_drift: return fmt::format("{} clock-drift {} at {} ppm", when, targets, amount);
-        case FaultKind::clock_step:
-            return fmt::format("{} clock-step {} by {}", format_duration(start), targets, format_duration(delta));
+            if (shape == PartitionShape::isolate_leader) return "partition isolate-leader";
+            return fmt::format("partition {} [{}]", partition_shape_name(shape), targets);
+        case FaultKind::kill: return fmt::format("kill {}", targets);
+        case FaultKind::pause: return fmt::format("pause {}", targets);
+        case FaultKind::clock_skew: return fmt::format("clock-skew {} by {}", targets, format_duration(delta));
+        case FaultKind::clock_drift: return fmt::format("clock-drift {} at {} ppm", targets, amount);
+        case FaultKind::clock_step: return fmt::format("clock-step {} by {}", targets, format_duration(delta));
         case FaultKind::loss:
-            return fmt::format("{} loss {:.0f}%{}", when, amount * 100,
+            return fmt::format("loss {:.0f}%{}", amount * 100,
                                links == LinkSelector::requests    ? " of requests"
                                : links == LinkSelector::responses ? " of responses"
                                                                   : "");
-        case FaultKind::latency: return fmt::format("{} latency mean {}", when, format_duration(delta));
-        case FaultKind::duplicate: return fmt::format("{} duplicate {:.0f}%", when, amount * 100);
-        case FaultKind::bandwidth: return fmt::format("{} bandwidth {:.0f} B/s", when, amount);
-        case FaultKind::disk: return fmt::format("{} disk faults on {} (bit flips {:.2g})", when, targets, amount);
-        case FaultKind::tamper: return fmt::format("{} tamper {:.0f}%", when, amount * 100);
-        case FaultKind::slow:
-            return fmt::format("{} slow {} ({} per event)", when, targets.empty() ? std::string("leader") : targets,
-                               format_duration(delta));
+        case FaultKind::latency: return fmt::format("latency mean {}", format_duration(delta));
+        case FaultKind::duplicate: return fmt::format("duplicate {:.0f}%", amount * 100);
+        case FaultKind::bandwidth: return fmt::format("bandwidth {:.0f} B/s", amount);
+        case FaultKind::disk: return fmt::format("disk faults on {} (bit flips {:.2g})", targets, amount);
+        case FaultKind::tamper: return fmt::format("tamper {:.0f}%", amount * 100);
+        case FaultKind::slow: return fmt::format("slow {} ({} per event)", targets, format_duration(delta));
     }
     return "?";
+}
+
+std::string Fault::describe() const {
+    // This text is part of the trace (and so of its hash): keep its shape.
+    if (kind == FaultKind::clock_step) return fmt::format("{} {}", format_duration(start), what());
+    return fmt::format("{} +{} {}", format_duration(start), format_duration(duration), what());
+}
+
+std::string Fault::describe_span() const {
+    if (kind == FaultKind::clock_step) return fmt::format("{} {}", format_duration(start), what());
+    return fmt::format("{}..{} {}", format_duration(start), format_duration(start + duration), what());
 }
 
 Json fault_to_json(const Fault& fault) {

@@ -86,7 +86,13 @@ struct Fault {
     LinkSelector links = LinkSelector::all;
 
     Nanos end() const { return start + duration; }
+    // What the fault does, to whom ("pause n1 n2", "loss 30% of requests").
+    std::string what() const;
+    // "8.58s +3.7s pause n1": the nemesis log's line, which the trace (and so
+    // its hash) records; keep its shape.
     std::string describe() const;
+    // "8.58s..12.3s pause n1": start and end, for people.
+    std::string describe_span() const;
     bool operator==(const Fault&) const = default;
 };
 

@@ -36,6 +36,16 @@ std::string format_summary(const RunResult& result) {
     if (!result.schedule.faults.empty()) {
         out += fmt::format("faults       {} scheduled, all healed at {}\n", result.schedule.faults.size(),
                            format_duration(result.healed_at));
+        // Each fault with its start, end and targets; a long schedule is cut
+        // short here and kept whole in results.json.
+        constexpr std::size_t shown_max = 20;
+        const auto& faults = result.schedule.faults;
+        for (std::size_t i = 0; i < faults.size() && i < shown_max; ++i) {
+            out += fmt::format("  fault      {}\n", faults[i].describe_span());
+        }
+        if (faults.size() > shown_max) {
+            out += fmt::format("  fault      ... and {} more (results.json, \"schedule\")\n", faults.size() - shown_max);
+        }
     }
     for (const CheckOutcome& check : result.checks) {
         out += fmt::format("check        {}: {} ({})\n", check.name, verdict_name(check.verdict),

@@ -1,6 +1,7 @@
 #include "sim/simulation.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -67,7 +68,11 @@ Storage& Simulation::SimContext::storage() { return *slot_.disk; }
 
 void Simulation::SimContext::log(std::string_view line) {
     if (!simulation_.node_logging_) return;
-    slot_.log.push_back(fmt::format("{:>14} {}", slot_.clock.local(cursor), line));
+    // The node's own clock, in seconds with nanosecond digits: "  31.712320944s".
+    const Nanos local = slot_.clock.local(cursor);
+    const std::string stamp = fmt::format("{}{}.{:09}s", local < 0 ? "-" : "", std::abs(local) / 1'000'000'000,
+                                          std::abs(local) % 1'000'000'000);
+    slot_.log.push_back(fmt::format("{:>16} {}", stamp, line));
 }
 
 Simulation::Simulation(SimulationOptions options)
