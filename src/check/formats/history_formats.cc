@@ -92,13 +92,16 @@ Result<ParsedHistory> parse_edn(std::string_view content, const std::string& nam
         parsed.lines->push_back(line);
         return ok_status();
     };
-    while (reader.more()) {
+    for (;;) {
+        if (auto status = reader.skip_discarded(); !status) return edn_error(name, status.error());
+        if (!reader.more()) break;
         const char c = reader.peek();
         if (c == '[' || c == '(') {
             const char close = c == '[' ? ']' : ')';
             const int open_line = reader.line();
             reader.advance();
             for (;;) {
+                if (auto status = reader.skip_discarded(); !status) return edn_error(name, status.error());
                 if (!reader.more()) {
                     return edn_error(name, reader.error_here(fmt::format(
                                                "unexpected end of input: '{}' opened on line {} "
@@ -161,14 +164,12 @@ Result<ParsedHistory> parse_jepsen_log(std::string_view content, const std::stri
                (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '-' || rest[0] == ':')) {
             rest.remove_prefix(1);
         }
-        EdnReader reader(rest);
+        EdnReader reader(rest, line_number, static_cast<int>(rest.data() - line.data()) + 1);
         auto fail = [&](const std::string& what) { return error_at(name, line_number, what); };
         std::vector<Json> forms;
         while (reader.more()) {
             Json form;
-            if (auto status = reader.read(form); !status) {
-                return fail(fmt::format("column {}", status.error().message));
-            }
+            if (auto status = reader.read(form); !status) return edn_error(name, status.error());
             forms.push_back(std::move(form));
         }
         // Not an operation line (Jepsen logs other things through jepsen.util too),
