@@ -312,7 +312,13 @@ TEST(Jsonl, MalformedInputNamesFileAndLine) {
     EXPECT_EQ(error_of(good + "\n" + R"({"process":0,"f":"read"})"),
               "h:2: missing string field 'type'");
     EXPECT_EQ(error_of(R"({"process":"a","type":"ok","f":"read"})"),
-              "h:1: missing integer field 'process'");
+              "h:1: 'process' must be an integer, got \"a\"");
+    EXPECT_EQ(error_of(R"({"type":"ok","f":"read"})"), "h:1: missing integer field 'process'");
+    // Negative processes are not client ops: reading them would drop them unseen.
+    EXPECT_EQ(error_of(R"({"process":-1,"type":"ok","f":"read"})"),
+              "h:1: process -1 is negative (client processes are 0, 1, 2, ...)");
+    EXPECT_EQ(error_of(R"({"process":1.5,"type":"ok","f":"read"})"),
+              "h:1: 'process' must be an integer, got 1.5");
     EXPECT_EQ(error_of(R"({"process":1,"type":"ok"})"), "h:1: missing string field 'f'");
     EXPECT_EQ(error_of(R"({"process":1,"type":"done","f":"read"})"),
               "h:1: unknown operation type 'done' (invoke, ok, fail, info)");
