@@ -130,6 +130,8 @@ struct RunConfig {
     std::vector<AvailabilityWindow> availability;
 
     Json to_json() const;
+    // Reads config.json strictly: every field with its exact type and range
+    // (1.5 is no seed, 4294967297 no node count), and unknown fields are errors.
     static Result<RunConfig> from_json(const Json& json);
     // Checks ranges (probabilities in [0, 1], counts > 0, a known latency spec).
     Status validate() const;
