@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <limits>
 #include <type_traits>
 
@@ -9,6 +10,7 @@
 
 #include "nemesis/generator.h"
 #include "runner/system.h"
+#include "sim/latency.h"
 
 namespace faultline::runner {
 
@@ -151,6 +153,17 @@ Status only_known_keys(const Json& json, const Json& known, const char* where) {
         }
     }
     return ok_status();
+}
+
+bool nemesis_names_partition(std::string_view text) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t comma = text.find(',', start);
+        if (comma == std::string_view::npos) comma = text.size();
+        if (text.substr(start, comma - start) == "partition") return true;
+        start = comma + 1;
+    }
+    return false;
 }
 
 }  // namespace
@@ -297,7 +310,21 @@ Status RunConfig::validate() const {
                           fmt::format("clients must be in [0, 10000], got {}", clients));
     }
     if (time_limit <= 0) return make_error(ErrorCode::invalid_argument, "time limit must be positive");
-    if (!(rate >= 0)) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
+    if (!(rate >= 0 && std::isfinite(rate))) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
+    // Numbers from the command line or a scenario may be nan or inf, which no
+    // bound below could judge.
+    for (auto [name, value] : {std::pair{"phi_threshold", phi_threshold},
+                               {"false_suspicions_per_hour_max", false_suspicions_per_hour_max},
+                               {"msgs_per_op_max", msgs_per_op_max}}) {
+        if (!(std::isfinite(value) && value >= 0)) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{} must be a finite number >= 0, got {}", name, value));
+        }
+    }
+    if (reorder_delay < 0 || reorder_delay > sim::kLatencyMax) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("reorder_delay must be in [0, {}]", format_duration(sim::kLatencyMax)));
+    }
     if (workload_start < 0) return make_error(ErrorCode::invalid_argument, "workload start must be >= 0");
     for (const std::string& op : only_ops.value_or(std::vector<std::string>{})) {
         if (!parse_op_ref(op)) {
@@ -314,6 +341,12 @@ Status RunConfig::validate() const {
     }
     if (auto link = link_config(); !link) return link.error();
     if (auto kinds = nemesis::parse_fault_kinds(nemesis); !kinds) return kinds.error();
+    // "all" leaves partitions out of a one-node run (generate_schedule), but a
+    // run that names them alone would silently have no faults.
+    if (nodes < 2 && nemesis_names_partition(nemesis)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("nemesis: a partition needs at least 2 nodes (got {})", nodes));
+    }
     if (!schedule.is_null()) {
         if (auto parsed = nemesis::Schedule::from_json(schedule, nodes); !parsed) {
             return make_error(parsed.error().code, "schedule: " + parsed.error().message);
