@@ -55,6 +55,22 @@ CLI::Validator duration_validator(faultline::Nanos bare_unit) {
         "DURATION");
 }
 
+// A timer's interval: a duration no shorter than runner::kTimerIntervalMin.
+CLI::Validator timer_validator(faultline::Nanos bare_unit) {
+    return CLI::Validator(
+        [bare_unit](std::string& text) -> std::string {
+            auto parsed = parse_duration(text, bare_unit);
+            if (!parsed) return parsed.error().message;
+            if (*parsed < runner::kTimerIntervalMin) {
+                return fmt::format("{} is below the shortest timer interval, {} (shorter timers flood the "
+                                   "simulation with events)",
+                                   text, format_duration(runner::kTimerIntervalMin));
+            }
+            return "";
+        },
+        "DURATION");
+}
+
 // A whole number in decimal within [low, high]. On its own CLI11 reads "-1"
 // into an unsigned option as 2^64-1, "010" as octal 8 and "0x10" as 16; this
 // refuses the first and the last, and hands CLI11 "10" for the second.
@@ -233,8 +249,9 @@ CommandAction add_test_command(CLI::App& app) {
                    "raft-kv: no replication flow control (every append resends all a follower lacks)");
     test->add_option("--detectors", config.detectors, "detector: heartbeat, ping, phi, or several comma-separated")
         ->capture_default_str();
-    test->add_option("--detector-interval", options->detector_interval, "detector: heartbeat / ping interval")
-        ->check(duration_validator(seconds(1)))
+    test->add_option("--detector-interval", options->detector_interval,
+                     "detector: heartbeat / ping interval (at least 1ms)")
+        ->check(timer_validator(seconds(1)))
         ->capture_default_str();
     test->add_option("--detector-timeout", options->detector_timeout, "detector: heartbeat / ping timeout")
         ->check(duration_validator(seconds(1)))
@@ -270,11 +287,16 @@ CommandAction add_test_command(CLI::App& app) {
                 if (!low) return low.error().message;
                 if (!high) return high.error().message;
                 if (*low <= 0 || *low > *high) return "expected 0 < MIN <= MAX";
+                if (*low < runner::kTimerIntervalMin) {
+                    return fmt::format("MIN is below the shortest timer interval, {}",
+                                       format_duration(runner::kTimerIntervalMin));
+                }
                 return "";
             },
             "MIN..MAX"));
-    test->add_option("--heartbeat", options->heartbeat, "raft-kv: heartbeat interval (bare numbers are ms)")
-        ->check(duration_validator(milliseconds(1)));
+    test->add_option("--heartbeat", options->heartbeat,
+                     "raft-kv: heartbeat interval (bare numbers are ms; at least 1ms)")
+        ->check(timer_validator(milliseconds(1)));
     test->add_option("--value-bytes", config.value_bytes, "raft-kv: payload bytes per written value")
         ->transform(whole_number(0, std::numeric_limits<std::uint32_t>::max()));
     test->add_option("--inflight-appends", config.inflight_appends_max,

@@ -321,6 +321,20 @@ Status RunConfig::validate() const {
                               fmt::format("{} must be a finite number >= 0, got {}", name, value));
         }
     }
+    // Timers firing more often than this flood the event queue: a 1 ns
+    // heartbeat is a billion events per simulated second, and the run never
+    // ends. No real system's timers are that fast.
+    for (auto [name, interval] : {std::pair{"heartbeat_interval", heartbeat_interval},
+                                  {"election_timeout_min", election_timeout_min},
+                                  {"detector_interval", detector_interval}}) {
+        // 0 keeps the protocol's default (detector_interval is always given).
+        const bool defaulted = interval == 0 && name != std::string_view("detector_interval");
+        if (!defaulted && interval < kTimerIntervalMin) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{} must be at least {} (got {}): shorter timers flood the simulation",
+                                          name, format_duration(kTimerIntervalMin), format_duration(interval)));
+        }
+    }
     if (reorder_delay < 0 || reorder_delay > sim::kLatencyMax) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("reorder_delay must be in [0, {}]", format_duration(sim::kLatencyMax)));
