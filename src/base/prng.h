@@ -56,6 +56,10 @@ public:
         return low + static_cast<std::int64_t>(below(span));
     }
 
+    // unit()'s precision: 1 - unit() is at least 2^-kUnitBits, which bounds
+    // how far the tails of exponential(), normal() and pareto() can reach.
+    static constexpr int kUnitBits = 53;
+
     // Uniform in [0, 1) with 53 bits of precision.
     double unit() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 

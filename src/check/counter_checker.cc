@@ -6,7 +6,33 @@
 
 #include <fmt/format.h>
 
+#include "base/types.h"
+
 namespace faultline::check {
+
+namespace {
+
+// An integer get<std::int64_t>() reads as it is (unsigned JSON above 2^63-1 would wrap).
+bool is_int64(const Json& value) {
+    if (value.is_number_unsigned()) {
+        return value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    }
+    return value.is_number_integer();
+}
+
+std::string to_string(Int128 value) {
+    if (value == 0) return "0";
+    const bool negative = value < 0;
+    // Digit by digit from the low end; negated digits so INT128_MIN needs no special case.
+    std::string digits;
+    for (; value != 0; value /= 10) {
+        digits += static_cast<char>('0' + (negative ? -(value % 10) : value % 10));
+    }
+    if (negative) digits += '-';
+    return std::string(digits.rbegin(), digits.rend());
+}
+
+}  // namespace
 
 CounterCheckResult check_counter(const History& history) {
     struct Pair {
@@ -42,17 +68,31 @@ CounterCheckResult check_counter(const History& history) {
         const bool ok = pair.completion != nullptr && pair.completion->type == OpType::ok;
         const bool failed = pair.completion != nullptr && pair.completion->type == OpType::fail;
         if (failed) continue;
-        const std::int64_t delta = pair.invoke->value.is_number_integer() ? pair.invoke->value.get<std::int64_t>() : 0;
+        const Json& value = pair.invoke->value;
+        if (!is_int64(value)) {
+            result.valid = false;
+            result.cannot_check = fmt::format("op {}: add of {}: a delta must be a 64-bit integer",
+                                              pair.invoke->index, value.dump());
+            return result;
+        }
+        const std::int64_t delta = value.get<std::int64_t>();
         adds.push_back(Add{pair.invoke->time, ok ? pair.completion->time : std::numeric_limits<Nanos>::max(), delta, ok});
         (ok ? result.adds_ok : result.adds_unknown) += 1;
     }
     for (const Pair& pair : ops) {
         if (pair.invoke->f != "read" || pair.completion == nullptr || pair.completion->type != OpType::ok) continue;
-        if (!pair.completion->value.is_number_integer()) continue;
-        const std::int64_t value = pair.completion->value.get<std::int64_t>();
+        const Json& read = pair.completion->value;
+        if (!is_int64(read)) {
+            result.valid = false;
+            result.cannot_check = fmt::format("op {}: read {}: a counter's value must be a 64-bit integer",
+                                              pair.completion->index, read.dump());
+            return result;
+        }
+        const std::int64_t value = read.get<std::int64_t>();
         const Nanos start = pair.invoke->time;
         const Nanos end = pair.completion->time;
-        std::int64_t lower = 0, upper = 0;
+        // 128 bits: no number of int64 deltas a history can hold overflows it.
+        Int128 lower = 0, upper = 0;
         for (const Add& add : adds) {
             if (add.ok && add.completed < start) lower += add.delta;
             if (add.invoked < end) upper += add.delta;
@@ -63,7 +103,8 @@ CounterCheckResult check_counter(const History& history) {
             if (result.errors.size() < 10) {
                 result.errors.push_back(fmt::format(
                     "op {}: read {} but the counter was certainly at least {} and at most {}{}", pair.completion->index,
-                    value, lower, upper, value > upper ? " (an add applied twice?)" : " (an acknowledged add lost?)"));
+                    value, to_string(lower), to_string(upper),
+                    value > upper ? " (an add applied twice?)" : " (an acknowledged add lost?)"));
             }
         }
     }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -57,10 +58,14 @@ Result<std::size_t> parse_bytes(const std::string& text) {
     else
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("bad size unit in '{}' (B, KiB, MiB, GiB)", text));
-    if (number <= 0)
+    // NaN and infinity parse as numbers; neither is a size.
+    if (!std::isfinite(number) || number <= 0)
         return make_error(ErrorCode::invalid_argument,
-                          fmt::format("size must be positive: '{}'", text));
-    return static_cast<std::size_t>(number * scale);
+                          fmt::format("size must be a positive number: '{}'", text));
+    const double bytes = number * scale;
+    if (bytes >= 0x1p63)
+        return make_error(ErrorCode::invalid_argument, fmt::format("size too large: '{}'", text));
+    return static_cast<std::size_t>(bytes);
 }
 
 std::string format_bytes(std::size_t bytes) {
@@ -99,7 +104,8 @@ int run_check(const CheckOptions& options) {
     auto time_limit = parse_duration(options.time_limit, seconds(1));
     auto memory_limit = parse_bytes(options.memory_limit);
     if (!time_limit || !memory_limit) {
-        print_error(!time_limit ? time_limit.error().message : memory_limit.error().message);
+        print_error(!time_limit ? "--time-limit: " + time_limit.error().message
+                                : "--memory-limit: " + memory_limit.error().message);
         return exit_usage;
     }
     base.time_limit = *time_limit;
@@ -123,13 +129,18 @@ int run_check(const CheckOptions& options) {
             continue;
         }
         // A file that yields nothing under its format was almost certainly read
-        // in the wrong format: "linearizable, 0 ops" would be a silent pass.
-        // Not for EDN: a Jepsen history of only nemesis ops is legitimately
-        // empty for the model (Knossos' mongodb-v0-ack-rollback-.edn).
-        if (parsed->history.empty() && parsed->format != check::formats::Format::jepsen_edn) {
+        // in the wrong format, or is empty: "linearizable, 0 ops" would be a
+        // silent pass. Not for EDN that held ops: a Jepsen history of only
+        // nemesis ops is legitimately empty for the model (Knossos'
+        // mongodb-v0-ack-rollback-.edn).
+        const bool only_non_client_ops =
+            parsed->format == check::formats::Format::jepsen_edn && parsed->skipped_ops > 0;
+        if (parsed->history.empty() && !only_non_client_ops) {
             const std::string message =
-                fmt::format("{}: no operations found as {} (wrong --format?)", path,
-                            check::formats::format_name(parsed->format));
+                parsed->format == check::formats::Format::jepsen_edn
+                    ? fmt::format("{}: no operations found (an empty history?)", path)
+                    : fmt::format("{}: no operations found as {} (wrong --format?)", path,
+                                  check::formats::format_name(parsed->format));
             print_error(message);
             any_error = true;
             all.push_back({{"file", path}, {"error", message}});

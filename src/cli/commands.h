@@ -1,6 +1,7 @@
 // The faultline subcommands. Each add_*_command registers its options on the
 // app and returns a function that runs it (after parsing) and yields the exit
-// code: 0 valid, 1 invalid, 2 unknown, 3 or more for usage and runtime errors.
+// code: 0 valid, 1 invalid, 2 unknown, 3 or more for errors (3 usage and bad
+// input, 4 runtime, 5 a replay that diverged).
 #pragma once
 
 #include <functional>
@@ -17,6 +18,10 @@ inline constexpr int exit_invalid = 1;
 inline constexpr int exit_unknown = 2;
 inline constexpr int exit_usage = 3;
 inline constexpr int exit_runtime = 4;
+// `faultline replay`: the replayed trace hash differs from the recorded one.
+// Not exit_invalid: a replay that faithfully reproduces an invalid run exits 1,
+// and a script must tell "the bug is still there" from "this is another run".
+inline constexpr int exit_diverged = 5;
 
 CommandAction add_test_command(CLI::App& app);
 CommandAction add_replay_command(CLI::App& app);

@@ -1,10 +1,15 @@
 // faultline: a distributed-systems lab and test workbench.
 #include <cstdio>
+#include <exception>
 #include <map>
+#include <string>
 
 #include "cli/commands.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+// The command itself: parsing, then the chosen subcommand's action.
+int run_command(int argc, char** argv) {
     using namespace faultline::cli;
     CLI::App app{"faultline: simulate distributed systems under faults and check what they did"};
     app.require_subcommand(1);
@@ -33,5 +38,26 @@ int main(int argc, char** argv) {
         if (subcommand->parsed()) return action();
     }
     print_error("no subcommand given (try --help)");
+    return exit_usage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace faultline::cli;
+    // Errors are values (Result) throughout faultline, and nothing is meant to
+    // throw this far. But a library can (nlohmann's json, std::bad_alloc), and
+    // an exception escaping main aborts with exit code 134, which a script
+    // could not tell from a verdict. The last resort is one line and the
+    // usage-or-runtime-error class of exit codes.
+    try {
+        return run_command(argc, argv);
+    } catch (const std::exception& e) {
+        std::string what = e.what();
+        for (char& c : what) c = c == '\n' ? ' ' : c;
+        print_error("internal error: " + what);
+    } catch (...) {
+        print_error("internal error: an unknown exception");
+    }
     return exit_usage;
 }

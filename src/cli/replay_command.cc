@@ -40,7 +40,7 @@ int run_replay(const std::string& run_dir) {
     } else {
         std::fprintf(stdout, "replay       DIVERGED: recorded %s, replayed %s\n", recorded_hash.c_str(),
                      replayed_hash.c_str());
-        return exit_invalid;
+        return exit_diverged;
     }
     switch (result->verdict) {
         case runner::Verdict::valid: return exit_valid;
@@ -55,6 +55,10 @@ int run_replay(const std::string& run_dir) {
 CommandAction add_replay_command(CLI::App& app) {
     auto run_dir = std::make_shared<std::string>();
     CLI::App* replay = app.add_subcommand("replay", "Re-run a stored run and compare its trace hash");
+    replay->footer(
+        "Exit codes: the replayed run's verdict (0 valid, 1 invalid, 2 unknown) when its trace hash\n"
+        "matches the recorded one; 5 when it DIVERGED (another run than the recorded one); 3 when\n"
+        "the run directory cannot be read, 4 when the run cannot be carried out.");
     replay->add_option("DIR", *run_dir, "A run directory, e.g. store/latest")->required();
     return [run_dir] { return run_replay(*run_dir); };
 }

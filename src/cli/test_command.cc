@@ -1,5 +1,7 @@
 // `faultline test`: one simulated run (or, later, a sweep of seeds), checked and stored.
+#include <charconv>
 #include <cstdio>
+#include <limits>
 #include <memory>
 #include <random>
 
@@ -51,6 +53,40 @@ CLI::Validator duration_validator(faultline::Nanos bare_unit) {
             return parsed ? std::string() : parsed.error().message;
         },
         "DURATION");
+}
+
+// A timer's interval: a duration no shorter than runner::kTimerIntervalMin.
+CLI::Validator timer_validator(faultline::Nanos bare_unit) {
+    return CLI::Validator(
+        [bare_unit](std::string& text) -> std::string {
+            auto parsed = parse_duration(text, bare_unit);
+            if (!parsed) return parsed.error().message;
+            if (*parsed < runner::kTimerIntervalMin) {
+                return fmt::format("{} is below the shortest timer interval, {} (shorter timers flood the "
+                                   "simulation with events)",
+                                   text, format_duration(runner::kTimerIntervalMin));
+            }
+            return "";
+        },
+        "DURATION");
+}
+
+// A whole number in decimal within [low, high]. On its own CLI11 reads "-1"
+// into an unsigned option as 2^64-1, "010" as octal 8 and "0x10" as 16; this
+// refuses the first and the last, and hands CLI11 "10" for the second.
+CLI::Validator whole_number(std::uint64_t low, std::uint64_t high) {
+    return CLI::Validator(
+        [low, high](std::string& text) -> std::string {
+            std::uint64_t value = 0;
+            const char* end = text.data() + text.size();
+            const auto [stop, error] = std::from_chars(text.data(), end, value);
+            if (text.empty() || stop != end || error != std::errc{} || value < low || value > high) {
+                return fmt::format("expected a whole number in [{}, {}], got '{}'", low, high, text);
+            }
+            text = std::to_string(value);
+            return "";
+        },
+        "UINT");
 }
 
 int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
@@ -180,8 +216,9 @@ CommandAction add_test_command(CLI::App& app) {
                    "raft-kv: no replication flow control (every append resends all a follower lacks)");
     test->add_option("--detectors", config.detectors, "detector: heartbeat, ping, phi, or several comma-separated")
         ->capture_default_str();
-    test->add_option("--detector-interval", options->detector_interval, "detector: heartbeat / ping interval")
-        ->check(duration_validator(seconds(1)))
+    test->add_option("--detector-interval", options->detector_interval,
+                     "detector: heartbeat / ping interval (at least 1ms)")
+        ->check(timer_validator(seconds(1)))
         ->capture_default_str();
     test->add_option("--detector-timeout", options->detector_timeout, "detector: heartbeat / ping timeout")
         ->check(duration_validator(seconds(1)))
@@ -217,15 +254,23 @@ CommandAction add_test_command(CLI::App& app) {
                 if (!low) return low.error().message;
                 if (!high) return high.error().message;
                 if (*low <= 0 || *low > *high) return "expected 0 < MIN <= MAX";
+                if (*low < runner::kTimerIntervalMin) {
+                    return fmt::format("MIN is below the shortest timer interval, {}",
+                                       format_duration(runner::kTimerIntervalMin));
+                }
                 return "";
             },
             "MIN..MAX"));
-    test->add_option("--heartbeat", options->heartbeat, "raft-kv: heartbeat interval (bare numbers are ms)")
-        ->check(duration_validator(milliseconds(1)));
-    test->add_option("--value-bytes", config.value_bytes, "raft-kv: payload bytes per written value");
+    test->add_option("--heartbeat", options->heartbeat,
+                     "raft-kv: heartbeat interval (bare numbers are ms; at least 1ms)")
+        ->check(timer_validator(milliseconds(1)));
+    test->add_option("--value-bytes", config.value_bytes, "raft-kv: payload bytes per written value")
+        ->transform(whole_number(0, std::numeric_limits<std::uint32_t>::max()));
     test->add_option("--inflight-appends", config.inflight_appends_max,
-                     "raft-kv: appends in flight per follower (0: Raft's default)");
-    test->add_option("--append-bytes", config.append_bytes_max, "raft-kv: bytes per append (0: Raft's default)");
+                     "raft-kv: appends in flight per follower (0: Raft's default)")
+        ->transform(whole_number(0, std::numeric_limits<std::uint32_t>::max()));
+    test->add_option("--append-bytes", config.append_bytes_max, "raft-kv: bytes per append (0: Raft's default)")
+        ->transform(whole_number(0, std::numeric_limits<std::uint32_t>::max()));
     test->add_option("--latency-p99-max", options->latency_p99_max,
                      "Latency check: the p99 of ok operations must stay below this (bare numbers are ms)")
         ->check(duration_validator(milliseconds(1)));
@@ -236,25 +281,26 @@ CommandAction add_test_command(CLI::App& app) {
                      "broadcast: the most server messages per client operation (0: no check)");
     test->add_option("--client-retries", config.client_retries,
                      "Retries of an operation after a definite redirect (not the leader)")
-        ->check(CLI::Range(0, 1000))
+        ->transform(whole_number(0, 1000))
         ->capture_default_str();
     test->add_flag("!--no-idempotency-keys", config.idempotency_keys,
                    "Retries are new requests (blind) instead of carrying the operation's idempotency key");
     test->add_option("--client-timeout-retries", config.client_timeout_retries,
                      "Retries of an operation after a timeout, with the same session sequence")
-        ->check(CLI::Range(0, 1000))
+        ->transform(whole_number(0, 1000))
         ->capture_default_str();
     test->add_option("--nodes,--node-count", config.nodes, "Number of server nodes")
-        ->check(CLI::Range(1, 1000))
+        ->transform(whole_number(1, 1000))
         ->capture_default_str();
     test->add_option("--clients,--concurrency", config.clients, "Number of concurrent clients")
-        ->check(CLI::Range(0, 10000))
+        ->transform(whole_number(0, 10000))
         ->capture_default_str();
     test->add_option("--time-limit", options->time_limit,
                      "Simulated time to issue operations for (bare numbers are seconds)")
         ->check(duration_validator(seconds(1)))
         ->capture_default_str();
     test->add_option("--seed", options->seed, "Seed of the run (default: random, printed)")
+        ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
         ->each([options](const std::string&) { options->seed_given = true; });
     test->add_option("--rate", config.rate, "Total client operations per simulated second")
         ->check(CLI::Range(0.0, 1e7))
@@ -294,6 +340,7 @@ CommandAction add_test_command(CLI::App& app) {
         ->capture_default_str();
     test->add_option("--bandwidth", config.bandwidth_bytes_per_second,
                      "Per-link bandwidth in bytes per second (0: unlimited)")
+        ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
         ->capture_default_str();
     test->add_flag("--drop-in-flight", config.drop_in_flight,
                    "Partitions also drop messages already in flight");
@@ -335,7 +382,7 @@ CommandAction add_test_command(CLI::App& app) {
                    "passing run)");
     test->add_option("--seeds", options->seeds,
                      "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
-    test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->check(CLI::Range(1, 256));
+    test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->transform(whole_number(1, 256));
     test->add_flag("--keep-going", options->keep_going, "Do not stop a sweep at the first failing seed");
     return [options] { return run_test(*options); };
 }

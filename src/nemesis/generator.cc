@@ -64,7 +64,11 @@ double uniform(Prng& random, double low, double high) { return low + (high - low
 
 Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) {
     Schedule schedule;
-    if (options.kinds.empty() || options.nodes < 1) return schedule;
+    // One server cannot be partitioned from another: with one, "all" faults
+    // means all that apply (RunConfig::validate refuses `partition` named alone).
+    std::vector<FaultKind> kinds = options.kinds;
+    if (options.nodes < 2) std::erase(kinds, FaultKind::partition);
+    if (kinds.empty() || options.nodes < 1) return schedule;
     Prng random = Prng::stream(seed, "nemesis");
     // The swarm: this run's intensity.
     const double interval_mean =
@@ -77,7 +81,7 @@ Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) 
     Nanos at = static_cast<Nanos>(random.exponential(interval_mean));
     while (at < options.time_limit) {
         Fault fault;
-        fault.kind = options.kinds[random.below(options.kinds.size())];
+        fault.kind = kinds[random.below(kinds.size())];
         fault.start = at;
         const auto duration = static_cast<Nanos>(random.exponential(duration_mean)) + milliseconds(100);
         fault.duration = std::min(duration, options.time_limit - at);

@@ -28,6 +28,7 @@ struct GeneratorOptions {
 // bandwidth; "all" everything.
 Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text);
 
+// With fewer than two nodes, partitions are left out of `kinds`.
 Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed);
 
 }  // namespace faultline::nemesis

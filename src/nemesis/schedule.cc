@@ -1,7 +1,12 @@
 #include "nemesis/schedule.h"
 
+#include <algorithm>
+#include <limits>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include "sim/latency.h"
 
 namespace faultline::nemesis {
 
@@ -150,6 +155,9 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
     if (fault.start < 0 || fault.duration < 0) {
         return make_error(ErrorCode::invalid_argument, "a fault's start and duration must be >= 0");
     }
+    if (fault.duration > std::numeric_limits<Nanos>::max() - fault.start) {
+        return make_error(ErrorCode::invalid_argument, "a fault's start plus duration is out of range");
+    }
     if (json.contains("amount")) {
         if (!json["amount"].is_number()) return make_error(ErrorCode::parse_error, "'amount' must be a number");
         fault.amount = json["amount"].get<double>();
@@ -176,11 +184,43 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
     if (json.contains("nodes")) {
         if (!json["nodes"].is_array()) return make_error(ErrorCode::parse_error, "'nodes' must be an array");
         for (const Json& node : json["nodes"]) {
-            if (!node.is_number_integer() || node.get<int>() < 0 || node.get<int>() >= nodes) {
+            // Compared as 64-bit numbers: 4294967296 must not pass as node 0.
+            bool index = false;
+            if (node.is_number_unsigned()) {
+                index = node.get<std::uint64_t>() < static_cast<std::uint64_t>(nodes);
+            } else if (node.is_number_integer()) {
+                index = node.get<std::int64_t>() >= 0 && node.get<std::int64_t>() < nodes;
+            }
+            if (!index) {
                 return make_error(ErrorCode::invalid_argument,
                                   fmt::format("node {} is not a server index in [0, {})", node.dump(), nodes));
             }
             fault.nodes.push_back(node.get<int>());
+        }
+    }
+    if (fault.kind == FaultKind::partition) {
+        // A shape reads `nodes` as the order of every server (see shapes.h);
+        // only isolate-leader, which picks its side when it starts, needs none.
+        if (nodes < 2) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("a partition needs at least 2 servers; this run has {}", nodes));
+        }
+        std::vector<int> sorted = fault.nodes;
+        std::sort(sorted.begin(), sorted.end());
+        const bool every_server_once =
+            static_cast<int>(sorted.size()) == nodes &&
+            std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+        if (fault.shape != PartitionShape::isolate_leader && !every_server_once) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("a {} partition needs 'nodes' listing every server 0..{} once, in the "
+                                          "order its shape reads",
+                                          partition_shape_name(fault.shape), nodes - 1));
+        }
+        if (fault.shape == PartitionShape::isolate_leader && !fault.nodes.empty() && !every_server_once) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("an isolate-leader partition's 'nodes', when given, list every "
+                                          "server 0..{} once",
+                                          nodes - 1));
         }
     }
     const bool needs_nodes =
@@ -194,6 +234,34 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
     if (probability && !(fault.amount >= 0 && fault.amount <= 1)) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("a {} fault's amount is a probability in [0, 1]", fault_kind_name(fault.kind)));
+    }
+    if (fault.kind == FaultKind::latency) {
+        // The burst's latency is exponential with mean `delta` (see Nemesis).
+        if (fault.delta <= 0) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("a latency fault needs a positive 'delta' (the mean latency), got {}",
+                                          format_duration(fault.delta)));
+        }
+        if (auto status = sim::LatencyModel::exponential(fault.delta, fault.delta / 10).check(); !status) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("a latency fault of mean {} {}", format_duration(fault.delta),
+                                          status.error().message));
+        }
+    }
+    if (fault.kind == FaultKind::slow && fault.delta <= 0) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a slow fault needs a positive 'delta' (the time each event takes), got {}",
+                                      format_duration(fault.delta)));
+    }
+    if (fault.kind == FaultKind::slow && fault.delta > sim::kLatencyMax) {
+        return make_error(ErrorCode::invalid_argument,
+                          "a slow fault's 'delta' (the time each event takes) must be at most 10 years");
+    }
+    // The cap is whole bytes per second: less than one would have to be rounded.
+    if (fault.kind == FaultKind::bandwidth && !(fault.amount >= 1 && fault.amount <= 0x1p63)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a bandwidth fault's amount is at least 1 byte per second, got {}",
+                                      fault.amount));
     }
     // A clock running at half speed or less (or at double) is no longer a drift.
     if (fault.kind == FaultKind::clock_drift && !(fault.amount > -500000 && fault.amount < 500000)) {

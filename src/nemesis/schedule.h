@@ -19,6 +19,13 @@
 // The concrete sides are chosen when the schedule is generated (stored in
 // `nodes`, in a shuffled order the shape reads), except isolate-leader, which
 // is resolved when it starts.
+//
+// fault_from_json refuses what a run could not carry out as written: a
+// partition in a run of fewer than two servers, or whose `nodes` do not list
+// every server once (isolate-leader may leave them out); a latency or slow
+// fault without a positive delta (a latency burst's draws must stay within
+// sim::kLatencyMax, as must a slow fault's delta); a bandwidth cap below one
+// byte per second.
 #pragma once
 
 #include <cstdint>

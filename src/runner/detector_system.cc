@@ -239,9 +239,11 @@ class DetectorSystem final : public System {
 
 }  // namespace
 
-Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config) {
+namespace {
+
+Result<std::vector<DetectorKind>> parse_detectors(std::string_view text) {
     std::vector<DetectorKind> kinds;
-    std::stringstream list(config.detectors);
+    std::stringstream list{std::string(text)};
     std::string word;
     while (std::getline(list, word, ',')) {
         if (word == "heartbeat") {
@@ -254,8 +256,29 @@ Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config) {
             return make_error(ErrorCode::invalid_argument,
                               fmt::format("unknown detector '{}' (heartbeat, ping, phi)", word));
         }
+        // Each detector's monitor is a node named after it; two of a kind would
+        // watch the same heartbeats and report the same thing twice.
+        if (std::count(kinds.begin(), kinds.end(), kinds.back()) > 1) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("detectors: '{}' is listed twice", word));
+        }
     }
     if (kinds.empty()) return make_error(ErrorCode::invalid_argument, "name at least one detector");
+    return kinds;
+}
+
+}  // namespace
+
+Status check_detector_list(std::string_view text) {
+    auto kinds = parse_detectors(text);
+    if (!kinds) return kinds.error();
+    return ok_status();
+}
+
+Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config) {
+    auto parsed = parse_detectors(config.detectors);
+    if (!parsed) return parsed.error();
+    std::vector<DetectorKind> kinds = std::move(*parsed);
     // Faults name server indexes; only the watched node (index 0) may take them.
     if (config.nodes != 1) {
         return make_error(ErrorCode::invalid_argument,

@@ -1,11 +1,16 @@
 #include "runner/run_config.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include <fmt/format.h>
 
 #include "nemesis/generator.h"
 #include "runner/system.h"
+#include "sim/latency.h"
 
 namespace faultline::runner {
 
@@ -81,17 +86,84 @@ Json RunConfig::to_json() const {
 
 namespace {
 
+// Reads `name` into `out` with the field's exact type: nlohmann's get<> would
+// truncate 1.5 to 1 for an integer, wrap 4294967297 into an int, and read -1
+// as 2^64-1 for an unsigned field. Each of those is an error here.
 template <class T>
 Status read_field(const Json& json, const char* name, T& out) {
     auto found = json.find(name);
     if (found == json.end()) return ok_status();  // absent: keep the default
-    try {
-        out = found->get<T>();
-    } catch (const nlohmann::json::exception&) {
+    const Json& value = *found;
+    auto wrong = [&](const char* expected) {
         return make_error(ErrorCode::parse_error,
-                          fmt::format("field '{}' has the wrong type ({})", name, found->dump()));
+                          fmt::format("field '{}' must be {}, got {}", name, expected, value.dump()));
+    };
+    if constexpr (std::is_same_v<T, bool>) {
+        if (!value.is_boolean()) return wrong("true or false");
+        out = value.get<bool>();
+    } else if constexpr (std::is_integral_v<T>) {
+        const std::string expected = fmt::format("an integer in [{}, {}]", std::numeric_limits<T>::min(),
+                                                 std::numeric_limits<T>::max());
+        if (value.is_number_unsigned()) {
+            const auto number = value.get<std::uint64_t>();
+            if (number > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return wrong(expected.c_str());
+            out = static_cast<T>(number);
+        } else if (value.is_number_integer()) {
+            const auto number = value.get<std::int64_t>();
+            if (number < 0 && std::is_unsigned_v<T>) return wrong(expected.c_str());
+            if constexpr (std::is_signed_v<T>) {
+                if (number < std::numeric_limits<T>::min() || number > std::numeric_limits<T>::max()) {
+                    return wrong(expected.c_str());
+                }
+            } else {
+                if (static_cast<std::uint64_t>(number) > std::numeric_limits<T>::max()) return wrong(expected.c_str());
+            }
+            out = static_cast<T>(number);
+        } else {
+            return wrong(expected.c_str());
+        }
+    } else if constexpr (std::is_same_v<T, double>) {
+        if (!value.is_number()) return wrong("a number");
+        out = value.get<double>();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+        if (!value.is_string()) return wrong("a string");
+        out = value.get<std::string>();
+    } else if constexpr (std::is_same_v<T, Json>) {
+        out = value;
+    } else if constexpr (std::is_same_v<T, std::vector<Json>>) {
+        if (!value.is_array()) return wrong("an array");
+        out = value.get<std::vector<Json>>();
+    } else {
+        static_assert(std::is_same_v<T, std::vector<std::string>>);
+        if (!value.is_array() || !std::all_of(value.begin(), value.end(), [](const Json& e) { return e.is_string(); })) {
+            return wrong("an array of strings");
+        }
+        out = value.get<std::vector<std::string>>();
     }
     return ok_status();
+}
+
+// An error naming the first key of `json` that is not one of `known`'s: a
+// misspelt or stale field would otherwise be ignored, and the replay would
+// quietly run something else (the scenario reader refuses them too).
+Status only_known_keys(const Json& json, const Json& known, const char* where) {
+    for (const auto& [key, value] : json.items()) {
+        if (!known.contains(key)) {
+            return make_error(ErrorCode::invalid_argument, fmt::format("unknown field '{}'{}", key, where));
+        }
+    }
+    return ok_status();
+}
+
+bool nemesis_names_partition(std::string_view text) {
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t comma = text.find(',', start);
+        if (comma == std::string_view::npos) comma = text.size();
+        if (text.substr(start, comma - start) == "partition") return true;
+        start = comma + 1;
+    }
+    return false;
 }
 
 }  // namespace
@@ -116,6 +188,9 @@ std::string format_op_ref(OpRef ref) { return fmt::format("{}:{}", ref.client, r
 Result<RunConfig> RunConfig::from_json(const Json& json) {
     if (!json.is_object()) return make_error(ErrorCode::parse_error, "config must be a JSON object");
     RunConfig config;
+    // to_json() writes every field there is: its keys are the known ones.
+    const Json known = config.to_json();
+    if (auto status = only_known_keys(json, known, ""); !status) return status.error();
     Status statuses[] = {
         read_field(json, "system", config.system),
         read_field(json, "bug", config.bug),
@@ -172,8 +247,20 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
     for (const Status& status : statuses) {
         if (!status) return status.error();
     }
-    if (auto windows = json.find("availability"); windows != json.end() && windows->is_array()) {
+    if (auto windows = json.find("availability"); windows != json.end()) {
+        if (!windows->is_array()) {
+            return make_error(ErrorCode::parse_error,
+                              fmt::format("field 'availability' must be an array, got {}", windows->dump()));
+        }
+        const Json known_window = Json{{"from_ns", 0}, {"to_ns", 0}, {"min", 0}};
         for (const Json& window : *windows) {
+            if (!window.is_object()) {
+                return make_error(ErrorCode::parse_error,
+                                  fmt::format("an availability window must be an object, got {}", window.dump()));
+            }
+            if (auto status = only_known_keys(window, known_window, " in an availability window"); !status) {
+                return status.error();
+            }
             AvailabilityWindow parsed;
             if (auto status = read_field(window, "from_ns", parsed.from); !status) return status.error();
             if (auto status = read_field(window, "to_ns", parsed.to); !status) return status.error();
@@ -187,6 +274,10 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
         config.only_ops = std::move(refs);
     }
     if (auto disk = json.find("disk"); disk != json.end()) {
+        if (!disk->is_object()) {
+            return make_error(ErrorCode::parse_error, fmt::format("field 'disk' must be an object, got {}", disk->dump()));
+        }
+        if (auto status = only_known_keys(*disk, known["disk"], " in 'disk'"); !status) return status.error();
         Status disk_statuses[] = {
             read_field(*disk, "sync_latency_ns", config.disk.sync_latency),
             read_field(*disk, "torn_write_probability", config.disk.torn_write_probability),
@@ -219,7 +310,35 @@ Status RunConfig::validate() const {
                           fmt::format("clients must be in [0, 10000], got {}", clients));
     }
     if (time_limit <= 0) return make_error(ErrorCode::invalid_argument, "time limit must be positive");
-    if (!(rate >= 0)) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
+    if (!(rate >= 0 && std::isfinite(rate))) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
+    // Numbers from the command line or a scenario may be nan or inf, which no
+    // bound below could judge.
+    for (auto [name, value] : {std::pair{"phi_threshold", phi_threshold},
+                               {"false_suspicions_per_hour_max", false_suspicions_per_hour_max},
+                               {"msgs_per_op_max", msgs_per_op_max}}) {
+        if (!(std::isfinite(value) && value >= 0)) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{} must be a finite number >= 0, got {}", name, value));
+        }
+    }
+    // Timers firing more often than this flood the event queue: a 1 ns
+    // heartbeat is a billion events per simulated second, and the run never
+    // ends. No real system's timers are that fast.
+    for (auto [name, interval] : {std::pair{"heartbeat_interval", heartbeat_interval},
+                                  {"election_timeout_min", election_timeout_min},
+                                  {"detector_interval", detector_interval}}) {
+        // 0 keeps the protocol's default (detector_interval is always given).
+        const bool defaulted = interval == 0 && name != std::string_view("detector_interval");
+        if (!defaulted && interval < kTimerIntervalMin) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{} must be at least {} (got {}): shorter timers flood the simulation",
+                                          name, format_duration(kTimerIntervalMin), format_duration(interval)));
+        }
+    }
+    if (reorder_delay < 0 || reorder_delay > sim::kLatencyMax) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("reorder_delay must be in [0, {}]", format_duration(sim::kLatencyMax)));
+    }
     if (workload_start < 0) return make_error(ErrorCode::invalid_argument, "workload start must be >= 0");
     for (const std::string& op : only_ops.value_or(std::vector<std::string>{})) {
         if (!parse_op_ref(op)) {
@@ -236,6 +355,12 @@ Status RunConfig::validate() const {
     }
     if (auto link = link_config(); !link) return link.error();
     if (auto kinds = nemesis::parse_fault_kinds(nemesis); !kinds) return kinds.error();
+    // "all" leaves partitions out of a one-node run (generate_schedule), but a
+    // run that names them alone would silently have no faults.
+    if (nodes < 2 && nemesis_names_partition(nemesis)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("nemesis: a partition needs at least 2 nodes (got {})", nodes));
+    }
     if (!schedule.is_null()) {
         if (auto parsed = nemesis::Schedule::from_json(schedule, nodes); !parsed) {
             return make_error(parsed.error().code, "schedule: " + parsed.error().message);

@@ -26,6 +26,11 @@ struct AvailabilityWindow {
     bool operator==(const AvailabilityWindow&) const = default;
 };
 
+// The shortest interval a timer option may have (heartbeat_interval,
+// election_timeout_min, detector_interval): below it, timers flood the event
+// queue and a run never ends.
+inline constexpr Nanos kTimerIntervalMin = milliseconds(1);
+
 struct RunConfig {
     std::string system = "raft-kv";
     // A deliberately broken variant of the system ("" for none): see --bug.
@@ -130,8 +135,11 @@ struct RunConfig {
     std::vector<AvailabilityWindow> availability;
 
     Json to_json() const;
+    // Reads config.json strictly: every field with its exact type and range
+    // (1.5 is no seed, 4294967297 no node count), and unknown fields are errors.
     static Result<RunConfig> from_json(const Json& json);
-    // Checks ranges (probabilities in [0, 1], counts > 0, a known latency spec).
+    // Checks ranges (probabilities in [0, 1], counts > 0, a known latency spec,
+    // timers no faster than kTimerIntervalMin).
     Status validate() const;
     // The network's default link as the simulator takes it.
     Result<sim::LinkConfig> link_config() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -11,6 +12,7 @@
 
 #include "nemesis/schedule.h"
 #include "runner/run.h"
+#include "sim/latency.h"
 
 namespace faultline::runner {
 
@@ -30,7 +32,11 @@ Result<Nanos> duration_of(const std::string& path, const toml::node& node) {
         return *parsed;
     }
     if (auto number = node.value<double>()) {
-        if (*number < 0) return make_error(ErrorCode::invalid_argument, where(path, node) + ": must be >= 0");
+        // The same range as parse_duration's: beyond it the cast would be undefined.
+        if (!(*number >= 0 && *number * 1e9 <= 9.2e18)) {
+            return make_error(ErrorCode::invalid_argument,
+                              where(path, node) + ": a duration in seconds must be in [0, 9.2e9]");
+        }
         return static_cast<Nanos>(*number * 1e9);
     }
     return make_error(ErrorCode::parse_error,
@@ -44,7 +50,13 @@ Result<Nanos> signed_duration_of(const std::string& path, const toml::node& node
         if (!parsed) return make_error(ErrorCode::invalid_argument, where(path, node) + ": " + parsed.error().message);
         return -*parsed;
     }
-    if (auto number = node.value<double>(); number && *number < 0) return static_cast<Nanos>(*number * 1e9);
+    if (auto number = node.value<double>(); number && *number < 0) {
+        if (!(*number * 1e9 >= -9.2e18)) {
+            return make_error(ErrorCode::invalid_argument,
+                              where(path, node) + ": a duration in seconds must be in [-9.2e9, 9.2e9]");
+        }
+        return static_cast<Nanos>(*number * 1e9);
+    }
     return duration_of(path, node);
 }
 
@@ -52,6 +64,20 @@ template <class T>
 Result<T> value_of(const std::string& path, const toml::node& node, const char* what) {
     if (auto value = node.value<T>()) return *value;
     return make_error(ErrorCode::parse_error, fmt::format("{}: expected {}", where(path, node), what));
+}
+
+// A TOML integer (64-bit) that must fit in [low, high]: `nodes = 4294967297`
+// must not wrap to 1, nor `seeds = [-1]` to 2^64-1.
+Result<std::int64_t> integer_of(const std::string& path, const toml::node& node, std::int64_t low,
+                                std::int64_t high) {
+    const std::string what = fmt::format("an integer in [{}, {}]", low, high);
+    auto value = value_of<std::int64_t>(path, node, what.c_str());
+    if (!value) return value.error();
+    if (*value < low || *value > high) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("{}: expected {}, got {}", where(path, node), what, *value));
+    }
+    return *value;
 }
 
 Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& table, int nodes) {
@@ -99,7 +125,7 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
         return ok_status();
     };
     auto set_int = [&](int& out) -> Status {
-        auto value = value_of<std::int64_t>(path, node, "an integer");
+        auto value = integer_of(path, node, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
         if (!value) return value.error();
         out = static_cast<int>(*value);
         return ok_status();
@@ -155,7 +181,21 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     }
     if (name == "final_ops") return set_bool(config.final_ops);
     if (name == "timeout") return set_duration(config.timeout);
-    if (name == "latency") return set_string(config.latency);
+    // Checked here as well as by RunConfig::validate, so the error names the line.
+    auto checked = [&](std::string& out, auto check) -> Status {
+        if (auto status = set_string(out); !status) return status;
+        if (auto status = check(out); !status) {
+            return make_error(status.error().code, fmt::format("{}: {}", where(path, node), status.error().message));
+        }
+        return ok_status();
+    };
+    if (name == "latency") {
+        return checked(config.latency, [](const std::string& text) -> Status {
+            auto model = sim::LatencyModel::parse(text);
+            if (!model) return model.error();
+            return ok_status();
+        });
+    }
     if (name == "loss") return set_double(config.loss);
     if (name == "duplicate") return set_double(config.duplicate);
     if (name == "reorder") return set_double(config.reorder);
@@ -168,7 +208,7 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "flow_control") return set_bool(config.flow_control);
     if (name == "lease_reads") return set_bool(config.lease_reads);
     if (name == "timestamps") return set_string(config.timestamps);
-    if (name == "detectors") return set_string(config.detectors);
+    if (name == "detectors") return checked(config.detectors, [](const std::string& text) { return check_detector_list(text); });
     if (name == "detector_interval") return set_duration(config.detector_interval);
     if (name == "detector_timeout") return set_duration(config.detector_timeout);
     if (name == "phi_threshold") return set_double(config.phi_threshold);
@@ -179,9 +219,8 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "topology") return set_string(config.topology);
     if (name == "latency_p99_max") return set_duration(config.latency_p99_max);
     if (name == "value_bytes" || name == "inflight_appends_max" || name == "append_bytes_max") {
-        auto value = value_of<std::int64_t>(path, node, "a non-negative integer");
+        auto value = integer_of(path, node, 0, std::numeric_limits<std::uint32_t>::max());
         if (!value) return value.error();
-        if (*value < 0) return make_error(ErrorCode::invalid_argument, where(path, node) + ": must be >= 0");
         std::uint32_t& field = name == "value_bytes"            ? config.value_bytes
                                : name == "inflight_appends_max" ? config.inflight_appends_max
                                                                 : config.append_bytes_max;
@@ -201,7 +240,7 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
     if (name == "election_timeout_max") return set_duration(config.election_timeout_max);
     if (name == "heartbeat_interval") return set_duration(config.heartbeat_interval);
     if (name == "bandwidth") {
-        auto value = value_of<std::int64_t>(path, node, "bytes per second");
+        auto value = integer_of(path, node, 0, std::numeric_limits<std::int64_t>::max());
         if (!value) return value.error();
         config.bandwidth_bytes_per_second = static_cast<std::uint64_t>(*value);
         return ok_status();
@@ -248,7 +287,8 @@ Result<Scenario> load_scenario(const std::string& path) {
             }
             scenario.seeds.clear();
             for (const toml::node& element : *array) {
-                auto seed = value_of<std::int64_t>(path, element, "a seed");
+                // TOML integers are signed 64-bit: seeds above 2^63 cannot be written.
+                auto seed = integer_of(path, element, 0, std::numeric_limits<std::int64_t>::max());
                 if (!seed) return seed.error();
                 scenario.seeds.push_back(static_cast<std::uint64_t>(*seed));
             }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
@@ -13,10 +14,11 @@
 namespace faultline::runner {
 
 Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text) {
+    // from_chars, not strtoull: a number past 2^64-1 is refused, not clamped to it.
     auto parse = [](const std::string& number, std::uint64_t& out) {
-        if (number.empty() || number.find_first_not_of("0123456789") != std::string::npos) return false;
-        out = std::strtoull(number.c_str(), nullptr, 10);
-        return true;
+        const char* end = number.data() + number.size();
+        const auto [stop, error] = std::from_chars(number.data(), end, out);
+        return !number.empty() && stop == end && error == std::errc{};
     };
     const auto dots = text.find("..");
     std::uint64_t first = 0, last = 0;
@@ -36,6 +38,9 @@ SweepResult sweep(const RunConfig& config, const SweepOptions& options,
     std::mutex mutex;
     std::condition_variable done;
     std::uint64_t next_seed = options.first_seed;
+    // Set once last_seed is handed out: `next_seed > last_seed` alone never
+    // holds when last_seed is 2^64-1, as the counter wraps to 0.
+    bool all_handed_out = options.first_seed > options.last_seed;
     bool stop = false;
     int running = 0;
     // Results are handed back to this thread so on_failure never runs concurrently.
@@ -46,8 +51,13 @@ SweepResult sweep(const RunConfig& config, const SweepOptions& options,
             std::uint64_t seed = 0;
             {
                 std::lock_guard<std::mutex> lock(mutex);
-                if (stop || next_seed > options.last_seed) break;
-                seed = next_seed++;
+                if (stop || all_handed_out) break;
+                seed = next_seed;
+                if (seed == options.last_seed) {
+                    all_handed_out = true;
+                } else {
+                    ++next_seed;
+                }
             }
             RunConfig seeded = config;
             seeded.seed = seed;

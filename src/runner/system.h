@@ -71,6 +71,8 @@ std::vector<std::string> bug_names();
 Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config);
 Result<std::unique_ptr<System>> make_primary_backup_system(const RunConfig& config);
 Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config);
+// An error unless `text` names detectors (heartbeat, ping, phi), each once.
+Status check_detector_list(std::string_view text);
 // Linearizability of a lin-kv history (kv model, a cas-register per key).
 CheckOutcome check_lin_kv(const check::History& history);
 // A final read of every key a lin-kv workload touched.

@@ -126,6 +126,10 @@ public:
     std::vector<workload::OpRequest> final_ops() override { return {workload::OpRequest{"read", Json(), Json()}}; }
     std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
         const auto result = check::check_counter(history);
+        if (!result.cannot_check.empty()) {
+            return {CheckOutcome{"counter", Verdict::unknown, result.cannot_check,
+                                 Json{{"reads_checked", result.reads_checked}, {"error", result.cannot_check}}}};
+        }
         return {CheckOutcome{"counter", result.valid ? Verdict::valid : Verdict::invalid,
                              result.valid ? fmt::format("{} reads within bounds ({} adds ok, {} unknown)",
                                                         result.reads_checked, result.adds_ok, result.adds_unknown)

@@ -43,6 +43,42 @@ double LatencyModel::mean() const {
     FL_UNREACHABLE();
 }
 
+double LatencyModel::largest_draw() const {
+    // The extremes of Prng's draws: 1 - unit() >= 2^-53, so exponential() is at
+    // most mean * 53 ln 2, normal() at most sqrt(2 * 53 ln 2) (about 8.6) in
+    // size, and pareto() at most x_min * 2^(53 / alpha).
+    const double tail = Prng::kUnitBits * std::log(2.0);
+    switch (kind) {
+        case Kind::constant: return static_cast<double>(a);
+        case Kind::uniform: return static_cast<double>(b);
+        case Kind::exponential: return static_cast<double>(b) + static_cast<double>(a - b) * tail;
+        case Kind::lognormal: return static_cast<double>(a) * std::exp(shape * std::sqrt(2 * tail));
+        case Kind::pareto: {
+            const double reach = static_cast<double>(a) * std::exp2(Prng::kUnitBits / shape);
+            return b > 0 ? std::min(reach, static_cast<double>(b)) : reach;
+        }
+    }
+    FL_UNREACHABLE();
+}
+
+Status LatencyModel::check() const {
+    const bool negative = a < 0 || b < 0 || (kind == Kind::uniform && a > b) ||
+                          (kind == Kind::exponential && b > a);
+    if (negative || !std::isfinite(shape) || shape < 0) {
+        return make_error(ErrorCode::invalid_argument, "has parameters out of range");
+    }
+    const double largest = largest_draw();
+    if (!(largest <= static_cast<double>(kLatencyMax))) {
+        const char* remedy = kind == Kind::pareto      ? "a larger ALPHA or a CAP (pareto:SCALE,ALPHA,CAP)"
+                             : kind == Kind::lognormal ? "a smaller SIGMA or MEDIAN"
+                                                       : "a smaller mean";
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("can draw more than {} years, the most a latency may reach; use {}",
+                                      kLatencyMax / (seconds(3600) * 24 * 365), remedy));
+    }
+    return ok_status();
+}
+
 std::string LatencyModel::describe() const {
     switch (kind) {
         case Kind::constant: return format_duration(a);
@@ -86,6 +122,15 @@ Result<double> parse_positive_number(std::string_view text, std::string_view wha
 }  // namespace
 
 Result<LatencyModel> LatencyModel::parse(std::string_view text) {
+    auto model = parse_unchecked(text);
+    if (!model) return model;
+    if (auto status = model->check(); !status) {
+        return make_error(status.error().code, fmt::format("latency '{}' {}", text, status.error().message));
+    }
+    return model;
+}
+
+Result<LatencyModel> LatencyModel::parse_unchecked(std::string_view text) {
     auto colon = text.find(':');
     if (colon == std::string_view::npos) {
         auto value = parse_duration(text);

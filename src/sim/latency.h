@@ -12,6 +12,12 @@
 //   lognormal:20ms,0.5      median 20 ms, sigma 0.5 (a long right tail)
 //   pareto:1ms,1.5          Pareto tail from 1 ms with shape 1.5 (very long tail)
 //   pareto:1ms,1.5,2s       the same, capped at 2 s
+//
+// The largest latency a distribution can draw must be at most kLatencyMax (10
+// years: far beyond any run, and far enough below 2^63 ns that virtual time
+// cannot overflow). A draw is never clamped: parse() and check() refuse
+// parameters whose tail reaches further (pareto:1ms,0.01, lognormal:1ms,50,
+// exponential:1000000h) and say what would do; a CAP tames a Pareto tail.
 #pragma once
 
 #include <string>
@@ -22,6 +28,9 @@
 #include "base/time.h"
 
 namespace faultline::sim {
+
+// The longest latency a distribution may be able to draw (see above): 10 years.
+inline constexpr Nanos kLatencyMax = seconds(3600) * 24 * 365 * 10;
 
 struct LatencyModel {
     enum class Kind { constant, uniform, exponential, lognormal, pareto };
@@ -47,8 +56,16 @@ struct LatencyModel {
     // The distribution's mean (infinite-mean Pareto reports its cap or scale).
     double mean() const;
     std::string describe() const;
+    // The largest value sample() can return, from the reach of Prng's draws.
+    double largest_draw() const;
+    // An error unless every draw is in [0, kLatencyMax] (parse() checks this);
+    // its message is a predicate for the caller to give a subject: "can draw ...".
+    Status check() const;
 
     static Result<LatencyModel> parse(std::string_view text);
+
+  private:
+    static Result<LatencyModel> parse_unchecked(std::string_view text);
 };
 
 }  // namespace faultline::sim

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace faultline::check {
 namespace {
 
@@ -58,6 +60,36 @@ TEST(CounterChecker, AConcurrentAddMayOrMayNotBeSeen) {
             op(0, OpType::ok, "add", 4, 20),
         };
         EXPECT_TRUE(check_counter(history).valid) << "read " << seen;
+    }
+}
+
+TEST(CounterChecker, TotalsBeyondInt64AreNotWrapped) {
+    // Two acknowledged adds of 2^63-1 total 2^64-2; in 64 bits that wraps to
+    // -2, and a counter that wrapped the same way used to pass.
+    const std::int64_t max = std::numeric_limits<std::int64_t>::max();
+    const History history{
+        op(0, OpType::invoke, "add", max, 10), op(0, OpType::ok, "add", max, 20),
+        op(1, OpType::invoke, "add", max, 30), op(1, OpType::ok, "add", max, 40),
+        op(2, OpType::invoke, "read", Json(), 50), op(2, OpType::ok, "read", -2, 60),
+    };
+    const auto result = check_counter(history);
+    EXPECT_FALSE(result.valid);
+    EXPECT_TRUE(result.cannot_check.empty()) << result.cannot_check;
+    ASSERT_FALSE(result.errors.empty());
+    EXPECT_NE(result.errors.front().find("at least 18446744073709551614"), std::string::npos) << result.errors.front();
+}
+
+TEST(CounterChecker, AnAddOfSomethingOtherThanAnInt64CannotBeChecked) {
+    // Such adds used to count as 0.
+    for (const Json& delta : {Json(1.5), Json("3"), Json(std::numeric_limits<std::uint64_t>::max())}) {
+        const History history{
+            op(0, OpType::invoke, "add", delta, 10), op(0, OpType::ok, "add", delta, 20),
+            op(2, OpType::invoke, "read", Json(), 30), op(2, OpType::ok, "read", 0, 40),
+        };
+        const auto result = check_counter(history);
+        EXPECT_FALSE(result.valid) << delta.dump();
+        EXPECT_NE(result.cannot_check.find("a delta must be a 64-bit integer"), std::string::npos)
+            << delta.dump() << ": " << result.cannot_check;
     }
 }
 

@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -92,13 +93,16 @@ Result<ParsedHistory> parse_edn(std::string_view content, const std::string& nam
         parsed.lines->push_back(line);
         return ok_status();
     };
-    while (reader.more()) {
+    for (;;) {
+        if (auto status = reader.skip_discarded(); !status) return edn_error(name, status.error());
+        if (!reader.more()) break;
         const char c = reader.peek();
         if (c == '[' || c == '(') {
             const char close = c == '[' ? ']' : ')';
             const int open_line = reader.line();
             reader.advance();
             for (;;) {
+                if (auto status = reader.skip_discarded(); !status) return edn_error(name, status.error());
                 if (!reader.more()) {
                     return edn_error(name, reader.error_here(fmt::format(
                                                "unexpected end of input: '{}' opened on line {} "
@@ -161,14 +165,12 @@ Result<ParsedHistory> parse_jepsen_log(std::string_view content, const std::stri
                (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '-' || rest[0] == ':')) {
             rest.remove_prefix(1);
         }
-        EdnReader reader(rest);
+        EdnReader reader(rest, line_number, static_cast<int>(rest.data() - line.data()) + 1);
         auto fail = [&](const std::string& what) { return error_at(name, line_number, what); };
         std::vector<Json> forms;
         while (reader.more()) {
             Json form;
-            if (auto status = reader.read(form); !status) {
-                return fail(fmt::format("column {}", status.error().message));
-            }
+            if (auto status = reader.read(form); !status) return edn_error(name, status.error());
             forms.push_back(std::move(form));
         }
         // Not an operation line (Jepsen logs other things through jepsen.util too),
@@ -272,9 +274,20 @@ Result<ParsedHistory> parse_jsonl(std::string_view content, const std::string& n
         op.type = *parsed_type;
         if (object["f"].get_string().get(f)) return fail("missing string field 'f'");
         op.f = std::string(f);
+        // A client process is a non-negative integer. The checker leaves
+        // negative ones out (not client ops), so reading -1 or 1.5 here would
+        // drop operations from the history without a word.
+        simdjson::dom::element process_field;
+        if (object["process"].get(process_field)) return fail("missing integer field 'process'");
         std::int64_t process = 0;
-        if (object["process"].get_int64().get(process))
-            return fail("missing integer field 'process'");
+        if (process_field.get_int64().get(process)) {
+            return fail(fmt::format("'process' must be an integer, got {}",
+                                    simdjson::to_string(process_field)));
+        }
+        if (process < 0) {
+            return fail(fmt::format("process {} is negative (client processes are 0, 1, 2, ...)",
+                                    process));
+        }
         op.process = process;
         std::int64_t number = 0;
         op.index = static_cast<std::int64_t>(parsed.history.size());
@@ -377,6 +390,12 @@ Result<ParsedHistory> parse_history(std::string_view content, const std::string&
 }
 
 Result<ParsedHistory> read_history_file(const std::string& path, std::optional<Format> format) {
+    // A directory opens as a stream on Linux and reads as nothing at all.
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("{}: is a directory, not a history file", path));
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) return make_error(ErrorCode::not_found, fmt::format("{}: cannot open", path));
     std::ostringstream buffer;

@@ -17,9 +17,11 @@
 //   jsonl         faultline's history.jsonl (check/history.h), read as a run
 //                 reads its own history (models::faultline_history_semantics):
 //                 by time, stably; nil read values are values; Maelstrom's
-//                 error codes 20 and 22 are observations.
+//                 error codes 20 and 22 are observations. A process is a
+//                 non-negative integer (others are errors, not dropped ops).
 //
-// Errors name the file and line: "h.edn:12: operation has no :type".
+// Errors name the file and line: "h.edn:12: operation has no :type". Values
+// must be UTF-8 text (see EdnReader); a directory is an error.
 #pragma once
 
 #include <cstdint>
