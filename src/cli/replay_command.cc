@@ -1,5 +1,6 @@
 // `faultline replay DIR`: re-run a stored run and confirm it is the same run.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -13,7 +14,13 @@ namespace faultline::cli {
 
 namespace {
 
-int run_replay(const std::string& run_dir) {
+struct ReplayArguments {
+    std::string run_dir;
+    bool trace = false;
+};
+
+int run_replay(const ReplayArguments& arguments) {
+    const std::string& run_dir = arguments.run_dir;
     auto config = runner::read_config(run_dir);
     if (!config) {
         print_error(config.error().message);
@@ -26,13 +33,44 @@ int run_replay(const std::string& run_dir) {
     }
     std::fprintf(stdout, "faultline replay: %s, seed %llu\n", config->system.c_str(),
                  static_cast<unsigned long long>(config->seed));
-    auto result = runner::run(*config, runner::RunOptions{.keep_node_logs = false});
+    // With --trace, the replay's trace is written beside the run, and kept only
+    // if the replay is the recorded run (a diverged trace would describe
+    // another run).
+    const std::string trace_path = run_dir + "/trace.jsonl";
+    const std::string partial_path = trace_path + ".replaying";
+    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
+    if (arguments.trace) {
+        trace_file.reset(std::fopen(partial_path.c_str(), "w"));
+        if (!trace_file) {
+            print_error(fmt::format("{}: cannot open for writing", partial_path));
+            return exit_runtime;
+        }
+    }
+    auto result = runner::run(*config, runner::RunOptions{.trace_out = trace_file.get(), .keep_node_logs = false});
+    trace_file.reset();
     if (!result) {
+        std::remove(partial_path.c_str());
         print_error(result.error().message);
         return exit_runtime;
     }
     std::fputs(runner::format_summary(*result).c_str(), stdout);
     const std::string replayed_hash = fmt::format("{:016x}", result->trace_hash);
+    if (arguments.trace) {
+        if (!recorded_hash.empty() && recorded_hash != replayed_hash) {
+            std::remove(partial_path.c_str());
+        } else {
+            std::error_code error;
+            std::filesystem::remove(trace_path + ".zst", error);
+            std::filesystem::rename(partial_path, trace_path, error);
+            auto kept = error ? Result<std::string>(make_error(ErrorCode::io_error, error.message()))
+                              : runner::compress_if_large(trace_path, 4 << 20);
+            if (!kept) {
+                print_error(fmt::format("{}: {}", trace_path, kept.error().message));
+                return exit_runtime;
+            }
+            std::fprintf(stdout, "trace        %s\n", kept->c_str());
+        }
+    }
     if (recorded_hash.empty()) {
         std::fprintf(stdout, "replay       no recorded trace hash in %s/results.json\n", run_dir.c_str());
     } else if (recorded_hash == replayed_hash) {
@@ -53,14 +91,16 @@ int run_replay(const std::string& run_dir) {
 }  // namespace
 
 CommandAction add_replay_command(CLI::App& app) {
-    auto run_dir = std::make_shared<std::string>();
+    auto arguments = std::make_shared<ReplayArguments>();
     CLI::App* replay = app.add_subcommand("replay", "Re-run a stored run and compare its trace hash");
     replay->footer(
         "Exit codes: the replayed run's verdict (0 valid, 1 invalid, 2 unknown) when its trace hash\n"
         "matches the recorded one; 5 when it DIVERGED (another run than the recorded one); 3 when\n"
         "the run directory cannot be read, 4 when the run cannot be carried out.");
-    replay->add_option("DIR", *run_dir, "A run directory, e.g. store/latest")->required();
-    return [run_dir] { return run_replay(*run_dir); };
+    replay->add_option("DIR", arguments->run_dir, "A run directory, e.g. store/latest")->required();
+    replay->add_flag("--trace", arguments->trace,
+                     "Write the run's trace.jsonl into DIR (kept only if the replay matches the recorded run)");
+    return [arguments] { return run_replay(*arguments); };
 }
 
 }  // namespace faultline::cli

@@ -140,3 +140,19 @@ TEST(Cli, CheckGivesTheRunsVerdictOnTheRunsOwnHistory) {
     }
     EXPECT_GE(invalid_runs, 3) << "the buggy runs must fail, or the agreement proves little";
 }
+
+// A run stored without a trace gets one from `replay --trace`, and only when the
+// replay is the recorded run.
+TEST(Cli, ReplayWithTraceWritesTheTraceOfAnyStoredRun) {
+    const std::string store = fresh_folder("replay-trace");
+    ASSERT_FALSE(store.empty());
+    const Outcome first = run("test --seed 2 --time-limit 5 --no-trace --store " + store);
+    ASSERT_EQ(first.exit_code, 0) << first.output;
+    const std::filesystem::path latest = std::filesystem::path(store) / "latest";
+    ASSERT_FALSE(std::filesystem::exists(latest / "trace.jsonl"));
+    const Outcome replay = run("replay --trace " + latest.string());
+    EXPECT_EQ(replay.exit_code, 0) << replay.output;
+    EXPECT_TRUE(std::filesystem::exists(latest / "trace.jsonl") || std::filesystem::exists(latest / "trace.jsonl.zst"))
+        << replay.output;
+    std::filesystem::remove_all(store);
+}
