@@ -89,6 +89,23 @@ CLI::Validator whole_number(std::uint64_t low, std::uint64_t high) {
         "UINT");
 }
 
+// One line every few seconds while a sweep runs (not a terminal bar: CI logs
+// read it too). Seeds take about the same time, so the rate so far predicts
+// the rest.
+void print_sweep_progress(const runner::SweepProgress& progress) {
+    std::string eta;
+    if (progress.runs > 0) {
+        const double rate = static_cast<double>(progress.runs) / std::max(progress.wall_seconds, 1e-9);
+        const double left_seconds = static_cast<double>(progress.total - progress.runs) / rate;
+        if (left_seconds < 1e7) eta = ", about " + format_duration(static_cast<Nanos>(left_seconds * 1e9)) + " left";
+    }
+    std::fprintf(stdout, "progress     %llu of %llu seeds, %zu failed, %s%s\n",
+                 static_cast<unsigned long long>(progress.runs), static_cast<unsigned long long>(progress.total),
+                 progress.failures, format_duration(static_cast<Nanos>(progress.wall_seconds * 1e9)).c_str(),
+                 eta.c_str());
+    std::fflush(stdout);
+}
+
 int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     auto range = runner::parse_seed_range(options.seeds);
     if (!range) {
@@ -101,7 +118,12 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     std::fflush(stdout);
     bool store_failed = false;
     const runner::SweepResult result = runner::sweep(
-        config, runner::SweepOptions{range->first, range->second, options.jobs, options.keep_going},
+        config,
+        runner::SweepOptions{.first_seed = range->first,
+                             .last_seed = range->second,
+                             .jobs = options.jobs,
+                             .keep_going = options.keep_going,
+                             .progress = print_sweep_progress},
         [&](const runner::RunResult& failed) {
             std::string failing;
             for (const runner::CheckOutcome& check : failed.checks) {

@@ -61,7 +61,10 @@ SweepResult sweep(const RunConfig& config, const SweepOptions& options,
             }
             RunConfig seeded = config;
             seeded.seed = seed;
-            auto run_result = run(seeded, RunOptions{.keep_node_logs = true});
+            // Node logs are not kept: a failing seed is stored by running it
+            // again whole (see run_and_store), which costs one run per failure
+            // instead of every seed's logs.
+            auto run_result = run(seeded, RunOptions{.keep_node_logs = false});
             std::lock_guard<std::mutex> lock(mutex);
             ++result.runs;
             if (!run_result) {
@@ -92,6 +95,13 @@ SweepResult sweep(const RunConfig& config, const SweepOptions& options,
     std::vector<std::thread> threads;
     running = jobs;
     for (int i = 0; i < jobs; ++i) threads.emplace_back(worker);
+    const std::uint64_t total =
+        options.first_seed > options.last_seed
+            ? 0
+            : (options.last_seed - options.first_seed == UINT64_MAX ? UINT64_MAX
+                                                                   : options.last_seed - options.first_seed + 1);
+    const auto interval = std::chrono::duration<double>(std::max(0.1, options.progress_seconds));
+    auto next_progress = wall_start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
     {
         std::unique_lock<std::mutex> lock(mutex);
         while (running > 0 || !failed_results.empty()) {
@@ -103,7 +113,20 @@ SweepResult sweep(const RunConfig& config, const SweepOptions& options,
                 lock.lock();
                 continue;
             }
-            done.wait(lock);
+            if (!options.progress) {
+                done.wait(lock);
+                continue;
+            }
+            done.wait_until(lock, next_progress);
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= next_progress && running > 0) {
+                const SweepProgress progress{result.runs, total, result.failures.size(),
+                                             std::chrono::duration<double>(now - wall_start).count()};
+                next_progress = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
+                lock.unlock();
+                options.progress(progress);
+                lock.lock();
+            }
         }
     }
     for (std::thread& thread : threads) thread.join();

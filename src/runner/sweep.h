@@ -6,6 +6,7 @@
 // runs already started finish, and every failing seed is reported.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -15,11 +16,23 @@
 
 namespace faultline::runner {
 
+struct SweepProgress {
+    std::uint64_t runs = 0;   // seeds finished so far
+    std::uint64_t total = 0;  // seeds in the range
+    std::size_t failures = 0;
+    double wall_seconds = 0;
+};
+
 struct SweepOptions {
     std::uint64_t first_seed = 1;
     std::uint64_t last_seed = 100;  // inclusive
     int jobs = 1;
     bool keep_going = false;
+    // Called from the calling thread about every `progress_seconds` of wall
+    // time while the sweep runs (for people only: nothing a run decides
+    // depends on it).
+    std::function<void(const SweepProgress&)> progress;
+    double progress_seconds = 5;
 };
 
 struct SweepOutcome {
