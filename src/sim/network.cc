@@ -27,34 +27,47 @@ void Network::add_node() { resize(node_count_ + 1); }
 
 void Network::resize(std::uint32_t count) {
     FL_ASSERT_GT(count, node_count_);
-    const std::uint32_t old_count = node_count_;
-    std::vector<LinkClassId> link_class(static_cast<std::size_t>(count) * count, 0);
-    std::vector<std::uint8_t> blocked(link_class.size(), 0);
-    std::vector<std::uint32_t> epoch(link_class.size(), 0);
-    std::vector<Nanos> busy(link_class.size(), 0);
-    std::vector<Prng> random;
-    random.reserve(link_class.size());
-    for (std::uint32_t from = 0; from < count; ++from) {
-        for (std::uint32_t to = 0; to < count; ++to) {
-            const std::size_t new_index = static_cast<std::size_t>(from) * count + to;
-            if (from >= old_count || to >= old_count) {
-                random.push_back(Prng::stream(seed_, fmt::format("link/{}/{}", from, to)));
-                continue;
-            }
-            const std::size_t old_index = static_cast<std::size_t>(from) * old_count + to;
+    if (count <= stride_) {
+        node_count_ = count;  // the new rows and columns already hold defaults
+        return;
+    }
+    const std::uint32_t old_stride = stride_;
+    const std::uint32_t stride = std::max(count, std::max<std::uint32_t>(8, old_stride * 2));
+    const std::size_t cells = static_cast<std::size_t>(stride) * stride;
+    std::vector<LinkClassId> link_class(cells, 0);
+    std::vector<std::uint8_t> blocked(cells, 0);
+    std::vector<std::uint32_t> epoch(cells, 0);
+    std::vector<Nanos> busy(cells, 0);
+    std::vector<Prng> random(cells, Prng(0));
+    std::vector<std::uint8_t> made(cells, 0);
+    for (std::uint32_t from = 0; from < node_count_; ++from) {
+        for (std::uint32_t to = 0; to < node_count_; ++to) {
+            const std::size_t new_index = static_cast<std::size_t>(from) * stride + to;
+            const std::size_t old_index = static_cast<std::size_t>(from) * old_stride + to;
             link_class[new_index] = link_class_[old_index];
             blocked[new_index] = blocked_[old_index];
             epoch[new_index] = link_epoch_[old_index];
             busy[new_index] = link_busy_until_[old_index];
-            random.push_back(link_random_[old_index]);
+            random[new_index] = link_random_[old_index];
+            made[new_index] = link_random_made_[old_index];
         }
     }
     node_count_ = count;
+    stride_ = stride;
     link_class_ = std::move(link_class);
     blocked_ = std::move(blocked);
     link_epoch_ = std::move(epoch);
     link_busy_until_ = std::move(busy);
     link_random_ = std::move(random);
+    link_random_made_ = std::move(made);
+}
+
+Prng& Network::link_random(std::size_t index, NodeId from, NodeId to) {
+    if (link_random_made_[index] == 0) {
+        link_random_[index] = Prng::stream(seed_, fmt::format("link/{}/{}", from.value, to.value));
+        link_random_made_[index] = 1;
+    }
+    return link_random_[index];
 }
 
 LinkClassId Network::define_class(std::string name, LinkConfig config) {
@@ -127,7 +140,7 @@ Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes,
 
     // Draw every random decision up front, whatever the outcome, so that one
     // message's fate never changes how many draws the next message sees.
-    Prng& random = link_random_[i];
+    Prng& random = link_random(i, from, to);
     const bool lost = random.chance(config.loss);
     const bool duplicated = random.chance(config.duplicate);
     const bool reordered = random.chance(config.reorder);
