@@ -309,7 +309,29 @@ Status RunConfig::validate() const {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("clients must be in [0, 10000], got {}", clients));
     }
-    if (time_limit <= 0) return make_error(ErrorCode::invalid_argument, "time limit must be positive");
+    if (time_limit <= 0 || time_limit > kTimeLimitMax) {
+        return make_error(ErrorCode::invalid_argument, fmt::format("time limit must be in (0, {}], got {}",
+                                                                   format_duration(kTimeLimitMax),
+                                                                   format_duration(time_limit)));
+    }
+    for (auto [name, value, max] : {std::tuple{"recovery", recovery, kWindowMax},
+                                    {"timeout", timeout, kWindowMax},
+                                    {"fault_interval_max", fault_interval_max, kWindowMax},
+                                    {"fault_duration_max", fault_duration_max, kWindowMax},
+                                    {"detector_interval", detector_interval, kWindowMax},
+                                    {"detector_timeout", detector_timeout, kWindowMax},
+                                    {"acceptable_pause", acceptable_pause, kWindowMax},
+                                    {"latency_p99_max", latency_p99_max, kWindowMax},
+                                    {"heartbeat_interval", heartbeat_interval, kWindowMax},
+                                    {"election_timeout_max", election_timeout_max, kWindowMax},
+                                    {"completion_bound", completion_bound, kTimeLimitMax},
+                                    {"detection_time_max", detection_time_max, kTimeLimitMax},
+                                    {"workload_start", workload_start, time_limit}}) {
+        if (value > max) {
+            return make_error(ErrorCode::invalid_argument, fmt::format("{} must be at most {}, got {}", name,
+                                                                       format_duration(max), format_duration(value)));
+        }
+    }
     if (!(rate >= 0 && std::isfinite(rate))) return make_error(ErrorCode::invalid_argument, "rate must be >= 0");
     // Numbers from the command line or a scenario may be nan or inf, which no
     // bound below could judge.

@@ -30,6 +30,12 @@ struct AvailabilityWindow {
 // election_timeout_min, detector_interval): below it, timers flood the event
 // queue and a run never ends.
 inline constexpr Nanos kTimerIntervalMin = milliseconds(1);
+// The longest stretches of simulated time a run may ask for. A run is a
+// simulation of every event in it: 100,000 hours of recovery or a client
+// timeout of that length is a run that never ends, not a test.
+inline constexpr Nanos kTimeLimitMax = seconds(24 * 3600);  // time_limit, completion_bound, detection_time_max
+inline constexpr Nanos kWindowMax = seconds(3600);     // recovery, timeout, fault intervals and durations,
+                                                   // detector timeouts and pauses, latency bound
 
 struct RunConfig {
     std::string system = "raft-kv";

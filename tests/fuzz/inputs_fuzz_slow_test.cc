@@ -12,6 +12,8 @@
 // (default 10) of wall time: the watchdog writes it to the fuzz folder and
 // aborts, so the input is kept.
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -226,6 +228,49 @@ TEST(Fuzz, NoInputAbortsOrHangs) {
                 static_cast<unsigned long long>(inputs), static_cast<unsigned long long>(per_kind[0]),
                 static_cast<unsigned long long>(per_kind[1]), static_cast<unsigned long long>(per_kind[2]));
     fs::remove_all(folder);
+}
+
+// Option values from the command line: every option of `faultline test` with
+// values at and past the edges of its type. The run may refuse them (exit 3)
+// or run them (a short run: exit 0, 1 or 2); it may not abort, raise a signal
+// or run away (each run is bounded by `timeout`).
+TEST(Fuzz, NoOptionValueAbortsOrHangs) {
+    const char* const options[] = {
+        "--system", "--bug", "--detectors", "--detector-interval", "--detector-timeout", "--phi-threshold",
+        "--acceptable-pause", "--mistakes-per-hour-max", "--detection-time-max", "--timestamps",
+        "--clock-drift-bound", "--election-timeout", "--heartbeat", "--value-bytes", "--inflight-appends",
+        "--append-bytes", "--latency-p99-max", "--topology", "--msgs-per-op-max", "--client-retries",
+        "--client-timeout-retries", "--nodes", "--clients", "--seed", "--rate", "--completion-bound",
+        "--workload-start", "--timeout", "--latency", "--loss", "--duplicate", "--reorder", "--reorder-delay",
+        "--bandwidth", "--disk-sync-latency", "--disk-torn-write", "--disk-bit-flip", "--nemesis",
+        "--fault-interval", "--fault-duration", "--recovery", "--seeds", "--jobs"};
+    const char* const values[] = {"-1", "0", "1", "7", "0.5", "1.5", "1e308", "nan", "inf", "-inf",
+                                  "18446744073709551615", "18446744073709551616", "4294967297", "1ns", "1ms",
+                                  "100000h", "5s", "10..20", "3..1", "1..", "..", "abc", "\xff", "''",
+                                  "exponential:2ms,500us", "pareto:1ms,0.01", "lognormal:1ms,50", "uniform:5ms..1ms",
+                                  "exponential:1000000h", "all", "none", "partition,kill", "raft-kv", "echo",
+                                  "detector", "stale-read", "tree", "hlc", "1..3", "0..0"};
+    const std::uint64_t runs = env_count("FAULTLINE_FUZZ_CLI_RUNS", 150);
+    std::string pattern = (fs::temp_directory_path() / "faultline-fuzz-cli-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    Prng random(0x636c69);  // "cli"
+    for (std::uint64_t i = 0; i < runs; ++i) {
+        std::string arguments;
+        const int count = 1 + static_cast<int>(random.below(3));
+        for (int k = 0; k < count; ++k) {
+            arguments += std::string(" ") + options[random.below(std::size(options))] + " " +
+                         values[random.below(std::size(values))];
+        }
+        // Short runs: the values under test may not make a run long, or hang it.
+        const std::string command = "timeout 60 " + std::string(FAULTLINE_BINARY) + " test --time-limit 2" +
+                                    arguments + " --no-trace --store " + pattern + " > /dev/null 2>&1";
+        const int status = std::system(command.c_str());
+        ASSERT_TRUE(WIFEXITED(status)) << "signal from: faultline test --time-limit 2" << arguments;
+        const int code = WEXITSTATUS(status);
+        EXPECT_NE(code, 124) << "ran past 60 s: faultline test --time-limit 2" << arguments;
+        EXPECT_LE(code, 4) << "exit " << code << ": faultline test --time-limit 2" << arguments;
+    }
+    fs::remove_all(pattern);
 }
 
 }  // namespace
