@@ -35,6 +35,7 @@ Json operation_to_json(const Operation& op) {
     if (!op.key.is_null()) json["key"] = op.key;
     json["value"] = op.value;
     if (!op.error.is_null()) json["error"] = op.error;
+    if (!op.node.empty()) json["node"] = op.node;
     return json;
 }
 

@@ -11,9 +11,10 @@
 // This is faultline's in-memory form and its history.jsonl file format, one
 // object per line:
 //   {"index":0,"time":1200000,"process":3,"type":"invoke","f":"write","key":1,"value":4}
-//   {"index":1,"time":3400000,"process":3,"type":"ok","f":"write","key":1,"value":4}
+//   {"index":1,"time":3400000,"process":3,"type":"ok","f":"write","key":1,"value":4,"node":"n2"}
 //   {"index":7,"time":9100000,"process":2,"type":"fail","f":"cas","key":1,"value":[3,4],"error":22}
-// `key` is absent for single-object workloads; `error` is absent unless set.
+// `key` is absent for single-object workloads; `error` is absent unless set;
+// `node` names the server that answered, on completions that came from a reply.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,9 @@ struct Operation {
     Json key;    // null when the workload has no keys
     Json value;  // null when unknown (a read's invoke)
     Json error;  // null unless the completion carries an error
+    // The server that answered, on a completion from a reply ("n2"); empty on
+    // an invoke and on a completion the client decided alone (a timeout).
+    std::string node;
 };
 
 using History = std::vector<Operation>;

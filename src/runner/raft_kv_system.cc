@@ -55,6 +55,7 @@ public:
             views_[i].raft = node == nullptr ? nullptr : &static_cast<KvServer*>(node)->raft();
             views_[i].incarnation = simulation.incarnation(id);
         }
+        record_roles(simulation.now());
         violation_ = invariants_->check(views_);
         if (violation_) {
             violated_at_ = simulation.now();
@@ -79,6 +80,32 @@ public:
 
     std::vector<workload::OpRequest> final_ops() override { return lin_kv_final_reads(generator_); }
 
+    std::string role_at(std::string_view node, Nanos at, std::string* now_leading) const override {
+        // The last change of each node at or before `at`.
+        std::optional<RoleChange> mine;
+        std::optional<RoleChange> newest_leader;
+        for (const RoleChange& change : timeline_) {
+            if (change.time > at) break;
+            if (views_[change.node].name == node) mine = change;
+            if (change.up && change.role == protocols::raft::Role::leader &&
+                (!newest_leader || change.term >= newest_leader->term)) {
+                newest_leader = change;
+            }
+        }
+        if (now_leading != nullptr && newest_leader && views_[newest_leader->node].name != node &&
+            (!mine || newest_leader->term > mine->term)) {
+            *now_leading = fmt::format("{} had led term {} since {}", views_[newest_leader->node].name,
+                                       newest_leader->term.value, format_duration(newest_leader->time));
+        }
+        if (!mine) return "";
+        if (!mine->up) return "down";
+        switch (mine->role) {
+            case protocols::raft::Role::leader: return fmt::format("the term-{} leader", mine->term.value);
+            case protocols::raft::Role::follower: return fmt::format("a follower in term {}", mine->term.value);
+            default: return fmt::format("a candidate in term {}", mine->term.value);
+        }
+    }
+
     bool served(const check::Operation& completion) const override { return lin_kv_served(completion); }
 
     std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {
@@ -96,6 +123,32 @@ public:
     }
 
 private:
+    // Each node's role and term over time, for counterexamples in words.
+    struct RoleChange {
+        Nanos time = 0;
+        std::size_t node = 0;
+        bool up = false;
+        protocols::raft::Role role = protocols::raft::Role::follower;
+        Term term;
+        bool operator==(const RoleChange& other) const {
+            return up == other.up && role == other.role && term == other.term;
+        }
+    };
+
+    void record_roles(Nanos now) {
+        last_roles_.resize(views_.size());
+        for (std::size_t i = 0; i < views_.size(); ++i) {
+            const protocols::raft::Raft* raft = views_[i].raft;
+            RoleChange change{now, i, raft != nullptr, raft ? raft->role() : protocols::raft::Role::follower,
+                              raft ? raft->term() : Term()};
+            if (last_roles_[i] && *last_roles_[i] == change) continue;
+            last_roles_[i] = change;
+            timeline_.push_back(change);
+        }
+    }
+
+    std::vector<RoleChange> timeline_;
+    std::vector<std::optional<RoleChange>> last_roles_;
     protocols::raft::RaftOptions options_;
     std::shared_ptr<const workload::ClientCodec> codec_;
     workload::LinKvGenerator generator_;
@@ -141,15 +194,24 @@ CheckOutcome check_lin_kv(const check::History& history) {
             if (const auto& counterexample = result->counterexample) {
                 summary = fmt::format("not linearizable: key {}\n{}", counterexample->key.dump(),
                                       counterexample->to_text("               "));
+                // The text is shared with `faultline check`, whose --json a run
+                // does not have: a run keeps the whole counterexample in results.json.
+                for (std::size_t at = summary.find("(see --json)"); at != std::string::npos;
+                     at = summary.find("(see --json)", at)) {
+                    summary.replace(at, 12, "(see results.json)");
+                }
                 // Complete once the op that cannot be placed, and the window of
                 // ops it cannot be ordered with, have all returned.
                 std::vector<std::size_t> involved = counterexample->window;
                 if (counterexample->op) involved.push_back(*counterexample->op);
+                Json history_indexes = Json::array();
                 for (std::size_t position : involved) {
                     const auto& op = counterexample->ops.at(position);
                     const Nanos at = op.completed ? op.complete_time : op.invoke_time;
                     failed_at = std::max(failed_at.value_or(0), at);
+                    history_indexes.push_back(op.index);
                 }
+                details["involved_ops"] = history_indexes;
             }
             return CheckOutcome{"linearizability", Verdict::invalid, summary, details, failed_at};
         }

@@ -1,6 +1,7 @@
 #include "runner/run.h"
 
 #include <algorithm>
+#include <tuple>
 #include <chrono>
 #include <deque>
 #include <set>
@@ -311,6 +312,58 @@ Nanos finals_allowance(const RunConfig& config) {
 
 }  // namespace
 
+// A counterexample names operations by history index; here they are told as
+// what happened in the run: who answered, as what, when, under which faults.
+// "n2 answered read of key 3 = nil at 4.09s, as the term-1 leader (n3 had led
+// term 2 since 3.42s); faults then: 2.5s..6s partition halves [n0 n1 | ...]"
+void explain_in_the_run(CheckOutcome& check, const check::History& history, const nemesis::Schedule& schedule,
+                        const System& system) {
+    if (!check.details.is_object() || !check.details.contains("involved_ops")) return;
+    std::vector<const check::Operation*> ops;
+    for (const Json& index : check.details["involved_ops"]) {
+        if (!index.is_number_integer()) continue;
+        const auto position = index.get<std::int64_t>();
+        if (position >= 0 && static_cast<std::size_t>(position) < history.size()) ops.push_back(&history[position]);
+    }
+    std::sort(ops.begin(), ops.end(), [](const auto* a, const auto* b) {
+        return std::tie(a->time, a->index) < std::tie(b->time, b->index);
+    });
+    ops.erase(std::unique(ops.begin(), ops.end()), ops.end());
+    Json lines = Json::array();
+    for (const check::Operation* op : ops) {
+        std::string what = op->f;
+        if (!op->key.is_null()) what += " of key " + op->key.dump();
+        std::string line;
+        if (op->type == check::OpType::invoke || op->node.empty()) {
+            line = fmt::format("{} (process {}) got no answer: its outcome is unknown from {}", what, op->process,
+                               format_duration(op->time));
+        } else {
+            const std::string outcome =
+                op->type == check::OpType::ok ? (op->value.is_null() ? "nil" : op->value.dump())
+                                              : fmt::format("{} (error {})", check::op_type_name(op->type),
+                                                            op->error.dump());
+            line = fmt::format("{} answered {} = {} at {}", op->node, what, outcome, format_duration(op->time));
+            std::string now_leading;
+            const std::string role = system.role_at(op->node, op->time, &now_leading);
+            if (!role.empty()) line += ", as " + role;
+            if (!now_leading.empty()) line += " (" + now_leading + ")";
+        }
+        std::string faults;
+        for (const nemesis::Fault& fault : schedule.faults) {
+            if (fault.start <= op->time && op->time < fault.end()) {
+                faults += (faults.empty() ? "" : "; ") + fault.describe_span();
+            }
+        }
+        if (!faults.empty()) line += "; faults then: " + faults;
+        lines.push_back(line);
+    }
+    if (lines.empty()) return;
+    check.details["in_the_run"] = lines;
+    while (!check.summary.empty() && check.summary.back() == '\n') check.summary.pop_back();
+    check.summary += "\n               in the run:";
+    for (const Json& line : lines) check.summary += "\n                 " + line.get<std::string>();
+}
+
 Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     if (auto status = config.validate(); !status) return status.error();
     auto system_or = make_system(config);
@@ -434,6 +487,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.nemesis_log = nemesis.log();
     result.healed_at = healed_at;
     result.checks = system->check(result.history, simulation);
+    for (CheckOutcome& check : result.checks) explain_in_the_run(check, result.history, result.schedule, *system);
     if (!drivers.empty() && config.recovery > 0 && result.stopped_because.empty()) {
         result.checks.push_back(
             check_availability(result.history, *system, healed_at + config.recovery / 2, clients_stop));

@@ -48,6 +48,15 @@ public:
     virtual workload::ClientOptions client_options(const RunConfig& config) const;
     // Runs after every simulated step; may stop the simulation on a violation.
     virtual void after_step(sim::Simulation&) {}
+    // What `node` was at simulated time `at`, for counterexamples in words:
+    // "the term-1 leader", "down" ("" if the system keeps no such record).
+    // `now_leading` is set to who led the newest term then, if another node.
+    virtual std::string role_at(std::string_view node, Nanos at, std::string* now_leading) const {
+        (void)node;
+        (void)at;
+        (void)now_leading;
+        return "";
+    }
     // The server index of the current leader, for leader-aware faults.
     virtual std::optional<int> leader(sim::Simulation&) { return std::nullopt; }
     // Operations to run once the recovery window is over (final reads).

@@ -66,17 +66,17 @@ void RpcClient::on_message(Context& ctx, const Envelope& envelope) {
     Completion& completion = reply->completion;
     switch (completion.kind) {
         case Completion::Kind::ok:
-            complete(ctx, check::OpType::ok, std::move(completion.value), Json());
+            complete(ctx, check::OpType::ok, std::move(completion.value), Json(), envelope.from);
             return;
         case Completion::Kind::fail:
-            complete(ctx, check::OpType::fail, Json(), std::move(completion.error));
+            complete(ctx, check::OpType::fail, Json(), std::move(completion.error), envelope.from);
             return;
         case Completion::Kind::info:
-            complete(ctx, check::OpType::info, Json(), std::move(completion.error));
+            complete(ctx, check::OpType::info, Json(), std::move(completion.error), envelope.from);
             return;
         case Completion::Kind::retry:
             if (outstanding_->retries >= options_.retries_max) {
-                complete(ctx, every_attempt_rejected_outcome(), Json(), std::move(completion.error));
+                complete(ctx, every_attempt_rejected_outcome(), Json(), std::move(completion.error), envelope.from);
                 return;
             }
             ++outstanding_->retries;
@@ -126,7 +126,8 @@ check::OpType RpcClient::every_attempt_rejected_outcome() const {
     return options_.requests_may_repeat ? check::OpType::info : check::OpType::fail;
 }
 
-void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json error) {
+void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json error,
+                         std::optional<NodeId> answered_by) {
     FL_ASSERT(outstanding_.has_value());
     FL_ASSERT(type != check::OpType::invoke);
     if (outstanding_->timeout != 0) ctx.cancel_timer(outstanding_->timeout);
@@ -141,7 +142,8 @@ void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json erro
                                       .f = done.op.f,
                                       .key = done.op.key,
                                       .value = std::move(value),
-                                      .error = std::move(error)});
+                                      .error = std::move(error),
+                                      .node = answered_by ? std::string(ctx.name_of(*answered_by)) : std::string()});
     if (type == check::OpType::info) process_ += options_.process_stride;
     if (completion_listener_) completion_listener_();
 }

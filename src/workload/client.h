@@ -151,7 +151,9 @@ private:
 
     NodeId choose_target(Context& ctx);
     void send_request(Context& ctx, NodeId target);
-    void complete(Context& ctx, check::OpType type, Json value, Json error);
+    // `answered_by`: the server whose reply completes it (none: a timeout).
+    void complete(Context& ctx, check::OpType type, Json value, Json error,
+                  std::optional<NodeId> answered_by = std::nullopt);
     // How an operation ends when every attempt was rejected outright.
     check::OpType every_attempt_rejected_outcome() const;
 

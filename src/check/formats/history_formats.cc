@@ -297,6 +297,7 @@ Result<ParsedHistory> parse_jsonl(std::string_view content, const std::string& n
         if (!object["key"].get(field)) op.key = from_simdjson(field);
         if (!object["value"].get(field)) op.value = from_simdjson(field);
         if (!object["error"].get(field)) op.error = from_simdjson(field);
+        if (std::string_view node; !object["node"].get_string().get(node)) op.node = std::string(node);
         parsed.history.push_back(std::move(op));
         parsed.lines->push_back(line_number);
     }
