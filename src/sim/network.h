@@ -37,8 +37,11 @@ struct LinkConfig {
     // and later messages queue behind it.
     std::uint64_t bandwidth_bytes_per_second = 0;
     // With a bandwidth cap: a message that would wait longer than this in the
-    // link's queue is dropped (a full buffer). 0 means the queue never overflows.
-    Nanos queue_delay_max = 0;
+    // link's queue is dropped (a full buffer). A real link's buffer is finite,
+    // and an endless queue is endless memory: a protocol that floods a capped
+    // link (fallacy/infinite-bandwidth/naive) held 2 GB after 30 s. 0 means the
+    // queue never overflows (tests of the queue itself).
+    Nanos queue_delay_max = seconds(5);
 };
 
 using LinkClassId = std::uint32_t;
