@@ -44,6 +44,7 @@ struct TestOptions {
     std::string seeds;  // a sweep: "A..B"
     int jobs = 1;
     bool keep_going = false;
+    int stored_failures_max = 20;
 };
 
 CLI::Validator duration_validator(faultline::Nanos bare_unit) {
@@ -117,6 +118,8 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
                  options.jobs);
     std::fflush(stdout);
     bool store_failed = false;
+    int stored = 0;
+    Json failures = Json::array();
     const runner::SweepResult result = runner::sweep(
         config,
         runner::SweepOptions{.first_seed = range->first,
@@ -134,13 +137,26 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
             std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n",
                          static_cast<unsigned long long>(failed.config.seed), runner::verdict_name(failed.verdict),
                          failing.c_str(), failed.config.command_line().c_str());
-            // Failing runs are stored with their trace (run again with one: the
-            // same seed gives the same run), so they can be replayed and shrunk.
-            if (auto stored = runner::run_and_store(options.store, failed.config)) {
-                std::fprintf(stdout, "    stored: %s\n", stored->dir.c_str());
+            Json failure{{"seed", failed.config.seed},
+                         {"verdict", runner::verdict_name(failed.verdict)},
+                         {"repro", failed.config.command_line()}};
+            // The first failing runs are stored with their trace (run again
+            // with one: the same seed gives the same run), so they can be
+            // replayed and shrunk. Past the cap a failure is only listed: a
+            // sweep of a badly broken system must not fill the disk.
+            if (stored < options.stored_failures_max) {
+                if (auto kept = runner::run_and_store(options.store, failed.config)) {
+                    ++stored;
+                    std::fprintf(stdout, "    stored: %s\n", kept->dir.c_str());
+                    failure["stored"] = kept->dir;
+                } else {
+                    store_failed = true;
+                }
             } else {
-                store_failed = true;
+                std::fprintf(stdout, "    not stored (%d failing runs kept already: --stored-failures-max)\n",
+                             options.stored_failures_max);
             }
+            failures.push_back(std::move(failure));
             std::fflush(stdout);
         });
     for (const runner::SweepOutcome& outcome : result.failures) {
@@ -154,6 +170,24 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
                  result.failures.size(), result.wall_seconds,
                  result.wall_seconds > 0 ? result.simulated_seconds / result.wall_seconds : 0.0);
     if (store_failed) print_error("could not store every failing run under " + options.store);
+    // Every failing seed, stored or not, in one file beside the runs.
+    if (!failures.empty()) {
+        auto dir = runner::create_run_directory(options.store, "sweeps", range->first);
+        // The sweep's own command: its options, and the range instead of a seed.
+        std::string command = config.command_line();
+        if (const auto at = command.rfind(" --seed "); at != std::string::npos) command.erase(at);
+        command += fmt::format(" --seeds {}..{}", range->first, range->second);
+        const Json summary{{"command", command},
+                           {"seeds", fmt::format("{}..{}", range->first, range->second)},
+                           {"runs", result.runs},
+                           {"valid", result.valid},
+                           {"failures", failures}};
+        if (dir && runner::write_text_file(*dir + "/sweep.json", summary.dump(2) + "\n")) {
+            std::fprintf(stdout, "failures     %s/sweep.json\n", dir->c_str());
+        } else {
+            print_error("could not write the sweep's summary under " + options.store);
+        }
+    }
     bool unknown_only = true;
     for (const runner::SweepOutcome& outcome : result.failures) {
         if (!outcome.error.empty()) return exit_runtime;
@@ -406,6 +440,11 @@ CommandAction add_test_command(CLI::App& app) {
                      "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
     test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->transform(whole_number(1, 256));
     test->add_flag("--keep-going", options->keep_going, "Do not stop a sweep at the first failing seed");
+    test->add_option("--stored-failures-max", options->stored_failures_max,
+                     "A sweep stores at most this many failing runs (with traces); the rest are listed in "
+                     "store/sweeps/.../sweep.json with their repro commands")
+        ->check(CLI::Range(0, 100000))
+        ->capture_default_str();
     return [options] { return run_test(*options); };
 }
 

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -154,5 +156,29 @@ TEST(Cli, ReplayWithTraceWritesTheTraceOfAnyStoredRun) {
     EXPECT_EQ(replay.exit_code, 0) << replay.output;
     EXPECT_TRUE(std::filesystem::exists(latest / "trace.jsonl") || std::filesystem::exists(latest / "trace.jsonl.zst"))
         << replay.output;
+    std::filesystem::remove_all(store);
+}
+
+// A sweep keeps the traces of its first failures only, and lists every failing
+// seed with its repro command in sweep.json.
+TEST(Cli, ASweepStoresItsFirstFailuresAndListsTheRest) {
+    const std::string store = fresh_folder("sweep-cap");
+    ASSERT_FALSE(store.empty());
+    const Outcome sweep =
+        run("test --bug early-ack --seeds 1..12 --keep-going --stored-failures-max 2 --no-trace --store " + store);
+    ASSERT_EQ(sweep.exit_code, 1) << sweep.output;
+    std::size_t stored = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(store) / "raft-kv")) {
+        stored += entry.is_directory() ? 1 : 0;
+    }
+    EXPECT_EQ(stored, 2u) << sweep.output;
+    EXPECT_NE(sweep.output.find("not stored"), std::string::npos) << sweep.output;
+    const std::string listed = line_with(sweep.output, "failures     ");
+    ASSERT_FALSE(listed.empty()) << sweep.output;
+    std::ifstream in(listed.substr(std::string("failures     ").size()));
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find("\"repro\": \"faultline test --bug early-ack --seed 11\""), std::string::npos)
+        << text.str();
     std::filesystem::remove_all(store);
 }
