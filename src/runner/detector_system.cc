@@ -132,8 +132,16 @@ class DetectorSystem final : public System {
             const double query_accuracy = 1.0 - static_cast<double>(mistaken_time) / static_cast<double>(up_time);
             const bool ok = per_hour <= config_.false_suspicions_per_hour_max;
             accurate = accurate && ok;
-            accuracy_lines.push_back(fmt::format("{} {:.1f} mistakes/h (mean {:.2f}s, P_A {:.6f})", name, per_hour,
-                                                 mean_mistake_s, query_accuracy));
+            // In words first (Chen, Toueg and Aguilera's names in details):
+            // lambda_M is false suspicions per hour, T_M their mean length,
+            // P_A the share of up time the detector was right.
+            accuracy_lines.push_back(
+                mistake_count == 0
+                    ? fmt::format("{}: no false suspicion", name)
+                    : fmt::format("{}: {:.1f} false suspicions per hour of up time, each lasting {} on average "
+                                  "(wrong {:.3f}% of the time)",
+                                  name, per_hour, format_duration(static_cast<Nanos>(mean_mistake_s * 1e9)),
+                                  100.0 * (1.0 - query_accuracy)));
             accuracy_details.push_back(Json{{"detector", name},
                                             {"mistakes", mistake_count},
                                             {"mistakes_per_hour", per_hour},
@@ -148,7 +156,7 @@ class DetectorSystem final : public System {
                                     static_cast<double>(monitor != nullptr ? monitor->pings_sent() : 0);
             const double per_second = messages / (static_cast<double>(end) / 1e9);
             Json times = Json::array();
-            std::string worst = "no crash";
+            std::string worst = "no crash to detect";
             Nanos worst_ns = -1;
             for (const Interval& down : downs) {
                 // Suspected at the crash already (a mistake that turned out
@@ -178,23 +186,25 @@ class DetectorSystem final : public System {
                 if (detection > config_.detection_time_max) detected = false;
                 if (worst_ns != INT64_MAX && detection > worst_ns) {
                     worst_ns = detection;
-                    worst = fmt::format("T_D {}", format_duration(detection));
+                    worst = fmt::format("the slowest crash detected after {}", format_duration(detection));
                 }
             }
-            detection_lines.push_back(fmt::format("{} {}, {:.2f} msgs/s", name, worst, per_second));
+            detection_lines.push_back(fmt::format("{}: {}, at a cost of {:.2f} messages per second", name, worst,
+                                                  per_second));
             detection_details.push_back(Json{{"detector", name}, {"detection_ns", times}, {"msgs_per_second", per_second}});
         }
 
         std::vector<CheckOutcome> outcomes;
         outcomes.push_back(CheckOutcome{
             "accuracy", accurate ? Verdict::valid : Verdict::invalid,
-            fmt::format("{} (at most {}/h over {:.2f} h up)", join(accuracy_lines),
-                        config_.false_suspicions_per_hour_max, up_hours),
+            fmt::format("{} (allowed: {} per hour, over {} of up time)", join(accuracy_lines),
+                        config_.false_suspicions_per_hour_max,
+                        format_duration(static_cast<Nanos>(up_hours * 3600e9))),
             Json{{"detectors", accuracy_details}, {"max_per_hour", config_.false_suspicions_per_hour_max}}});
         outcomes.push_back(CheckOutcome{
             "detection", judged == 0 ? Verdict::unknown : detected ? Verdict::valid : Verdict::invalid,
             judged == 0 ? "no crash of the watched node lasted long enough to require detection"
-                          : fmt::format("{} (at most {})", join(detection_lines),
+                          : fmt::format("{} (allowed: detection within {})", join(detection_lines),
                                         format_duration(config_.detection_time_max)),
             Json{{"detectors", detection_details}, {"max_ns", config_.detection_time_max}}});
         return outcomes;
