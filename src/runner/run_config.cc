@@ -369,6 +369,16 @@ Status RunConfig::validate() const {
         }
     }
     if (timeout < 0) return make_error(ErrorCode::invalid_argument, "timeout must be >= 0 (0: wait forever)");
+    if (fault_interval_max <= 0 || fault_duration_max <= 0) {
+        return make_error(ErrorCode::invalid_argument, "fault interval and duration must be positive");
+    }
+    if (schedule.is_null() && nemesis != "none" &&
+        static_cast<std::uint64_t>(time_limit / std::max<Nanos>(1, fault_interval_max / 4)) > kFaultsMax) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a fault interval of {} over {} could schedule more than {} faults: raise "
+                                      "the fault interval or shorten the time limit",
+                                      format_duration(fault_interval_max), format_duration(time_limit), kFaultsMax));
+    }
     for (auto [name, p] : {std::pair{"loss", loss}, {"duplicate", duplicate}, {"reorder", reorder},
                            {"disk torn write probability", disk.torn_write_probability},
                            {"disk bit flip probability", disk.bit_flip_probability},
