@@ -31,10 +31,11 @@ Outcome run(const std::string& arguments) {
     return outcome;
 }
 
+// A fresh store folder of this test's own, so that two copies of the suite
+// (two checkouts, ctest -j) never share a path.
 std::string temp_store(const std::string& name) {
-    const auto path = std::filesystem::temp_directory_path() / ("faultline-cli-test-" + name);
-    std::filesystem::remove_all(path);
-    return path.string();
+    std::string pattern = (std::filesystem::temp_directory_path() / ("faultline-cli-" + name + "-XXXXXX")).string();
+    return mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
 }
 
 std::string line_with(const std::string& text, const std::string& prefix) {

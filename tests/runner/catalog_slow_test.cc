@@ -1,6 +1,8 @@
 // Every scenario of the catalog (scenarios/*.toml) gives its expected verdict,
 // failing the checks it names, on every seed it lists.
 #include <algorithm>
+#include <cctype>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -9,21 +11,40 @@
 namespace faultline::runner {
 namespace {
 
-TEST(Catalog, EveryScenarioGivesItsExpectedVerdict) {
+std::vector<Scenario> catalog() {
+    auto scenarios = load_scenarios(std::string(FAULTLINE_SOURCE_DIR) + "/scenarios");
+    return scenarios ? *scenarios : std::vector<Scenario>{};
+}
+
+TEST(Catalog, LoadsAndIsNotEmpty) {
     auto scenarios = load_scenarios(std::string(FAULTLINE_SOURCE_DIR) + "/scenarios");
     ASSERT_TRUE(scenarios.has_value()) << scenarios.error().message;
-    ASSERT_FALSE(scenarios->empty());
-    for (const Scenario& scenario : *scenarios) {
-        for (std::uint64_t seed : scenario.seeds) {
-            RunConfig config = scenario.config;
-            config.seed = seed;
-            auto result = run(config, RunOptions{.keep_node_logs = false});
-            ASSERT_TRUE(result.has_value()) << scenario.name << ": " << result.error().message;
-            const ScenarioOutcome outcome = judge(scenario.expect, *result);
-            EXPECT_TRUE(outcome.as_expected) << scenario.name << " seed " << seed << ": " << outcome.explanation;
-        }
+    EXPECT_GE(scenarios->size(), 40u);
+}
+
+// One test case per scenario, so ctest runs and reports each on its own.
+class CatalogScenario : public testing::TestWithParam<Scenario> {};
+
+TEST_P(CatalogScenario, GivesItsExpectedVerdictOnEverySeed) {
+    const Scenario& scenario = GetParam();
+    for (std::uint64_t seed : scenario.seeds) {
+        RunConfig config = scenario.config;
+        config.seed = seed;
+        auto result = run(config, RunOptions{.keep_node_logs = false});
+        ASSERT_TRUE(result.has_value()) << scenario.name << ": " << result.error().message;
+        const ScenarioOutcome outcome = judge(scenario.expect, *result);
+        EXPECT_TRUE(outcome.as_expected) << scenario.name << " seed " << seed << ": " << outcome.explanation;
     }
 }
+
+INSTANTIATE_TEST_SUITE_P(Catalog, CatalogScenario, testing::ValuesIn(catalog()),
+                         [](const testing::TestParamInfo<Scenario>& info) {
+                             std::string name = info.param.name;
+                             for (char& c : name) {
+                                 if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+                             }
+                             return name;
+                         });
 
 // A naive variant teaches by failing; next to it (same group) there must be a
 // variant that passes, or the lesson has no answer.

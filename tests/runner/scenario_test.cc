@@ -1,6 +1,8 @@
 // Scenario files: what they say is what runs; mistakes are named by file and line.
 #include "runner/scenario.h"
 
+#include <stdlib.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -9,8 +11,14 @@
 namespace faultline::runner {
 namespace {
 
+// Files go to a folder of this test binary's own, so two copies of the suite
+// (two checkouts, ctest -j) never write the same path.
 std::string write_file(const std::string& name, const std::string& text) {
-    const auto path = std::filesystem::temp_directory_path() / name;
+    static const std::filesystem::path folder = [] {
+        std::string pattern = (std::filesystem::temp_directory_path() / "faultline-scenario-test-XXXXXX").string();
+        return std::filesystem::path(mkdtemp(pattern.data()) != nullptr ? pattern : std::string("."));
+    }();
+    const auto path = folder / name;
     std::ofstream(path) << text;
     return path.string();
 }

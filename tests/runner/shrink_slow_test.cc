@@ -1,5 +1,7 @@
 // Shrinking a failing --bug run leaves a handful of faults and operations, and
 // the scenario it writes still fails the same way.
+#include <stdlib.h>
+
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -32,7 +34,10 @@ void expect_shrinks_to_a_handful(const RunConfig& config) {
     scenario.seeds = {shrunk->config.seed};
     scenario.expect.verdict = Verdict::invalid;
     scenario.expect.failing = shrunk->failing;
-    const auto path = std::filesystem::temp_directory_path() / "faultline-shrunk-test.toml";
+    // A folder of this test's own: the shrink tests may run at once (ctest -j).
+    std::string folder = (std::filesystem::temp_directory_path() / "faultline-shrunk-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(folder.data()), nullptr);
+    const auto path = std::filesystem::path(folder) / "shrunk.toml";
     ASSERT_TRUE(write_text_file(path.string(), scenario_to_toml(scenario)).has_value());
     auto loaded = load_scenario(path.string());
     ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
