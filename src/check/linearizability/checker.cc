@@ -64,6 +64,10 @@ constexpr std::size_t kMinSegmentOps = 32;
 constexpr std::size_t kMaxFrontier = 512;
 constexpr std::uint64_t kSegmentConfigsPerOp = 50;
 constexpr std::uint64_t kSegmentConfigsBase = 2000;
+// The most reads of later segments a segment's search tests its states
+// against before it merges them as unobservable (see later_reads); past it,
+// nothing of that part of the state is merged in that segment.
+constexpr std::size_t kMaxLaterReads = 256;
 
 const char* outcome_reason(Outcome outcome) {
     switch (outcome) {
@@ -316,6 +320,7 @@ class PartitionChecker {
             for (std::uint32_t i : segments[s]) ops.push_back(part_.times[i]);
             for (std::uint32_t i : carried) ops.push_back(part_.times[i]);
             Search search(ops, space_, limits_);
+            if (!last) add_later_reads(search, ops, part_.times[segments[s + 1].front()].call);
             const std::uint64_t budget = kSegmentConfigsBase + kSegmentConfigsPerOp * ops.size();
             bool success = false;
             std::vector<std::uint32_t> spent;
@@ -350,6 +355,87 @@ class PartitionChecker {
                 required_before += part_.times[i].required() ? 1 : 0;
         }
         FL_UNREACHABLE();
+    }
+
+    // The search of a segment that ends at `cut` (the first invocation of the
+    // next one) merges states no read can observe any more (search.h); its end
+    // states cross the cut, so the reads of later segments count too. For each
+    // part of the state the segment's ops change, those are the completed
+    // reads invoked after the cut and before the first completion of a
+    // required reset after it (which must come between the cut and any later
+    // read). The list stops at the first read no reset may precede (none is
+    // invoked before it completes): a state that read cannot reach is a dead
+    // end whether merged or not, so no later read needs testing.
+    void add_later_reads(Search& search, const std::vector<SearchOp>& ops, std::uint32_t cut) {
+        if constexpr (Space::kUnobservable) {
+            if (readers_.empty()) index_readers();
+            std::vector<char> touched(readers_.size(), 0);
+            for (const SearchOp& op : ops) {
+                if (!space_.read_only(op.op)) touched[space_.group(op.op)] = 1;
+            }
+            auto call_before = [&](std::uint32_t i, std::uint32_t rank) {
+                return part_.times[i].call < rank;
+            };
+            for (std::uint32_t g = 0; g < readers_.size(); ++g) {
+                if (!touched[g]) continue;
+                const Readers& r = readers_[g];
+                const auto k = static_cast<std::size_t>(
+                    std::lower_bound(r.resets.begin(), r.resets.end(), cut, call_before) -
+                    r.resets.begin());
+                const std::uint32_t bound = k < r.resets.size() ? r.min_ret[k] : kNever;
+                // An optional reset invoked before the cut may still take effect
+                // after it, at any time.
+                const std::uint32_t rescue = r.first_optional_reset < cut ? 0
+                                             : k < r.resets.size() ? part_.times[r.resets[k]].call
+                                                                   : kNever;
+                std::size_t listed = 0;
+                for (auto it = std::lower_bound(r.reads.begin(), r.reads.end(), cut, call_before);
+                     it != r.reads.end() && part_.times[*it].call < bound; ++it) {
+                    if (++listed > kMaxLaterReads) {
+                        search.keep_observable(g);
+                        break;
+                    }
+                    search.add_outside_read(*it);
+                    if (part_.times[*it].ret < rescue) break;
+                }
+            }
+        } else {
+            (void)search;
+            (void)ops;
+            (void)cut;
+        }
+    }
+
+    void index_readers() {
+        if constexpr (Space::kUnobservable) {
+            readers_.resize(space_.group_count());
+            std::vector<std::uint32_t> order;
+            for (const SearchOp& op : active_) order.push_back(op.op);
+            std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+                return part_.times[a].call < part_.times[b].call;
+            });
+            for (std::uint32_t i : order) {
+                Readers& r = readers_[space_.group(i)];
+                const bool required = part_.times[i].required();
+                if (space_.resets(i)) {
+                    r.resets.push_back(i);
+                    if (!required) {
+                        r.first_optional_reset =
+                            std::min(r.first_optional_reset, part_.times[i].call);
+                    }
+                } else if (space_.read_only(i) && required) {
+                    r.reads.push_back(i);
+                }
+            }
+            for (Readers& r : readers_) {
+                r.min_ret.resize(r.resets.size());
+                std::uint32_t earliest = kNever;
+                for (std::size_t k = r.resets.size(); k-- > 0;) {
+                    earliest = std::min(earliest, part_.times[r.resets[k]].ret);
+                    r.min_ret[k] = earliest;
+                }
+            }
+        }
     }
 
     // Groups ops (by index) into segments at quiescent points: a cut before an
@@ -884,6 +970,17 @@ class PartitionChecker {
     std::optional<Counterexample>* cx_ = nullptr;
     std::unordered_map<std::uint32_t, std::size_t> op_slots_;
     std::uint64_t window_configs_ = 0;
+    // Per part of the state, for add_later_reads: the partition's completed
+    // reads and its resets by invocation, for each reset the earliest
+    // completion of a required reset from there on (kNever: an optional
+    // one's), and the earliest invocation of an optional reset.
+    struct Readers {
+        std::vector<std::uint32_t> reads;
+        std::vector<std::uint32_t> resets;
+        std::vector<std::uint32_t> min_ret;
+        std::uint32_t first_optional_reset = kNever;
+    };
+    std::vector<Readers> readers_;
 };
 
 // Orders partition keys: numbers by value, then strings, then anything else by
