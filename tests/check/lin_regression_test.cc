@@ -40,5 +40,58 @@ TEST(LinRegression, KvAppendSplitFalsePositiveIsCutIntoSegments) {
     EXPECT_EQ(checked->verdict, Verdict::linearizable);
 }
 
+// A whole-map search (--no-split) cut into segments once blamed the failure
+// of a later segment on the key whose ops failed from the *last* state the
+// earlier segments could end in, and the explanation then asserted that key
+// fails alone, which it need not: it aborted the process. Here key "a" ends
+// the first segment holding 1 or 2 (two concurrent writes) and the second
+// segment starts with a read of 2, which only one of those states explains
+// (the search from the other fails there, blaming "a"); key "b" reads a value
+// overwritten long before, which none explains.
+TEST(LinRegression, NoSplitSegmentFailureIsExplainedByTheKeyThatFailsAlone) {
+    for (const auto& [first, second] : {std::pair{1, 2}, std::pair{2, 1}}) {
+        History history;
+        auto add = [&](int process, OpType type, const char* f, const char* key, Json value) {
+            Operation op;
+            op.index = static_cast<std::int64_t>(history.size());
+            op.process = process;
+            op.type = type;
+            op.f = f;
+            op.key = key;
+            op.value = std::move(value);
+            history.push_back(std::move(op));
+        };
+        add(0, OpType::invoke, "write", "a", first);
+        add(1, OpType::invoke, "write", "a", second);
+        add(0, OpType::ok, "write", "a", first);
+        add(1, OpType::ok, "write", "a", second);
+        add(0, OpType::invoke, "write", "b", 7);
+        add(0, OpType::ok, "write", "b", 7);
+        auto write_b = [&](int from, int to) {
+            for (int i = from; i < to; ++i) {
+                add(0, OpType::invoke, "write", "b", 100 + i);
+                add(0, OpType::ok, "write", "b", 100 + i);
+            }
+        };
+        write_b(0, 29);  // the first segment: 32 ops
+        add(0, OpType::invoke, "read", "a", nullptr);
+        add(0, OpType::ok, "read", "a", 2);
+        write_b(29, 40);
+        add(0, OpType::invoke, "read", "b", nullptr);
+        add(0, OpType::ok, "read", "b", 7);
+        LinearizabilityOptions options;
+        options.model = ModelKind::kv;
+        options.split_by_key = false;
+        options.quiescence_min_ops = 1;
+        auto result = check_linearizability(history, options);
+        ASSERT_TRUE(result) << result.error().message;
+        EXPECT_EQ(result->verdict, Verdict::not_linearizable);
+        ASSERT_EQ(result->partitions.size(), 1u);
+        EXPECT_GT(result->partitions[0].segments, 1u);
+        ASSERT_TRUE(result->counterexample);
+        EXPECT_EQ(result->counterexample->key, Json("b")) << first;
+    }
+}
+
 }  // namespace
 }  // namespace faultline::check

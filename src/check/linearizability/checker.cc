@@ -344,7 +344,7 @@ class PartitionChecker {
             if (!success) {
                 result_.verdict = Verdict::not_linearizable;
                 if (cx_ != nullptr && context_.options->counterexample) {
-                    explain(search, required_before);
+                    explain(search, required_before, false);
                 }
                 return true;
             }
@@ -516,13 +516,19 @@ class PartitionChecker {
             return;
         }
         result_.verdict = Verdict::not_linearizable;
-        if (cx_ != nullptr && context_.options->counterexample) explain(search, 0);
+        if (cx_ != nullptr && context_.options->counterexample) explain(search, 0, true);
     }
 
-    void explain(const Search& search, std::size_t required_before) {
+    // `whole`: `search` covered the partition from its initial state, not a
+    // segment from the states the earlier segments can end in.
+    void explain(const Search& search, std::size_t required_before, bool whole) {
         if constexpr (Space::kGrouped) {
             (void)required_before;
-            explain_by_key(search.failure_groups());
+            // A segment's search fails from every frontier state, each time
+            // blamed on keys that fail from *that* state; the blame of the
+            // last is no proof that those keys fail whatever happened before.
+            // By locality some key fails alone: look at them all.
+            explain_by_key(whole ? search.failure_groups() : ~std::uint64_t{0});
         } else {
             build_counterexample(search, required_before);
         }
