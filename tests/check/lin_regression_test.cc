@@ -6,6 +6,7 @@
 
 #include "lin_modes.h"
 #include "lin_test_util.h"
+#include "object_histories.h"
 
 namespace faultline::check {
 namespace {
@@ -91,6 +92,36 @@ TEST(LinRegression, NoSplitSegmentFailureIsExplainedByTheKeyThatFailsAlone) {
         ASSERT_TRUE(result->counterexample);
         EXPECT_EQ(result->counterexample->key, Json("b")) << first;
     }
+}
+
+// Enumerating every way a segment can end grows with the product of the
+// keys' choices in a whole-map search (--no-split), where a search of the
+// whole partition stops at its first linearization. The budget that sends a
+// segment back to that search was only looked at between runs, so one run
+// could go on until memory ran out: unknown, where a plain search decides in
+// milliseconds. A queue of five clients on three keys, cut from the first op.
+TEST(LinRegression, SegmentEnumerationOverItsBudgetFallsBackToAWholeSearch) {
+    testing::SimOptions sim;
+    sim.model = ModelKind::fifo_queue;
+    sim.seed = 47521;
+    sim.prefix = 60;
+    sim.core = 250;
+    sim.tail = 600;
+    sim.clients = 5;
+    sim.keys = 3;
+    sim.values = 5;
+    sim.fresh_probability = 0.3;
+    const History history = testing::simulate_history(sim).history;
+    LinearizabilityOptions options;
+    options.model = ModelKind::fifo_queue;
+    options.split_by_key = false;
+    options.quiescence_min_ops = 1;
+    options.memory_limit_bytes = std::size_t{256} << 20;
+    auto result = check_linearizability(history, options);
+    ASSERT_TRUE(result) << result.error().message;
+    EXPECT_EQ(result->verdict, Verdict::linearizable) << result->unknown_reason;
+    ASSERT_EQ(result->partitions.size(), 1u);
+    EXPECT_EQ(result->partitions[0].segments, 1u);  // searched whole in the end
 }
 
 }  // namespace

@@ -77,6 +77,8 @@ const char* outcome_reason(Outcome outcome) {
             return "memory limit reached";
         case Outcome::cancelled:
             return "cancelled";
+        case Outcome::out_of_configs:
+            return "configuration budget reached";
         default:
             return "";
     }
@@ -319,9 +321,14 @@ class PartitionChecker {
             std::vector<SearchOp> ops;
             for (std::uint32_t i : segments[s]) ops.push_back(part_.times[i]);
             for (std::uint32_t i : carried) ops.push_back(part_.times[i]);
-            Search search(ops, space_, limits_);
-            if (!last) add_later_reads(search, ops, part_.times[segments[s + 1].front()].call);
             const std::uint64_t budget = kSegmentConfigsBase + kSegmentConfigsPerOp * ops.size();
+            lin::Limits limits = limits_;
+            // Enumerating a segment's ends can explode where a search of the
+            // whole partition, which stops at its first linearization, is
+            // quick: past the budget, even within one run, give up on cuts.
+            if (!last) limits.max_configs = budget;
+            Search search(ops, space_, limits);
+            if (!last) add_later_reads(search, ops, part_.times[segments[s + 1].front()].call);
             bool success = false;
             std::vector<std::uint32_t> spent;
             for (const FrontierConfig& config : frontier) {
@@ -332,6 +339,9 @@ class PartitionChecker {
                 if (outcome == Outcome::success) {
                     success = true;
                     if (last) break;
+                } else if (outcome == Outcome::out_of_configs) {
+                    note_stats(search);
+                    return false;
                 } else if (outcome != Outcome::failure) {
                     note_stats(search);
                     give_up(outcome);

@@ -104,9 +104,20 @@ struct Limits {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
     const std::atomic<bool>* cancel = nullptr;
+    // Configurations all runs of one Search may explore: a caller with a
+    // cheaper way out (a segment's enumeration, which can always be replaced
+    // by a search of the whole partition) says when to take it.
+    std::uint64_t max_configs = std::numeric_limits<std::uint64_t>::max();
 };
 
-enum class Outcome : std::uint8_t { success, failure, out_of_time, out_of_memory, cancelled };
+enum class Outcome : std::uint8_t {
+    success,
+    failure,
+    out_of_time,
+    out_of_memory,
+    cancelled,
+    out_of_configs,  // Limits::max_configs
+};
 
 struct SearchStats {
     std::uint64_t configs = 0;  // configurations explored (cache insertions)
@@ -926,6 +937,7 @@ class Search {
         const std::size_t used = bytes();
         stats_.peak_bytes = std::max(stats_.peak_bytes, used);
         if (used > limits_.max_bytes) return Outcome::out_of_memory;
+        if (stats_.configs > limits_.max_configs) return Outcome::out_of_configs;
         if (limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed)) {
             return Outcome::cancelled;
         }
