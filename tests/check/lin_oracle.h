@@ -40,9 +40,10 @@ OracleCase random_small_case(models::ModelKind model, Prng& prng, std::size_t ma
 
 // A random case long enough for the modes that cut at quiescent points from
 // the first op (lin_modes.h) to cut it, yet cheap for the brute force: 20 to
-// 34 sequential ops, a concurrent core of 2 to 8, then 30 to 60 sequential
-// ops, so the first cut (segments hold at least 32 ops) falls near the core,
-// where a state carried across it matters most.
+// 34 sequential ops, a concurrent core of 2 to 8 (at most two of unknown
+// outcome), then 30 to 60 sequential ops, so the first cut (segments hold at
+// least 32 ops) falls near the core, where a state carried across it matters
+// most.
 OracleCase random_segmented_case(models::ModelKind model, Prng& prng, bool with_info);
 
 // Every model the checker supports.

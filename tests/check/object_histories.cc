@@ -382,7 +382,8 @@ class Simulator {
                 } else {
                     slot.inv = invent(Role::any);
                 }
-                if (slot.mode == Mode::normal && rng_.chance(o_.info_probability)) {
+                if (slot.mode == Mode::normal && rng_.chance(o_.info_probability) &&
+                    unknown_++ < o_.max_unknown) {
                     const auto fate = rng_.below(3);
                     slot.fate = fate == 0   ? Slot::Fate::info_before
                                 : fate == 1 ? Slot::Fate::info_late
@@ -540,6 +541,7 @@ class Simulator {
     std::int64_t next_process_ = 0;
     std::int64_t fresh_ = 1000;
     bool any_unknown_ = false;
+    std::size_t unknown_ = 0;  // ops given an unknown outcome so far
 };
 
 }  // namespace

@@ -41,14 +41,15 @@ struct SimOptions {
     std::size_t prefix = 0;
     std::size_t core = 10;
     std::size_t tail = 0;
-    int clients = 3;                 // in the core
-    int keys = 0;                    // keyed models: 0 no key field, n keys 0..n-1
-    int values = 3;                  // values drawn from [0, values) ...
-    double fresh_probability = 0.2;  // ... or fresh (never used before)
-    double info_probability = 0;     // core ops whose outcome the client never learns
-    double fail_probability = 0.05;  // core ops that fail without taking effect
-    Bug bug = Bug::none;             // injected once: in the tail if allowed and it has room,
-    bool bug_in_tail = true;         // else at a random op of the core
+    int clients = 3;                            // in the core
+    int keys = 0;                               // keyed models: 0 no key field, n keys 0..n-1
+    int values = 3;                             // values drawn from [0, values) ...
+    double fresh_probability = 0.2;             // ... or fresh (never used before)
+    double info_probability = 0;                // core ops whose outcome the client never learns,
+    std::size_t max_unknown = ~std::size_t{0};  // at most this many
+    double fail_probability = 0.05;             // core ops that fail without taking effect
+    Bug bug = Bug::none;      // injected once: in the tail if allowed and it has room,
+    bool bug_in_tail = true;  // else at a random op of the core
     // Small histories: the chance of corrupting one completed op's value at
     // random afterwards (valid or not, the brute force decides).
     double corrupt_probability = 0;
