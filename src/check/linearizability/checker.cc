@@ -65,7 +65,7 @@ constexpr std::size_t kMaxFrontier = 512;
 constexpr std::uint64_t kSegmentConfigsPerOp = 50;
 constexpr std::uint64_t kSegmentConfigsBase = 2000;
 // The most reads of later segments a segment's search tests its states
-// against before it merges them as unobservable (see later_reads); past it,
+// against before it merges them as unobservable (add_later_reads); past it,
 // nothing of that part of the state is merged in that segment.
 constexpr std::size_t kMaxLaterReads = 256;
 
@@ -987,9 +987,9 @@ class PartitionChecker {
     std::unordered_map<std::uint32_t, std::size_t> op_slots_;
     std::uint64_t window_configs_ = 0;
     // Per part of the state, for add_later_reads: the partition's completed
-    // reads and its resets by invocation, for each reset the earliest
-    // completion of a required reset from there on (kNever: an optional
-    // one's), and the earliest invocation of an optional reset.
+    // reads and all its resets, by invocation; for each reset, the earliest
+    // completion among the required resets from there on (kNever if none);
+    // and the earliest invocation of an optional reset.
     struct Readers {
         std::vector<std::uint32_t> reads;
         std::vector<std::uint32_t> resets;
