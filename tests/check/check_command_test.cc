@@ -163,6 +163,25 @@ TEST(CheckCommand, MultiRegisterStartsAtZeroWithoutInit) {
     EXPECT_EQ(zeros.exit_code, 0) << zeros.out;
 }
 
+TEST(CheckCommand, KvAppendSplitReproIsLinearizableWithEveryFlag) {
+    // tests/data/repro/README.md: this history was once NOT linearizable
+    // unless quiescent cuts were turned off.
+    const std::string path =
+        std::string(FAULTLINE_SOURCE_DIR) + "/tests/data/repro/kv-append-split-false-positive.edn";
+    for (const char* flags :
+         {"", "--no-split", "--no-quiescence-split", "--no-split --no-quiescence-split",
+          "--no-prechecks", "--no-split --no-prechecks", "--threads 1", "--threads 2",
+          "--stop-at-first"}) {
+        const CommandRun r = run(std::string("--model kv-append ") + flags + " " + path);
+        EXPECT_EQ(r.exit_code, 0) << flags << "\n" << r.out;
+        EXPECT_NE(r.out.find("kv-append-split-false-positive.edn: linearizable (kv-append, "
+                             "porcupine-kv, 2048 ops)"),
+                  std::string::npos)
+            << flags << "\n"
+            << r.out;
+    }
+}
+
 TEST(CheckCommand, JsonOutput) {
     const std::string out =
         (std::filesystem::temp_directory_path() / "faultline_check_out.json").string();

@@ -64,6 +64,10 @@ constexpr std::size_t kMinSegmentOps = 32;
 constexpr std::size_t kMaxFrontier = 512;
 constexpr std::uint64_t kSegmentConfigsPerOp = 50;
 constexpr std::uint64_t kSegmentConfigsBase = 2000;
+// The most reads of later segments a segment's search tests its states
+// against before it merges them as unobservable (add_later_reads); past it,
+// nothing of that part of the state is merged in that segment.
+constexpr std::size_t kMaxLaterReads = 256;
 
 const char* outcome_reason(Outcome outcome) {
     switch (outcome) {
@@ -73,6 +77,8 @@ const char* outcome_reason(Outcome outcome) {
             return "memory limit reached";
         case Outcome::cancelled:
             return "cancelled";
+        case Outcome::out_of_configs:
+            return "configuration budget reached";
         default:
             return "";
     }
@@ -315,8 +321,14 @@ class PartitionChecker {
             std::vector<SearchOp> ops;
             for (std::uint32_t i : segments[s]) ops.push_back(part_.times[i]);
             for (std::uint32_t i : carried) ops.push_back(part_.times[i]);
-            Search search(ops, space_, limits_);
             const std::uint64_t budget = kSegmentConfigsBase + kSegmentConfigsPerOp * ops.size();
+            lin::Limits limits = limits_;
+            // Enumerating a segment's ends can explode where a search of the
+            // whole partition, which stops at its first linearization, is
+            // quick: past the budget, even within one run, give up on cuts.
+            if (!last) limits.max_configs = budget;
+            Search search(ops, space_, limits);
+            if (!last) add_later_reads(search, ops, part_.times[segments[s + 1].front()].call);
             bool success = false;
             std::vector<std::uint32_t> spent;
             for (const FrontierConfig& config : frontier) {
@@ -327,6 +339,9 @@ class PartitionChecker {
                 if (outcome == Outcome::success) {
                     success = true;
                     if (last) break;
+                } else if (outcome == Outcome::out_of_configs) {
+                    note_stats(search);
+                    return false;
                 } else if (outcome != Outcome::failure) {
                     note_stats(search);
                     give_up(outcome);
@@ -339,7 +354,7 @@ class PartitionChecker {
             if (!success) {
                 result_.verdict = Verdict::not_linearizable;
                 if (cx_ != nullptr && context_.options->counterexample) {
-                    explain(search, required_before);
+                    explain(search, required_before, false);
                 }
                 return true;
             }
@@ -350,6 +365,87 @@ class PartitionChecker {
                 required_before += part_.times[i].required() ? 1 : 0;
         }
         FL_UNREACHABLE();
+    }
+
+    // The search of a segment that ends at `cut` (the first invocation of the
+    // next one) merges states no read can observe any more (search.h); its end
+    // states cross the cut, so the reads of later segments count too. For each
+    // part of the state the segment's ops change, those are the completed
+    // reads invoked after the cut and before the first completion of a
+    // required reset after it (which must come between the cut and any later
+    // read). The list stops at the first read no reset may precede (none is
+    // invoked before it completes): a state that read cannot reach is a dead
+    // end whether merged or not, so no later read needs testing.
+    void add_later_reads(Search& search, const std::vector<SearchOp>& ops, std::uint32_t cut) {
+        if constexpr (Space::kUnobservable) {
+            if (readers_.empty()) index_readers();
+            std::vector<char> touched(readers_.size(), 0);
+            for (const SearchOp& op : ops) {
+                if (!space_.read_only(op.op)) touched[space_.group(op.op)] = 1;
+            }
+            auto call_before = [&](std::uint32_t i, std::uint32_t rank) {
+                return part_.times[i].call < rank;
+            };
+            for (std::uint32_t g = 0; g < readers_.size(); ++g) {
+                if (!touched[g]) continue;
+                const Readers& r = readers_[g];
+                const auto k = static_cast<std::size_t>(
+                    std::lower_bound(r.resets.begin(), r.resets.end(), cut, call_before) -
+                    r.resets.begin());
+                const std::uint32_t bound = k < r.resets.size() ? r.min_ret[k] : kNever;
+                // An optional reset invoked before the cut may still take effect
+                // after it, at any time.
+                const std::uint32_t rescue = r.first_optional_reset < cut ? 0
+                                             : k < r.resets.size() ? part_.times[r.resets[k]].call
+                                                                   : kNever;
+                std::size_t listed = 0;
+                for (auto it = std::lower_bound(r.reads.begin(), r.reads.end(), cut, call_before);
+                     it != r.reads.end() && part_.times[*it].call < bound; ++it) {
+                    if (++listed > kMaxLaterReads) {
+                        search.keep_observable(g);
+                        break;
+                    }
+                    search.add_outside_read(*it);
+                    if (part_.times[*it].ret < rescue) break;
+                }
+            }
+        } else {
+            (void)search;
+            (void)ops;
+            (void)cut;
+        }
+    }
+
+    void index_readers() {
+        if constexpr (Space::kUnobservable) {
+            readers_.resize(space_.group_count());
+            std::vector<std::uint32_t> order;
+            for (const SearchOp& op : active_) order.push_back(op.op);
+            std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+                return part_.times[a].call < part_.times[b].call;
+            });
+            for (std::uint32_t i : order) {
+                Readers& r = readers_[space_.group(i)];
+                const bool required = part_.times[i].required();
+                if (space_.resets(i)) {
+                    r.resets.push_back(i);
+                    if (!required) {
+                        r.first_optional_reset =
+                            std::min(r.first_optional_reset, part_.times[i].call);
+                    }
+                } else if (space_.read_only(i) && required) {
+                    r.reads.push_back(i);
+                }
+            }
+            for (Readers& r : readers_) {
+                r.min_ret.resize(r.resets.size());
+                std::uint32_t earliest = kNever;
+                for (std::size_t k = r.resets.size(); k-- > 0;) {
+                    earliest = std::min(earliest, part_.times[r.resets[k]].ret);
+                    r.min_ret[k] = earliest;
+                }
+            }
+        }
     }
 
     // Groups ops (by index) into segments at quiescent points: a cut before an
@@ -430,13 +526,19 @@ class PartitionChecker {
             return;
         }
         result_.verdict = Verdict::not_linearizable;
-        if (cx_ != nullptr && context_.options->counterexample) explain(search, 0);
+        if (cx_ != nullptr && context_.options->counterexample) explain(search, 0, true);
     }
 
-    void explain(const Search& search, std::size_t required_before) {
+    // `whole`: `search` covered the partition from its initial state, not a
+    // segment from the states the earlier segments can end in.
+    void explain(const Search& search, std::size_t required_before, bool whole) {
         if constexpr (Space::kGrouped) {
             (void)required_before;
-            explain_by_key(search.failure_groups());
+            // A segment's search fails from every frontier state, each time
+            // blamed on keys that fail from *that* state; the blame of the
+            // last is no proof that those keys fail whatever happened before.
+            // By locality some key fails alone: look at them all.
+            explain_by_key(whole ? search.failure_groups() : ~std::uint64_t{0});
         } else {
             build_counterexample(search, required_before);
         }
@@ -884,6 +986,17 @@ class PartitionChecker {
     std::optional<Counterexample>* cx_ = nullptr;
     std::unordered_map<std::uint32_t, std::size_t> op_slots_;
     std::uint64_t window_configs_ = 0;
+    // Per part of the state, for add_later_reads: the partition's completed
+    // reads and all its resets, by invocation; for each reset, the earliest
+    // completion among the required resets from there on (kNever if none);
+    // and the earliest invocation of an optional reset.
+    struct Readers {
+        std::vector<std::uint32_t> reads;
+        std::vector<std::uint32_t> resets;
+        std::vector<std::uint32_t> min_ret;
+        std::uint32_t first_optional_reset = kNever;
+    };
+    std::vector<Readers> readers_;
 };
 
 // Orders partition keys: numbers by value, then strings, then anything else by

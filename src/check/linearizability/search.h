@@ -37,7 +37,12 @@
 //     And when no unlinearized read can observe the new value of that part any
 //     more, the value is replaced by the model's canonical "unobservable" one,
 //     so configurations that differ only in garbage a later reset will erase
-//     (the order of appends before a put) are one configuration.
+//     (the order of appends before a put) are one configuration. "No read"
+//     means none at all, not only none of this search: when a search covers
+//     one segment of a history (quiescent cuts), the states it ends in are
+//     carried into the next segment, so the caller names the later reads
+//     that may still observe them (add_outside_read), and a state one of
+//     those may reach is never merged.
 //
 // For a map of independent objects (MapModel: --no-split), the search also does
 // conflict-directed backjumping with nogoods, so it is not defeated by the
@@ -54,10 +59,11 @@
 //
 // A run starts from a state and a set of optional ops already spent, so a
 // history split at quiescent points can be searched segment by segment (see
-// partition.h): in "enumerate" mode a run does not stop at the first success
+// checker.cc): in "enumerate" mode a run does not stop at the first success
 // but collects every distinct end configuration (state, optional ops still
 // available) for the next segment. Runs from several start configurations share
-// one cache.
+// one cache. An end state must mean the same to the next segment as it did
+// here, hence the outside reads of the lookahead above.
 //
 // For counterexamples the search tracks, across runs, the longest prefix of
 // required ops (in completion order) that some configuration linearized, one
@@ -98,9 +104,20 @@ struct Limits {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
     const std::atomic<bool>* cancel = nullptr;
+    // Configurations all runs of one Search may explore: a caller with a
+    // cheaper way out (a segment's enumeration, which can always be replaced
+    // by a search of the whole partition) says when to take it.
+    std::uint64_t max_configs = std::numeric_limits<std::uint64_t>::max();
 };
 
-enum class Outcome : std::uint8_t { success, failure, out_of_time, out_of_memory, cancelled };
+enum class Outcome : std::uint8_t {
+    success,
+    failure,
+    out_of_time,
+    out_of_memory,
+    cancelled,
+    out_of_configs,  // Limits::max_configs
+};
 
 struct SearchStats {
     std::uint64_t configs = 0;  // configurations explored (cache insertions)
@@ -362,6 +379,31 @@ class Search {
     bool best_configs_truncated() const { return best_configs_truncated_; }
 
     const std::vector<EndConfig>& ends() const { return ends_; }
+
+    // Reads that are not among this search's ops but may observe the states
+    // it ends in (a later segment's, before any reset of their part must
+    // happen): canonical() keeps a state observable while one of them may
+    // reach it. `op` is an index in the space. keep_observable(group) instead
+    // merges nothing of that part (too many such reads to list).
+    void add_outside_read(std::uint32_t op) {
+        if constexpr (Space::kUnobservable) {
+            const std::uint32_t group = space_->group(op);
+            FL_ASSERT_LT(group, groups_);
+            if (outside_reads_.empty()) outside_reads_.resize(groups_);
+            outside_reads_[group].push_back(op);
+        } else {
+            (void)op;
+        }
+    }
+    void keep_observable(std::uint32_t group) {
+        if constexpr (Space::kUnobservable) {
+            FL_ASSERT_LT(group, groups_);
+            if (always_observable_.empty()) always_observable_.assign(groups_, 0);
+            always_observable_[group] = 1;
+        } else {
+            (void)group;
+        }
+    }
     // After a failed run of a grouped model: the groups (bit g = group g) whose
     // ops alone cannot be linearized; all ones when unknown.
     std::uint64_t failure_groups() const { return root_blame_; }
@@ -371,7 +413,7 @@ class Search {
         for (const ConfigCache& nogoods : nogoods_) nogood_bytes += nogoods.bytes();
         return cache_.bytes() + space_->bytes() + candidates_.capacity() * sizeof(Candidate) +
                levels_.capacity() * sizeof(Level) + best_path_.capacity() * sizeof(PathStep) +
-               nogood_bytes;
+               nogood_bytes + outside_memo_.bytes();
     }
 
   private:
@@ -493,7 +535,8 @@ class Search {
         return true;
     }
     // `next`, the state after op `id`, with the part `id` touched made
-    // unobservable if no unlinearized read of that part could observe it.
+    // unobservable if no unlinearized read of that part could observe it, in
+    // this search or after it (add_outside_read).
     std::uint64_t canonical(std::uint32_t id, std::uint64_t next) {
         if constexpr (Space::kUnobservable) {
             const std::uint32_t group = group_of_[id];
@@ -502,11 +545,37 @@ class Search {
             for (std::uint32_t read = reads_next_[head]; read != head; read = reads_next_[read]) {
                 if (space_->may_reach(next, ops_[read].op)) return next;
             }
+            if (observed_outside(next, group)) return next;
             ++stats_.merged;
             return space_->make_unobservable(next, group);
         } else {
             (void)id;
             return next;
+        }
+    }
+    // Whether a read outside the search may observe part `group` of `state`.
+    // Remembered per (state, group): the outside reads are fixed for the
+    // search, and few distinct states reach this test.
+    bool observed_outside(std::uint64_t state, std::uint32_t group) {
+        if constexpr (Space::kUnobservable) {
+            if (!always_observable_.empty() && always_observable_[group]) return true;
+            if (outside_reads_.empty() || outside_reads_[group].empty()) return false;
+            const std::uint64_t key = state << 32 | group;
+            const std::uint32_t memo = outside_memo_.find(key);
+            if (memo != FlatMap64::kAbsent) return memo == 1;
+            bool observed = false;
+            for (std::uint32_t op : outside_reads_[group]) {
+                if (space_->may_reach(state, op)) {
+                    observed = true;
+                    break;
+                }
+            }
+            outside_memo_.insert(key, observed ? 1 : 0);
+            return observed;
+        } else {
+            (void)state;
+            (void)group;
+            return false;
         }
     }
     // A doomed read of `group`, among its earliest-completing unlinearized reads.
@@ -868,6 +937,7 @@ class Search {
         const std::size_t used = bytes();
         stats_.peak_bytes = std::max(stats_.peak_bytes, used);
         if (used > limits_.max_bytes) return Outcome::out_of_memory;
+        if (stats_.configs > limits_.max_configs) return Outcome::out_of_configs;
         if (limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed)) {
             return Outcome::cancelled;
         }
@@ -908,6 +978,12 @@ class Search {
     // the cache entry of the configuration being pushed
     std::vector<std::uint32_t> reset_order_;
     std::vector<std::uint32_t> resets_next_, resets_prev_, reads_next_, reads_prev_;
+    // Reads outside the search that may observe its states, per group (space
+    // op indexes), groups that must never be merged, and per (state, group)
+    // whether one of those reads may reach it (see canonical()).
+    std::vector<std::vector<std::uint32_t>> outside_reads_;
+    std::vector<char> always_observable_;
+    FlatMap64 outside_memo_{16};
 
     OpSet set_;
     ConfigCache cache_;
