@@ -19,36 +19,18 @@
 
 #include <gtest/gtest.h>
 
+#include "faultline_process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-    int exit_code = -1;      // -1 when the process did not exit normally (a signal)
-    bool signalled = false;
-    std::string output;      // stdout and stderr together
-};
+using faultline::testing::fresh_folder;
+using faultline::testing::Outcome;
 
 // `prefix` goes before the binary: "timeout 60" for a command that used to never end.
 Outcome run(const std::string& arguments, const std::string& prefix = "") {
-    const std::string command = prefix + std::string(FAULTLINE_BINARY) + " " + arguments + " 2>&1";
-    Outcome outcome;
-    std::FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return outcome;
-    std::array<char, 4096> buffer{};
-    while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
-    const int status = pclose(pipe);
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    // popen runs a shell, which reports its child's death by signal N as 128+N.
-    outcome.signalled = WIFSIGNALED(status) || outcome.exit_code > 128;
-    return outcome;
-}
-
-// A fresh folder of this test's own (mkdtemp), so two copies of the suite never meet.
-std::string fresh_folder(const std::string& name) {
-    std::string pattern = (fs::temp_directory_path() / ("faultline-" + name + "-XXXXXX")).string();
-    const char* made = mkdtemp(pattern.data());
-    return made == nullptr ? std::string() : std::string(made);
+    return faultline::testing::run_faultline(arguments, prefix);
 }
 
 std::string write_file(const std::string& path, const std::string& content) {

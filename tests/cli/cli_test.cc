@@ -12,31 +12,14 @@
 
 #include <gtest/gtest.h>
 
+#include "faultline_process.h"
+
 namespace {
 
-struct Outcome {
-    int exit_code = -1;
-    std::string output;  // stdout and stderr together
-};
+using faultline::testing::fresh_folder;
+using faultline::testing::Outcome;
 
-Outcome run(const std::string& arguments) {
-    const std::string command = std::string(FAULTLINE_BINARY) + " " + arguments + " 2>&1";
-    Outcome outcome;
-    std::FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) return outcome;
-    std::array<char, 4096> buffer{};
-    while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
-    const int status = pclose(pipe);
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return outcome;
-}
-
-// A fresh store folder of this test's own, so that two copies of the suite
-// (two checkouts, ctest -j) never share a path.
-std::string temp_store(const std::string& name) {
-    std::string pattern = (std::filesystem::temp_directory_path() / ("faultline-cli-" + name + "-XXXXXX")).string();
-    return mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
-}
+Outcome run(const std::string& arguments) { return faultline::testing::run_faultline(arguments); }
 
 std::string line_with(const std::string& text, const std::string& prefix) {
     const auto start = text.find(prefix);
@@ -65,7 +48,7 @@ TEST(Cli, BadOptionsGiveOneLineAndExitCodeThreeOrMore) {
 }
 
 TEST(Cli, ARunIsStoredAndReplaysToTheSameTraceHash) {
-    const std::string store = temp_store("replay");
+    const std::string store = fresh_folder("cli-replay");
     const Outcome first = run("test --seed 5 --time-limit 5 --store " + store);
     ASSERT_EQ(first.exit_code, 0) << first.output;
     const std::string hash = line_with(first.output, "trace hash");
@@ -83,7 +66,7 @@ TEST(Cli, ReplayOfAMissingOrMalformedRunIsAClearError) {
     const Outcome missing = run("replay /nonexistent/run");
     EXPECT_GE(missing.exit_code, 3);
     EXPECT_NE(missing.output.find("/nonexistent/run/config.json"), std::string::npos) << missing.output;
-    const std::string store = temp_store("malformed");
+    const std::string store = fresh_folder("cli-malformed");
     std::filesystem::create_directories(store);
     std::FILE* config = std::fopen((store + "/config.json").c_str(), "w");
     ASSERT_NE(config, nullptr);
@@ -95,7 +78,7 @@ TEST(Cli, ReplayOfAMissingOrMalformedRunIsAClearError) {
 }
 
 TEST(Cli, AKnownBugIsCaughtWithExitCodeOneAndAReproLine) {
-    const std::string store = temp_store("bug");
+    const std::string store = fresh_folder("cli-bug");
     const Outcome outcome = run("test --bug early-ack --seed 1 --store " + store);
     EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
     EXPECT_NE(outcome.output.find("linearizability: invalid"), std::string::npos) << outcome.output;
@@ -104,16 +87,6 @@ TEST(Cli, AKnownBugIsCaughtWithExitCodeOneAndAReproLine) {
 
 }  // namespace
 
-namespace {
-
-// A fresh folder of this test's own, so that two copies of the suite never meet.
-std::string fresh_folder(const std::string& name) {
-    std::string pattern = (std::filesystem::temp_directory_path() / ("faultline-" + name + "-XXXXXX")).string();
-    const char* made = mkdtemp(pattern.data());
-    return made == nullptr ? std::string() : std::string(made);
-}
-
-}  // namespace
 
 // `faultline check` on a run's own history.jsonl gives the run's linearizability
 // verdict: both read the history through one definition of its semantics (a

@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "faultline_process.h"
+
 namespace {
 
 struct Expectation {
@@ -59,22 +61,10 @@ std::vector<std::string> readme_commands() {
     return commands;
 }
 
-struct Outcome {
-    int exit_code = -1;
-    std::string output;
-};
+using faultline::testing::Outcome;
 
 Outcome run_in(const std::string& folder, const std::string& command) {
-    const std::string shell = "cd '" + folder + "' && " + std::string(FAULTLINE_BINARY) +
-                              command.substr(std::string("faultline").size()) + " 2>&1";
-    Outcome outcome;
-    std::FILE* pipe = popen(shell.c_str(), "r");
-    if (pipe == nullptr) return outcome;
-    std::array<char, 4096> buffer{};
-    while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) outcome.output += buffer.data();
-    const int status = pclose(pipe);
-    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return outcome;
+    return faultline::testing::run_faultline(command.substr(std::string("faultline ").size()), "", folder);
 }
 
 TEST(Readme, EveryCommandRunsAsWrittenWithTheExitCodeItImplies) {
