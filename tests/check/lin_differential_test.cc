@@ -37,9 +37,9 @@ struct Shape {
 // Long enough for the default cut at 2,048 ops even after failed ops drop out.
 constexpr Shape kShapes[] = {
     {"repro: prefix, small core, long tail", 23, 11, 2100, 4, 0},
-    {"prefix, core, tail", 60, 250, 600, 5, 0},
-    {"prefix, core, tail with unknown outcomes", 40, 250, 400, 5, 0.05},
-    {"all concurrent", 0, 400, 0, 4, 0.02},
+    {"prefix, core, tail", 60, 150, 500, 5, 0},
+    {"prefix, core, tail with unknown outcomes", 40, 150, 300, 5, 0.05},
+    {"all concurrent", 0, 300, 0, 4, 0.02},
 };
 
 const char* bug_name(Bug bug) {
