@@ -42,6 +42,7 @@ public:
             views_.push_back(protocols::raft::NodeView{simulation.name(id), nullptr});
         }
         invariants_ = std::make_unique<RaftInvariants>(views_.size());
+        last_roles_.assign(views_.size(), std::nullopt);
     }
 
     std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
@@ -54,8 +55,8 @@ public:
             Node* node = simulation.node(id);
             views_[i].raft = node == nullptr ? nullptr : &static_cast<KvServer*>(node)->raft();
             views_[i].incarnation = simulation.incarnation(id);
+            record_role(i, simulation.now());
         }
-        record_roles(simulation.now());
         violation_ = invariants_->check(views_);
         if (violation_) {
             violated_at_ = simulation.now();
@@ -135,16 +136,14 @@ private:
         }
     };
 
-    void record_roles(Nanos now) {
-        last_roles_.resize(views_.size());
-        for (std::size_t i = 0; i < views_.size(); ++i) {
-            const protocols::raft::Raft* raft = views_[i].raft;
-            RoleChange change{now, i, raft != nullptr, raft ? raft->role() : protocols::raft::Role::follower,
-                              raft ? raft->term() : Term()};
-            if (last_roles_[i] && *last_roles_[i] == change) continue;
-            last_roles_[i] = change;
-            timeline_.push_back(change);
-        }
+    // Notes node i's role and term if they changed (runs after every step).
+    void record_role(std::size_t i, Nanos now) {
+        const protocols::raft::Raft* raft = views_[i].raft;
+        RoleChange change{now, i, raft != nullptr, raft ? raft->role() : protocols::raft::Role::follower,
+                          raft ? raft->term() : Term()};
+        if (last_roles_[i] && *last_roles_[i] == change) return;
+        last_roles_[i] = change;
+        timeline_.push_back(change);
     }
 
     std::vector<RoleChange> timeline_;
