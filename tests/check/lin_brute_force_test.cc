@@ -16,6 +16,7 @@
 #include "brute_force.h"
 #include "check/formats/history_formats.h"
 #include "lin_oracle.h"
+#include "lin_test_util.h"
 
 namespace faultline::check {
 namespace {
@@ -23,14 +24,7 @@ namespace {
 using models::ModelKind;
 using testing::brute_force_linearizable;
 
-// Short EDN op maps, as in lin_models_test.cc.
-std::string op(int process, const char* type, const char* f, const std::string& value = "nil",
-               const std::string& key = "") {
-    std::string out = "{:process " + std::to_string(process) + " :type :" + type + " :f :" + f +
-                      " :value " + value;
-    if (!key.empty()) out += " :key " + key;
-    return out + "}\n";
-}
+using testing::op;
 
 struct Known {
     const char* what;

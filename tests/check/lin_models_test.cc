@@ -13,14 +13,7 @@ namespace {
 using models::ModelKind;
 using testing::check_text;
 
-// Short EDN op maps: "0 invoke write 1" -> {:process 0 :type :invoke :f :write :value 1}.
-std::string op(int process, const char* type, const char* f, const std::string& value = "nil",
-               const std::string& key = "") {
-    std::string out = "{:process " + std::to_string(process) + " :type :" + type + " :f :" + f +
-                      " :value " + value;
-    if (!key.empty()) out += " :key " + key;
-    return out + "}\n";
-}
+using testing::op;
 
 Verdict verdict_of(const std::string& edn, ModelKind model, LinearizabilityOptions options = {}) {
     auto checked = check_text(edn, model, options);

@@ -19,7 +19,7 @@
 
 #include <gtest/gtest.h>
 
-#include "faultline_process.h"
+#include "support/faultline_process.h"
 
 namespace {
 

@@ -12,7 +12,7 @@
 
 #include <gtest/gtest.h>
 
-#include "faultline_process.h"
+#include "support/faultline_process.h"
 
 namespace {
 

@@ -15,7 +15,7 @@
 
 #include <gtest/gtest.h>
 
-#include "faultline_process.h"
+#include "support/faultline_process.h"
 
 namespace {
 
@@ -70,9 +70,8 @@ Outcome run_in(const std::string& folder, const std::string& command) {
 TEST(Readme, EveryCommandRunsAsWrittenWithTheExitCodeItImplies) {
     const std::vector<std::string> commands = readme_commands();
     ASSERT_GE(commands.size(), 8u) << "the README's command block was not found";
-    std::string pattern = (std::filesystem::temp_directory_path() / "faultline-readme-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    const std::filesystem::path folder(pattern);
+    const std::filesystem::path folder = faultline::testing::fresh_folder("readme");
+    ASSERT_FALSE(folder.empty());
     // A fresh folder that sees the repository's histories, as a user's checkout does.
     std::filesystem::create_directory_symlink(std::filesystem::path(FAULTLINE_SOURCE_DIR) / "tests", folder / "tests");
     for (const std::string& command : commands) {

@@ -30,6 +30,7 @@
 #include "check/linearizability/checker.h"
 #include "runner/run_config.h"
 #include "runner/scenario.h"
+#include "support/faultline_process.h"
 
 namespace faultline {
 namespace {
@@ -204,9 +205,8 @@ TEST(Fuzz, NoInputAbortsOrHangs) {
     ASSERT_GE(seeds.size(), 30u);
     const std::uint64_t inputs = env_count("FAULTLINE_FUZZ_INPUTS", 3000);
     const unsigned seconds_per_input = static_cast<unsigned>(env_count("FAULTLINE_FUZZ_SECONDS_PER_INPUT", 10));
-    std::string pattern = (fs::temp_directory_path() / "faultline-fuzz-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    const fs::path folder(pattern);
+    const fs::path folder = faultline::testing::fresh_folder("fuzz");
+    ASSERT_FALSE(folder.empty());
     watchdog_path = (folder / "hang.input").string();
     signal(SIGALRM, on_alarm);
     Prng random(0x66757a7a);  // "fuzz"
@@ -252,8 +252,8 @@ TEST(Fuzz, NoOptionValueAbortsOrHangs) {
                                   "exponential:1000000h", "all", "none", "partition,kill", "raft-kv", "echo",
                                   "detector", "stale-read", "tree", "hlc", "1..3", "0..0"};
     const std::uint64_t runs = env_count("FAULTLINE_FUZZ_CLI_RUNS", 150);
-    std::string pattern = (fs::temp_directory_path() / "faultline-fuzz-cli-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    const std::string store = faultline::testing::fresh_folder("fuzz-cli");
+    ASSERT_FALSE(store.empty());
     Prng random(0x636c69);  // "cli"
     for (std::uint64_t i = 0; i < runs; ++i) {
         std::string arguments;
@@ -263,15 +263,14 @@ TEST(Fuzz, NoOptionValueAbortsOrHangs) {
                          values[random.below(std::size(values))];
         }
         // Short runs: the values under test may not make a run long, or hang it.
-        const std::string command = "timeout 60 " + std::string(FAULTLINE_BINARY) + " test --time-limit 2" +
-                                    arguments + " --no-trace --store " + pattern + " > /dev/null 2>&1";
-        const int status = std::system(command.c_str());
-        ASSERT_TRUE(WIFEXITED(status)) << "signal from: faultline test --time-limit 2" << arguments;
-        const int code = WEXITSTATUS(status);
-        EXPECT_NE(code, 124) << "ran past 60 s: faultline test --time-limit 2" << arguments;
-        EXPECT_LE(code, 4) << "exit " << code << ": faultline test --time-limit 2" << arguments;
+        const faultline::testing::Outcome outcome = faultline::testing::run_faultline(
+            "test --time-limit 2" + arguments + " --no-trace --store " + store, "timeout 60 ");
+        ASSERT_FALSE(outcome.signalled) << "signal from: faultline test --time-limit 2" << arguments;
+        EXPECT_NE(outcome.exit_code, 124) << "ran past 60 s: faultline test --time-limit 2" << arguments;
+        EXPECT_LE(outcome.exit_code, 4) << "exit " << outcome.exit_code << ": faultline test --time-limit 2"
+                                        << arguments;
     }
-    fs::remove_all(pattern);
+    fs::remove_all(store);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Scenario files: what they say is what runs; mistakes are named by file and line.
 #include "runner/scenario.h"
+#include "support/faultline_process.h"
 
 #include <stdlib.h>
 
@@ -14,10 +15,7 @@ namespace {
 // Files go to a folder of this test binary's own, so two copies of the suite
 // (two checkouts, ctest -j) never write the same path.
 std::string write_file(const std::string& name, const std::string& text) {
-    static const std::filesystem::path folder = [] {
-        std::string pattern = (std::filesystem::temp_directory_path() / "faultline-scenario-test-XXXXXX").string();
-        return std::filesystem::path(mkdtemp(pattern.data()) != nullptr ? pattern : std::string("."));
-    }();
+    static const std::filesystem::path folder = faultline::testing::fresh_folder("scenario-test");
     const auto path = folder / name;
     std::ofstream(path) << text;
     return path.string();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "runner/scenario.h"
+#include "support/faultline_process.h"
 #include "runner/shrink.h"
 #include "runner/store.h"
 
@@ -35,8 +36,8 @@ void expect_shrinks_to_a_handful(const RunConfig& config) {
     scenario.expect.verdict = Verdict::invalid;
     scenario.expect.failing = shrunk->failing;
     // A folder of this test's own: the shrink tests may run at once (ctest -j).
-    std::string folder = (std::filesystem::temp_directory_path() / "faultline-shrunk-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(folder.data()), nullptr);
+    const std::string folder = faultline::testing::fresh_folder("shrunk-test");
+    ASSERT_FALSE(folder.empty());
     const auto path = std::filesystem::path(folder) / "shrunk.toml";
     ASSERT_TRUE(write_text_file(path.string(), scenario_to_toml(scenario)).has_value());
     auto loaded = load_scenario(path.string());

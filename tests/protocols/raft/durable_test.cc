@@ -19,6 +19,17 @@ std::vector<std::uint64_t> indexes(const RecoveredState& state) {
     return out;
 }
 
+// Bit rot in synced data: one bit in the middle of the newest log segment's records.
+void flip_a_bit_in_the_last_segment(sim::SimDisk& disk) {
+    std::string segment;
+    for (const std::string& name : disk.list()) {
+        if (name.rfind("log-", 0) == 0) segment = name;
+    }
+    std::string bytes = *disk.read(segment);
+    bytes[bytes.size() / 2] ^= 0x10;
+    ASSERT_TRUE(disk.write(segment, 0, bytes).has_value());
+}
+
 TEST(DurableState, FreshDiskRecoversEmpty) {
     sim::SimDisk disk(1, {});
     DurableState durable(1024);
@@ -130,13 +141,7 @@ TEST(DurableState, FlippedBitInSyncedDataIsReportedAsDamage) {
     ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(9), std::nullopt}).has_value());
     for (std::uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE(durable.append(disk, entry(1, i)).has_value());
     ASSERT_TRUE(disk.sync().has_value());
-    std::string segment;
-    for (const std::string& name : disk.list()) {
-        if (name.rfind("log-", 0) == 0) segment = name;
-    }
-    std::string bytes = *disk.read(segment);
-    bytes[bytes.size() / 2] ^= 0x10;  // somewhere in the middle of the records
-    ASSERT_TRUE(disk.write(segment, 0, bytes).has_value());
+    flip_a_bit_in_the_last_segment(disk);
     ASSERT_TRUE(disk.sync().has_value());
     auto state = DurableState(1 << 20).load(disk);
     ASSERT_TRUE(state.has_value());
@@ -155,13 +160,7 @@ TEST(DurableState, DamageIsRememberedAcrossCrashesUntilCleared) {
     ASSERT_TRUE(durable.save_hard_state(disk, HardState{Term(4), std::nullopt}).has_value());
     for (std::uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE(durable.append(disk, entry(4, i)).has_value());
     ASSERT_TRUE(disk.sync().has_value());
-    std::string segment;
-    for (const std::string& name : disk.list()) {
-        if (name.rfind("log-", 0) == 0) segment = name;
-    }
-    std::string bytes = *disk.read(segment);
-    bytes[bytes.size() / 2] ^= 0x10;
-    ASSERT_TRUE(disk.write(segment, 0, bytes).has_value());
+    flip_a_bit_in_the_last_segment(disk);
     ASSERT_TRUE(disk.sync().has_value());
 
     auto first = DurableState(1 << 20).load(disk);
