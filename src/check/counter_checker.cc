@@ -111,4 +111,16 @@ CounterCheckResult check_counter(const History& history) {
     return result;
 }
 
+Outcome outcome_of(const CounterCheckResult& result) {
+    if (!result.cannot_check.empty()) {
+        return Outcome{"counter", Verdict::unknown, result.cannot_check,
+                       Json{{"reads_checked", result.reads_checked}, {"error", result.cannot_check}}};
+    }
+    return Outcome{"counter", result.valid ? Verdict::valid : Verdict::invalid,
+                   result.valid ? fmt::format("{} reads within bounds ({} adds ok, {} unknown)", result.reads_checked,
+                                              result.adds_ok, result.adds_unknown)
+                                : result.errors.front(),
+                   Json{{"reads_checked", result.reads_checked}, {"errors", result.errors}}};
+}
+
 }  // namespace faultline::check

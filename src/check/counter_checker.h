@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "check/history.h"
+#include "check/outcome.h"
 
 namespace faultline::check {
 
@@ -33,5 +34,8 @@ struct CounterCheckResult {
 };
 
 CounterCheckResult check_counter(const History& history);
+
+// The "counter" check's outcome (unknown when the history cannot be checked).
+Outcome outcome_of(const CounterCheckResult& result);
 
 }  // namespace faultline::check

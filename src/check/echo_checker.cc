@@ -40,4 +40,11 @@ EchoCheckResult check_echo(const History& history) {
     return result;
 }
 
+Outcome outcome_of(const EchoCheckResult& result) {
+    return Outcome{"echo", result.valid ? Verdict::valid : Verdict::invalid,
+                   result.valid ? fmt::format("{} replies matched", result.ok_count)
+                                : fmt::format("{} mismatched replies", result.errors.size()),
+                   Json{{"ok_count", result.ok_count}, {"errors", result.errors}}};
+}
+
 }  // namespace faultline::check

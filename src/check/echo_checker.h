@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "check/history.h"
+#include "check/outcome.h"
 
 namespace faultline::check {
 
@@ -15,5 +16,8 @@ struct EchoCheckResult {
 };
 
 EchoCheckResult check_echo(const History& history);
+
+// The "echo" check's outcome.
+Outcome outcome_of(const EchoCheckResult& result);
 
 }  // namespace faultline::check

@@ -129,4 +129,11 @@ LostWriteResult check_lost_writes(const History& history, Nanos finals_from) {
     return result;
 }
 
+Outcome outcome_of(const LostWriteResult& result) {
+    return Outcome{"lost-write", result.valid ? Verdict::valid : Verdict::invalid,
+                   result.valid ? fmt::format("no acknowledged write lost; {} final reads agree", result.final_reads)
+                                : fmt::format("{} (of {} problems)", result.errors.front(), result.errors.size()),
+                   Json{{"lost", result.lost}, {"final_reads", result.final_reads}, {"errors", result.errors}}};
+}
+
 }  // namespace faultline::check

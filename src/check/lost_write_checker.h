@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "check/history.h"
+#include "check/outcome.h"
 
 namespace faultline::check {
 
@@ -30,5 +31,8 @@ struct LostWriteResult {
 };
 
 LostWriteResult check_lost_writes(const History& history, Nanos finals_from);
+
+// The "lost-write" check's outcome.
+Outcome outcome_of(const LostWriteResult& result);
 
 }  // namespace faultline::check

@@ -55,4 +55,12 @@ SetCheckResult check_set(const History& history, Nanos finals_from) {
     return result;
 }
 
+Outcome outcome_of(const SetCheckResult& result) {
+    return Outcome{"set", result.valid ? Verdict::valid : Verdict::invalid,
+                   result.valid ? fmt::format("{} acknowledged values in all {} final reads", result.acknowledged,
+                                              result.final_reads)
+                                : result.errors.front(),
+                   Json{{"acknowledged", result.acknowledged}, {"lost", result.lost}, {"errors", result.errors}}};
+}
+
 }  // namespace faultline::check

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "check/history.h"
+#include "check/outcome.h"
 
 namespace faultline::check {
 
@@ -20,5 +21,8 @@ struct SetCheckResult {
 
 // Final reads are the reads invoked at or after `finals_from`.
 SetCheckResult check_set(const History& history, Nanos finals_from);
+
+// The "set" check's outcome.
+Outcome outcome_of(const SetCheckResult& result);
 
 }  // namespace faultline::check

@@ -157,15 +157,15 @@ int run_check(const CheckOptions& options) {
             all.push_back({{"file", path}, {"error", result.error().message}});
             continue;
         }
-        const char* verdict = result->verdict == check::Verdict::linearizable ? "linearizable"
-                              : result->verdict == check::Verdict::not_linearizable
+        const char* verdict = result->verdict == check::Verdict::valid ? "linearizable"
+                              : result->verdict == check::Verdict::invalid
                                   ? "NOT linearizable"
                                   : "UNKNOWN";
         std::string detail;
         if (result->partitions.size() > 1) {
             const auto bad = std::count_if(
                 result->partitions.begin(), result->partitions.end(),
-                [](const auto& p) { return p.verdict == check::Verdict::not_linearizable; });
+                [](const auto& p) { return p.verdict == check::Verdict::invalid; });
             detail = fmt::format(", {} keys", result->partitions.size());
             if (bad > 0) detail += fmt::format(" ({} not linearizable)", bad);
         }
@@ -183,7 +183,7 @@ int run_check(const CheckOptions& options) {
         json["model"] = check::models::model_kind_name(run.model);
         json["format"] = check::formats::format_name(parsed->format);
         all.push_back(std::move(json));
-        any_invalid = any_invalid || result->verdict == check::Verdict::not_linearizable;
+        any_invalid = any_invalid || result->verdict == check::Verdict::invalid;
         any_unknown = any_unknown || result->verdict == check::Verdict::unknown;
     }
     if (!options.json_path.empty()) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -23,7 +24,9 @@ inline constexpr int exit_runtime = 4;
 // and a script must tell "the bug is still there" from "this is another run".
 inline constexpr int exit_diverged = 5;
 
-CommandAction add_test_command(CLI::App& app);
+// `system` is the --system the arguments name (or the default): the test
+// command offers that system's options and no other's.
+CommandAction add_test_command(CLI::App& app, const std::string& system);
 CommandAction add_replay_command(CLI::App& app);
 CommandAction add_shrink_command(CLI::App& app);
 CommandAction add_scenario_command(CLI::App& app);

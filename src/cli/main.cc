@@ -5,8 +5,22 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/options_cli.h"
+#include "runner/run_config.h"
 
 namespace {
+
+// The system the arguments name with --system NAME or --system=NAME (the
+// default if none): `faultline test` offers only that system's options.
+std::string named_system(int argc, char** argv) {
+    std::string system = faultline::runner::RunConfig{}.system;
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument == "--system" && i + 1 < argc) system = argv[i + 1];
+        if (argument.starts_with("--system=")) system = argument.substr(9);
+    }
+    return system;
+}
 
 // The command itself: parsing, then the chosen subcommand's action.
 int run_command(int argc, char** argv) {
@@ -17,7 +31,8 @@ int run_command(int argc, char** argv) {
 
     std::map<const CLI::App*, CommandAction> actions;
     auto add = [&](CommandAction action) { actions[app.get_subcommands({}).back()] = action; };
-    add(add_test_command(app));
+    const std::string system = named_system(argc, argv);
+    add(add_test_command(app, system));
     add(add_replay_command(app));
     add(add_shrink_command(app));
     add(add_scenario_command(app));
@@ -31,7 +46,12 @@ int run_command(int argc, char** argv) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
-        print_error(e.what());
+        std::string message = e.what();
+        // An option of another system: say whose it is.
+        if (const std::string hint = foreign_option_hint({argv + 1, argv + argc}, system); !hint.empty()) {
+            message = hint;
+        }
+        print_error(message);
         return exit_usage;
     }
     for (const auto& [subcommand, action] : actions) {

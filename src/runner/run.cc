@@ -1,5 +1,7 @@
 #include "runner/run.h"
 
+#include "check/service_checks.h"
+
 #include <algorithm>
 #include <tuple>
 #include <chrono>
@@ -88,118 +90,6 @@ LatencySummary summarize_latency(const check::History& history) {
     summary.p99 = quantile(0.99);
     summary.max = latencies.back();
     return summary;
-}
-
-CheckOutcome check_availability(const check::History& history, const System& system, Nanos window_start,
-                                Nanos window_end, double threshold) {
-    std::unordered_map<std::int64_t, Nanos> invoked_at;
-    std::int64_t total = 0, served = 0;
-    for (const check::Operation& op : history) {
-        if (op.type == check::OpType::invoke) {
-            invoked_at[op.process] = op.time;
-            continue;
-        }
-        auto found = invoked_at.find(op.process);
-        if (found == invoked_at.end()) continue;
-        const Nanos invoked = found->second;
-        invoked_at.erase(found);
-        if (invoked < window_start || invoked >= window_end) continue;
-        ++total;
-        served += system.served(op) ? 1 : 0;
-    }
-    // Operations still open at the end never completed: unserved.
-    for (const auto& [process, invoked] : invoked_at) {
-        if (invoked >= window_start && invoked < window_end) ++total;
-    }
-    Json details{{"window_start_ns", window_start}, {"window_end_ns", window_end}, {"invoked", total},
-                 {"served", served}, {"threshold", threshold}};
-    if (total == 0) {
-        return CheckOutcome{"availability", Verdict::unknown,
-                            fmt::format("no operations were invoked in [{}, {})", format_duration(window_start),
-                                        format_duration(window_end)),
-                            details};
-    }
-    const double fraction = static_cast<double>(served) / static_cast<double>(total);
-    details["fraction"] = fraction;
-    return CheckOutcome{"availability", fraction >= threshold ? Verdict::valid : Verdict::invalid,
-                        fmt::format("{:.0f}% of {} operations invoked in [{}, {}) were served (need {:.0f}%)",
-                                    fraction * 100, total, format_duration(window_start), format_duration(window_end),
-                                    threshold * 100),
-                        details};
-}
-
-CheckOutcome check_liveness(const check::History& history, Nanos run_end, Nanos bound) {
-    std::unordered_map<std::int64_t, const check::Operation*> open;
-    std::int64_t too_slow = 0;
-    const check::Operation* slowest = nullptr;
-    Nanos slowest_wait = 0;
-    for (const check::Operation& op : history) {
-        if (op.type == check::OpType::invoke) {
-            open[op.process] = &op;
-            continue;
-        }
-        auto found = open.find(op.process);
-        if (found == open.end()) continue;
-        const Nanos waited = op.time - found->second->time;
-        if (bound > 0 && waited > bound) {
-            ++too_slow;
-            if (waited > slowest_wait) {
-                slowest_wait = waited;
-                slowest = found->second;
-            }
-        }
-        open.erase(found);
-    }
-    for (const auto& [process, op] : open) {
-        ++too_slow;
-        if (run_end - op->time >= slowest_wait) {
-            slowest_wait = run_end - op->time;
-            slowest = op;
-        }
-    }
-    Json details{{"late_or_never", too_slow}, {"bound_ns", bound}, {"never_completed", open.size()}};
-    if (too_slow == 0) {
-        return CheckOutcome{"liveness", Verdict::valid,
-                            bound > 0 ? fmt::format("every operation completed within {}", format_duration(bound))
-                                      : "every operation completed",
-                            details};
-    }
-    return CheckOutcome{"liveness", Verdict::invalid,
-                        fmt::format("{} operations {}; process {} waited {} for its {} (invoked at {})", too_slow,
-                                    bound > 0 ? fmt::format("took longer than {} or never completed",
-                                                            format_duration(bound))
-                                              : "never completed",
-                                    slowest->process, format_duration(slowest_wait), slowest->f,
-                                    format_duration(slowest->time)),
-                        details};
-}
-
-CheckOutcome check_latency(const check::History& history, Nanos from, Nanos to, Nanos p99_max) {
-    std::unordered_map<std::int64_t, Nanos> invoked_at;
-    std::vector<Nanos> latencies;
-    for (const check::Operation& op : history) {
-        if (op.type == check::OpType::invoke) {
-            invoked_at[op.process] = op.time;
-            continue;
-        }
-        auto found = invoked_at.find(op.process);
-        if (found == invoked_at.end()) continue;
-        if (op.type == check::OpType::ok && found->second >= from && found->second < to) {
-            latencies.push_back(op.time - found->second);
-        }
-        invoked_at.erase(found);
-    }
-    Json details{{"operations", latencies.size()}, {"p99_max_ns", p99_max}};
-    if (latencies.empty()) {
-        return CheckOutcome{"latency", Verdict::unknown, "no operation completed ok in the window", details};
-    }
-    std::sort(latencies.begin(), latencies.end());
-    const Nanos p99 = latencies[static_cast<std::size_t>(0.99 * static_cast<double>(latencies.size() - 1))];
-    details["p99_ns"] = p99;
-    return CheckOutcome{"latency", p99 <= p99_max ? Verdict::valid : Verdict::invalid,
-                        fmt::format("p99 {} over {} operations (at most {})", format_duration(p99), latencies.size(),
-                                    format_duration(p99_max)),
-                        details};
 }
 
 namespace {
@@ -391,8 +281,8 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
             nemesis::GeneratorOptions{.kinds = *kinds,
                                       .nodes = config.nodes,
                                       .time_limit = config.time_limit,
-                                      .interval_mean_max = config.fault_interval_max,
-                                      .duration_mean_max = config.fault_duration_max},
+                                      .interval_mean_max = config.fault_interval,
+                                      .duration_mean_max = config.fault_duration},
             config.seed);
     }
 
@@ -488,18 +378,19 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.healed_at = healed_at;
     result.checks = system->check(result.history, simulation);
     for (CheckOutcome& check : result.checks) explain_in_the_run(check, result.history, result.schedule, *system);
+    const auto served = [&system](const check::Operation& op) { return system->served(op); };
     if (!drivers.empty() && config.recovery > 0 && result.stopped_because.empty()) {
         result.checks.push_back(
-            check_availability(result.history, *system, healed_at + config.recovery / 2, clients_stop));
+            check::check_availability(result.history, served, healed_at + config.recovery / 2, clients_stop));
     }
     if (!drivers.empty() && result.stopped_because.empty()) {
-        result.checks.push_back(check_liveness(result.history, result.simulated, config.completion_bound));
+        result.checks.push_back(check::check_liveness(result.history, result.simulated, config.completion_bound));
         if (config.latency_p99_max > 0) {
             result.checks.push_back(
-                check_latency(result.history, config.workload_start, config.time_limit, config.latency_p99_max));
+                check::check_latency(result.history, config.workload_start, config.time_limit, config.latency_p99_max));
         }
         for (const AvailabilityWindow& window : config.availability) {
-            result.checks.push_back(check_availability(result.history, *system, window.from, window.to, window.min));
+            result.checks.push_back(check::check_availability(result.history, served, window.from, window.to, window.min));
         }
     }
     if (!result.stopped_because.empty()) {

@@ -71,18 +71,4 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options = {});
 OpCounts count_ops(const check::History& history);
 LatencySummary summarize_latency(const check::History& history);
 
-// The liveness check: every operation a client started must complete (ok, fail
-// or info) before the run ends, and within `bound` of its invocation if the
-// bound is not 0. An operation that never completes waited forever.
-CheckOutcome check_liveness(const check::History& history, Nanos run_end, Nanos bound);
-
-// The latency check: the p99 latency of ok operations invoked in [from, to)
-// must not exceed `p99_max`.
-CheckOutcome check_latency(const check::History& history, Nanos from, Nanos to, Nanos p99_max);
-
-// The availability check: of the operations invoked in the second half of the
-// recovery window, at least `threshold` must have been served.
-CheckOutcome check_availability(const check::History& history, const System& system, Nanos window_start,
-                                Nanos window_end, double threshold = 0.9);
-
 }  // namespace faultline::runner

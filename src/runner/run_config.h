@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/result.h"
 #include "base/time.h"
+#include "runner/options.h"
 #include "sim/disk.h"
 #include "sim/network.h"
 
@@ -34,12 +35,15 @@ inline constexpr Nanos kTimerIntervalMin = milliseconds(1);
 // simulation of every event in it: 100,000 hours of recovery or a client
 // timeout of that length is a run that never ends, not a test.
 inline constexpr Nanos kTimeLimitMax = seconds(24 * 3600);  // time_limit, completion_bound, detection_time_max
-inline constexpr Nanos kWindowMax = seconds(3600);
+inline constexpr Nanos kWindowMax = seconds(3600);  // recovery, timeout, fault intervals and durations,
+                                                    // detector timeouts and pauses, latency bound
 // The most faults a generated schedule may hold. The swarm draws a run's mean
 // fault interval between a quarter of --fault-interval and all of it, so a run
 // is refused when time_limit / (fault_interval / 4) would pass this.
-inline constexpr std::uint64_t kFaultsMax = 100'000;     // recovery, timeout, fault intervals and durations,
-                                                   // detector timeouts and pauses, latency bound
+inline constexpr std::uint64_t kFaultsMax = 100'000;
+
+// The condition of a timer option: at least kTimerIntervalMin.
+Status check_timer_interval(const Json& value);
 
 struct RunConfig {
     std::string system = "raft-kv";
@@ -76,49 +80,9 @@ struct RunConfig {
 
     // Network: the default link class.
     std::string latency = "exponential:2ms,500us";
-    // Raft's safety features, switchable to demonstrate what each prevents.
-    bool pre_vote = true;
-    bool check_quorum = true;
-    // raft-kv: authenticate replicated entries (HMAC), dropping altered messages.
-    bool authenticate = false;
-    // raft-kv: a leader whose own timers run late hands leadership over.
-    bool step_down_when_slow = false;
-    // raft-kv: replication flow control (off: every append resends all the
-    // follower lacks, with nothing limiting what is in flight).
-    bool flow_control = true;
-    // raft-kv: the leader serves reads under a lease (no heartbeat round),
-    // assuming clocks drift apart by less than clock_drift_bound allows (see
-    // RaftOptions::lease_reads); off, reads use ReadIndex.
-    bool lease_reads = false;
-    // lww-kv: how replicas stamp writes: physical (their own clock) or hlc.
-    std::string timestamps = "hlc";
-    // detector: the detectors watching server 0 (heartbeat, ping, phi; comma-
-    // separated), their pace, the timeout of heartbeat and ping, phi accrual's
-    // threshold and acceptable pause, and the bounds the checks hold them to.
-    std::string detectors = "phi";
-    Nanos detector_interval = seconds(1);
-    Nanos detector_timeout = seconds(5);
-    double phi_threshold = 8.0;
-    Nanos acceptable_pause = seconds(3);
-    double false_suspicions_per_hour_max = 10;
-    Nanos detection_time_max = seconds(10);
-    double clock_drift_bound = 0.05;
-    // raft-kv: bytes of payload per written value, and replication flow control:
-    // appends in flight per follower and bytes per append (0: Raft's defaults).
-    std::uint32_t value_bytes = 0;
-    std::uint32_t inflight_appends_max = 0;
-    std::uint32_t append_bytes_max = 0;
     // The latency check: the p99 latency of ok operations invoked in
     // [workload start, time limit) must stay at or below this (0: no check).
     Nanos latency_p99_max = 0;
-    // broadcast: how values spread ("tree" or "flood"), and the most server
-    // messages per client operation the msgs-per-op check allows (0: no check).
-    std::string topology = "tree";
-    double msgs_per_op_max = 0;
-    // Raft timing; 0 keeps RaftOptions' defaults.
-    Nanos election_timeout_min = 0;
-    Nanos election_timeout_max = 0;
-    Nanos heartbeat_interval = 0;
     double loss = 0;
     double duplicate = 0;
     double reorder = 0;
@@ -132,8 +96,8 @@ struct RunConfig {
     // The nemesis: which faults strike during [0, time_limit), drawn from the seed
     // (see nemesis/generator.h), unless `schedule` gives them explicitly.
     std::string nemesis = "all";
-    Nanos fault_interval_max = seconds(8);
-    Nanos fault_duration_max = seconds(6);
+    Nanos fault_interval = seconds(8);
+    Nanos fault_duration = seconds(6);
     Json schedule;  // null, or an explicit fault schedule (nemesis/schedule.h)
     // After the time limit everything heals; the system must serve clients again
     // within this window (the availability check), then final reads run.
@@ -144,17 +108,28 @@ struct RunConfig {
     // Extra availability checks over windows of the run (scenarios use them).
     std::vector<AvailabilityWindow> availability;
 
+    // The options of the system the run names, by key (see the system's own
+    // table in src/systems/): a JSON object, so that a config is one value
+    // whichever system it runs. Keys left out take their defaults.
+    Json system_options = Json::object();
+
+    // The common options, declared once (see runner/options.h): the command
+    // line, scenario files, config.json and repro lines all come from it.
+    static const OptionTable<RunConfig>& options();
+
+    // Every common option and, flattened beside them, the system's own.
     Json to_json() const;
     // Reads config.json strictly: every field with its exact type and range
     // (1.5 is no seed, 4294967297 no node count), and unknown fields are errors.
     static Result<RunConfig> from_json(const Json& json);
-    // Checks ranges (probabilities in [0, 1], counts > 0, a known latency spec,
-    // timers no faster than kTimerIntervalMin).
+    // Checks every option against its declaration, the system's options
+    // against the system's, and what no single option can say alone (the
+    // workload starts within the time limit, the schedule fits the nodes).
     Status validate() const;
     // The network's default link as the simulator takes it.
     Result<sim::LinkConfig> link_config() const;
     // A `faultline test ...` command line that runs exactly this config: the
-    // options that differ from the defaults, and the seed. (An explicit
+    // options that differ from the defaults (the system's too), and the seed. (An explicit
     // schedule or workload filter cannot be spelled on the command line: use
     // `faultline replay`.)
     std::string command_line() const;

@@ -117,135 +117,76 @@ Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& tabl
     return *fault;
 }
 
-Status apply_field(const std::string& path, const std::string& name, const toml::node& node, RunConfig& config) {
-    auto set_string = [&](std::string& out) -> Status {
-        auto value = value_of<std::string>(path, node, "a string");
-        if (!value) return value.error();
-        out = *value;
-        return ok_status();
-    };
-    auto set_int = [&](int& out) -> Status {
-        auto value = integer_of(path, node, std::numeric_limits<int>::min(), std::numeric_limits<int>::max());
-        if (!value) return value.error();
-        out = static_cast<int>(*value);
-        return ok_status();
-    };
-    auto set_double = [&](double& out) -> Status {
-        auto value = value_of<double>(path, node, "a number");
-        if (!value) return value.error();
-        out = *value;
-        return ok_status();
-    };
-    auto set_bool = [&](bool& out) -> Status {
-        auto value = value_of<bool>(path, node, "true or false");
-        if (!value) return value.error();
-        out = *value;
-        return ok_status();
-    };
-    auto set_duration = [&](Nanos& out) -> Status {
-        auto value = duration_of(path, node);
-        if (!value) return value.error();
-        out = *value;
-        return ok_status();
-    };
-    if (name == "system") return set_string(config.system);
-    if (name == "bug") return set_string(config.bug);
-    if (name == "nodes") return set_int(config.nodes);
-    if (name == "clients") return set_int(config.clients);
-    if (name == "time_limit") return set_duration(config.time_limit);
-    if (name == "rate") return set_double(config.rate);
-    if (name == "workload_start") return set_duration(config.workload_start);
-    if (name == "only_keys" || name == "only_ops") {
-        const toml::array* array = node.as_array();
-        if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": expected an array");
-        for (const toml::node& element : *array) {
-            if (name == "only_ops") {
-                auto op = value_of<std::string>(path, element, "\"CLIENT:N\"");
-                if (!op) return op.error();
-                if (!parse_op_ref(*op)) {
-                    return make_error(ErrorCode::parse_error,
-                                      fmt::format("{}: '{}' is not CLIENT:N", where(path, element), *op));
-                }
-                if (!config.only_ops) config.only_ops.emplace();
-                config.only_ops->push_back(*op);
-            } else if (auto number = element.value<std::int64_t>()) {
-                config.only_keys.emplace_back(*number);
-            } else if (auto text = element.value<std::string>()) {
-                config.only_keys.emplace_back(*text);
-            } else {
-                return make_error(ErrorCode::parse_error, where(path, element) + ": a key is an integer or a string");
+// A TOML scalar as JSON (tables and arrays are no option's value).
+Result<Json> scalar_of(const std::string& path, const toml::node& node) {
+    if (auto value = node.value_exact<bool>()) return Json(*value);
+    if (auto value = node.value_exact<std::int64_t>()) return Json(*value);
+    if (auto value = node.value_exact<double>()) return Json(*value);
+    if (auto value = node.value_exact<std::string>()) return Json(*value);
+    return make_error(ErrorCode::parse_error, where(path, node) + ": expected a value, not a table or an array");
+}
+
+// Which other system an option belongs to, for a helpful error.
+std::string owner_hint(const std::string& key) {
+    for (const SystemDescription* system : all_systems()) {
+        if (system->options != nullptr && system->options->find(key) != nullptr) {
+            return fmt::format(" (an option of {}, not of this scenario's system)", system->name);
+        }
+    }
+    return "";
+}
+
+Status apply_listed(const std::string& path, const std::string& name, const toml::node& node, RunConfig& config) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": expected an array");
+    for (const toml::node& element : *array) {
+        if (name == "only_ops") {
+            auto op = value_of<std::string>(path, element, "\"CLIENT:N\"");
+            if (!op) return op.error();
+            if (!parse_op_ref(*op)) {
+                return make_error(ErrorCode::parse_error,
+                                  fmt::format("{}: '{}' is not CLIENT:N", where(path, element), *op));
             }
+            if (!config.only_ops) config.only_ops.emplace();
+            config.only_ops->push_back(*op);
+        } else if (auto number = element.value<std::int64_t>()) {
+            config.only_keys.emplace_back(*number);
+        } else if (auto text = element.value<std::string>()) {
+            config.only_keys.emplace_back(*text);
+        } else {
+            return make_error(ErrorCode::parse_error, where(path, element) + ": a key is an integer or a string");
         }
-        if (name == "only_ops" && !config.only_ops) config.only_ops.emplace();  // [] sends none
-        return ok_status();
     }
-    if (name == "final_ops") return set_bool(config.final_ops);
-    if (name == "timeout") return set_duration(config.timeout);
-    // Checked here as well as by RunConfig::validate, so the error names the line.
-    auto checked = [&](std::string& out, auto check) -> Status {
-        if (auto status = set_string(out); !status) return status;
-        if (auto status = check(out); !status) {
-            return make_error(status.error().code, fmt::format("{}: {}", where(path, node), status.error().message));
-        }
-        return ok_status();
-    };
-    if (name == "latency") {
-        return checked(config.latency, [](const std::string& text) -> Status {
-            auto model = sim::LatencyModel::parse(text);
-            if (!model) return model.error();
-            return ok_status();
-        });
+    if (name == "only_ops" && !config.only_ops) config.only_ops.emplace();  // [] sends none
+    return ok_status();
+}
+
+// One top-level key: a common option, or one of the system's own. Checked
+// against its declaration here, so the error names the line.
+Status apply_field(const std::string& path, const std::string& name, const toml::node& node, RunConfig& config) {
+    if (name == "only_keys" || name == "only_ops") return apply_listed(path, name, node, config);
+    const OptionInfo* common = RunConfig::options().find(name);
+    if (common != nullptr && !(common->scope & in_toml)) common = nullptr;
+    const SystemDescription* system = find_system(config.system);
+    const OptionInfo* own = system != nullptr && system->options != nullptr ? system->options->find(name) : nullptr;
+    if (common == nullptr && own == nullptr) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("{}: unknown key '{}'{}", where(path, node), name, owner_hint(name)));
     }
-    if (name == "loss") return set_double(config.loss);
-    if (name == "duplicate") return set_double(config.duplicate);
-    if (name == "reorder") return set_double(config.reorder);
-    if (name == "reorder_delay") return set_duration(config.reorder_delay);
-    if (name == "drop_in_flight") return set_bool(config.drop_in_flight);
-    if (name == "pre_vote") return set_bool(config.pre_vote);
-    if (name == "check_quorum") return set_bool(config.check_quorum);
-    if (name == "authenticate") return set_bool(config.authenticate);
-    if (name == "step_down_when_slow") return set_bool(config.step_down_when_slow);
-    if (name == "flow_control") return set_bool(config.flow_control);
-    if (name == "lease_reads") return set_bool(config.lease_reads);
-    if (name == "timestamps") return set_string(config.timestamps);
-    if (name == "detectors") return checked(config.detectors, [](const std::string& text) { return check_detector_list(text); });
-    if (name == "detector_interval") return set_duration(config.detector_interval);
-    if (name == "detector_timeout") return set_duration(config.detector_timeout);
-    if (name == "phi_threshold") return set_double(config.phi_threshold);
-    if (name == "acceptable_pause") return set_duration(config.acceptable_pause);
-    if (name == "false_suspicions_per_hour_max") return set_double(config.false_suspicions_per_hour_max);
-    if (name == "detection_time_max") return set_duration(config.detection_time_max);
-    if (name == "clock_drift_bound") return set_double(config.clock_drift_bound);
-    if (name == "topology") return set_string(config.topology);
-    if (name == "latency_p99_max") return set_duration(config.latency_p99_max);
-    if (name == "value_bytes" || name == "inflight_appends_max" || name == "append_bytes_max") {
-        auto value = integer_of(path, node, 0, std::numeric_limits<std::uint32_t>::max());
-        if (!value) return value.error();
-        std::uint32_t& field = name == "value_bytes"            ? config.value_bytes
-                               : name == "inflight_appends_max" ? config.inflight_appends_max
-                                                                : config.append_bytes_max;
-        field = static_cast<std::uint32_t>(*value);
-        return ok_status();
+    const OptionInfo& info = common != nullptr ? *common : *own;
+    auto scalar = scalar_of(path, node);
+    if (!scalar) return scalar.error();
+    auto value = option_value_from_scenario(info, *scalar);
+    Status status = value ? ok_status() : Status(value.error());
+    if (status && common != nullptr) {
+        status = RunConfig::options().set(config, info, *value);
+    } else if (status) {
+        const Json one{{info.json_key(), *value}};
+        if (auto normalized = system->options->normalize(one); !normalized) status = normalized.error();
+        else config.system_options[info.json_key()] = *value;
     }
-    if (name == "msgs_per_op_max") return set_double(config.msgs_per_op_max);
-    if (name == "nemesis") return set_string(config.nemesis);
-    if (name == "fault_interval") return set_duration(config.fault_interval_max);
-    if (name == "fault_duration") return set_duration(config.fault_duration_max);
-    if (name == "recovery") return set_duration(config.recovery);
-    if (name == "client_retries") return set_int(config.client_retries);
-    if (name == "client_timeout_retries") return set_int(config.client_timeout_retries);
-    if (name == "idempotency_keys") return set_bool(config.idempotency_keys);
-    if (name == "completion_bound") return set_duration(config.completion_bound);
-    if (name == "election_timeout_min") return set_duration(config.election_timeout_min);
-    if (name == "election_timeout_max") return set_duration(config.election_timeout_max);
-    if (name == "heartbeat_interval") return set_duration(config.heartbeat_interval);
-    if (name == "bandwidth") {
-        auto value = integer_of(path, node, 0, std::numeric_limits<std::int64_t>::max());
-        if (!value) return value.error();
-        config.bandwidth_bytes_per_second = static_cast<std::uint64_t>(*value);
-        return ok_status();
-    }
-    return make_error(ErrorCode::invalid_argument, fmt::format("{}: unknown key '{}'", where(path, node), name));
+    if (!status) return make_error(status.error().code, where(path, node) + ": " + status.error().message);
+    return ok_status();
 }
 
 Result<Verdict> verdict_of(const std::string& text) {
@@ -254,6 +195,27 @@ Result<Verdict> verdict_of(const std::string& text) {
     if (text == "unknown") return Verdict::unknown;
     return make_error(ErrorCode::invalid_argument,
                       fmt::format("unknown verdict '{}' (valid, invalid, unknown)", text));
+}
+
+// A scenario's `failing` may name only checks its system runs: a misspelt
+// name would otherwise wait forever for a check that never fails.
+Status check_failing_names(const std::string& path, const toml::table& root, const Scenario& scenario) {
+    const SystemDescription* system = find_system(scenario.config.system);
+    for (const std::string& name : scenario.expect.failing) {
+        const auto& own = system->checks;
+        if (std::find(own.begin(), own.end(), name) != own.end() ||
+            std::find(kServiceChecks.begin(), kServiceChecks.end(), name) != kServiceChecks.end()) {
+            continue;
+        }
+        std::string known;
+        for (const auto& check : own) known += (known.empty() ? "" : ", ") + check;
+        for (const auto& check : kServiceChecks) known += ", " + check;
+        const toml::node* failing = root.at_path("expect.failing").node();
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("{}: {} runs no check named '{}' (its checks: {})",
+                                      failing != nullptr ? where(path, *failing) : path, system->name, name, known));
+    }
+    return ok_status();
 }
 
 }  // namespace
@@ -270,6 +232,10 @@ Result<Scenario> load_scenario(const std::string& path) {
     scenario.path = path;
     scenario.config.nemesis = "none";  // a scenario states its faults
     std::vector<const toml::table*> faults;
+    // The system first: which other keys are options depends on it.
+    if (const toml::node* system = root.get("system")) {
+        if (auto status = apply_field(path, "system", *system, scenario.config); !status) return status.error();
+    }
     for (const auto& [key, node] : root) {
         const std::string name(key.str());
         if (name == "name") {
@@ -349,6 +315,8 @@ Result<Scenario> load_scenario(const std::string& path) {
                                                   where(path, expect_node), field));
                 }
             }
+        } else if (name == "system") {
+            continue;  // read first
         } else if (auto status = apply_field(path, name, node, scenario.config); !status) {
             return status.error();
         }
@@ -368,6 +336,7 @@ Result<Scenario> load_scenario(const std::string& path) {
     if (auto status = scenario.config.validate(); !status) {
         return make_error(status.error().code, path + ": " + status.error().message);
     }
+    if (auto status = check_failing_names(path, root, scenario); !status) return status.error();
     return scenario;
 }
 
@@ -399,66 +368,45 @@ std::string quoted(const std::string& text) { return Json(text).dump(); }
 
 }  // namespace
 
+namespace {
+
+std::string toml_value(const OptionInfo& info, const Json& value) {
+    if (info.kind == OptionKind::duration || info.kind == OptionKind::text) {
+        return quoted(option_value_text(info, value));
+    }
+    return option_value_text(info, value);
+}
+
+// "key = value" lines for the options in `values` that differ from `defaults`
+// (and for `always`, whatever their value).
+void write_options(std::ostringstream& out, const OptionSchema& schema, const Json& values, const Json& defaults,
+                   std::initializer_list<std::string_view> always = {}) {
+    for (const OptionInfo& info : schema.options()) {
+        if (!(info.scope & in_toml) || !values.contains(info.json_key())) continue;
+        const Json& value = values[info.json_key()];
+        const bool listed = std::find(always.begin(), always.end(), info.key) != always.end();
+        if (listed || value != defaults[info.json_key()]) out << info.key << " = " << toml_value(info, value) << "\n";
+    }
+}
+
+}  // namespace
+
 std::string scenario_to_toml(const Scenario& scenario) {
     const RunConfig& config = scenario.config;
-    const RunConfig defaults;
     std::ostringstream out;
     out << "name = " << quoted(scenario.name) << "\n";
     if (!scenario.description.empty()) out << "description = " << quoted(scenario.description) << "\n";
     out << "system = " << quoted(config.system) << "\n";
-    if (!config.bug.empty()) out << "bug = " << quoted(config.bug) << "\n";
-    out << "nodes = " << config.nodes << "\n";
-    out << "clients = " << config.clients << "\n";
-    out << "time_limit = " << quoted(format_duration_exact(config.time_limit)) << "\n";
-    out << "rate = " << fmt::format("{}", config.rate) << "\n";
-    if (config.workload_start != 0) out << "workload_start = " << quoted(format_duration_exact(config.workload_start)) << "\n";
+    Json values = RunConfig::options().to_json(config);
+    values.erase("nemesis");  // written below, with the schedule
+    write_options(out, RunConfig::options(), values, RunConfig::options().defaults(),
+                  {"nodes", "clients", "time_limit", "rate", "timeout", "latency", "recovery"});
     if (!config.only_keys.empty()) out << "only_keys = " << Json(config.only_keys).dump() << "\n";
     if (config.only_ops) out << "only_ops = " << Json(*config.only_ops).dump() << "\n";
-    if (!config.final_ops) out << "final_ops = false\n";
-    out << "timeout = " << quoted(format_duration_exact(config.timeout)) << "\n";
-    out << "latency = " << quoted(config.latency) << "\n";
-    if (config.loss != 0) out << "loss = " << fmt::format("{}", config.loss) << "\n";
-    if (config.duplicate != 0) out << "duplicate = " << fmt::format("{}", config.duplicate) << "\n";
-    if (config.reorder != 0) out << "reorder = " << fmt::format("{}", config.reorder) << "\n";
-    if (config.reorder_delay != defaults.reorder_delay) {
-        out << "reorder_delay = " << quoted(format_duration_exact(config.reorder_delay)) << "\n";
-    }
-    if (config.bandwidth_bytes_per_second != 0) out << "bandwidth = " << config.bandwidth_bytes_per_second << "\n";
-    if (config.drop_in_flight) out << "drop_in_flight = true\n";
-    if (!config.pre_vote) out << "pre_vote = false\n";
-    if (!config.check_quorum) out << "check_quorum = false\n";
-    if (config.authenticate) out << "authenticate = true\n";
-    if (config.step_down_when_slow) out << "step_down_when_slow = true\n";
-    if (!config.flow_control) out << "flow_control = false\n";
-    if (config.lease_reads) out << "lease_reads = true\n";
-    if (config.timestamps != RunConfig{}.timestamps) out << "timestamps = " << quoted(config.timestamps) << "\n";
-    if (config.system == "detector") {
-        out << "detectors = " << quoted(config.detectors) << "\n";
-        out << "detector_interval = " << quoted(format_duration_exact(config.detector_interval)) << "\n";
-        out << "detector_timeout = " << quoted(format_duration_exact(config.detector_timeout)) << "\n";
-        out << "phi_threshold = " << fmt::format("{}", config.phi_threshold) << "\n";
-        out << "acceptable_pause = " << quoted(format_duration_exact(config.acceptable_pause)) << "\n";
-        out << "false_suspicions_per_hour_max = " << fmt::format("{}", config.false_suspicions_per_hour_max) << "\n";
-        out << "detection_time_max = " << quoted(format_duration_exact(config.detection_time_max)) << "\n";
-    }
-    if (config.clock_drift_bound != RunConfig{}.clock_drift_bound) out << "clock_drift_bound = " << fmt::format("{}", config.clock_drift_bound) << "\n";
-    if (config.topology != defaults.topology) out << "topology = " << quoted(config.topology) << "\n";
-    if (config.value_bytes != 0) out << "value_bytes = " << config.value_bytes << "\n";
-    if (config.inflight_appends_max != 0) out << "inflight_appends_max = " << config.inflight_appends_max << "\n";
-    if (config.append_bytes_max != 0) out << "append_bytes_max = " << config.append_bytes_max << "\n";
-    if (config.latency_p99_max != 0) out << "latency_p99_max = " << quoted(format_duration_exact(config.latency_p99_max)) << "\n";
-    if (config.msgs_per_op_max != 0) out << "msgs_per_op_max = " << fmt::format("{}", config.msgs_per_op_max) << "\n";
-    out << "recovery = " << quoted(format_duration_exact(config.recovery)) << "\n";
-    if (config.client_retries != defaults.client_retries) out << "client_retries = " << config.client_retries << "\n";
-    if (config.client_timeout_retries != 0) out << "client_timeout_retries = " << config.client_timeout_retries << "\n";
-    if (!config.idempotency_keys) out << "idempotency_keys = false\n";
-    if (config.completion_bound != 0) out << "completion_bound = " << quoted(format_duration_exact(config.completion_bound)) << "\n";
-    if (config.election_timeout_min != 0) {
-        out << "election_timeout_min = " << quoted(format_duration_exact(config.election_timeout_min)) << "\n";
-        out << "election_timeout_max = " << quoted(format_duration_exact(config.election_timeout_max)) << "\n";
-    }
-    if (config.heartbeat_interval != 0) {
-        out << "heartbeat_interval = " << quoted(format_duration_exact(config.heartbeat_interval)) << "\n";
+    if (const SystemDescription* system = find_system(config.system); system && system->options) {
+        auto normalized = system->options->normalize(config.system_options);
+        const Json own = normalized ? *normalized : config.system_options;
+        write_options(out, *system->options, own, system->options->defaults());
     }
     out << "seeds = [" << fmt::format("{}", fmt::join(scenario.seeds, ", ")) << "]\n";
     auto schedule = config.schedule.is_null() ? Result<nemesis::Schedule>(nemesis::Schedule{})

@@ -6,6 +6,7 @@
 // everything else: clients, the network, the schedule, the store.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,8 @@
 #include "base/json.h"
 #include "base/prng.h"
 #include "check/history.h"
+#include "check/outcome.h"
+#include "runner/options.h"
 #include "runner/run_config.h"
 #include "sim/simulation.h"
 #include "workload/client.h"
@@ -22,20 +25,11 @@
 
 namespace faultline::runner {
 
-enum class Verdict { valid, invalid, unknown };
-const char* verdict_name(Verdict verdict);
-// The verdict of several checks together: invalid beats unknown beats valid.
-Verdict combine(Verdict a, Verdict b);
-
-struct CheckOutcome {
-    std::string name;     // "echo", "linearizability", "election-safety"
-    Verdict verdict = Verdict::valid;
-    std::string summary;  // one line for the terminal
-    Json details;         // for results.json and the report
-    // When the failure was complete (the last operation involved returned, or
-    // the invariant broke). What happens after cannot matter: the shrinker cuts there.
-    std::optional<Nanos> failed_at;
-};
+// The runner speaks the checks' vocabulary (check/outcome.h).
+using check::combine;
+using check::verdict_name;
+using Verdict = check::Verdict;
+using CheckOutcome = check::Outcome;
 
 class System {
 public:
@@ -70,24 +64,63 @@ public:
                                             sim::Simulation& simulation) = 0;
 };
 
-// The built-in system a config names (config.system, with config.bug applied);
-// an error lists the known ones.
-Result<std::unique_ptr<System>> make_system(const RunConfig& config);
-std::vector<std::string> system_names();
-std::vector<std::string> bug_names();
+// A system's description: what `faultline test --system NAME`, `--help`,
+// `scenario list` and the docs know of it. Each system registers its own, from
+// its own file (src/systems/NAME.cc), at static initialization:
+//
+//   const SystemRegistration registration{{
+//       .name = "tally",
+//       .summary = "a counter that sums on one node",
+//       .options = &tally_options(),
+//       .make = [](const RunConfig& config) -> Result<std::unique_ptr<System>> { ... },
+//   }};
+//
+// Nothing else lists systems: adding one is its core, its description and its tests.
+struct SystemDescription {
+    std::string name;
+    std::string summary;                  // one line
+    const OptionSchema* options = nullptr;  // its own options (null: none)
+    std::vector<std::string> bugs;        // deliberately broken variants (--bug)
+    // The names of the outcomes its `check` returns ("linearizability"), beside
+    // the service checks every system with clients gets (kServiceChecks). A
+    // scenario's `failing` list may name only these.
+    std::vector<std::string> checks;
+    // Builds the system for a run. config.system_options holds this system's
+    // options, normalized (every key, checked against the declarations).
+    std::function<Result<std::unique_ptr<System>>(const RunConfig& config)> make;
+};
 
-// Defined next to each system.
-Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config);
-Result<std::unique_ptr<System>> make_primary_backup_system(const RunConfig& config);
-Result<std::unique_ptr<System>> make_detector_system(const RunConfig& config);
-// An error unless `text` names detectors (heartbeat, ping, phi), each once.
-Status check_detector_list(std::string_view text);
-// Linearizability of a lin-kv history (kv model, a cas-register per key).
-CheckOutcome check_lin_kv(const check::History& history);
-// A final read of every key a lin-kv workload touched.
-std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator);
-// Whether a lin-kv system served a completion: "key does not exist" and
-// "precondition failed" are answers, not outages.
-bool lin_kv_served(const check::Operation& completion);
+// The checks the runner adds to every run (check/service_checks.h), and "run"
+// (the simulation stopped on an error).
+inline const std::vector<std::string> kServiceChecks = {"availability", "liveness", "latency", "run"};
+
+class SystemRegistration {
+public:
+    explicit SystemRegistration(SystemDescription description);
+};
+
+// Every registered system, by name.
+std::vector<const SystemDescription*> all_systems();
+const SystemDescription* find_system(std::string_view name);
+std::vector<std::string> system_names();
+// The system of a name; an error lists the known ones.
+Result<const SystemDescription*> system_named(std::string_view name);
+
+// The built-in system a config names (config.system, with config.bug applied).
+Result<std::unique_ptr<System>> make_system(const RunConfig& config);
+
+// A new system of type SystemType, as a `make` returns it.
+template <class SystemType, class... Args>
+Result<std::unique_ptr<System>> new_system(Args&&... args) {
+    return std::unique_ptr<System>(std::make_unique<SystemType>(std::forward<Args>(args)...));
+}
+
+// A system's typed options from a config (for its `make`).
+template <class Options>
+Result<Options> system_options(const RunConfig& config, const OptionTable<Options>& table) {
+    auto normalized = table.normalize(config.system_options);
+    if (!normalized) return normalized.error();
+    return table.decode(*normalized);
+}
 
 }  // namespace faultline::runner

@@ -37,7 +37,7 @@ TEST(LinData, KnossosGoodCasRegisterHistoriesAreLinearizable) {
     for (const std::string& file : files) {
         auto checked = check_file(file, ModelKind::cas_register, knossos_options());
         ASSERT_TRUE(checked) << checked.error().message;
-        EXPECT_EQ(checked->verdict, Verdict::linearizable) << file;
+        EXPECT_EQ(checked->verdict, Verdict::valid) << file;
     }
 }
 
@@ -47,7 +47,7 @@ TEST(LinData, KnossosBadCasRegisterHistoriesAreNotLinearizable) {
     for (const std::string& file : files) {
         auto checked = check_file(file, ModelKind::cas_register, knossos_options());
         ASSERT_TRUE(checked) << checked.error().message;
-        EXPECT_EQ(checked->verdict, Verdict::not_linearizable) << file;
+        EXPECT_EQ(checked->verdict, Verdict::invalid) << file;
         ASSERT_TRUE(checked->counterexample) << file;
     }
 }
@@ -58,7 +58,7 @@ TEST(LinData, KnossosBadHistoriesStayInvalidWithNilInitialValue) {
             check_file(lin_data(std::string("knossos/cas-register/bad/") + name + ".edn"),
                        ModelKind::cas_register, knossos_options(nullptr));
         ASSERT_TRUE(checked) << checked.error().message;
-        EXPECT_EQ(checked->verdict, Verdict::not_linearizable) << name;
+        EXPECT_EQ(checked->verdict, Verdict::invalid) << name;
     }
 }
 
@@ -66,13 +66,13 @@ TEST(LinData, KnossosMultiRegisterIsLinearizable) {
     auto checked = check_file(lin_data("knossos/multi-register/good/multi-register.edn"),
                               ModelKind::multi_register, knossos_options(Json{{"x", 0}, {"y", 0}}));
     ASSERT_TRUE(checked) << checked.error().message;
-    EXPECT_EQ(checked->verdict, Verdict::linearizable);
+    EXPECT_EQ(checked->verdict, Verdict::valid);
 }
 
 TEST(LinData, KnossosEtcdMutexIsNotLinearizable) {
     auto checked = check_file(lin_data("knossos/mutex/bad/etcd.edn"), ModelKind::mutex);
     ASSERT_TRUE(checked) << checked.error().message;
-    EXPECT_EQ(checked->verdict, Verdict::not_linearizable);
+    EXPECT_EQ(checked->verdict, Verdict::invalid);
 }
 
 struct PorcupineCase {
@@ -82,12 +82,12 @@ struct PorcupineCase {
 };
 
 TEST(LinData, PorcupineKvSplitByKey) {
-    for (const PorcupineCase& c : {PorcupineCase{"c01-ok", Verdict::linearizable, 10},
-                                   PorcupineCase{"c01-bad", Verdict::not_linearizable, 8},
-                                   PorcupineCase{"c10-ok", Verdict::linearizable, 10},
-                                   PorcupineCase{"c10-bad", Verdict::not_linearizable, 10},
-                                   PorcupineCase{"c50-ok", Verdict::linearizable, 10},
-                                   PorcupineCase{"c50-bad", Verdict::not_linearizable, 10}}) {
+    for (const PorcupineCase& c : {PorcupineCase{"c01-ok", Verdict::valid, 10},
+                                   PorcupineCase{"c01-bad", Verdict::invalid, 8},
+                                   PorcupineCase{"c10-ok", Verdict::valid, 10},
+                                   PorcupineCase{"c10-bad", Verdict::invalid, 10},
+                                   PorcupineCase{"c50-ok", Verdict::valid, 10},
+                                   PorcupineCase{"c50-bad", Verdict::invalid, 10}}) {
         auto checked = check_file(lin_data(std::string("porcupine/kv/") + c.file + ".txt"),
                                   ModelKind::kv_append);
         ASSERT_TRUE(checked) << checked.error().message;
@@ -99,18 +99,18 @@ TEST(LinData, PorcupineKvSplitByKey) {
 TEST(LinData, PorcupineKvNotSplit) {
     LinearizabilityOptions options;
     options.split_by_key = false;
-    for (const PorcupineCase& c : {PorcupineCase{"c01-ok", Verdict::linearizable, 1},
-                                   PorcupineCase{"c01-bad", Verdict::not_linearizable, 1},
-                                   PorcupineCase{"c10-ok", Verdict::linearizable, 1},
-                                   PorcupineCase{"c10-bad", Verdict::not_linearizable, 1},
-                                   PorcupineCase{"c50-ok", Verdict::linearizable, 1},
-                                   PorcupineCase{"c50-bad", Verdict::not_linearizable, 1}}) {
+    for (const PorcupineCase& c : {PorcupineCase{"c01-ok", Verdict::valid, 1},
+                                   PorcupineCase{"c01-bad", Verdict::invalid, 1},
+                                   PorcupineCase{"c10-ok", Verdict::valid, 1},
+                                   PorcupineCase{"c10-bad", Verdict::invalid, 1},
+                                   PorcupineCase{"c50-ok", Verdict::valid, 1},
+                                   PorcupineCase{"c50-bad", Verdict::invalid, 1}}) {
         auto checked = check_file(lin_data(std::string("porcupine/kv/") + c.file + ".txt"),
                                   ModelKind::kv_append, options);
         ASSERT_TRUE(checked) << checked.error().message;
         EXPECT_EQ(checked->verdict, c.expected) << c.file;
         EXPECT_EQ(checked->result.partitions.size(), c.keys);
-        if (c.expected == Verdict::not_linearizable) {
+        if (c.expected == Verdict::invalid) {
             // The whole-map search names a key that fails on its own.
             ASSERT_TRUE(checked->counterexample) << c.file;
             EXPECT_TRUE(checked->counterexample->key.is_string()) << c.file;
@@ -125,7 +125,7 @@ TEST(LinData, EveryKeyOfC50BadIsDecidedAlone) {
     ASSERT_TRUE(checked) << checked.error().message;
     ASSERT_EQ(checked->result.partitions.size(), 10u);
     for (const PartitionResult& part : checked->result.partitions) {
-        EXPECT_EQ(part.verdict, Verdict::not_linearizable) << part.key;
+        EXPECT_EQ(part.verdict, Verdict::invalid) << part.key;
     }
 }
 

@@ -35,7 +35,7 @@ std::optional<std::string> disagreement(const OracleCase& c, bool* valid) {
             return fmt::format("checker ({}): {}\n{}", mode.name, result.error().message,
                                describe(c));
         }
-        const Verdict want = *expected ? Verdict::linearizable : Verdict::not_linearizable;
+        const Verdict want = *expected ? Verdict::valid : Verdict::invalid;
         if (result->verdict != want) {
             return fmt::format("checker ({}) says {}, brute force says {}\n{}", mode.name,
                                verdict_name(result->verdict), verdict_name(want), describe(c));

@@ -51,7 +51,7 @@ TEST(LinSearch, StrategiesAgreeOnGeneratedHistories) {
             if (!expected) expected = verdict;
             EXPECT_EQ(verdict, *expected) << "seed " << seed << " variant " << variant;
         }
-        EXPECT_EQ(*expected, seed % 2 == 0 ? Verdict::not_linearizable : Verdict::linearizable)
+        EXPECT_EQ(*expected, seed % 2 == 0 ? Verdict::invalid : Verdict::valid)
             << "seed " << seed;
     }
     EXPECT_EQ(bad, 20);
@@ -79,7 +79,7 @@ TEST(LinSearch, QuiescentCutsAreUsedAndAgree) {
             options.split_at_quiescence = false;
             auto whole = check_linearizability(history, options);
             ASSERT_TRUE(cut && whole);
-            EXPECT_EQ(cut->verdict, corrupt ? Verdict::not_linearizable : Verdict::linearizable);
+            EXPECT_EQ(cut->verdict, corrupt ? Verdict::invalid : Verdict::valid);
             EXPECT_EQ(cut->verdict, whole->verdict);
             ASSERT_EQ(cut->partitions.size(), 1u);
             // Without ops of unknown outcome nothing is carried across a cut, and
@@ -176,12 +176,12 @@ TEST(LinSearch, UnknownKeyDoesNotHideAnInvalidOne) {
     // Key 2 is decided all the same, before any search.
     const PartitionResult& wrong = checked->partitions[1];
     EXPECT_EQ(wrong.key, 2);
-    EXPECT_EQ(wrong.verdict, Verdict::not_linearizable);
+    EXPECT_EQ(wrong.verdict, Verdict::invalid);
     EXPECT_TRUE(wrong.decided_by_precheck);
 
     // Not linearizable beats unknown (checker.h): a definite anomaly is a
     // definite answer, and the counterexample is key 2's.
-    EXPECT_EQ(checked->verdict, Verdict::not_linearizable);
+    EXPECT_EQ(checked->verdict, Verdict::invalid);
     ASSERT_TRUE(checked->counterexample);
     EXPECT_EQ(checked->counterexample->key, 2);
 }
@@ -199,7 +199,7 @@ TEST(LinSearch, ThreadsAndEarlyExitKeepTheFirstFailingKey) {
             auto checked =
                 check_file(lin_data("porcupine/kv/c50-bad.txt"), ModelKind::kv_append, options);
             ASSERT_TRUE(checked);
-            EXPECT_EQ(checked->verdict, Verdict::not_linearizable);
+            EXPECT_EQ(checked->verdict, Verdict::invalid);
             ASSERT_TRUE(checked->counterexample);
             EXPECT_EQ(checked->counterexample->key, reference->counterexample->key);
             EXPECT_EQ(checked->counterexample->to_json(), reference->counterexample->to_json());
@@ -245,13 +245,13 @@ TEST(LinSearch, ResultJsonCarriesVerdictPartitionsAndCounterexample) {
 TEST(LinSearch, EmptyAndTrivialHistories) {
     History empty;
     LinearizabilityOptions options;
-    EXPECT_EQ(check_with(empty, options), Verdict::linearizable);
+    EXPECT_EQ(check_with(empty, options), Verdict::valid);
     History pending;
     Operation op;
     op.f = "write";
     op.value = 1;
     pending.push_back(op);  // never completes
-    EXPECT_EQ(check_with(pending, options), Verdict::linearizable);
+    EXPECT_EQ(check_with(pending, options), Verdict::valid);
 }
 
 TEST(LinSearch, UnknownModelNameAndBadInitialValue) {
@@ -316,7 +316,7 @@ TEST(LinWindow, HandMadeSetCannotBeOrderedAndEveryMemberIsNeeded) {
     options.initial = 0;
     auto result = check_linearizability(parsed->history, options);
     ASSERT_TRUE(result);
-    ASSERT_EQ(result->verdict, Verdict::not_linearizable);
+    ASSERT_EQ(result->verdict, Verdict::invalid);
     ASSERT_TRUE(result->counterexample);
     const Counterexample& cx = *result->counterexample;
     ASSERT_TRUE(cx.window_op);
@@ -328,10 +328,10 @@ TEST(LinWindow, HandMadeSetCannotBeOrderedAndEveryMemberIsNeeded) {
     for (std::size_t slot : cx.window) members.insert(cx.ops[slot].description);
     EXPECT_EQ(members, (std::set<std::string>{"cas 0->1", "cas 0->2"}));
     EXPECT_EQ(check_window(parsed->history, cx, std::nullopt, 0, ModelKind::cas_register),
-              Verdict::not_linearizable);
+              Verdict::invalid);
     for (std::size_t k = 0; k < cx.window.size(); ++k) {
         EXPECT_EQ(check_window(parsed->history, cx, k, 0, ModelKind::cas_register),
-                  Verdict::linearizable)
+                  Verdict::valid)
             << cx.ops[cx.window[k]].description;
     }
     // Every order of the window ends in an illegal step, and the words list it.
@@ -360,7 +360,7 @@ TEST(LinWindow, EveryKeyOfC50BadHasAMinimalWindowAboutItsFailingOp) {
         options.semantics = parsed->semantics;
         auto result = check_linearizability(one, options);
         ASSERT_TRUE(result);
-        ASSERT_EQ(result->verdict, Verdict::not_linearizable) << key;
+        ASSERT_EQ(result->verdict, Verdict::invalid) << key;
         ASSERT_TRUE(result->counterexample) << key;
         const Counterexample& cx = *result->counterexample;
         ASSERT_TRUE(cx.window_op) << key;

@@ -143,7 +143,7 @@ TEST(BadInput, WrappedOrClampedOptionsAreErrors) {
         // Timers below the 1ms floor would flood the event queue without end.
         {"test --heartbeat 1ns", "--heartbeat"},
         {"test --system detector --nodes 1 --detector-interval 1ns", "--detector-interval"},
-        {"test --election-timeout 1ns..2ns", "--election-timeout"},
+        {"test --election-timeout-min 1ns", "--election-timeout-min"},
     };
     for (const Case& c : cases) {
         // Should a `test` run instead of refusing, it must not write into the working directory.
@@ -181,7 +181,9 @@ TEST(BadInput, ConfigJsonIsReadStrictly) {
         {R"({"seed": -1})", "'seed'"},
         {R"({"nodes": 4294967297})", "'nodes'"},
         {R"({"sed": 1})", "'sed'"},
-        {R"({"disk": {"bit_flips": 0.1}})", "'bit_flips'"},
+        {R"({"disk_bit_flips": 0.1})", "'disk_bit_flips'"},
+        // An option of another system than the config's.
+        {R"({"system": "echo", "lease_reads": true})", "'lease_reads'"},
     };
     for (const Case& c : cases) {
         write_file(folder + "/config.json", c.json);

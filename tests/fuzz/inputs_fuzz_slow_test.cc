@@ -239,7 +239,7 @@ TEST(Fuzz, NoOptionValueAbortsOrHangs) {
     const char* const options[] = {
         "--system", "--bug", "--detectors", "--detector-interval", "--detector-timeout", "--phi-threshold",
         "--acceptable-pause", "--mistakes-per-hour-max", "--detection-time-max", "--timestamps",
-        "--clock-drift-bound", "--election-timeout", "--heartbeat", "--value-bytes", "--inflight-appends",
+        "--clock-drift-bound", "--election-timeout-min", "--election-timeout-max", "--heartbeat", "--value-bytes", "--inflight-appends",
         "--append-bytes", "--latency-p99-max", "--topology", "--msgs-per-op-max", "--client-retries",
         "--client-timeout-retries", "--nodes", "--clients", "--seed", "--rate", "--completion-bound",
         "--workload-start", "--timeout", "--latency", "--loss", "--duplicate", "--reorder", "--reorder-delay",

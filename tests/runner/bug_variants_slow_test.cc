@@ -27,18 +27,18 @@ const BugCase cases[] = {
     {"commit-old-term", 60, "leader-completeness", "state-machine-safety",
      [](RunConfig& config) {
          config.rate = 5;
-         config.pre_vote = false;
-         config.check_quorum = false;
+         config.system_options["pre_vote"] = false;
+         config.system_options["check_quorum"] = false;
          config.nemesis = "partition";
-         config.fault_interval_max = milliseconds(500);
-         config.fault_duration_max = seconds(1);
+         config.fault_interval = milliseconds(500);
+         config.fault_duration = seconds(1);
      }},
     {"forget-vote", 30, "one-vote-per-term", "election-safety",
      [](RunConfig& config) {
-         config.pre_vote = false;
+         config.system_options["pre_vote"] = false;
          config.nemesis = "kill";
-         config.fault_interval_max = milliseconds(500);
-         config.fault_duration_max = milliseconds(300);
+         config.fault_interval = milliseconds(500);
+         config.fault_duration = milliseconds(300);
          config.latency = "exponential:20ms,1ms";
      }},
     {"stale-read", 100, "linearizability", "",

@@ -36,7 +36,7 @@ nemesis::Fault kill(Nanos start, Nanos duration) {
 
 TEST(DetectorSystem, PhiDetectsACrashAfterALongOneAsQuicklyAsTheFirst) {
     RunConfig config = detector_config({kill(seconds(300), seconds(600)), kill(seconds(1200), seconds(60))});
-    config.detectors = "phi,heartbeat";
+    config.system_options["detectors"] = "phi,heartbeat";
     const auto result = run(config);
     ASSERT_TRUE(result.has_value()) << result.error().message;
     const CheckOutcome& detection = outcome(*result, "detection");
@@ -52,15 +52,15 @@ TEST(DetectorSystem, PhiDetectsACrashAfterALongOneAsQuicklyAsTheFirst) {
 
 TEST(DetectorSystem, ACrashShorterThanTheBoundNeedsNoDetection) {
     RunConfig config = detector_config({kill(seconds(300), seconds(2))});
-    config.detectors = "heartbeat";
-    config.detector_timeout = seconds(4);
+    config.system_options["detectors"] = "heartbeat";
+    config.system_options["detector_timeout_ns"] = seconds(4);
     const auto short_only = run(config);
     ASSERT_TRUE(short_only.has_value());
     EXPECT_EQ(outcome(*short_only, "detection").verdict, Verdict::unknown) << outcome(*short_only, "detection").summary;
 
     // With a long crash as well, that one is judged, and a slow detector fails it.
     config.schedule = nemesis::Schedule{{kill(seconds(300), seconds(2)), kill(seconds(600), seconds(60))}}.to_json();
-    config.detector_timeout = seconds(30);
+    config.system_options["detector_timeout_ns"] = seconds(30);
     const auto slow = run(config);
     ASSERT_TRUE(slow.has_value());
     EXPECT_EQ(outcome(*slow, "detection").verdict, Verdict::invalid) << outcome(*slow, "detection").summary;
@@ -71,7 +71,7 @@ TEST(DetectorSystem, RefusesNodesItWouldNotWatchAndUnknownDetectors) {
     config.nodes = 5;
     EXPECT_FALSE(run(config).has_value());
     config.nodes = 1;
-    config.detectors = "heartbeat,gossip";
+    config.system_options["detectors"] = "heartbeat,gossip";
     const auto unknown = run(config);
     ASSERT_FALSE(unknown.has_value());
     EXPECT_NE(unknown.error().message.find("gossip"), std::string::npos);

@@ -11,7 +11,7 @@ TEST(Explain, AStaleReadIsToldAsTheIsolatedLeaderThatAnsweredIt) {
     RunConfig config;
     config.bug = "stale-read";
     config.nemesis = "partition";
-    config.check_quorum = false;
+    config.system_options["check_quorum"] = false;
     config.seed = 1;
     auto result = run(config, RunOptions{.keep_node_logs = false});
     ASSERT_TRUE(result.has_value()) << result.error().message;

@@ -53,7 +53,7 @@ failing = ["linearizability"]
     EXPECT_EQ(scenario->name, "test/ok");
     EXPECT_EQ(scenario->config.nodes, 3);
     EXPECT_EQ(scenario->config.time_limit, seconds(12));
-    EXPECT_FALSE(scenario->config.pre_vote);
+    EXPECT_EQ(scenario->config.system_options["pre_vote"], false);
     EXPECT_EQ(scenario->seeds, (std::vector<std::uint64_t>{4, 5}));
     ASSERT_TRUE(scenario->config.schedule.is_array());
     EXPECT_EQ(scenario->config.schedule.size(), 1u);
@@ -84,7 +84,7 @@ TEST(ScenarioFile, MistakesNameTheFileAndLine) {
         {"description = \"no name\"\n", "needs a name"},
         {"name = \"x\"\n[[fault]]\nkind = \"clock-drift\"\namount = -700000\n", "within (-500000, 500000)"},
         {"name = \"x\"\nonly_ops = [\"3\"]\n", ":2:"},
-        {"name = \"x\"\nclock_drift_bound = 1.5\n", "clock drift bound"},
+        {"name = \"x\"\nclock_drift_bound = 1.5\n", "clock_drift_bound must be in [0, 0.99]"},
     };
     for (const Case& c : cases) {
         const std::string path = write_file("faultline-scenario-bad.toml", c.text);

@@ -68,7 +68,7 @@ RunConfig harsh_disk_mix(std::uint64_t seed) {
     config.duplicate = 0.05;
     config.reorder = 0.05;
     config.drop_in_flight = true;
-    config.fault_interval_max = seconds(2);
+    config.fault_interval = seconds(2);
     config.nemesis = "disk,kill,partition,pause,duplicate";
     return config;
 }

@@ -22,11 +22,11 @@
 
 namespace faultline::check {
 
-const char* verdict_name(Verdict verdict) {
+const char* linearizability_verdict_text(Verdict verdict) {
     switch (verdict) {
-        case Verdict::linearizable:
+        case Verdict::valid:
             return "linearizable";
-        case Verdict::not_linearizable:
+        case Verdict::invalid:
             return "not linearizable";
         case Verdict::unknown:
             return "unknown";
@@ -169,7 +169,7 @@ class PartitionChecker {
                 std::min_element(found.begin(), found.end(), [&](const auto& a, const auto& b) {
                     return part_.times[a.op].ret < part_.times[b.op].ret;
                 });
-            result_.verdict = Verdict::not_linearizable;
+            result_.verdict = Verdict::invalid;
             result_.decided_by_precheck = true;
             if (cx_ != nullptr && context_.options->counterexample) {
                 explain_impossible(first->op, first->reason);
@@ -352,7 +352,7 @@ class PartitionChecker {
             note_stats(search);
             if (!last && search.stats().configs > budget) return false;
             if (!success) {
-                result_.verdict = Verdict::not_linearizable;
+                result_.verdict = Verdict::invalid;
                 if (cx_ != nullptr && context_.options->counterexample) {
                     explain(search, required_before, false);
                 }
@@ -525,7 +525,7 @@ class PartitionChecker {
             give_up(outcome);
             return;
         }
-        result_.verdict = Verdict::not_linearizable;
+        result_.verdict = Verdict::invalid;
         if (cx_ != nullptr && context_.options->counterexample) explain(search, 0, true);
     }
 
@@ -575,12 +575,12 @@ class PartitionChecker {
                 std::optional<Counterexample> cx;
                 PartitionChecker<Inner> checker(model_.inner(), sub, context_, limits_.cancel);
                 const PartitionResult result = checker.check(&cx);
-                if (result.verdict == Verdict::not_linearizable && cx) {
+                if (result.verdict == Verdict::invalid && cx) {
                     *cx_ = std::move(cx);
                     return;
                 }
                 FL_ASSERT_MSG(
-                    result.verdict != Verdict::linearizable || groups != (std::uint64_t{1} << g),
+                    result.verdict != Verdict::valid || groups != (std::uint64_t{1} << g),
                     "a key blamed alone for the failure is linearizable alone");
             }
             // Out of budget while explaining: the verdict stands (the search proved
@@ -1085,7 +1085,7 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
             PartitionChecker<M> checker(model, partitions[i], context, &cancel[i]);
             results[i] = checker.check(&counterexamples[i]);
             done[i] = 1;
-            if (results[i].verdict == Verdict::not_linearizable && options.stop_at_first_invalid) {
+            if (results[i].verdict == Verdict::invalid && options.stop_at_first_invalid) {
                 std::size_t seen = first_invalid.load();
                 while (i < seen && !first_invalid.compare_exchange_weak(seen, i)) {
                 }
@@ -1108,7 +1108,7 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
         PartitionResult& part = results[i];
         result.configs += part.configs;
         result.peak_bytes = std::max(result.peak_bytes, part.peak_bytes);
-        if (part.verdict == Verdict::not_linearizable) {
+        if (part.verdict == Verdict::invalid) {
             if (!any_invalid) result.counterexample = std::move(counterexamples[i]);
             any_invalid = true;
         } else if (part.verdict == Verdict::unknown) {
@@ -1121,9 +1121,9 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
     }
     if (partitions.size() == 1 && any_unknown)
         result.unknown_reason = result.partitions[0].unknown_reason;
-    result.verdict = any_invalid   ? Verdict::not_linearizable
+    result.verdict = any_invalid   ? Verdict::invalid
                      : any_unknown ? Verdict::unknown
-                                   : Verdict::linearizable;
+                                   : Verdict::valid;
     result.elapsed =
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
     return result;
@@ -1202,10 +1202,10 @@ Result<LinearizabilityResult> check_linearizability(const History& history,
 
 Json linearizability_result_to_json(const LinearizabilityResult& result) {
     Json json;
-    json["valid"] = result.verdict == Verdict::linearizable       ? Json(true)
-                    : result.verdict == Verdict::not_linearizable ? Json(false)
+    json["valid"] = result.verdict == Verdict::valid       ? Json(true)
+                    : result.verdict == Verdict::invalid ? Json(false)
                                                                   : Json("unknown");
-    json["verdict"] = verdict_name(result.verdict);
+    json["verdict"] = linearizability_verdict_text(result.verdict);
     if (!result.unknown_reason.empty()) json["unknown_reason"] = result.unknown_reason;
     json["operations"] = result.operations;
     json["checked_operations"] = result.checked_ops;
@@ -1216,7 +1216,7 @@ Json linearizability_result_to_json(const LinearizabilityResult& result) {
     for (const PartitionResult& part : result.partitions) {
         Json p;
         p["key"] = part.key;
-        p["verdict"] = verdict_name(part.verdict);
+        p["verdict"] = linearizability_verdict_text(part.verdict);
         if (!part.unknown_reason.empty()) p["unknown_reason"] = part.unknown_reason;
         p["operations"] = part.operations;
         p["optional_operations"] = part.optional_ops;

@@ -32,14 +32,16 @@
 #include "base/result.h"
 #include "base/time.h"
 #include "check/history.h"
+#include "check/outcome.h"
 #include "check/linearizability/counterexample.h"
 #include "check/linearizability/paired_history.h"
 #include "check/models/model.h"
 
 namespace faultline::check {
 
-enum class Verdict : std::uint8_t { linearizable, not_linearizable, unknown };
-const char* verdict_name(Verdict verdict);
+// The verdict in the checker's own words: "linearizable", "not linearizable",
+// "unknown" (valid, invalid, unknown in every other check's).
+const char* linearizability_verdict_text(Verdict verdict);
 
 struct LinearizabilityOptions {
     models::ModelKind model = models::ModelKind::cas_register;
@@ -79,7 +81,7 @@ struct LinearizabilityOptions {
 
 struct PartitionResult {
     Json key;  // null for a single-object history
-    Verdict verdict = Verdict::linearizable;
+    Verdict verdict = Verdict::valid;
     std::string unknown_reason;    // "time limit", "memory limit", ...
     std::size_t operations = 0;    // encoded ops (completed and optional)
     std::size_t optional_ops = 0;  // ops of unknown outcome
@@ -93,7 +95,7 @@ struct LinearizabilityResult {
     // Of a keyed history: not linearizable if any key is (an anomaly found is
     // definite whatever the other keys say), else unknown if any key is, else
     // linearizable.
-    Verdict verdict = Verdict::linearizable;
+    Verdict verdict = Verdict::valid;
     std::string unknown_reason;
     std::size_t operations = 0;               // client operations in the history
     std::size_t checked_ops = 0;              // operations the model constrains (after drops)

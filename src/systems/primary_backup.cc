@@ -5,13 +5,17 @@
 #include "protocols/kv/kv_store.h"
 #include "protocols/pb/primary_backup.h"
 #include "runner/system.h"
+#include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
 
-namespace faultline::runner {
+namespace faultline::systems {
 
 namespace {
 
-class PrimaryBackupSystem final : public System {
+using runner::CheckOutcome;
+using runner::RunConfig;
+
+class PrimaryBackupSystem final : public runner::System {
 public:
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {
@@ -40,13 +44,18 @@ private:
     workload::LinKvGenerator generator_;
 };
 
+const runner::SystemRegistration registration{{
+    .name = "primary-backup",
+    .summary = "a primary copies writes to backups without quorums: fast, and wrong under partitions",
+    .checks = {"linearizability"},
+    .make = [](const RunConfig& config) -> Result<std::unique_ptr<runner::System>> {
+        if (config.nodes < 2) {
+            return make_error(ErrorCode::invalid_argument, "primary-backup needs at least 2 nodes (--nodes 2)");
+        }
+        return runner::new_system<PrimaryBackupSystem>();
+    },
+}};
+
 }  // namespace
 
-Result<std::unique_ptr<System>> make_primary_backup_system(const RunConfig& config) {
-    if (config.nodes < 2) {
-        return make_error(ErrorCode::invalid_argument, "primary-backup needs at least 2 nodes (--nodes 2)");
-    }
-    return std::unique_ptr<System>(std::make_unique<PrimaryBackupSystem>());
-}
-
-}  // namespace faultline::runner
+}  // namespace faultline::systems

@@ -2,17 +2,20 @@
 // with Raft's safety invariants checked after every simulated step.
 #include <fmt/format.h>
 
-#include "check/linearizability/checker.h"
 #include "protocols/kv/kv_server.h"
 #include "protocols/raft/invariants.h"
 #include "runner/system.h"
+#include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
 
-namespace faultline::runner {
+namespace faultline::systems {
 
 namespace {
 
 using protocols::kv::KvServer;
+using runner::CheckOutcome;
+using runner::RunConfig;
+using runner::Verdict;
 using protocols::raft::RaftInvariants;
 
 struct BugSwitch {
@@ -28,7 +31,7 @@ constexpr BugSwitch bug_switches[] = {
     {"early-ack", &protocols::raft::Bugs::early_ack},
 };
 
-class RaftKvSystem final : public System {
+class RaftKvSystem final : public runner::System {
 public:
     RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes)
         : options_(options), codec_(std::make_shared<workload::KvCodec>(value_bytes)) {}
@@ -157,67 +160,56 @@ private:
     Nanos violated_at_ = 0;
 };
 
-}  // namespace
+// raft-kv's options: Raft's switches and timing, and the workload's value size.
+struct RaftKvOptions {
+    bool pre_vote = protocols::raft::RaftOptions{}.pre_vote;
+    bool check_quorum = protocols::raft::RaftOptions{}.check_quorum;
+    bool authenticate = false;
+    bool step_down_when_slow = false;
+    bool flow_control = protocols::raft::RaftOptions{}.flow_control;
+    bool lease_reads = false;
+    double clock_drift_bound = protocols::raft::RaftOptions{}.clock_drift_bound;
+    std::uint32_t value_bytes = 0;
+    std::uint32_t inflight_appends_max = protocols::raft::RaftOptions{}.inflight_appends_max;
+    std::uint32_t append_bytes_max = protocols::raft::RaftOptions{}.append_bytes_max;
+    Nanos election_timeout_min = protocols::raft::RaftOptions{}.election_timeout_min;
+    Nanos election_timeout_max = protocols::raft::RaftOptions{}.election_timeout_max;
+    Nanos heartbeat_interval = protocols::raft::RaftOptions{}.heartbeat_interval;
+};
 
-std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator) {
-    std::vector<workload::OpRequest> reads;
-    for (std::int64_t key : generator.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});
-    return reads;
-}
-
-bool lin_kv_served(const check::Operation& completion) {
-    if (completion.type == check::OpType::ok) return true;
-    return completion.type == check::OpType::fail && completion.error.is_number_integer() &&
-           (completion.error.get<int>() == protocols::kv::error_key_missing ||
-            completion.error.get<int>() == protocols::kv::error_precondition);
-}
-
-CheckOutcome check_lin_kv(const check::History& history) {
-    check::LinearizabilityOptions options;
-    options.model = check::models::ModelKind::kv;
-    options.semantics = check::models::faultline_history_semantics();
-    options.time_limit = seconds(30);
-    auto result = check::check_linearizability(history, options);
-    if (!result) {
-        return CheckOutcome{"linearizability", Verdict::unknown, "cannot check: " + result.error().message, Json()};
-    }
-    Json details = check::linearizability_result_to_json(*result);
-    switch (result->verdict) {
-        case check::Verdict::linearizable:
-            return CheckOutcome{"linearizability", Verdict::valid,
-                                fmt::format("{} operations on {} keys", result->checked_ops, result->partitions.size()),
-                                details};
-        case check::Verdict::not_linearizable: {
-            std::string summary = "not linearizable";
-            std::optional<Nanos> failed_at;
-            if (const auto& counterexample = result->counterexample) {
-                summary = fmt::format("not linearizable: key {}\n{}", counterexample->key.dump(),
-                                      counterexample->to_text("               "));
-                // The text is shared with `faultline check`, whose --json a run
-                // does not have: a run keeps the whole counterexample in results.json.
-                for (std::size_t at = summary.find("(see --json)"); at != std::string::npos;
-                     at = summary.find("(see --json)", at)) {
-                    summary.replace(at, 12, "(see results.json)");
-                }
-                // Complete once the op that cannot be placed, and the window of
-                // ops it cannot be ordered with, have all returned.
-                std::vector<std::size_t> involved = counterexample->window;
-                if (counterexample->op) involved.push_back(*counterexample->op);
-                Json history_indexes = Json::array();
-                for (std::size_t position : involved) {
-                    const auto& op = counterexample->ops.at(position);
-                    const Nanos at = op.completed ? op.complete_time : op.invoke_time;
-                    failed_at = std::max(failed_at.value_or(0), at);
-                    history_indexes.push_back(op.index);
-                }
-                details["involved_ops"] = history_indexes;
-            }
-            return CheckOutcome{"linearizability", Verdict::invalid, summary, details, failed_at};
-        }
-        case check::Verdict::unknown:
-            return CheckOutcome{"linearizability", Verdict::unknown, "gave up: " + result->unknown_reason, details};
-    }
-    FL_UNREACHABLE();
+const runner::OptionTable<RaftKvOptions>& raft_kv_options() {
+    static const auto table = [] {
+        using O = RaftKvOptions;
+        runner::OptionTable<O> t;
+        t.add("pre_vote", &O::pre_vote, "PreVote: a candidate first asks whether it could win");
+        t.add("check_quorum", &O::check_quorum, "CheckQuorum: a leader that hears from no majority steps down");
+        t.add("flow_control", &O::flow_control,
+              "Replication flow control (off: every append resends all a follower lacks)");
+        t.add("authenticate", &O::authenticate, "HMAC-authenticate replicated entries (altered messages are dropped)");
+        t.add("step_down_when_slow", &O::step_down_when_slow,
+              "A leader whose own timers run late hands leadership to a follower");
+        t.add("lease_reads", &O::lease_reads, "Serve reads under a leader lease, not ReadIndex");
+        t.add("clock_drift_bound", &O::clock_drift_bound,
+              "The clock drift a lease allows for (its length: election timeout x (1 - bound))")
+            .range(0, 0.99);
+        t.add("value_bytes", &O::value_bytes, "Payload bytes per written value").range(0, 1 << 24);
+        t.add("inflight_appends_max", &O::inflight_appends_max, "Appends in flight per follower")
+            .range(1, 1 << 16)
+            .alias("--inflight-appends");
+        t.add("append_bytes_max", &O::append_bytes_max, "Bytes of entries per append")
+            .range(1, 1 << 30)
+            .alias("--append-bytes");
+        t.duration("election_timeout_min", &O::election_timeout_min, milliseconds(1),
+                   "Shortest election timeout (a follower's wait for a leader)")
+            .range(runner::kTimerIntervalMin, runner::kWindowMax);
+        t.duration("election_timeout_max", &O::election_timeout_max, milliseconds(1), "Longest election timeout")
+            .range(runner::kTimerIntervalMin, runner::kWindowMax);
+        t.duration("heartbeat_interval", &O::heartbeat_interval, milliseconds(1), "Leader heartbeat interval")
+            .range(runner::kTimerIntervalMin, runner::kWindowMax)
+            .alias("--heartbeat");
+        return t;
+    }();
+    return table;
 }
 
 std::vector<std::string> bug_names() {
@@ -226,44 +218,51 @@ std::vector<std::string> bug_names() {
     return names;
 }
 
-Result<std::unique_ptr<System>> make_raft_kv_system(const RunConfig& config) {
+Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
+    auto own = runner::system_options(config, raft_kv_options());
+    if (!own) return own.error();
     protocols::raft::RaftOptions options;
-    options.pre_vote = config.pre_vote;
-    options.check_quorum = config.check_quorum;
-    options.authenticate = config.authenticate;
-    options.step_down_when_slow = config.step_down_when_slow;
-    options.flow_control = config.flow_control;
-    options.lease_reads = config.lease_reads;
-    options.clock_drift_bound = config.clock_drift_bound;
-    if (config.inflight_appends_max > 0) options.inflight_appends_max = config.inflight_appends_max;
-    if (config.append_bytes_max > 0) options.append_bytes_max = config.append_bytes_max;
-    if (config.election_timeout_min > 0) {
-        options.election_timeout_min = config.election_timeout_min;
-        options.election_timeout_max = config.election_timeout_max;
+    options.pre_vote = own->pre_vote;
+    options.check_quorum = own->check_quorum;
+    options.authenticate = own->authenticate;
+    options.step_down_when_slow = own->step_down_when_slow;
+    options.flow_control = own->flow_control;
+    options.lease_reads = own->lease_reads;
+    options.clock_drift_bound = own->clock_drift_bound;
+    options.inflight_appends_max = own->inflight_appends_max;
+    options.append_bytes_max = own->append_bytes_max;
+    options.election_timeout_min = own->election_timeout_min;
+    options.election_timeout_max = own->election_timeout_max;
+    options.heartbeat_interval = own->heartbeat_interval;
+    if (options.election_timeout_min > options.election_timeout_max) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("election_timeout_min ({}) must be at most election_timeout_max ({})",
+                                      format_duration(options.election_timeout_min),
+                                      format_duration(options.election_timeout_max)));
     }
-    if (config.heartbeat_interval > 0) options.heartbeat_interval = config.heartbeat_interval;
     if (options.heartbeat_interval >= options.election_timeout_min) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("the heartbeat ({}) must be shorter than the election timeout ({})",
                                       format_duration(options.heartbeat_interval),
                                       format_duration(options.election_timeout_min)));
     }
-    if (!config.bug.empty()) {
-        bool known = false;
-        for (const BugSwitch& bug : bug_switches) {
-            if (config.bug == bug.name) {
-                options.bugs.*bug.flag = true;
-                known = true;
-            }
-        }
-        if (!known) {
-            std::string names;
-            for (const auto& name : bug_names()) names += (names.empty() ? "" : ", ") + name;
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("unknown bug '{}' (known: {})", config.bug, names));
-        }
+    for (const BugSwitch& bug : bug_switches) {
+        if (config.bug == bug.name) options.bugs.*bug.flag = true;
     }
-    return std::unique_ptr<System>(std::make_unique<RaftKvSystem>(options, config.value_bytes));
+    return runner::new_system<RaftKvSystem>(options, own->value_bytes);
 }
 
-}  // namespace faultline::runner
+const runner::SystemRegistration registration{{
+    .name = "raft-kv",
+    .summary = "a linearizable key-value store on Raft, with its safety invariants checked after every step",
+    .options = &raft_kv_options(),
+    .bugs = bug_names(),
+    .checks = {"linearizability", "raft-invariants", "election-safety", "one-vote-per-term", "term-monotonic",
+               "commit-monotonic", "leader-append-only", "leader-completeness", "log-matching",
+               "no-truncation-below-commit", "state-machine-safety"},
+    .make = make_raft_kv,
+}};
+
+}  // namespace
+
+}  // namespace faultline::systems

@@ -1,0 +1,33 @@
+// The checks every service with clients gets, whatever it does: did it serve
+// (availability), did every operation end (liveness), how fast (latency).
+// Each reads the history alone.
+#pragma once
+
+#include <functional>
+
+#include "check/history.h"
+#include "check/outcome.h"
+
+namespace faultline::check {
+
+// Availability: of the operations invoked in [window_start, window_end), at
+// least `threshold` (a fraction) must have been served. `served` says which
+// completions count: an ok, and the definite answers a system gives (lin-kv's
+// "key does not exist"). An operation that never completed was not served.
+Outcome check_availability(const History& history, const std::function<bool(const Operation&)>& served,
+                           Nanos window_start, Nanos window_end, double threshold = 0.9);
+
+// Liveness: every operation a client started must complete (ok, fail or info)
+// before the run ends, and within `bound` of its invocation if the bound is
+// not 0. An operation that never completes waited forever.
+Outcome check_liveness(const History& history, Nanos run_end, Nanos bound);
+
+// Latency: the p99 latency of ok operations invoked in [from, to) must not
+// exceed `p99_max`.
+Outcome check_latency(const History& history, Nanos from, Nanos to, Nanos p99_max);
+
+// Message cost: server-to-server messages per client operation invoked must
+// not exceed `max` (broadcast's efficiency goal).
+Outcome check_msgs_per_op(const History& history, std::uint64_t server_messages, double max);
+
+}  // namespace faultline::check

@@ -1,0 +1,93 @@
+#include "cli/options_cli.h"
+
+#include <fmt/format.h>
+
+#include "runner/system.h"
+
+namespace faultline::cli {
+
+namespace {
+
+std::string help_of(const runner::OptionInfo& info, const Json& defaults) {
+    std::string help = info.help;
+    if (info.kind == runner::OptionKind::flag) {
+        return help + (info.default_true ? " (on by default: this turns it off)" : " (off by default)");
+    }
+    const auto found = defaults.find(info.json_key());
+    std::string notes;
+    if (found != defaults.end()) {
+        const std::string shown = runner::option_value_text(info, *found);
+        notes = "default " + (shown.empty() ? "\"\"" : shown);
+    }
+    const std::string range = info.range_text();
+    if (!range.empty()) notes += (notes.empty() ? "" : "; ") + range;
+    if (info.kind == runner::OptionKind::duration) {
+        notes += fmt::format("; bare numbers are {}", info.bare_unit == milliseconds(1) ? "ms" : "s");
+    }
+    return notes.empty() ? help : fmt::format("{} ({})", help, notes);
+}
+
+const char* type_name(runner::OptionKind kind) {
+    switch (kind) {
+        case runner::OptionKind::integer: return "INT";
+        case runner::OptionKind::number: return "NUMBER";
+        case runner::OptionKind::duration: return "DURATION";
+        default: return "TEXT";
+    }
+}
+
+}  // namespace
+
+void add_declared_options(CLI::App& command, const runner::OptionSchema& schema, const Json& defaults,
+                          const std::string& group, OptionSetter set) {
+    for (const runner::OptionInfo& declared : schema.options()) {
+        if (!(declared.scope & runner::in_cli)) continue;
+        const runner::OptionInfo info = declared;
+        std::string names = info.flag();
+        for (const std::string& alias : info.aliases) names += "," + alias;
+        const std::string help = help_of(info, defaults);
+        auto apply = [info, set](const Json& value) {
+            if (auto status = set(info, value); !status) throw CLI::ValidationError(info.flag(), status.error().message);
+        };
+        if (info.kind == runner::OptionKind::flag) {
+            command.add_flag_callback(names, [apply, info] { apply(Json(!info.default_true)); }, help)->group(group);
+            continue;
+        }
+        // The transformer parses the text once into the JSON form (a duration
+        // into nanoseconds); the callback then checks it against the range.
+        CLI::Validator to_json(
+            [info](std::string& text) -> std::string {
+                auto value = runner::option_value_from_text(info, text);
+                if (!value) return value.error().message;
+                text = value->dump();
+                return "";
+            },
+            "");
+        command
+            .add_option_function<std::string>(
+                names, [apply](const std::string& json) { apply(Json::parse(json)); }, help)
+            ->transform(to_json)
+            ->type_name(type_name(info.kind))
+            ->group(group);
+    }
+}
+
+std::string foreign_option_hint(const std::vector<std::string>& arguments, const std::string& system) {
+    for (const std::string& argument : arguments) {
+        const std::string flag = argument.substr(0, argument.find('='));
+        for (const runner::SystemDescription* other : runner::all_systems()) {
+            if (other->name == system || other->options == nullptr) continue;
+            for (const runner::OptionInfo& info : other->options->options()) {
+                bool match = info.flag() == flag;
+                for (const std::string& alias : info.aliases) match = match || alias == flag;
+                if (match) {
+                    return fmt::format("{} is an option of {}, not of {} (add --system {})", flag, other->name, system,
+                                       other->name);
+                }
+            }
+        }
+    }
+    return "";
+}
+
+}  // namespace faultline::cli

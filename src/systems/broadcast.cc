@@ -1,0 +1,93 @@
+// broadcast: every value a client adds reaches every node, by a spanning tree
+// or by flooding; final reads of every node must hold every acknowledged value.
+#include <fmt/format.h>
+
+#include "check/service_checks.h"
+#include "check/set_checker.h"
+#include "protocols/broadcast/broadcast.h"
+#include "runner/system.h"
+#include "workload/set_workload.h"
+
+namespace faultline::systems {
+
+namespace {
+
+using runner::CheckOutcome;
+using runner::RunConfig;
+using runner::Verdict;
+
+struct BroadcastOptions {
+    std::string topology = "tree";
+    double msgs_per_op_max = 0;
+};
+
+const runner::OptionTable<BroadcastOptions>& broadcast_options() {
+    static const auto table = [] {
+        runner::OptionTable<BroadcastOptions> t;
+        t.add("topology", &BroadcastOptions::topology, "How values spread").choices({"tree", "flood"});
+        t.add("msgs_per_op_max", &BroadcastOptions::msgs_per_op_max,
+              "The most server messages per client operation (0: no check)")
+            .range(0, 1e9);
+        return t;
+    }();
+    return table;
+}
+
+class BroadcastSystem final : public runner::System {
+public:
+    BroadcastSystem(protocols::broadcast::Topology topology, double msgs_per_op_max)
+        : topology_(topology), msgs_per_op_max_(msgs_per_op_max) {}
+
+    void build(sim::Simulation& simulation, const RunConfig& config) override {
+        for (int i = 0; i < config.nodes; ++i) {
+            const auto topology = topology_;
+            const NodeId id = simulation.add_server(fmt::format("n{}", i), [topology] {
+                return std::make_unique<protocols::broadcast::BroadcastNode>(topology);
+            });
+            servers_.push_back(id);
+        }
+        finals_from_ = config.time_limit + config.recovery;
+    }
+    std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    workload::OpRequest next_op(Prng& random) override { return generator_.next(random); }
+    // A final read of every node.
+    std::vector<workload::OpRequest> final_ops() override {
+        std::vector<workload::OpRequest> reads;
+        for (NodeId server : servers_) reads.push_back(workload::OpRequest{"read", Json(), Json(), server});
+        return reads;
+    }
+    std::vector<CheckOutcome> check(const check::History& history, sim::Simulation& simulation) override {
+        std::vector<CheckOutcome> outcomes;
+        outcomes.push_back(check::outcome_of(check::check_set(history, finals_from_)));
+        if (msgs_per_op_max_ > 0) {
+            outcomes.push_back(check::check_msgs_per_op(history, simulation.stats().server_messages, msgs_per_op_max_));
+        }
+        return outcomes;
+    }
+
+private:
+    protocols::broadcast::Topology topology_;
+    double msgs_per_op_max_;
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::BroadcastCodec>();
+    workload::SetGenerator generator_;
+    std::vector<NodeId> servers_;
+    Nanos finals_from_ = 0;
+};
+
+const runner::SystemRegistration registration{{
+    .name = "broadcast",
+    .summary = "values broadcast to every node by tree or flood; no acknowledged value may be lost",
+    .options = &broadcast_options(),
+    .checks = {"set", "msgs-per-op"},
+    .make = [](const RunConfig& config) -> Result<std::unique_ptr<runner::System>> {
+        auto options = runner::system_options(config, broadcast_options());
+        if (!options) return options.error();
+        return runner::new_system<BroadcastSystem>(options->topology == "flood" ? protocols::broadcast::Topology::flood
+                                                                              : protocols::broadcast::Topology::tree,
+                                                 options->msgs_per_op_max);
+    },
+}};
+
+}  // namespace
+
+}  // namespace faultline::systems

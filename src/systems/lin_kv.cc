@@ -1,0 +1,34 @@
+#include "systems/lin_kv.h"
+
+#include <fmt/format.h>
+
+#include "check/linearizability/outcome.h"
+#include "protocols/kv/messages.h"
+
+namespace faultline::systems {
+
+using runner::CheckOutcome;
+using runner::Verdict;
+
+std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator) {
+    std::vector<workload::OpRequest> reads;
+    for (std::int64_t key : generator.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});
+    return reads;
+}
+
+bool lin_kv_served(const check::Operation& completion) {
+    if (completion.type == check::OpType::ok) return true;
+    return completion.type == check::OpType::fail && completion.error.is_number_integer() &&
+           (completion.error.get<int>() == protocols::kv::error_key_missing ||
+            completion.error.get<int>() == protocols::kv::error_precondition);
+}
+
+CheckOutcome check_lin_kv(const check::History& history) {
+    check::LinearizabilityOptions options;
+    options.model = check::models::ModelKind::kv;
+    options.semantics = check::models::faultline_history_semantics();
+    options.time_limit = seconds(30);
+    return check::linearizability_check(history, options);
+}
+
+}  // namespace faultline::systems
