@@ -23,33 +23,32 @@ std::string targets_note(const Fault& fault, const std::vector<int>& targets) {
 
 Nemesis::Nemesis(NemesisTarget target, Schedule schedule)
     : target_(std::move(target)), schedule_(std::move(schedule)), active_(schedule_.faults.size()) {
-    FL_ASSERT(target_.simulation != nullptr);
+    FL_ASSERT(target_.runtime != nullptr);
 }
 
 void Nemesis::install() {
-    sim::Simulation& simulation = *target_.simulation;
+    runtime::Runtime& runtime = *target_.runtime;
     const bool directional = std::any_of(schedule_.faults.begin(), schedule_.faults.end(),
                                          [](const Fault& fault) { return fault.links != LinkSelector::all; });
     if (directional && !target_.clients.empty()) {
         // Requests and responses get classes of their own (copies of whatever
         // they had), so a burst can hit one direction only.
-        sim::Network& network = simulation.network();
-        const sim::LinkConfig base = network.link(target_.clients.front(), target_.servers.front());
-        requests_class_ = network.define_class("requests", base);
-        responses_class_ = network.define_class("responses", base);
+        const sim::LinkConfig base = runtime.link(target_.clients.front(), target_.servers.front());
+        requests_class_ = runtime.define_link_class("requests", base);
+        responses_class_ = runtime.define_link_class("responses", base);
         for (NodeId client : target_.clients) {
             for (NodeId server : target_.servers) {
-                network.assign_class(client, server, requests_class_);
-                network.assign_class(server, client, responses_class_);
+                runtime.assign_link_class(client, server, requests_class_);
+                runtime.assign_link_class(server, client, responses_class_);
             }
         }
     }
-    base_links_ = simulation.network().snapshot_classes();
-    if (!target_.servers.empty()) base_disk_ = simulation.disk(target_.servers.front()).config();
+    base_links_ = runtime.link_classes();
+    if (!target_.servers.empty()) base_disk_ = runtime.disk_faults(target_.servers.front());
     for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
         const Fault& fault = schedule_.faults[i];
-        simulation.at(fault.start, [this, i] { start(i); });
-        if (fault.kind != FaultKind::clock_step) simulation.at(fault.end(), [this, i] { end(i); });
+        runtime.at(fault.start, [this, i] { start(i); });
+        if (fault.kind != FaultKind::clock_step) runtime.at(fault.end(), [this, i] { end(i); });
     }
 }
 
@@ -69,14 +68,14 @@ std::vector<int> Nemesis::resolve_targets(const Fault& fault) const {
 }
 
 void Nemesis::note(const std::string& text) {
-    sim::Simulation& simulation = *target_.simulation;
-    log_.push_back(fmt::format("{:>8} {}", format_duration(simulation.now()), text));
-    simulation.note_fault(text);
+    runtime::Runtime& runtime = *target_.runtime;
+    log_.push_back(fmt::format("{:>8} {}", format_duration(runtime.now()), text));
+    runtime.note_fault(text);
 }
 
 void Nemesis::cut(const std::vector<Link>& links) {
     for (const Link& link : links) {
-        if (cut_count_[link]++ == 0) target_.simulation->network().block(node(link.first), node(link.second));
+        if (cut_count_[link]++ == 0) target_.runtime->block(node(link.first), node(link.second));
     }
 }
 
@@ -85,7 +84,7 @@ void Nemesis::uncut(const std::vector<Link>& links) {
         auto found = cut_count_.find(link);
         FL_ASSERT(found != cut_count_.end() && found->second > 0);
         if (--found->second == 0) {
-            target_.simulation->network().unblock(node(link.first), node(link.second));
+            target_.runtime->unblock(node(link.first), node(link.second));
             cut_count_.erase(found);
         }
     }
@@ -119,14 +118,14 @@ void Nemesis::apply_bursts() {
             }
         }
     }
-    target_.simulation->network().restore_classes(configs);
+    target_.runtime->set_link_classes(configs);
     double tamper = 0;
     for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
         if (active_[i].running && schedule_.faults[i].kind == FaultKind::tamper) {
             tamper = std::max(tamper, schedule_.faults[i].amount);
         }
     }
-    target_.simulation->set_tamper_probability(tamper);
+    target_.runtime->set_tamper_probability(tamper);
 }
 
 void Nemesis::start(std::size_t index) {
@@ -134,7 +133,7 @@ void Nemesis::start(std::size_t index) {
     Active& active = active_[index];
     if (active.running) return;
     active.running = true;
-    sim::Simulation& simulation = *target_.simulation;
+    runtime::Runtime& runtime = *target_.runtime;
     const int nodes = static_cast<int>(target_.servers.size());
     switch (fault.kind) {
         case FaultKind::partition: {
@@ -152,34 +151,33 @@ void Nemesis::start(std::size_t index) {
                 if (fault.kind == FaultKind::disk) {
                     // Power loss while the disk misbehaves: unsynced writes torn,
                     // and bits flipped when the node reads its files back.
-                    sim::DiskConfig& disk = simulation.disk(node(target)).config();
+                    sim::DiskConfig& disk = runtime.disk_faults(node(target));
                     disk.torn_write_probability = 0.5;
                     disk.bit_flip_probability = fault.amount;
                 }
-                if (killed_count_[target]++ == 0) simulation.crash(node(target));
+                if (killed_count_[target]++ == 0) runtime.crash(node(target));
             }
             note(fault.describe());
             break;
         case FaultKind::pause:
             for (int target : fault.nodes) {
-                if (paused_count_[target]++ == 0) simulation.pause(node(target));
+                if (paused_count_[target]++ == 0) runtime.pause(node(target));
             }
             note(fault.describe());
             break;
         case FaultKind::clock_skew:
         case FaultKind::clock_step:
             active.targets = resolve_targets(fault);
-            for (int target : active.targets) simulation.clock(node(target)).step(simulation.now(), fault.delta);
+            for (int target : active.targets) runtime.step_clock(node(target), fault.delta);
             note(fault.describe() + targets_note(fault, active.targets));
             break;
         case FaultKind::clock_drift:
             active.targets = resolve_targets(fault);
             for (int target : active.targets) {
-                sim::NodeClock& clock = simulation.clock(node(target));
                 Layered& drift = drift_ppm_[target];
-                if (drift.in_force.empty()) drift.base = clock.drift_ppm();
+                if (drift.in_force.empty()) drift.base = runtime.clock_drift_ppm(node(target));
                 drift.push(index, fault.amount);
-                clock.set_drift_ppm(simulation.now(), fault.amount);
+                runtime.set_clock_drift_ppm(node(target), fault.amount);
             }
             note(fault.describe() + targets_note(fault, active.targets));
             break;
@@ -196,7 +194,7 @@ void Nemesis::start(std::size_t index) {
             std::string targets;
             for (int node_index : active.targets) {
                 slowdown_ns_[node_index].push(index, static_cast<double>(fault.delta));
-                simulation.set_processing_delay(node(node_index), fault.delta);
+                runtime.set_processing_delay(node(node_index), fault.delta);
                 targets += (targets.empty() ? "n" : " n") + std::to_string(node_index);
             }
             note(fmt::format("slow {}: {} per event", targets.empty() ? "nobody (no leader)" : targets,
@@ -211,7 +209,7 @@ void Nemesis::end(std::size_t index) {
     Active& active = active_[index];
     if (!active.running) return;
     active.running = false;
-    sim::Simulation& simulation = *target_.simulation;
+    runtime::Runtime& runtime = *target_.runtime;
     const std::string what = fmt::format("heal {}", fault_kind_name(fault.kind));
     switch (fault.kind) {
         case FaultKind::partition:
@@ -224,26 +222,26 @@ void Nemesis::end(std::size_t index) {
             for (int target : fault.nodes) {
                 if (--killed_count_[target] == 0) {
                     killed_count_.erase(target);
-                    simulation.restart(node(target));
+                    runtime.restart(node(target));
                 }
                 // The disk is healthy again once the node has read its files.
-                if (fault.kind == FaultKind::disk) simulation.disk(node(target)).config() = base_disk_;
+                if (fault.kind == FaultKind::disk) runtime.disk_faults(node(target)) = base_disk_;
             }
             break;
         case FaultKind::pause:
             for (int target : fault.nodes) {
                 if (--paused_count_[target] == 0) {
                     paused_count_.erase(target);
-                    simulation.resume(node(target));
+                    runtime.resume(node(target));
                 }
             }
             break;
         case FaultKind::clock_skew:
-            for (int target : active.targets) simulation.clock(node(target)).step(simulation.now(), -fault.delta);
+            for (int target : active.targets) runtime.step_clock(node(target), -fault.delta);
             break;
         case FaultKind::clock_drift:
             for (int target : active.targets) {
-                simulation.clock(node(target)).set_drift_ppm(simulation.now(), drift_ppm_[target].pop(index));
+                runtime.set_clock_drift_ppm(node(target), drift_ppm_[target].pop(index));
             }
             break;
         case FaultKind::clock_step:
@@ -257,7 +255,7 @@ void Nemesis::end(std::size_t index) {
             break;
         case FaultKind::slow:
             for (int node_index : active.targets) {
-                simulation.set_processing_delay(node(node_index), static_cast<Nanos>(slowdown_ns_[node_index].pop(index)));
+                runtime.set_processing_delay(node(node_index), static_cast<Nanos>(slowdown_ns_[node_index].pop(index)));
             }
             active.targets.clear();
             break;
@@ -271,19 +269,19 @@ void Nemesis::end(std::size_t index) {
 
 void Nemesis::heal_all() {
     for (std::size_t i = 0; i < schedule_.faults.size(); ++i) end(i);
-    sim::Simulation& simulation = *target_.simulation;
+    runtime::Runtime& runtime = *target_.runtime;
     // Whatever else is down or paused comes back too (faults injected by hand).
     for (NodeId server : target_.servers) {
-        if (simulation.is_paused(server)) simulation.resume(server);
-        if (!simulation.is_up(server)) simulation.restart(server);
+        if (runtime.is_paused(server)) runtime.resume(server);
+        if (!runtime.is_up(server)) runtime.restart(server);
     }
-    simulation.network().heal();
+    runtime.heal_links();
     cut_count_.clear();
     // The recovery window asks whether the system serves again once the
     // network is sound: configured loss, duplication and reordering stop too
     // (latency and bandwidth are the network's shape, not faults, and stay).
     for (sim::LinkConfig& link : base_links_) link.loss = link.duplicate = link.reorder = 0;
-    simulation.network().restore_classes(base_links_);
+    runtime.set_link_classes(base_links_);
     note("heal all");
 }
 

@@ -1,4 +1,5 @@
-// Nemesis: plays a fault schedule against a simulation.
+// Nemesis: plays a fault schedule against a runtime (runtime/runtime.h): the
+// simulator today, the process harness and real time next.
 //
 // Each fault starts and heals at its scheduled time. Overlapping faults
 // compose: a link is cut while any partition cuts it (reference counts), a
@@ -17,12 +18,12 @@
 
 #include "nemesis/schedule.h"
 #include "nemesis/shapes.h"
-#include "sim/simulation.h"
+#include "runtime/runtime.h"
 
 namespace faultline::nemesis {
 
 struct NemesisTarget {
-    sim::Simulation* simulation = nullptr;
+    runtime::Runtime* runtime = nullptr;
     std::vector<NodeId> servers;  // server index -> node id
     std::vector<NodeId> clients;  // for bursts that hit only requests or responses
     // The current leader's server index, for isolate-leader.
@@ -33,7 +34,7 @@ class Nemesis {
 public:
     Nemesis(NemesisTarget target, Schedule schedule);
 
-    // Schedules every fault's start and end in the simulation.
+    // Schedules every fault's start and end in the runtime.
     void install();
     // Ends every active fault now: heals partitions, restarts killed nodes,
     // resumes paused ones, restores clocks, links and disks.

@@ -13,6 +13,7 @@
 
 #include "nemesis/generator.h"
 #include "nemesis/nemesis.h"
+#include "sim/simulation_runtime.h"
 #include "workload/client.h"
 
 namespace faultline::runner {
@@ -99,22 +100,22 @@ namespace {
 // from a shared queue.
 class ClientDriver {
 public:
-    ClientDriver(sim::Simulation& simulation, System& system, NodeId client, Nanos start_at, Nanos stop_at,
-                 double think_mean_ns, std::uint64_t seed, std::deque<workload::OpRequest>& finals,
+    ClientDriver(runtime::Runtime& runtime, System& system, NodeId client, std::string_view name, Nanos start_at,
+                 Nanos stop_at, double think_mean_ns, std::uint64_t seed, std::deque<workload::OpRequest>& finals,
                  std::vector<OpRef>& sent)
-        : simulation_(simulation),
+        : runtime_(runtime),
           start_at_(start_at),
           system_(system),
           client_(client),
           stop_at_(stop_at),
           think_mean_ns_(think_mean_ns),
-          random_(Prng::stream(seed, "workload/" + simulation.name(client))),
+          random_(Prng::stream(seed, "workload/" + std::string(name))),
           finals_(finals),
           sent_(sent) {}
 
     // Called at the start and after every completion.
     void schedule_next() {
-        if (simulation_.now() >= stop_at_) {
+        if (runtime_.now() >= stop_at_) {
             take_final();
             return;
         }
@@ -123,10 +124,10 @@ public:
         // timing then does not hang on each latency, so leaving one operation
         // out (the shrinker) does not shift all the client's later ones.
         const Nanos think = static_cast<Nanos>(random_.exponential(think_mean_ns_));
-        const Nanos when = std::max(simulation_.now(), std::max(due_, start_at_) + think);
+        const Nanos when = std::max(runtime_.now(), std::max(due_, start_at_) + think);
         due_ = when;
         if (when >= stop_at_) return;
-        simulation_.at(when, [this] {
+        runtime_.at(when, [this] {
             workload::OpRequest op = system_.next_op(random_);
             const OpRef ref{client_index_, generated_++};
             if (left_out(op) || (only_ops_ && !only_ops_->contains(ref))) {
@@ -141,7 +142,7 @@ public:
     // Starts a final operation if this client is idle and any are left.
     void take_final() {
         if (finals_.empty()) return;
-        auto* client = static_cast<workload::RpcClient*>(simulation_.node(client_));
+        auto* client = static_cast<workload::RpcClient*>(runtime_.node(client_));
         if (client == nullptr || !client->idle()) return;
         workload::OpRequest op = std::move(finals_.front());
         finals_.pop_front();
@@ -166,12 +167,12 @@ private:
     }
 
     void invoke(workload::OpRequest op) {
-        simulation_.invoke(client_, [&](Node& node, Context& ctx) {
+        runtime_.invoke(client_, [&](Node& node, Context& ctx) {
             static_cast<workload::RpcClient&>(node).invoke(ctx, std::move(op));
         });
     }
 
-    sim::Simulation& simulation_;
+    runtime::Runtime& runtime_;
     Nanos start_at_;
     System& system_;
     NodeId client_;
@@ -297,7 +298,9 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
 
     const Nanos healed_at = config.time_limit;
     const Nanos clients_stop = healed_at + config.recovery;
-    workload::HistoryRecorder recorder([&simulation] { return simulation.now(); });
+    // The nemesis and the client drivers see the simulation as a runtime only.
+    sim::SimulationRuntime runtime(simulation);
+    workload::HistoryRecorder recorder([&runtime] { return runtime.now(); });
     std::deque<workload::OpRequest> finals;
     std::vector<OpRef> sent_ops;
     std::vector<std::unique_ptr<ClientDriver>> drivers;
@@ -315,9 +318,9 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                 fmt::format("c{}", i), [client_options, codec, &recorder] {
                     return std::make_unique<workload::RpcClient>(client_options, codec, recorder);
                 });
-            drivers.push_back(std::make_unique<ClientDriver>(simulation, *system, id, config.workload_start,
-                                                             clients_stop,
-                                                             think_mean_ns, config.seed, finals, sent_ops));
+            drivers.push_back(std::make_unique<ClientDriver>(runtime, *system, id, simulation.name(id),
+                                                             config.workload_start, clients_stop, think_mean_ns,
+                                                             config.seed, finals, sent_ops));
             std::optional<std::set<OpRef>> only_ops;
             if (config.only_ops) {
                 only_ops.emplace();
@@ -331,7 +334,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     }
 
     nemesis::Nemesis nemesis(
-        nemesis::NemesisTarget{&simulation,
+        nemesis::NemesisTarget{&runtime,
                                std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
                                std::vector<NodeId>(simulation.clients().begin(), simulation.clients().end()),
                                [&] { return system->leader(simulation); }},
@@ -346,7 +349,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     simulation.set_step_hook([&] { system->after_step(simulation); });
     simulation.start();
     nemesis.install();
-    simulation.at(healed_at, [&] { nemesis.heal_all(); });
+    runtime.at(healed_at, [&] { nemesis.heal_all(); });
     for (std::size_t i = 0; i < drivers.size(); ++i) {
         ClientDriver* driver = drivers[i].get();
         const NodeId client = simulation.clients()[i];
