@@ -119,6 +119,11 @@ bool Raft::begin(Context&) {
 }
 
 void Raft::finish(Context& ctx) {
+    // Reads that failed while deciding are answered even if the node halts: a
+    // failed read changed nothing, so no sync stands behind its answer.
+    std::vector<std::uint64_t> failed = std::move(reads_failed_);
+    reads_failed_.clear();
+    for (std::uint64_t read_id : failed) application_.read_failed(ctx, read_id);
     if (halted_) {
         outbox_.clear();
         return;
@@ -226,7 +231,7 @@ void Raft::become_follower(Context& ctx, Term term, std::optional<NodeId> leader
     transfer_target_.reset();
     if (was_leader) {
         ctx.log(fmt::format("term {}: stepping down", hard_state_.term.value));
-        fail_reads(ctx);
+        fail_reads();
         for (TimerId* timer : {&heartbeat_timer_, &quorum_timer_, &transfer_timer_}) {
             if (*timer != 0) ctx.cancel_timer(*timer);
             *timer = 0;
@@ -1004,10 +1009,11 @@ void Raft::advance_reads(Context& ctx) {
     pending_reads_ = std::move(waiting);
 }
 
-void Raft::fail_reads(Context& ctx) {
-    std::vector<PendingRead> reads = std::move(pending_reads_);
+void Raft::fail_reads() {
+    // Answered in finish(), not here in the middle of a step-down: the
+    // application is never called back while Raft's state is half changed.
+    for (const PendingRead& read : pending_reads_) reads_failed_.push_back(read.id);
     pending_reads_.clear();
-    for (const PendingRead& read : reads) application_.read_failed(ctx, read.id);
 }
 
 // ---------------------------------------------------------------------------

@@ -10,8 +10,9 @@
 //   1. decide   the handler updates state; durable changes are written to
 //               storage at once, and messages are queued in an outbox
 //   2. persist  one sync() makes every write of this input durable
-//   3. act      the outbox is sent, newly committed entries are applied, reads
-//               whose index is applied are answered
+//   3. act      reads that failed (leadership lost) are reported, newly
+//               committed entries are applied, reads whose index is applied
+//               are answered, and then the outbox is sent
 //
 // If persisting fails (I/O error, full disk) the node halts: it stops handling
 // inputs, as a process would exit, because what it would send depends on state
@@ -168,7 +169,7 @@ private:
     void start_read_round(Context& ctx);
     bool lease_valid(Context& ctx) const;
     std::uint64_t majority_acked_round(Context& ctx);
-    void fail_reads(Context& ctx);
+    void fail_reads();
 
     // Follower duties and local state.
     void apply_committed(Context& ctx);
@@ -207,6 +208,7 @@ private:
     TimerId transfer_timer_ = 0;
     std::uint64_t read_round_ = 0;
     std::vector<PendingRead> pending_reads_;
+    std::vector<std::uint64_t> reads_failed_;  // failed this input, answered in finish()
     // Lease reads: when each recent read round was sent (local time), and until
     // when the leader may serve reads without a round.
     std::deque<std::pair<std::uint64_t, Nanos>> rounds_sent_;
