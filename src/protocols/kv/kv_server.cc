@@ -7,22 +7,43 @@
 namespace faultline::protocols::kv {
 
 KvServer::KvServer(raft::RaftOptions options)
-    : bugs_(options.bugs), store_(/*deduplicate=*/!options.bugs.no_dedup), raft_(options, *this) {}
+    : bugs_(options.bugs), store_(/*deduplicate=*/!options.bugs.no_dedup), raft_(options) {}
 
-void KvServer::start(Context& ctx) { raft_.start(ctx); }
+void KvServer::start(Context& ctx) {
+    raft_.start(ctx);
+    act(ctx);
+}
 
-void KvServer::recover(Context& ctx) { raft_.recover(ctx); }
+void KvServer::recover(Context& ctx) {
+    raft_.recover(ctx);
+    act(ctx);
+}
 
 void KvServer::on_message(Context& ctx, const Envelope& envelope) {
     if (raft::Raft::is_raft_message(*envelope.message)) {
         raft_.step(ctx, envelope);
+        act(ctx);
     } else if (const auto* request = message_as<KvRequest>(*envelope.message)) {
         handle_request(ctx, envelope.from, *request);
     }
 }
 
 void KvServer::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
-    if (raft::is_raft_timer(tag)) raft_.on_timer(ctx, timer, tag);
+    if (!raft::is_raft_timer(tag)) return;
+    raft_.on_timer(ctx, timer, tag);
+    act(ctx);
+}
+
+void KvServer::act(Context& ctx) {
+    raft::Ready ready = raft_.take_ready();
+    for (std::uint64_t read_id : ready.reads_failed) fail_read(ctx, read_id);
+    if (ready.snapshot) restore(ready.snapshot->data);
+    for (const raft::LogEntry& entry : ready.committed) apply(ctx, entry);
+    for (std::uint64_t read_id : ready.reads_ready) serve_read(ctx, read_id);
+    if (ready.snapshot_wanted_at && !raft_.compact(ctx, *ready.snapshot_wanted_at, store_.snapshot())) {
+        return;  // the disk failed and the node halted: it sends nothing more
+    }
+    for (auto& [to, message] : ready.messages) ctx.send(to, std::move(message));
 }
 
 void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& request) {
@@ -39,34 +60,31 @@ void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& requ
         }
         const std::uint64_t read_id = next_read_id_++;
         pending_reads_[read_id] = PendingRead{client, request.msg_id, command.key};
-        if (!raft_.read_index(ctx, read_id)) {
+        const bool registered = raft_.read_index(ctx, read_id);
+        act(ctx);  // may already serve it (a lease, or a one-node cluster)
+        if (!registered) {
             pending_reads_.erase(read_id);
             reply_not_leader(ctx, client, request);
         }
         return;
     }
     const Term term = raft_.term();
-    proposing_ = true;
     const auto index = raft_.propose(ctx, command.encode());
-    proposing_ = false;
-    auto applied = std::move(applied_while_proposing_);
-    applied_while_proposing_.clear();
+    // Registered before acting: a one-node cluster hands the entry out in
+    // this very Ready, and applying it answers the client.
+    if (index) pending_writes_[*index] = PendingWrite{client, request.msg_id, term, command.op, false};
+    act(ctx);
     if (!index) {
         reply_not_leader(ctx, client, request);
         return;
     }
-    if (auto found = applied.find(*index); found != applied.end()) {
-        const auto& [entry_term, result] = found->second;
-        reply(ctx, client, request.msg_id, command.op, entry_term == term ? result : KvResult{error_indefinite, 0});
-        return;
-    }
-    PendingWrite pending{client, request.msg_id, term, command.op, false};
-    if (bugs_.early_ack && command.op == KvOp::write) {
+    // Still pending unless applying it already answered (a one-node cluster).
+    auto pending = pending_writes_.find(*index);
+    if (bugs_.early_ack && command.op == KvOp::write && pending != pending_writes_.end()) {
         // The bug: acknowledge before a majority has the entry.
         reply(ctx, client, request.msg_id, KvOp::write, KvResult{});
-        pending.acknowledged = true;
+        pending->second.acknowledged = true;
     }
-    pending_writes_[*index] = pending;
 }
 
 void KvServer::reply(Context& ctx, NodeId client, std::uint64_t msg_id, KvOp op, KvResult result) {
@@ -100,10 +118,7 @@ void KvServer::apply(Context& ctx, const raft::LogEntry& entry) {
         }
     }
     auto pending = pending_writes_.find(entry.index);
-    if (pending == pending_writes_.end()) {
-        if (proposing_) applied_while_proposing_[entry.index] = {entry.term, result};
-        return;
-    }
+    if (pending == pending_writes_.end()) return;
     const PendingWrite write = pending->second;
     pending_writes_.erase(pending);
     if (write.acknowledged) return;
@@ -114,19 +129,16 @@ void KvServer::apply(Context& ctx, const raft::LogEntry& entry) {
     reply(ctx, write.client, write.msg_id, write.op, result);
 }
 
-std::string KvServer::take_snapshot() { return store_.snapshot(); }
-
-void KvServer::restore_snapshot(Context& ctx, std::string_view data) {
+void KvServer::restore(std::string_view data) {
     auto status = store_.restore(data);
     // A snapshot's bytes passed a checksum (on disk) or came from the leader's
     // memory (in a message): a malformed one is a bug, not a disk fault.
     FL_ASSERT_MSG(status.has_value(), status.has_value() ? "" : status.error().message);
     // Proposals at or below the snapshot were decided by entries we never apply
     // here; their clients time out (an indefinite outcome).
-    (void)ctx;
 }
 
-void KvServer::read_ready(Context& ctx, std::uint64_t read_id) {
+void KvServer::serve_read(Context& ctx, std::uint64_t read_id) {
     auto found = pending_reads_.find(read_id);
     FL_ASSERT(found != pending_reads_.end());
     const PendingRead read = found->second;
@@ -134,7 +146,7 @@ void KvServer::read_ready(Context& ctx, std::uint64_t read_id) {
     reply(ctx, read.client, read.msg_id, KvOp::read, store_.read(read.key));
 }
 
-void KvServer::read_failed(Context& ctx, std::uint64_t read_id) {
+void KvServer::fail_read(Context& ctx, std::uint64_t read_id) {
     auto found = pending_reads_.find(read_id);
     FL_ASSERT(found != pending_reads_.end());
     const PendingRead read = found->second;

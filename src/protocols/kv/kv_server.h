@@ -14,10 +14,17 @@
 // result if the entry there is ours, and with an indefinite error (13) if
 // another entry took the index (leadership changed; a duplicate of the request
 // may still have been applied elsewhere, so "did not happen" would be a lie).
+//
+// After every Raft input the server takes Raft's Ready and acts on it in the
+// order raft.h gives (act()); nothing of the server runs inside Raft. A
+// proposal is registered before the Ready of its own input is acted on, so a
+// one-node cluster, which commits it in that very input, finds it waiting when
+// the entry is applied.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <string_view>
 
 #include "node/node.h"
 #include "protocols/kv/kv_store.h"
@@ -26,7 +33,7 @@
 
 namespace faultline::protocols::kv {
 
-class KvServer final : public Node, private raft::RaftApplication {
+class KvServer final : public Node {
 public:
     explicit KvServer(raft::RaftOptions options);
 
@@ -58,22 +65,17 @@ private:
     void reply(Context& ctx, NodeId client, std::uint64_t msg_id, KvOp op, KvResult result);
     void reply_not_leader(Context& ctx, NodeId client, const KvRequest& request);
 
-    // RaftApplication.
-    void apply(Context& ctx, const raft::LogEntry& entry) override;
-    std::string take_snapshot() override;
-    void restore_snapshot(Context& ctx, std::string_view data) override;
-    void read_ready(Context& ctx, std::uint64_t read_id) override;
-    void read_failed(Context& ctx, std::uint64_t read_id) override;
+    // Acting on the Ready of the Raft input just made, step by step.
+    void act(Context& ctx);
+    void apply(Context& ctx, const raft::LogEntry& entry);
+    void restore(std::string_view data);
+    void serve_read(Context& ctx, std::uint64_t read_id);
+    void fail_read(Context& ctx, std::uint64_t read_id);
 
     raft::Bugs bugs_;
     KvStore store_;
     raft::Raft raft_;
     std::map<LogIndex, PendingWrite> pending_writes_;
-    // A proposal can commit and apply before propose() returns its index (a
-    // one-node cluster commits at once): its result waits here until the
-    // proposal is registered.
-    bool proposing_ = false;
-    std::map<LogIndex, std::pair<Term, KvResult>> applied_while_proposing_;
     std::map<std::uint64_t, PendingRead> pending_reads_;
     std::uint64_t next_read_id_ = 1;
 };

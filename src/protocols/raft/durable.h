@@ -32,7 +32,7 @@
 // would vote on it as if nothing had been lost.
 //
 // Writes are issued at once but are durable only after Storage::sync(), which
-// the Raft core calls once per input, before it sends anything.
+// the Raft core calls once per input, before it hands out anything to send.
 #pragma once
 
 #include <cstdint>

@@ -9,8 +9,7 @@
 
 namespace faultline::protocols::raft {
 
-Raft::Raft(RaftOptions options, RaftApplication& application)
-    : options_(options), application_(application), durable_(options.segment_bytes_max) {
+Raft::Raft(RaftOptions options) : options_(options), durable_(options.segment_bytes_max) {
     FL_ASSERT_GT(options_.heartbeat_interval, 0);
     FL_ASSERT_LT(options_.heartbeat_interval, options_.election_timeout_min);
     FL_ASSERT_LE(options_.election_timeout_min, options_.election_timeout_max);
@@ -66,6 +65,7 @@ bool Raft::is_voter(NodeId node) const {
 // Boot.
 
 void Raft::start(Context& ctx) {
+    FL_ASSERT(ready_.empty());
     voters_.assign(ctx.cluster().begin(), ctx.cluster().end());
     FL_ASSERT(is_voter(ctx.self()));
     role_ = Role::follower;
@@ -74,6 +74,7 @@ void Raft::start(Context& ctx) {
 }
 
 void Raft::recover(Context& ctx) {
+    FL_ASSERT(ready_.empty());
     voters_.assign(ctx.cluster().begin(), ctx.cluster().end());
     FL_ASSERT(is_voter(ctx.self()));
     auto recovered = durable_.load(ctx.storage());
@@ -87,7 +88,7 @@ void Raft::recover(Context& ctx) {
     if (recovered->has_snapshot) {
         log_.reset(recovered->snapshot_index, recovered->snapshot_term);
         snapshot_data_ = std::move(recovered->snapshot_data);
-        application_.restore_snapshot(ctx, snapshot_data_);
+        ready_.snapshot = Snapshot{recovered->snapshot_index, recovered->snapshot_term, snapshot_data_};
         commit_index_ = last_applied_ = recovered->snapshot_index;
         durable_snapshot_index_ = recovered->snapshot_index;
     }
@@ -115,10 +116,17 @@ void Raft::recover(Context& ctx) {
 
 bool Raft::begin(Context&) {
     FL_ASSERT(outbox_.empty());
+    // One input, one Ready: the host acts on each before the next input, so
+    // what it applies and answers is always in the order Raft decided it.
+    FL_ASSERT_MSG(ready_.empty(), "an input before the host took the last Ready");
+    FL_ASSERT_MSG(!snapshot_wanted_at_, "an input before the host answered snapshot_wanted_at");
     return !halted_;
 }
 
 void Raft::finish(Context& ctx) {
+    // Reads that failed and a snapshot installed while deciding stay in the
+    // Ready even if the node halts: the host must still answer those reads
+    // and hold the state the snapshot stands for.
     if (halted_) {
         outbox_.clear();
         return;
@@ -126,16 +134,50 @@ void Raft::finish(Context& ctx) {
     if (!persist(ctx)) return;
     if (role_ == Role::leader) maybe_commit(ctx);
 
-    // Act.
-    apply_committed(ctx);
+    // Hand out: only now, after the sync, may anything leave.
+    hand_out_committed();
     advance_reads(ctx);
-    maybe_snapshot(ctx);
-    if (!persist(ctx)) return;  // a snapshot taken above: durable before anything leaves
-    for (auto& [to, message] : outbox_) ctx.send(to, std::move(message));
-    outbox_.clear();
+    maybe_want_snapshot();
+    FL_ASSERT(ready_.messages.empty());
+    ready_.messages.swap(outbox_);
     FL_ASSERT_LE(last_applied_, commit_index_);
     FL_ASSERT_LE(commit_index_, log_.last_index());
     ++version_;
+}
+
+Ready Raft::take_ready() {
+    Ready ready = std::move(ready_);
+    ready_ = Ready{};
+    FL_ASSERT(!halted_ || (ready.committed.empty() && ready.messages.empty()));
+    if (ready.snapshot && !ready.committed.empty()) {
+        FL_ASSERT_EQ(ready.committed.front().index, ready.snapshot->index.next());
+    }
+    if (!ready.committed.empty()) FL_ASSERT_EQ(ready.committed.back().index, last_applied_);
+    if (ready.snapshot_wanted_at) FL_ASSERT(ready.snapshot_wanted_at == snapshot_wanted_at_);
+    return ready;
+}
+
+bool Raft::compact(Context& ctx, LogIndex index, std::string data) {
+    FL_ASSERT_MSG(ready_.empty(), "compact() before the host took the Ready that asked for it");
+    FL_ASSERT(snapshot_wanted_at_ == index);
+    snapshot_wanted_at_.reset();
+    FL_ASSERT(!halted_);
+    FL_ASSERT_EQ(index, last_applied_);  // no input ran since: nothing else was applied
+    FL_ASSERT_GT(index, log_.snapshot_index());
+    const Term term = *log_.term_at(index);
+    if (auto status = durable_.save_snapshot(ctx.storage(), index, term, data); !status) {
+        halt(ctx, "cannot write a snapshot: " + status.error().message);
+        return false;
+    }
+    storage_dirty_ = true;
+    log_.compact_through(index, term);
+    snapshot_data_ = std::move(data);
+    // Synced before the Ready's messages leave, like every write of an input:
+    // a disk that fails here halts the node, and a halted node sends nothing.
+    if (!persist(ctx)) return false;
+    FL_ASSERT_EQ(log_.snapshot_index(), index);
+    ++version_;
+    return true;
 }
 
 bool Raft::persist(Context& ctx) {
@@ -226,7 +268,7 @@ void Raft::become_follower(Context& ctx, Term term, std::optional<NodeId> leader
     transfer_target_.reset();
     if (was_leader) {
         ctx.log(fmt::format("term {}: stepping down", hard_state_.term.value));
-        fail_reads(ctx);
+        fail_reads();
         for (TimerId* timer : {&heartbeat_timer_, &quorum_timer_, &transfer_timer_}) {
             if (*timer != 0) ctx.cancel_timer(*timer);
             *timer = 0;
@@ -651,7 +693,9 @@ void Raft::handle_snapshot_request(Context& ctx, NodeId from, const SnapshotRequ
         }
         storage_dirty_ = true;
         snapshot_data_ = request.data;
-        application_.restore_snapshot(ctx, snapshot_data_);
+        // Entries are handed out only after deciding: none can precede it.
+        FL_ASSERT(ready_.committed.empty());
+        ready_.snapshot = Snapshot{request.last_index, request.last_term, snapshot_data_};
         commit_index_ = std::max(commit_index_, request.last_index);
         last_applied_ = request.last_index;
         persisted_last_index_ = std::min(persisted_last_index_, log_.last_index());
@@ -996,7 +1040,7 @@ void Raft::advance_reads(Context& ctx) {
     for (PendingRead& read : pending_reads_) {
         if (read.round != 0 && read.round <= acked) read.confirmed = true;
         if (read.confirmed && last_applied_ >= read.read_index) {
-            application_.read_ready(ctx, read.id);
+            ready_.reads_ready.push_back(read.id);
         } else {
             waiting.push_back(read);
         }
@@ -1004,35 +1048,30 @@ void Raft::advance_reads(Context& ctx) {
     pending_reads_ = std::move(waiting);
 }
 
-void Raft::fail_reads(Context& ctx) {
-    std::vector<PendingRead> reads = std::move(pending_reads_);
+void Raft::fail_reads() {
+    for (const PendingRead& read : pending_reads_) ready_.reads_failed.push_back(read.id);
     pending_reads_.clear();
-    for (const PendingRead& read : reads) application_.read_failed(ctx, read.id);
 }
 
 // ---------------------------------------------------------------------------
 // Local state machine.
 
-void Raft::apply_committed(Context& ctx) {
+void Raft::hand_out_committed() {
     FL_ASSERT_LE(commit_index_, log_.last_index());
+    FL_ASSERT(ready_.committed.empty());
     while (last_applied_ < commit_index_) {
         last_applied_ = last_applied_.next();
-        application_.apply(ctx, log_.at(last_applied_));
+        ready_.committed.push_back(log_.at(last_applied_));
+        FL_ASSERT_EQ(ready_.committed.back().index, last_applied_);
     }
 }
 
-void Raft::maybe_snapshot(Context& ctx) {
+void Raft::maybe_want_snapshot() {
+    FL_ASSERT(!snapshot_wanted_at_);
     if (options_.snapshot_interval_entries == 0) return;
     if (last_applied_.value - log_.snapshot_index().value < options_.snapshot_interval_entries) return;
-    const Term term = *log_.term_at(last_applied_);
-    std::string data = application_.take_snapshot();
-    if (auto status = durable_.save_snapshot(ctx.storage(), last_applied_, term, data); !status) {
-        halt(ctx, "cannot write a snapshot: " + status.error().message);
-        return;
-    }
-    storage_dirty_ = true;
-    log_.compact_through(last_applied_, term);
-    snapshot_data_ = std::move(data);
+    snapshot_wanted_at_ = last_applied_;
+    ready_.snapshot_wanted_at = last_applied_;
 }
 
 }  // namespace faultline::protocols::raft

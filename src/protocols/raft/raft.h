@@ -1,21 +1,44 @@
 // Raft: the consensus core, as a sans-IO state machine (Ongaro & Ousterhout,
 // "In Search of an Understandable Consensus Algorithm", and Ongaro's thesis).
 //
-// A Raft object lives inside a node (see protocols/kv/kv_server.h) and is driven
-// by it: every input (a Raft message, a Raft timer, a client proposal or read)
-// goes through one of the public methods with the node's Context. Each input is
-// handled in three phases, which is how "persist before send" is guaranteed by
-// construction rather than by care:
+// A Raft object lives inside a node (see protocols/kv/kv_server.h), its host,
+// and is driven by it: every input (a Raft message, a Raft timer, a client
+// proposal or read, a leadership transfer, start and recover) goes through one
+// of the public methods with the node's Context. Raft never calls the host
+// back: what the host must do comes out of the input as a Ready, which the
+// host takes with take_ready() after every input and acts on before the next
+// one. Each input is handled in three phases, which is how "persist before
+// send" is guaranteed by construction rather than by care:
 //
-//   1. decide   the handler updates state; durable changes are written to
-//               storage at once, and messages are queued in an outbox
-//   2. persist  one sync() makes every write of this input durable
-//   3. act      the outbox is sent, newly committed entries are applied, reads
-//               whose index is applied are answered
+//   1. decide    the handler updates state; durable changes are written to
+//                storage at once; messages are queued in an outbox, and reads
+//                that failed or a snapshot installed go into the Ready
+//   2. persist   one sync() makes every write of this input durable
+//   3. hand out  newly committed entries, reads now ready to serve, a wish
+//                for a snapshot, and then the outbox go into the Ready
+//
+// The host then acts on the Ready in the order its fields are listed (see
+// Ready): fail reads, restore the snapshot, apply the entries, serve the
+// ready reads, hand Raft a snapshot if it asked (compact()), and send the
+// messages, last. Raft sends nothing itself, and a message reaches the Ready
+// only after the sync that makes durable what it says. Messages travel in the
+// Ready rather than through ctx.send for two reasons: the host's own replies
+// (from applying and reading) then leave before Raft's messages of the same
+// input, a fixed order that the simulator's trace, hence replay, depends on;
+// and a host whose compact() halted the node can drop them, as a process that
+// died would. Taking the snapshot is the host's half of the work: only it
+// knows its state machine as of the last applied entry, and only once it has
+// applied the Ready's entries, so Raft asks (snapshot_wanted_at) instead of
+// pulling the state mid-input.
+//
+// Inputs while a Ready is untaken, or while a requested compact() is pending,
+// are a host bug and fail an assertion.
 //
 // If persisting fails (I/O error, full disk) the node halts: it stops handling
 // inputs, as a process would exit, because what it would send depends on state
-// it could not make durable. A restart recovers from disk.
+// it could not make durable. A restart recovers from disk. The Ready of the
+// input that halted holds no messages and no entries, but still the reads that
+// failed and a snapshot installed before the failure.
 //
 // Safety rules beyond the paper's Figure 2 that this implementation keeps:
 //   - A leader commits by counting replicas only entries of its own term
@@ -41,6 +64,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "node/node.h"
@@ -52,19 +76,39 @@
 
 namespace faultline::protocols::raft {
 
-// The application above Raft: a replicated state machine and its clients.
-class RaftApplication {
-public:
-    virtual ~RaftApplication() = default;
-    // Applies a committed entry. Called exactly once per entry, in log order, by
-    // every node (after a restart: from the snapshot on).
-    virtual void apply(Context& ctx, const LogEntry& entry) = 0;
-    virtual std::string take_snapshot() = 0;
-    virtual void restore_snapshot(Context& ctx, std::string_view data) = 0;
-    // A read registered with read_index() may now be served from local state.
-    virtual void read_ready(Context& ctx, std::uint64_t read_id) = 0;
-    // A registered read can no longer be served here (leadership lost).
-    virtual void read_failed(Context& ctx, std::uint64_t read_id) = 0;
+// A snapshot of the application's state machine, as of `index`.
+struct Snapshot {
+    LogIndex index;
+    Term term;
+    std::string data;  // opaque to Raft: what the host passed to compact()
+};
+
+// What one input leaves for the host to do, in the order of the fields. All of
+// it is for this node's host only; none of it is repeated by a later Ready.
+struct Ready {
+    // 1. Reads registered with read_index() that can no longer be served here
+    //    (leadership lost): answer them with an error.
+    std::vector<std::uint64_t> reads_failed;
+    // 2. A snapshot to replace the state machine with: one the leader sent, or
+    //    the one on disk at recover().
+    std::optional<Snapshot> snapshot;
+    // 3. Newly committed entries, in log order and without gaps (after
+    //    `snapshot` if there is one): apply each exactly once. Every node
+    //    applies every entry, after a restart from its snapshot on.
+    std::vector<LogEntry> committed;
+    // 4. Reads whose index is applied once `committed` is: serve them from the
+    //    state machine.
+    std::vector<std::uint64_t> reads_ready;
+    // 5. Raft wants the state machine as of this index (the last entry applied)
+    //    to compact its log: call compact() with it before the next input.
+    std::optional<LogIndex> snapshot_wanted_at;
+    // 6. Raft's messages: send them last, unless compact() halted the node.
+    std::vector<std::pair<NodeId, MessagePtr>> messages;
+
+    bool empty() const {
+        return reads_failed.empty() && !snapshot && committed.empty() && reads_ready.empty() &&
+               !snapshot_wanted_at && messages.empty();
+    }
 };
 
 // Timer tags Raft uses; the hosting node passes these to Raft::on_timer.
@@ -73,9 +117,9 @@ inline bool is_raft_timer(std::uint64_t tag) { return (tag & 0xffffffff00000000U
 
 class Raft {
 public:
-    Raft(RaftOptions options, RaftApplication& application);
+    explicit Raft(RaftOptions options);
 
-    // Inputs. Each runs decide / persist / act.
+    // Inputs. Each runs decide / persist / hand out, and leaves a Ready.
     void start(Context& ctx);
     void recover(Context& ctx);
     // True if `message` is one of Raft's own.
@@ -84,12 +128,22 @@ public:
     void on_timer(Context& ctx, TimerId timer, std::uint64_t tag);
 
     // Appends a command if this node is the leader (and not handing leadership
-    // over). Returns its index; the application learns the outcome on apply.
+    // over). Returns its index; the host learns the outcome when a Ready hands
+    // out the entry at that index (the same input's, on a one-node cluster):
+    // ours if its term is the proposal's, another leader's otherwise.
     std::optional<LogIndex> propose(Context& ctx, std::string command);
     // Registers a linearizable read (ReadIndex). False if not the leader.
+    // Its id later comes out in a Ready's reads_ready or reads_failed, once.
     bool read_index(Context& ctx, std::uint64_t read_id);
     // Hands leadership to `target` (thesis §3.10). False if not possible now.
     bool transfer_leadership(Context& ctx, NodeId target);
+
+    // What the last input left for the host; Raft's copy is emptied.
+    [[nodiscard]] Ready take_ready();
+    // The host's answer to Ready::snapshot_wanted_at: its state machine as of
+    // `index`. Raft saves it, drops the log through `index` and syncs. False if
+    // that failed and halted the node: the Ready's messages must not be sent.
+    [[nodiscard]] bool compact(Context& ctx, LogIndex index, std::string data);
 
     // The god's view, for the application, invariant checkers and tests.
     Role role() const { return role_; }
@@ -97,6 +151,7 @@ public:
     std::optional<NodeId> voted_for() const { return hard_state_.vote; }
     std::optional<NodeId> leader() const { return leader_; }
     LogIndex commit_index() const { return commit_index_; }
+    // The last entry handed out in a Ready: applied, once the host has acted.
     LogIndex last_applied() const { return last_applied_; }
     const RaftLog& log() const { return log_; }
     RaftLog& log_for_observers() { return log_; }
@@ -104,7 +159,8 @@ public:
     const Progress* progress(NodeId peer) const;
     bool halted() const { return halted_; }
     bool vote_withheld() const { return vote_withheld_forever_ || repair_pending_; }
-    // Bumped after every input: lets checkers skip nodes that did not change.
+    // Bumped after every input and compaction: lets checkers skip nodes that
+    // did not change.
     std::uint64_t version() const { return version_; }
     const RaftOptions& options() const { return options_; }
 
@@ -168,16 +224,15 @@ private:
     void start_read_round(Context& ctx);
     bool lease_valid(Context& ctx) const;
     std::uint64_t majority_acked_round(Context& ctx);
-    void fail_reads(Context& ctx);
+    void fail_reads();
 
     // Follower duties and local state.
-    void apply_committed(Context& ctx);
-    void maybe_snapshot(Context& ctx);
+    void hand_out_committed();
+    void maybe_want_snapshot();
     LogIndex self_match() const { return persisted_last_index_; }
     Nanos random_election_timeout(Context& ctx);
 
     RaftOptions options_;
-    RaftApplication& application_;
     DurableState durable_;
 
     // Persistent (through durable_).
@@ -222,7 +277,9 @@ private:
     std::vector<std::uint64_t> scratch_rounds_;
     bool storage_dirty_ = false;
     bool halted_ = false;
-    std::vector<std::pair<NodeId, MessagePtr>> outbox_;
+    std::vector<std::pair<NodeId, MessagePtr>> outbox_;  // into ready_ once persisted
+    Ready ready_;
+    std::optional<LogIndex> snapshot_wanted_at_;  // asked for, compact() not called yet
     std::uint64_t version_ = 0;
 };
 

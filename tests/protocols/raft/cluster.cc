@@ -8,32 +8,51 @@ namespace faultline::protocols::raft::testing {
 
 namespace {
 
-// A node: Raft plus an application whose state is the list of applied commands,
-// reported to the cluster's oracle as they are applied.
-class TestNode final : public Node, private RaftApplication {
+// A node: Raft plus a host whose state is the list of applied commands,
+// reported to the cluster's oracle as they are applied. It acts on the Ready
+// of every input, including those the tests make through input().
+class TestNode final : public Node {
 public:
     TestNode(Cluster& cluster, int index, RaftOptions options)
-        : cluster_(cluster), index_(index), raft_(options, *this) {}
+        : cluster_(cluster), index_(index), raft_(options) {}
 
-    void start(Context& ctx) override { raft_.start(ctx); }
-    void recover(Context& ctx) override { raft_.recover(ctx); }
-    void on_message(Context& ctx, const Envelope& envelope) override { raft_.step(ctx, envelope); }
-    void on_timer(Context& ctx, TimerId timer, std::uint64_t tag) override { raft_.on_timer(ctx, timer, tag); }
+    void start(Context& ctx) override {
+        raft_.start(ctx);
+        act(ctx);
+    }
+    void recover(Context& ctx) override {
+        raft_.recover(ctx);
+        act(ctx);
+    }
+    void on_message(Context& ctx, const Envelope& envelope) override {
+        raft_.step(ctx, envelope);
+        act(ctx);
+    }
+    void on_timer(Context& ctx, TimerId timer, std::uint64_t tag) override {
+        raft_.on_timer(ctx, timer, tag);
+        act(ctx);
+    }
     Raft& raft() { return raft_; }
 
-private:
-    void apply(Context&, const LogEntry& entry) override {
-        applied_ = entry.index;
-        if (entry.type == EntryType::command) cluster_.on_apply(index_, entry.index, entry.data);
+    void act(Context& ctx) {
+        Ready ready = raft_.take_ready();
+        if (ready.snapshot) {
+            applied_ = LogIndex(std::stoull(ready.snapshot->data));
+            cluster_.on_snapshot(index_, applied_);
+        }
+        for (const LogEntry& entry : ready.committed) {
+            applied_ = entry.index;
+            if (entry.type == EntryType::command) cluster_.on_apply(index_, entry.index, entry.data);
+        }
+        for (std::uint64_t read_id : ready.reads_ready) cluster_.on_read_ready(index_, read_id);
+        if (ready.snapshot_wanted_at &&
+            !raft_.compact(ctx, *ready.snapshot_wanted_at, std::to_string(applied_.value))) {
+            return;
+        }
+        for (auto& [to, message] : ready.messages) ctx.send(to, std::move(message));
     }
-    std::string take_snapshot() override { return std::to_string(applied_.value); }
-    void restore_snapshot(Context&, std::string_view data) override {
-        applied_ = LogIndex(std::stoull(std::string(data)));
-        cluster_.on_snapshot(index_, applied_);
-    }
-    void read_ready(Context&, std::uint64_t read_id) override { cluster_.on_read_ready(index_, read_id); }
-    void read_failed(Context&, std::uint64_t) override {}
 
+private:
     Cluster& cluster_;
     int index_;
     Raft raft_;
@@ -243,12 +262,18 @@ std::pair<int, std::optional<std::string>> Cluster::n_committed(LogIndex index) 
     return {count, known->second};
 }
 
+void Cluster::input(int i, const std::function<void(Raft&, Context&)>& input) {
+    simulation_->invoke(nodes_[static_cast<std::size_t>(i)], [&](Node& node, Context& ctx) {
+        auto& test_node = static_cast<TestNode&>(node);
+        input(test_node.raft(), ctx);
+        test_node.act(ctx);
+    });
+}
+
 std::optional<LogIndex> Cluster::start(int i, const std::string& command) {
     if (i < 0 || raft(i) == nullptr) return std::nullopt;
     std::optional<LogIndex> index;
-    simulation_->invoke(nodes_[static_cast<std::size_t>(i)], [&](Node& node, Context& ctx) {
-        index = static_cast<TestNode&>(node).raft().propose(ctx, command);
-    });
+    input(i, [&](Raft& raft, Context& ctx) { index = raft.propose(ctx, command); });
     return index;
 }
 

@@ -1,12 +1,13 @@
 // A simulated Raft cluster with the MIT 6.824 test harness's primitives and
 // oracles: connect/disconnect, crash/restart, unreliable and long-reordering
-// networks; check_one_leader, n_committed, one(). Every node's Raft hosts a test
-// application that reports each apply to an oracle (no two nodes may apply
+// networks; check_one_leader, n_committed, one(). Every node hosts its Raft with
+// a test application that reports each apply to an oracle (no two nodes may apply
 // different commands at an index, and each node applies in order), and the
 // Raft invariants run after every simulated step. Nothing sleeps: waiting is
 // simulated time.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -55,6 +56,9 @@ public:
     Term check_terms();
     // How many nodes applied `index`, and the command there.
     std::pair<int, std::optional<std::string>> n_committed(LogIndex index);
+    // Makes one Raft input on up node i (`input` calls one Raft method), then
+    // has the node act on its Ready.
+    void input(int i, const std::function<void(Raft&, Context&)>& input);
     // Proposes on node i if it is leader.
     std::optional<LogIndex> start(int i, const std::string& command);
     // Submits `command` until some leader accepts it and `expected` nodes apply it

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -91,14 +92,22 @@ private:
     sim::SimDisk disk_;
 };
 
-// Records what Raft applies.
-class RecordingApplication final : public RaftApplication {
+// A host that acts on each Ready as raft.h says, and records what it was
+// handed. Its state machine is the number of entries applied (its snapshot).
+class RecordingHost {
 public:
-    void apply(Context&, const LogEntry& entry) override { applied.push_back(entry); }
-    std::string take_snapshot() override { return std::to_string(applied.size()); }
-    void restore_snapshot(Context&, std::string_view data) override { restored.emplace_back(data); }
-    void read_ready(Context&, std::uint64_t id) override { reads_ready.push_back(id); }
-    void read_failed(Context&, std::uint64_t id) override { reads_failed.push_back(id); }
+    void act(Raft& raft, Context& ctx) {
+        Ready ready = raft.take_ready();
+        reads_failed.insert(reads_failed.end(), ready.reads_failed.begin(), ready.reads_failed.end());
+        if (ready.snapshot) restored.push_back(ready.snapshot->data);
+        applied.insert(applied.end(), ready.committed.begin(), ready.committed.end());
+        reads_ready.insert(reads_ready.end(), ready.reads_ready.begin(), ready.reads_ready.end());
+        if (ready.snapshot_wanted_at &&
+            !raft.compact(ctx, *ready.snapshot_wanted_at, std::to_string(applied.size()))) {
+            return;
+        }
+        for (auto& [to, message] : ready.messages) ctx.send(to, std::move(message));
+    }
 
     std::vector<LogEntry> applied;
     std::vector<std::string> restored;
@@ -106,18 +115,37 @@ public:
     std::vector<std::uint64_t> reads_failed;
 };
 
-// One Raft with its context and application, for paper tests.
+// One Raft with its context and host, for paper tests. Every input goes
+// through here, so the host acts on each Ready.
 struct Subject {
-    RecordingApplication application;
+    RecordingHost host;
     FakeContext ctx;
     Raft raft;
 
     Subject(NodeId self, int cluster_size, RaftOptions options = {}, std::uint64_t seed = 1)
-        : ctx(self, cluster_size, seed), raft(options, application) {
+        : ctx(self, cluster_size, seed), raft(options) {
         raft.start(ctx);
+        act();
     }
-    void on_timer(Context& context, TimerId id, std::uint64_t tag) { raft.on_timer(context, id, tag); }
-    void receive(NodeId from, MessagePtr message) { raft.step(ctx, Envelope{from, ctx.self(), std::move(message)}); }
+    void act() { host.act(raft, ctx); }
+    void on_timer(Context&, TimerId id, std::uint64_t tag) {
+        raft.on_timer(ctx, id, tag);
+        act();
+    }
+    void receive(NodeId from, MessagePtr message) {
+        raft.step(ctx, Envelope{from, ctx.self(), std::move(message)});
+        act();
+    }
+    std::optional<LogIndex> propose(std::string command) {
+        auto index = raft.propose(ctx, std::move(command));
+        act();
+        return index;
+    }
+    bool read_index(std::uint64_t read_id) {
+        const bool registered = raft.read_index(ctx, read_id);
+        act();
+        return registered;
+    }
     void advance(Nanos duration) { ctx.advance(duration, *this); }
 };
 

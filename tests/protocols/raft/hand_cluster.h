@@ -22,8 +22,9 @@ public:
     HandCluster(int size, RaftOptions options) : options_(options), invariants_(static_cast<std::size_t>(size)) {
         for (int i = 0; i < size; ++i) {
             auto node = std::make_unique<HandNode>(NodeId(static_cast<std::uint32_t>(i)), size);
-            node->raft = std::make_unique<Raft>(options_, node->application);
+            node->raft = std::make_unique<Raft>(options_);
             node->raft->start(node->ctx);
+            node->act();
             nodes_.push_back(std::move(node));
         }
         check();
@@ -63,6 +64,7 @@ public:
     std::optional<LogIndex> propose(int i, const std::string& command) {
         HandNode& node = *nodes_[static_cast<std::size_t>(i)];
         auto index = node.raft->propose(node.ctx, command);
+        node.act();
         check();
         flow();
         return index;
@@ -76,8 +78,10 @@ public:
         std::erase_if(network_, [i](const Envelope& envelope) { return envelope.to.value == static_cast<std::uint32_t>(i); });
         node.ctx.disk().crash();
         ++node.incarnation;
-        node.raft = std::make_unique<Raft>(options_, node.application);
+        node.host = RecordingHost{};  // volatile: the state machine is rebuilt from the snapshot
+        node.raft = std::make_unique<Raft>(options_);
         node.raft->recover(node.ctx);
+        node.act();
         check();
         flow();
     }
@@ -97,6 +101,7 @@ public:
             network_.erase(next);
             HandNode& receiver = *nodes_[envelope.to.value];
             receiver.raft->step(receiver.ctx, envelope);
+            receiver.act();
             check();
         }
     }
@@ -104,8 +109,12 @@ public:
 private:
     struct HandNode {
         HandNode(NodeId id, int size) : ctx(id, size, id.value + 1) {}
-        void on_timer(Context& context, TimerId timer, std::uint64_t tag) { raft->on_timer(context, timer, tag); }
-        RecordingApplication application;
+        void on_timer(Context&, TimerId timer, std::uint64_t tag) {
+            raft->on_timer(ctx, timer, tag);
+            act();
+        }
+        void act() { host.act(*raft, ctx); }
+        RecordingHost host;
         FakeContext ctx;
         std::unique_ptr<Raft> raft;
         std::uint32_t incarnation = 0;

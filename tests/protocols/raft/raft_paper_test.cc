@@ -167,7 +167,7 @@ TEST(RaftPaper, LeaderAppendsThenReplicatesInParallel) {
     subject.receive(NodeId(1), append_ok(term.value, 1));
     subject.receive(NodeId(2), append_ok(term.value, 1));
     subject.ctx.sent.clear();
-    const auto index = subject.raft.propose(subject.ctx, "cmd");
+    const auto index = subject.propose("cmd");
     ASSERT_TRUE(index.has_value());
     EXPECT_EQ(subject.raft.log().at(*index).data, "cmd");
     auto appends = subject.ctx.take<AppendRequest>();
@@ -185,14 +185,14 @@ TEST(RaftPaper, LeaderCommitsOnAMajorityWithPrecedingEntries) {
     Subject subject(NodeId(0), 5, no_pre_vote());
     elect(subject);
     const Term term = subject.raft.term();
-    subject.raft.propose(subject.ctx, "a");
-    const auto last = subject.raft.propose(subject.ctx, "b");
+    subject.propose("a");
+    const auto last = subject.propose("b");
     subject.receive(NodeId(1), append_ok(term.value, last->value));
     EXPECT_LT(subject.raft.commit_index(), *last);  // 2 of 5
     subject.receive(NodeId(2), append_ok(term.value, last->value));
     EXPECT_EQ(subject.raft.commit_index(), *last);  // 3 of 5, and everything before
-    ASSERT_EQ(subject.application.applied.size(), last->value);
-    EXPECT_EQ(subject.application.applied.back().data, "b");
+    ASSERT_EQ(subject.host.applied.size(), last->value);
+    EXPECT_EQ(subject.host.applied.back().data, "b");
 }
 
 // §5.3: "Once a follower learns that a log entry is committed, it applies the
@@ -200,10 +200,10 @@ TEST(RaftPaper, LeaderCommitsOnAMajorityWithPrecedingEntries) {
 TEST(RaftPaper, FollowerAppliesWhatItLearnsIsCommitted) {
     Subject subject(NodeId(1), 3, no_pre_vote());
     subject.receive(NodeId(0), append_request(1, 0, 0, {entry(1, 1, "a"), entry(1, 2, "b")}, 0));
-    EXPECT_TRUE(subject.application.applied.empty());
+    EXPECT_TRUE(subject.host.applied.empty());
     subject.receive(NodeId(0), append_request(1, 2, 1, {}, 1));
-    ASSERT_EQ(subject.application.applied.size(), 1u);
-    EXPECT_EQ(subject.application.applied[0].data, "a");
+    ASSERT_EQ(subject.host.applied.size(), 1u);
+    EXPECT_EQ(subject.host.applied[0].data, "a");
 }
 
 // §5.3: "If the follower does not find an entry in its log with the same index
@@ -284,21 +284,25 @@ TEST(RaftPaper, LeaderOnlyCommitsEntriesOfItsOwnTermByCounting) {
 // state: "Updated on stable storage before responding to RPCs" — a vote survives
 // a crash.
 TEST(RaftPaper, TermAndVoteSurviveARestart) {
-    RecordingApplication application;
+    RecordingHost host;
     FakeContext ctx(NodeId(0), 3);
     {
-        Raft raft(no_pre_vote(), application);
+        Raft raft(no_pre_vote());
         raft.start(ctx);
+        host.act(raft, ctx);
         raft.step(ctx, Envelope{NodeId(1), NodeId(0), vote_request(4, 0, 0)});
+        host.act(raft, ctx);
         ASSERT_EQ(raft.voted_for(), NodeId(1));
     }
     ctx.disk().crash();
-    Raft restarted(no_pre_vote(), application);
+    Raft restarted(no_pre_vote());
     restarted.recover(ctx);
+    host.act(restarted, ctx);
     EXPECT_EQ(restarted.term(), Term(4));
     EXPECT_EQ(restarted.voted_for(), NodeId(1));
     ctx.sent.clear();
     restarted.step(ctx, Envelope{NodeId(2), NodeId(0), vote_request(4, 0, 0)});
+    host.act(restarted, ctx);
     auto replies = ctx.take<VoteReply>();
     ASSERT_EQ(replies.size(), 1u);
     EXPECT_FALSE(replies[0].second.granted);
@@ -376,8 +380,8 @@ TEST(RaftPaper, ReadIndexWaitsForAMajorityToConfirmLeadership) {
     subject.receive(NodeId(1), append_ok(term.value, 1));  // commits the no-op
     ASSERT_EQ(subject.raft.commit_index(), LogIndex(1));
     subject.ctx.sent.clear();
-    ASSERT_TRUE(subject.raft.read_index(subject.ctx, 42));
-    EXPECT_TRUE(subject.application.reads_ready.empty());
+    ASSERT_TRUE(subject.read_index(42));
+    EXPECT_TRUE(subject.host.reads_ready.empty());
     auto heartbeats = subject.ctx.take<AppendRequest>();
     ASSERT_FALSE(heartbeats.empty());
     auto ack = std::make_shared<AppendReply>();
@@ -387,8 +391,8 @@ TEST(RaftPaper, ReadIndexWaitsForAMajorityToConfirmLeadership) {
     ack->read_round = heartbeats[0].second.read_round;
     ack->last_log_index = LogIndex(1);
     subject.receive(NodeId(2), ack);
-    ASSERT_EQ(subject.application.reads_ready.size(), 1u);
-    EXPECT_EQ(subject.application.reads_ready[0], 42u);
+    ASSERT_EQ(subject.host.reads_ready.size(), 1u);
+    EXPECT_EQ(subject.host.reads_ready[0], 42u);
 }
 
 // etcd#7331: a new leader must not serve ReadIndex before it has committed an
@@ -397,7 +401,7 @@ TEST(RaftPaper, ReadIndexWaitsForACommitInTheLeadersTerm) {
     Subject subject(NodeId(0), 3, no_pre_vote());
     elect(subject);
     const Term term = subject.raft.term();
-    ASSERT_TRUE(subject.raft.read_index(subject.ctx, 7));
+    ASSERT_TRUE(subject.read_index(7));
     subject.ctx.sent.clear();
     auto ack = std::make_shared<AppendReply>();
     ack->term = term;
@@ -405,10 +409,10 @@ TEST(RaftPaper, ReadIndexWaitsForACommitInTheLeadersTerm) {
     ack->success = true;
     ack->read_round = 1'000;  // acknowledges every round so far
     subject.receive(NodeId(1), ack);
-    EXPECT_TRUE(subject.application.reads_ready.empty()) << "served before committing in its term";
+    EXPECT_TRUE(subject.host.reads_ready.empty()) << "served before committing in its term";
     subject.receive(NodeId(1), append_ok(term.value, 1));
     subject.receive(NodeId(1), ack);
-    EXPECT_EQ(subject.application.reads_ready.size(), 1u);
+    EXPECT_EQ(subject.host.reads_ready.size(), 1u);
 }
 
 }  // namespace

@@ -114,22 +114,26 @@ TEST(RaftRegression, Hashicorp113_ReorderedAppendDoesNotTruncateMatchingEntries)
 // that truncates and crashes with torn writes comes back with a contiguous log.
 TEST(RaftRegression, Braft119_TruncationSurvivesATornCrash) {
     for (std::uint64_t seed = 1; seed <= 100; ++seed) {
-        RecordingApplication application;
+        RecordingHost host;
         FakeContext ctx(NodeId(1), 3, seed);
         {
-            Raft raft(plain(), application);
+            Raft raft(plain());
             raft.start(ctx);
+            host.act(raft, ctx);
             std::vector<LogEntry> old_entries;
             for (std::uint64_t i = 1; i <= 6; ++i) old_entries.push_back(entry(1, i));
             raft.step(ctx, Envelope{NodeId(0), NodeId(1), append_request(1, 0, 0, old_entries, 0)});
+            host.act(raft, ctx);
             ctx.disk().config().torn_write_probability = 1.0;
             // A new leader overwrites 4..6 with its own entries; the node crashes before the next sync.
             raft.step(ctx, Envelope{NodeId(2), NodeId(1),
                                     append_request(2, 3, 1, {entry(2, 4), entry(2, 5)}, 0)});
+            host.act(raft, ctx);
         }
         ctx.disk().crash();
-        Raft recovered(plain(), application);
+        Raft recovered(plain());
         recovered.recover(ctx);
+        host.act(recovered, ctx);
         const RaftLog& log = recovered.log();
         ASSERT_GE(log.last_index(), LogIndex(3)) << "seed " << seed;
         for (LogIndex i(1); i <= log.last_index(); ++i) ASSERT_EQ(log.at(i).index, i);
@@ -185,9 +189,9 @@ TEST(RaftRegression, Etcd20418_DelayedHeartbeatAckConfirmsOnlyOlderReads) {
     for (int peer = 1; peer <= 2; ++peer) leader.receive(NodeId(peer), append_ok(term.value, 1));
     ASSERT_EQ(leader.raft.commit_index(), LogIndex(1));
     leader.ctx.sent.clear();
-    ASSERT_TRUE(leader.raft.read_index(leader.ctx, 1));
+    ASSERT_TRUE(leader.read_index(1));
     const auto first_round = leader.ctx.take<AppendRequest>().at(0).second.read_round;
-    ASSERT_TRUE(leader.raft.read_index(leader.ctx, 2));
+    ASSERT_TRUE(leader.read_index(2));
     const auto second_round = leader.ctx.take<AppendRequest>().at(0).second.read_round;
     ASSERT_GT(second_round, first_round);
     auto ack = [&](int peer, std::uint64_t round) {
@@ -203,11 +207,11 @@ TEST(RaftRegression, Etcd20418_DelayedHeartbeatAckConfirmsOnlyOlderReads) {
     ack(1, first_round);
     ack(1, first_round);
     ack(2, first_round);
-    EXPECT_EQ(leader.application.reads_ready, (std::vector<std::uint64_t>{1}));
+    EXPECT_EQ(leader.host.reads_ready, (std::vector<std::uint64_t>{1}));
     ack(3, second_round);
-    EXPECT_EQ(leader.application.reads_ready, (std::vector<std::uint64_t>{1}));
+    EXPECT_EQ(leader.host.reads_ready, (std::vector<std::uint64_t>{1}));
     ack(4, second_round);
-    EXPECT_EQ(leader.application.reads_ready, (std::vector<std::uint64_t>{1, 2}));
+    EXPECT_EQ(leader.host.reads_ready, (std::vector<std::uint64_t>{1, 2}));
 }
 
 // 7. sofa-jraft #25/#34: lease reads timed by a coarse step-down timer let two
@@ -235,14 +239,14 @@ TEST(RaftRegression, SofaJraft25_LeaseCountsFromTheSendTimeOfTheConfirmedRound) 
     reply->last_log_index = LogIndex(1);
     leader.receive(NodeId(1), reply);
     // Within the lease: served at once, without a round.
-    ASSERT_TRUE(leader.raft.read_index(leader.ctx, 1));
-    EXPECT_EQ(leader.application.reads_ready, (std::vector<std::uint64_t>{1}));
+    ASSERT_TRUE(leader.read_index(1));
+    EXPECT_EQ(leader.host.reads_ready, (std::vector<std::uint64_t>{1}));
     // Past sent_at + min * 0.9 (not ack time + anything): a round is needed.
     const Nanos expiry = sent_at + static_cast<Nanos>(0.9 * static_cast<double>(options.election_timeout_min));
     leader.ctx.advance(expiry - leader.ctx.now(), leader);
     leader.ctx.sent.clear();
-    ASSERT_TRUE(leader.raft.read_index(leader.ctx, 2));
-    EXPECT_EQ(leader.application.reads_ready, (std::vector<std::uint64_t>{1}));
+    ASSERT_TRUE(leader.read_index(2));
+    EXPECT_EQ(leader.host.reads_ready, (std::vector<std::uint64_t>{1}));
 }
 
 // 8. cornerstone#65, nebula#3415: term and vote not persisted before replying
@@ -300,7 +304,7 @@ TEST(RaftRegression, Ccf5325_RejectionHintNeverCountsAsAMatch) {
     Subject leader(NodeId(0), 3, plain());
     elect(leader);
     const Term term = leader.raft.term();
-    for (int n = 0; n < 5; ++n) leader.raft.propose(leader.ctx, "x");
+    for (int n = 0; n < 5; ++n) leader.propose("x");
     auto reject = std::make_shared<AppendReply>();
     reject->term = term;
     reject->success = false;
@@ -327,7 +331,7 @@ TEST(RaftRegression, NuRaft185_StaleSnapshotDoesNotRollBackCommittedEntries) {
     follower.receive(NodeId(0), stale);
     EXPECT_EQ(follower.raft.commit_index(), LogIndex(3));
     EXPECT_EQ(follower.raft.log().last_index(), LogIndex(3));
-    EXPECT_TRUE(follower.application.restored.empty()) << "an older snapshot was installed";
+    EXPECT_TRUE(follower.host.restored.empty()) << "an older snapshot was installed";
     auto replies = follower.ctx.take<SnapshotReply>();
     ASSERT_EQ(replies.size(), 1u);
 }

@@ -22,8 +22,8 @@ TEST(LeadershipTransfer, TheTargetBecomesLeaderWithEverythingCommitted) {
         const int target = (leader + 2) % 5;
         const Term term = cluster.raft(leader)->term();
         bool started = false;
-        cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
-            started = cluster.raft(leader)->transfer_leadership(ctx, NodeId(static_cast<std::uint32_t>(target)));
+        cluster.input(leader, [&](Raft& raft, Context& ctx) {
+            started = raft.transfer_leadership(ctx, NodeId(static_cast<std::uint32_t>(target)));
         });
         ASSERT_TRUE(started);
         // A leader handing over accepts no new proposals.
@@ -44,8 +44,8 @@ TEST(LeadershipTransfer, ATransferToAnUnreachableNodeTimesOutAndTheLeaderCarries
     const int leader = cluster.check_one_leader();
     const int target = (leader + 1) % 3;
     cluster.disconnect(target);
-    cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
-        ASSERT_TRUE(cluster.raft(leader)->transfer_leadership(ctx, NodeId(static_cast<std::uint32_t>(target))));
+    cluster.input(leader, [&](Raft& raft, Context& ctx) {
+        ASSERT_TRUE(raft.transfer_leadership(ctx, NodeId(static_cast<std::uint32_t>(target))));
     });
     cluster.run_for(seconds(1));
     EXPECT_EQ(cluster.raft(leader)->role(), Role::leader);
@@ -66,9 +66,7 @@ TEST(LeaseReads, ServedLocallyWithinTheLeaseAndNotAfter) {
     cluster.run_for(milliseconds(60));  // a heartbeat round confirms the lease
     const std::uint64_t sent_before = cluster.rpc_count();
     bool accepted = false;
-    cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
-        accepted = cluster.raft(leader)->read_index(ctx, 1);
-    });
+    cluster.input(leader, [&](Raft& raft, Context& ctx) { accepted = raft.read_index(ctx, 1); });
     ASSERT_TRUE(accepted);
     EXPECT_EQ(cluster.reads_ready(leader), std::vector<std::uint64_t>{1}) << "not served within the lease";
     EXPECT_EQ(cluster.rpc_count(), sent_before) << "a lease read sent messages";
@@ -77,9 +75,7 @@ TEST(LeaseReads, ServedLocallyWithinTheLeaseAndNotAfter) {
     cluster.disconnect((leader + 1) % 3);
     cluster.disconnect((leader + 2) % 3);
     cluster.run_for(options.raft.election_timeout_min);
-    cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
-        cluster.raft(leader)->read_index(ctx, 2);
-    });
+    cluster.input(leader, [&](Raft& raft, Context& ctx) { raft.read_index(ctx, 2); });
     cluster.run_for(seconds(1));
     EXPECT_EQ(cluster.reads_ready(leader), std::vector<std::uint64_t>{1}) << "served a read without a lease or a majority";
     EXPECT_FALSE(cluster.failed()) << cluster.failure();
@@ -98,10 +94,10 @@ TEST(LeaseReads, ALeaderHandingOverServesNoReadFromItsLease) {
     const int target = (leader + 1) % 3;
     cluster.run_for(milliseconds(60));  // a heartbeat round confirms the lease
     cluster.disconnect(target);         // so the transfer cannot finish at once
-    cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
-        ASSERT_TRUE(cluster.raft(leader)->transfer_leadership(ctx, NodeId(static_cast<std::uint32_t>(target))));
-        ASSERT_TRUE(cluster.raft(leader)->read_index(ctx, 1));
+    cluster.input(leader, [&](Raft& raft, Context& ctx) {
+        ASSERT_TRUE(raft.transfer_leadership(ctx, NodeId(static_cast<std::uint32_t>(target))));
     });
+    cluster.input(leader, [&](Raft& raft, Context& ctx) { ASSERT_TRUE(raft.read_index(ctx, 1)); });
     EXPECT_TRUE(cluster.reads_ready(leader).empty()) << "served from the lease during a transfer";
     // The other follower still answers heartbeat rounds: the read completes by a round.
     cluster.run_for(milliseconds(100));
@@ -110,9 +106,7 @@ TEST(LeaseReads, ALeaderHandingOverServesNoReadFromItsLease) {
     cluster.run_for(options.raft.election_timeout_min + options.raft.election_timeout_max + milliseconds(100));
     ASSERT_EQ(cluster.raft(leader)->role(), Role::leader);
     const std::uint64_t sent_before = cluster.rpc_count();
-    cluster.simulation().invoke(cluster.id(leader), [&](Node&, Context& ctx) {
-        ASSERT_TRUE(cluster.raft(leader)->read_index(ctx, 2));
-    });
+    cluster.input(leader, [&](Raft& raft, Context& ctx) { ASSERT_TRUE(raft.read_index(ctx, 2)); });
     EXPECT_EQ(cluster.reads_ready(leader), (std::vector<std::uint64_t>{1, 2}));
     EXPECT_EQ(cluster.rpc_count(), sent_before) << "no lease after the transfer ended";
     EXPECT_FALSE(cluster.failed()) << cluster.failure();
