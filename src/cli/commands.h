@@ -31,6 +31,7 @@ CommandAction add_replay_command(CLI::App& app);
 CommandAction add_shrink_command(CLI::App& app);
 CommandAction add_scenario_command(CLI::App& app);
 CommandAction add_check_command(CLI::App& app);
+CommandAction add_systems_command(CLI::App& app);
 
 // Prints "faultline: <message>" on stderr.
 void print_error(const std::string& message);

@@ -37,6 +37,7 @@ int run_command(int argc, char** argv) {
     add(add_shrink_command(app));
     add(add_scenario_command(app));
     add(add_check_command(app));
+    add(add_systems_command(app));
 
     try {
         app.parse(argc, argv);

@@ -50,7 +50,16 @@ enum class OptionKind { flag, integer, number, text, duration };
 // Where an option appears. Most appear everywhere; a few are spelled
 // differently on the command line (the seed) or are structured data a scenario
 // writes in its own tables (the schedule).
-enum OptionScope : unsigned { in_cli = 1, in_toml = 2, in_json = 4, in_repro = 8, everywhere = 15 };
+enum OptionScope : unsigned {
+    in_cli = 1,
+    in_toml = 2,
+    in_json = 4,
+    in_repro = 8,
+    everywhere = 15,
+    // A flag the command declares by hand (--system, --bug, --seed: their
+    // parsing is special), listed with the others in the docs.
+    flag_by_hand = 16,
+};
 
 // What help, docs and error messages show of an option.
 struct OptionInfo {

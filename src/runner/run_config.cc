@@ -18,14 +18,14 @@ namespace {
 OptionTable<RunConfig> declare_run_options() {
     OptionTable<RunConfig> t;
     using C = RunConfig;
-    t.add("system", &C::system, "The system to run").scope(in_json | in_toml);
+    t.add("system", &C::system, "The system to run").scope(in_json | in_toml | flag_by_hand);
     t.add("bug", &C::bug, "Run a deliberately broken variant of the system (see its --help)")
-        .scope(in_json | in_toml | in_repro);
+        .scope(in_json | in_toml | in_repro | flag_by_hand);
     t.add("nodes", &C::nodes, "Number of server nodes").range(1, 1000).alias("--node-count");
     t.add("clients", &C::clients, "Number of concurrent clients").range(0, 10000).alias("--concurrency");
     t.duration("time_limit", &C::time_limit, seconds(1), "Simulated time to issue operations for")
         .range(1, kTimeLimitMax);
-    t.add("seed", &C::seed, "Seed of the run").scope(in_json);
+    t.add("seed", &C::seed, "Seed of the run (a scenario lists its seeds)").scope(in_json | flag_by_hand);
     t.add("rate", &C::rate, "Total client operations per simulated second").range(0, 1e7);
     t.duration("workload_start", &C::workload_start, seconds(1), "When clients start issuing operations")
         .range(0, kTimeLimitMax);

@@ -399,6 +399,7 @@ std::string scenario_to_toml(const Scenario& scenario) {
     out << "system = " << quoted(config.system) << "\n";
     Json values = RunConfig::options().to_json(config);
     values.erase("nemesis");  // written below, with the schedule
+    values.erase("system");   // written above
     write_options(out, RunConfig::options(), values, RunConfig::options().defaults(),
                   {"nodes", "clients", "time_limit", "rate", "timeout", "latency", "recovery"});
     if (!config.only_keys.empty()) out << "only_keys = " << Json(config.only_keys).dump() << "\n";
