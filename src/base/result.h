@@ -24,6 +24,7 @@ enum class ErrorCode {
     disk_full,         // the simulated disk ran out of space
     unsupported,       // valid input we do not handle
     timeout,           // a budget ran out
+    internal,          // a bug: an exception caught where it would have ended the process
 };
 
 struct Error {

@@ -64,7 +64,15 @@ SweepResult sweep(const RunConfig& config, const SweepOptions& options,
             // Node logs are not kept: a failing seed is stored by running it
             // again whole (see run_and_store), which costs one run per failure
             // instead of every seed's logs.
-            auto run_result = run(seeded, RunOptions{.keep_node_logs = false});
+            // An exception escaping a worker thread would end the process with
+            // std::terminate, losing every result so far: it becomes this
+            // seed's error instead (a library can throw: bad_alloc, json).
+            Result<RunResult> run_result = make_error(ErrorCode::internal, "no run");
+            try {
+                run_result = run(seeded, RunOptions{.keep_node_logs = false});
+            } catch (const std::exception& e) {
+                run_result = make_error(ErrorCode::internal, std::string("internal error: ") + e.what());
+            }
             std::lock_guard<std::mutex> lock(mutex);
             ++result.runs;
             if (!run_result) {
