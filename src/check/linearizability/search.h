@@ -104,9 +104,11 @@ struct Limits {
     std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
     const std::atomic<bool>* cancel = nullptr;
-    // Configurations all runs of one Search may explore: a caller with a
-    // cheaper way out (a segment's enumeration, which can always be replaced
-    // by a search of the whole partition) says when to take it.
+    // Configurations all runs of one Search may explore, checked exactly: a
+    // run stops when it would explore configuration max_configs + 1, at the
+    // same point whatever the machine. A caller with a cheaper way out (a
+    // segment's enumeration, which can always be replaced by a search of the
+    // whole partition) says when to take it.
     std::uint64_t max_configs = std::numeric_limits<std::uint64_t>::max();
 };
 
@@ -297,7 +299,7 @@ class Search {
         low_water_ = 0;
         const std::size_t ends_before = ends_.size();
         if (!cache_.insert(set_, state_, &entry_)) return finish(Outcome::failure, ends_before);
-        ++stats_.configs;
+        if (++stats_.configs > limits_.max_configs) return out_of_configs();
         push_level(kNever, state_, kNever);
         if (required_done_ == required_) {
             if (!enumerate_) return finish(Outcome::success, ends_before);
@@ -350,7 +352,7 @@ class Search {
                 blame_parent(candidate.id, blame);
                 continue;
             }
-            ++stats_.configs;
+            if (++stats_.configs > limits_.max_configs) return out_of_configs();
             lift(candidate.id);
             const std::uint64_t previous = state_;
             state_ = candidate.next;
@@ -933,11 +935,15 @@ class Search {
         return outcome;
     }
 
+    Outcome out_of_configs() {
+        stats_.peak_bytes = std::max(stats_.peak_bytes, bytes());
+        return Outcome::out_of_configs;
+    }
+
     Outcome check_limits() {
         const std::size_t used = bytes();
         stats_.peak_bytes = std::max(stats_.peak_bytes, used);
         if (used > limits_.max_bytes) return Outcome::out_of_memory;
-        if (stats_.configs > limits_.max_configs) return Outcome::out_of_configs;
         if (limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed)) {
             return Outcome::cancelled;
         }
