@@ -101,7 +101,6 @@ BENCHMARK(BM_Lin_C50BadKey)->DenseRange(0, 9)->Unit(benchmark::kMillisecond);
 
 void BM_Lin_KvNotSplit(benchmark::State& state, const char* file) {
     LinearizabilityOptions options = kv_options(false);
-    options.time_limit = seconds(60);
     run_check(state, parsed(std::string("porcupine/kv/") + file + ".txt").history, options);
 }
 BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c10_ok, "c10-ok")->Unit(benchmark::kMillisecond);
