@@ -101,7 +101,6 @@ BENCHMARK(BM_Lin_C50BadKey)->DenseRange(0, 9)->Unit(benchmark::kMillisecond);
 
 void BM_Lin_KvNotSplit(benchmark::State& state, const char* file) {
     LinearizabilityOptions options = kv_options(false);
-    options.time_limit = seconds(60);
     run_check(state, parsed(std::string("porcupine/kv/") + file + ".txt").history, options);
 }
 BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c10_ok, "c10-ok")->Unit(benchmark::kMillisecond);
@@ -196,5 +195,67 @@ void BM_Lin_Generated100kParse(benchmark::State& state) {
     std::filesystem::remove(path);
 }
 BENCHMARK(BM_Lin_Generated100kParse)->Unit(benchmark::kMillisecond);
+
+// ---- How fast the work budget is spent: configurations per second
+
+// `keys` keys, each `writers` concurrent writes of distinct values, then reads
+// of 1 and of 2: not linearizable, and only a search through the orders of the
+// writes shows it (about 2^writers configurations per key). The worst case the
+// budget exists for.
+check::History hard_writes(int keys, int writers) {
+    check::History history;
+    auto add = [&](std::int64_t process, check::OpType type, const char* f, int key, Json value) {
+        check::Operation op;
+        op.index = static_cast<std::int64_t>(history.size());
+        op.time = op.index + 1;
+        op.process = process;
+        op.type = type;
+        op.f = f;
+        op.key = key;
+        op.value = std::move(value);
+        history.push_back(std::move(op));
+    };
+    for (int key = 0; key < keys; ++key) {
+        const std::int64_t base = static_cast<std::int64_t>(key) * (writers + 1);
+        for (int p = 0; p < writers; ++p) add(base + p, check::OpType::invoke, "write", key, p + 1);
+        for (int p = 0; p < writers; ++p) add(base + p, check::OpType::ok, "write", key, p + 1);
+        for (int value : {1, 2}) {
+            add(base + writers, check::OpType::invoke, "read", key, nullptr);
+            add(base + writers, check::OpType::ok, "read", key, value);
+        }
+    }
+    return history;
+}
+
+// One key of 24 writes (out of budget: `unknown`) or 8 keys of 17 (a few
+// decided, then out of budget), with a budget of 5 M configurations: the
+// `configs_per_s` counter is the figure behind "about N seconds" for
+// --configs-max.
+void BM_Lin_WorkRate(benchmark::State& state, int keys, int writers) {
+    const check::History history = hard_writes(keys, writers);
+    LinearizabilityOptions options;
+    options.model = ModelKind::kv;
+    options.semantics.order_by_time = true;
+    options.threads = 1;
+    options.counterexample = false;  // search alone: explanations are not budgeted
+    options.configs_max = 5'000'000;
+    options.memory_limit_bytes = std::size_t{4} << 30;
+    std::uint64_t configs = 0;
+    check::LinearizabilityResult last;
+    for (auto _ : state) {
+        auto result = check::check_linearizability(history, options);
+        configs += result->configs;
+        last = std::move(*result);
+    }
+    report(state, last);
+    state.counters["configs_per_s"] =
+        benchmark::Counter(static_cast<double>(configs), benchmark::Counter::kIsRate);
+}
+BENCHMARK_CAPTURE(BM_Lin_WorkRate, one_key_24_writes, 1, 24)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_Lin_WorkRate, eight_keys_17_writes, 8, 17)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -22,6 +23,9 @@ namespace faultline::cli {
 
 namespace {
 
+// --configs-max: about ten days of search; beyond, a typo.
+constexpr std::uint64_t kConfigsMaxMax = 1'000'000'000'000;
+
 struct CheckOptions {
     std::string model = "auto";
     std::string format = "auto";
@@ -30,7 +34,7 @@ struct CheckOptions {
     bool no_quiescence = false;
     bool no_prechecks = false;
     bool stop_at_first = false;
-    std::string time_limit = "60s";
+    std::uint64_t configs_max = check::LinearizabilityOptions::kConfigsMaxDefault;
     std::string memory_limit = "1GiB";
     int threads = 0;
     std::string json_path;
@@ -101,14 +105,12 @@ int run_check(const CheckOptions& options) {
             return exit_usage;
         }
     }
-    auto time_limit = parse_duration(options.time_limit, seconds(1));
     auto memory_limit = parse_bytes(options.memory_limit);
-    if (!time_limit || !memory_limit) {
-        print_error(!time_limit ? "--time-limit: " + time_limit.error().message
-                                : "--memory-limit: " + memory_limit.error().message);
+    if (!memory_limit) {
+        print_error("--memory-limit: " + memory_limit.error().message);
         return exit_usage;
     }
-    base.time_limit = *time_limit;
+    base.configs_max = options.configs_max;
     base.memory_limit_bytes = *memory_limit;
     base.split_by_key = !options.no_split;
     base.split_at_quiescence = !options.no_quiescence;
@@ -235,16 +237,21 @@ CommandAction add_check_command(CLI::App& app) {
                     "Skip the cheap pre-checks (search everything)");
     check->add_flag("--stop-at-first", options->stop_at_first,
                     "Stop checking a file's keys at its first non-linearizable one");
+    // Budgets count work and memory, not time, so that a verdict depends only
+    // on the history and the options, never on the machine or its load.
     check
-        ->add_option("--time-limit", options->time_limit,
-                     "Time budget per file; when it runs out the verdict is unknown (bare numbers "
-                     "are seconds)")
+        ->add_option("--configs-max", options->configs_max,
+                     "Work budget per file: search configurations (about 1 M a second); when it "
+                     "runs out the verdict is unknown, the same on any machine")
+        ->check(CLI::Range(std::uint64_t{1}, kConfigsMaxMax))
         ->capture_default_str();
     check
         ->add_option("--memory-limit", options->memory_limit,
-                     "Memory budget for the search, e.g. 512MiB, 2GiB")
+                     "Memory budget of each search, e.g. 512MiB, 2GiB (the same whatever "
+                     "--threads)")
         ->capture_default_str();
-    check->add_option("--threads", options->threads, "Threads for checking keys (0: one per core)")
+    check->add_option("--threads", options->threads,
+                      "Threads for checking keys (0: one per core); never changes a result")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
     check->add_option("--json", options->json_path,

@@ -20,7 +20,6 @@ struct ShrinkArguments {
     std::string run_dir;
     std::string store = "store";
     int runs_max = 3000;
-    double seconds_max = 120;
 };
 
 int run_shrink(const ShrinkArguments& arguments) {
@@ -49,7 +48,6 @@ int run_shrink(const ShrinkArguments& arguments) {
     std::fflush(stdout);
     auto shrunk = runner::shrink(*config, *original,
                                  runner::ShrinkOptions{.runs_max = arguments.runs_max,
-                                                       .wall_seconds_max = arguments.seconds_max,
                                                        .progress = [](const std::string& line) {
                                                            std::fprintf(stdout, "%s\n", line.c_str());
                                                            std::fflush(stdout);
@@ -109,11 +107,10 @@ CommandAction add_shrink_command(CLI::App& app) {
     CLI::App* shrink = app.add_subcommand("shrink", "Cut a failing run down to a minimal run that still fails");
     shrink->add_option("DIR", arguments->run_dir, "A failing run directory, e.g. store/latest")->required();
     shrink->add_option("--store", arguments->store, "Where to store the shrunk run")->capture_default_str();
+    // Runs, not seconds: a wall-clock budget would make the shrunk run depend
+    // on the machine's load.
     shrink->add_option("--runs", arguments->runs_max, "Most candidate runs to try")
         ->check(CLI::Range(1, 100000))
-        ->capture_default_str();
-    shrink->add_option("--seconds", arguments->seconds_max, "Most wall seconds to spend")
-        ->check(CLI::Range(1.0, 86400.0))
         ->capture_default_str();
     // Exit code: 1 when the shrunk run still fails (it always should), 3+ on errors.
     return [arguments] { return run_shrink(*arguments); };

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "base/json.h"
@@ -76,6 +77,54 @@ TEST(CheckCommand, BudgetExhaustionExitsTwo) {
     EXPECT_EQ(r.exit_code, 2) << r.out;
     EXPECT_NE(r.out.find("UNKNOWN"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("memory limit reached"), std::string::npos) << r.out;
+}
+
+// The work budget, not a clock, decides when to give up: the same file and
+// budget give the same verdict and the same statistics with any --threads.
+TEST(CheckCommand, WorkBudgetExhaustionIsTheSameEveryTime) {
+    // Ten keys of a lin-kv history.jsonl, each 12 concurrent writes and then
+    // reads of 1 and of 2: not linearizable, but only a search of the writes'
+    // orders shows it.
+    std::string text;
+    int index = 0;
+    auto line = [&](int process, const char* type, const char* f, int key, const std::string& value) {
+        text += "{\"index\":" + std::to_string(index) + ",\"time\":" + std::to_string(index + 1) +
+                ",\"process\":" + std::to_string(process) + ",\"type\":\"" + type +
+                "\",\"f\":\"" + f + "\",\"key\":" + std::to_string(key) +
+                ",\"value\":" + value + "}\n";
+        ++index;
+    };
+    for (int key = 0; key < 10; ++key) {
+        const int base = key * 100;
+        for (const char* type : {"invoke", "ok"}) {
+            for (int p = 0; p < 12; ++p) line(base + p, type, "write", key, std::to_string(p + 1));
+        }
+        for (const char* value : {"1", "2"}) {
+            line(base + 99, "invoke", "read", key, "null");
+            line(base + 99, "ok", "read", key, value);
+        }
+    }
+    const std::string path = temp_file("budget.jsonl", text);
+    std::optional<Json> first;
+    for (const char* threads : {"1", "2", "4"}) {
+        const std::string out = temp_file(std::string("budget-") + threads + ".json", "");
+        const CommandRun r = run("--model kv --configs-max 60000 --threads " +
+                                 std::string(threads) + " --json " + out + " " + path);
+        EXPECT_EQ(r.exit_code, 1) << r.out;  // a key decided, a later one unknown
+        std::ifstream in(out);
+        Json json = Json::parse(in, nullptr, false);
+        std::filesystem::remove(out);
+        ASSERT_TRUE(json.is_array() && json.size() == 1u) << r.out;
+        json[0].erase("elapsed_ns");
+        const Json& parts = json[0]["partitions"];
+        ASSERT_EQ(parts.size(), 10u);
+        EXPECT_EQ(parts[0]["verdict"], "not linearizable") << threads;
+        EXPECT_EQ(parts[9]["verdict"], "unknown") << threads;
+        EXPECT_EQ(parts[9]["unknown_reason"], "configuration budget reached") << threads;
+        if (!first) first = json;
+        EXPECT_EQ(json, *first) << "--threads " << threads;
+    }
+    std::filesystem::remove(path);
 }
 
 TEST(CheckCommand, AFileWithNoOperationsUnderItsFormatIsAnError) {

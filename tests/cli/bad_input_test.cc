@@ -136,6 +136,11 @@ TEST(BadInput, WrappedOrClampedOptionsAreErrors) {
         {"test --seeds 1..18446744073709551616", "--seeds"},
         {"check --memory-limit nan " + history, "--memory-limit"},
         {"check --memory-limit inf " + history, "--memory-limit"},
+        {"check --configs-max 0 " + history, "--configs-max"},
+        {"check --configs-max -1 " + history, "--configs-max"},
+        {"check --configs-max 18446744073709551616 " + history, "--configs-max"},
+        // Gone: a clock must not decide a verdict (--configs-max does).
+        {"check --time-limit 60 " + history, "--time-limit"},
         // Latencies whose draws could overflow virtual time.
         {"test --latency pareto:1ms,0.01", "--latency"},
         {"test --latency lognormal:1ms,50", "--latency"},

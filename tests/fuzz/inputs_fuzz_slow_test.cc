@@ -172,7 +172,7 @@ void feed(const Seed& seed, const std::string& bytes, const fs::path& folder) {
             check::LinearizabilityOptions options;
             options.model = check::formats::infer_model(parsed->history);
             options.semantics = parsed->semantics;
-            options.time_limit = milliseconds(200);
+            options.configs_max = 200'000;
             options.memory_limit_bytes = std::size_t{64} << 20;
             options.threads = 1;
             (void)check::check_linearizability(parsed->history, options);

@@ -67,6 +67,29 @@ TEST(Shrink, ANoDedupRunShrinksToAHandfulOfFaultsAndOperations) {
     expect_shrinks_to_a_handful(config);
 }
 
+// The budget counts runs, never wall time: cut short, a shrink stops after
+// exactly that many runs, at the same smaller run every time, however loaded
+// the machine.
+TEST(Shrink, TheBudgetCountsRunsSoACutShortShrinkIsTheSameEveryTime) {
+    RunConfig config;
+    config.bug = "early-ack";
+    config.seed = 1;
+    auto original = run(config);
+    ASSERT_TRUE(original.has_value());
+    ASSERT_EQ(original->verdict, Verdict::invalid) << "the seed no longer fails: pick another";
+    ShrinkOptions options;
+    options.runs_max = 12;
+    const auto first = shrink(config, *original, options);
+    const auto second = shrink(config, *original, options);
+    ASSERT_TRUE(first.has_value() && second.has_value());
+    EXPECT_EQ(first->runs, 12);
+    EXPECT_TRUE(first->budget_exhausted);
+    EXPECT_EQ(second->runs, 12);
+    EXPECT_EQ(first->config.to_json(), second->config.to_json());
+    EXPECT_EQ(first->result.trace_hash, second->result.trace_hash);
+    EXPECT_EQ(first->operations_after, second->operations_after);
+}
+
 TEST(Shrink, ARunThatDoesNotFailIsRefused) {
     RunConfig config;
     config.time_limit = seconds(5);

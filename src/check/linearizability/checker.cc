@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 #include <tuple>
@@ -48,13 +49,16 @@ constexpr std::size_t kMaxFinalPaths = 32;
 constexpr std::size_t kMaxPathNodes = 20000;
 constexpr std::size_t kMaxWindowForPaths = 24;
 constexpr std::size_t kLinearizationTail = 64;
-// Shrinking the window to a minimal set: its share of the time budget and the
-// configurations its searches may explore in all; past either, the set found so
-// far is reported, not claimed minimal.
-constexpr auto kWindowBudget = std::chrono::milliseconds(500);
-constexpr std::uint64_t kWindowConfigs = 2'000'000;
-// The share of the time budget spent explaining an anomaly a pre-check found.
-constexpr auto kExplainBudget = std::chrono::seconds(2);
+// Explaining a verdict already reached is bounded by work of its own, not by
+// what the verdict's searches left: a counterexample then depends only on its
+// partition, never on how much other keys used (nor on the clock). Shrinking
+// the window to a minimal set: the configurations its searches may explore in
+// all; past it, the set found so far is reported, not claimed minimal. About
+// half a second of search (BENCHMARKS.md).
+constexpr std::uint64_t kWindowConfigs = 500'000;
+// Explaining an anomaly a pre-check found, or a key of a --no-split failure
+// found key by key: configurations in all, about two seconds of search.
+constexpr std::uint64_t kExplainConfigs = 2'000'000;
 // Quiescent splitting: segments hold at least this many ops, the frontier of
 // (state, unused optional ops) carried across a cut at most kMaxFrontier
 // entries, and enumerating a segment's end configurations explores at most
@@ -71,8 +75,6 @@ constexpr std::size_t kMaxLaterReads = 256;
 
 const char* outcome_reason(Outcome outcome) {
     switch (outcome) {
-        case Outcome::out_of_time:
-            return "time limit reached";
         case Outcome::out_of_memory:
             return "memory limit reached";
         case Outcome::cancelled:
@@ -92,9 +94,23 @@ struct Context {
     const History* history;
     const std::vector<PairedOp>* paired;
     const LinearizabilityOptions* options;
-    Clock::time_point deadline;
-    std::size_t memory_per_search;
 };
+
+// What one partition check may spend: configurations for the searches that
+// decide its verdict (in all), bytes per search, and a cancel flag for work
+// that may be thrown away.
+struct Budget {
+    std::uint64_t configs = 0;
+    std::size_t bytes = 0;
+    const std::atomic<bool>* cancel = nullptr;
+};
+
+// Why a partition check stopped short, if it did: its verdict's budget ran out
+// (then the verdict is unknown), or some search, of the verdict or of its
+// explanation, ran out of memory or was cancelled. A check that stopped for
+// neither gives the same result under any budget at least as large as what it
+// used (check_with relies on this).
+enum class Stop : std::uint8_t { none, configs, other };
 
 // One partition of encoded ops.
 template <class M>
@@ -112,11 +128,14 @@ class PartitionChecker {
     using Search = lin::Search<Space>;
 
     PartitionChecker(const M& model, const Partition<M>& part, const Context& context,
-                     const std::atomic<bool>* cancel)
-        : model_(model), part_(part), context_(context), space_(model, part.ops) {
-        limits_.deadline = context.deadline;
-        limits_.max_bytes = context.memory_per_search;
-        limits_.cancel = cancel;
+                     const Budget& budget)
+        : model_(model),
+          part_(part),
+          context_(context),
+          space_(model, part.ops),
+          configs_max_(budget.configs) {
+        limits_.max_bytes = budget.bytes;
+        limits_.cancel = budget.cancel;
         for (const SearchOp& op : part.times) required_ += op.required() ? 1 : 0;
         // The ops the search considers: all but optional ones the model calls
         // useless (see models/model.h).
@@ -137,6 +156,13 @@ class PartitionChecker {
         result_.optional_ops = part_.ops.size() - required_;
         cx_ = counterexample;
         if (context_.options->prechecks && precheck()) return result_;
+        // Nothing left (the keys before used it all): not even a first
+        // configuration, so the check as a whole spends at most one past its
+        // budget.
+        if (configs_left() == 0) {
+            give_up(Outcome::out_of_configs);
+            return result_;
+        }
         if (context_.options->split_at_quiescence &&
             part_.ops.size() >= context_.options->quiescence_min_ops && check_segmented()) {
             return result_;
@@ -144,6 +170,8 @@ class PartitionChecker {
         check_whole();
         return result_;
     }
+
+    Stop stop() const { return stop_; }
 
   private:
     // --- pre-checks
@@ -189,10 +217,10 @@ class PartitionChecker {
             explain_by_key(std::uint64_t{1} << part_.ops[bad].key);
             return;
         }
-        // The verdict is settled; the explanation gets a bounded share of the
-        // budget, and says so if it runs out.
+        // The verdict is settled; the explanation gets a budget of its own, and
+        // says so if it runs out.
         lin::Limits limits = limits_;
-        limits.deadline = std::min(limits.deadline, Clock::now() + kExplainBudget);
+        limits.max_configs = kExplainConfigs;
         const std::uint32_t until = part_.times[bad].ret;
         // First: are the ops completed before it linearizable without it? Then it
         // is the first op that cannot be linearized, and one linearization of
@@ -204,10 +232,12 @@ class PartitionChecker {
             if (copy.ret != kNever && copy.ret > until) copy.ret = kNever;
             before.push_back(copy);
         }
+        std::uint64_t spent = 0;
         {
             Search search(before, space_, limits);
             const Outcome outcome = search.run(space_.initial(), {}, false);
-            note_stats(search);
+            note_explain(search, outcome);
+            spent = search.stats().configs;
             if (outcome == Outcome::success) {
                 build_impossible_counterexample(search, bad, reason);
                 return;
@@ -217,9 +247,10 @@ class PartitionChecker {
         std::vector<SearchOp> ops = before;
         SearchOp with_bad = part_.times[bad];
         ops.push_back(with_bad);
+        limits.max_configs = kExplainConfigs - std::min(spent, kExplainConfigs);
         Search search(ops, space_, limits);
         const Outcome outcome = search.run(space_.initial(), {}, false);
-        note_stats(search);
+        note_explain(search, outcome);
         if (outcome == Outcome::failure) {
             build_counterexample(search, 0);
             Counterexample& cx = **cx_;
@@ -321,12 +352,14 @@ class PartitionChecker {
             std::vector<SearchOp> ops;
             for (std::uint32_t i : segments[s]) ops.push_back(part_.times[i]);
             for (std::uint32_t i : carried) ops.push_back(part_.times[i]);
-            const std::uint64_t budget = kSegmentConfigsBase + kSegmentConfigsPerOp * ops.size();
-            lin::Limits limits = limits_;
             // Enumerating a segment's ends can explode where a search of the
             // whole partition, which stops at its first linearization, is
-            // quick: past the budget, even within one run, give up on cuts.
-            if (!last) limits.max_configs = budget;
+            // quick: past a budget of its own, even within one run, give up on
+            // cuts. Past what is left of the partition's budget, give up.
+            const std::uint64_t budget = kSegmentConfigsBase + kSegmentConfigsPerOp * ops.size();
+            const bool segment_bound = !last && budget < configs_left();
+            lin::Limits limits = limits_;
+            limits.max_configs = segment_bound ? budget : configs_left();
             Search search(ops, space_, limits);
             if (!last) add_later_reads(search, ops, part_.times[segments[s + 1].front()].call);
             bool success = false;
@@ -339,18 +372,14 @@ class PartitionChecker {
                 if (outcome == Outcome::success) {
                     success = true;
                     if (last) break;
-                } else if (outcome == Outcome::out_of_configs) {
-                    note_stats(search);
-                    return false;
                 } else if (outcome != Outcome::failure) {
                     note_stats(search);
+                    if (outcome == Outcome::out_of_configs && segment_bound) return false;
                     give_up(outcome);
                     return true;
                 }
-                if (!last && search.stats().configs > budget) break;
             }
             note_stats(search);
-            if (!last && search.stats().configs > budget) return false;
             if (!success) {
                 result_.verdict = Verdict::invalid;
                 if (cx_ != nullptr && context_.options->counterexample) {
@@ -516,7 +545,9 @@ class PartitionChecker {
     // --- the whole partition at once
 
     void check_whole() {
-        Search search(active_, space_, limits_);
+        lin::Limits limits = limits_;
+        limits.max_configs = configs_left();
+        Search search(active_, space_, limits);
         const Outcome outcome = search.run(space_.initial(), {}, false);
         note_stats(search);
         result_.segments = 1;
@@ -573,8 +604,14 @@ class PartitionChecker {
                     sub.times.push_back(times);
                 }
                 std::optional<Counterexample> cx;
-                PartitionChecker<Inner> checker(model_.inner(), sub, context_, limits_.cancel);
+                const std::uint64_t spent = std::min(explain_configs_, kExplainConfigs);
+                PartitionChecker<Inner> checker(
+                    model_.inner(), sub, context_,
+                    Budget{kExplainConfigs - spent, limits_.max_bytes, limits_.cancel});
                 const PartitionResult result = checker.check(&cx);
+                explain_configs_ += result.configs;
+                result_.peak_bytes = std::max(result_.peak_bytes, result.peak_bytes);
+                if (checker.stop() == Stop::other) stop_ = Stop::other;
                 if (result.verdict == Verdict::invalid && cx) {
                     *cx_ = std::move(cx);
                     return;
@@ -602,11 +639,32 @@ class PartitionChecker {
     void give_up(Outcome outcome) {
         result_.verdict = Verdict::unknown;
         result_.unknown_reason = outcome_reason(outcome);
+        note_stop(outcome);
     }
 
+    void note_stop(Outcome outcome) {
+        if (outcome == Outcome::out_of_configs && stop_ == Stop::none) stop_ = Stop::configs;
+        if (outcome == Outcome::out_of_memory || outcome == Outcome::cancelled) stop_ = Stop::other;
+    }
+
+    // The configurations the verdict's searches may still explore.
+    std::uint64_t configs_left() const {
+        return configs_max_ > result_.configs ? configs_max_ - result_.configs : 0;
+    }
+
+    // After a search that decides the verdict: its work counts against the
+    // partition's budget.
     void note_stats(const Search& search) {
         result_.configs += search.stats().configs;
         result_.peak_bytes = std::max(result_.peak_bytes, search.stats().peak_bytes);
+    }
+
+    // After a search that explains a verdict already reached: its work has a
+    // budget of its own (running out of it only truncates the explanation),
+    // its memory counts like any other search's.
+    void note_explain(const Search& search, Outcome outcome) {
+        result_.peak_bytes = std::max(result_.peak_bytes, search.stats().peak_bytes);
+        if (outcome != Outcome::out_of_configs) note_stop(outcome);
     }
 
     // --- counterexamples
@@ -764,8 +822,9 @@ class PartitionChecker {
 
     // Is the sub-history of exactly `ops` linearizable from `state`? Ops that
     // complete after `horizon` count as of unknown outcome.
+    // Its searches share kWindowConfigs (window_configs_ counts what they used).
     Orderable orderable(std::uint64_t state, const std::vector<std::uint32_t>& ops,
-                        std::uint32_t horizon, const lin::Limits& limits) {
+                        std::uint32_t horizon) {
         std::vector<SearchOp> times;
         times.reserve(ops.size());
         for (std::uint32_t i : ops) {
@@ -773,9 +832,12 @@ class PartitionChecker {
             if (op.ret != kNever && op.ret > horizon) op.ret = kNever;
             times.push_back(op);
         }
+        lin::Limits limits = limits_;
+        limits.max_configs = kWindowConfigs - std::min(window_configs_, kWindowConfigs);
         Search search(times, space_, limits);
         const Outcome outcome = search.run(state, {}, false);
         window_configs_ += search.stats().configs;
+        note_explain(search, outcome);
         if (outcome == Outcome::success) return Orderable::yes;
         if (outcome == Outcome::failure) return Orderable::no;
         return Orderable::unknown;
@@ -811,10 +873,8 @@ class PartitionChecker {
         std::sort(set.begin(), set.end(), [&](std::uint32_t a, std::uint32_t b) {
             return part_.times[a].call < part_.times[b].call;
         });
-        lin::Limits limits = limits_;
-        limits.deadline = std::min(limits.deadline, Clock::now() + kWindowBudget);
         window_configs_ = 0;
-        if (orderable(state, set, horizon, limits) != Orderable::no) return false;
+        if (orderable(state, set, horizon) != Orderable::no) return false;
         // Removal in chunks of halving size, then single ops until a whole pass
         // removes nothing: removal is not monotone (dropping a write can make a
         // read impossible again), so only a clean last pass proves minimality.
@@ -822,9 +882,9 @@ class PartitionChecker {
         auto try_without = [&](std::size_t from, std::size_t to) -> Orderable {
             std::vector<std::uint32_t> rest(set.begin(), set.begin() + static_cast<long>(from));
             rest.insert(rest.end(), set.begin() + static_cast<long>(to), set.end());
-            const Orderable result = window_configs_ > kWindowConfigs
+            const Orderable result = window_configs_ >= kWindowConfigs
                                          ? Orderable::unknown
-                                         : orderable(state, rest, horizon, limits);
+                                         : orderable(state, rest, horizon);
             if (result == Orderable::no) set = std::move(rest);
             return result;
         };
@@ -979,7 +1039,10 @@ class PartitionChecker {
     const Partition<M>& part_;
     const Context& context_;
     Space space_;
-    lin::Limits limits_;
+    lin::Limits limits_;  // memory and cancellation, for every search
+    std::uint64_t configs_max_ = 0;  // for the verdict's searches, in all
+    Stop stop_ = Stop::none;
+    std::uint64_t explain_configs_ = 0;  // spent explaining by key (explain_by_key)
     std::size_t required_ = 0;
     std::vector<SearchOp> active_;
     PartitionResult result_;
@@ -1008,6 +1071,144 @@ bool key_less(const Json& a, const Json& b) {
     if (rank_a == 1) return a.get<double>() < b.get<double>();
     if (rank_a == 2) return a.get<std::string>() < b.get<std::string>();
     return a.dump() < b.dump();
+}
+
+// One partition's check, as its slot in the key-order accounting of
+// check_partitions.
+struct Slot {
+    PartitionResult result;
+    std::optional<Counterexample> counterexample;
+    Stop stop = Stop::none;
+    std::uint64_t configs_budget = 0;  // the budget it was checked with
+    bool done = false;
+};
+
+// Whether a check made with a budget of its own (possibly larger than what
+// the key-order accounting leaves it, and with less memory per search) is the
+// check that budget would have made: it stopped for nothing and used no more
+// than `left`, or it ran out of exactly that budget.
+bool slot_final(const Slot& slot, std::uint64_t left) {
+    if (!slot.done) return false;
+    if (slot.stop == Stop::none) return slot.result.configs <= left;
+    return slot.stop == Stop::configs && slot.configs_budget == left;
+}
+
+std::uint64_t configs_after(std::uint64_t max, std::uint64_t used) {
+    return max > used ? max - used : 0;
+}
+
+// The partitions' checks run speculatively on `threads` threads, each with
+// what the keys before it are known to leave (an upper bound of what they
+// will leave) and an equal share of the memory budget. Whenever the keys from
+// the first on are final, they are accounted; once the budget is known to be
+// spent, the checks of later keys are cancelled (they will get nothing).
+template <class M>
+void speculate(const M& model, const std::vector<Partition<M>>& partitions,
+               const Context& context, int threads, std::vector<Slot>& slots) {
+    const LinearizabilityOptions& options = *context.options;
+    std::vector<std::atomic<bool>> cancel(partitions.size());
+    std::mutex mutex;
+    std::size_t accounted = 0;  // slots [0, accounted) are final
+    std::uint64_t used = 0;     // by those
+    bool spent = false;         // used up the budget
+    std::atomic<std::size_t> next{0};
+    std::atomic<std::size_t> first_invalid{partitions.size()};
+    auto work = [&] {
+        for (;;) {
+            const std::size_t i = next.fetch_add(1);
+            if (i >= partitions.size()) return;
+            if (options.stop_at_first_invalid && i > first_invalid.load()) continue;
+            Budget budget{0, options.memory_limit_bytes / static_cast<std::size_t>(threads),
+                          &cancel[i]};
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                if (spent) continue;  // nothing left: cheaper to check in key order
+                budget.configs = configs_after(options.configs_max, used);
+            }
+            Slot slot;
+            slot.configs_budget = budget.configs;
+            PartitionChecker<M> checker(model, partitions[i], context, budget);
+            slot.result = checker.check(&slot.counterexample);
+            slot.stop = checker.stop();
+            slot.done = true;
+            std::lock_guard<std::mutex> lock(mutex);
+            slots[i] = std::move(slot);
+            if (slots[i].result.verdict == Verdict::invalid &&
+                options.stop_at_first_invalid) {
+                std::size_t seen = first_invalid.load();
+                while (i < seen && !first_invalid.compare_exchange_weak(seen, i)) {
+                }
+                for (std::size_t j = i + 1; j < partitions.size(); ++j) cancel[j] = true;
+            }
+            while (accounted < slots.size() &&
+                   slot_final(slots[accounted], configs_after(options.configs_max, used))) {
+                used += slots[accounted++].result.configs;
+            }
+            // A check that is done but not final, and stopped for no other
+            // reason than work, needed more than key order leaves it: checked
+            // again, it will run out, and leave nothing to the keys after it.
+            const bool overrun = accounted < slots.size() && slots[accounted].done &&
+                                 slots[accounted].stop != Stop::other;
+            if ((used >= options.configs_max || overrun) && !spent) {
+                spent = true;
+                for (std::size_t j = accounted + 1; j < partitions.size(); ++j) cancel[j] = true;
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back(work);
+    for (auto& thread : pool) thread.join();
+}
+
+// Checks every partition as if one after another in key order, each with the
+// configurations the keys before it left and the whole memory budget per
+// search, so that the verdict, the counterexample and the statistics are the
+// same whatever `threads` is and in whatever order the threads finish. With
+// several threads the checks are first made speculatively (speculate); a
+// speculative check that is not the one key order would have made (slot_final)
+// is made again here, alone.
+template <class M>
+LinearizabilityResult check_partitions(const M& model, const std::vector<Partition<M>>& partitions,
+                                       const Context& context) {
+    const LinearizabilityOptions& options = *context.options;
+    const int threads =
+        std::max(1, std::min<int>(options.threads, static_cast<int>(partitions.size())));
+    std::vector<Slot> slots(partitions.size());
+    if (threads > 1) speculate(model, partitions, context, threads, slots);
+    LinearizabilityResult result;
+    bool any_invalid = false, any_unknown = false;
+    for (std::size_t i = 0; i < partitions.size(); ++i) {
+        const std::uint64_t left = configs_after(options.configs_max, result.configs);
+        Slot& slot = slots[i];
+        if (!slot_final(slot, left)) {
+            PartitionChecker<M> checker(model, partitions[i], context,
+                                        Budget{left, options.memory_limit_bytes, nullptr});
+            slot.counterexample.reset();
+            slot.result = checker.check(&slot.counterexample);
+        }
+        PartitionResult& part = slot.result;
+        result.configs += part.configs;
+        result.peak_bytes = std::max(result.peak_bytes, part.peak_bytes);
+        if (part.verdict == Verdict::invalid) {
+            if (!any_invalid) result.counterexample = std::move(slot.counterexample);
+            any_invalid = true;
+        } else if (part.verdict == Verdict::unknown) {
+            if (!any_unknown)
+                result.unknown_reason =
+                    fmt::format("key {}: {}", part.key.dump(), part.unknown_reason);
+            any_unknown = true;
+        }
+        result.partitions.push_back(std::move(part));
+        // The keys after the first failing one are not checked (not even
+        // reported), as if checked one after another.
+        if (any_invalid && options.stop_at_first_invalid) break;
+    }
+    if (partitions.size() == 1 && any_unknown)
+        result.unknown_reason = result.partitions[0].unknown_reason;
+    result.verdict = any_invalid   ? Verdict::invalid
+                     : any_unknown ? Verdict::unknown
+                                   : Verdict::valid;
+    return result;
 }
 
 template <class M>
@@ -1062,68 +1263,11 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
     std::sort(partitions.begin(), partitions.end(),
               [](const auto& a, const auto& b) { return key_less(a.key, b.key); });
 
-    LinearizabilityResult result;
+    const Context context{&history, &paired, &options};
+    LinearizabilityResult result = check_partitions(model, partitions, context);
     result.operations = paired.size();
     for (const auto& part : partitions) result.checked_ops += part.ops.size();
-    const int threads =
-        std::max(1, std::min<int>(options.threads, static_cast<int>(partitions.size())));
-    Context context{&history, &paired, &options,
-                    started + std::chrono::nanoseconds(options.time_limit),
-                    options.memory_limit_bytes / static_cast<std::size_t>(threads)};
-
-    std::vector<PartitionResult> results(partitions.size());
-    std::vector<std::optional<Counterexample>> counterexamples(partitions.size());
-    std::vector<std::atomic<bool>> cancel(partitions.size());
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> first_invalid{partitions.size()};
-    std::vector<char> done(partitions.size(), 0);
-    auto work = [&] {
-        for (;;) {
-            const std::size_t i = next.fetch_add(1);
-            if (i >= partitions.size()) return;
-            if (options.stop_at_first_invalid && i > first_invalid.load()) continue;
-            PartitionChecker<M> checker(model, partitions[i], context, &cancel[i]);
-            results[i] = checker.check(&counterexamples[i]);
-            done[i] = 1;
-            if (results[i].verdict == Verdict::invalid && options.stop_at_first_invalid) {
-                std::size_t seen = first_invalid.load();
-                while (i < seen && !first_invalid.compare_exchange_weak(seen, i)) {
-                }
-                for (std::size_t j = i + 1; j < partitions.size(); ++j) cancel[j] = true;
-            }
-        }
-    };
-    if (threads == 1) {
-        work();
-    } else {
-        std::vector<std::thread> pool;
-        for (int t = 0; t < threads; ++t) pool.emplace_back(work);
-        for (auto& thread : pool) thread.join();
-    }
-
-    bool any_invalid = false, any_unknown = false;
-    for (std::size_t i = 0; i < partitions.size(); ++i) {
-        if (!done[i]) continue;  // skipped after an earlier partition failed
-        if (options.stop_at_first_invalid && i > first_invalid.load()) continue;
-        PartitionResult& part = results[i];
-        result.configs += part.configs;
-        result.peak_bytes = std::max(result.peak_bytes, part.peak_bytes);
-        if (part.verdict == Verdict::invalid) {
-            if (!any_invalid) result.counterexample = std::move(counterexamples[i]);
-            any_invalid = true;
-        } else if (part.verdict == Verdict::unknown) {
-            if (!any_unknown)
-                result.unknown_reason =
-                    fmt::format("key {}: {}", part.key.dump(), part.unknown_reason);
-            any_unknown = true;
-        }
-        result.partitions.push_back(std::move(part));
-    }
-    if (partitions.size() == 1 && any_unknown)
-        result.unknown_reason = result.partitions[0].unknown_reason;
-    result.verdict = any_invalid   ? Verdict::invalid
-                     : any_unknown ? Verdict::unknown
-                                   : Verdict::valid;
+    // Reported only: no budget looks at the clock.
     result.elapsed =
         std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
     return result;

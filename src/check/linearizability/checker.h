@@ -18,9 +18,12 @@
 // of a value never written); optional operations that could never help are left
 // out; long partitions are cut at quiescent points (no operation spans the cut)
 // into segments searched one after another, carrying the set of reachable states
-// across each cut. Each search is a WGL/Lowe search (search.h). A budget of time
-// and memory bounds the whole check; exhausting it gives `unknown`, never a
-// guess.
+// across each cut. Each search is a WGL/Lowe search (search.h). A budget of work
+// (configurations explored) and memory bounds the whole check; exhausting it
+// gives `unknown`, never a guess. The budgets count the checker's own work and
+// data structures, never time: the result (verdict, counterexample and every
+// statistic but `elapsed`) depends only on the history and the options, not on
+// the machine, its load, or the number of threads.
 #pragma once
 
 #include <cstdint>
@@ -71,9 +74,26 @@ struct LinearizabilityOptions {
     // Stop checking further partitions once one is not linearizable. The
     // reported counterexample is still the first failing partition in key order.
     bool stop_at_first_invalid = false;
-    Nanos time_limit = seconds(60);
+    // The work budget: the configurations the searches that decide the
+    // verdict may explore, over all partitions. It is spent in key order, as
+    // if the partitions were checked one after another: each gets what the
+    // ones before it left, whatever `threads` is. Out of it, a partition is
+    // unknown ("configuration budget reached"). Explaining a failure has
+    // budgets of its own (checker.cc). The search explores about 0.6-1.3 M
+    // configurations per CPU second on a 2-core AMD EPYC (BENCHMARKS.md): the
+    // default is about a minute of hard search there. (A single hard search
+    // usually reaches the default memory budget first, near 13 M.)
+    std::uint64_t configs_max = kConfigsMaxDefault;
+    static constexpr std::uint64_t kConfigsMaxDefault = 50'000'000;
+    // The memory budget of each search, as the checker counts its own data
+    // structures (cache, states, stacks: capacities, so deterministic for a
+    // given build). Out of it, a partition is unknown ("memory limit
+    // reached"). It does not depend on `threads`: with N threads the
+    // partitions are first checked with 1/N of it each, and one that runs
+    // out is checked again alone with all of it, after the others.
     std::size_t memory_limit_bytes = std::size_t{1} << 30;
     // Worker threads for partitions (1: check them in order on this thread).
+    // Changes how long a check takes, never its result.
     int threads = 1;
     // Where error messages point (file:line); default: history op indexes.
     lin::Locator locate;
@@ -82,12 +102,15 @@ struct LinearizabilityOptions {
 struct PartitionResult {
     Json key;  // null for a single-object history
     Verdict verdict = Verdict::valid;
-    std::string unknown_reason;    // "time limit", "memory limit", ...
+    std::string unknown_reason;    // "configuration budget reached", ...
     std::size_t operations = 0;    // encoded ops (completed and optional)
     std::size_t optional_ops = 0;  // ops of unknown outcome
     std::size_t segments = 1;
-    std::uint64_t configs = 0;  // search configurations explored
-    std::size_t peak_bytes = 0;
+    // Configurations the searches deciding the verdict explored: what
+    // configs_max counts (at most one more than it was given). Explaining a
+    // failure is not counted.
+    std::uint64_t configs = 0;
+    std::size_t peak_bytes = 0;  // largest single search, explanations included
     bool decided_by_precheck = false;
 };
 
@@ -101,9 +124,9 @@ struct LinearizabilityResult {
     std::size_t checked_ops = 0;              // operations the model constrains (after drops)
     std::vector<PartitionResult> partitions;  // in key order
     std::optional<Counterexample> counterexample;
-    std::uint64_t configs = 0;
+    std::uint64_t configs = 0;   // the partitions' sum
     std::size_t peak_bytes = 0;  // largest single search's memory
-    Nanos elapsed = 0;
+    Nanos elapsed = 0;           // wall time: reported, never a budget
 };
 
 Result<LinearizabilityResult> check_linearizability(const History& history,

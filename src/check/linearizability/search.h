@@ -70,14 +70,17 @@
 // linearization reaching it, and (up to a bound) the distinct configurations
 // that reached it together with the ops still pending there.
 //
-// Time, memory and cancellation are checked as the search goes; running out
-// ends the run with an outcome other than success/failure, never a guess.
+// Work (configurations explored), memory and cancellation are checked as the
+// search goes; running out ends the run with an outcome other than
+// success/failure, never a guess. Every budget counts the search's own work
+// and data structures, never the clock: the same search under the same limits
+// stops at the same configuration on any machine under any load, so a budget
+// can decide a verdict without making it depend on the machine.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
-#include <chrono>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -101,19 +104,23 @@ struct SearchOp {
 };
 
 struct Limits {
-    std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+    // bytes() may reach this (checked every few thousand steps, at points that
+    // depend only on the search, so deterministically).
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
+    // Only for work that is thrown away whatever its outcome (a speculative
+    // check on another thread, checker.cc): a cancelled run decides nothing.
     const std::atomic<bool>* cancel = nullptr;
-    // Configurations all runs of one Search may explore: a caller with a
-    // cheaper way out (a segment's enumeration, which can always be replaced
-    // by a search of the whole partition) says when to take it.
+    // Configurations all runs of one Search may explore, checked exactly: a
+    // run stops when it would explore configuration max_configs + 1. This is
+    // the checker's work budget, and the way a caller with a cheaper way out
+    // (a segment's enumeration, which can always be replaced by a search of
+    // the whole partition) says when to take it.
     std::uint64_t max_configs = std::numeric_limits<std::uint64_t>::max();
 };
 
 enum class Outcome : std::uint8_t {
     success,
     failure,
-    out_of_time,
     out_of_memory,
     cancelled,
     out_of_configs,  // Limits::max_configs
@@ -297,7 +304,7 @@ class Search {
         low_water_ = 0;
         const std::size_t ends_before = ends_.size();
         if (!cache_.insert(set_, state_, &entry_)) return finish(Outcome::failure, ends_before);
-        ++stats_.configs;
+        if (++stats_.configs > limits_.max_configs) return out_of_configs();
         push_level(kNever, state_, kNever);
         if (required_done_ == required_) {
             if (!enumerate_) return finish(Outcome::success, ends_before);
@@ -350,7 +357,7 @@ class Search {
                 blame_parent(candidate.id, blame);
                 continue;
             }
-            ++stats_.configs;
+            if (++stats_.configs > limits_.max_configs) return out_of_configs();
             lift(candidate.id);
             const std::uint64_t previous = state_;
             state_ = candidate.next;
@@ -933,15 +940,18 @@ class Search {
         return outcome;
     }
 
+    Outcome out_of_configs() {
+        stats_.peak_bytes = std::max(stats_.peak_bytes, bytes());
+        return Outcome::out_of_configs;
+    }
+
     Outcome check_limits() {
         const std::size_t used = bytes();
         stats_.peak_bytes = std::max(stats_.peak_bytes, used);
         if (used > limits_.max_bytes) return Outcome::out_of_memory;
-        if (stats_.configs > limits_.max_configs) return Outcome::out_of_configs;
         if (limits_.cancel != nullptr && limits_.cancel->load(std::memory_order_relaxed)) {
             return Outcome::cancelled;
         }
-        if (std::chrono::steady_clock::now() > limits_.deadline) return Outcome::out_of_time;
         return Outcome::success;
     }
 
