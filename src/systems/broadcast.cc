@@ -16,6 +16,33 @@ using runner::CheckOutcome;
 using runner::RunConfig;
 using runner::Verdict;
 
+class BroadcastCodec final : public workload::ClientCodec {
+public:
+    MessagePtr encode(const workload::OpRequest& op, const workload::RequestIds& ids) const override;
+    std::optional<workload::DecodedReply> decode(const Message& message) const override;
+    bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
+};
+
+using protocols::broadcast::BroadcastReply;
+using protocols::broadcast::BroadcastRequest;
+
+MessagePtr BroadcastCodec::encode(const workload::OpRequest& op, const workload::RequestIds& ids) const {
+    auto request = std::make_shared<BroadcastRequest>();
+    request->msg_id = ids.msg_id;
+    request->read = op.f == "read";
+    if (!request->read) request->value = op.value.get<std::int64_t>();
+    return request;
+}
+
+std::optional<workload::DecodedReply> BroadcastCodec::decode(const Message& message) const {
+    const auto* reply = message_as<BroadcastReply>(message);
+    if (reply == nullptr) return std::nullopt;
+    workload::Completion completion{.kind = workload::Completion::Kind::ok};
+    if (reply->read) completion.value = reply->values;
+    return workload::DecodedReply{reply->in_reply_to, completion};
+}
+
+
 struct BroadcastOptions {
     std::string topology = "tree";
     double msgs_per_op_max = 0;
@@ -68,7 +95,7 @@ public:
 private:
     protocols::broadcast::Topology topology_;
     double msgs_per_op_max_;
-    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::BroadcastCodec>();
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<BroadcastCodec>();
     workload::SetGenerator generator_;
     std::vector<NodeId> servers_;
     Nanos finals_from_ = 0;

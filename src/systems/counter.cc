@@ -15,10 +15,47 @@ using runner::CheckOutcome;
 using runner::RunConfig;
 using runner::Verdict;
 
+class CounterCodec final : public workload::ClientCodec {
+public:
+    // `idempotency_keys`: adds carry the client's session (client id and
+    // operation sequence), which a deduplicating server applies once.
+    explicit CounterCodec(bool idempotency_keys) : idempotency_keys_(idempotency_keys) {}
+    MessagePtr encode(const workload::OpRequest& op, const workload::RequestIds& ids) const override;
+    std::optional<workload::DecodedReply> decode(const Message& message) const override;
+    bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
+
+private:
+    bool idempotency_keys_;
+};
+
+using protocols::counter::CounterReply;
+using protocols::counter::CounterRequest;
+
+MessagePtr CounterCodec::encode(const workload::OpRequest& op, const workload::RequestIds& ids) const {
+    auto request = std::make_shared<CounterRequest>();
+    request->msg_id = ids.msg_id;
+    request->read = op.f == "read";
+    if (!request->read) request->delta = op.value.get<std::int64_t>();
+    if (idempotency_keys_) {
+        request->client = ids.client;
+        request->sequence = ids.sequence;
+    }
+    return request;
+}
+
+std::optional<workload::DecodedReply> CounterCodec::decode(const Message& message) const {
+    const auto* reply = message_as<CounterReply>(message);
+    if (reply == nullptr) return std::nullopt;
+    workload::Completion completion{.kind = workload::Completion::Kind::ok};
+    if (reply->read) completion.value = reply->value;
+    return workload::DecodedReply{reply->in_reply_to, completion};
+}
+
+
 class CounterSystem final : public runner::System {
 public:
     explicit CounterSystem(bool idempotency_keys)
-        : idempotency_keys_(idempotency_keys), codec_(std::make_shared<workload::CounterCodec>(idempotency_keys)) {}
+        : idempotency_keys_(idempotency_keys), codec_(std::make_shared<CounterCodec>(idempotency_keys)) {}
 
     void build(sim::Simulation& simulation, const RunConfig&) override {
         const protocols::counter::CounterOptions options{.deduplicate = idempotency_keys_};

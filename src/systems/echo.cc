@@ -15,6 +15,28 @@ using runner::CheckOutcome;
 using runner::RunConfig;
 using runner::Verdict;
 
+// Clients speak the echo protocol: an EchoRequest per operation.
+class EchoCodec final : public workload::ClientCodec {
+public:
+    MessagePtr encode(const workload::OpRequest& op, const workload::RequestIds& ids) const override;
+    std::optional<workload::DecodedReply> decode(const Message& message) const override;
+};
+
+using protocols::echo::EchoReply;
+using protocols::echo::EchoRequest;
+
+MessagePtr EchoCodec::encode(const workload::OpRequest& op, const workload::RequestIds& ids) const {
+    return std::make_shared<EchoRequest>(ids.msg_id, op.value.get<std::string>());
+}
+
+std::optional<workload::DecodedReply> EchoCodec::decode(const Message& message) const {
+    const auto* reply = message_as<EchoReply>(message);
+    if (reply == nullptr) return std::nullopt;
+    return workload::DecodedReply{reply->in_reply_to,
+                        workload::Completion{.kind = workload::Completion::Kind::ok, .value = Json(reply->payload)}};
+}
+
+
 class EchoSystem final : public runner::System {
 public:
     void build(sim::Simulation& simulation, const RunConfig& config) override {
@@ -33,7 +55,7 @@ public:
     }
 
 private:
-    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::EchoCodec>();
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<EchoCodec>();
 };
 
 const runner::SystemRegistration registration{{

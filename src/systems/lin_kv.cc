@@ -10,6 +10,62 @@ namespace faultline::systems {
 using runner::CheckOutcome;
 using runner::Verdict;
 
+using protocols::kv::KvOp;
+using protocols::kv::KvReply;
+using protocols::kv::KvRequest;
+
+MessagePtr KvCodec::encode(const workload::OpRequest& op, const workload::RequestIds& ids) const {
+    auto request = std::make_shared<KvRequest>();
+    request->msg_id = ids.msg_id;
+    request->command.key = op.key.get<std::int64_t>();
+    request->command.client = ids.client;
+    request->command.sequence = ids.sequence;
+    if (op.f == "read") {
+        request->command.op = KvOp::read;
+        return request;
+    }
+    request->command.padding = value_bytes_;
+    if (op.f == "write") {
+        request->command.op = KvOp::write;
+        request->command.value = op.value.get<std::int64_t>();
+    } else {
+        FL_ASSERT_EQ(op.f, std::string("cas"));
+        request->command.op = KvOp::cas;
+        request->command.from = op.value.at(0).get<std::int64_t>();
+        request->command.value = op.value.at(1).get<std::int64_t>();
+    }
+    return request;
+}
+
+std::optional<workload::DecodedReply> KvCodec::decode(const Message& message) const {
+    const auto* reply = message_as<KvReply>(message);
+    if (reply == nullptr) return std::nullopt;
+    workload::DecodedReply decoded{reply->in_reply_to, {}};
+    workload::Completion& completion = decoded.completion;
+    switch (reply->code) {
+        case 0:
+            completion.kind = workload::Completion::Kind::ok;
+            if (reply->op == KvOp::read) completion.value = reply->value;
+            break;
+        case protocols::kv::error_key_missing:
+        case protocols::kv::error_precondition:
+            completion.kind = workload::Completion::Kind::fail;
+            completion.error = reply->code;
+            break;
+        case protocols::kv::error_unavailable:
+            completion.kind = workload::Completion::Kind::retry;
+            completion.error = reply->code;
+            completion.target = reply->leader_hint;
+            break;
+        default:
+            // Indefinite errors: the operation may or may not have happened.
+            completion.kind = workload::Completion::Kind::info;
+            completion.error = reply->code;
+            break;
+    }
+    return decoded;
+}
+
 std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator) {
     std::vector<workload::OpRequest> reads;
     for (std::int64_t key : generator.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});

@@ -1,6 +1,6 @@
-// What raft-kv and primary-backup share: the lin-kv workload's final reads,
-// which answers count as served, and the linearizability check of its history
-// (the kv model, a cas-register per key).
+// What the lin-kv systems share: the codec of their client protocol, the
+// workload's final reads, which answers count as served, and the
+// linearizability check of its history (the kv model, a cas-register per key).
 #pragma once
 
 #include <vector>
@@ -10,6 +10,20 @@
 #include "workload/kv_workload.h"
 
 namespace faultline::systems {
+
+// Clients speak protocols/kv (Maelstrom's lin-kv): read, write and cas.
+class KvCodec final : public workload::ClientCodec {
+public:
+    // Writes and cas carry `value_bytes` of payload (large values).
+    explicit KvCodec(std::uint32_t value_bytes = 0) : value_bytes_(value_bytes) {}
+    MessagePtr encode(const workload::OpRequest& op, const workload::RequestIds& ids) const override;
+    std::optional<workload::DecodedReply> decode(const Message& message) const override;
+    // A read that timed out changed nothing.
+    bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
+
+private:
+    std::uint32_t value_bytes_;
+};
 
 // A final read of every key a lin-kv workload touched.
 std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator);

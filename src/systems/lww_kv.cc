@@ -6,6 +6,7 @@
 #include "check/lost_write_checker.h"
 #include "protocols/lww/lww_replica.h"
 #include "runner/system.h"
+#include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
 
 namespace faultline::systems {
@@ -56,7 +57,7 @@ public:
 
 private:
     protocols::lww::Timestamps timestamps_;
-    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::KvCodec>();
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<KvCodec>();
     workload::UniqueWriteGenerator generator_;
     std::vector<NodeId> servers_;
     Nanos finals_from_ = 0;

@@ -40,7 +40,7 @@ public:
     }
 
 private:
-    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<workload::KvCodec>();
+    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<KvCodec>();
     workload::LinKvGenerator generator_;
 };
 

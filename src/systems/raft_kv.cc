@@ -34,7 +34,7 @@ constexpr BugSwitch bug_switches[] = {
 class RaftKvSystem final : public runner::System {
 public:
     RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes)
-        : options_(options), codec_(std::make_shared<workload::KvCodec>(value_bytes)) {}
+        : options_(options), codec_(std::make_shared<KvCodec>(value_bytes)) {}
 
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {

@@ -6,12 +6,6 @@
 
 namespace faultline::workload {
 
-class EchoCodec final : public ClientCodec {
-public:
-    MessagePtr encode(const OpRequest& op, const RequestIds& ids) const override;
-    std::optional<DecodedReply> decode(const Message& message) const override;
-};
-
 // The next echo request: a random payload, as Maelstrom's generator does.
 OpRequest next_echo_request(Prng& random);
 

@@ -1,65 +1,8 @@
 #include "workload/kv_workload.h"
 
 #include "base/assert.h"
-#include "protocols/kv/messages.h"
 
 namespace faultline::workload {
-
-using protocols::kv::KvOp;
-using protocols::kv::KvReply;
-using protocols::kv::KvRequest;
-
-MessagePtr KvCodec::encode(const OpRequest& op, const RequestIds& ids) const {
-    auto request = std::make_shared<KvRequest>();
-    request->msg_id = ids.msg_id;
-    request->command.key = op.key.get<std::int64_t>();
-    request->command.client = ids.client;
-    request->command.sequence = ids.sequence;
-    if (op.f == "read") {
-        request->command.op = KvOp::read;
-        return request;
-    }
-    request->command.padding = value_bytes_;
-    if (op.f == "write") {
-        request->command.op = KvOp::write;
-        request->command.value = op.value.get<std::int64_t>();
-    } else {
-        FL_ASSERT_EQ(op.f, std::string("cas"));
-        request->command.op = KvOp::cas;
-        request->command.from = op.value.at(0).get<std::int64_t>();
-        request->command.value = op.value.at(1).get<std::int64_t>();
-    }
-    return request;
-}
-
-std::optional<DecodedReply> KvCodec::decode(const Message& message) const {
-    const auto* reply = message_as<KvReply>(message);
-    if (reply == nullptr) return std::nullopt;
-    DecodedReply decoded{reply->in_reply_to, {}};
-    Completion& completion = decoded.completion;
-    switch (reply->code) {
-        case 0:
-            completion.kind = Completion::Kind::ok;
-            if (reply->op == KvOp::read) completion.value = reply->value;
-            break;
-        case protocols::kv::error_key_missing:
-        case protocols::kv::error_precondition:
-            completion.kind = Completion::Kind::fail;
-            completion.error = reply->code;
-            break;
-        case protocols::kv::error_unavailable:
-            completion.kind = Completion::Kind::retry;
-            completion.error = reply->code;
-            completion.target = reply->leader_hint;
-            break;
-        default:
-            // Indefinite errors: the operation may or may not have happened.
-            completion.kind = Completion::Kind::info;
-            completion.error = reply->code;
-            break;
-    }
-    return decoded;
-}
 
 LinKvGenerator::LinKvGenerator(LinKvOptions options) : options_(options) {
     FL_ASSERT_GT(options_.keys_active, 0);

@@ -15,19 +15,6 @@
 
 namespace faultline::workload {
 
-class KvCodec final : public ClientCodec {
-public:
-    // Writes and cas carry `value_bytes` of payload (large values).
-    explicit KvCodec(std::uint32_t value_bytes = 0) : value_bytes_(value_bytes) {}
-    MessagePtr encode(const OpRequest& op, const RequestIds& ids) const override;
-    std::optional<DecodedReply> decode(const Message& message) const override;
-    // A read that timed out changed nothing.
-    bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
-
-private:
-    std::uint32_t value_bytes_;
-};
-
 struct LinKvOptions {
     int keys_active = 4;
     int ops_per_key_max = 150;

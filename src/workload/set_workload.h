@@ -9,13 +9,6 @@
 
 namespace faultline::workload {
 
-class BroadcastCodec final : public ClientCodec {
-public:
-    MessagePtr encode(const OpRequest& op, const RequestIds& ids) const override;
-    std::optional<DecodedReply> decode(const Message& message) const override;
-    bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
-};
-
 class SetGenerator {
 public:
     // 70% adds of fresh values, 30% reads.

@@ -6,6 +6,7 @@
 
 #include "protocols/kv/messages.h"
 #include "sim/simulation.h"
+#include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
 
 namespace faultline::workload {
@@ -36,7 +37,7 @@ check::OpType outcome_when_every_attempt_is_rejected(const std::string& f, bool 
     ClientOptions options;
     options.requests_may_repeat = requests_may_repeat;
     options.retries_max = 3;
-    auto codec = std::make_shared<KvCodec>();
+    auto codec = std::make_shared<systems::KvCodec>();
     const NodeId client = simulation.add_client(
         "c0", [&] { return std::make_unique<RpcClient>(options, codec, recorder); });
     simulation.start();
