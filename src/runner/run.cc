@@ -13,7 +13,7 @@
 
 #include "nemesis/generator.h"
 #include "nemesis/nemesis.h"
-#include "sim/simulation_runtime.h"
+#include "runtime/simulation_runtime.h"
 #include "workload/client.h"
 
 namespace faultline::runner {
@@ -299,7 +299,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     const Nanos healed_at = config.time_limit;
     const Nanos clients_stop = healed_at + config.recovery;
     // The nemesis and the client drivers see the simulation as a runtime only.
-    sim::SimulationRuntime runtime(simulation);
+    runtime::SimulationRuntime runtime(simulation);
     workload::HistoryRecorder recorder([&runtime] { return runtime.now(); });
     std::deque<workload::OpRequest> finals;
     std::vector<OpRef> sent_ops;

@@ -1,7 +1,7 @@
 // Runtime: what the nemesis player and the run driver need from whatever runs
 // the nodes, and nothing more.
 //
-// The simulator implements it today (sim/simulation_runtime.h); the process
+// The simulator implements it today (runtime/simulation_runtime.h); the process
 // harness (nodes as child processes) and the real-time runtime implement it
 // next, so that one fault schedule, one nemesis and one workload driver serve
 // all three. A schedule stays data: the player turns each fault into calls

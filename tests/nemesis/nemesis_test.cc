@@ -1,6 +1,6 @@
 // Schedules as data, their swarm generation, and the nemesis playing them.
 #include "nemesis/nemesis.h"
-#include "sim/simulation_runtime.h"
+#include "runtime/simulation_runtime.h"
 
 #include <gtest/gtest.h>
 
@@ -58,7 +58,7 @@ TEST(Schedule, RoundTripsThroughJsonAndRejectsNonsense) {
 
 struct Rig {
     sim::Simulation simulation{sim::SimulationOptions{.seed = 1}};
-    sim::SimulationRuntime runtime{simulation};
+    runtime::SimulationRuntime runtime{simulation};
     std::vector<NodeId> servers;
     Rig() {
         for (int i = 0; i < 5; ++i) servers.push_back(simulation.add_server("n" + std::to_string(i), sim::testing::make_probe));
@@ -163,7 +163,7 @@ TEST(Nemesis, DirectionalLossHitsRequestsOrResponsesOnly) {
     const NodeId server = simulation.add_server("n0", sim::testing::make_probe);
     const NodeId client = simulation.add_client("c0", sim::testing::make_probe);
     simulation.start();
-    sim::SimulationRuntime runtime(simulation);
+    runtime::SimulationRuntime runtime(simulation);
     Nemesis nemesis(NemesisTarget{&runtime, {server}, {client}, {}},
                     Schedule{{Fault{.kind = FaultKind::loss, .start = 0, .duration = seconds(10), .amount = 1.0,
                                     .links = LinkSelector::requests}}});

@@ -6,11 +6,11 @@
 #include "runtime/runtime.h"
 #include "sim/simulation.h"
 
-namespace faultline::sim {
+namespace faultline::runtime {
 
-class SimulationRuntime final : public runtime::Runtime {
+class SimulationRuntime final : public Runtime {
 public:
-    explicit SimulationRuntime(Simulation& simulation) : simulation_(simulation) {}
+    explicit SimulationRuntime(sim::Simulation& simulation) : simulation_(simulation) {}
 
     Nanos now() const override { return simulation_.now(); }
     void at(Nanos time, std::function<void()> action) override { simulation_.at(time, std::move(action)); }
@@ -37,26 +37,26 @@ public:
     void block(NodeId from, NodeId to) override { simulation_.network().block(from, to); }
     void unblock(NodeId from, NodeId to) override { simulation_.network().unblock(from, to); }
     void heal_links() override { simulation_.network().heal(); }
-    const LinkConfig& link(NodeId from, NodeId to) const override { return simulation_.network().link(from, to); }
-    LinkClassId define_link_class(std::string_view name, const LinkConfig& config) override {
+    const sim::LinkConfig& link(NodeId from, NodeId to) const override { return simulation_.network().link(from, to); }
+    sim::LinkClassId define_link_class(std::string_view name, const sim::LinkConfig& config) override {
         return simulation_.network().define_class(std::string(name), config);
     }
-    void assign_link_class(NodeId from, NodeId to, LinkClassId link_class) override {
+    void assign_link_class(NodeId from, NodeId to, sim::LinkClassId link_class) override {
         simulation_.network().assign_class(from, to, link_class);
     }
-    std::vector<LinkConfig> link_classes() const override { return simulation_.network().snapshot_classes(); }
-    void set_link_classes(const std::vector<LinkConfig>& configs) override {
+    std::vector<sim::LinkConfig> link_classes() const override { return simulation_.network().snapshot_classes(); }
+    void set_link_classes(const std::vector<sim::LinkConfig>& configs) override {
         simulation_.network().restore_classes(configs);
     }
 
     void set_tamper_probability(double probability) override { simulation_.set_tamper_probability(probability); }
 
-    DiskConfig& disk_faults(NodeId node) override { return simulation_.disk(node).config(); }
+    sim::DiskConfig& disk_faults(NodeId node) override { return simulation_.disk(node).config(); }
 
     void note_fault(std::string_view text) override { simulation_.note_fault(text); }
 
 private:
-    Simulation& simulation_;
+    sim::Simulation& simulation_;
 };
 
-}  // namespace faultline::sim
+}  // namespace faultline::runtime
