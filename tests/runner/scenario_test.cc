@@ -85,6 +85,11 @@ TEST(ScenarioFile, MistakesNameTheFileAndLine) {
         {"name = \"x\"\n[[fault]]\nkind = \"clock-drift\"\namount = -700000\n", "within (-500000, 500000)"},
         {"name = \"x\"\nonly_ops = [\"3\"]\n", ":2:"},
         {"name = \"x\"\nclock_drift_bound = 1.5\n", "clock_drift_bound must be in [0, 0.99]"},
+        // A check the system does not run could never be seen failing.
+        {"name = \"x\"\n[expect]\nverdict = \"invalid\"\nfailing = [\"linearizabilty\"]\n",
+         ":4: raft-kv runs no check named 'linearizabilty'"},
+        // Another system's option, named as such.
+        {"name = \"x\"\nsystem = \"echo\"\nlease_reads = true\n", "an option of raft-kv"},
     };
     for (const Case& c : cases) {
         const std::string path = write_file("faultline-scenario-bad.toml", c.text);
