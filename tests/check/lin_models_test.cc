@@ -521,5 +521,21 @@ TEST(CounterModel, ReadsSeeTheSumOfSomeOrder) {
     EXPECT_EQ(verdict_of(unknown + op(2, "ok", "read", "10"), ModelKind::counter), kBad);
 }
 
+TEST(CounterModel, AddsThatCouldOverflowItAreRefusedNotWrapped) {
+    // In int64 arithmetic that wraps, these adds would reach the read's value
+    // (2^63 - 1 + 2 wraps to -2^63 + 1), and the history would pass.
+    const std::string wrap = op(0, "invoke", "add", "9223372036854775807") +
+                             op(0, "ok", "add", "9223372036854775807") + op(0, "invoke", "add", "2") +
+                             op(0, "ok", "add", "2") + op(1, "invoke", "read") +
+                             op(1, "ok", "read", "-9223372036854775807");
+    auto checked = check_text(wrap, ModelKind::counter);
+    ASSERT_FALSE(checked.has_value());
+    EXPECT_NE(checked.error().message.find("beyond +-2^31"), std::string::npos) << checked.error().message;
+    // At the bound, adds are checked as usual.
+    const std::string big = op(0, "invoke", "add", "2147483648") + op(0, "ok", "add", "2147483648") +
+                            op(1, "invoke", "read") + op(1, "ok", "read", "2147483648");
+    EXPECT_EQ(verdict_of(big, ModelKind::counter), kOk);
+}
+
 }  // namespace
 }  // namespace faultline::check

@@ -243,6 +243,16 @@ EncodeResult<CounterModel::Op> CounterModel::encode(const OpView& view) const {
             return encode_error(
                 fmt::format("counter {} needs an integer, got {}", view.f, describe_json(value)));
         }
+        // The model's total is an int64: with every add within +-2^31 and
+        // fewer than 2^31 operations, no order of them can carry it past
+        // 2^62 from its start, so it never overflows and never wraps. A larger
+        // add could, in some order, and the verdict would be a guess.
+        if (value.is_number_unsigned() ? value.get<std::uint64_t>() > kCounterAddMax
+                                       : std::abs(value.get<std::int64_t>()) > static_cast<std::int64_t>(kCounterAddMax)) {
+            return encode_error(fmt::format("counter {} of {} is beyond +-2^31: the totals could overflow a "
+                                            "64-bit counter, which this checker does not model",
+                                            view.f, describe_json(value)));
+        }
         return keep(Op{true, value.get<std::int64_t>()}, is_ok(view));
     }
     if (view.f == "read") {

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/assert.h"
 #include "check/models/model.h"
 #include "check/models/timed_op.h"
 
@@ -114,6 +115,11 @@ class FifoQueueModel {
     State empty_;
 };
 
+// The largest add (and, with kCounterInitialMax, the largest start) the
+// counter model accepts: together they keep every total within int64.
+inline constexpr std::uint64_t kCounterAddMax = std::uint64_t{1} << 31;
+inline constexpr std::int64_t kCounterInitialMax = std::int64_t{1} << 62;
+
 class CounterModel {
   public:
     using State = std::int64_t;
@@ -131,10 +137,10 @@ class CounterModel {
     static bool read_only(const Op& op) { return !op.add; }
     bool step(State s, const Op& op, State& next) const {
         if (op.add) {
-            // Wrapping add: a history whose totals overflow int64 is nonsense
-            // anyway, and signed overflow must not be undefined behaviour here.
-            next = static_cast<State>(static_cast<std::uint64_t>(s) +
-                                      static_cast<std::uint64_t>(op.value));
+            // Never overflows: encode() bounds each add and the checker the
+            // start (kCounterAddMax, kCounterInitialMax).
+            const bool overflowed = __builtin_add_overflow(s, op.value, &next);
+            FL_ASSERT(!overflowed);
             return true;
         }
         next = s;
