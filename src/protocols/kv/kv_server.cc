@@ -35,7 +35,8 @@ void KvServer::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
 }
 
 void KvServer::act(Context& ctx) {
-    raft::Ready ready = raft_.take_ready();
+    raft::Ready& ready = ready_;
+    raft_.take_ready(ready);
     for (std::uint64_t read_id : ready.reads_failed) fail_read(ctx, read_id);
     if (ready.snapshot) restore(ready.snapshot->data);
     for (const raft::LogEntry& entry : ready.committed) apply(ctx, entry);

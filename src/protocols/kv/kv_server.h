@@ -75,6 +75,7 @@ private:
     raft::Bugs bugs_;
     KvStore store_;
     raft::Raft raft_;
+    raft::Ready ready_;  // reused for every input: its buffers stay allocated
     std::map<LogIndex, PendingWrite> pending_writes_;
     std::map<std::uint64_t, PendingRead> pending_reads_;
     std::uint64_t next_read_id_ = 1;

@@ -146,15 +146,27 @@ void Raft::finish(Context& ctx) {
 }
 
 Ready Raft::take_ready() {
-    Ready ready = std::move(ready_);
-    ready_ = Ready{};
+    Ready ready;
+    take_ready(ready);
+    return ready;
+}
+
+void Raft::take_ready(Ready& ready) {
+    // Buffer by buffer rather than std::swap of the whole: this runs after
+    // every input, most of which leave little or nothing to do.
+    ready.clear();
+    ready.reads_failed.swap(ready_.reads_failed);
+    ready.snapshot.swap(ready_.snapshot);
+    ready.committed.swap(ready_.committed);
+    ready.reads_ready.swap(ready_.reads_ready);
+    ready.snapshot_wanted_at.swap(ready_.snapshot_wanted_at);
+    ready.messages.swap(ready_.messages);
     FL_ASSERT(!halted_ || (ready.committed.empty() && ready.messages.empty()));
     if (ready.snapshot && !ready.committed.empty()) {
-        FL_ASSERT_EQ(ready.committed.front().index, ready.snapshot->index.next());
+        FL_ASSERT_EQ(ready.committed.front().get().index, ready.snapshot->index.next());
     }
-    if (!ready.committed.empty()) FL_ASSERT_EQ(ready.committed.back().index, last_applied_);
+    if (!ready.committed.empty()) FL_ASSERT_EQ(ready.committed.back().get().index, last_applied_);
     if (ready.snapshot_wanted_at) FL_ASSERT(ready.snapshot_wanted_at == snapshot_wanted_at_);
-    return ready;
 }
 
 bool Raft::compact(Context& ctx, LogIndex index, std::string data) {
@@ -1061,8 +1073,8 @@ void Raft::hand_out_committed() {
     FL_ASSERT(ready_.committed.empty());
     while (last_applied_ < commit_index_) {
         last_applied_ = last_applied_.next();
-        ready_.committed.push_back(log_.at(last_applied_));
-        FL_ASSERT_EQ(ready_.committed.back().index, last_applied_);
+        ready_.committed.push_back(std::cref(log_.at(last_applied_)));
+        FL_ASSERT_EQ(ready_.committed.back().get().index, last_applied_);
     }
 }
 

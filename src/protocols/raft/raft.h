@@ -62,6 +62,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -94,8 +95,10 @@ struct Ready {
     std::optional<Snapshot> snapshot;
     // 3. Newly committed entries, in log order and without gaps (after
     //    `snapshot` if there is one): apply each exactly once. Every node
-    //    applies every entry, after a restart from its snapshot on.
-    std::vector<LogEntry> committed;
+    //    applies every entry, after a restart from its snapshot on. They are
+    //    the log's own entries, not copies: valid until the next input or
+    //    compact(), which is as long as the host needs them.
+    std::vector<std::reference_wrapper<const LogEntry>> committed;
     // 4. Reads whose index is applied once `committed` is: serve them from the
     //    state machine.
     std::vector<std::uint64_t> reads_ready;
@@ -105,6 +108,15 @@ struct Ready {
     // 6. Raft's messages: send them last, unless compact() halted the node.
     std::vector<std::pair<NodeId, MessagePtr>> messages;
 
+    // Empties every field, keeping the vectors' capacity.
+    void clear() {
+        reads_failed.clear();
+        snapshot.reset();
+        committed.clear();
+        reads_ready.clear();
+        snapshot_wanted_at.reset();
+        messages.clear();
+    }
     bool empty() const {
         return reads_failed.empty() && !snapshot && committed.empty() && reads_ready.empty() &&
                !snapshot_wanted_at && messages.empty();
@@ -140,6 +152,9 @@ public:
 
     // What the last input left for the host; Raft's copy is emptied.
     [[nodiscard]] Ready take_ready();
+    // The same, into `into`: its buffers, cleared, go back to Raft for the
+    // next input, so a host that keeps one Ready allocates nothing per input.
+    void take_ready(Ready& into);
     // The host's answer to Ready::snapshot_wanted_at: its state machine as of
     // `index`. Raft saves it, drops the log through `index` and syncs. False if
     // that failed and halted the node: the Ready's messages must not be sent.

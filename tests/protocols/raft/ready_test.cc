@@ -45,9 +45,9 @@ TEST(Ready, AOneNodeProposalIsCommittedInTheReadyOfItsOwnInput) {
     ASSERT_TRUE(index.has_value());
     Ready ready = subject.raft.take_ready();
     ASSERT_EQ(ready.committed.size(), 1u);
-    EXPECT_EQ(ready.committed[0].index, *index);
-    EXPECT_EQ(ready.committed[0].term, subject.raft.term());
-    EXPECT_EQ(ready.committed[0].data, "a");
+    EXPECT_EQ(ready.committed[0].get().index, *index);
+    EXPECT_EQ(ready.committed[0].get().term, subject.raft.term());
+    EXPECT_EQ(ready.committed[0].get().data, "a");
     EXPECT_TRUE(ready.messages.empty());
     EXPECT_EQ(subject.raft.last_applied(), *index);
     EXPECT_TRUE(subject.raft.take_ready().empty()) << "an entry was handed out twice";
@@ -152,7 +152,7 @@ TEST(Ready, ASnapshotIsAskedForCompactedAndRestoredAfterACrash) {
         Ready ready = subject.raft.take_ready();
         wanted = ready.snapshot_wanted_at;
         if (wanted) {
-            EXPECT_EQ(*wanted, ready.committed.back().index) << "not the last entry applied";
+            EXPECT_EQ(*wanted, ready.committed.back().get().index) << "not the last entry applied";
         }
     }
     ASSERT_EQ(wanted, LogIndex(4));
