@@ -59,7 +59,7 @@
 //
 // A run starts from a state and a set of optional ops already spent, so a
 // history split at quiescent points can be searched segment by segment (see
-// checker.cc): in "enumerate" mode a run does not stop at the first success
+// quiescence.cc): in "enumerate" mode a run does not stop at the first success
 // but collects every distinct end configuration (state, optional ops still
 // available) for the next segment. Runs from several start configurations share
 // one cache. An end state must mean the same to the next segment as it did
@@ -108,7 +108,7 @@ struct Limits {
     // depend only on the search, so deterministically).
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
     // Only for work that is thrown away whatever its outcome (a speculative
-    // check on another thread, checker.cc): a cancelled run decides nothing.
+    // check on another thread, check_partitions.cc): a cancelled run decides nothing.
     const std::atomic<bool>* cancel = nullptr;
     // Configurations all runs of one Search may explore, checked exactly: a
     // run stops when it would explore configuration max_configs + 1. This is
