@@ -32,13 +32,23 @@ std::string to_string(Int128 value) {
     return std::string(digits.rbegin(), digits.rend());
 }
 
-}  // namespace
+// An add or read and its completion (none if the history ends first).
+struct Pair {
+    const Operation* invoke = nullptr;
+    const Operation* completion = nullptr;
+};
 
-CounterCheckResult check_counter(const History& history) {
-    struct Pair {
-        const Operation* invoke = nullptr;
-        const Operation* completion = nullptr;
-    };
+// Adds, by when they certainly happened (ok completion) and when they might
+// have started (invocation).
+struct Add {
+    Nanos invoked;
+    Nanos completed;  // max() unless ok
+    std::int64_t delta;
+    bool ok;
+};
+
+// The history's adds and reads, each paired with its completion.
+std::vector<Pair> pair_counter_ops(const History& history) {
     std::vector<Pair> ops;
     std::unordered_map<std::int64_t, std::size_t> open;
     for (const Operation& op : history) {
@@ -53,16 +63,13 @@ CounterCheckResult check_counter(const History& history) {
         ops[found->second].completion = &op;
         open.erase(found);
     }
-    CounterCheckResult result;
-    // Adds, by when they certainly happened (ok completion) and when they might
-    // have started (invocation).
-    struct Add {
-        Nanos invoked;
-        Nanos completed;  // max() unless ok
-        std::int64_t delta;
-        bool ok;
-    };
-    std::vector<Add> adds;
+    return ops;
+}
+
+// The adds that may have happened (all but failed ones), counted in
+// `result`. False, with `result` saying why, if a delta is not a 64-bit
+// integer.
+bool collect_adds(const std::vector<Pair>& ops, std::vector<Add>& adds, CounterCheckResult& result) {
     for (const Pair& pair : ops) {
         if (pair.invoke->f != "add") continue;
         const bool ok = pair.completion != nullptr && pair.completion->type == OpType::ok;
@@ -73,12 +80,18 @@ CounterCheckResult check_counter(const History& history) {
             result.valid = false;
             result.cannot_check = fmt::format("op {}: add of {}: a delta must be a 64-bit integer",
                                               pair.invoke->index, value.dump());
-            return result;
+            return false;
         }
         const std::int64_t delta = value.get<std::int64_t>();
         adds.push_back(Add{pair.invoke->time, ok ? pair.completion->time : std::numeric_limits<Nanos>::max(), delta, ok});
         (ok ? result.adds_ok : result.adds_unknown) += 1;
     }
+    return true;
+}
+
+// Holds each ok read to the bounds the adds allow: at least every add
+// acknowledged before it began, at most every add invoked before it ended.
+void check_reads(const std::vector<Pair>& ops, const std::vector<Add>& adds, CounterCheckResult& result) {
     for (const Pair& pair : ops) {
         if (pair.invoke->f != "read" || pair.completion == nullptr || pair.completion->type != OpType::ok) continue;
         const Json& read = pair.completion->value;
@@ -86,7 +99,7 @@ CounterCheckResult check_counter(const History& history) {
             result.valid = false;
             result.cannot_check = fmt::format("op {}: read {}: a counter's value must be a 64-bit integer",
                                               pair.completion->index, read.dump());
-            return result;
+            return;
         }
         const std::int64_t value = read.get<std::int64_t>();
         const Nanos start = pair.invoke->time;
@@ -108,6 +121,16 @@ CounterCheckResult check_counter(const History& history) {
             }
         }
     }
+}
+
+}  // namespace
+
+CounterCheckResult check_counter(const History& history) {
+    const std::vector<Pair> ops = pair_counter_ops(history);
+    CounterCheckResult result;
+    std::vector<Add> adds;
+    if (!collect_adds(ops, adds, result)) return result;
+    check_reads(ops, adds, result);
     return result;
 }
 

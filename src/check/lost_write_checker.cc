@@ -53,13 +53,17 @@ struct Acknowledged {
     }
 };
 
-}  // namespace
+// The history's writes of integers and ok reads, by key (as JSON).
+struct KeyedOps {
+    std::map<std::string, std::vector<Write>> writes;  // key (as JSON) -> writes
+    std::map<std::string, std::vector<Read>> reads;    // key -> ok reads
+};
 
-LostWriteResult check_lost_writes(const History& history, Nanos finals_from) {
-    LostWriteResult result;
+KeyedOps collect_writes_and_reads(const History& history, Nanos finals_from) {
+    KeyedOps ops;
+    auto& writes = ops.writes;
+    auto& reads = ops.reads;
     std::unordered_map<std::int64_t, const Operation*> open;  // process -> invoke
-    std::map<std::string, std::vector<Write>> writes;         // key (as JSON) -> writes
-    std::map<std::string, std::vector<Read>> reads;           // key -> ok reads
     for (const Operation& op : history) {
         if (op.type == OpType::invoke) {
             open[op.process] = &op;
@@ -84,46 +88,60 @@ LostWriteResult check_lost_writes(const History& history, Nanos finals_from) {
                 Write{invoke->value.get<std::int64_t>(), invoke->time, std::nullopt, true});
         }
     }
+    return ops;
+}
 
-    for (const auto& [key, key_reads] : reads) {
-        ++result.keys;
-        const std::vector<Write>& key_writes = writes[key];
-        std::unordered_map<std::int64_t, const Write*> by_value;
-        for (const Write& write : key_writes) by_value[write.value] = &write;
-        const Acknowledged acknowledged(key_writes);
-        std::set<const Write*> lost;
-        const Json* first_final = nullptr;
-        for (const Read& read : key_reads) {
-            ++result.reads;
-            if (read.final) {
-                ++result.final_reads;
-                if (first_final == nullptr) {
-                    first_final = &read.value;
-                } else if (read.value != *first_final) {
-                    result.errors.push_back(fmt::format("key {}: replicas disagree after healing: {} and {}", key,
-                                                        first_final->dump(), read.value.dump()));
-                }
+// Holds one key's reads to its writes: final reads must agree, a read must
+// return a value written, and not one an acknowledged write had replaced
+// before the read began (that write was lost).
+void check_key(const std::string& key, const std::vector<Read>& key_reads, const std::vector<Write>& key_writes,
+               LostWriteResult& result) {
+    std::unordered_map<std::int64_t, const Write*> by_value;
+    for (const Write& write : key_writes) by_value[write.value] = &write;
+    const Acknowledged acknowledged(key_writes);
+    std::set<const Write*> lost;
+    const Json* first_final = nullptr;
+    for (const Read& read : key_reads) {
+        ++result.reads;
+        if (read.final) {
+            ++result.final_reads;
+            if (first_final == nullptr) {
+                first_final = &read.value;
+            } else if (read.value != *first_final) {
+                result.errors.push_back(fmt::format("key {}: replicas disagree after healing: {} and {}", key,
+                                                    first_final->dump(), read.value.dump()));
             }
-            if (read.value.is_null()) continue;  // absent: nothing written had arrived
-            auto found = read.value.is_number_integer() ? by_value.find(read.value.get<std::int64_t>())
-                                                        : by_value.end();
-            if (found == by_value.end() || !found->second->may_have_happened) {
-                result.errors.push_back(fmt::format("key {}: read {} at {}, a value never (successfully) written",
-                                                    key, read.value.dump(), format_duration(read.invoked)));
-                continue;
-            }
-            const Write& seen = *found->second;
-            if (!seen.acknowledged) continue;  // unknown outcome: it may be the latest
-            const Write* later = acknowledged.latest_completed_before(read.invoked);
-            if (later == nullptr || later->invoked <= *seen.acknowledged || !lost.insert(later).second) continue;
-            result.errors.push_back(fmt::format(
-                "key {}: the write of {} (invoked at {}, acknowledged at {}) was lost: a {}read at {} still "
-                "returned the earlier write of {} (acknowledged at {})",
-                key, later->value, format_duration(later->invoked), format_duration(*later->acknowledged),
-                read.final ? "final " : "", format_duration(read.invoked), seen.value,
-                format_duration(*seen.acknowledged)));
         }
-        result.lost += static_cast<std::int64_t>(lost.size());
+        if (read.value.is_null()) continue;  // absent: nothing written had arrived
+        auto found = read.value.is_number_integer() ? by_value.find(read.value.get<std::int64_t>())
+                                                    : by_value.end();
+        if (found == by_value.end() || !found->second->may_have_happened) {
+            result.errors.push_back(fmt::format("key {}: read {} at {}, a value never (successfully) written",
+                                                key, read.value.dump(), format_duration(read.invoked)));
+            continue;
+        }
+        const Write& seen = *found->second;
+        if (!seen.acknowledged) continue;  // unknown outcome: it may be the latest
+        const Write* later = acknowledged.latest_completed_before(read.invoked);
+        if (later == nullptr || later->invoked <= *seen.acknowledged || !lost.insert(later).second) continue;
+        result.errors.push_back(fmt::format(
+            "key {}: the write of {} (invoked at {}, acknowledged at {}) was lost: a {}read at {} still "
+            "returned the earlier write of {} (acknowledged at {})",
+            key, later->value, format_duration(later->invoked), format_duration(*later->acknowledged),
+            read.final ? "final " : "", format_duration(read.invoked), seen.value,
+            format_duration(*seen.acknowledged)));
+    }
+    result.lost += static_cast<std::int64_t>(lost.size());
+}
+
+}  // namespace
+
+LostWriteResult check_lost_writes(const History& history, Nanos finals_from) {
+    LostWriteResult result;
+    KeyedOps ops = collect_writes_and_reads(history, finals_from);
+    for (const auto& [key, key_reads] : ops.reads) {
+        ++result.keys;
+        check_key(key, key_reads, ops.writes[key], result);
     }
     result.valid = result.errors.empty();
     return result;

@@ -78,37 +78,38 @@ std::string format_bytes(std::size_t bytes) {
     return fmt::format("{:.0f} KiB", bytes / 1024.0);
 }
 
-int run_check(const CheckOptions& options) {
+// What every file of a `faultline check` is checked with: the format and the
+// model (none: detected per file), and the checker's options.
+struct CheckPlan {
     std::optional<check::formats::Format> format;
+    std::optional<check::models::ModelKind> model;
+    check::LinearizabilityOptions base;
+};
+
+// The plan the options ask for; an error names the option that is wrong.
+Result<CheckPlan> plan_check(const CheckOptions& options) {
+    CheckPlan plan;
     if (options.format != "auto") {
         auto parsed = check::formats::parse_format_name(options.format);
-        if (!parsed) {
-            print_error(parsed.error().message);
-            return exit_usage;
-        }
-        format = *parsed;
+        if (!parsed) return parsed.error();
+        plan.format = *parsed;
     }
-    std::optional<check::models::ModelKind> model;
     if (options.model != "auto") {
         auto parsed = check::models::parse_model_kind(options.model);
-        if (!parsed) {
-            print_error(parsed.error().message);
-            return exit_usage;
-        }
-        model = *parsed;
+        if (!parsed) return parsed.error();
+        plan.model = *parsed;
     }
-    check::LinearizabilityOptions base;
+    check::LinearizabilityOptions& base = plan.base;
     if (!options.initial.empty()) {
         base.initial = Json::parse(options.initial, nullptr, false);
         if (base.initial.is_discarded()) {
-            print_error(fmt::format("--init: not valid JSON: {}", options.initial));
-            return exit_usage;
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--init: not valid JSON: {}", options.initial));
         }
     }
     auto memory_limit = parse_bytes(options.memory_limit);
     if (!memory_limit) {
-        print_error("--memory-limit: " + memory_limit.error().message);
-        return exit_usage;
+        return make_error(memory_limit.error().code, "--memory-limit: " + memory_limit.error().message);
     }
     base.configs_max = options.configs_max;
     base.memory_limit_bytes = *memory_limit;
@@ -119,91 +120,124 @@ int run_check(const CheckOptions& options) {
     base.threads = options.threads > 0
                        ? options.threads
                        : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    return plan;
+}
 
+// What the files checked so far came to, for the exit code.
+struct CheckTally {
     bool any_error = false, any_invalid = false, any_unknown = false;
+};
+
+// A file that cannot be checked: the error on stderr and in the JSON.
+void report_file_error(const std::string& path, const std::string& message, Json& all, CheckTally& tally) {
+    print_error(message);
+    tally.any_error = true;
+    all.push_back({{"file", path}, {"error", message}});
+}
+
+// A file that yields nothing under its format was almost certainly read
+// in the wrong format, or is empty: "linearizable, 0 ops" would be a
+// silent pass. Not for EDN that held ops: a Jepsen history of only
+// nemesis ops is legitimately empty for the model (Knossos'
+// mongodb-v0-ack-rollback-.edn).
+std::optional<std::string> empty_history_error(const std::string& path,
+                                               const check::formats::ParsedHistory& parsed) {
+    const bool only_non_client_ops =
+        parsed.format == check::formats::Format::jepsen_edn && parsed.skipped_ops > 0;
+    if (!parsed.history.empty() || only_non_client_ops) return std::nullopt;
+    return parsed.format == check::formats::Format::jepsen_edn
+               ? fmt::format("{}: no operations found (an empty history?)", path)
+               : fmt::format("{}: no operations found as {} (wrong --format?)", path,
+                             check::formats::format_name(parsed.format));
+}
+
+// The file's line: its verdict, model, format, size, keys, time and memory;
+// then its counterexample, if any.
+void print_file_result(const std::string& path, const check::formats::ParsedHistory& parsed,
+                       check::models::ModelKind model, const check::LinearizabilityResult& result) {
+    const char* verdict = result.verdict == check::Verdict::valid ? "linearizable"
+                          : result.verdict == check::Verdict::invalid
+                              ? "NOT linearizable"
+                              : "UNKNOWN";
+    std::string detail;
+    if (result.partitions.size() > 1) {
+        const auto bad = std::count_if(
+            result.partitions.begin(), result.partitions.end(),
+            [](const auto& p) { return p.verdict == check::Verdict::invalid; });
+        detail = fmt::format(", {} keys", result.partitions.size());
+        if (bad > 0) detail += fmt::format(" ({} not linearizable)", bad);
+    }
+    if (result.verdict == check::Verdict::unknown) detail += ": " + result.unknown_reason;
+    std::fprintf(stdout, "%s: %s (%s, %s, %zu ops%s) in %s, %s\n", path.c_str(), verdict,
+                 check::models::model_kind_name(model),
+                 check::formats::format_name(parsed.format), result.operations,
+                 detail.c_str(), format_duration(result.elapsed).c_str(),
+                 format_bytes(result.peak_bytes).c_str());
+    if (result.counterexample)
+        std::fputs(result.counterexample->to_text("    ").c_str(), stdout);
+    std::fflush(stdout);
+}
+
+// Reads, checks and reports one history file.
+void check_file(const std::string& path, const CheckPlan& plan, Json& all, CheckTally& tally) {
+    auto parsed = check::formats::read_history_file(path, plan.format);
+    if (!parsed) {
+        report_file_error(path, parsed.error().message, all, tally);
+        return;
+    }
+    if (auto message = empty_history_error(path, *parsed)) {
+        report_file_error(path, *message, all, tally);
+        return;
+    }
+    check::LinearizabilityOptions run = plan.base;
+    run.model = plan.model ? *plan.model : check::formats::infer_model(parsed->history);
+    run.semantics = parsed->semantics;
+    run.locate = parsed->locator();
+    auto result = check::check_linearizability(parsed->history, run);
+    if (!result) {
+        report_file_error(path, result.error().message, all, tally);
+        return;
+    }
+    print_file_result(path, *parsed, run.model, *result);
+    Json json = check::linearizability_result_to_json(*result);
+    json["file"] = path;
+    json["model"] = check::models::model_kind_name(run.model);
+    json["format"] = check::formats::format_name(parsed->format);
+    all.push_back(std::move(json));
+    tally.any_invalid = tally.any_invalid || result->verdict == check::Verdict::invalid;
+    tally.any_unknown = tally.any_unknown || result->verdict == check::Verdict::unknown;
+}
+
+// --json: every file's result, to a file or (-) stdout. False if it cannot
+// be written.
+bool write_results_json(const std::string& json_path, const Json& all) {
+    const std::string text = all.dump(2) + "\n";
+    if (json_path == "-") {
+        std::fputs(text.c_str(), stdout);
+        return true;
+    }
+    std::ofstream out(json_path);
+    out << text;
+    if (!out) {
+        print_error(fmt::format("{}: cannot write", json_path));
+        return false;
+    }
+    return true;
+}
+
+int run_check(const CheckOptions& options) {
+    auto plan = plan_check(options);
+    if (!plan) {
+        print_error(plan.error().message);
+        return exit_usage;
+    }
+    CheckTally tally;
     Json all = Json::array();
-    for (const std::string& path : options.files) {
-        auto parsed = check::formats::read_history_file(path, format);
-        if (!parsed) {
-            print_error(parsed.error().message);
-            any_error = true;
-            all.push_back({{"file", path}, {"error", parsed.error().message}});
-            continue;
-        }
-        // A file that yields nothing under its format was almost certainly read
-        // in the wrong format, or is empty: "linearizable, 0 ops" would be a
-        // silent pass. Not for EDN that held ops: a Jepsen history of only
-        // nemesis ops is legitimately empty for the model (Knossos'
-        // mongodb-v0-ack-rollback-.edn).
-        const bool only_non_client_ops =
-            parsed->format == check::formats::Format::jepsen_edn && parsed->skipped_ops > 0;
-        if (parsed->history.empty() && !only_non_client_ops) {
-            const std::string message =
-                parsed->format == check::formats::Format::jepsen_edn
-                    ? fmt::format("{}: no operations found (an empty history?)", path)
-                    : fmt::format("{}: no operations found as {} (wrong --format?)", path,
-                                  check::formats::format_name(parsed->format));
-            print_error(message);
-            any_error = true;
-            all.push_back({{"file", path}, {"error", message}});
-            continue;
-        }
-        check::LinearizabilityOptions run = base;
-        run.model = model ? *model : check::formats::infer_model(parsed->history);
-        run.semantics = parsed->semantics;
-        run.locate = parsed->locator();
-        auto result = check::check_linearizability(parsed->history, run);
-        if (!result) {
-            print_error(result.error().message);
-            any_error = true;
-            all.push_back({{"file", path}, {"error", result.error().message}});
-            continue;
-        }
-        const char* verdict = result->verdict == check::Verdict::valid ? "linearizable"
-                              : result->verdict == check::Verdict::invalid
-                                  ? "NOT linearizable"
-                                  : "UNKNOWN";
-        std::string detail;
-        if (result->partitions.size() > 1) {
-            const auto bad = std::count_if(
-                result->partitions.begin(), result->partitions.end(),
-                [](const auto& p) { return p.verdict == check::Verdict::invalid; });
-            detail = fmt::format(", {} keys", result->partitions.size());
-            if (bad > 0) detail += fmt::format(" ({} not linearizable)", bad);
-        }
-        if (result->verdict == check::Verdict::unknown) detail += ": " + result->unknown_reason;
-        std::fprintf(stdout, "%s: %s (%s, %s, %zu ops%s) in %s, %s\n", path.c_str(), verdict,
-                     check::models::model_kind_name(run.model),
-                     check::formats::format_name(parsed->format), result->operations,
-                     detail.c_str(), format_duration(result->elapsed).c_str(),
-                     format_bytes(result->peak_bytes).c_str());
-        if (result->counterexample)
-            std::fputs(result->counterexample->to_text("    ").c_str(), stdout);
-        std::fflush(stdout);
-        Json json = check::linearizability_result_to_json(*result);
-        json["file"] = path;
-        json["model"] = check::models::model_kind_name(run.model);
-        json["format"] = check::formats::format_name(parsed->format);
-        all.push_back(std::move(json));
-        any_invalid = any_invalid || result->verdict == check::Verdict::invalid;
-        any_unknown = any_unknown || result->verdict == check::Verdict::unknown;
-    }
-    if (!options.json_path.empty()) {
-        const std::string text = all.dump(2) + "\n";
-        if (options.json_path == "-") {
-            std::fputs(text.c_str(), stdout);
-        } else {
-            std::ofstream out(options.json_path);
-            out << text;
-            if (!out) {
-                print_error(fmt::format("{}: cannot write", options.json_path));
-                return exit_runtime;
-            }
-        }
-    }
-    if (any_error) return exit_usage;
-    if (any_invalid) return exit_invalid;
-    if (any_unknown) return exit_unknown;
+    for (const std::string& path : options.files) check_file(path, *plan, all, tally);
+    if (!options.json_path.empty() && !write_results_json(options.json_path, all)) return exit_runtime;
+    if (tally.any_error) return exit_usage;
+    if (tally.any_invalid) return exit_invalid;
+    if (tally.any_unknown) return exit_unknown;
     return exit_valid;
 }
 

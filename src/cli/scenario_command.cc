@@ -53,22 +53,80 @@ int list_scenarios(const ScenarioArguments& arguments) {
     return exit_valid;
 }
 
-int run_scenarios(const ScenarioArguments& arguments) {
-    // A name that is a .toml file is that file (a scenario `faultline shrink`
-    // wrote, say); the others name scenarios of the catalog directory.
+// A name that is a .toml file is that file (a scenario `faultline shrink`
+// wrote, say), loaded here; the others name scenarios of the catalog
+// directory and are left in `catalog_names`.
+Result<std::vector<runner::Scenario>> load_scenario_files(const std::vector<std::string>& names,
+                                                          std::vector<std::string>& catalog_names) {
     std::vector<runner::Scenario> files;
-    std::vector<std::string> names;
-    for (const std::string& name : arguments.names) {
+    for (const std::string& name : names) {
         if (name.ends_with(".toml") && std::filesystem::is_regular_file(name)) {
             auto scenario = runner::load_scenario(name);
-            if (!scenario) {
-                print_error(scenario.error().message);
-                return exit_usage;
-            }
+            if (!scenario) return scenario.error();
             files.push_back(std::move(*scenario));
         } else {
-            names.push_back(name);
+            catalog_names.push_back(name);
         }
+    }
+    return files;
+}
+
+// The scenarios to run: the files, then the catalog's scenarios that `names`
+// pick (a name, or a prefix ending in '/' for a whole group: "fates/"), or
+// all of them.
+std::vector<const runner::Scenario*> choose_scenarios(const std::vector<runner::Scenario>& files,
+                                                      const std::vector<runner::Scenario>& catalog,
+                                                      const std::vector<std::string>& names, bool all) {
+    std::vector<const runner::Scenario*> chosen;
+    for (const auto& scenario : files) chosen.push_back(&scenario);
+    for (const auto& scenario : catalog) {
+        bool wanted = all;
+        for (const auto& name : names) {
+            if (scenario.name == name || (name.back() == '/' && scenario.name.rfind(name, 0) == 0)) wanted = true;
+        }
+        if (wanted) chosen.push_back(&scenario);
+    }
+    return chosen;
+}
+
+// Runs every seed of `scenario`, printing a line for each: whether all of
+// them behaved as the scenario expects, or the error of a run that could not
+// run.
+Result<bool> run_scenario(const runner::Scenario& scenario, const ScenarioArguments& arguments) {
+    bool scenario_as_expected = true;
+    for (std::uint64_t seed : scenario.seeds) {
+        runner::RunConfig config = scenario.config;
+        config.seed = seed;
+        auto result = runner::run(config, runner::RunOptions{.keep_node_logs = true});
+        if (!result) {
+            return make_error(result.error().code, fmt::format("{}: {}", scenario.path, result.error().message));
+        }
+        const runner::ScenarioOutcome outcome = runner::judge(scenario.expect, *result);
+        std::fprintf(stdout, "%-4s %s seed %llu: %s\n", outcome.as_expected ? "ok" : "FAIL", scenario.name.c_str(),
+                     static_cast<unsigned long long>(seed), outcome.explanation.c_str());
+        if (arguments.verbose || !outcome.as_expected) std::fputs(runner::format_summary(*result).c_str(), stdout);
+        if (!outcome.as_expected) scenario_as_expected = false;
+        // A run that fails (a naive design doing what it teaches), one that
+        // surprises, and every run under --keep is stored with its trace
+        // (run again: the same seed gives the same run), to be inspected.
+        if (arguments.keep || !outcome.as_expected || result->verdict != runner::Verdict::valid) {
+            if (auto stored = runner::run_and_store(arguments.store, config)) {
+                std::fprintf(stdout, "     stored: %s\n", stored->dir.c_str());
+            } else {
+                print_error(stored.error().message);
+            }
+        }
+        std::fflush(stdout);
+    }
+    return scenario_as_expected;
+}
+
+int run_scenarios(const ScenarioArguments& arguments) {
+    std::vector<std::string> names;
+    auto files = load_scenario_files(arguments.names, names);
+    if (!files) {
+        print_error(files.error().message);
+        return exit_usage;
     }
     Result<std::vector<runner::Scenario>> scenarios = std::vector<runner::Scenario>{};
     if (!names.empty() || arguments.all) {
@@ -78,16 +136,7 @@ int run_scenarios(const ScenarioArguments& arguments) {
             return exit_usage;
         }
     }
-    std::vector<const runner::Scenario*> chosen;
-    for (const auto& scenario : files) chosen.push_back(&scenario);
-    for (const auto& scenario : *scenarios) {
-        bool wanted = arguments.all;
-        for (const auto& name : names) {
-            // A name, or a prefix ending in '/' (a whole group: "fates/").
-            if (scenario.name == name || (name.back() == '/' && scenario.name.rfind(name, 0) == 0)) wanted = true;
-        }
-        if (wanted) chosen.push_back(&scenario);
-    }
+    const std::vector<const runner::Scenario*> chosen = choose_scenarios(*files, *scenarios, names, arguments.all);
     if (chosen.empty()) {
         print_error(arguments.names.empty() ? "name scenarios to run, or --all (see: faultline scenario list)"
                                             : fmt::format("no scenario named '{}' (see: faultline scenario list)",
@@ -96,33 +145,12 @@ int run_scenarios(const ScenarioArguments& arguments) {
     }
     int unexpected = 0;
     for (const runner::Scenario* scenario : chosen) {
-        bool scenario_as_expected = true;
-        for (std::uint64_t seed : scenario->seeds) {
-            runner::RunConfig config = scenario->config;
-            config.seed = seed;
-            auto result = runner::run(config, runner::RunOptions{.keep_node_logs = true});
-            if (!result) {
-                print_error(fmt::format("{}: {}", scenario->path, result.error().message));
-                return exit_runtime;
-            }
-            const runner::ScenarioOutcome outcome = runner::judge(scenario->expect, *result);
-            std::fprintf(stdout, "%-4s %s seed %llu: %s\n", outcome.as_expected ? "ok" : "FAIL", scenario->name.c_str(),
-                         static_cast<unsigned long long>(seed), outcome.explanation.c_str());
-            if (arguments.verbose || !outcome.as_expected) std::fputs(runner::format_summary(*result).c_str(), stdout);
-            if (!outcome.as_expected) scenario_as_expected = false;
-            // A run that fails (a naive design doing what it teaches), one that
-            // surprises, and every run under --keep is stored with its trace
-            // (run again: the same seed gives the same run), to be inspected.
-            if (arguments.keep || !outcome.as_expected || result->verdict != runner::Verdict::valid) {
-                if (auto stored = runner::run_and_store(arguments.store, config)) {
-                    std::fprintf(stdout, "     stored: %s\n", stored->dir.c_str());
-                } else {
-                    print_error(stored.error().message);
-                }
-            }
-            std::fflush(stdout);
+        auto as_expected = run_scenario(*scenario, arguments);
+        if (!as_expected) {
+            print_error(as_expected.error().message);
+            return exit_runtime;
         }
-        if (!scenario_as_expected) ++unexpected;
+        if (!*as_expected) ++unexpected;
     }
     std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n",
                  static_cast<int>(chosen.size()) - unexpected, chosen.size());

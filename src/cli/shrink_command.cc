@@ -22,6 +22,56 @@ struct ShrinkArguments {
     int runs_max = 3000;
 };
 
+// What shrinking came to: the faults and operations left, each fault, and
+// the shrunk run's summary.
+void print_shrunk(const runner::ShrinkResult& shrunk) {
+    std::fprintf(stdout, "shrunk       %zu faults and %lld operations to %zu faults and %lld operations in %d runs "
+                         "(%.1fs)%s\n",
+                 shrunk.faults_before, static_cast<long long>(shrunk.operations_before), shrunk.faults_after,
+                 static_cast<long long>(shrunk.operations_after), shrunk.runs, shrunk.wall_seconds,
+                 shrunk.budget_exhausted ? ", budget exhausted" : "");
+    for (const auto& fault : shrunk.result.schedule.faults) std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
+    std::fputs(runner::format_summary(shrunk.result).c_str(), stdout);
+}
+
+// The shrunk run, stored as a run of its own (with its trace) that becomes
+// store/latest, and written as a scenario file both there and beside the
+// original run.
+int save_shrunk(const ShrinkArguments& arguments, const runner::ShrinkResult& shrunk,
+                const std::string& failing_text) {
+    runner::Scenario scenario;
+    scenario.name = fmt::format("shrunk/{}-seed{}", shrunk.config.system, shrunk.config.seed);
+    scenario.description = fmt::format("Shrunk from {} by faultline shrink: still fails {}.", arguments.run_dir,
+                                       failing_text);
+    scenario.config = shrunk.config;
+    scenario.seeds = {shrunk.config.seed};
+    scenario.expect.verdict = runner::Verdict::invalid;
+    scenario.expect.failing = shrunk.failing;
+    const std::string file_name = fmt::format("shrunk-seed{}.toml", shrunk.config.seed);
+    const std::string toml = runner::scenario_to_toml(scenario);
+    const std::string beside_original =
+        (std::filesystem::weakly_canonical(arguments.run_dir) / file_name).string();
+    if (auto status = runner::write_text_file(beside_original, toml); !status) {
+        print_error(status.error().message);
+        return exit_runtime;
+    }
+    auto stored = runner::run_and_store(arguments.store, shrunk.config);
+    if (!stored) {
+        print_error(stored.error().message);
+        return exit_runtime;
+    }
+    const std::string scenario_path = (std::filesystem::path(stored->dir) / file_name).string();
+    if (auto status = runner::write_text_file(scenario_path, toml); !status) {
+        print_error(status.error().message);
+        return exit_runtime;
+    }
+    std::fprintf(stdout, "scenario     %s\n", scenario_path.c_str());
+    std::fprintf(stdout, "store        %s (now %s/latest)\n", stored->dir.c_str(), arguments.store.c_str());
+    std::fprintf(stdout, "next         faultline scenario run %s/latest/%s\n", arguments.store.c_str(),
+                 file_name.c_str());
+    return exit_invalid;
+}
+
 int run_shrink(const ShrinkArguments& arguments) {
     auto config = runner::read_config(arguments.run_dir);
     if (!config) {
@@ -56,48 +106,8 @@ int run_shrink(const ShrinkArguments& arguments) {
         print_error(shrunk.error().message);
         return exit_runtime;
     }
-    std::fprintf(stdout, "shrunk       %zu faults and %lld operations to %zu faults and %lld operations in %d runs "
-                         "(%.1fs)%s\n",
-                 shrunk->faults_before, static_cast<long long>(shrunk->operations_before), shrunk->faults_after,
-                 static_cast<long long>(shrunk->operations_after), shrunk->runs, shrunk->wall_seconds,
-                 shrunk->budget_exhausted ? ", budget exhausted" : "");
-    for (const auto& fault : shrunk->result.schedule.faults) std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
-    std::fputs(runner::format_summary(shrunk->result).c_str(), stdout);
-
-    // The shrunk run, stored as a run of its own (with its trace) that becomes
-    // store/latest, and written as a scenario file both there and beside the
-    // original run.
-    runner::Scenario scenario;
-    scenario.name = fmt::format("shrunk/{}-seed{}", shrunk->config.system, shrunk->config.seed);
-    scenario.description = fmt::format("Shrunk from {} by faultline shrink: still fails {}.", arguments.run_dir,
-                                       failing_text);
-    scenario.config = shrunk->config;
-    scenario.seeds = {shrunk->config.seed};
-    scenario.expect.verdict = runner::Verdict::invalid;
-    scenario.expect.failing = shrunk->failing;
-    const std::string file_name = fmt::format("shrunk-seed{}.toml", shrunk->config.seed);
-    const std::string toml = runner::scenario_to_toml(scenario);
-    const std::string beside_original =
-        (std::filesystem::weakly_canonical(arguments.run_dir) / file_name).string();
-    if (auto status = runner::write_text_file(beside_original, toml); !status) {
-        print_error(status.error().message);
-        return exit_runtime;
-    }
-    auto stored = runner::run_and_store(arguments.store, shrunk->config);
-    if (!stored) {
-        print_error(stored.error().message);
-        return exit_runtime;
-    }
-    const std::string scenario_path = (std::filesystem::path(stored->dir) / file_name).string();
-    if (auto status = runner::write_text_file(scenario_path, toml); !status) {
-        print_error(status.error().message);
-        return exit_runtime;
-    }
-    std::fprintf(stdout, "scenario     %s\n", scenario_path.c_str());
-    std::fprintf(stdout, "store        %s (now %s/latest)\n", stored->dir.c_str(), arguments.store.c_str());
-    std::fprintf(stdout, "next         faultline scenario run %s/latest/%s\n", arguments.store.c_str(),
-                 file_name.c_str());
-    return exit_invalid;
+    print_shrunk(*shrunk);
+    return save_shrunk(arguments, *shrunk, failing_text);
 }
 
 }  // namespace

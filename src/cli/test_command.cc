@@ -68,6 +68,82 @@ void print_sweep_progress(const runner::SweepProgress& progress) {
     std::fflush(stdout);
 }
 
+// What a sweep's failing runs came to: how many were stored (and whether one
+// could not be), and each failure, for sweep.json.
+struct FailureReport {
+    int stored = 0;
+    bool store_failed = false;
+    Json failures = Json::array();
+};
+
+// A failing seed as the sweep finds it: its failing checks and a repro
+// command, printed; the run stored with its trace, up to the cap.
+void report_failed_run(const runner::RunResult& failed, const TestOptions& options, FailureReport& report) {
+    std::string failing;
+    for (const runner::CheckOutcome& check : failed.checks) {
+        if (check.verdict != runner::Verdict::valid) {
+            failing += fmt::format("\n    {}: {}", check.name, check.summary.substr(0, check.summary.find('\n')));
+        }
+    }
+    std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n",
+                 static_cast<unsigned long long>(failed.config.seed), runner::verdict_name(failed.verdict),
+                 failing.c_str(), failed.config.command_line().c_str());
+    Json failure{{"seed", failed.config.seed},
+                 {"verdict", runner::verdict_name(failed.verdict)},
+                 {"repro", failed.config.command_line()}};
+    // The first failing runs are stored with their trace (run again
+    // with one: the same seed gives the same run), so they can be
+    // replayed and shrunk. Past the cap a failure is only listed: a
+    // sweep of a badly broken system must not fill the disk.
+    if (report.stored < options.stored_failures_max) {
+        if (auto kept = runner::run_and_store(options.store, failed.config)) {
+            ++report.stored;
+            std::fprintf(stdout, "    stored: %s\n", kept->dir.c_str());
+            failure["stored"] = kept->dir;
+        } else {
+            report.store_failed = true;
+        }
+    } else {
+        std::fprintf(stdout, "    not stored (%d failing runs kept already: --stored-failures-max)\n",
+                     options.stored_failures_max);
+    }
+    report.failures.push_back(std::move(failure));
+    std::fflush(stdout);
+}
+
+// Every failing seed, stored or not, in one file beside the runs.
+void write_sweep_summary(const runner::RunConfig& config, const TestOptions& options,
+                         const std::pair<std::uint64_t, std::uint64_t>& range, const runner::SweepResult& result,
+                         const Json& failures) {
+    auto dir = runner::create_run_directory(options.store, "sweeps", range.first);
+    // The sweep's own command: its options, and the range instead of a seed.
+    std::string command = config.command_line();
+    if (const auto at = command.rfind(" --seed "); at != std::string::npos) command.erase(at);
+    command += fmt::format(" --seeds {}..{}", range.first, range.second);
+    const Json summary{{"command", command},
+                       {"seeds", fmt::format("{}..{}", range.first, range.second)},
+                       {"runs", result.runs},
+                       {"valid", result.valid},
+                       {"failures", failures}};
+    if (dir && runner::write_text_file(*dir + "/sweep.json", summary.dump(2) + "\n")) {
+        std::fprintf(stdout, "failures     %s/sweep.json\n", dir->c_str());
+    } else {
+        print_error("could not write the sweep's summary under " + options.store);
+    }
+}
+
+// A sweep exits as its worst seed: a run that could not run, then an
+// invalid one, then unknown ones only.
+int sweep_exit_code(const runner::SweepResult& result) {
+    bool unknown_only = true;
+    for (const runner::SweepOutcome& outcome : result.failures) {
+        if (!outcome.error.empty()) return exit_runtime;
+        if (outcome.verdict == runner::Verdict::invalid) unknown_only = false;
+    }
+    if (result.failures.empty()) return exit_valid;
+    return unknown_only ? exit_unknown : exit_invalid;
+}
+
 int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     auto range = runner::parse_seed_range(options.seeds);
     if (!range) {
@@ -78,9 +154,7 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
                  static_cast<unsigned long long>(range->first), static_cast<unsigned long long>(range->second),
                  options.jobs);
     std::fflush(stdout);
-    bool store_failed = false;
-    int stored = 0;
-    Json failures = Json::array();
+    FailureReport report;
     const runner::SweepResult result = runner::sweep(
         config,
         runner::SweepOptions{.first_seed = range->first,
@@ -88,38 +162,7 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
                              .jobs = options.jobs,
                              .keep_going = options.keep_going,
                              .progress = print_sweep_progress},
-        [&](const runner::RunResult& failed) {
-            std::string failing;
-            for (const runner::CheckOutcome& check : failed.checks) {
-                if (check.verdict != runner::Verdict::valid) {
-                    failing += fmt::format("\n    {}: {}", check.name, check.summary.substr(0, check.summary.find('\n')));
-                }
-            }
-            std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n",
-                         static_cast<unsigned long long>(failed.config.seed), runner::verdict_name(failed.verdict),
-                         failing.c_str(), failed.config.command_line().c_str());
-            Json failure{{"seed", failed.config.seed},
-                         {"verdict", runner::verdict_name(failed.verdict)},
-                         {"repro", failed.config.command_line()}};
-            // The first failing runs are stored with their trace (run again
-            // with one: the same seed gives the same run), so they can be
-            // replayed and shrunk. Past the cap a failure is only listed: a
-            // sweep of a badly broken system must not fill the disk.
-            if (stored < options.stored_failures_max) {
-                if (auto kept = runner::run_and_store(options.store, failed.config)) {
-                    ++stored;
-                    std::fprintf(stdout, "    stored: %s\n", kept->dir.c_str());
-                    failure["stored"] = kept->dir;
-                } else {
-                    store_failed = true;
-                }
-            } else {
-                std::fprintf(stdout, "    not stored (%d failing runs kept already: --stored-failures-max)\n",
-                             options.stored_failures_max);
-            }
-            failures.push_back(std::move(failure));
-            std::fflush(stdout);
-        });
+        [&](const runner::RunResult& failed) { report_failed_run(failed, options, report); });
     for (const runner::SweepOutcome& outcome : result.failures) {
         if (!outcome.error.empty()) {
             std::fprintf(stdout, "seed %llu: error: %s\n", static_cast<unsigned long long>(outcome.seed),
@@ -130,32 +173,9 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
                  static_cast<unsigned long long>(result.runs), static_cast<unsigned long long>(result.valid),
                  result.failures.size(), result.wall_seconds,
                  result.wall_seconds > 0 ? result.simulated_seconds / result.wall_seconds : 0.0);
-    if (store_failed) print_error("could not store every failing run under " + options.store);
-    // Every failing seed, stored or not, in one file beside the runs.
-    if (!failures.empty()) {
-        auto dir = runner::create_run_directory(options.store, "sweeps", range->first);
-        // The sweep's own command: its options, and the range instead of a seed.
-        std::string command = config.command_line();
-        if (const auto at = command.rfind(" --seed "); at != std::string::npos) command.erase(at);
-        command += fmt::format(" --seeds {}..{}", range->first, range->second);
-        const Json summary{{"command", command},
-                           {"seeds", fmt::format("{}..{}", range->first, range->second)},
-                           {"runs", result.runs},
-                           {"valid", result.valid},
-                           {"failures", failures}};
-        if (dir && runner::write_text_file(*dir + "/sweep.json", summary.dump(2) + "\n")) {
-            std::fprintf(stdout, "failures     %s/sweep.json\n", dir->c_str());
-        } else {
-            print_error("could not write the sweep's summary under " + options.store);
-        }
-    }
-    bool unknown_only = true;
-    for (const runner::SweepOutcome& outcome : result.failures) {
-        if (!outcome.error.empty()) return exit_runtime;
-        if (outcome.verdict == runner::Verdict::invalid) unknown_only = false;
-    }
-    if (result.failures.empty()) return exit_valid;
-    return unknown_only ? exit_unknown : exit_invalid;
+    if (report.store_failed) print_error("could not store every failing run under " + options.store);
+    if (!report.failures.empty()) write_sweep_summary(config, options, *range, result, report.failures);
+    return sweep_exit_code(result);
 }
 
 int run_test(const TestOptions& options) {

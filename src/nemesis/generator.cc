@@ -60,6 +60,79 @@ std::vector<int> shuffled(int nodes, Prng& random) {
 
 double uniform(Prng& random, double low, double high) { return low + (high - low) * random.unit(); }
 
+// The swarm: this run's intensity, drawn once per schedule.
+struct Swarm {
+    double interval_mean = 0;
+    double duration_mean = 0;
+    double loss_max = 0;
+    int minority = 1;
+};
+
+Swarm draw_swarm(const GeneratorOptions& options, Prng& random) {
+    Swarm swarm;
+    swarm.interval_mean = uniform(random, 0.25, 1.0) * static_cast<double>(options.interval_mean_max);
+    swarm.duration_mean = uniform(random, 0.2, 1.0) * static_cast<double>(options.duration_mean_max);
+    swarm.loss_max = uniform(random, 0.1, 0.6);
+    swarm.minority = std::max(1, (options.nodes - 1) / 2);
+    return swarm;
+}
+
+// Draws what `fault` (its kind, start and duration drawn) strikes and how
+// hard: its nodes, from `order` (every server, shuffled), and its shape,
+// amount or delta.
+void draw_fault_details(Fault& fault, const std::vector<int>& order, const Swarm& swarm, Prng& random) {
+    const int one = order[0];
+    switch (fault.kind) {
+        case FaultKind::partition: {
+            fault.shape = static_cast<PartitionShape>(random.below(8));
+            fault.nodes = order;
+            break;
+        }
+        case FaultKind::kill:
+        case FaultKind::pause: {
+            const auto count = static_cast<std::size_t>(random.between(1, swarm.minority));
+            fault.nodes.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count));
+            break;
+        }
+        case FaultKind::clock_skew:
+            fault.nodes = {one};
+            fault.delta = (random.chance(0.5) ? 1 : -1) * random.between(milliseconds(10), seconds(2));
+            break;
+        case FaultKind::clock_drift:
+            fault.nodes = {one};
+            fault.amount = (random.chance(0.5) ? 1.0 : -1.0) * uniform(random, 100, 5000);
+            break;
+        case FaultKind::clock_step:
+            fault.nodes = {one};
+            fault.duration = 0;
+            fault.delta = (random.chance(0.5) ? 1 : -1) * random.between(milliseconds(100), seconds(5));
+            break;
+        case FaultKind::loss:
+            fault.amount = uniform(random, 0.05, swarm.loss_max);
+            break;
+        case FaultKind::latency:
+            fault.delta = random.between(milliseconds(5), milliseconds(200));
+            break;
+        case FaultKind::duplicate:
+            fault.amount = uniform(random, 0.05, 0.3);
+            break;
+        case FaultKind::bandwidth:
+            fault.amount = uniform(random, 10e3, 1e6);
+            break;
+        case FaultKind::disk:
+            fault.nodes = {one};
+            fault.amount = uniform(random, 0.001, 0.05);
+            break;
+        case FaultKind::tamper:
+            fault.amount = uniform(random, 0.01, 0.2);
+            break;
+        case FaultKind::slow:
+            fault.nodes = {one};
+            fault.delta = random.between(milliseconds(1), milliseconds(50));
+            break;
+    }
+}
+
 }  // namespace
 
 Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) {
@@ -70,74 +143,19 @@ Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) 
     if (options.nodes < 2) std::erase(kinds, FaultKind::partition);
     if (kinds.empty() || options.nodes < 1) return schedule;
     Prng random = Prng::stream(seed, "nemesis");
-    // The swarm: this run's intensity.
-    const double interval_mean =
-        uniform(random, 0.25, 1.0) * static_cast<double>(options.interval_mean_max);
-    const double duration_mean =
-        uniform(random, 0.2, 1.0) * static_cast<double>(options.duration_mean_max);
-    const double loss_max = uniform(random, 0.1, 0.6);
-    const int minority = std::max(1, (options.nodes - 1) / 2);
+    const Swarm swarm = draw_swarm(options, random);
 
-    Nanos at = static_cast<Nanos>(random.exponential(interval_mean));
+    Nanos at = static_cast<Nanos>(random.exponential(swarm.interval_mean));
     while (at < options.time_limit) {
         Fault fault;
         fault.kind = kinds[random.below(kinds.size())];
         fault.start = at;
-        const auto duration = static_cast<Nanos>(random.exponential(duration_mean)) + milliseconds(100);
+        const auto duration = static_cast<Nanos>(random.exponential(swarm.duration_mean)) + milliseconds(100);
         fault.duration = std::min(duration, options.time_limit - at);
         const std::vector<int> order = shuffled(options.nodes, random);
-        const int one = order[0];
-        switch (fault.kind) {
-            case FaultKind::partition: {
-                fault.shape = static_cast<PartitionShape>(random.below(8));
-                fault.nodes = order;
-                break;
-            }
-            case FaultKind::kill:
-            case FaultKind::pause: {
-                const auto count = static_cast<std::size_t>(random.between(1, minority));
-                fault.nodes.assign(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(count));
-                break;
-            }
-            case FaultKind::clock_skew:
-                fault.nodes = {one};
-                fault.delta = (random.chance(0.5) ? 1 : -1) * random.between(milliseconds(10), seconds(2));
-                break;
-            case FaultKind::clock_drift:
-                fault.nodes = {one};
-                fault.amount = (random.chance(0.5) ? 1.0 : -1.0) * uniform(random, 100, 5000);
-                break;
-            case FaultKind::clock_step:
-                fault.nodes = {one};
-                fault.duration = 0;
-                fault.delta = (random.chance(0.5) ? 1 : -1) * random.between(milliseconds(100), seconds(5));
-                break;
-            case FaultKind::loss:
-                fault.amount = uniform(random, 0.05, loss_max);
-                break;
-            case FaultKind::latency:
-                fault.delta = random.between(milliseconds(5), milliseconds(200));
-                break;
-            case FaultKind::duplicate:
-                fault.amount = uniform(random, 0.05, 0.3);
-                break;
-            case FaultKind::bandwidth:
-                fault.amount = uniform(random, 10e3, 1e6);
-                break;
-            case FaultKind::disk:
-                fault.nodes = {one};
-                fault.amount = uniform(random, 0.001, 0.05);
-                break;
-            case FaultKind::tamper:
-                fault.amount = uniform(random, 0.01, 0.2);
-                break;
-            case FaultKind::slow:
-                fault.nodes = {one};
-                fault.delta = random.between(milliseconds(1), milliseconds(50));
-                break;
-        }
+        draw_fault_details(fault, order, swarm, random);
         schedule.faults.push_back(std::move(fault));
-        at += static_cast<Nanos>(random.exponential(interval_mean)) + milliseconds(1);
+        at += static_cast<Nanos>(random.exponential(swarm.interval_mean)) + milliseconds(1);
     }
     return schedule;
 }

@@ -133,53 +133,23 @@ void Nemesis::start(std::size_t index) {
     Active& active = active_[index];
     if (active.running) return;
     active.running = true;
-    runtime::Runtime& runtime = *target_.runtime;
-    const int nodes = static_cast<int>(target_.servers.size());
     switch (fault.kind) {
-        case FaultKind::partition: {
-            std::optional<int> leader;
-            if (fault.shape == PartitionShape::isolate_leader && target_.leader) leader = target_.leader();
-            active.cut = cut_links(fault.shape, fault.nodes, nodes, leader);
-            cut(active.cut);
-            note(fmt::format("partition {}: {}", partition_shape_name(fault.shape),
-                             describe_cut(fault.shape, fault.nodes, nodes, leader)));
+        case FaultKind::partition:
+            start_partition(fault, active);
             break;
-        }
         case FaultKind::kill:
         case FaultKind::disk:
-            for (int target : fault.nodes) {
-                if (fault.kind == FaultKind::disk) {
-                    // Power loss while the disk misbehaves: unsynced writes torn,
-                    // and bits flipped when the node reads its files back.
-                    sim::DiskConfig& disk = runtime.disk_faults(node(target));
-                    disk.torn_write_probability = 0.5;
-                    disk.bit_flip_probability = fault.amount;
-                }
-                if (killed_count_[target]++ == 0) runtime.crash(node(target));
-            }
-            note(fault.describe());
+            start_kill(fault);
             break;
         case FaultKind::pause:
-            for (int target : fault.nodes) {
-                if (paused_count_[target]++ == 0) runtime.pause(node(target));
-            }
-            note(fault.describe());
+            start_pause(fault);
             break;
         case FaultKind::clock_skew:
         case FaultKind::clock_step:
-            active.targets = resolve_targets(fault);
-            for (int target : active.targets) runtime.step_clock(node(target), fault.delta);
-            note(fault.describe() + targets_note(fault, active.targets));
+            start_clock_step(fault, active);
             break;
         case FaultKind::clock_drift:
-            active.targets = resolve_targets(fault);
-            for (int target : active.targets) {
-                Layered& drift = drift_ppm_[target];
-                if (drift.in_force.empty()) drift.base = runtime.clock_drift_ppm(node(target));
-                drift.push(index, fault.amount);
-                runtime.set_clock_drift_ppm(node(target), fault.amount);
-            }
-            note(fault.describe() + targets_note(fault, active.targets));
+            start_clock_drift(index, fault, active);
             break;
         case FaultKind::loss:
         case FaultKind::latency:
@@ -189,19 +159,77 @@ void Nemesis::start(std::size_t index) {
             apply_bursts();
             note(fault.describe());
             break;
-        case FaultKind::slow: {
-            active.targets = resolve_targets(fault);
-            std::string targets;
-            for (int node_index : active.targets) {
-                slowdown_ns_[node_index].push(index, static_cast<double>(fault.delta));
-                runtime.set_processing_delay(node(node_index), fault.delta);
-                targets += (targets.empty() ? "n" : " n") + std::to_string(node_index);
-            }
-            note(fmt::format("slow {}: {} per event", targets.empty() ? "nobody (no leader)" : targets,
-                             format_duration(fault.delta)));
+        case FaultKind::slow:
+            start_slow(index, fault, active);
             break;
-        }
     }
+}
+
+void Nemesis::start_partition(const Fault& fault, Active& active) {
+    const int nodes = static_cast<int>(target_.servers.size());
+    std::optional<int> leader;
+    if (fault.shape == PartitionShape::isolate_leader && target_.leader) leader = target_.leader();
+    active.cut = cut_links(fault.shape, fault.nodes, nodes, leader);
+    cut(active.cut);
+    note(fmt::format("partition {}: {}", partition_shape_name(fault.shape),
+                     describe_cut(fault.shape, fault.nodes, nodes, leader)));
+}
+
+// A kill, or a disk fault: a kill while the disk misbehaves.
+void Nemesis::start_kill(const Fault& fault) {
+    runtime::Runtime& runtime = *target_.runtime;
+    for (int target : fault.nodes) {
+        if (fault.kind == FaultKind::disk) {
+            // Power loss while the disk misbehaves: unsynced writes torn,
+            // and bits flipped when the node reads its files back.
+            sim::DiskConfig& disk = runtime.disk_faults(node(target));
+            disk.torn_write_probability = 0.5;
+            disk.bit_flip_probability = fault.amount;
+        }
+        if (killed_count_[target]++ == 0) runtime.crash(node(target));
+    }
+    note(fault.describe());
+}
+
+void Nemesis::start_pause(const Fault& fault) {
+    runtime::Runtime& runtime = *target_.runtime;
+    for (int target : fault.nodes) {
+        if (paused_count_[target]++ == 0) runtime.pause(node(target));
+    }
+    note(fault.describe());
+}
+
+// A clock skew or step: each target's clock jumps by the fault's delta.
+void Nemesis::start_clock_step(const Fault& fault, Active& active) {
+    runtime::Runtime& runtime = *target_.runtime;
+    active.targets = resolve_targets(fault);
+    for (int target : active.targets) runtime.step_clock(node(target), fault.delta);
+    note(fault.describe() + targets_note(fault, active.targets));
+}
+
+void Nemesis::start_clock_drift(std::size_t index, const Fault& fault, Active& active) {
+    runtime::Runtime& runtime = *target_.runtime;
+    active.targets = resolve_targets(fault);
+    for (int target : active.targets) {
+        Layered& drift = drift_ppm_[target];
+        if (drift.in_force.empty()) drift.base = runtime.clock_drift_ppm(node(target));
+        drift.push(index, fault.amount);
+        runtime.set_clock_drift_ppm(node(target), fault.amount);
+    }
+    note(fault.describe() + targets_note(fault, active.targets));
+}
+
+void Nemesis::start_slow(std::size_t index, const Fault& fault, Active& active) {
+    runtime::Runtime& runtime = *target_.runtime;
+    active.targets = resolve_targets(fault);
+    std::string targets;
+    for (int node_index : active.targets) {
+        slowdown_ns_[node_index].push(index, static_cast<double>(fault.delta));
+        runtime.set_processing_delay(node(node_index), fault.delta);
+        targets += (targets.empty() ? "n" : " n") + std::to_string(node_index);
+    }
+    note(fmt::format("slow {}: {} per event", targets.empty() ? "nobody (no leader)" : targets,
+                     format_duration(fault.delta)));
 }
 
 void Nemesis::end(std::size_t index) {

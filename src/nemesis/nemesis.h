@@ -63,6 +63,12 @@ private:
     };
 
     void start(std::size_t index);
+    void start_partition(const Fault& fault, Active& active);
+    void start_kill(const Fault& fault);
+    void start_pause(const Fault& fault);
+    void start_clock_step(const Fault& fault, Active& active);
+    void start_clock_drift(std::size_t index, const Fault& fault, Active& active);
+    void start_slow(std::size_t index, const Fault& fault, Active& active);
     void end(std::size_t index);
     void cut(const std::vector<Link>& links);
     void uncut(const std::vector<Link>& links);

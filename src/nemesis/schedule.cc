@@ -133,9 +133,10 @@ Json fault_to_json(const Fault& fault) {
     return json;
 }
 
-Result<Fault> fault_from_json(const Json& json, int nodes) {
-    if (!json.is_object()) return make_error(ErrorCode::parse_error, "a fault must be an object");
-    Fault fault;
+namespace {
+
+// A fault's kind and times: `kind`, `start_ns`, `duration_ns` and `delta_ns`.
+Status read_kind_and_times(const Json& json, Fault& fault) {
     auto kind = json.contains("kind") && json["kind"].is_string()
                     ? parse_fault_kind(json["kind"].get<std::string>())
                     : Result<FaultKind>(make_error(ErrorCode::parse_error, "a fault needs a string 'kind'"));
@@ -158,22 +159,54 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
     if (fault.duration > std::numeric_limits<Nanos>::max() - fault.start) {
         return make_error(ErrorCode::invalid_argument, "a fault's start plus duration is out of range");
     }
+    return ok_status();
+}
+
+// `links`: which links a network burst hits.
+Status read_links(const Json& json, Fault& fault) {
+    const std::string links = json["links"].is_string() ? json["links"].get<std::string>() : "";
+    if (links == "all") {
+        fault.links = LinkSelector::all;
+    } else if (links == "requests") {
+        fault.links = LinkSelector::requests;
+    } else if (links == "responses") {
+        fault.links = LinkSelector::responses;
+    } else {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("'links' is all, requests or responses, not {}", json["links"].dump()));
+    }
+    return ok_status();
+}
+
+// `nodes`: server indexes, each in [0, nodes).
+Status read_nodes(const Json& json, int nodes, Fault& fault) {
+    if (!json["nodes"].is_array()) return make_error(ErrorCode::parse_error, "'nodes' must be an array");
+    for (const Json& node : json["nodes"]) {
+        // Compared as 64-bit numbers: 4294967296 must not pass as node 0.
+        bool index = false;
+        if (node.is_number_unsigned()) {
+            index = node.get<std::uint64_t>() < static_cast<std::uint64_t>(nodes);
+        } else if (node.is_number_integer()) {
+            index = node.get<std::int64_t>() >= 0 && node.get<std::int64_t>() < nodes;
+        }
+        if (!index) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("node {} is not a server index in [0, {})", node.dump(), nodes));
+        }
+        fault.nodes.push_back(node.get<int>());
+    }
+    return ok_status();
+}
+
+// Reads every field of a fault, each checked on its own.
+Status read_fault_fields(const Json& json, int nodes, Fault& fault) {
+    if (auto status = read_kind_and_times(json, fault); !status) return status;
     if (json.contains("amount")) {
         if (!json["amount"].is_number()) return make_error(ErrorCode::parse_error, "'amount' must be a number");
         fault.amount = json["amount"].get<double>();
     }
     if (json.contains("links")) {
-        const std::string links = json["links"].is_string() ? json["links"].get<std::string>() : "";
-        if (links == "all") {
-            fault.links = LinkSelector::all;
-        } else if (links == "requests") {
-            fault.links = LinkSelector::requests;
-        } else if (links == "responses") {
-            fault.links = LinkSelector::responses;
-        } else {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("'links' is all, requests or responses, not {}", json["links"].dump()));
-        }
+        if (auto status = read_links(json, fault); !status) return status;
     }
     if (json.contains("shape")) {
         if (!json["shape"].is_string()) return make_error(ErrorCode::parse_error, "'shape' must be a string");
@@ -182,47 +215,41 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
         fault.shape = *shape;
     }
     if (json.contains("nodes")) {
-        if (!json["nodes"].is_array()) return make_error(ErrorCode::parse_error, "'nodes' must be an array");
-        for (const Json& node : json["nodes"]) {
-            // Compared as 64-bit numbers: 4294967296 must not pass as node 0.
-            bool index = false;
-            if (node.is_number_unsigned()) {
-                index = node.get<std::uint64_t>() < static_cast<std::uint64_t>(nodes);
-            } else if (node.is_number_integer()) {
-                index = node.get<std::int64_t>() >= 0 && node.get<std::int64_t>() < nodes;
-            }
-            if (!index) {
-                return make_error(ErrorCode::invalid_argument,
-                                  fmt::format("node {} is not a server index in [0, {})", node.dump(), nodes));
-            }
-            fault.nodes.push_back(node.get<int>());
-        }
+        if (auto status = read_nodes(json, nodes, fault); !status) return status;
     }
-    if (fault.kind == FaultKind::partition) {
-        // A shape reads `nodes` as the order of every server (see shapes.h);
-        // only isolate-leader, which picks its side when it starts, needs none.
-        if (nodes < 2) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("a partition needs at least 2 servers; this run has {}", nodes));
-        }
-        std::vector<int> sorted = fault.nodes;
-        std::sort(sorted.begin(), sorted.end());
-        const bool every_server_once =
-            static_cast<int>(sorted.size()) == nodes &&
-            std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
-        if (fault.shape != PartitionShape::isolate_leader && !every_server_once) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("a {} partition needs 'nodes' listing every server 0..{} once, in the "
-                                          "order its shape reads",
-                                          partition_shape_name(fault.shape), nodes - 1));
-        }
-        if (fault.shape == PartitionShape::isolate_leader && !fault.nodes.empty() && !every_server_once) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("an isolate-leader partition's 'nodes', when given, list every "
-                                          "server 0..{} once",
-                                          nodes - 1));
-        }
+    return ok_status();
+}
+
+// A partition's `nodes` against its shape and the servers of the run.
+Status check_partition_nodes(const Fault& fault, int nodes) {
+    // A shape reads `nodes` as the order of every server (see shapes.h);
+    // only isolate-leader, which picks its side when it starts, needs none.
+    if (nodes < 2) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a partition needs at least 2 servers; this run has {}", nodes));
     }
+    std::vector<int> sorted = fault.nodes;
+    std::sort(sorted.begin(), sorted.end());
+    const bool every_server_once =
+        static_cast<int>(sorted.size()) == nodes &&
+        std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+    if (fault.shape != PartitionShape::isolate_leader && !every_server_once) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a {} partition needs 'nodes' listing every server 0..{} once, in the "
+                                      "order its shape reads",
+                                      partition_shape_name(fault.shape), nodes - 1));
+    }
+    if (fault.shape == PartitionShape::isolate_leader && !fault.nodes.empty() && !every_server_once) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("an isolate-leader partition's 'nodes', when given, list every "
+                                      "server 0..{} once",
+                                      nodes - 1));
+    }
+    return ok_status();
+}
+
+// The fields a fault's kind needs, and their ranges.
+Status check_fault_values(const Fault& fault) {
     const bool needs_nodes =
         fault.kind == FaultKind::kill || fault.kind == FaultKind::pause || fault.kind == FaultKind::disk;
     if (needs_nodes && fault.nodes.empty()) {
@@ -269,6 +296,19 @@ Result<Fault> fault_from_json(const Json& json, int nodes) {
                           fmt::format("a clock-drift fault's amount is in ppm, within (-500000, 500000); got {}",
                                       fault.amount));
     }
+    return ok_status();
+}
+
+}  // namespace
+
+Result<Fault> fault_from_json(const Json& json, int nodes) {
+    if (!json.is_object()) return make_error(ErrorCode::parse_error, "a fault must be an object");
+    Fault fault;
+    if (auto status = read_fault_fields(json, nodes, fault); !status) return status.error();
+    if (fault.kind == FaultKind::partition) {
+        if (auto status = check_partition_nodes(fault, nodes); !status) return status.error();
+    }
+    if (auto status = check_fault_values(fault); !status) return status.error();
     return fault;
 }
 

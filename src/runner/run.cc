@@ -255,6 +255,177 @@ void explain_in_the_run(CheckOutcome& check, const check::History& history, cons
     for (const Json& line : lines) check.summary += "\n                 " + line.get<std::string>();
 }
 
+namespace {
+
+// The nemesis: an explicit schedule, or one drawn from the seed.
+Result<nemesis::Schedule> make_schedule(const RunConfig& config) {
+    if (!config.schedule.is_null()) return nemesis::Schedule::from_json(config.schedule, config.nodes);
+    auto kinds = nemesis::parse_fault_kinds(config.nemesis);
+    if (!kinds) return kinds.error();
+    return nemesis::generate_schedule(
+        nemesis::GeneratorOptions{.kinds = *kinds,
+                                  .nodes = config.nodes,
+                                  .time_limit = config.time_limit,
+                                  .interval_mean_max = config.fault_interval,
+                                  .duration_mean_max = config.fault_duration},
+        config.seed);
+}
+
+// Can a request arrive twice? Then a rejected attempt is no proof that the
+// operation will never be applied (see ClientOptions::requests_may_repeat).
+bool requests_may_repeat(const RunConfig& config, const nemesis::Schedule& schedule) {
+    bool may_repeat = config.duplicate > 0;
+    for (const nemesis::Fault& fault : schedule.faults) {
+        if (fault.kind == nemesis::FaultKind::duplicate || fault.kind == nemesis::FaultKind::tamper) {
+            may_repeat = true;
+        }
+    }
+    return may_repeat;
+}
+
+// What the client drivers are wired to: the simulation they run in, the
+// system they send to, where their operations are recorded, the queue of
+// final operations, and the list of the operations they sent.
+struct ClientWiring {
+    sim::Simulation& simulation;
+    sim::SimulationRuntime& runtime;
+    System& system;
+    workload::HistoryRecorder& recorder;
+    std::deque<workload::OpRequest>& finals;
+    std::vector<OpRef>& sent_ops;
+};
+
+// The shrinker's --only-ops of client `client` (none: every generated op).
+std::optional<std::set<OpRef>> only_ops_of(const RunConfig& config, int client) {
+    std::optional<std::set<OpRef>> only_ops;
+    if (config.only_ops) {
+        only_ops.emplace();
+        for (const std::string& text : *config.only_ops) {
+            const std::optional<OpRef> ref = parse_op_ref(text);  // validate() vouched for it
+            if (ref && ref->client == static_cast<std::uint32_t>(client)) only_ops->insert(*ref);
+        }
+    }
+    return only_ops;
+}
+
+// Adds the clients to the simulation, each with its driver (none if the
+// system takes no client operations, or the run has no clients or rate).
+std::vector<std::unique_ptr<ClientDriver>> add_clients(const RunConfig& config, const ClientWiring& wiring,
+                                                       Nanos clients_stop, bool may_repeat) {
+    std::vector<std::unique_ptr<ClientDriver>> drivers;
+    auto codec = wiring.system.codec();
+    if (codec != nullptr && config.clients > 0 && config.rate > 0) {
+        // Each client thinks for clients/rate on average, giving `rate` in total
+        // while latencies stay small against the think time.
+        const double think_mean_ns = 1e9 * config.clients / config.rate;
+        for (int i = 0; i < config.clients; ++i) {
+            workload::ClientOptions client_options = wiring.system.client_options(config);
+            client_options.first_process = i;
+            client_options.requests_may_repeat = may_repeat;
+            client_options.process_stride = config.clients;
+            const NodeId id = wiring.simulation.add_client(
+                fmt::format("c{}", i), [client_options, codec, &recorder = wiring.recorder] {
+                    return std::make_unique<workload::RpcClient>(client_options, codec, recorder);
+                });
+            drivers.push_back(std::make_unique<ClientDriver>(
+                wiring.runtime, wiring.system, id, wiring.simulation.name(id), config.workload_start,
+                clients_stop, think_mean_ns, config.seed, wiring.finals, wiring.sent_ops));
+            drivers.back()->filter(static_cast<std::uint32_t>(i), &config.only_keys, only_ops_of(config, i));
+        }
+    }
+    return drivers;
+}
+
+// Each driver hears of its client's completions, and schedules its first
+// operation.
+void start_clients(sim::Simulation& simulation, const std::vector<std::unique_ptr<ClientDriver>>& drivers) {
+    for (std::size_t i = 0; i < drivers.size(); ++i) {
+        ClientDriver* driver = drivers[i].get();
+        const NodeId client = simulation.clients()[i];
+        static_cast<workload::RpcClient*>(simulation.node(client))
+            ->set_completion_listener([driver] { driver->schedule_next(); });
+        driver->schedule_next();
+    }
+}
+
+// Writes the trace as JSON lines to options.trace_out, if given.
+std::unique_ptr<sim::JsonlTraceSink> attach_trace_sink(sim::Simulation& simulation, const RunOptions& options) {
+    std::unique_ptr<sim::JsonlTraceSink> trace_sink;
+    if (options.trace_out != nullptr) {
+        trace_sink = std::make_unique<sim::JsonlTraceSink>(
+            options.trace_out, [&simulation](NodeId id) { return simulation.name(id); });
+        simulation.trace().add_sink(trace_sink.get());
+    }
+    return trace_sink;
+}
+
+// Final reads begin after the operations still in flight have settled
+// (Maelstrom waits too), so they read what the system converged to.
+void schedule_final_ops(const RunConfig& config, sim::Simulation& simulation, System& system,
+                        std::deque<workload::OpRequest>& finals,
+                        const std::vector<std::unique_ptr<ClientDriver>>& drivers, Nanos clients_stop) {
+    simulation.at(clients_stop + final_settle, [&config, &system, &finals, &drivers] {
+        if (!config.final_ops) return;
+        for (workload::OpRequest& op : system.final_ops()) finals.push_back(std::move(op));
+        for (auto& driver : drivers) driver->take_final();
+    });
+}
+
+// The checks of the service as its clients saw it (with clients, and a run
+// that was not stopped): availability after healing, liveness, latency, and
+// the availability windows asked for. A stopped run fails a check of its own.
+void add_service_checks(RunResult& result, const RunConfig& config, const System& system, bool has_clients,
+                        Nanos healed_at, Nanos clients_stop) {
+    const auto served = [&system](const check::Operation& op) { return system.served(op); };
+    if (has_clients && config.recovery > 0 && result.stopped_because.empty()) {
+        result.checks.push_back(
+            check::check_availability(result.history, served, healed_at + config.recovery / 2, clients_stop));
+    }
+    if (has_clients && result.stopped_because.empty()) {
+        result.checks.push_back(check::check_liveness(result.history, result.simulated, config.completion_bound));
+        if (config.latency_p99_max > 0) {
+            result.checks.push_back(
+                check::check_latency(result.history, config.workload_start, config.time_limit, config.latency_p99_max));
+        }
+        for (const AvailabilityWindow& window : config.availability) {
+            result.checks.push_back(check::check_availability(result.history, served, window.from, window.to, window.min));
+        }
+    }
+    if (!result.stopped_because.empty()) {
+        result.checks.push_back(CheckOutcome{"run", Verdict::invalid, result.stopped_because, Json()});
+    }
+}
+
+// The system's own checks (each told as what happened in the run), the
+// service's, and the verdict of them all.
+void judge_run(RunResult& result, const RunConfig& config, System& system, sim::Simulation& simulation,
+               bool has_clients, Nanos clients_stop) {
+    result.checks = system.check(result.history, simulation);
+    for (CheckOutcome& check : result.checks) explain_in_the_run(check, result.history, result.schedule, system);
+    add_service_checks(result, config, system, has_clients, result.healed_at, clients_stop);
+    for (const CheckOutcome& check : result.checks) result.verdict = combine(result.verdict, check.verdict);
+}
+
+// The simulation's own account of the run: its trace, statistics, and (if
+// kept) every node's log.
+void record_simulation(RunResult& result, sim::Simulation& simulation, const RunOptions& options) {
+    result.trace_hash = simulation.trace().hash();
+    result.trace_events = simulation.trace().event_count();
+    result.stats = simulation.stats();
+    result.ops = count_ops(result.history);
+    result.latency = summarize_latency(result.history);
+    if (options.keep_node_logs) {
+        for (std::uint32_t i = 0; i < simulation.node_count(); ++i) {
+            const NodeId id(i);
+            if (!simulation.node_log(id).empty()) {
+                result.node_logs[simulation.name(id)] = simulation.node_log(id);
+            }
+        }
+    }
+}
+
+}  // namespace
+
 Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     if (auto status = config.validate(); !status) return status.error();
     auto system_or = make_system(config);
@@ -268,33 +439,9 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     simulation.network().set_drop_in_flight(config.drop_in_flight);
     simulation.set_node_logging(options.keep_node_logs);
     system->build(simulation, config);
-
-    // The nemesis: an explicit schedule, or one drawn from the seed.
-    nemesis::Schedule schedule;
-    if (!config.schedule.is_null()) {
-        auto parsed = nemesis::Schedule::from_json(config.schedule, config.nodes);
-        if (!parsed) return parsed.error();
-        schedule = std::move(*parsed);
-    } else {
-        auto kinds = nemesis::parse_fault_kinds(config.nemesis);
-        if (!kinds) return kinds.error();
-        schedule = nemesis::generate_schedule(
-            nemesis::GeneratorOptions{.kinds = *kinds,
-                                      .nodes = config.nodes,
-                                      .time_limit = config.time_limit,
-                                      .interval_mean_max = config.fault_interval,
-                                      .duration_mean_max = config.fault_duration},
-            config.seed);
-    }
-
-    // Can a request arrive twice? Then a rejected attempt is no proof that the
-    // operation will never be applied (see ClientOptions::requests_may_repeat).
-    bool requests_may_repeat = config.duplicate > 0;
-    for (const nemesis::Fault& fault : schedule.faults) {
-        if (fault.kind == nemesis::FaultKind::duplicate || fault.kind == nemesis::FaultKind::tamper) {
-            requests_may_repeat = true;
-        }
-    }
+    auto schedule = make_schedule(config);
+    if (!schedule) return schedule.error();
+    const bool may_repeat = requests_may_repeat(config, *schedule);
 
     const Nanos healed_at = config.time_limit;
     const Nanos clients_stop = healed_at + config.recovery;
@@ -303,69 +450,23 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     workload::HistoryRecorder recorder([&runtime] { return runtime.now(); });
     std::deque<workload::OpRequest> finals;
     std::vector<OpRef> sent_ops;
-    std::vector<std::unique_ptr<ClientDriver>> drivers;
-    auto codec = system->codec();
-    if (codec != nullptr && config.clients > 0 && config.rate > 0) {
-        // Each client thinks for clients/rate on average, giving `rate` in total
-        // while latencies stay small against the think time.
-        const double think_mean_ns = 1e9 * config.clients / config.rate;
-        for (int i = 0; i < config.clients; ++i) {
-            workload::ClientOptions client_options = system->client_options(config);
-            client_options.first_process = i;
-            client_options.requests_may_repeat = requests_may_repeat;
-            client_options.process_stride = config.clients;
-            const NodeId id = simulation.add_client(
-                fmt::format("c{}", i), [client_options, codec, &recorder] {
-                    return std::make_unique<workload::RpcClient>(client_options, codec, recorder);
-                });
-            drivers.push_back(std::make_unique<ClientDriver>(runtime, *system, id, simulation.name(id),
-                                                             config.workload_start, clients_stop, think_mean_ns,
-                                                             config.seed, finals, sent_ops));
-            std::optional<std::set<OpRef>> only_ops;
-            if (config.only_ops) {
-                only_ops.emplace();
-                for (const std::string& text : *config.only_ops) {
-                    const std::optional<OpRef> ref = parse_op_ref(text);  // validate() vouched for it
-                    if (ref && ref->client == static_cast<std::uint32_t>(i)) only_ops->insert(*ref);
-                }
-            }
-            drivers.back()->filter(static_cast<std::uint32_t>(i), &config.only_keys, std::move(only_ops));
-        }
-    }
+    std::vector<std::unique_ptr<ClientDriver>> drivers = add_clients(
+        config, ClientWiring{simulation, runtime, *system, recorder, finals, sent_ops}, clients_stop, may_repeat);
 
     nemesis::Nemesis nemesis(
         nemesis::NemesisTarget{&runtime,
                                std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
                                std::vector<NodeId>(simulation.clients().begin(), simulation.clients().end()),
                                [&] { return system->leader(simulation); }},
-        schedule);
+        *schedule);
 
-    std::unique_ptr<sim::JsonlTraceSink> trace_sink;
-    if (options.trace_out != nullptr) {
-        trace_sink = std::make_unique<sim::JsonlTraceSink>(
-            options.trace_out, [&simulation](NodeId id) { return simulation.name(id); });
-        simulation.trace().add_sink(trace_sink.get());
-    }
+    std::unique_ptr<sim::JsonlTraceSink> trace_sink = attach_trace_sink(simulation, options);
     simulation.set_step_hook([&] { system->after_step(simulation); });
     simulation.start();
     nemesis.install();
     runtime.at(healed_at, [&] { nemesis.heal_all(); });
-    for (std::size_t i = 0; i < drivers.size(); ++i) {
-        ClientDriver* driver = drivers[i].get();
-        const NodeId client = simulation.clients()[i];
-        static_cast<workload::RpcClient*>(simulation.node(client))
-            ->set_completion_listener([driver] { driver->schedule_next(); });
-        driver->schedule_next();
-    }
-    if (!drivers.empty()) {
-        // Final reads begin after the operations still in flight have settled
-        // (Maelstrom waits too), so they read what the system converged to.
-        simulation.at(clients_stop + final_settle, [&] {
-            if (!config.final_ops) return;
-            for (workload::OpRequest& op : system->final_ops()) finals.push_back(std::move(op));
-            for (auto& driver : drivers) driver->take_final();
-        });
-    }
+    start_clients(simulation, drivers);
+    if (!drivers.empty()) schedule_final_ops(config, simulation, *system, finals, drivers, clients_stop);
 
     // Final operations get a generous allowance; each still has its timeout.
     const Nanos final_allowance = finals_allowance(config);
@@ -379,41 +480,9 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.schedule = nemesis.schedule();
     result.nemesis_log = nemesis.log();
     result.healed_at = healed_at;
-    result.checks = system->check(result.history, simulation);
-    for (CheckOutcome& check : result.checks) explain_in_the_run(check, result.history, result.schedule, *system);
-    const auto served = [&system](const check::Operation& op) { return system->served(op); };
-    if (!drivers.empty() && config.recovery > 0 && result.stopped_because.empty()) {
-        result.checks.push_back(
-            check::check_availability(result.history, served, healed_at + config.recovery / 2, clients_stop));
-    }
-    if (!drivers.empty() && result.stopped_because.empty()) {
-        result.checks.push_back(check::check_liveness(result.history, result.simulated, config.completion_bound));
-        if (config.latency_p99_max > 0) {
-            result.checks.push_back(
-                check::check_latency(result.history, config.workload_start, config.time_limit, config.latency_p99_max));
-        }
-        for (const AvailabilityWindow& window : config.availability) {
-            result.checks.push_back(check::check_availability(result.history, served, window.from, window.to, window.min));
-        }
-    }
-    if (!result.stopped_because.empty()) {
-        result.checks.push_back(CheckOutcome{"run", Verdict::invalid, result.stopped_because, Json()});
-    }
-    for (const CheckOutcome& check : result.checks) result.verdict = combine(result.verdict, check.verdict);
-    result.trace_hash = simulation.trace().hash();
-    result.trace_events = simulation.trace().event_count();
-    result.stats = simulation.stats();
-    result.ops = count_ops(result.history);
+    judge_run(result, config, *system, simulation, !drivers.empty(), clients_stop);
+    record_simulation(result, simulation, options);
     result.sent_ops = std::move(sent_ops);
-    result.latency = summarize_latency(result.history);
-    if (options.keep_node_logs) {
-        for (std::uint32_t i = 0; i < simulation.node_count(); ++i) {
-            const NodeId id(i);
-            if (!simulation.node_log(id).empty()) {
-                result.node_logs[simulation.name(id)] = simulation.node_log(id);
-            }
-        }
-    }
     if (trace_sink) simulation.trace().remove_sink(trace_sink.get());
     result.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();

@@ -218,6 +218,137 @@ Status check_failing_names(const std::string& path, const toml::table& root, con
     return ok_status();
 }
 
+// `seeds = [...]`: a non-empty array of seeds.
+Status read_seeds(const std::string& path, const toml::node& node, Scenario& scenario) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr || array->empty()) {
+        return make_error(ErrorCode::parse_error, where(path, node) + ": seeds must be a non-empty array");
+    }
+    scenario.seeds.clear();
+    for (const toml::node& element : *array) {
+        // TOML integers are signed 64-bit: seeds above 2^63 cannot be written.
+        auto seed = integer_of(path, element, 0, std::numeric_limits<std::int64_t>::max());
+        if (!seed) return seed.error();
+        scenario.seeds.push_back(static_cast<std::uint64_t>(*seed));
+    }
+    return ok_status();
+}
+
+// `[[fault]]` tables, read once the run's options are known (fault_of).
+Status collect_fault_tables(const std::string& path, const toml::node& node, std::vector<const toml::table*>& faults) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [[fault]]");
+    for (const toml::node& element : *array) {
+        if (!element.is_table()) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[fault]]");
+        faults.push_back(element.as_table());
+    }
+    return ok_status();
+}
+
+// One `[[availability]]` window: from, to, min.
+Result<AvailabilityWindow> availability_window_of(const std::string& path, const toml::table& table) {
+    AvailabilityWindow window;
+    for (const auto& [window_key, window_node] : table) {
+        const std::string field(window_key.str());
+        if (field == "from" || field == "to") {
+            auto duration = duration_of(path, window_node);
+            if (!duration) return duration.error();
+            (field == "from" ? window.from : window.to) = *duration;
+        } else if (field == "min") {
+            auto min = value_of<double>(path, window_node, "a fraction");
+            if (!min) return min.error();
+            window.min = *min;
+        } else {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{}: unknown key '{}' in [[availability]] (from, to, min)",
+                                          where(path, window_node), field));
+        }
+    }
+    return window;
+}
+
+Status read_availability(const std::string& path, const toml::node& node, RunConfig& config) {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [[availability]]");
+    for (const toml::node& element : *array) {
+        const toml::table* table = element.as_table();
+        if (table == nullptr) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[availability]]");
+        auto window = availability_window_of(path, *table);
+        if (!window) return window.error();
+        config.availability.push_back(*window);
+    }
+    return ok_status();
+}
+
+// `[expect]`: the verdict, and the checks that must fail.
+Status read_expect(const std::string& path, const toml::node& node, Expectation& expect_out) {
+    const toml::table* expect = node.as_table();
+    if (expect == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [expect]");
+    for (const auto& [expect_key, expect_node] : *expect) {
+        const std::string field(expect_key.str());
+        if (field == "verdict") {
+            auto text = value_of<std::string>(path, expect_node, "a verdict");
+            if (!text) return text.error();
+            auto verdict = verdict_of(*text);
+            if (!verdict) return make_error(verdict.error().code, where(path, expect_node) + ": " + verdict.error().message);
+            expect_out.verdict = *verdict;
+        } else if (field == "failing") {
+            const toml::array* array = expect_node.as_array();
+            if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, expect_node) + ": expected an array of check names");
+            for (const toml::node& element : *array) {
+                auto check = value_of<std::string>(path, element, "a check name");
+                if (!check) return check.error();
+                expect_out.failing.push_back(*check);
+            }
+        } else {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{}: unknown key '{}' in [expect] (verdict, failing)",
+                                          where(path, expect_node), field));
+        }
+    }
+    return ok_status();
+}
+
+// One top-level key of a scenario file other than `system` (read first): a
+// scenario field, fault tables (kept in `faults`), or a run option.
+Status read_key(const std::string& path, const std::string& name, const toml::node& node, Scenario& scenario,
+                std::vector<const toml::table*>& faults) {
+    if (name == "name") {
+        auto value = value_of<std::string>(path, node, "a string");
+        if (!value) return value.error();
+        scenario.name = *value;
+    } else if (name == "description") {
+        auto value = value_of<std::string>(path, node, "a string");
+        if (!value) return value.error();
+        scenario.description = *value;
+    } else if (name == "seeds") {
+        return read_seeds(path, node, scenario);
+    } else if (name == "fault") {
+        return collect_fault_tables(path, node, faults);
+    } else if (name == "availability") {
+        return read_availability(path, node, scenario.config);
+    } else if (name == "expect") {
+        return read_expect(path, node, scenario.expect);
+    } else {
+        return apply_field(path, name, node, scenario.config);
+    }
+    return ok_status();
+}
+
+// The faults as the run's schedule, in order of start.
+Status apply_faults(const std::string& path, const std::vector<const toml::table*>& faults, Scenario& scenario) {
+    nemesis::Schedule schedule;
+    for (const toml::table* table : faults) {
+        auto fault = fault_of(path, *table, scenario.config.nodes);
+        if (!fault) return fault.error();
+        schedule.faults.push_back(std::move(*fault));
+    }
+    std::stable_sort(schedule.faults.begin(), schedule.faults.end(),
+                     [](const nemesis::Fault& a, const nemesis::Fault& b) { return a.start < b.start; });
+    scenario.config.schedule = schedule.to_json();
+    return ok_status();
+}
+
 }  // namespace
 
 Result<Scenario> load_scenario(const std::string& path) {
@@ -238,100 +369,12 @@ Result<Scenario> load_scenario(const std::string& path) {
     }
     for (const auto& [key, node] : root) {
         const std::string name(key.str());
-        if (name == "name") {
-            auto value = value_of<std::string>(path, node, "a string");
-            if (!value) return value.error();
-            scenario.name = *value;
-        } else if (name == "description") {
-            auto value = value_of<std::string>(path, node, "a string");
-            if (!value) return value.error();
-            scenario.description = *value;
-        } else if (name == "seeds") {
-            const toml::array* array = node.as_array();
-            if (array == nullptr || array->empty()) {
-                return make_error(ErrorCode::parse_error, where(path, node) + ": seeds must be a non-empty array");
-            }
-            scenario.seeds.clear();
-            for (const toml::node& element : *array) {
-                // TOML integers are signed 64-bit: seeds above 2^63 cannot be written.
-                auto seed = integer_of(path, element, 0, std::numeric_limits<std::int64_t>::max());
-                if (!seed) return seed.error();
-                scenario.seeds.push_back(static_cast<std::uint64_t>(*seed));
-            }
-        } else if (name == "fault") {
-            const toml::array* array = node.as_array();
-            if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [[fault]]");
-            for (const toml::node& element : *array) {
-                if (!element.is_table()) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[fault]]");
-                faults.push_back(element.as_table());
-            }
-        } else if (name == "availability") {
-            const toml::array* array = node.as_array();
-            if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [[availability]]");
-            for (const toml::node& element : *array) {
-                const toml::table* table = element.as_table();
-                if (table == nullptr) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[availability]]");
-                AvailabilityWindow window;
-                for (const auto& [window_key, window_node] : *table) {
-                    const std::string field(window_key.str());
-                    if (field == "from" || field == "to") {
-                        auto duration = duration_of(path, window_node);
-                        if (!duration) return duration.error();
-                        (field == "from" ? window.from : window.to) = *duration;
-                    } else if (field == "min") {
-                        auto min = value_of<double>(path, window_node, "a fraction");
-                        if (!min) return min.error();
-                        window.min = *min;
-                    } else {
-                        return make_error(ErrorCode::invalid_argument,
-                                          fmt::format("{}: unknown key '{}' in [[availability]] (from, to, min)",
-                                                      where(path, window_node), field));
-                    }
-                }
-                scenario.config.availability.push_back(window);
-            }
-        } else if (name == "expect") {
-            const toml::table* expect = node.as_table();
-            if (expect == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [expect]");
-            for (const auto& [expect_key, expect_node] : *expect) {
-                const std::string field(expect_key.str());
-                if (field == "verdict") {
-                    auto text = value_of<std::string>(path, expect_node, "a verdict");
-                    if (!text) return text.error();
-                    auto verdict = verdict_of(*text);
-                    if (!verdict) return make_error(verdict.error().code, where(path, expect_node) + ": " + verdict.error().message);
-                    scenario.expect.verdict = *verdict;
-                } else if (field == "failing") {
-                    const toml::array* array = expect_node.as_array();
-                    if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, expect_node) + ": expected an array of check names");
-                    for (const toml::node& element : *array) {
-                        auto check = value_of<std::string>(path, element, "a check name");
-                        if (!check) return check.error();
-                        scenario.expect.failing.push_back(*check);
-                    }
-                } else {
-                    return make_error(ErrorCode::invalid_argument,
-                                      fmt::format("{}: unknown key '{}' in [expect] (verdict, failing)",
-                                                  where(path, expect_node), field));
-                }
-            }
-        } else if (name == "system") {
-            continue;  // read first
-        } else if (auto status = apply_field(path, name, node, scenario.config); !status) {
-            return status.error();
-        }
+        if (name == "system") continue;  // read first
+        if (auto status = read_key(path, name, node, scenario, faults); !status) return status.error();
     }
     if (scenario.name.empty()) return make_error(ErrorCode::invalid_argument, path + ": a scenario needs a name");
     if (!faults.empty()) {
-        nemesis::Schedule schedule;
-        for (const toml::table* table : faults) {
-            auto fault = fault_of(path, *table, scenario.config.nodes);
-            if (!fault) return fault.error();
-            schedule.faults.push_back(std::move(*fault));
-        }
-        std::stable_sort(schedule.faults.begin(), schedule.faults.end(),
-                         [](const nemesis::Fault& a, const nemesis::Fault& b) { return a.start < b.start; });
-        scenario.config.schedule = schedule.to_json();
+        if (auto status = apply_faults(path, faults, scenario); !status) return status.error();
     }
     if (auto status = scenario.config.validate(); !status) {
         return make_error(status.error().code, path + ": " + status.error().message);

@@ -257,61 +257,71 @@ Status EdnReader::read_string(Json& out) {
             continue;
         }
         if (at_end()) continue;
-        const char e = text_[at_];
-        step();
-        switch (e) {
-            case 'n':
-                text += '\n';
-                break;
-            case 't':
-                text += '\t';
-                break;
-            case 'r':
-                text += '\r';
-                break;
-            case 'b':
-                text += '\b';
-                break;
-            case 'f':
-                text += '\f';
-                break;
-            case '"':
-                text += '"';
-                break;
-            case '\\':
-                text += '\\';
-                break;
-            case 'u': {
-                auto code = read_hex4();
-                if (!code) return code.error();
-                // A surrogate pair (\ud83d\ude00) is one code point; a lone
-                // surrogate is no character at all, and not valid UTF-8.
-                if (*code >= 0xd800 && *code <= 0xdbff && at_ + 1 < text_.size() &&
-                    text_[at_] == '\\' && text_[at_ + 1] == 'u') {
-                    step();
-                    step();
-                    auto low = read_hex4();
-                    if (!low) return low.error();
-                    if (*low < 0xdc00 || *low > 0xdfff) {
-                        return error_here("a \\u surrogate pair needs a low surrogate second");
-                    }
-                    append_utf8(text, 0x10000 + ((*code - 0xd800) << 10) + (*low - 0xdc00));
-                    break;
-                }
-                if (*code >= 0xd800 && *code <= 0xdfff) {
-                    return error_here(fmt::format("lone surrogate \\u{:04x} in a string", *code));
-                }
-                append_utf8(text, *code);
-                break;
-            }
-            default:
-                text += e;
-        }
+        if (auto status = read_escape(text); !status) return status;
     }
     // Escapes are ASCII, so the literal's raw bytes are valid UTF-8 exactly
     // when the text they spell is (\u escapes were encoded above).
     if (auto status = check_utf8(start, start_line, start_column); !status) return status;
     out = std::move(text);
+    return ok_status();
+}
+
+// After a backslash in a string: the escape's character, appended to `text`.
+Status EdnReader::read_escape(std::string& text) {
+    const char e = text_[at_];
+    step();
+    switch (e) {
+        case 'n':
+            text += '\n';
+            break;
+        case 't':
+            text += '\t';
+            break;
+        case 'r':
+            text += '\r';
+            break;
+        case 'b':
+            text += '\b';
+            break;
+        case 'f':
+            text += '\f';
+            break;
+        case '"':
+            text += '"';
+            break;
+        case '\\':
+            text += '\\';
+            break;
+        case 'u':
+            return read_unicode_escape(text);
+        default:
+            text += e;
+    }
+    return ok_status();
+}
+
+// After `\u` in a string: the code point, appended to `text` as UTF-8.
+Status EdnReader::read_unicode_escape(std::string& text) {
+    auto code = read_hex4();
+    if (!code) return code.error();
+    // A surrogate pair (\ud83d\ude00) is one code point; a lone
+    // surrogate is no character at all, and not valid UTF-8.
+    if (*code >= 0xd800 && *code <= 0xdbff && at_ + 1 < text_.size() &&
+        text_[at_] == '\\' && text_[at_ + 1] == 'u') {
+        step();
+        step();
+        auto low = read_hex4();
+        if (!low) return low.error();
+        if (*low < 0xdc00 || *low > 0xdfff) {
+            return error_here("a \\u surrogate pair needs a low surrogate second");
+        }
+        append_utf8(text, 0x10000 + ((*code - 0xd800) << 10) + (*low - 0xdc00));
+        return ok_status();
+    }
+    if (*code >= 0xd800 && *code <= 0xdfff) {
+        return error_here(fmt::format("lone surrogate \\u{:04x} in a string", *code));
+    }
+    append_utf8(text, *code);
     return ok_status();
 }
 

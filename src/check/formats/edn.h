@@ -63,6 +63,8 @@ class EdnReader {
     Status check_utf8(std::size_t begin, int line, int column) const;
     Status read_collection(Json& out, char close, bool is_map, int depth);
     Status read_string(Json& out);
+    Status read_escape(std::string& text);
+    Status read_unicode_escape(std::string& text);
     Status read_atom(Json& out);
     void step();
     bool at_end() const { return at_ >= text_.size(); }

@@ -79,10 +79,11 @@ struct LinearizabilityOptions {
     // if the partitions were checked one after another: each gets what the
     // ones before it left, whatever `threads` is. Out of it, a partition is
     // unknown ("configuration budget reached"). Explaining a failure has
-    // budgets of its own (checker.cc). The search explores about 0.6-1.3 M
-    // configurations per CPU second on a 2-core AMD EPYC (BENCHMARKS.md): the
-    // default is about a minute of hard search there. (A single hard search
-    // usually reaches the default memory budget first, near 13 M.)
+    // budgets of its own (partition_checker.h, window.cc). The search explores
+    // about 0.6-1.3 M configurations per CPU second on a 2-core AMD EPYC
+    // (BENCHMARKS.md): the default is about a minute of hard search there. (A
+    // single hard search usually reaches the default memory budget first,
+    // near 13 M.)
     std::uint64_t configs_max = kConfigsMaxDefault;
     static constexpr std::uint64_t kConfigsMaxDefault = 50'000'000;
     // The memory budget of each search, as the checker counts its own data

@@ -59,7 +59,7 @@
 //
 // A run starts from a state and a set of optional ops already spent, so a
 // history split at quiescent points can be searched segment by segment (see
-// checker.cc): in "enumerate" mode a run does not stop at the first success
+// quiescence.cc): in "enumerate" mode a run does not stop at the first success
 // but collects every distinct end configuration (state, optional ops still
 // available) for the next segment. Runs from several start configurations share
 // one cache. An end state must mean the same to the next segment as it did
@@ -108,7 +108,7 @@ struct Limits {
     // depend only on the search, so deterministically).
     std::size_t max_bytes = std::numeric_limits<std::size_t>::max();
     // Only for work that is thrown away whatever its outcome (a speculative
-    // check on another thread, checker.cc): a cancelled run decides nothing.
+    // check on another thread, check_partitions.cc): a cancelled run decides nothing.
     const std::atomic<bool>* cancel = nullptr;
     // Configurations all runs of one Search may explore, checked exactly: a
     // run stops when it would explore configuration max_configs + 1. This is
@@ -169,148 +169,23 @@ class Search {
     // index in the space.
     Search(std::span<const SearchOp> ops, Space& space, Limits limits)
         : space_(&space), limits_(limits) {
-        std::vector<std::uint32_t> required, optional;
-        for (std::uint32_t i = 0; i < ops.size(); ++i) {
-            // An optional read-only op never matters: it changes nothing and need
-            // not happen. (Leaving it in would also be unsound with forcing: a
-            // forced optional read leads to a configuration the cache sees as
-            // dominated by its own parent.)
-            if (!ops[i].required() && space.read_only(ops[i].op)) continue;
-            (ops[i].required() ? required : optional).push_back(i);
-        }
-        const auto n = static_cast<std::uint32_t>(required.size() + optional.size());
-        std::sort(required.begin(), required.end(),
-                  [&](std::uint32_t a, std::uint32_t b) { return ops[a].ret < ops[b].ret; });
-        std::sort(optional.begin(), optional.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return ops[a].call != ops[b].call ? ops[a].call < ops[b].call : a < b;
-        });
-        required_ = static_cast<std::uint32_t>(required.size());
-        cache_ = ConfigCache(/*dominance=*/!optional.empty());
-        ops_.reserve(n);
-        index_of_.reserve(n);
-        for (std::uint32_t i : required) ops_.push_back(ops[i]);
-        for (std::uint32_t i : optional) ops_.push_back(ops[i]);
-        id_of_.assign(space.op_count(), kNever);
-        for (std::uint32_t id = 0; id < n; ++id) {
-            FL_ASSERT_LT(ops_[id].op, space.op_count());
-            FL_ASSERT_EQ(id_of_[ops_[id].op], kNever);
-            id_of_[ops_[id].op] = id;
-            index_of_.push_back(ops_[id].op);
-        }
-        for (std::uint32_t id = 0; id < required_; ++id) {
-            FL_ASSERT_LT(ops_[id].call, ops_[id].ret);
-            if (id > 0) FL_ASSERT_LT(ops_[id - 1].ret, ops_[id].ret);
-        }
-        // The required list in rank order: node 2*id is the call of `id`, 2*id+1
-        // its return.
-        std::vector<std::uint32_t> nodes;
-        nodes.reserve(2 * required_);
-        for (std::uint32_t id = 0; id < required_; ++id) {
-            nodes.push_back(2 * id);
-            nodes.push_back(2 * id + 1);
-        }
-        std::sort(nodes.begin(), nodes.end(),
-                  [&](std::uint32_t a, std::uint32_t b) { return rank_of(a) < rank_of(b); });
-        required_order_ = std::move(nodes);
-        // Classes of equal optional ops, for the symmetry rule.
-        class_of_.assign(n, kNever);
-        std::vector<std::uint32_t> representatives;
-        for (std::uint32_t id = required_; id < n; ++id) {
-            for (std::uint32_t c = 0; c < representatives.size(); ++c) {
-                if (space.same_op(ops_[id].op, ops_[representatives[c]].op)) {
-                    class_of_[id] = c;
-                    break;
-                }
-            }
-            if (class_of_[id] == kNever && representatives.size() < kMaxOpClasses) {
-                class_of_[id] = static_cast<std::uint32_t>(representatives.size());
-                representatives.push_back(id);
-            }
-        }
-        class_stamp_.assign(representatives.size(), 0);
-        if constexpr (Space::kMonotone) {
-            groups_ = space.group_count();
-            group_of_.resize(n);
-            kind_.assign(n, kPlain);
-            for (std::uint32_t id = 0; id < n; ++id) {
-                group_of_[id] = space.group(ops_[id].op);
-                FL_ASSERT_LT(group_of_[id], groups_);
-                if (space.resets(ops_[id].op)) kind_[id] = kReset;
-                if (space.read_only(ops_[id].op) && id < required_) kind_[id] = kRead;
-            }
-            // Resets in order of invocation; reads (ids, hence completion order).
-            for (std::uint32_t id = 0; id < n; ++id) {
-                if (kind_[id] == kReset) reset_order_.push_back(id);
-            }
-            std::stable_sort(
-                reset_order_.begin(), reset_order_.end(),
-                [&](std::uint32_t a, std::uint32_t b) { return ops_[a].call < ops_[b].call; });
-        }
-        if constexpr (Space::kGrouped) {
-            const std::uint32_t groups = space.groups();
-            if (groups > 1 && groups <= 64) {
-                grouping_ = true;
-                groups_ = groups;
-                group_of_.resize(n);
-                local_id_.resize(n);
-                group_required_.assign(groups, 0);
-                group_optional_.assign(groups, 0);
-                for (std::uint32_t id = 0; id < n; ++id) {
-                    group_of_[id] = space.group_of_op(ops_[id].op);
-                    FL_ASSERT_LT(group_of_[id], groups);
-                    if (id < required_) local_id_[id] = group_required_[group_of_[id]]++;
-                }
-                for (std::uint32_t id = required_; id < n; ++id) {
-                    const std::uint32_t g = group_of_[id];
-                    local_id_[id] = group_required_[g] + group_optional_[g]++;
-                }
-                group_sets_.resize(groups);
-                for (std::uint32_t g = 0; g < groups; ++g) {
-                    nogoods_.emplace_back(/*dominance=*/group_optional_[g] > 0);
-                }
-            }
-        }
+        order_ops(ops, space);
+        index_required_order();
+        index_op_classes(space);
+        if constexpr (Space::kMonotone) index_lookahead(space);
+        if constexpr (Space::kGrouped) index_groups(space);
     }
 
     // Searches from `start_state` with the optional ops in `spent` (indexes)
     // already used up. Returns success (every required op linearized; in
     // enumerate mode: at least one end configuration), failure, or why it stopped.
     Outcome run(std::uint64_t start_state, std::span<const std::uint32_t> spent, bool enumerate) {
-        enumerate_ = enumerate;
-        // Backjumping reasons about failures; in enumerate mode reaching an end
-        // also "fails" a level, so it is off there.
-        grouped_ = grouping_ && !enumerate;
-        root_blame_ = kAllGroups;
-        reset_lists();
-        set_.reset(required_, size() - required_);
-        if (grouping_) {
-            for (std::uint32_t g = 0; g < groups_; ++g) {
-                group_sets_[g].reset(group_required_[g], group_optional_[g]);
-            }
-            group_pending_ = group_required_;
-        }
-        for (std::uint32_t index : spent) {
-            FL_ASSERT_LT(index, id_of_.size());
-            const std::uint32_t id = id_of_[index];
-            FL_ASSERT_NE(id, kNever);
-            FL_ASSERT_GE(id, required_);
-            add(id);
-            unlink_optional(id);
-        }
-        state_ = start_state;
-        required_done_ = 0;
-        levels_.clear();
-        candidates_.clear();
-        low_water_ = 0;
+        begin_run(start_state, spent, enumerate);
         const std::size_t ends_before = ends_.size();
         if (!cache_.insert(set_, state_, &entry_)) return finish(Outcome::failure, ends_before);
         if (++stats_.configs > limits_.max_configs) return out_of_configs();
         push_level(kNever, state_, kNever);
-        if (required_done_ == required_) {
-            if (!enumerate_) return finish(Outcome::success, ends_before);
-            record_end();
-            levels_.back().cursor = levels_.back().end;
-        }
+        if (stops_at_linearization()) return finish(Outcome::success, ends_before);
         std::uint32_t tick = 0;
         for (;;) {
             if (++tick == 4096) {
@@ -319,25 +194,7 @@ class Search {
             }
             Level& level = levels_.back();
             if (level.cursor == level.end) {
-                // A configuration at the best progress that failed: material for the
-                // counterexample. (Recorded on failure rather than on arrival, so a
-                // search that succeeds pays for few of them.)
-                if (set_.required_prefix() == best_prefix_ && best_prefix_ < required_) {
-                    record_best_config(level.doomed);
-                }
-                const std::uint64_t blame = failure_blame(level);
-                if (grouped_) cache_.set_note(level.entry, blame);
-                if (grouped_ && std::has_single_bit(blame)) {
-                    const auto g = static_cast<std::uint32_t>(std::countr_zero(blame));
-                    nogoods_[g].insert(group_sets_[g], component(state_, g));
-                }
-                if (levels_.size() == 1) {
-                    root_blame_ = blame;
-                    return finish(Outcome::failure, ends_before);
-                }
-                const std::uint32_t child = level.op;
-                pop_level();
-                blame_parent(child, blame);
+                if (!leave_failed_level(level)) return finish(Outcome::failure, ends_before);
                 continue;
             }
             Candidate candidate = candidates_[level.cursor++];
@@ -346,30 +203,10 @@ class Search {
                     candidate.next = canonical(candidate.id, candidate.next);
             }
             add(candidate.id);
-            std::uint64_t note = 0;
-            if (!cache_.insert(set_, candidate.next, &entry_, grouped_ ? &note : nullptr)) {
-                // A known configuration: it failed before (its note says why) or is
-                // dominated by one still being explored (note 0: look for a nogood).
-                std::uint64_t blame = kAllGroups;
-                if (grouped_) blame = note != 0 ? note : known_blame(candidate.next);
-                remove(candidate.id);
-                ++stats_.cache_hits;
-                blame_parent(candidate.id, blame);
-                continue;
-            }
+            if (!enter_new_config(candidate)) continue;
             if (++stats_.configs > limits_.max_configs) return out_of_configs();
-            lift(candidate.id);
-            const std::uint64_t previous = state_;
-            state_ = candidate.next;
-            if (candidate.id < required_) ++required_done_;
-            const std::uint32_t last_change =
-                candidate.next != previous ? candidate.id : level.last_change;
-            push_level(candidate.id, previous, last_change);
-            if (required_done_ == required_) {
-                if (!enumerate_) return finish(Outcome::success, ends_before);
-                record_end();
-                levels_.back().cursor = levels_.back().end;
-            }
+            descend(level, candidate);
+            if (stops_at_linearization()) return finish(Outcome::success, ends_before);
         }
     }
 
@@ -443,6 +280,129 @@ class Search {
         std::uint32_t forced_group = kNever;  // group of the forced read, if forced
         std::uint32_t doomed = kNever;        // the read the lookahead found doomed, if any
     };
+
+    // --- the ops, indexed once for every run
+
+    // Ids: required ops first, by completion, then optional ones by invocation
+    // (ops_, index_of_, id_of_).
+    void order_ops(std::span<const SearchOp> ops, Space& space) {
+        std::vector<std::uint32_t> required, optional;
+        for (std::uint32_t i = 0; i < ops.size(); ++i) {
+            // An optional read-only op never matters: it changes nothing and need
+            // not happen. (Leaving it in would also be unsound with forcing: a
+            // forced optional read leads to a configuration the cache sees as
+            // dominated by its own parent.)
+            if (!ops[i].required() && space.read_only(ops[i].op)) continue;
+            (ops[i].required() ? required : optional).push_back(i);
+        }
+        const auto n = static_cast<std::uint32_t>(required.size() + optional.size());
+        std::sort(required.begin(), required.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return ops[a].ret < ops[b].ret; });
+        std::sort(optional.begin(), optional.end(), [&](std::uint32_t a, std::uint32_t b) {
+            return ops[a].call != ops[b].call ? ops[a].call < ops[b].call : a < b;
+        });
+        required_ = static_cast<std::uint32_t>(required.size());
+        cache_ = ConfigCache(/*dominance=*/!optional.empty());
+        ops_.reserve(n);
+        index_of_.reserve(n);
+        for (std::uint32_t i : required) ops_.push_back(ops[i]);
+        for (std::uint32_t i : optional) ops_.push_back(ops[i]);
+        id_of_.assign(space.op_count(), kNever);
+        for (std::uint32_t id = 0; id < n; ++id) {
+            FL_ASSERT_LT(ops_[id].op, space.op_count());
+            FL_ASSERT_EQ(id_of_[ops_[id].op], kNever);
+            id_of_[ops_[id].op] = id;
+            index_of_.push_back(ops_[id].op);
+        }
+        for (std::uint32_t id = 0; id < required_; ++id) {
+            FL_ASSERT_LT(ops_[id].call, ops_[id].ret);
+            if (id > 0) FL_ASSERT_LT(ops_[id - 1].ret, ops_[id].ret);
+        }
+    }
+
+    // The required list in rank order: node 2*id is the call of `id`, 2*id+1
+    // its return.
+    void index_required_order() {
+        std::vector<std::uint32_t> nodes;
+        nodes.reserve(2 * required_);
+        for (std::uint32_t id = 0; id < required_; ++id) {
+            nodes.push_back(2 * id);
+            nodes.push_back(2 * id + 1);
+        }
+        std::sort(nodes.begin(), nodes.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return rank_of(a) < rank_of(b); });
+        required_order_ = std::move(nodes);
+    }
+
+    // Classes of equal optional ops, for the symmetry rule.
+    void index_op_classes(Space& space) {
+        const std::uint32_t n = size();
+        class_of_.assign(n, kNever);
+        std::vector<std::uint32_t> representatives;
+        for (std::uint32_t id = required_; id < n; ++id) {
+            for (std::uint32_t c = 0; c < representatives.size(); ++c) {
+                if (space.same_op(ops_[id].op, ops_[representatives[c]].op)) {
+                    class_of_[id] = c;
+                    break;
+                }
+            }
+            if (class_of_[id] == kNever && representatives.size() < kMaxOpClasses) {
+                class_of_[id] = static_cast<std::uint32_t>(representatives.size());
+                representatives.push_back(id);
+            }
+        }
+        class_stamp_.assign(representatives.size(), 0);
+    }
+
+    // Per op, its group and kind (read, reset or neither), and the resets in
+    // order of invocation: for the monotone lookahead.
+    void index_lookahead(Space& space) {
+        const std::uint32_t n = size();
+        groups_ = space.group_count();
+        group_of_.resize(n);
+        kind_.assign(n, kPlain);
+        for (std::uint32_t id = 0; id < n; ++id) {
+            group_of_[id] = space.group(ops_[id].op);
+            FL_ASSERT_LT(group_of_[id], groups_);
+            if (space.resets(ops_[id].op)) kind_[id] = kReset;
+            if (space.read_only(ops_[id].op) && id < required_) kind_[id] = kRead;
+        }
+        // Resets in order of invocation; reads (ids, hence completion order).
+        for (std::uint32_t id = 0; id < n; ++id) {
+            if (kind_[id] == kReset) reset_order_.push_back(id);
+        }
+        std::stable_sort(
+            reset_order_.begin(), reset_order_.end(),
+            [&](std::uint32_t a, std::uint32_t b) { return ops_[a].call < ops_[b].call; });
+    }
+
+    // Per op, its group and id within the group, and per group a cache of
+    // nogoods: for backjumping (only with 2..64 groups).
+    void index_groups(Space& space) {
+        const std::uint32_t n = size();
+        const std::uint32_t groups = space.groups();
+        if (groups > 1 && groups <= 64) {
+            grouping_ = true;
+            groups_ = groups;
+            group_of_.resize(n);
+            local_id_.resize(n);
+            group_required_.assign(groups, 0);
+            group_optional_.assign(groups, 0);
+            for (std::uint32_t id = 0; id < n; ++id) {
+                group_of_[id] = space.group_of_op(ops_[id].op);
+                FL_ASSERT_LT(group_of_[id], groups);
+                if (id < required_) local_id_[id] = group_required_[group_of_[id]]++;
+            }
+            for (std::uint32_t id = required_; id < n; ++id) {
+                const std::uint32_t g = group_of_[id];
+                local_id_[id] = group_required_[g] + group_optional_[g]++;
+            }
+            group_sets_.resize(groups);
+            for (std::uint32_t g = 0; g < groups; ++g) {
+                nogoods_.emplace_back(/*dominance=*/group_optional_[g] > 0);
+            }
+        }
+    }
 
     std::uint32_t size() const { return static_cast<std::uint32_t>(ops_.size()); }
     std::uint32_t rank_of(std::uint32_t node) const {
@@ -615,6 +575,105 @@ class Search {
         relink_reset(id);
     }
 
+    // --- a run's steps
+
+    // Resets the per-run state: the lists, the configuration (with the
+    // optional ops in `spent` used up), the stack.
+    void begin_run(std::uint64_t start_state, std::span<const std::uint32_t> spent,
+                   bool enumerate) {
+        enumerate_ = enumerate;
+        // Backjumping reasons about failures; in enumerate mode reaching an end
+        // also "fails" a level, so it is off there.
+        grouped_ = grouping_ && !enumerate;
+        root_blame_ = kAllGroups;
+        reset_lists();
+        set_.reset(required_, size() - required_);
+        if (grouping_) {
+            for (std::uint32_t g = 0; g < groups_; ++g) {
+                group_sets_[g].reset(group_required_[g], group_optional_[g]);
+            }
+            group_pending_ = group_required_;
+        }
+        for (std::uint32_t index : spent) {
+            FL_ASSERT_LT(index, id_of_.size());
+            const std::uint32_t id = id_of_[index];
+            FL_ASSERT_NE(id, kNever);
+            FL_ASSERT_GE(id, required_);
+            add(id);
+            unlink_optional(id);
+        }
+        state_ = start_state;
+        required_done_ = 0;
+        levels_.clear();
+        candidates_.clear();
+        low_water_ = 0;
+    }
+
+    // Whether the run stops here with success: every required op linearized,
+    // outside enumerate mode. In enumerate mode the end configuration is
+    // recorded and the level closed, so the search backtracks for others.
+    bool stops_at_linearization() {
+        if (required_done_ != required_) return false;
+        if (!enumerate_) return true;
+        record_end();
+        levels_.back().cursor = levels_.back().end;
+        return false;
+    }
+
+    // The top level has tried every candidate: records why it failed and pops
+    // it, blaming its parent. False at the root: the run has failed.
+    bool leave_failed_level(Level& level) {
+        // A configuration at the best progress that failed: material for the
+        // counterexample. (Recorded on failure rather than on arrival, so a
+        // search that succeeds pays for few of them.)
+        if (set_.required_prefix() == best_prefix_ && best_prefix_ < required_) {
+            record_best_config(level.doomed);
+        }
+        const std::uint64_t blame = failure_blame(level);
+        if (grouped_) cache_.set_note(level.entry, blame);
+        if (grouped_ && std::has_single_bit(blame)) {
+            const auto g = static_cast<std::uint32_t>(std::countr_zero(blame));
+            nogoods_[g].insert(group_sets_[g], component(state_, g));
+        }
+        if (levels_.size() == 1) {
+            root_blame_ = blame;
+            return false;
+        }
+        const std::uint32_t child = level.op;
+        pop_level();
+        blame_parent(child, blame);
+        return true;
+    }
+
+    // Inserts the configuration `candidate` leads to (its op already added to
+    // the set) into the cache. False if it was known: then the op is taken
+    // back out and the parent blamed.
+    bool enter_new_config(const Candidate& candidate) {
+        std::uint64_t note = 0;
+        if (!cache_.insert(set_, candidate.next, &entry_, grouped_ ? &note : nullptr)) {
+            // A known configuration: it failed before (its note says why) or is
+            // dominated by one still being explored (note 0: look for a nogood).
+            std::uint64_t blame = kAllGroups;
+            if (grouped_) blame = note != 0 ? note : known_blame(candidate.next);
+            remove(candidate.id);
+            ++stats_.cache_hits;
+            blame_parent(candidate.id, blame);
+            return false;
+        }
+        return true;
+    }
+
+    // Linearizes `candidate`, a choice of `level`, and pushes the level after it.
+    void descend(const Level& level, const Candidate& candidate) {
+        lift(candidate.id);
+        const std::uint64_t previous = state_;
+        state_ = candidate.next;
+        if (candidate.id < required_) ++required_done_;
+        const std::uint32_t last_change =
+            candidate.next != previous ? candidate.id : level.last_change;
+        push_level(candidate.id, previous, last_change);
+    }
+
     // --- levels
 
     // Visits the candidates of the current configuration: unlinearized required
@@ -642,96 +701,125 @@ class Search {
         return barrier;
     }
 
-    void push_level(std::uint32_t op, std::uint64_t previous, std::uint32_t last_change) {
-        const auto begin = static_cast<std::uint32_t>(candidates_.size());
+    // What a new level found before and while it collected its candidates:
+    // whether it is dead (a doomed read, a known nogood), why, and whether a
+    // read-only op was forced as its only choice.
+    struct LevelScan {
         bool forced = false;
         std::uint32_t forced_id = kNever;
         bool dead = false;
         std::uint32_t doomed = kNever;
-        if constexpr (Space::kMonotone) {
-            // Only the part of the state the last op touched can have new doomed
-            // reads (a read-only op changes nothing).
-            if (op == kNever) {
-                for (std::uint32_t g = 0; g < groups_ && doomed == kNever; ++g)
-                    doomed = doomed_read(g);
-            } else if (kind_[op] != kRead) {
-                doomed = doomed_read(group_of_[op]);
-            }
-            dead = doomed != kNever;
-        }
-        // Why the level fails before trying anything (backjumping): a doomed read's
-        // key, or a known nogood on the key the last op touched.
         std::uint64_t blame = 0;
         bool explained = false;
-        if (dead && grouped_) {
-            blame = bit(group_of_[id_of_[doomed]]);
-            explained = true;
+    };
+
+    void push_level(std::uint32_t op, std::uint64_t previous, std::uint32_t last_change) {
+        const auto begin = static_cast<std::uint32_t>(candidates_.size());
+        LevelScan scan;
+        if constexpr (Space::kMonotone) {
+            scan.doomed = first_doomed_read(op);
+            scan.dead = scan.doomed != kNever;
         }
-        if (!dead && grouped_ && op != kNever) {
-            const std::uint32_t g = group_of_[op];
-            if (nogoods_[g].known(group_sets_[g], component(state_, g))) {
-                ++stats_.nogood_hits;
-                dead = true;
-                blame = bit(g);
-                explained = true;
-            }
-        }
+        explain_dead_start(op, scan);
         ++stamp_;
-        if (!dead)
-            for_each_candidate([&](std::uint32_t id) {
-                if (class_of_[id] != kNever) {
-                    // Symmetry: an equal optional op invoked earlier is a candidate too.
-                    if (class_stamp_[class_of_[id]] == stamp_) return true;
-                    class_stamp_[class_of_[id]] = stamp_;
-                }
-                std::uint64_t next = 0;
-                ++stats_.steps;
-                if (!space_->step(state_, index_of_[id], next)) {
-                    if constexpr (Space::kMonotone) {
-                        const std::uint32_t op = index_of_[id];
-                        if (kind_[id] == kRead && read_doomed(id)) {
-                            dead = true;
-                            doomed = op;
-                            if (grouped_) {
-                                blame = bit(group_of_[id]);
-                                explained = true;
-                            }
-                            return false;
-                        }
-                    }
-                    return true;
-                }
-                if (space_->read_only(index_of_[id])) {
-                    FL_ASSERT_EQ(next, state_);
-                    // Forcing (see the header): this op alone is the level's choice.
-                    candidates_.resize(begin);
-                    candidates_.push_back({id, next});
-                    forced = true;
-                    forced_id = id;
-                    return false;
-                }
-                candidates_.push_back({id, next});
-                return true;
-            });
-        if (forced) ++stats_.forced;
-        if (dead) {
+        if (!scan.dead) collect_candidates(begin, scan);
+        if (scan.forced) ++stats_.forced;
+        if (scan.dead) {
             ++stats_.pruned;
             candidates_.resize(begin);
         }
         const auto end = static_cast<std::uint32_t>(candidates_.size());
-        // Most urgent first: the op whose completion comes soonest (optional ops,
-        // which never complete, last). A wrong early choice is then discovered
-        // sooner, and in a linearizable history the first path usually works.
+        sort_candidates(begin);
+        levels_.push_back(Level{begin, end, begin, op, previous, last_change, entry_,
+                                scan.explained ? kNever : barrier_id_, scan.blame,
+                                scan.explained, 0,
+                                scan.forced && grouping_ ? group_of_[scan.forced_id] : kNever});
+        levels_.back().doomed = scan.doomed;
+        note_progress();
+    }
+
+    // A read the state reached by `op` dooms, if any. Only the part of the
+    // state the last op touched can have new doomed reads (a read-only op
+    // changes nothing).
+    std::uint32_t first_doomed_read(std::uint32_t op) {
+        std::uint32_t doomed = kNever;
+        if (op == kNever) {
+            for (std::uint32_t g = 0; g < groups_ && doomed == kNever; ++g)
+                doomed = doomed_read(g);
+        } else if (kind_[op] != kRead) {
+            doomed = doomed_read(group_of_[op]);
+        }
+        return doomed;
+    }
+
+    // Why the level fails before trying anything (backjumping): a doomed read's
+    // key, or a known nogood on the key the last op touched.
+    void explain_dead_start(std::uint32_t op, LevelScan& scan) {
+        if (scan.dead && grouped_) {
+            scan.blame = bit(group_of_[id_of_[scan.doomed]]);
+            scan.explained = true;
+        }
+        if (!scan.dead && grouped_ && op != kNever) {
+            const std::uint32_t g = group_of_[op];
+            if (nogoods_[g].known(group_sets_[g], component(state_, g))) {
+                ++stats_.nogood_hits;
+                scan.dead = true;
+                scan.blame = bit(g);
+                scan.explained = true;
+            }
+        }
+    }
+
+    // Steps the state by every candidate (for_each_candidate) into
+    // candidates_[begin, ...): all the legal ones, or a forced read alone; a
+    // doomed read makes the level dead instead.
+    void collect_candidates(std::uint32_t begin, LevelScan& scan) {
+        for_each_candidate([&](std::uint32_t id) {
+            if (class_of_[id] != kNever) {
+                // Symmetry: an equal optional op invoked earlier is a candidate too.
+                if (class_stamp_[class_of_[id]] == stamp_) return true;
+                class_stamp_[class_of_[id]] = stamp_;
+            }
+            std::uint64_t next = 0;
+            ++stats_.steps;
+            if (!space_->step(state_, index_of_[id], next)) {
+                if constexpr (Space::kMonotone) {
+                    const std::uint32_t op = index_of_[id];
+                    if (kind_[id] == kRead && read_doomed(id)) {
+                        scan.dead = true;
+                        scan.doomed = op;
+                        if (grouped_) {
+                            scan.blame = bit(group_of_[id]);
+                            scan.explained = true;
+                        }
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (space_->read_only(index_of_[id])) {
+                FL_ASSERT_EQ(next, state_);
+                // Forcing (see the header): this op alone is the level's choice.
+                candidates_.resize(begin);
+                candidates_.push_back({id, next});
+                scan.forced = true;
+                scan.forced_id = id;
+                return false;
+            }
+            candidates_.push_back({id, next});
+            return true;
+        });
+    }
+
+    // Most urgent first: the op whose completion comes soonest (optional ops,
+    // which never complete, last). A wrong early choice is then discovered
+    // sooner, and in a linearizable history the first path usually works.
+    void sort_candidates(std::uint32_t begin) {
         std::sort(candidates_.begin() + begin, candidates_.end(),
                   [&](const Candidate& a, const Candidate& b) {
                       return ops_[a.id].ret != ops_[b.id].ret ? ops_[a.id].ret < ops_[b.id].ret
                                                               : ops_[a.id].call < ops_[b.id].call;
                   });
-        levels_.push_back(Level{begin, end, begin, op, previous, last_change, entry_,
-                                explained ? kNever : barrier_id_, blame, explained, 0,
-                                forced && grouping_ ? group_of_[forced_id] : kNever});
-        levels_.back().doomed = doomed;
-        note_progress();
     }
 
     void add(std::uint32_t id) {

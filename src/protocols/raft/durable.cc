@@ -128,6 +128,83 @@ Result<DamageMark> load_damage(Storage& storage, Term current_term) {
     return mark;
 }
 
+// Replays one log record into `entries`: a truncation, or an entry (its
+// index raising `max_index`, its segment's highest).
+void replay_record(std::string_view payload, std::vector<LogEntry>& entries, LogIndex& max_index) {
+    ByteReader reader(payload);
+    std::uint8_t kind = 0;
+    reader.u8(kind);
+    if (kind == record_truncate) {
+        std::uint64_t keep_last = 0;
+        reader.u64(keep_last);
+        while (!entries.empty() && entries.back().index.value > keep_last) entries.pop_back();
+    } else {
+        std::uint64_t index = 0, term = 0;
+        std::uint8_t type = 0;
+        reader.u64(index);
+        reader.u64(term);
+        reader.u8(type);
+        LogEntry entry{Term(term), LogIndex(index), static_cast<EntryType>(type),
+                       std::string(reader.rest())};
+        if (!entries.empty() && entry.index != entries.back().index.next()) {
+            // A jump is legitimate only across deleted segments, at or below
+            // the snapshot; that is checked once the snapshot is known.
+            entries.clear();
+        }
+        max_index = std::max(max_index, entry.index);
+        entries.push_back(std::move(entry));
+    }
+}
+
+// Keep only what lies above the snapshot, and only if it continues it.
+std::vector<LogEntry> entries_above_snapshot(std::vector<LogEntry> entries, RecoveredState& state,
+                                             bool& log_damaged_now) {
+    const LogIndex base = state.has_snapshot ? state.snapshot_index : LogIndex(0);
+    const Term base_term = state.has_snapshot ? state.snapshot_term : Term(0);
+    std::vector<LogEntry> kept;
+    bool continues = true;
+    for (LogEntry& entry : entries) {
+        if (entry.index == base && entry.term != base_term) continues = false;  // another history
+        if (entry.index <= base) continue;
+        kept.push_back(std::move(entry));
+    }
+    if (!continues) {
+        log_damaged_now = true;
+        state.notes.push_back(fmt::format("the log disagrees with snapshot {}: dropped it", base.value));
+        kept.clear();
+    }
+    if (!kept.empty() && kept.front().index != base.next()) {
+        log_damaged_now = true;
+        state.notes.push_back(fmt::format("log resumes at {} after snapshot {}: entries in between are lost",
+                                          kept.front().index.value, base.value));
+        kept.clear();
+    }
+    for (std::size_t i = 1; i < kept.size(); ++i) FL_ASSERT_GE(kept[i].term, kept[i - 1].term);
+    return kept;
+}
+
+// A torn crash can keep part of an unsynced batch in one file and lose it
+// in another. A durable entry of term T implies a durable term >= T (the
+// term is written first and synced with it), so entries of a later term
+// than the durable term were never synced, hence never acknowledged: drop
+// them. A snapshot is committed data: its term is adopted (with no vote:
+// a vote in that term would have been synced along with the term).
+// Only for a hard state that is intact.
+void drop_unsynced_entries(std::vector<LogEntry>& kept, RecoveredState& state) {
+    if (state.has_snapshot && state.snapshot_term > state.hard_state.term) {
+        state.notes.push_back(fmt::format("adopted the snapshot's term {} over the durable term {}",
+                                          state.snapshot_term.value, state.hard_state.term.value));
+        state.hard_state = HardState{state.snapshot_term, std::nullopt};
+    }
+    std::size_t keep = kept.size();
+    while (keep > 0 && kept[keep - 1].term > state.hard_state.term) --keep;
+    if (keep < kept.size()) {
+        state.notes.push_back(fmt::format("dropped {} unsynced entries of a term after {}", kept.size() - keep,
+                                          state.hard_state.term.value));
+        kept.resize(keep);
+    }
+}
+
 }  // namespace
 
 std::string DurableState::frame(std::string_view payload) {
@@ -224,8 +301,41 @@ Status DurableState::collect_garbage(Storage& storage, LogIndex snapshot_index) 
 Result<RecoveredState> DurableState::load(Storage& storage) {
     RecoveredState state;
     segments_.clear();
+    auto damaged_slots = load_hard_state(storage, state);
+    if (!damaged_slots) return damaged_slots.error();
+    // A damaged slot may have been the newer one: the term and vote read from
+    // the other may be stale, and voting on them could mean voting twice in a
+    // term. So any damage counts as losing the hard state.
+    const bool hard_state_damaged_now = *damaged_slots > 0;
+    bool log_damaged_now = load_snapshot(storage, state);
+    auto replayed = replay_segments(storage, state, log_damaged_now);
+    if (!replayed) return replayed.error();
+    const LogIndex base = state.has_snapshot ? state.snapshot_index : LogIndex(0);
+    std::vector<LogEntry> kept = entries_above_snapshot(std::move(replayed->entries), state, log_damaged_now);
+    if (!hard_state_damaged_now) drop_unsynced_entries(kept, state);
+    state.entries = std::move(kept);
 
-    // Hard state: the valid slot with the highest sequence number.
+    auto mark = merge_damage(storage, state, hard_state_damaged_now, log_damaged_now);
+    if (!mark) return mark.error();
+    for (const auto& [name, size] : replayed->cuts) {
+        if (auto status = storage.truncate(name, size); !status) return status.error();
+    }
+    for (const std::string& name : replayed->removals) {
+        if (auto status = storage.remove(name); !status) return status.error();
+    }
+    state.hard_state_lost = mark->hard_state_lost;
+    state.log_damaged = mark->log_damaged;
+    state.repair_term = mark->repair_term;
+
+    // New records go to a fresh segment that restates where the log ends.
+    const LogIndex last = state.entries.empty() ? base : state.entries.back().index;
+    if (auto status = open_segment(storage, last.next()); !status) return status.error();
+    return state;
+}
+
+// Hard state: the valid slot with the highest sequence number. Returns how
+// many slots failed their checksum.
+Result<int> DurableState::load_hard_state(Storage& storage, RecoveredState& state) {
     int damaged_slots = 0, present_slots = 0;
     for (int slot = 0; slot < 2; ++slot) {
         bool damaged = false, copy_damaged = false;
@@ -256,12 +366,12 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
     if (damaged_slots > 0) {
         state.notes.push_back(fmt::format("{} of the hard-state slots failed their checksum", damaged_slots));
     }
-    // A damaged slot may have been the newer one: the term and vote read from
-    // the other may be stale, and voting on them could mean voting twice in a
-    // term. So any damage counts as losing the hard state.
-    const bool hard_state_damaged_now = damaged_slots > 0;
+    return damaged_slots;
+}
 
-    // Snapshot: the valid slot with the highest sequence number.
+// Snapshot: the valid slot with the highest sequence number. Returns whether
+// a slot was damaged (then committed data may be lost).
+bool DurableState::load_snapshot(Storage& storage, RecoveredState& state) {
     bool log_damaged_now = false;
     for (int slot = 0; slot < 2; ++slot) {
         bool damaged = false;
@@ -288,23 +398,26 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
             state.snapshot_data = std::string(reader.rest());
         }
     }
+    return log_damaged_now;
+}
 
-    // Log segments, oldest first: replay entries and truncations in order.
+// Log segments, oldest first: replay entries and truncations in order.
+// Records after a torn or corrupt one are not replayed: its file is to be cut
+// there and the later files removed (once the damage mark is durable).
+Result<DurableState::ReplayedLog> DurableState::replay_segments(Storage& storage, RecoveredState& state,
+                                                                bool& log_damaged_now) {
     std::vector<std::string> names;
     for (const std::string& name : storage.list()) {
         if (name.rfind("log-", 0) == 0) names.push_back(name);
     }
     std::sort(names.begin(), names.end());
-    std::vector<LogEntry> entries;
-    // Cuts are applied only once the damage mark is durable (see the header).
-    std::vector<std::pair<std::string, std::uint64_t>> cuts;  // file, new size
-    std::vector<std::string> removals;
+    ReplayedLog log;
     bool stopped = false;
     for (std::size_t s = 0; s < names.size(); ++s) {
         const std::string& name = names[s];
         if (stopped) {
             // Records after a corrupt one cannot be placed in the log: drop them.
-            removals.push_back(name);
+            log.removals.push_back(name);
             continue;
         }
         auto contents = storage.read(name);
@@ -323,33 +436,11 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
                     log_damaged_now = true;
                     state.notes.push_back(fmt::format("{}: corrupt record at byte {}", name, offset));
                 }
-                cuts.emplace_back(name, offset);
+                log.cuts.emplace_back(name, offset);
                 stopped = true;
                 break;
             }
-            ByteReader reader(payload);
-            std::uint8_t kind = 0;
-            reader.u8(kind);
-            if (kind == record_truncate) {
-                std::uint64_t keep_last = 0;
-                reader.u64(keep_last);
-                while (!entries.empty() && entries.back().index.value > keep_last) entries.pop_back();
-            } else {
-                std::uint64_t index = 0, term = 0;
-                std::uint8_t type = 0;
-                reader.u64(index);
-                reader.u64(term);
-                reader.u8(type);
-                LogEntry entry{Term(term), LogIndex(index), static_cast<EntryType>(type),
-                               std::string(reader.rest())};
-                if (!entries.empty() && entry.index != entries.back().index.next()) {
-                    // A jump is legitimate only across deleted segments, at or below
-                    // the snapshot; that is checked once the snapshot is known.
-                    entries.clear();
-                }
-                segment.max_index = std::max(segment.max_index, entry.index);
-                entries.push_back(std::move(entry));
-            }
+            replay_record(payload, log.entries, segment.max_index);
             offset = next;
         }
         segment.bytes = offset;
@@ -357,53 +448,13 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
         const std::uint64_t sequence = std::strtoull(name.c_str() + 4, nullptr, 10);
         next_segment_sequence_ = std::max(next_segment_sequence_, sequence + 1);
     }
+    return log;
+}
 
-    // Keep only what lies above the snapshot, and only if it continues it.
-    const LogIndex base = state.has_snapshot ? state.snapshot_index : LogIndex(0);
-    const Term base_term = state.has_snapshot ? state.snapshot_term : Term(0);
-    std::vector<LogEntry> kept;
-    bool continues = true;
-    for (LogEntry& entry : entries) {
-        if (entry.index == base && entry.term != base_term) continues = false;  // another history
-        if (entry.index <= base) continue;
-        kept.push_back(std::move(entry));
-    }
-    if (!continues) {
-        log_damaged_now = true;
-        state.notes.push_back(fmt::format("the log disagrees with snapshot {}: dropped it", base.value));
-        kept.clear();
-    }
-    if (!kept.empty() && kept.front().index != base.next()) {
-        log_damaged_now = true;
-        state.notes.push_back(fmt::format("log resumes at {} after snapshot {}: entries in between are lost",
-                                          kept.front().index.value, base.value));
-        kept.clear();
-    }
-    for (std::size_t i = 1; i < kept.size(); ++i) FL_ASSERT_GE(kept[i].term, kept[i - 1].term);
-    // A torn crash can keep part of an unsynced batch in one file and lose it
-    // in another. A durable entry of term T implies a durable term >= T (the
-    // term is written first and synced with it), so entries of a later term
-    // than the durable term were never synced, hence never acknowledged: drop
-    // them. A snapshot is committed data: its term is adopted (with no vote:
-    // a vote in that term would have been synced along with the term).
-    if (!hard_state_damaged_now) {
-        if (state.has_snapshot && state.snapshot_term > state.hard_state.term) {
-            state.notes.push_back(fmt::format("adopted the snapshot's term {} over the durable term {}",
-                                              state.snapshot_term.value, state.hard_state.term.value));
-            state.hard_state = HardState{state.snapshot_term, std::nullopt};
-        }
-        std::size_t keep = kept.size();
-        while (keep > 0 && kept[keep - 1].term > state.hard_state.term) --keep;
-        if (keep < kept.size()) {
-            state.notes.push_back(fmt::format("dropped {} unsynced entries of a term after {}", kept.size() - keep,
-                                              state.hard_state.term.value));
-            kept.resize(keep);
-        }
-    }
-    state.entries = std::move(kept);
-
-    // Damage found now joins what earlier recoveries found and no leader has
-    // repaired yet; it is made durable before anything damaged is cut away.
+// Damage found now joins what earlier recoveries found and no leader has
+// repaired yet; it is made durable before anything damaged is cut away.
+Result<DamageMark> DurableState::merge_damage(Storage& storage, RecoveredState& state, bool hard_state_damaged_now,
+                                              bool log_damaged_now) {
     auto stored = load_damage(storage, state.hard_state.term);
     if (!stored) return stored.error();
     DamageMark mark = *stored;
@@ -421,20 +472,7 @@ Result<RecoveredState> DurableState::load(Storage& storage) {
         if (auto status = save_damage(storage, mark); !status) return status.error();
         if (auto status = storage.sync(); !status) return status.error();
     }
-    for (const auto& [name, size] : cuts) {
-        if (auto status = storage.truncate(name, size); !status) return status.error();
-    }
-    for (const std::string& name : removals) {
-        if (auto status = storage.remove(name); !status) return status.error();
-    }
-    state.hard_state_lost = mark.hard_state_lost;
-    state.log_damaged = mark.log_damaged;
-    state.repair_term = mark.repair_term;
-
-    // New records go to a fresh segment that restates where the log ends.
-    const LogIndex last = state.entries.empty() ? base : state.entries.back().index;
-    if (auto status = open_segment(storage, last.next()); !status) return status.error();
-    return state;
+    return mark;
 }
 
 }  // namespace faultline::protocols::raft

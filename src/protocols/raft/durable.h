@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -110,8 +111,23 @@ private:
         LogIndex max_index;  // highest entry index written to it
     };
 
+    // What replaying the log segments found: the entries, and the cuts (file,
+    // new size) and removals that drop what follows a torn or corrupt record.
+    // Cuts are applied only once the damage mark is durable (see the header).
+    struct ReplayedLog {
+        std::vector<LogEntry> entries;
+        std::vector<std::pair<std::string, std::uint64_t>> cuts;
+        std::vector<std::string> removals;
+    };
+
     Status write_record(Storage& storage, std::string_view payload);
     Status open_segment(Storage& storage, LogIndex first_index);
+    // The phases of load().
+    Result<int> load_hard_state(Storage& storage, RecoveredState& state);
+    bool load_snapshot(Storage& storage, RecoveredState& state);
+    Result<ReplayedLog> replay_segments(Storage& storage, RecoveredState& state, bool& log_damaged_now);
+    Result<DamageMark> merge_damage(Storage& storage, RecoveredState& state, bool hard_state_damaged_now,
+                                    bool log_damaged_now);
 
     std::uint64_t segment_bytes_max_;
     std::uint64_t meta_sequence_ = 0;

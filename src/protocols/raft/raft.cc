@@ -539,47 +539,14 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
     reply->log_damaged = repair_pending_;
     reply->hard_state_lost = vote_withheld_forever_;
     if (request.heartbeat) {
-        // The leader caps a heartbeat's commit at what it knows we match. Not
-        // after damage: recovery may have brought back entries we had truncated
-        // (their truncation record was lost), so what the leader knows is stale
-        // until an append's consistency check has verified the log again.
-        if (!repair_pending_) {
-            commit_index_ = std::max(commit_index_, std::min(request.leader_commit, log_.last_index()));
-        }
-        reply->success = true;
-        reply->last_log_index = log_.last_index();
+        answer_heartbeat(from, request, std::move(reply));
+        return;
+    }
+    if (!log_matches_at(request, *reply)) {
         send(from, std::move(reply));
         return;
     }
-
-    if (request.prev_index >= log_.snapshot_index()) {
-        const std::optional<Term> prev_term = log_.term_at(request.prev_index);
-        if (!prev_term || *prev_term != request.prev_term) {
-            reply->success = false;
-            reply->rejected_index = request.prev_index;
-            if (!prev_term) {
-                reply->conflict_index = log_.last_index().next();
-            } else {
-                FL_ASSERT_GT(request.prev_index, log_.snapshot_index());  // snapshots hold committed entries
-                reply->conflict_term = *prev_term;
-                reply->conflict_index = log_.first_index_of_term_at(request.prev_index);
-            }
-            reply->last_log_index = log_.last_index();
-            send(from, std::move(reply));
-            return;
-        }
-    }
-    // Entries at or below our snapshot are committed, hence identical: skip them.
-    for (const LogEntry& entry : request.entries) {
-        if (entry.index <= log_.snapshot_index()) continue;
-        if (log_.has_entry(entry.index)) {
-            if (log_.at(entry.index).term == entry.term) continue;  // never truncate a match
-            truncate_log(ctx, entry.index.prev());
-        }
-        FL_ASSERT_EQ(entry.index, log_.last_index().next());
-        append_to_log(ctx, entry);
-        if (halted_) return;
-    }
+    if (!append_entries(ctx, request)) return;  // halted
     const LogIndex covered = request.prev_index + request.entries.size();
     const LogIndex match = std::max(covered, log_.snapshot_index());
     commit_index_ = std::max(commit_index_, std::min(request.leader_commit, match));
@@ -597,6 +564,51 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
     send(from, std::move(reply));
 }
 
+void Raft::answer_heartbeat(NodeId from, const AppendRequest& request, std::shared_ptr<AppendReply> reply) {
+    // The leader caps a heartbeat's commit at what it knows we match. Not
+    // after damage: recovery may have brought back entries we had truncated
+    // (their truncation record was lost), so what the leader knows is stale
+    // until an append's consistency check has verified the log again.
+    if (!repair_pending_) {
+        commit_index_ = std::max(commit_index_, std::min(request.leader_commit, log_.last_index()));
+    }
+    reply->success = true;
+    reply->last_log_index = log_.last_index();
+    send(from, std::move(reply));
+}
+
+bool Raft::log_matches_at(const AppendRequest& request, AppendReply& reply) const {
+    if (request.prev_index < log_.snapshot_index()) return true;
+    const std::optional<Term> prev_term = log_.term_at(request.prev_index);
+    if (prev_term && *prev_term == request.prev_term) return true;
+    reply.success = false;
+    reply.rejected_index = request.prev_index;
+    if (!prev_term) {
+        reply.conflict_index = log_.last_index().next();
+    } else {
+        FL_ASSERT_GT(request.prev_index, log_.snapshot_index());  // snapshots hold committed entries
+        reply.conflict_term = *prev_term;
+        reply.conflict_index = log_.first_index_of_term_at(request.prev_index);
+    }
+    reply.last_log_index = log_.last_index();
+    return false;
+}
+
+bool Raft::append_entries(Context& ctx, const AppendRequest& request) {
+    // Entries at or below our snapshot are committed, hence identical: skip them.
+    for (const LogEntry& entry : request.entries) {
+        if (entry.index <= log_.snapshot_index()) continue;
+        if (log_.has_entry(entry.index)) {
+            if (log_.at(entry.index).term == entry.term) continue;  // never truncate a match
+            truncate_log(ctx, entry.index.prev());
+        }
+        FL_ASSERT_EQ(entry.index, log_.last_index().next());
+        append_to_log(ctx, entry);
+        if (halted_) return false;
+    }
+    return true;
+}
+
 void Raft::handle_append_reply(Context& ctx, NodeId from, const AppendReply& reply) {
     if (role_ != Role::leader || !is_voter(from)) return;
     Progress& progress = progress_[from.value];
@@ -605,46 +617,54 @@ void Raft::handle_append_reply(Context& ctx, NodeId from, const AppendReply& rep
     progress.read_round_acked = std::max(progress.read_round_acked, reply.read_round);
 
     if (reply.heartbeat) {
-        if (progress.state == Progress::State::replicate) {
-            if (reply.last_log_index >= progress.next_index.prev()) {
-                // Everything we sent has arrived: if the window is still full, the
-                // acknowledgements were lost. (Its last index is not a match: it
-                // may end in stale entries, so match_index waits for a real ack.)
-                progress.inflight = 0;
-            } else if (ctx.now() - progress.append_sent_at >= options_.heartbeat_interval) {
-                // Entries sent a heartbeat interval ago that it still lacks were
-                // probably lost: start over from what it matches. (Sooner they may
-                // be in flight, and resending would double the traffic.)
-                progress.state = Progress::State::probe;
-                progress.next_index = progress.match_index.next();
-                progress.inflight = 0;
-            }
-        }
-        progress.probe_sent = false;  // a lost probe is resent once per heartbeat
-        if (progress.state == Progress::State::snapshot &&
-            ctx.now() - progress.snapshot_sent_at > options_.election_timeout_min) {
-            send_snapshot(ctx, from);  // the last one was lost
-        } else if (progress.match_index < log_.last_index()) {
-            send_append(ctx, from, false);
-        }
-        return;
+        on_heartbeat_reply(ctx, from, progress, reply);
+    } else if (reply.success) {
+        on_append_accepted(ctx, from, progress, reply);
+    } else {
+        on_append_rejected(ctx, from, progress, reply);
     }
+}
 
-    if (reply.success) {
-        progress.match_index = std::max(progress.match_index, reply.match_index);
-        progress.next_index = std::max(progress.next_index, progress.match_index.next());
-        if (progress.inflight > 0) --progress.inflight;
-        progress.probe_sent = false;
-        if (progress.state != Progress::State::replicate) {
-            progress.state = Progress::State::replicate;
+void Raft::on_heartbeat_reply(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply) {
+    if (progress.state == Progress::State::replicate) {
+        if (reply.last_log_index >= progress.next_index.prev()) {
+            // Everything we sent has arrived: if the window is still full, the
+            // acknowledgements were lost. (Its last index is not a match: it
+            // may end in stale entries, so match_index waits for a real ack.)
+            progress.inflight = 0;
+        } else if (ctx.now() - progress.append_sent_at >= options_.heartbeat_interval) {
+            // Entries sent a heartbeat interval ago that it still lacks were
+            // probably lost: start over from what it matches. (Sooner they may
+            // be in flight, and resending would double the traffic.)
+            progress.state = Progress::State::probe;
+            progress.next_index = progress.match_index.next();
             progress.inflight = 0;
         }
-        maybe_commit(ctx);
-        maybe_finish_transfer(ctx, from);
-        send_append(ctx, from, false);
-        return;
     }
+    progress.probe_sent = false;  // a lost probe is resent once per heartbeat
+    if (progress.state == Progress::State::snapshot &&
+        ctx.now() - progress.snapshot_sent_at > options_.election_timeout_min) {
+        send_snapshot(ctx, from);  // the last one was lost
+    } else if (progress.match_index < log_.last_index()) {
+        send_append(ctx, from, false);
+    }
+}
 
+void Raft::on_append_accepted(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply) {
+    progress.match_index = std::max(progress.match_index, reply.match_index);
+    progress.next_index = std::max(progress.next_index, progress.match_index.next());
+    if (progress.inflight > 0) --progress.inflight;
+    progress.probe_sent = false;
+    if (progress.state != Progress::State::replicate) {
+        progress.state = Progress::State::replicate;
+        progress.inflight = 0;
+    }
+    maybe_commit(ctx);
+    maybe_finish_transfer(ctx, from);
+    send_append(ctx, from, false);
+}
+
+void Raft::on_append_rejected(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply) {
     if (reply.log_damaged) {
         // The follower's disk lost entries it acknowledged, or brought back
         // entries it had truncated: what we knew it matches may no longer hold,

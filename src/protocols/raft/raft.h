@@ -63,6 +63,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -218,7 +219,17 @@ private:
     void handle_vote_request(Context& ctx, NodeId from, const VoteRequest& request);
     void handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply);
     void handle_append_request(Context& ctx, NodeId from, const AppendRequest& request);
+    // A follower's parts of an append: a heartbeat's answer; the consistency
+    // check at prev_index (false: `reply` is the rejection); the entries
+    // (false if the node halted).
+    void answer_heartbeat(NodeId from, const AppendRequest& request, std::shared_ptr<AppendReply> reply);
+    bool log_matches_at(const AppendRequest& request, AppendReply& reply) const;
+    bool append_entries(Context& ctx, const AppendRequest& request);
     void handle_append_reply(Context& ctx, NodeId from, const AppendReply& reply);
+    // The leader's answer to each kind of append reply.
+    void on_heartbeat_reply(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply);
+    void on_append_accepted(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply);
+    void on_append_rejected(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply);
     void handle_snapshot_request(Context& ctx, NodeId from, const SnapshotRequest& request);
     void handle_snapshot_reply(Context& ctx, NodeId from, const SnapshotReply& reply);
     void handle_timeout_now(Context& ctx, NodeId from, const TimeoutNow& message);
