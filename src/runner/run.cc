@@ -288,7 +288,7 @@ bool requests_may_repeat(const RunConfig& config, const nemesis::Schedule& sched
 // final operations, and the list of the operations they sent.
 struct ClientWiring {
     sim::Simulation& simulation;
-    sim::SimulationRuntime& runtime;
+    runtime::Runtime& runtime;
     System& system;
     workload::HistoryRecorder& recorder;
     std::deque<workload::OpRequest>& finals;
