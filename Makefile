@@ -1,13 +1,15 @@
 # faultline: the two commands of the README, and their parts.
 #   make run    install dependencies, build, run the default `faultline test`
-#   make test   install dependencies, build (release and ASan/UBSan), run every test
+#   make test   install dependencies, check the formatting, build (release and
+#               ASan/UBSan), run every test
+#   make format apply .clang-format to every source file
 # Extra arguments for `make run`: make run ARGS="--seed 7".
 
 JOBS ?= $(shell nproc)
 RELEASE_DIR := build/release
 SANITIZE_DIR := build/sanitize
 
-.PHONY: all deps configure build build-faultline build-sanitize run test test-release test-sanitize bench clean
+.PHONY: all deps configure build build-faultline build-sanitize run test test-release test-sanitize format format-check bench clean
 
 all: build
 
@@ -39,7 +41,17 @@ test-sanitize: build-sanitize
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) -LE slow
 
-test: test-release test-sanitize
+# Every C++ source under src/, tests/ and bench/, for clang-format.
+SOURCES = $(shell find src tests bench -name '*.cc' -o -name '*.h')
+
+format: deps
+	@clang-format -i $(SOURCES)
+
+# Fails, naming the files, when any source differs from what clang-format writes.
+format-check: deps
+	@clang-format --dry-run --Werror $(SOURCES)
+
+test: format-check test-release test-sanitize
 
 bench: build
 	./$(RELEASE_DIR)/bench/faultline_bench

@@ -49,8 +49,7 @@ void report(benchmark::State& state, const check::LinearizabilityResult& result)
     state.counters["search_MiB"] = static_cast<double>(result.peak_bytes) / (1 << 20);
 }
 
-void run_check(benchmark::State& state, const check::History& history,
-               const LinearizabilityOptions& options) {
+void run_check(benchmark::State& state, const check::History& history, const LinearizabilityOptions& options) {
     check::LinearizabilityResult last;
     for (auto _ : state) {
         auto result = check::check_linearizability(history, options);
@@ -81,10 +80,8 @@ void BM_Lin_KvSplit(benchmark::State& state, const char* file, bool stop_at_firs
     run_check(state, parsed(std::string("porcupine/kv/") + file + ".txt").history, options);
 }
 BENCHMARK_CAPTURE(BM_Lin_KvSplit, c50_ok, "c50-ok", false)->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Lin_KvSplit, c50_bad_all_keys, "c50-bad", false)
-    ->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Lin_KvSplit, c50_bad_first_bad_key, "c50-bad", true)
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Lin_KvSplit, c50_bad_all_keys, "c50-bad", false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Lin_KvSplit, c50_bad_first_bad_key, "c50-bad", true)->Unit(benchmark::kMillisecond);
 
 // Every key of c50-bad decided alone (Porcupine: keys 0 and 9 undecided after 15 s).
 void BM_Lin_C50BadKey(benchmark::State& state) {
@@ -105,12 +102,8 @@ void BM_Lin_KvNotSplit(benchmark::State& state, const char* file) {
 }
 BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c10_ok, "c10-ok")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c10_bad, "c10-bad")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c50_ok, "c50-ok")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
-BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c50_bad, "c50-bad")
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c50_ok, "c50-ok")->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_Lin_KvNotSplit, c50_bad, "c50-bad")->Unit(benchmark::kMillisecond)->Iterations(1);
 
 // ---- The 120 Knossos cas-register files, (cas-register 0), all per iteration
 
@@ -140,8 +133,7 @@ void BM_Lin_Knossos120(benchmark::State& state) {
         for (std::size_t i = 0; i < histories.size(); ++i) {
             auto result = check::check_linearizability(histories[i]->history, options);
             const bool bad = files[i].find("/bad/") != std::string::npos;
-            const auto expected =
-                bad ? check::Verdict::invalid : check::Verdict::valid;
+            const auto expected = bad ? check::Verdict::invalid : check::Verdict::valid;
             if (!result || result->verdict != expected) ++wrong;
             if (result) {
                 configs += result->configs;
@@ -248,14 +240,9 @@ void BM_Lin_WorkRate(benchmark::State& state, int keys, int writers) {
         last = std::move(*result);
     }
     report(state, last);
-    state.counters["configs_per_s"] =
-        benchmark::Counter(static_cast<double>(configs), benchmark::Counter::kIsRate);
+    state.counters["configs_per_s"] = benchmark::Counter(static_cast<double>(configs), benchmark::Counter::kIsRate);
 }
-BENCHMARK_CAPTURE(BM_Lin_WorkRate, one_key_24_writes, 1, 24)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
-BENCHMARK_CAPTURE(BM_Lin_WorkRate, eight_keys_17_writes, 8, 17)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
+BENCHMARK_CAPTURE(BM_Lin_WorkRate, one_key_24_writes, 1, 24)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(BM_Lin_WorkRate, eight_keys_17_writes, 8, 17)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace

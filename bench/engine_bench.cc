@@ -18,11 +18,9 @@ struct Ball final : Message {
 
 // Returns every ball it receives to the sender: one event per delivery, nothing else.
 class Bouncer final : public Node {
-public:
+  public:
     void start(Context&) override {}
-    void on_message(Context& ctx, const Envelope& envelope) override {
-        ctx.send(envelope.from, envelope.message);
-    }
+    void on_message(Context& ctx, const Envelope& envelope) override { ctx.send(envelope.from, envelope.message); }
     void on_timer(Context&, TimerId, std::uint64_t) override {}
 };
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-    build-essential cmake ninja-build pkg-config
+    build-essential cmake ninja-build pkg-config clang-format
     nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
     libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev

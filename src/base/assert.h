@@ -17,7 +17,7 @@ namespace faultline::detail {
 
 template <class T>
 std::string describe_operand(const T& value) {
-    if constexpr (requires(std::ostream& os) { os << value; }) {
+    if constexpr (requires(std::ostream & os) { os << value; }) {
         std::ostringstream out;
         out << value;
         return out.str();
@@ -30,40 +30,39 @@ std::string describe_operand(const T& value) {
 
 [[noreturn]] inline void assertion_failed(const char* file, int line, const char* condition,
                                           const std::string& operands) {
-    std::fprintf(stderr, "%s:%d: assertion failed: %s%s\n", file, line, condition,
-                 operands.c_str());
+    std::fprintf(stderr, "%s:%d: assertion failed: %s%s\n", file, line, condition, operands.c_str());
     std::fflush(stderr);
     std::abort();
 }
 
 }  // namespace faultline::detail
 
-#define FL_ASSERT(condition)                                                       \
-    do {                                                                           \
-        if (!(condition)) [[unlikely]] {                                           \
+#define FL_ASSERT(condition)                                                           \
+    do {                                                                               \
+        if (!(condition)) [[unlikely]] {                                               \
             ::faultline::detail::assertion_failed(__FILE__, __LINE__, #condition, ""); \
-        }                                                                          \
+        }                                                                              \
     } while (0)
 
-#define FL_ASSERT_MSG(condition, message)                                                   \
-    do {                                                                                    \
-        if (!(condition)) [[unlikely]] {                                                    \
-            ::faultline::detail::assertion_failed(__FILE__, __LINE__, #condition,           \
-                                                  std::string(" (") + (message) + ")");     \
-        }                                                                                   \
+#define FL_ASSERT_MSG(condition, message)                                               \
+    do {                                                                                \
+        if (!(condition)) [[unlikely]] {                                                \
+            ::faultline::detail::assertion_failed(__FILE__, __LINE__, #condition,       \
+                                                  std::string(" (") + (message) + ")"); \
+        }                                                                               \
     } while (0)
 
-#define FL_ASSERT_OP_(a, op, b)                                                              \
-    do {                                                                                     \
-        /* By value: an operand like std::min(x, f()) refers to a temporary. */             \
-        const auto fl_assert_a_ = (a);                                                       \
-        const auto fl_assert_b_ = (b);                                                       \
-        if (!(fl_assert_a_ op fl_assert_b_)) [[unlikely]] {                                  \
-            ::faultline::detail::assertion_failed(                                           \
-                __FILE__, __LINE__, #a " " #op " " #b,                                       \
-                " (" + ::faultline::detail::describe_operand(fl_assert_a_) + " vs " +        \
-                    ::faultline::detail::describe_operand(fl_assert_b_) + ")");              \
-        }                                                                                    \
+#define FL_ASSERT_OP_(a, op, b)                                                                                      \
+    do {                                                                                                             \
+        /* By value: an operand like std::min(x, f()) refers to a temporary. */                                      \
+        const auto fl_assert_a_ = (a);                                                                               \
+        const auto fl_assert_b_ = (b);                                                                               \
+        if (!(fl_assert_a_ op fl_assert_b_)) [[unlikely]] {                                                          \
+            ::faultline::detail::assertion_failed(__FILE__, __LINE__, #a " " #op " " #b,                             \
+                                                  " (" + ::faultline::detail::describe_operand(fl_assert_a_) +       \
+                                                      " vs " + ::faultline::detail::describe_operand(fl_assert_b_) + \
+                                                      ")");                                                          \
+        }                                                                                                            \
     } while (0)
 
 #define FL_ASSERT_EQ(a, b) FL_ASSERT_OP_(a, ==, b)
@@ -74,5 +73,4 @@ std::string describe_operand(const T& value) {
 #define FL_ASSERT_GE(a, b) FL_ASSERT_OP_(a, >=, b)
 
 // Marks a path that must never run.
-#define FL_UNREACHABLE() \
-    ::faultline::detail::assertion_failed(__FILE__, __LINE__, "unreachable code reached", "")
+#define FL_UNREACHABLE() ::faultline::detail::assertion_failed(__FILE__, __LINE__, "unreachable code reached", "")

@@ -10,7 +10,9 @@
 
 namespace faultline {
 
-inline void put_u8(std::string& out, std::uint8_t v) { out.push_back(static_cast<char>(v)); }
+inline void put_u8(std::string& out, std::uint8_t v) {
+    out.push_back(static_cast<char>(v));
+}
 
 inline void put_u32(std::string& out, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
@@ -32,13 +34,19 @@ bool take_le(std::string_view& in, T& v) {
     return true;
 }
 
-inline bool take_u8(std::string_view& in, std::uint8_t& v) { return take_le<1>(in, v); }
-inline bool take_u32(std::string_view& in, std::uint32_t& v) { return take_le<4>(in, v); }
-inline bool take_u64(std::string_view& in, std::uint64_t& v) { return take_le<8>(in, v); }
+inline bool take_u8(std::string_view& in, std::uint8_t& v) {
+    return take_le<1>(in, v);
+}
+inline bool take_u32(std::string_view& in, std::uint32_t& v) {
+    return take_le<4>(in, v);
+}
+inline bool take_u64(std::string_view& in, std::uint64_t& v) {
+    return take_le<8>(in, v);
+}
 
 // A cursor over a byte range, for records with several fields.
 class ByteReader {
-public:
+  public:
     explicit ByteReader(std::string_view data) : rest_(data) {}
     bool u8(std::uint8_t& v) { return take_u8(rest_, v); }
     bool u32(std::uint32_t& v) { return take_u32(rest_, v); }
@@ -51,7 +59,7 @@ public:
     }
     bool at_end() const { return rest_.empty(); }
 
-private:
+  private:
     std::string_view rest_;
 };
 

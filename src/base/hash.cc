@@ -16,7 +16,9 @@ Hasher::Hasher() : state_(XXH3_createState()) {
     XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));
 }
 
-Hasher::~Hasher() { XXH3_freeState(static_cast<XXH3_state_t*>(state_)); }
+Hasher::~Hasher() {
+    XXH3_freeState(static_cast<XXH3_state_t*>(state_));
+}
 
 void Hasher::add(const void* data, std::size_t size) {
     XXH3_64bits_update(static_cast<XXH3_state_t*>(state_), data, size);

@@ -16,7 +16,7 @@ inline std::uint64_t hash_string(std::string_view text, std::uint64_t seed = 0) 
 
 // A streaming hash: feed fixed-size words and byte ranges, read the digest.
 class Hasher {
-public:
+  public:
     Hasher();
     ~Hasher();
     Hasher(const Hasher&) = delete;
@@ -25,7 +25,7 @@ public:
     void add(const void* data, std::size_t size);
     std::uint64_t digest() const;
 
-private:
+  private:
     void* state_;  // XXH3_state_t, kept opaque so xxhash.h stays out of headers
 };
 

@@ -22,7 +22,7 @@
 namespace faultline {
 
 class Prng {
-public:
+  public:
     explicit Prng(std::uint64_t seed);
 
     // An independent stream for `name`, derived from the run's root seed.
@@ -79,11 +79,9 @@ public:
     double lognormal(double mu, double sigma) { return std::exp(mu + sigma * normal()); }
 
     // Pareto with scale x_min and shape alpha: a long tail above x_min.
-    double pareto(double x_min, double alpha) {
-        return x_min / std::pow(1.0 - unit(), 1.0 / alpha);
-    }
+    double pareto(double x_min, double alpha) { return x_min / std::pow(1.0 - unit(), 1.0 / alpha); }
 
-private:
+  private:
     static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
     std::uint64_t state_[4];
 };

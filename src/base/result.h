@@ -38,7 +38,7 @@ inline Error make_error(ErrorCode code, std::string message) {
 
 template <class T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : storage_(std::in_place_index<0>, std::move(value)) {}
     Result(Error error) : storage_(std::in_place_index<1>, std::move(error)) {}
 
@@ -67,13 +67,13 @@ public:
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
 
-private:
+  private:
     std::variant<T, Error> storage_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), has_error_(true) {}
 
@@ -85,13 +85,15 @@ public:
         return error_;
     }
 
-private:
+  private:
     Error error_{};
     bool has_error_ = false;
 };
 
 using Status = Result<void>;
 
-inline Status ok_status() { return Status(); }
+inline Status ok_status() {
+    return Status();
+}
 
 }  // namespace faultline

@@ -1,9 +1,9 @@
 #include "base/time.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace faultline {
 
@@ -34,13 +34,11 @@ Result<Nanos> parse_duration(std::string_view text, Nanos bare_unit) {
         scale = 3600e9;
     } else {
         return make_error(ErrorCode::invalid_argument,
-                          fmt::format("'{}': unknown time unit '{}' (use ns, us, ms, s, m, h)",
-                                      text, unit));
+                          fmt::format("'{}': unknown time unit '{}' (use ns, us, ms, s, m, h)", text, unit));
     }
     double value = number * scale;
     if (!std::isfinite(value) || value < 0 || value > 9.2e18) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("'{}' is out of range (must be >= 0)", text));
+        return make_error(ErrorCode::invalid_argument, fmt::format("'{}' is out of range (must be >= 0)", text));
     }
     return static_cast<Nanos>(std::llround(value));
 }

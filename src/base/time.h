@@ -16,13 +16,25 @@ namespace faultline {
 
 using Nanos = std::int64_t;
 
-constexpr Nanos nanoseconds(std::int64_t n) { return n; }
-constexpr Nanos microseconds(std::int64_t n) { return n * 1'000; }
-constexpr Nanos milliseconds(std::int64_t n) { return n * 1'000'000; }
-constexpr Nanos seconds(std::int64_t n) { return n * 1'000'000'000; }
+constexpr Nanos nanoseconds(std::int64_t n) {
+    return n;
+}
+constexpr Nanos microseconds(std::int64_t n) {
+    return n * 1'000;
+}
+constexpr Nanos milliseconds(std::int64_t n) {
+    return n * 1'000'000;
+}
+constexpr Nanos seconds(std::int64_t n) {
+    return n * 1'000'000'000;
+}
 
-constexpr double to_seconds(Nanos t) { return static_cast<double>(t) / 1e9; }
-constexpr double to_milliseconds(Nanos t) { return static_cast<double>(t) / 1e6; }
+constexpr double to_seconds(Nanos t) {
+    return static_cast<double>(t) / 1e9;
+}
+constexpr double to_milliseconds(Nanos t) {
+    return static_cast<double>(t) / 1e6;
+}
 
 // Parses "5ms", "1.5s", "250us", "10ns", "2m" (minutes). A bare number is read in
 // `bare_unit` (milliseconds by default, as Maelstrom's --latency).

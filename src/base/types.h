@@ -50,7 +50,5 @@ using LogIndex = StrongInt<struct LogIndexTag, std::uint64_t>;
 
 template <class Tag, class Rep>
 struct std::hash<faultline::StrongInt<Tag, Rep>> {
-    std::size_t operator()(faultline::StrongInt<Tag, Rep> id) const noexcept {
-        return std::hash<Rep>{}(id.value);
-    }
+    std::size_t operator()(faultline::StrongInt<Tag, Rep> id) const noexcept { return std::hash<Rep>{}(id.value); }
 };

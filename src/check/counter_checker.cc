@@ -1,10 +1,10 @@
 #include "check/counter_checker.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 #include "base/types.h"
 
@@ -78,12 +78,13 @@ bool collect_adds(const std::vector<Pair>& ops, std::vector<Add>& adds, CounterC
         const Json& value = pair.invoke->value;
         if (!is_int64(value)) {
             result.valid = false;
-            result.cannot_check = fmt::format("op {}: add of {}: a delta must be a 64-bit integer",
-                                              pair.invoke->index, value.dump());
+            result.cannot_check =
+                fmt::format("op {}: add of {}: a delta must be a 64-bit integer", pair.invoke->index, value.dump());
             return false;
         }
         const std::int64_t delta = value.get<std::int64_t>();
-        adds.push_back(Add{pair.invoke->time, ok ? pair.completion->time : std::numeric_limits<Nanos>::max(), delta, ok});
+        adds.push_back(
+            Add{pair.invoke->time, ok ? pair.completion->time : std::numeric_limits<Nanos>::max(), delta, ok});
         (ok ? result.adds_ok : result.adds_unknown) += 1;
     }
     return true;
@@ -114,10 +115,10 @@ void check_reads(const std::vector<Pair>& ops, const std::vector<Add>& adds, Cou
         if (value < lower || value > upper) {
             result.valid = false;
             if (result.errors.size() < 10) {
-                result.errors.push_back(fmt::format(
-                    "op {}: read {} but the counter was certainly at least {} and at most {}{}", pair.completion->index,
-                    value, to_string(lower), to_string(upper),
-                    value > upper ? " (an add applied twice?)" : " (an acknowledged add lost?)"));
+                result.errors.push_back(
+                    fmt::format("op {}: read {} but the counter was certainly at least {} and at most {}{}",
+                                pair.completion->index, value, to_string(lower), to_string(upper),
+                                value > upper ? " (an add applied twice?)" : " (an acknowledged add lost?)"));
             }
         }
     }

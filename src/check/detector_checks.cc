@@ -1,10 +1,10 @@
 #include "check/detector_checks.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-
-#include <fmt/format.h>
 
 namespace faultline::check {
 
@@ -37,8 +37,8 @@ struct Accuracy {
     Json details;
 };
 
-Accuracy judge_accuracy(const DetectorRecord& detector, const std::vector<Interval>& downs, Nanos end,
-                        Nanos up_time, double up_hours, const DetectorBounds& bounds) {
+Accuracy judge_accuracy(const DetectorRecord& detector, const std::vector<Interval>& downs, Nanos end, Nanos up_time,
+                        double up_hours, const DetectorBounds& bounds) {
     const char* name = detector.name.c_str();
     // Mistakes: suspicions raised while the node is up (running or paused).
     // Each lasts until trust returns, the node goes down, or the run ends.
@@ -56,21 +56,20 @@ Accuracy judge_accuracy(const DetectorRecord& detector, const std::vector<Interv
     }
     const auto mistakes = static_cast<double>(mistake_count);
     const double per_hour = mistakes / up_hours;
-    const double mean_mistake_s =
-        mistakes > 0 ? static_cast<double>(mistaken_time) / mistakes / 1e9 : 0.0;
+    const double mean_mistake_s = mistakes > 0 ? static_cast<double>(mistaken_time) / mistakes / 1e9 : 0.0;
     const double query_accuracy = 1.0 - static_cast<double>(mistaken_time) / static_cast<double>(up_time);
     Accuracy accuracy;
     accuracy.ok = per_hour <= bounds.false_suspicions_per_hour_max;
     // In words first (Chen, Toueg and Aguilera's names in details):
     // lambda_M is false suspicions per hour, T_M their mean length,
     // P_A the share of up time the detector was right.
-    accuracy.line =
-        mistake_count == 0
-            ? fmt::format("{}: no false suspicion", name)
-            : fmt::format("{}: {:.1f} false suspicions per hour of up time, each lasting {} on average "
-                          "(wrong {:.3f}% of the time)",
-                          name, per_hour, format_duration(static_cast<Nanos>(mean_mistake_s * 1e9)),
-                          100.0 * (1.0 - query_accuracy));
+    accuracy.line = mistake_count == 0
+                        ? fmt::format("{}: no false suspicion", name)
+                        : fmt::format(
+                              "{}: {:.1f} false suspicions per hour of up time, each lasting {} on average "
+                              "(wrong {:.3f}% of the time)",
+                              name, per_hour, format_duration(static_cast<Nanos>(mean_mistake_s * 1e9)),
+                              100.0 * (1.0 - query_accuracy));
     accuracy.details = Json{{"detector", name},
                             {"mistakes", mistake_count},
                             {"mistakes_per_hour", per_hour},
@@ -81,7 +80,7 @@ Accuracy judge_accuracy(const DetectorRecord& detector, const std::vector<Interv
 
 // One detector's detection: for each crash, the suspicion that holds through it.
 struct Detection {
-    bool detected = true;   // every crash that required it detected in time
+    bool detected = true;    // every crash that required it detected in time
     std::size_t judged = 0;  // crashes detected, or long enough to require it
     std::string line;
     Json details;
@@ -130,17 +129,15 @@ Detection judge_detection(const DetectorRecord& detector, const std::vector<Inte
             worst = fmt::format("the slowest crash detected after {}", format_duration(detection));
         }
     }
-    result.line =
-        fmt::format("{}: {}, at a cost of {:.2f} messages per second", name, worst, per_second);
-    result.details =
-        Json{{"detector", name}, {"detection_ns", times}, {"msgs_per_second", per_second}};
+    result.line = fmt::format("{}: {}, at a cost of {:.2f} messages per second", name, worst, per_second);
+    result.details = Json{{"detector", name}, {"detection_ns", times}, {"msgs_per_second", per_second}};
     return result;
 }
 
 }  // namespace
 
 std::vector<Outcome> check_detectors(const std::vector<DetectorRecord>& detectors, const std::vector<Interval>& downs,
-                                 Nanos end, const DetectorBounds& bounds) {
+                                     Nanos end, const DetectorBounds& bounds) {
     Nanos down_time = 0;
     for (const Interval& down : downs) down_time += down.to - down.from;
     const Nanos up_time = std::max<Nanos>(end - down_time, 1);
@@ -169,15 +166,16 @@ std::vector<Outcome> check_detectors(const std::vector<DetectorRecord>& detector
     outcomes.push_back(Outcome{
         "accuracy", accurate ? Verdict::valid : Verdict::invalid,
         fmt::format("{} (allowed: {} per hour, over {} of up time)", join(accuracy_lines),
-                    bounds.false_suspicions_per_hour_max,
-                    format_duration(static_cast<Nanos>(up_hours * 3600e9))),
+                    bounds.false_suspicions_per_hour_max, format_duration(static_cast<Nanos>(up_hours * 3600e9))),
         Json{{"detectors", accuracy_details}, {"max_per_hour", bounds.false_suspicions_per_hour_max}}});
-    outcomes.push_back(Outcome{
-        "detection", judged == 0 ? Verdict::unknown : detected ? Verdict::valid : Verdict::invalid,
-        judged == 0 ? "no crash of the watched node lasted long enough to require detection"
-                      : fmt::format("{} (allowed: detection within {})", join(detection_lines),
-                                    format_duration(bounds.detection_time_max)),
-        Json{{"detectors", detection_details}, {"max_ns", bounds.detection_time_max}}});
+    outcomes.push_back(Outcome{"detection",
+                               judged == 0 ? Verdict::unknown
+                               : detected  ? Verdict::valid
+                                           : Verdict::invalid,
+                               judged == 0 ? "no crash of the watched node lasted long enough to require detection"
+                                           : fmt::format("{} (allowed: detection within {})", join(detection_lines),
+                                                         format_duration(bounds.detection_time_max)),
+                               Json{{"detectors", detection_details}, {"max_ns", bounds.detection_time_max}}});
     return outcomes;
 }
 
@@ -185,8 +183,8 @@ Outcome check_final_view(const std::vector<PeerView>& views, std::int64_t suspic
     std::vector<std::string> wrong;
     for (const PeerView& view : views) {
         if (view.suspected == view.down) continue;
-        wrong.push_back(fmt::format("{} {} {}", view.node, view.down ? "does not suspect crashed" : "suspects live",
-                                    view.peer));
+        wrong.push_back(
+            fmt::format("{} {} {}", view.node, view.down ? "does not suspect crashed" : "suspects live", view.peer));
     }
     const Verdict verdict = wrong.empty() ? Verdict::valid : Verdict::invalid;
     std::string summary = wrong.empty() ? fmt::format("final view exact; {} suspicions raised", suspicions_raised)

@@ -1,8 +1,8 @@
 #include "check/echo_checker.h"
 
-#include <unordered_map>
-
 #include <fmt/format.h>
+
+#include <unordered_map>
 
 namespace faultline::check {
 
@@ -32,8 +32,8 @@ EchoCheckResult check_echo(const History& history) {
         if (op.value != invoke.value) {
             result.valid = false;
             if (result.errors.size() < errors_max) {
-                result.errors.push_back(fmt::format("op {}: sent {} but got back {}", op.index,
-                                                    invoke.value.dump(), op.value.dump()));
+                result.errors.push_back(
+                    fmt::format("op {}: sent {} but got back {}", op.index, invoke.value.dump(), op.value.dump()));
             }
         }
     }

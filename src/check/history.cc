@@ -1,17 +1,21 @@
 #include "check/history.h"
 
-#include <fstream>
-
 #include <fmt/format.h>
+
+#include <fstream>
 
 namespace faultline::check {
 
 const char* op_type_name(OpType type) {
     switch (type) {
-        case OpType::invoke: return "invoke";
-        case OpType::ok: return "ok";
-        case OpType::fail: return "fail";
-        case OpType::info: return "info";
+        case OpType::invoke:
+            return "invoke";
+        case OpType::ok:
+            return "ok";
+        case OpType::fail:
+            return "fail";
+        case OpType::info:
+            return "info";
     }
     FL_UNREACHABLE();
 }

@@ -1,12 +1,12 @@
 #include "check/lost_write_checker.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace faultline::check {
 
@@ -113,23 +113,22 @@ void check_key(const std::string& key, const std::vector<Read>& key_reads, const
             }
         }
         if (read.value.is_null()) continue;  // absent: nothing written had arrived
-        auto found = read.value.is_number_integer() ? by_value.find(read.value.get<std::int64_t>())
-                                                    : by_value.end();
+        auto found = read.value.is_number_integer() ? by_value.find(read.value.get<std::int64_t>()) : by_value.end();
         if (found == by_value.end() || !found->second->may_have_happened) {
-            result.errors.push_back(fmt::format("key {}: read {} at {}, a value never (successfully) written",
-                                                key, read.value.dump(), format_duration(read.invoked)));
+            result.errors.push_back(fmt::format("key {}: read {} at {}, a value never (successfully) written", key,
+                                                read.value.dump(), format_duration(read.invoked)));
             continue;
         }
         const Write& seen = *found->second;
         if (!seen.acknowledged) continue;  // unknown outcome: it may be the latest
         const Write* later = acknowledged.latest_completed_before(read.invoked);
         if (later == nullptr || later->invoked <= *seen.acknowledged || !lost.insert(later).second) continue;
-        result.errors.push_back(fmt::format(
-            "key {}: the write of {} (invoked at {}, acknowledged at {}) was lost: a {}read at {} still "
-            "returned the earlier write of {} (acknowledged at {})",
-            key, later->value, format_duration(later->invoked), format_duration(*later->acknowledged),
-            read.final ? "final " : "", format_duration(read.invoked), seen.value,
-            format_duration(*seen.acknowledged)));
+        result.errors.push_back(
+            fmt::format("key {}: the write of {} (invoked at {}, acknowledged at {}) was lost: a {}read at {} still "
+                        "returned the earlier write of {} (acknowledged at {})",
+                        key, later->value, format_duration(later->invoked), format_duration(*later->acknowledged),
+                        read.final ? "final " : "", format_duration(read.invoked), seen.value,
+                        format_duration(*seen.acknowledged)));
     }
     result.lost += static_cast<std::int64_t>(lost.size());
 }

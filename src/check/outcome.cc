@@ -6,9 +6,12 @@ namespace faultline::check {
 
 const char* verdict_name(Verdict verdict) {
     switch (verdict) {
-        case Verdict::valid: return "valid";
-        case Verdict::invalid: return "invalid";
-        case Verdict::unknown: return "unknown";
+        case Verdict::valid:
+            return "valid";
+        case Verdict::invalid:
+            return "invalid";
+        case Verdict::unknown:
+            return "unknown";
     }
     FL_UNREACHABLE();
 }

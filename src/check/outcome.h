@@ -24,7 +24,7 @@ const char* verdict_name(Verdict verdict);
 Verdict combine(Verdict a, Verdict b);
 
 struct Outcome {
-    std::string name;     // "linearizability", "availability", "election-safety"
+    std::string name;  // "linearizability", "availability", "election-safety"
     Verdict verdict = Verdict::valid;
     std::string summary;  // for the terminal
     Json details;         // for results.json and the report

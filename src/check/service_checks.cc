@@ -1,9 +1,9 @@
 #include "check/service_checks.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace faultline::check {
 
@@ -28,21 +28,24 @@ Outcome check_availability(const History& history, const std::function<bool(cons
     for (const auto& [process, invoked] : invoked_at) {
         if (invoked >= window_start && invoked < window_end) ++total;
     }
-    Json details{{"window_start_ns", window_start}, {"window_end_ns", window_end}, {"invoked", total},
-                 {"served", served}, {"threshold", threshold}};
+    Json details{{"window_start_ns", window_start},
+                 {"window_end_ns", window_end},
+                 {"invoked", total},
+                 {"served", served},
+                 {"threshold", threshold}};
     if (total == 0) {
         return Outcome{"availability", Verdict::unknown,
-                            fmt::format("no operations were invoked in [{}, {})", format_duration(window_start),
-                                        format_duration(window_end)),
-                            details};
+                       fmt::format("no operations were invoked in [{}, {})", format_duration(window_start),
+                                   format_duration(window_end)),
+                       details};
     }
     const double fraction = static_cast<double>(served) / static_cast<double>(total);
     details["fraction"] = fraction;
-    return Outcome{"availability", fraction >= threshold ? Verdict::valid : Verdict::invalid,
-                        fmt::format("{:.0f}% of {} operations invoked in [{}, {}) were served (need {:.0f}%)",
-                                    fraction * 100, total, format_duration(window_start), format_duration(window_end),
-                                    threshold * 100),
-                        details};
+    return Outcome{
+        "availability", fraction >= threshold ? Verdict::valid : Verdict::invalid,
+        fmt::format("{:.0f}% of {} operations invoked in [{}, {}) were served (need {:.0f}%)", fraction * 100, total,
+                    format_duration(window_start), format_duration(window_end), threshold * 100),
+        details};
 }
 
 Outcome check_liveness(const History& history, Nanos run_end, Nanos bound) {
@@ -77,18 +80,17 @@ Outcome check_liveness(const History& history, Nanos run_end, Nanos bound) {
     Json details{{"late_or_never", too_slow}, {"bound_ns", bound}, {"never_completed", open.size()}};
     if (too_slow == 0) {
         return Outcome{"liveness", Verdict::valid,
-                            bound > 0 ? fmt::format("every operation completed within {}", format_duration(bound))
-                                      : "every operation completed",
-                            details};
+                       bound > 0 ? fmt::format("every operation completed within {}", format_duration(bound))
+                                 : "every operation completed",
+                       details};
     }
-    return Outcome{"liveness", Verdict::invalid,
-                        fmt::format("{} operations {}; process {} waited {} for its {} (invoked at {})", too_slow,
-                                    bound > 0 ? fmt::format("took longer than {} or never completed",
-                                                            format_duration(bound))
-                                              : "never completed",
-                                    slowest->process, format_duration(slowest_wait), slowest->f,
-                                    format_duration(slowest->time)),
-                        details};
+    return Outcome{
+        "liveness", Verdict::invalid,
+        fmt::format("{} operations {}; process {} waited {} for its {} (invoked at {})", too_slow,
+                    bound > 0 ? fmt::format("took longer than {} or never completed", format_duration(bound))
+                              : "never completed",
+                    slowest->process, format_duration(slowest_wait), slowest->f, format_duration(slowest->time)),
+        details};
 }
 
 Outcome check_latency(const History& history, Nanos from, Nanos to, Nanos p99_max) {
@@ -114,17 +116,17 @@ Outcome check_latency(const History& history, Nanos from, Nanos to, Nanos p99_ma
     const Nanos p99 = latencies[static_cast<std::size_t>(0.99 * static_cast<double>(latencies.size() - 1))];
     details["p99_ns"] = p99;
     return Outcome{"latency", p99 <= p99_max ? Verdict::valid : Verdict::invalid,
-                        fmt::format("p99 {} over {} operations (at most {})", format_duration(p99), latencies.size(),
-                                    format_duration(p99_max)),
-                        details};
+                   fmt::format("p99 {} over {} operations (at most {})", format_duration(p99), latencies.size(),
+                               format_duration(p99_max)),
+                   details};
 }
 
 Outcome check_msgs_per_op(const History& history, std::uint64_t server_messages, double max) {
     std::int64_t operations = 0;
     for (const Operation& op : history) operations += op.type == OpType::invoke ? 1 : 0;
     const double per_op = operations > 0 ? static_cast<double>(server_messages) / static_cast<double>(operations) : 0;
-    Json details{{"server_messages", server_messages}, {"operations", operations}, {"msgs_per_op", per_op},
-                 {"max", max}};
+    Json details{
+        {"server_messages", server_messages}, {"operations", operations}, {"msgs_per_op", per_op}, {"max", max}};
     return Outcome{"msgs-per-op", per_op <= max ? Verdict::valid : Verdict::invalid,
                    fmt::format("{:.1f} server messages per operation (at most {})", per_op, max), details};
 }

@@ -1,9 +1,9 @@
 #include "check/set_checker.h"
 
+#include <fmt/format.h>
+
 #include <set>
 #include <unordered_map>
-
-#include <fmt/format.h>
 
 namespace faultline::check {
 

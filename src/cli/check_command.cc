@@ -60,15 +60,12 @@ Result<std::size_t> parse_bytes(const std::string& text) {
     else if (unit == "G" || unit == "GiB" || unit == "GB")
         scale = 1024.0 * 1024 * 1024;
     else
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("bad size unit in '{}' (B, KiB, MiB, GiB)", text));
+        return make_error(ErrorCode::invalid_argument, fmt::format("bad size unit in '{}' (B, KiB, MiB, GiB)", text));
     // NaN and infinity parse as numbers; neither is a size.
     if (!std::isfinite(number) || number <= 0)
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("size must be a positive number: '{}'", text));
+        return make_error(ErrorCode::invalid_argument, fmt::format("size must be a positive number: '{}'", text));
     const double bytes = number * scale;
-    if (bytes >= 0x1p63)
-        return make_error(ErrorCode::invalid_argument, fmt::format("size too large: '{}'", text));
+    if (bytes >= 0x1p63) return make_error(ErrorCode::invalid_argument, fmt::format("size too large: '{}'", text));
     return static_cast<std::size_t>(bytes);
 }
 
@@ -103,8 +100,7 @@ Result<CheckPlan> plan_check(const CheckOptions& options) {
     if (!options.initial.empty()) {
         base.initial = Json::parse(options.initial, nullptr, false);
         if (base.initial.is_discarded()) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("--init: not valid JSON: {}", options.initial));
+            return make_error(ErrorCode::invalid_argument, fmt::format("--init: not valid JSON: {}", options.initial));
         }
     }
     auto memory_limit = parse_bytes(options.memory_limit);
@@ -117,9 +113,8 @@ Result<CheckPlan> plan_check(const CheckOptions& options) {
     base.split_at_quiescence = !options.no_quiescence;
     base.prechecks = !options.no_prechecks;
     base.stop_at_first_invalid = options.stop_at_first;
-    base.threads = options.threads > 0
-                       ? options.threads
-                       : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    base.threads =
+        options.threads > 0 ? options.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     return plan;
 }
 
@@ -140,10 +135,8 @@ void report_file_error(const std::string& path, const std::string& message, Json
 // silent pass. Not for EDN that held ops: a Jepsen history of only
 // nemesis ops is legitimately empty for the model (Knossos'
 // mongodb-v0-ack-rollback-.edn).
-std::optional<std::string> empty_history_error(const std::string& path,
-                                               const check::formats::ParsedHistory& parsed) {
-    const bool only_non_client_ops =
-        parsed.format == check::formats::Format::jepsen_edn && parsed.skipped_ops > 0;
+std::optional<std::string> empty_history_error(const std::string& path, const check::formats::ParsedHistory& parsed) {
+    const bool only_non_client_ops = parsed.format == check::formats::Format::jepsen_edn && parsed.skipped_ops > 0;
     if (!parsed.history.empty() || only_non_client_ops) return std::nullopt;
     return parsed.format == check::formats::Format::jepsen_edn
                ? fmt::format("{}: no operations found (an empty history?)", path)
@@ -155,26 +148,21 @@ std::optional<std::string> empty_history_error(const std::string& path,
 // then its counterexample, if any.
 void print_file_result(const std::string& path, const check::formats::ParsedHistory& parsed,
                        check::models::ModelKind model, const check::LinearizabilityResult& result) {
-    const char* verdict = result.verdict == check::Verdict::valid ? "linearizable"
-                          : result.verdict == check::Verdict::invalid
-                              ? "NOT linearizable"
-                              : "UNKNOWN";
+    const char* verdict = result.verdict == check::Verdict::valid     ? "linearizable"
+                          : result.verdict == check::Verdict::invalid ? "NOT linearizable"
+                                                                      : "UNKNOWN";
     std::string detail;
     if (result.partitions.size() > 1) {
-        const auto bad = std::count_if(
-            result.partitions.begin(), result.partitions.end(),
-            [](const auto& p) { return p.verdict == check::Verdict::invalid; });
+        const auto bad = std::count_if(result.partitions.begin(), result.partitions.end(),
+                                       [](const auto& p) { return p.verdict == check::Verdict::invalid; });
         detail = fmt::format(", {} keys", result.partitions.size());
         if (bad > 0) detail += fmt::format(" ({} not linearizable)", bad);
     }
     if (result.verdict == check::Verdict::unknown) detail += ": " + result.unknown_reason;
     std::fprintf(stdout, "%s: %s (%s, %s, %zu ops%s) in %s, %s\n", path.c_str(), verdict,
-                 check::models::model_kind_name(model),
-                 check::formats::format_name(parsed.format), result.operations,
-                 detail.c_str(), format_duration(result.elapsed).c_str(),
-                 format_bytes(result.peak_bytes).c_str());
-    if (result.counterexample)
-        std::fputs(result.counterexample->to_text("    ").c_str(), stdout);
+                 check::models::model_kind_name(model), check::formats::format_name(parsed.format), result.operations,
+                 detail.c_str(), format_duration(result.elapsed).c_str(), format_bytes(result.peak_bytes).c_str());
+    if (result.counterexample) std::fputs(result.counterexample->to_text("    ").c_str(), stdout);
     std::fflush(stdout);
 }
 
@@ -250,25 +238,18 @@ CommandAction add_check_command(CLI::App& app) {
                                          "Porcupine kv, Jepsen logs, history.jsonl)");
     check
         ->add_option("--model", options->model,
-                     "Model: auto (from the operations), or one of\n" +
-                         check::models::describe_model_kinds())
+                     "Model: auto (from the operations), or one of\n" + check::models::describe_model_kinds())
         ->capture_default_str();
-    check
-        ->add_option("--format", options->format,
-                     "History format: auto, jepsen-edn, porcupine-kv, jepsen-log, jsonl")
+    check->add_option("--format", options->format, "History format: auto, jepsen-edn, porcupine-kv, jepsen-log, jsonl")
         ->capture_default_str();
-    check->add_option(
-        "--init", options->initial,
-        "Initial value as JSON (default: nil for registers, \"\" for kv-append, 0 for "
-        "counters, 0 for every register of a multi-register, as in Knossos' "
-        "multi-register data; for multi-register an object like {\"x\":1} sets the "
-        "registers it names, the others start at 0)");
-    check->add_flag("--no-split", options->no_split,
-                    "Check keyed histories as one object instead of key by key");
-    check->add_flag("--no-quiescence-split", options->no_quiescence,
-                    "Do not cut histories at quiescent points");
-    check->add_flag("--no-prechecks", options->no_prechecks,
-                    "Skip the cheap pre-checks (search everything)");
+    check->add_option("--init", options->initial,
+                      "Initial value as JSON (default: nil for registers, \"\" for kv-append, 0 for "
+                      "counters, 0 for every register of a multi-register, as in Knossos' "
+                      "multi-register data; for multi-register an object like {\"x\":1} sets the "
+                      "registers it names, the others start at 0)");
+    check->add_flag("--no-split", options->no_split, "Check keyed histories as one object instead of key by key");
+    check->add_flag("--no-quiescence-split", options->no_quiescence, "Do not cut histories at quiescent points");
+    check->add_flag("--no-prechecks", options->no_prechecks, "Skip the cheap pre-checks (search everything)");
     check->add_flag("--stop-at-first", options->stop_at_first,
                     "Stop checking a file's keys at its first non-linearizable one");
     // Budgets count work and memory, not time, so that a verdict depends only
@@ -284,12 +265,12 @@ CommandAction add_check_command(CLI::App& app) {
                      "Memory budget of each search, e.g. 512MiB, 2GiB (the same whatever "
                      "--threads)")
         ->capture_default_str();
-    check->add_option("--threads", options->threads,
-                      "Threads for checking keys (0: one per core); never changes a result")
+    check
+        ->add_option("--threads", options->threads,
+                     "Threads for checking keys (0: one per core); never changes a result")
         ->check(CLI::Range(0, 256))
         ->capture_default_str();
-    check->add_option("--json", options->json_path,
-                      "Also write results as JSON to this file (- for stdout)");
+    check->add_option("--json", options->json_path, "Also write results as JSON to this file (- for stdout)");
     check->add_option("files", options->files, "History files")->required();
     return [options] { return run_check(*options); };
 }

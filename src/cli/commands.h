@@ -4,10 +4,9 @@
 // input, 4 runtime, 5 a replay that diverged).
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 namespace faultline::cli {
 

@@ -29,10 +29,14 @@ std::string help_of(const runner::OptionInfo& info, const Json& defaults) {
 
 const char* type_name(runner::OptionKind kind) {
     switch (kind) {
-        case runner::OptionKind::integer: return "INT";
-        case runner::OptionKind::number: return "NUMBER";
-        case runner::OptionKind::duration: return "DURATION";
-        default: return "TEXT";
+        case runner::OptionKind::integer:
+            return "INT";
+        case runner::OptionKind::number:
+            return "NUMBER";
+        case runner::OptionKind::duration:
+            return "DURATION";
+        default:
+            return "TEXT";
     }
 }
 
@@ -47,10 +51,14 @@ void add_declared_options(CLI::App& command, const runner::OptionSchema& schema,
         for (const std::string& alias : info.aliases) names += "," + alias;
         const std::string help = help_of(info, defaults);
         auto apply = [info, set](const Json& value) {
-            if (auto status = set(info, value); !status) throw CLI::ValidationError(info.flag(), status.error().message);
+            if (auto status = set(info, value); !status)
+                throw CLI::ValidationError(info.flag(), status.error().message);
         };
         if (info.kind == runner::OptionKind::flag) {
-            command.add_flag_callback(names, [apply, info] { apply(Json(!info.default_true)); }, help)->group(group);
+            command
+                .add_flag_callback(
+                    names, [apply, info] { apply(Json(!info.default_true)); }, help)
+                ->group(group);
             continue;
         }
         // The transformer parses the text once into the JSON form (a duration

@@ -4,10 +4,9 @@
 // into nanoseconds) before the declaration's range is checked.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "runner/options.h"
 

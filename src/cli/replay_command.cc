@@ -1,9 +1,9 @@
 // `faultline replay DIR`: re-run a stored run and confirm it is the same run.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "runner/run.h"
@@ -81,9 +81,12 @@ int run_replay(const ReplayArguments& arguments) {
         return exit_diverged;
     }
     switch (result->verdict) {
-        case runner::Verdict::valid: return exit_valid;
-        case runner::Verdict::invalid: return exit_invalid;
-        case runner::Verdict::unknown: return exit_unknown;
+        case runner::Verdict::valid:
+            return exit_valid;
+        case runner::Verdict::invalid:
+            return exit_invalid;
+        case runner::Verdict::unknown:
+            return exit_unknown;
     }
     return exit_runtime;
 }

@@ -1,9 +1,9 @@
 // `faultline scenario list | run NAME... | run --all`: the scenario catalog.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "cli/terminal.h"
@@ -152,8 +152,8 @@ int run_scenarios(const ScenarioArguments& arguments) {
         }
         if (!*as_expected) ++unexpected;
     }
-    std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n",
-                 static_cast<int>(chosen.size()) - unexpected, chosen.size());
+    std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n", static_cast<int>(chosen.size()) - unexpected,
+                 chosen.size());
     return unexpected == 0 ? exit_valid : exit_invalid;
 }
 
@@ -166,8 +166,7 @@ CommandAction add_scenario_command(CLI::App& app) {
     scenario->add_option("--dir", arguments->directory, "Directory of scenario files (default: ./scenarios)");
     CLI::App* list = scenario->add_subcommand("list", "List scenarios with the verdict each must give");
     CLI::App* run = scenario->add_subcommand("run", "Run scenarios and check each gives its expected verdict");
-    run->add_option("NAME", arguments->names,
-                    "Scenario names, groups ending in '/' (fates/), or .toml files");
+    run->add_option("NAME", arguments->names, "Scenario names, groups ending in '/' (fates/), or .toml files");
     run->add_flag("--all", arguments->all, "Run every scenario");
     run->add_flag("--verbose", arguments->verbose, "Print every run's summary");
     run->add_flag("--keep", arguments->keep, "Store every run (runs that fail or surprise are always stored)");

@@ -1,9 +1,9 @@
 // `faultline shrink DIR`: cut a failing run down to a minimal run that still fails.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "runner/run.h"
@@ -25,32 +25,32 @@ struct ShrinkArguments {
 // What shrinking came to: the faults and operations left, each fault, and
 // the shrunk run's summary.
 void print_shrunk(const runner::ShrinkResult& shrunk) {
-    std::fprintf(stdout, "shrunk       %zu faults and %lld operations to %zu faults and %lld operations in %d runs "
-                         "(%.1fs)%s\n",
+    std::fprintf(stdout,
+                 "shrunk       %zu faults and %lld operations to %zu faults and %lld operations in %d runs "
+                 "(%.1fs)%s\n",
                  shrunk.faults_before, static_cast<long long>(shrunk.operations_before), shrunk.faults_after,
                  static_cast<long long>(shrunk.operations_after), shrunk.runs, shrunk.wall_seconds,
                  shrunk.budget_exhausted ? ", budget exhausted" : "");
-    for (const auto& fault : shrunk.result.schedule.faults) std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
+    for (const auto& fault : shrunk.result.schedule.faults)
+        std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
     std::fputs(runner::format_summary(shrunk.result).c_str(), stdout);
 }
 
 // The shrunk run, stored as a run of its own (with its trace) that becomes
 // store/latest, and written as a scenario file both there and beside the
 // original run.
-int save_shrunk(const ShrinkArguments& arguments, const runner::ShrinkResult& shrunk,
-                const std::string& failing_text) {
+int save_shrunk(const ShrinkArguments& arguments, const runner::ShrinkResult& shrunk, const std::string& failing_text) {
     runner::Scenario scenario;
     scenario.name = fmt::format("shrunk/{}-seed{}", shrunk.config.system, shrunk.config.seed);
-    scenario.description = fmt::format("Shrunk from {} by faultline shrink: still fails {}.", arguments.run_dir,
-                                       failing_text);
+    scenario.description =
+        fmt::format("Shrunk from {} by faultline shrink: still fails {}.", arguments.run_dir, failing_text);
     scenario.config = shrunk.config;
     scenario.seeds = {shrunk.config.seed};
     scenario.expect.verdict = runner::Verdict::invalid;
     scenario.expect.failing = shrunk.failing;
     const std::string file_name = fmt::format("shrunk-seed{}.toml", shrunk.config.seed);
     const std::string toml = runner::scenario_to_toml(scenario);
-    const std::string beside_original =
-        (std::filesystem::weakly_canonical(arguments.run_dir) / file_name).string();
+    const std::string beside_original = (std::filesystem::weakly_canonical(arguments.run_dir) / file_name).string();
     if (auto status = runner::write_text_file(beside_original, toml); !status) {
         print_error(status.error().message);
         return exit_runtime;
@@ -96,12 +96,12 @@ int run_shrink(const ShrinkArguments& arguments) {
     std::fprintf(stdout, "failing      %s; %zu faults, %lld operations\n", failing_text.c_str(),
                  original->schedule.faults.size(), static_cast<long long>(original->ops.invoked));
     std::fflush(stdout);
-    auto shrunk = runner::shrink(*config, *original,
-                                 runner::ShrinkOptions{.runs_max = arguments.runs_max,
-                                                       .progress = [](const std::string& line) {
-                                                           std::fprintf(stdout, "%s\n", line.c_str());
-                                                           std::fflush(stdout);
-                                                       }});
+    auto shrunk =
+        runner::shrink(*config, *original,
+                       runner::ShrinkOptions{.runs_max = arguments.runs_max, .progress = [](const std::string& line) {
+                                                 std::fprintf(stdout, "%s\n", line.c_str());
+                                                 std::fflush(stdout);
+                                             }});
     if (!shrunk) {
         print_error(shrunk.error().message);
         return exit_runtime;

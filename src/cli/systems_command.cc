@@ -2,10 +2,10 @@
 // own options, and the options every run has. `--markdown` writes the same as
 // docs/systems.md, which a test keeps equal to it: the docs pick up a new
 // system, or a new option, as soon as it is registered.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <memory>
-
-#include <fmt/format.h>
 
 #include "cli/commands.h"
 #include "runner/system.h"

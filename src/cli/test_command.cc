@@ -1,19 +1,19 @@
 // `faultline test`: one simulated run (or, later, a sweep of seeds), checked and stored.
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cstdio>
 #include <limits>
 #include <memory>
 #include <random>
 
-#include <fmt/format.h>
-
 #include "cli/commands.h"
 #include "cli/options_cli.h"
-#include "runner/system.h"
 #include "runner/run.h"
 #include "runner/store.h"
 #include "runner/summary.h"
 #include "runner/sweep.h"
+#include "runner/system.h"
 
 namespace faultline::cli {
 
@@ -85,9 +85,8 @@ void report_failed_run(const runner::RunResult& failed, const TestOptions& optio
             failing += fmt::format("\n    {}: {}", check.name, check.summary.substr(0, check.summary.find('\n')));
         }
     }
-    std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n",
-                 static_cast<unsigned long long>(failed.config.seed), runner::verdict_name(failed.verdict),
-                 failing.c_str(), failed.config.command_line().c_str());
+    std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n", static_cast<unsigned long long>(failed.config.seed),
+                 runner::verdict_name(failed.verdict), failing.c_str(), failed.config.command_line().c_str());
     Json failure{{"seed", failed.config.seed},
                  {"verdict", runner::verdict_name(failed.verdict)},
                  {"repro", failed.config.command_line()}};
@@ -155,14 +154,14 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
                  options.jobs);
     std::fflush(stdout);
     FailureReport report;
-    const runner::SweepResult result = runner::sweep(
-        config,
-        runner::SweepOptions{.first_seed = range->first,
-                             .last_seed = range->second,
-                             .jobs = options.jobs,
-                             .keep_going = options.keep_going,
-                             .progress = print_sweep_progress},
-        [&](const runner::RunResult& failed) { report_failed_run(failed, options, report); });
+    const runner::SweepResult result =
+        runner::sweep(config,
+                      runner::SweepOptions{.first_seed = range->first,
+                                           .last_seed = range->second,
+                                           .jobs = options.jobs,
+                                           .keep_going = options.keep_going,
+                                           .progress = print_sweep_progress},
+                      [&](const runner::RunResult& failed) { report_failed_run(failed, options, report); });
     for (const runner::SweepOutcome& outcome : result.failures) {
         if (!outcome.error.empty()) {
             std::fprintf(stdout, "seed %llu: error: %s\n", static_cast<unsigned long long>(outcome.seed),
@@ -208,9 +207,12 @@ int run_test(const TestOptions& options) {
         std::fprintf(stdout, "repro        faultline replay %s\n", stored->dir.c_str());
     }
     switch (result.verdict) {
-        case runner::Verdict::valid: return exit_valid;
-        case runner::Verdict::invalid: return exit_invalid;
-        case runner::Verdict::unknown: return exit_unknown;
+        case runner::Verdict::valid:
+            return exit_valid;
+        case runner::Verdict::invalid:
+            return exit_invalid;
+        case runner::Verdict::unknown:
+            return exit_unknown;
     }
     return exit_runtime;
 }

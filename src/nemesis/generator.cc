@@ -1,8 +1,8 @@
 #include "nemesis/generator.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "base/assert.h"
 #include "base/prng.h"
@@ -23,9 +23,8 @@ Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text) {
         if (word.empty() || word == "none") continue;
         if (word == "all") {
             for (FaultKind kind : {FaultKind::partition, FaultKind::kill, FaultKind::pause, FaultKind::clock_skew,
-                                   FaultKind::clock_drift, FaultKind::clock_step, FaultKind::loss,
-                                   FaultKind::latency, FaultKind::duplicate, FaultKind::bandwidth, FaultKind::disk,
-                                   FaultKind::slow}) {
+                                   FaultKind::clock_drift, FaultKind::clock_step, FaultKind::loss, FaultKind::latency,
+                                   FaultKind::duplicate, FaultKind::bandwidth, FaultKind::disk, FaultKind::slow}) {
                 add(kind);
             }
         } else if (word == "clock") {
@@ -58,7 +57,9 @@ std::vector<int> shuffled(int nodes, Prng& random) {
     return order;
 }
 
-double uniform(Prng& random, double low, double high) { return low + (high - low) * random.unit(); }
+double uniform(Prng& random, double low, double high) {
+    return low + (high - low) * random.unit();
+}
 
 // The swarm: this run's intensity, drawn once per schedule.
 struct Swarm {

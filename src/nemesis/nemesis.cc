@@ -1,8 +1,8 @@
 #include "nemesis/nemesis.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "base/assert.h"
 
@@ -53,7 +53,8 @@ void Nemesis::install() {
 }
 
 double Nemesis::Layered::pop(std::size_t index) {
-    auto found = std::find_if(in_force.begin(), in_force.end(), [index](const auto& entry) { return entry.first == index; });
+    auto found =
+        std::find_if(in_force.begin(), in_force.end(), [index](const auto& entry) { return entry.first == index; });
     FL_ASSERT(found != in_force.end());
     in_force.erase(found);
     return in_force.empty() ? base : in_force.back().second;
@@ -102,19 +103,23 @@ void Nemesis::apply_bursts() {
             if (fault.links == LinkSelector::responses && class_id != responses_class_) continue;
             if (fault.links != LinkSelector::all && requests_class_ == 0) continue;  // no clients
             switch (fault.kind) {
-                case FaultKind::loss: config.loss = std::max(config.loss, fault.amount); break;
-                case FaultKind::duplicate: config.duplicate = std::max(config.duplicate, fault.amount); break;
+                case FaultKind::loss:
+                    config.loss = std::max(config.loss, fault.amount);
+                    break;
+                case FaultKind::duplicate:
+                    config.duplicate = std::max(config.duplicate, fault.amount);
+                    break;
                 case FaultKind::latency:
                     config.latency = sim::LatencyModel::exponential(fault.delta, fault.delta / 10);
                     break;
                 case FaultKind::bandwidth: {
                     const auto cap = static_cast<std::uint64_t>(std::max(1.0, fault.amount));
-                    config.bandwidth_bytes_per_second = config.bandwidth_bytes_per_second == 0
-                                                            ? cap
-                                                            : std::min(config.bandwidth_bytes_per_second, cap);
+                    config.bandwidth_bytes_per_second =
+                        config.bandwidth_bytes_per_second == 0 ? cap : std::min(config.bandwidth_bytes_per_second, cap);
                     break;
                 }
-                default: break;
+                default:
+                    break;
             }
         }
     }
@@ -289,10 +294,10 @@ void Nemesis::end(std::size_t index) {
             break;
     }
     note(what + (fault.nodes.empty() || fault.kind == FaultKind::partition ? "" : " " + [&] {
-        std::string targets;
-        for (int target : fault.nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(target);
-        return targets;
-    }()));
+             std::string targets;
+             for (int target : fault.nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(target);
+             return targets;
+         }()));
 }
 
 void Nemesis::heal_all() {

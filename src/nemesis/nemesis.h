@@ -7,7 +7,8 @@
 // still active, and a node stays down while any kill holds it. heal_all() ends
 // everything at once, as the runner does at the time limit before the
 // recovery window, including the configured loss, duplication and reordering
-// of every link (the window asks whether the system serves on a sound network). Every action is recorded in the trace and in `log()`.
+// of every link (the window asks whether the system serves on a sound network). Every action is recorded in the trace
+// and in `log()`.
 #pragma once
 
 #include <functional>
@@ -31,7 +32,7 @@ struct NemesisTarget {
 };
 
 class Nemesis {
-public:
+  public:
     Nemesis(NemesisTarget target, Schedule schedule);
 
     // Schedules every fault's start and end in the runtime.
@@ -44,10 +45,10 @@ public:
     // "12.3s partition halves: n0 n1 | n2 n3 n4" ... one line per action.
     const std::vector<std::string>& log() const { return log_; }
 
-private:
+  private:
     struct Active {
         bool running = false;
-        std::vector<Link> cut;     // partitions: the links this fault blocks
+        std::vector<Link> cut;  // partitions: the links this fault blocks
         // slow and clock faults: the nodes it acts on (with none named, the
         // leader when it starts).
         std::vector<int> targets;
@@ -83,8 +84,8 @@ private:
     std::map<Link, int> cut_count_;
     std::map<int, int> killed_count_;  // server index -> kills holding it down
     std::map<int, int> paused_count_;
-    std::map<int, Layered> drift_ppm_;       // server index -> its drift faults
-    std::map<int, Layered> slowdown_ns_;     // server index -> its slow faults
+    std::map<int, Layered> drift_ppm_;    // server index -> its drift faults
+    std::map<int, Layered> slowdown_ns_;  // server index -> its slow faults
     std::vector<sim::LinkConfig> base_links_;
     sim::LinkClassId requests_class_ = 0;   // client -> server links
     sim::LinkClassId responses_class_ = 0;  // server -> client links

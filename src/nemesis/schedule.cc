@@ -1,10 +1,10 @@
 #include "nemesis/schedule.h"
 
-#include <algorithm>
-#include <limits>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <algorithm>
+#include <limits>
 
 #include "sim/latency.h"
 
@@ -17,12 +17,18 @@ struct KindName {
     const char* name;
 };
 constexpr KindName kind_names[] = {
-    {FaultKind::partition, "partition"},   {FaultKind::kill, "kill"},
-    {FaultKind::pause, "pause"},           {FaultKind::clock_skew, "clock-skew"},
-    {FaultKind::clock_drift, "clock-drift"}, {FaultKind::clock_step, "clock-step"},
-    {FaultKind::loss, "loss"},             {FaultKind::latency, "latency"},
-    {FaultKind::duplicate, "duplicate"},   {FaultKind::bandwidth, "bandwidth"},
-    {FaultKind::disk, "disk"},             {FaultKind::tamper, "tamper"},
+    {FaultKind::partition, "partition"},
+    {FaultKind::kill, "kill"},
+    {FaultKind::pause, "pause"},
+    {FaultKind::clock_skew, "clock-skew"},
+    {FaultKind::clock_drift, "clock-drift"},
+    {FaultKind::clock_step, "clock-step"},
+    {FaultKind::loss, "loss"},
+    {FaultKind::latency, "latency"},
+    {FaultKind::duplicate, "duplicate"},
+    {FaultKind::bandwidth, "bandwidth"},
+    {FaultKind::disk, "disk"},
+    {FaultKind::tamper, "tamper"},
     {FaultKind::slow, "slow"},
 };
 
@@ -70,9 +76,8 @@ Result<PartitionShape> parse_partition_shape(std::string_view name) {
     for (const ShapeName& entry : shape_names) {
         if (name == entry.name) return entry.shape;
     }
-    return make_error(ErrorCode::invalid_argument,
-                      fmt::format("unknown partition shape '{}' (known: {})", name,
-                                  fmt::join(partition_shape_names(), ", ")));
+    return make_error(ErrorCode::invalid_argument, fmt::format("unknown partition shape '{}' (known: {})", name,
+                                                               fmt::join(partition_shape_names(), ", ")));
 }
 
 std::vector<std::string> partition_shape_names() {
@@ -89,22 +94,33 @@ std::string Fault::what() const {
         case FaultKind::partition:
             if (shape == PartitionShape::isolate_leader) return "partition isolate-leader";
             return fmt::format("partition {} [{}]", partition_shape_name(shape), targets);
-        case FaultKind::kill: return fmt::format("kill {}", targets);
-        case FaultKind::pause: return fmt::format("pause {}", targets);
-        case FaultKind::clock_skew: return fmt::format("clock-skew {} by {}", targets, format_duration(delta));
-        case FaultKind::clock_drift: return fmt::format("clock-drift {} at {} ppm", targets, amount);
-        case FaultKind::clock_step: return fmt::format("clock-step {} by {}", targets, format_duration(delta));
+        case FaultKind::kill:
+            return fmt::format("kill {}", targets);
+        case FaultKind::pause:
+            return fmt::format("pause {}", targets);
+        case FaultKind::clock_skew:
+            return fmt::format("clock-skew {} by {}", targets, format_duration(delta));
+        case FaultKind::clock_drift:
+            return fmt::format("clock-drift {} at {} ppm", targets, amount);
+        case FaultKind::clock_step:
+            return fmt::format("clock-step {} by {}", targets, format_duration(delta));
         case FaultKind::loss:
             return fmt::format("loss {:.0f}%{}", amount * 100,
                                links == LinkSelector::requests    ? " of requests"
                                : links == LinkSelector::responses ? " of responses"
                                                                   : "");
-        case FaultKind::latency: return fmt::format("latency mean {}", format_duration(delta));
-        case FaultKind::duplicate: return fmt::format("duplicate {:.0f}%", amount * 100);
-        case FaultKind::bandwidth: return fmt::format("bandwidth {:.0f} B/s", amount);
-        case FaultKind::disk: return fmt::format("disk faults on {} (bit flips {:.2g})", targets, amount);
-        case FaultKind::tamper: return fmt::format("tamper {:.0f}%", amount * 100);
-        case FaultKind::slow: return fmt::format("slow {} ({} per event)", targets, format_duration(delta));
+        case FaultKind::latency:
+            return fmt::format("latency mean {}", format_duration(delta));
+        case FaultKind::duplicate:
+            return fmt::format("duplicate {:.0f}%", amount * 100);
+        case FaultKind::bandwidth:
+            return fmt::format("bandwidth {:.0f} B/s", amount);
+        case FaultKind::disk:
+            return fmt::format("disk faults on {} (bit flips {:.2g})", targets, amount);
+        case FaultKind::tamper:
+            return fmt::format("tamper {:.0f}%", amount * 100);
+        case FaultKind::slow:
+            return fmt::format("slow {} ({} per event)", targets, format_duration(delta));
     }
     return "?";
 }
@@ -231,8 +247,7 @@ Status check_partition_nodes(const Fault& fault, int nodes) {
     std::vector<int> sorted = fault.nodes;
     std::sort(sorted.begin(), sorted.end());
     const bool every_server_once =
-        static_cast<int>(sorted.size()) == nodes &&
-        std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
+        static_cast<int>(sorted.size()) == nodes && std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
     if (fault.shape != PartitionShape::isolate_leader && !every_server_once) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("a {} partition needs 'nodes' listing every server 0..{} once, in the "
@@ -270,9 +285,9 @@ Status check_fault_values(const Fault& fault) {
                                           format_duration(fault.delta)));
         }
         if (auto status = sim::LatencyModel::exponential(fault.delta, fault.delta / 10).check(); !status) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("a latency fault of mean {} {}", format_duration(fault.delta),
-                                          status.error().message));
+            return make_error(
+                ErrorCode::invalid_argument,
+                fmt::format("a latency fault of mean {} {}", format_duration(fault.delta), status.error().message));
         }
     }
     if (fault.kind == FaultKind::slow && fault.delta <= 0) {
@@ -286,15 +301,15 @@ Status check_fault_values(const Fault& fault) {
     }
     // The cap is whole bytes per second: less than one would have to be rounded.
     if (fault.kind == FaultKind::bandwidth && !(fault.amount >= 1 && fault.amount <= 0x1p63)) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("a bandwidth fault's amount is at least 1 byte per second, got {}",
-                                      fault.amount));
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("a bandwidth fault's amount is at least 1 byte per second, got {}", fault.amount));
     }
     // A clock running at half speed or less (or at double) is no longer a drift.
     if (fault.kind == FaultKind::clock_drift && !(fault.amount > -500000 && fault.amount < 500000)) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("a clock-drift fault's amount is in ppm, within (-500000, 500000); got {}",
-                                      fault.amount));
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("a clock-drift fault's amount is in ppm, within (-500000, 500000); got {}", fault.amount));
     }
     return ok_status();
 }

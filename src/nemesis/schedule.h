@@ -41,21 +41,21 @@ namespace faultline::nemesis {
 
 enum class FaultKind : std::uint8_t {
     partition,
-    kill,        // crash, restart at the end (with the disk's crash faults)
-    pause,       // pause, resume at the end
-    clock_skew,  // offset the node's clock by `delta`, restore at the end
-    clock_drift, // run the node's clock `amount` ppm fast (or slow), restore at the end
-    clock_step,  // jump the node's clock by `delta`, once
-                 // (the clock faults, with no nodes given: whoever leads when it starts)
-    loss,        // every link loses messages with probability `amount`
-    latency,     // every link's latency becomes exponential with mean `delta`
-    duplicate,   // every link duplicates with probability `amount`
-    bandwidth,   // every link is capped at `amount` bytes per second
-    disk,        // the node's disk tears unsynced writes at a crash and flips bits
-                 // on reads with probability `amount`, for the duration
-    tamper,      // messages between servers are altered in flight with probability `amount`
-    slow,        // the node takes `delta` to handle each event (gray failure: slow, not dead);
-                 // with no nodes given, whoever leads when it starts
+    kill,         // crash, restart at the end (with the disk's crash faults)
+    pause,        // pause, resume at the end
+    clock_skew,   // offset the node's clock by `delta`, restore at the end
+    clock_drift,  // run the node's clock `amount` ppm fast (or slow), restore at the end
+    clock_step,   // jump the node's clock by `delta`, once
+                  // (the clock faults, with no nodes given: whoever leads when it starts)
+    loss,         // every link loses messages with probability `amount`
+    latency,      // every link's latency becomes exponential with mean `delta`
+    duplicate,    // every link duplicates with probability `amount`
+    bandwidth,    // every link is capped at `amount` bytes per second
+    disk,         // the node's disk tears unsynced writes at a crash and flips bits
+                  // on reads with probability `amount`, for the duration
+    tamper,       // messages between servers are altered in flight with probability `amount`
+    slow,         // the node takes `delta` to handle each event (gray failure: slow, not dead);
+                  // with no nodes given, whoever leads when it starts
 };
 
 enum class PartitionShape : std::uint8_t {
@@ -87,9 +87,9 @@ struct Fault {
     Nanos start = 0;
     Nanos duration = 0;
     PartitionShape shape = PartitionShape::halves;  // partitions only
-    std::vector<int> nodes;  // targets; for partitions, the shuffled order the shape reads
-    double amount = 0;       // a probability, ppm or bytes/s, by kind
-    Nanos delta = 0;         // a clock offset or step, or a latency
+    std::vector<int> nodes;                         // targets; for partitions, the shuffled order the shape reads
+    double amount = 0;                              // a probability, ppm or bytes/s, by kind
+    Nanos delta = 0;                                // a clock offset or step, or a latency
     LinkSelector links = LinkSelector::all;
 
     Nanos end() const { return start + duration; }

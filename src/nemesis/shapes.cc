@@ -1,9 +1,9 @@
 #include "nemesis/shapes.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "base/assert.h"
 
@@ -29,11 +29,16 @@ std::vector<int> slice(const std::vector<int>& order, std::size_t begin, std::si
 std::size_t split_point(PartitionShape shape, int nodes) {
     const auto n = static_cast<std::size_t>(nodes);
     switch (shape) {
-        case PartitionShape::halves: return n / 2;
-        case PartitionShape::one: return 1;
-        case PartitionShape::majority: return n / 2 + 1;
-        case PartitionShape::minority_third: return std::max<std::size_t>(1, n / 3);
-        default: FL_UNREACHABLE();
+        case PartitionShape::halves:
+            return n / 2;
+        case PartitionShape::one:
+            return 1;
+        case PartitionShape::majority:
+            return n / 2 + 1;
+        case PartitionShape::minority_third:
+            return std::max<std::size_t>(1, n / 3);
+        default:
+            FL_UNREACHABLE();
     }
 }
 
@@ -44,8 +49,7 @@ int ring_distance(int a, int b, int nodes) {
 
 }  // namespace
 
-std::vector<Link> cut_links(PartitionShape shape, const std::vector<int>& order, int nodes,
-                            std::optional<int> leader) {
+std::vector<Link> cut_links(PartitionShape shape, const std::vector<int>& order, int nodes, std::optional<int> leader) {
     FL_ASSERT(shape == PartitionShape::isolate_leader || static_cast<int>(order.size()) == nodes);
     std::vector<Link> links;
     if (nodes < 2) return links;
@@ -98,8 +102,7 @@ std::vector<Link> cut_links(PartitionShape shape, const std::vector<int>& order,
     return links;
 }
 
-std::string describe_cut(PartitionShape shape, const std::vector<int>& order, int nodes,
-                         std::optional<int> leader) {
+std::string describe_cut(PartitionShape shape, const std::vector<int>& order, int nodes, std::optional<int> leader) {
     auto names = [](const std::vector<int>& group) {
         std::string out;
         for (int node : group) out += (out.empty() ? "n" : " n") + std::to_string(node);

@@ -10,10 +10,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string_view>
 #include <typeinfo>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "base/prng.h"
 #include "base/types.h"
@@ -21,7 +20,7 @@
 namespace faultline {
 
 class Message {
-public:
+  public:
     virtual ~Message() = default;
 
     // A short stable name for traces and statistics ("append_entries", "echo").

@@ -37,7 +37,7 @@ namespace faultline {
 using TimerId = std::uint64_t;
 
 class Context {
-public:
+  public:
     virtual ~Context() = default;
 
     virtual NodeId self() const = 0;
@@ -64,7 +64,7 @@ public:
 };
 
 class Node {
-public:
+  public:
     virtual ~Node() = default;
 
     virtual void start(Context& ctx) = 0;

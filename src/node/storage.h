@@ -21,7 +21,7 @@
 namespace faultline {
 
 class Storage {
-public:
+  public:
     virtual ~Storage() = default;
 
     // Replaces bytes [offset, offset + data.size()) of `file`, growing it if

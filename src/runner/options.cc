@@ -1,9 +1,9 @@
 #include "runner/options.h"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace faultline::runner {
 
@@ -22,9 +22,13 @@ std::string bound_text(const OptionInfo& info, const Json& bound) {
 
 }  // namespace
 
-std::string OptionInfo::flag() const { return (kind == OptionKind::flag && default_true ? "--no-" : "--") + kebab(key); }
+std::string OptionInfo::flag() const {
+    return (kind == OptionKind::flag && default_true ? "--no-" : "--") + kebab(key);
+}
 
-std::string OptionInfo::json_key() const { return kind == OptionKind::duration ? key + "_ns" : key; }
+std::string OptionInfo::json_key() const {
+    return kind == OptionKind::duration ? key + "_ns" : key;
+}
 
 std::string OptionInfo::range_text() const {
     if (!choices.empty()) {
@@ -50,7 +54,8 @@ Result<Json> option_value_from_text(const OptionInfo& info, std::string_view tex
             if (text == "true") return Json(true);
             if (text == "false") return Json(false);
             return wrong("true or false");
-        case OptionKind::text: return Json(std::string(text));
+        case OptionKind::text:
+            return Json(std::string(text));
         case OptionKind::duration: {
             auto parsed = parse_duration(text, info.bare_unit);
             if (!parsed) return make_error(parsed.error().code, info.flag() + ": " + parsed.error().message);
@@ -104,10 +109,14 @@ Result<Json> option_value_from_scenario(const OptionInfo& info, const Json& valu
 
 std::string option_value_text(const OptionInfo& info, const Json& value) {
     switch (info.kind) {
-        case OptionKind::duration: return format_duration_exact(value.get<Nanos>());
-        case OptionKind::text: return value.get<std::string>();
-        case OptionKind::number: return fmt::format("{}", value.get<double>());
-        default: return value.dump();
+        case OptionKind::duration:
+            return format_duration_exact(value.get<Nanos>());
+        case OptionKind::text:
+            return value.get<std::string>();
+        case OptionKind::number:
+            return fmt::format("{}", value.get<double>());
+        default:
+            return value.dump();
     }
 }
 
@@ -183,10 +192,10 @@ Status check_option_range(const OptionInfo& info, const Json& value) {
     const bool below = !info.min.is_null() && number < as_number(info.min);
     const bool above = !info.max.is_null() && number > as_number(info.max);
     if (below || above) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("{} must be in {}, got {}", info.key, info.range_text(),
-                                      info.kind == OptionKind::duration ? format_duration(value.get<Nanos>())
-                                                                        : value.dump()));
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("{} must be in {}, got {}", info.key, info.range_text(),
+                        info.kind == OptionKind::duration ? format_duration(value.get<Nanos>()) : value.dump()));
     }
     return ok_status();
 }

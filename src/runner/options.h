@@ -22,8 +22,8 @@
 //       static const auto table = [] {
 //           OptionTable<TallyOptions> t;
 //           t.add("window", &TallyOptions::window, "Values per window").range(1, 100);
-//           t.duration("pace", &TallyOptions::pace, seconds(1), "Time between rounds").range(milliseconds(1), seconds(60));
-//           return t;
+//           t.duration("pace", &TallyOptions::pace, seconds(1), "Time between rounds").range(milliseconds(1),
+//           seconds(60)); return t;
 //       }();
 //       return table;
 //   }
@@ -63,7 +63,7 @@ enum OptionScope : unsigned {
 
 // What help, docs and error messages show of an option.
 struct OptionInfo {
-    std::string key;   // snake_case
+    std::string key;  // snake_case
     OptionKind kind = OptionKind::text;
     std::string help;
     std::vector<std::string> aliases;  // more command-line flags ("--node-count")
@@ -72,10 +72,10 @@ struct OptionInfo {
     std::vector<std::string> choices;  // text options with a closed set of values
     Nanos bare_unit = seconds(1);      // durations: what a bare number means on the command line
     unsigned scope = everywhere;
-    bool default_true = false;         // flags: the command line offers --no-KEY
+    bool default_true = false;  // flags: the command line offers --no-KEY
 
-    std::string flag() const;          // "--lease-reads" ("--no-pre-vote" for default_true flags)
-    std::string json_key() const;      // durations: KEY_ns
+    std::string flag() const;      // "--lease-reads" ("--no-pre-vote" for default_true flags)
+    std::string json_key() const;  // durations: KEY_ns
     // "1ms..1h", "[0, 1]", "tree, flood", "" when unbounded.
     std::string range_text() const;
 };
@@ -91,7 +91,7 @@ std::string option_value_text(const OptionInfo& info, const Json& value);
 
 // The operations every table offers, over a JSON object of values by key.
 class OptionSchema {
-public:
+  public:
     virtual ~OptionSchema() = default;
     virtual const std::vector<OptionInfo>& options() const = 0;
     // Every option at its default, by JSON key.
@@ -107,10 +107,10 @@ public:
 // A typed table of options over Config.
 template <class Config>
 class OptionTable final : public OptionSchema {
-public:
+  public:
     // A declaration being written: chain range, choices, check, aliases, scope.
     class Declaration {
-    public:
+      public:
         Declaration& range(Json min, Json max) {
             entry_->info.min = std::move(min);
             entry_->info.max = std::move(max);
@@ -135,7 +135,7 @@ public:
             return *this;
         }
 
-    private:
+      private:
         friend class OptionTable;
         struct Entry {
             OptionInfo info;
@@ -150,7 +150,8 @@ public:
     // A flag, a whole number, a number or a text, by member or by accessor.
     template <class T>
     Declaration add(std::string key, T Config::*member, std::string help) {
-        return add<T>(std::move(key), [member](Config& config) -> T& { return config.*member; }, std::move(help));
+        return add<T>(
+            std::move(key), [member](Config& config) -> T& { return config.*member; }, std::move(help));
     }
     template <class T>
     Declaration add(std::string key, std::function<T&(Config&)> access, std::string help) {
@@ -160,11 +161,12 @@ public:
     // scenarios (a bare number is `bare_unit` on the command line, seconds in
     // a scenario), KEY_ns in config.json.
     Declaration duration(std::string key, Nanos Config::*member, Nanos bare_unit, std::string help) {
-        return duration(std::move(key), [member](Config& config) -> Nanos& { return config.*member; }, bare_unit,
-                        std::move(help));
+        return duration(
+            std::move(key), [member](Config& config) -> Nanos& { return config.*member; }, bare_unit, std::move(help));
     }
     Declaration duration(std::string key, std::function<Nanos&(Config&)> access, Nanos bare_unit, std::string help) {
-        Declaration declaration = declare<Nanos>(std::move(key), OptionKind::duration, std::move(access), std::move(help));
+        Declaration declaration =
+            declare<Nanos>(std::move(key), OptionKind::duration, std::move(access), std::move(help));
         declaration.entry_->info.bare_unit = bare_unit;
         declaration.entry_->info.min = 0;
         return declaration;
@@ -225,12 +227,15 @@ public:
         return config;
     }
 
-private:
+  private:
     template <class T>
     static constexpr OptionKind kind_of() {
-        if constexpr (std::is_same_v<T, bool>) return OptionKind::flag;
-        else if constexpr (std::is_integral_v<T>) return OptionKind::integer;
-        else if constexpr (std::is_floating_point_v<T>) return OptionKind::number;
+        if constexpr (std::is_same_v<T, bool>)
+            return OptionKind::flag;
+        else if constexpr (std::is_integral_v<T>)
+            return OptionKind::integer;
+        else if constexpr (std::is_floating_point_v<T>)
+            return OptionKind::number;
         else {
             static_assert(std::is_same_v<T, std::string>, "options are bool, integers, double or std::string");
             return OptionKind::text;

@@ -1,16 +1,15 @@
 #include "runner/run.h"
 
-#include "check/service_checks.h"
+#include <fmt/format.h>
 
 #include <algorithm>
-#include <tuple>
 #include <chrono>
 #include <deque>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
-#include <fmt/format.h>
-
+#include "check/service_checks.h"
 #include "nemesis/generator.h"
 #include "nemesis/nemesis.h"
 #include "runtime/simulation_runtime.h"
@@ -60,10 +59,18 @@ OpCounts count_ops(const check::History& history) {
     OpCounts counts;
     for (const check::Operation& op : history) {
         switch (op.type) {
-            case check::OpType::invoke: ++counts.invoked; break;
-            case check::OpType::ok: ++counts.ok; break;
-            case check::OpType::fail: ++counts.fail; break;
-            case check::OpType::info: ++counts.info; break;
+            case check::OpType::invoke:
+                ++counts.invoked;
+                break;
+            case check::OpType::ok:
+                ++counts.ok;
+                break;
+            case check::OpType::fail:
+                ++counts.fail;
+                break;
+            case check::OpType::info:
+                ++counts.info;
+                break;
         }
     }
     return counts;
@@ -99,7 +106,7 @@ namespace {
 // think time after the last, until `stop_at`; then it takes final operations
 // from a shared queue.
 class ClientDriver {
-public:
+  public:
     ClientDriver(runtime::Runtime& runtime, System& system, NodeId client, std::string_view name, Nanos start_at,
                  Nanos stop_at, double think_mean_ns, std::uint64_t seed, std::deque<workload::OpRequest>& finals,
                  std::vector<OpRef>& sent)
@@ -154,13 +161,14 @@ public:
     }
 
     // The shrinker's filter (RunConfig::only_keys, skipped_ops).
-    void filter(std::uint32_t client_index, const std::vector<Json>* only_keys, std::optional<std::set<OpRef>> only_ops) {
+    void filter(std::uint32_t client_index, const std::vector<Json>* only_keys,
+                std::optional<std::set<OpRef>> only_ops) {
         client_index_ = client_index;
         only_keys_ = only_keys;
         only_ops_ = std::move(only_ops);
     }
 
-private:
+  private:
     bool left_out(const workload::OpRequest& op) const {
         return only_keys_ != nullptr && !only_keys_->empty() && !op.key.is_null() &&
                std::find(only_keys_->begin(), only_keys_->end(), op.key) == only_keys_->end();
@@ -216,9 +224,8 @@ void explain_in_the_run(CheckOutcome& check, const check::History& history, cons
         const auto position = index.get<std::int64_t>();
         if (position >= 0 && static_cast<std::size_t>(position) < history.size()) ops.push_back(&history[position]);
     }
-    std::sort(ops.begin(), ops.end(), [](const auto* a, const auto* b) {
-        return std::tie(a->time, a->index) < std::tie(b->time, b->index);
-    });
+    std::sort(ops.begin(), ops.end(),
+              [](const auto* a, const auto* b) { return std::tie(a->time, a->index) < std::tie(b->time, b->index); });
     ops.erase(std::unique(ops.begin(), ops.end()), ops.end());
     Json lines = Json::array();
     for (const check::Operation* op : ops) {
@@ -230,9 +237,9 @@ void explain_in_the_run(CheckOutcome& check, const check::History& history, cons
                                format_duration(op->time));
         } else {
             const std::string outcome =
-                op->type == check::OpType::ok ? (op->value.is_null() ? "nil" : op->value.dump())
-                                              : fmt::format("{} (error {})", check::op_type_name(op->type),
-                                                            op->error.dump());
+                op->type == check::OpType::ok
+                    ? (op->value.is_null() ? "nil" : op->value.dump())
+                    : fmt::format("{} (error {})", check::op_type_name(op->type), op->error.dump());
             line = fmt::format("{} answered {} = {} at {}", op->node, what, outcome, format_duration(op->time));
             std::string now_leading;
             const std::string role = system.role_at(op->node, op->time, &now_leading);
@@ -262,13 +269,12 @@ Result<nemesis::Schedule> make_schedule(const RunConfig& config) {
     if (!config.schedule.is_null()) return nemesis::Schedule::from_json(config.schedule, config.nodes);
     auto kinds = nemesis::parse_fault_kinds(config.nemesis);
     if (!kinds) return kinds.error();
-    return nemesis::generate_schedule(
-        nemesis::GeneratorOptions{.kinds = *kinds,
-                                  .nodes = config.nodes,
-                                  .time_limit = config.time_limit,
-                                  .interval_mean_max = config.fault_interval,
-                                  .duration_mean_max = config.fault_duration},
-        config.seed);
+    return nemesis::generate_schedule(nemesis::GeneratorOptions{.kinds = *kinds,
+                                                                .nodes = config.nodes,
+                                                                .time_limit = config.time_limit,
+                                                                .interval_mean_max = config.fault_interval,
+                                                                .duration_mean_max = config.fault_duration},
+                                      config.seed);
 }
 
 // Can a request arrive twice? Then a rejected attempt is no proof that the
@@ -328,8 +334,8 @@ std::vector<std::unique_ptr<ClientDriver>> add_clients(const RunConfig& config, 
                     return std::make_unique<workload::RpcClient>(client_options, codec, recorder);
                 });
             drivers.push_back(std::make_unique<ClientDriver>(
-                wiring.runtime, wiring.system, id, wiring.simulation.name(id), config.workload_start,
-                clients_stop, think_mean_ns, config.seed, wiring.finals, wiring.sent_ops));
+                wiring.runtime, wiring.system, id, wiring.simulation.name(id), config.workload_start, clients_stop,
+                think_mean_ns, config.seed, wiring.finals, wiring.sent_ops));
             drivers.back()->filter(static_cast<std::uint32_t>(i), &config.only_keys, only_ops_of(config, i));
         }
     }
@@ -342,8 +348,9 @@ void start_clients(sim::Simulation& simulation, const std::vector<std::unique_pt
     for (std::size_t i = 0; i < drivers.size(); ++i) {
         ClientDriver* driver = drivers[i].get();
         const NodeId client = simulation.clients()[i];
-        static_cast<workload::RpcClient*>(simulation.node(client))
-            ->set_completion_listener([driver] { driver->schedule_next(); });
+        static_cast<workload::RpcClient*>(simulation.node(client))->set_completion_listener([driver] {
+            driver->schedule_next();
+        });
         driver->schedule_next();
     }
 }
@@ -352,8 +359,8 @@ void start_clients(sim::Simulation& simulation, const std::vector<std::unique_pt
 std::unique_ptr<sim::JsonlTraceSink> attach_trace_sink(sim::Simulation& simulation, const RunOptions& options) {
     std::unique_ptr<sim::JsonlTraceSink> trace_sink;
     if (options.trace_out != nullptr) {
-        trace_sink = std::make_unique<sim::JsonlTraceSink>(
-            options.trace_out, [&simulation](NodeId id) { return simulation.name(id); });
+        trace_sink = std::make_unique<sim::JsonlTraceSink>(options.trace_out,
+                                                           [&simulation](NodeId id) { return simulation.name(id); });
         simulation.trace().add_sink(trace_sink.get());
     }
     return trace_sink;
@@ -388,7 +395,8 @@ void add_service_checks(RunResult& result, const RunConfig& config, const System
                 check::check_latency(result.history, config.workload_start, config.time_limit, config.latency_p99_max));
         }
         for (const AvailabilityWindow& window : config.availability) {
-            result.checks.push_back(check::check_availability(result.history, served, window.from, window.to, window.min));
+            result.checks.push_back(
+                check::check_availability(result.history, served, window.from, window.to, window.min));
         }
     }
     if (!result.stopped_because.empty()) {
@@ -454,8 +462,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
         config, ClientWiring{simulation, runtime, *system, recorder, finals, sent_ops}, clients_stop, may_repeat);
 
     nemesis::Nemesis nemesis(
-        nemesis::NemesisTarget{&runtime,
-                               std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
+        nemesis::NemesisTarget{&runtime, std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
                                std::vector<NodeId>(simulation.clients().begin(), simulation.clients().end()),
                                [&] { return system->leader(simulation); }},
         *schedule);
@@ -484,8 +491,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     record_simulation(result, simulation, options);
     result.sent_ops = std::move(sent_ops);
     if (trace_sink) simulation.trace().remove_sink(trace_sink.get());
-    result.wall_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return result;
 }
 

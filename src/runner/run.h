@@ -47,10 +47,10 @@ struct RunResult {
     double wall_seconds = 0;
     std::vector<CheckOutcome> checks;
     Verdict verdict = Verdict::valid;
-    std::string stopped_because;  // empty unless the run stopped early
-    nemesis::Schedule schedule;             // the faults that were scheduled
-    std::vector<std::string> nemesis_log;   // what the nemesis did, when
-    Nanos healed_at = 0;                    // when everything healed
+    std::string stopped_because;           // empty unless the run stopped early
+    nemesis::Schedule schedule;            // the faults that were scheduled
+    std::vector<std::string> nemesis_log;  // what the nemesis did, when
+    Nanos healed_at = 0;                   // when everything healed
     std::map<std::string, std::vector<std::string>> node_logs;
     // The generated client operations that were sent, in the order sent (the
     // shrinker leaves them out one by one; final operations are not listed).

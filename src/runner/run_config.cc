@@ -1,11 +1,11 @@
 #include "runner/run_config.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
-
-#include <fmt/format.h>
 
 #include "nemesis/generator.h"
 #include "runner/system.h"
@@ -29,8 +29,7 @@ OptionTable<RunConfig> declare_run_options() {
     t.add("rate", &C::rate, "Total client operations per simulated second").range(0, 1e7);
     t.duration("workload_start", &C::workload_start, seconds(1), "When clients start issuing operations")
         .range(0, kTimeLimitMax);
-    t.add("final_ops", &C::final_ops, "Read every key once the recovery window is over")
-        .scope(in_json | in_toml);
+    t.add("final_ops", &C::final_ops, "Read every key once the recovery window is over").scope(in_json | in_toml);
     t.duration("timeout", &C::timeout, milliseconds(1), "Client request timeout (0: wait forever)")
         .range(0, kWindowMax);
     t.add("client_retries", &C::client_retries, "Retries of an operation after a definite redirect (not the leader)")
@@ -56,23 +55,29 @@ OptionTable<RunConfig> declare_run_options() {
     t.add("reorder", &C::reorder, "Probability that a message is delayed extra").range(0, 1);
     t.duration("reorder_delay", &C::reorder_delay, milliseconds(1), "Largest extra delay for reordering")
         .range(0, sim::kLatencyMax);
-    t.add<std::uint64_t>("bandwidth", [](C& c) -> std::uint64_t& { return c.bandwidth_bytes_per_second; },
-                         "Per-link bandwidth in bytes per second (0: unlimited)");
+    t.add<std::uint64_t>(
+        "bandwidth", [](C& c) -> std::uint64_t& { return c.bandwidth_bytes_per_second; },
+        "Per-link bandwidth in bytes per second (0: unlimited)");
     t.add("drop_in_flight", &C::drop_in_flight, "Partitions also drop messages already in flight");
-    t.duration("disk_sync_latency", [](C& c) -> Nanos& { return c.disk.sync_latency; }, milliseconds(1),
-               "Time a disk sync takes")
+    t.duration(
+         "disk_sync_latency", [](C& c) -> Nanos& { return c.disk.sync_latency; }, milliseconds(1),
+         "Time a disk sync takes")
         .range(0, kWindowMax);
-    t.add<double>("disk_torn_write", [](C& c) -> double& { return c.disk.torn_write_probability; },
-                  "Probability that a crash tears a file's unsynced writes")
+    t.add<double>(
+         "disk_torn_write", [](C& c) -> double& { return c.disk.torn_write_probability; },
+         "Probability that a crash tears a file's unsynced writes")
         .range(0, 1);
-    t.add<double>("disk_bit_flip", [](C& c) -> double& { return c.disk.bit_flip_probability; },
-                  "Probability that a read flips a bit")
+    t.add<double>(
+         "disk_bit_flip", [](C& c) -> double& { return c.disk.bit_flip_probability; },
+         "Probability that a read flips a bit")
         .range(0, 1);
-    t.add<double>("disk_io_error", [](C& c) -> double& { return c.disk.io_error_probability; },
-                  "Probability that a disk operation fails with an I/O error")
+    t.add<double>(
+         "disk_io_error", [](C& c) -> double& { return c.disk.io_error_probability; },
+         "Probability that a disk operation fails with an I/O error")
         .range(0, 1);
-    t.add<std::uint64_t>("disk_capacity", [](C& c) -> std::uint64_t& { return c.disk.capacity_bytes; },
-                         "Bytes a node's disk holds; writes beyond fail as a full disk (0: unlimited)");
+    t.add<std::uint64_t>(
+        "disk_capacity", [](C& c) -> std::uint64_t& { return c.disk.capacity_bytes; },
+        "Bytes a node's disk holds; writes beyond fail as a full disk (0: unlimited)");
     t.add("nemesis", &C::nemesis,
           "Faults, comma-separated: partition, kill, pause, clock-skew, clock-drift, clock-step, loss, latency, "
           "duplicate, bandwidth, slow, disk, tamper; or clock, network, all, none")
@@ -84,16 +89,17 @@ OptionTable<RunConfig> declare_run_options() {
     t.duration("fault_interval", &C::fault_interval, seconds(1),
                "Longest mean time between faults (each seed draws its own)")
         .range(1, kWindowMax);
-    t.duration("fault_duration", &C::fault_duration, seconds(1), "Longest mean fault duration (each seed draws its own)")
+    t.duration("fault_duration", &C::fault_duration, seconds(1),
+               "Longest mean fault duration (each seed draws its own)")
         .range(1, kWindowMax);
-    t.duration("recovery", &C::recovery, seconds(1), "After the heal: time in which the system must serve clients again")
+    t.duration("recovery", &C::recovery, seconds(1),
+               "After the heal: time in which the system must serve clients again")
         .range(0, kWindowMax);
     t.duration("completion_bound", &C::completion_bound, seconds(1),
                "Liveness: every operation must complete within this (0: complete at all)")
         .range(0, kTimeLimitMax);
     return t;
 }
-
 
 bool nemesis_names_partition(std::string_view text) {
     std::size_t start = 0;
@@ -123,7 +129,9 @@ std::optional<OpRef> parse_op_ref(std::string_view text) {
     return ref;
 }
 
-std::string format_op_ref(OpRef ref) { return fmt::format("{}:{}", ref.client, ref.number); }
+std::string format_op_ref(OpRef ref) {
+    return fmt::format("{}:{}", ref.client, ref.number);
+}
 
 Status check_timer_interval(const Json& value) {
     if (value.get<Nanos>() < kTimerIntervalMin) {
@@ -179,10 +187,10 @@ Result<std::vector<AvailabilityWindow>> windows_from_json(const Json& windows) {
                                   fmt::format("unknown field '{}' in an availability window", key));
             }
             if (is_time ? !value.is_number_integer() : !value.is_number()) {
-                return make_error(ErrorCode::parse_error, fmt::format("field '{}' of an availability window must "
-                                                                      "be {}, got {}",
-                                                                      key, is_time ? "an integer" : "a number",
-                                                                      value.dump()));
+                return make_error(ErrorCode::parse_error,
+                                  fmt::format("field '{}' of an availability window must "
+                                              "be {}, got {}",
+                                              key, is_time ? "an integer" : "a number", value.dump()));
             }
             if (key == "from_ns") parsed.from = value.get<Nanos>();
             if (key == "to_ns") parsed.to = value.get<Nanos>();
@@ -234,11 +242,13 @@ Result<RunConfig> RunConfig::from_json(const Json& json) {
     for (const auto& [key, value] : json.items()) {
         if (is_structured_key(key)) continue;
         bool common = false;
-        for (const OptionInfo& info : options().options()) common = common || ((info.scope & in_json) && info.json_key() == key);
+        for (const OptionInfo& info : options().options())
+            common = common || ((info.scope & in_json) && info.json_key() == key);
         if (common) continue;
-        const bool own = (*description)->options != nullptr &&
-                         std::any_of((*description)->options->options().begin(), (*description)->options->options().end(),
-                                     [&](const OptionInfo& info) { return info.json_key() == key; });
+        const bool own =
+            (*description)->options != nullptr &&
+            std::any_of((*description)->options->options().begin(), (*description)->options->options().end(),
+                        [&](const OptionInfo& info) { return info.json_key() == key; });
         if (!own) return make_error(ErrorCode::invalid_argument, fmt::format("unknown field '{}'", key));
         config.system_options[key] = value;
     }
@@ -259,10 +269,10 @@ Status RunConfig::validate() const {
                           fmt::format("{} has no options of its own (got '{}')", system, system_options.begin().key()));
     }
     if (workload_start > time_limit) {
-        return make_error(ErrorCode::invalid_argument, fmt::format("workload_start ({}) must be within the time "
-                                                                   "limit ({})",
-                                                                   format_duration(workload_start),
-                                                                   format_duration(time_limit)));
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("workload_start ({}) must be within the time "
+                                      "limit ({})",
+                                      format_duration(workload_start), format_duration(time_limit)));
     }
     for (const std::string& op : only_ops.value_or(std::vector<std::string>{})) {
         if (!parse_op_ref(op)) {

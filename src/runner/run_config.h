@@ -35,8 +35,8 @@ inline constexpr Nanos kTimerIntervalMin = milliseconds(1);
 // simulation of every event in it: 100,000 hours of recovery or a client
 // timeout of that length is a run that never ends, not a test.
 inline constexpr Nanos kTimeLimitMax = seconds(24 * 3600);  // time_limit, completion_bound, detection_time_max
-inline constexpr Nanos kWindowMax = seconds(3600);  // recovery, timeout, fault intervals and durations,
-                                                    // detector timeouts and pauses, latency bound
+inline constexpr Nanos kWindowMax = seconds(3600);          // recovery, timeout, fault intervals and durations,
+                                                            // detector timeouts and pauses, latency bound
 // The most faults a generated schedule may hold. The swarm draws a run's mean
 // fault interval between a quarter of --fault-interval and all of it, so a run
 // is refused when time_limit / (fault_interval / 4) would pass this.

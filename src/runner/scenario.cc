@@ -1,14 +1,14 @@
 #include "runner/scenario.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <toml++/toml.h>
 
 #include "nemesis/schedule.h"
 #include "runner/run.h"
@@ -39,8 +39,7 @@ Result<Nanos> duration_of(const std::string& path, const toml::node& node) {
         }
         return static_cast<Nanos>(*number * 1e9);
     }
-    return make_error(ErrorCode::parse_error,
-                      where(path, node) + ": expected a duration such as \"5s\" or \"250ms\"");
+    return make_error(ErrorCode::parse_error, where(path, node) + ": expected a duration such as \"5s\" or \"250ms\"");
 }
 
 // A duration that may be negative ("-500ms": a clock set back).
@@ -68,8 +67,7 @@ Result<T> value_of(const std::string& path, const toml::node& node, const char* 
 
 // A TOML integer (64-bit) that must fit in [low, high]: `nodes = 4294967297`
 // must not wrap to 1, nor `seeds = [-1]` to 2^64-1.
-Result<std::int64_t> integer_of(const std::string& path, const toml::node& node, std::int64_t low,
-                                std::int64_t high) {
+Result<std::int64_t> integer_of(const std::string& path, const toml::node& node, std::int64_t low, std::int64_t high) {
     const std::string what = fmt::format("an integer in [{}, {}]", low, high);
     auto value = value_of<std::int64_t>(path, node, what.c_str());
     if (!value) return value.error();
@@ -182,8 +180,10 @@ Status apply_field(const std::string& path, const std::string& name, const toml:
         status = RunConfig::options().set(config, info, *value);
     } else if (status) {
         const Json one{{info.json_key(), *value}};
-        if (auto normalized = system->options->normalize(one); !normalized) status = normalized.error();
-        else config.system_options[info.json_key()] = *value;
+        if (auto normalized = system->options->normalize(one); !normalized)
+            status = normalized.error();
+        else
+            config.system_options[info.json_key()] = *value;
     }
     if (!status) return make_error(status.error().code, where(path, node) + ": " + status.error().message);
     return ok_status();
@@ -193,8 +193,7 @@ Result<Verdict> verdict_of(const std::string& text) {
     if (text == "valid") return Verdict::valid;
     if (text == "invalid") return Verdict::invalid;
     if (text == "unknown") return Verdict::unknown;
-    return make_error(ErrorCode::invalid_argument,
-                      fmt::format("unknown verdict '{}' (valid, invalid, unknown)", text));
+    return make_error(ErrorCode::invalid_argument, fmt::format("unknown verdict '{}' (valid, invalid, unknown)", text));
 }
 
 // A scenario's `failing` may name only checks its system runs: a misspelt
@@ -272,7 +271,8 @@ Status read_availability(const std::string& path, const toml::node& node, RunCon
     if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": use [[availability]]");
     for (const toml::node& element : *array) {
         const toml::table* table = element.as_table();
-        if (table == nullptr) return make_error(ErrorCode::parse_error, where(path, element) + ": use [[availability]]");
+        if (table == nullptr)
+            return make_error(ErrorCode::parse_error, where(path, element) + ": use [[availability]]");
         auto window = availability_window_of(path, *table);
         if (!window) return window.error();
         config.availability.push_back(*window);
@@ -290,20 +290,23 @@ Status read_expect(const std::string& path, const toml::node& node, Expectation&
             auto text = value_of<std::string>(path, expect_node, "a verdict");
             if (!text) return text.error();
             auto verdict = verdict_of(*text);
-            if (!verdict) return make_error(verdict.error().code, where(path, expect_node) + ": " + verdict.error().message);
+            if (!verdict)
+                return make_error(verdict.error().code, where(path, expect_node) + ": " + verdict.error().message);
             expect_out.verdict = *verdict;
         } else if (field == "failing") {
             const toml::array* array = expect_node.as_array();
-            if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, expect_node) + ": expected an array of check names");
+            if (array == nullptr)
+                return make_error(ErrorCode::parse_error,
+                                  where(path, expect_node) + ": expected an array of check names");
             for (const toml::node& element : *array) {
                 auto check = value_of<std::string>(path, element, "a check name");
                 if (!check) return check.error();
                 expect_out.failing.push_back(*check);
             }
         } else {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("{}: unknown key '{}' in [expect] (verdict, failing)",
-                                          where(path, expect_node), field));
+            return make_error(
+                ErrorCode::invalid_argument,
+                fmt::format("{}: unknown key '{}' in [expect] (verdict, failing)", where(path, expect_node), field));
         }
     }
     return ok_status();
@@ -356,8 +359,8 @@ Result<Scenario> load_scenario(const std::string& path) {
     try {
         root = toml::parse_file(path);
     } catch (const toml::parse_error& error) {
-        return make_error(ErrorCode::parse_error, fmt::format("{}:{}: {}", path, error.source().begin.line,
-                                                              error.description()));
+        return make_error(ErrorCode::parse_error,
+                          fmt::format("{}:{}: {}", path, error.source().begin.line, error.description()));
     }
     Scenario scenario;
     scenario.path = path;
@@ -396,8 +399,8 @@ Result<std::vector<Scenario>> load_scenarios(const std::string& directory) {
         auto scenario = load_scenario(path);
         if (!scenario) return scenario.error();
         if (!names.insert(scenario->name).second) {
-            return make_error(ErrorCode::invalid_argument, fmt::format("{}: another scenario is also named '{}'",
-                                                                       path, scenario->name));
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{}: another scenario is also named '{}'", path, scenario->name));
         }
         scenarios.push_back(std::move(*scenario));
     }
@@ -407,7 +410,9 @@ Result<std::vector<Scenario>> load_scenarios(const std::string& directory) {
 
 namespace {
 
-std::string quoted(const std::string& text) { return Json(text).dump(); }
+std::string quoted(const std::string& text) {
+    return Json(text).dump();
+}
 
 }  // namespace
 
@@ -473,8 +478,9 @@ std::string scenario_to_toml(const Scenario& scenario) {
         }
     }
     for (const AvailabilityWindow& window : config.availability) {
-        out << "\n[[availability]]\nfrom = " << quoted(format_duration_exact(window.from)) << "\nto = "
-            << quoted(format_duration_exact(window.to)) << "\nmin = " << fmt::format("{}", window.min) << "\n";
+        out << "\n[[availability]]\nfrom = " << quoted(format_duration_exact(window.from))
+            << "\nto = " << quoted(format_duration_exact(window.to)) << "\nmin = " << fmt::format("{}", window.min)
+            << "\n";
     }
     out << "\n[expect]\nverdict = " << quoted(verdict_name(scenario.expect.verdict)) << "\n";
     if (!scenario.expect.failing.empty()) {
@@ -498,10 +504,10 @@ ScenarioOutcome judge(const Expectation& expect, const RunResult& result) {
         if (std::find(failing.begin(), failing.end(), check) == failing.end()) missing.push_back(check);
     }
     outcome.as_expected = result.verdict == expect.verdict && missing.empty();
-    outcome.explanation = fmt::format("expected {}{}, got {}{}", verdict_name(expect.verdict),
-                                      expect.failing.empty() ? "" : fmt::format(" ({})", fmt::join(expect.failing, ", ")),
-                                      verdict_name(result.verdict),
-                                      failing.empty() ? "" : fmt::format(" ({})", fmt::join(failing, ", ")));
+    outcome.explanation = fmt::format(
+        "expected {}{}, got {}{}", verdict_name(expect.verdict),
+        expect.failing.empty() ? "" : fmt::format(" ({})", fmt::join(expect.failing, ", ")),
+        verdict_name(result.verdict), failing.empty() ? "" : fmt::format(" ({})", fmt::join(failing, ", ")));
     return outcome;
 }
 

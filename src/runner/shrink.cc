@@ -1,9 +1,9 @@
 #include "runner/shrink.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <chrono>
-
-#include <fmt/format.h>
 
 #include "nemesis/schedule.h"
 
@@ -21,7 +21,7 @@ std::vector<std::string> failing_checks(const RunResult& result) {
 namespace {
 
 class Shrinker {
-public:
+  public:
     Shrinker(RunConfig config, RunResult original, std::vector<std::string> target, const ShrinkOptions& options)
         : best_config_(std::move(config)),
           best_result_(std::move(original)),
@@ -104,8 +104,9 @@ public:
     }
 
     void minimize_faults() {
-        ddmin(faults(), [this](const std::vector<nemesis::Fault>& kept) { return try_config(with_faults(kept)); },
-              "faults");
+        ddmin(
+            faults(), [this](const std::vector<nemesis::Fault>& kept) { return try_config(with_faults(kept)); },
+            "faults");
     }
 
     // Operations on one key only, the others drawn but not sent. The key a
@@ -146,13 +147,14 @@ public:
         }
         std::vector<std::string> sent;
         for (const OpRef& ref : best_result_.sent_ops) sent.push_back(format_op_ref(ref));
-        ddmin(sent,
-              [this](const std::vector<std::string>& kept) {
-                  RunConfig candidate = best_config_;
-                  candidate.only_ops = kept;
-                  return try_config(candidate);
-              },
-              "operations");
+        ddmin(
+            sent,
+            [this](const std::vector<std::string>& kept) {
+                RunConfig candidate = best_config_;
+                candidate.only_ops = kept;
+                return try_config(candidate);
+            },
+            "operations");
     }
 
     void shorten_faults() {

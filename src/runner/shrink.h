@@ -33,9 +33,9 @@ struct ShrinkOptions {
 };
 
 struct ShrinkResult {
-    RunConfig config;                   // the smallest failing config found
-    RunResult result;                   // its run
-    std::vector<std::string> failing;   // the checks it fails, as the original did
+    RunConfig config;                  // the smallest failing config found
+    RunResult result;                  // its run
+    std::vector<std::string> failing;  // the checks it fails, as the original did
     std::size_t faults_before = 0;
     std::size_t faults_after = 0;
     std::int64_t operations_before = 0;

@@ -1,5 +1,8 @@
 #include "runner/store.h"
 
+#include <fmt/format.h>
+#include <zstd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -8,9 +11,6 @@
 #include <memory>
 #include <sstream>
 #include <vector>
-
-#include <fmt/format.h>
-#include <zstd.h>
 
 namespace faultline::runner {
 
@@ -73,8 +73,7 @@ Result<Json> read_json_file(const std::string& path) {
     return json;
 }
 
-Result<std::string> create_run_directory(const std::string& store_root, const std::string& name,
-                                         std::uint64_t seed) {
+Result<std::string> create_run_directory(const std::string& store_root, const std::string& name, std::uint64_t seed) {
     const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     std::tm utc{};
     gmtime_r(&now, &utc);
@@ -107,12 +106,10 @@ Status write_config(const std::string& run_dir, const RunConfig& config) {
 
 Status write_results(const std::string& run_dir, const RunResult& result) {
     const fs::path dir(run_dir);
-    if (auto status = check::write_history_jsonl((dir / "history.jsonl").string(), result.history);
-        !status) {
+    if (auto status = check::write_history_jsonl((dir / "history.jsonl").string(), result.history); !status) {
         return status;
     }
-    if (auto status = write_text_file((dir / "results.json").string(), result.to_json().dump(2) + "\n");
-        !status) {
+    if (auto status = write_text_file((dir / "results.json").string(), result.to_json().dump(2) + "\n"); !status) {
         return status;
     }
     if (!result.node_logs.empty()) {
@@ -124,8 +121,7 @@ Status write_results(const std::string& run_dir, const RunResult& result) {
         for (const auto& [node, lines] : result.node_logs) {
             std::string text;
             for (const std::string& line : lines) text += line + "\n";
-            if (auto status = write_text_file((dir / "node-logs" / (node + ".log")).string(), text);
-                !status) {
+            if (auto status = write_text_file((dir / "node-logs" / (node + ".log")).string(), text); !status) {
                 return status;
             }
         }
@@ -159,8 +155,7 @@ Result<Json> read_results(const std::string& run_dir) {
     return read_json_file((fs::path(run_dir) / "results.json").string());
 }
 
-Result<StoredRun> run_and_store(const std::string& store_root, const RunConfig& config,
-                                const StoreOptions& options) {
+Result<StoredRun> run_and_store(const std::string& store_root, const RunConfig& config, const StoreOptions& options) {
     auto dir = create_run_directory(store_root, config.system, config.seed);
     if (!dir) return dir.error();
     if (auto status = write_config(*dir, config); !status) return status.error();

@@ -23,8 +23,7 @@
 namespace faultline::runner {
 
 // Creates a fresh run directory and returns its path.
-Result<std::string> create_run_directory(const std::string& store_root, const std::string& name,
-                                         std::uint64_t seed);
+Result<std::string> create_run_directory(const std::string& store_root, const std::string& name, std::uint64_t seed);
 Status write_config(const std::string& run_dir, const RunConfig& config);
 // Writes history.jsonl, results.json and node-logs/.
 Status write_results(const std::string& run_dir, const RunResult& result);

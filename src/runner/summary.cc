@@ -18,21 +18,20 @@ std::string si(double value) {
 std::string format_summary(const RunResult& result) {
     const RunConfig& config = result.config;
     std::string out;
-    out += fmt::format("system       {}, {} nodes, {} clients, seed {}\n", config.system,
-                       config.nodes, config.clients, config.seed);
-    out += fmt::format("operations   {} invoked: {} ok, {} fail, {} info\n", result.ops.invoked,
-                       result.ops.ok, result.ops.fail, result.ops.info);
+    out += fmt::format("system       {}, {} nodes, {} clients, seed {}\n", config.system, config.nodes, config.clients,
+                       config.seed);
+    out += fmt::format("operations   {} invoked: {} ok, {} fail, {} info\n", result.ops.invoked, result.ops.ok,
+                       result.ops.fail, result.ops.info);
     if (result.ops.ok > 0) {
         out += fmt::format("latency      p50 {}  p99 {}  max {}\n", format_duration(result.latency.p50),
                            format_duration(result.latency.p99), format_duration(result.latency.max));
     }
     const auto& stats = result.stats;
-    out += fmt::format("messages     {} sent, {} delivered, {} dropped, {} duplicated\n",
-                       stats.messages_sent, stats.messages_delivered, stats.messages_dropped,
-                       stats.messages_duplicated);
+    out += fmt::format("messages     {} sent, {} delivered, {} dropped, {} duplicated\n", stats.messages_sent,
+                       stats.messages_delivered, stats.messages_dropped, stats.messages_duplicated);
     out += fmt::format("time         {} simulated in {:.3f}s wall ({}x), {} events ({} events/s)\n",
-                       format_duration(result.simulated), result.wall_seconds, si(result.speedup()),
-                       stats.events, si(result.events_per_second()));
+                       format_duration(result.simulated), result.wall_seconds, si(result.speedup()), stats.events,
+                       si(result.events_per_second()));
     if (!result.schedule.faults.empty()) {
         out += fmt::format("faults       {} scheduled, all healed at {}\n", result.schedule.faults.size(),
                            format_duration(result.healed_at));
@@ -44,12 +43,12 @@ std::string format_summary(const RunResult& result) {
             out += fmt::format("  fault      {}\n", faults[i].describe_span());
         }
         if (faults.size() > shown_max) {
-            out += fmt::format("  fault      ... and {} more (results.json, \"schedule\")\n", faults.size() - shown_max);
+            out +=
+                fmt::format("  fault      ... and {} more (results.json, \"schedule\")\n", faults.size() - shown_max);
         }
     }
     for (const CheckOutcome& check : result.checks) {
-        out += fmt::format("check        {}: {} ({})\n", check.name, verdict_name(check.verdict),
-                           check.summary);
+        out += fmt::format("check        {}: {} ({})\n", check.name, verdict_name(check.verdict), check.summary);
     }
     out += fmt::format("trace hash   {:016x}\n", result.trace_hash);
     out += fmt::format("verdict      {}\n", verdict_name(result.verdict));

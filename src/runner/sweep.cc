@@ -1,5 +1,7 @@
 #include "runner/sweep.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <charconv>
@@ -8,8 +10,6 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace faultline::runner {
 
@@ -22,8 +22,9 @@ Result<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::stri
     };
     const auto dots = text.find("..");
     std::uint64_t first = 0, last = 0;
-    const bool ok = dots == std::string::npos ? parse(text, first) && parse(text, last)
-                                              : parse(text.substr(0, dots), first) && parse(text.substr(dots + 2), last);
+    const bool ok = dots == std::string::npos
+                        ? parse(text, first) && parse(text, last)
+                        : parse(text.substr(0, dots), first) && parse(text.substr(dots + 2), last);
     if (!ok || first > last) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("'{}' is not a seed range (try 1..2000, with the first <= the last)", text));
@@ -39,7 +40,7 @@ using SteadyClock = std::chrono::steady_clock;
 // result so far. Failing runs are handed back to the calling thread, so
 // on_failure never runs concurrently.
 class Sweeper {
-public:
+  public:
     Sweeper(const RunConfig& config, const SweepOptions& options, int jobs)
         : config_(config),
           options_(options),
@@ -59,11 +60,11 @@ public:
     // The calling thread, until every worker is done: hands each failing run
     // to `on_failure`, and reports progress every options.progress_seconds.
     void serve(const std::function<void(const RunResult&)>& on_failure, SteadyClock::time_point wall_start) {
-        const std::uint64_t total =
-            options_.first_seed > options_.last_seed
-                ? 0
-                : (options_.last_seed - options_.first_seed == UINT64_MAX ? UINT64_MAX
-                                                                          : options_.last_seed - options_.first_seed + 1);
+        const std::uint64_t total = options_.first_seed > options_.last_seed
+                                        ? 0
+                                        : (options_.last_seed - options_.first_seed == UINT64_MAX
+                                               ? UINT64_MAX
+                                               : options_.last_seed - options_.first_seed + 1);
         const auto interval = std::chrono::duration<double>(std::max(0.1, options_.progress_seconds));
         auto next_progress = wall_start + std::chrono::duration_cast<SteadyClock::duration>(interval);
         std::unique_lock<std::mutex> lock(mutex_);
@@ -96,7 +97,7 @@ public:
     // Once every worker has been joined.
     SweepResult& result() { return result_; }
 
-private:
+  private:
     // The next seed to run, if the sweep goes on.
     bool take_seed(std::uint64_t& seed) {
         std::lock_guard<std::mutex> lock(mutex_);

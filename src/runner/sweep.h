@@ -38,8 +38,8 @@ struct SweepOptions {
 struct SweepOutcome {
     std::uint64_t seed = 0;
     Verdict verdict = Verdict::valid;
-    std::string error;           // a run that could not run at all
-    std::string failed_checks;   // "linearizability, availability"
+    std::string error;          // a run that could not run at all
+    std::string failed_checks;  // "linearizability, availability"
 };
 
 struct SweepResult {

@@ -32,7 +32,7 @@ using Verdict = check::Verdict;
 using CheckOutcome = check::Outcome;
 
 class System {
-public:
+  public:
     virtual ~System() = default;
 
     virtual void build(sim::Simulation& simulation, const RunConfig& config) = 0;
@@ -57,11 +57,8 @@ public:
     virtual std::vector<workload::OpRequest> final_ops() { return {}; }
     // Did the system serve this completion? (Availability counts these.) By
     // default an ok; systems add definite answers such as "key does not exist".
-    virtual bool served(const check::Operation& completion) const {
-        return completion.type == check::OpType::ok;
-    }
-    virtual std::vector<CheckOutcome> check(const check::History& history,
-                                            sim::Simulation& simulation) = 0;
+    virtual bool served(const check::Operation& completion) const { return completion.type == check::OpType::ok; }
+    virtual std::vector<CheckOutcome> check(const check::History& history, sim::Simulation& simulation) = 0;
 };
 
 // A system's description: what `faultline test --system NAME`, `--help`,
@@ -78,9 +75,9 @@ public:
 // Nothing else lists systems: adding one is its core, its description and its tests.
 struct SystemDescription {
     std::string name;
-    std::string summary;                  // one line
+    std::string summary;                    // one line
     const OptionSchema* options = nullptr;  // its own options (null: none)
-    std::vector<std::string> bugs;        // deliberately broken variants (--bug)
+    std::vector<std::string> bugs;          // deliberately broken variants (--bug)
     // The names of the outcomes its `check` returns ("linearizability"), beside
     // the service checks every system with clients gets (kServiceChecks). A
     // scenario's `failing` list may name only these.
@@ -95,7 +92,7 @@ struct SystemDescription {
 inline const std::vector<std::string> kServiceChecks = {"availability", "liveness", "latency", "run"};
 
 class SystemRegistration {
-public:
+  public:
     explicit SystemRegistration(SystemDescription description);
 };
 

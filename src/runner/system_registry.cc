@@ -1,8 +1,8 @@
 // The registry of systems, filled by each system's own SystemRegistration.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 
 #include "runner/system.h"
 
@@ -35,8 +35,7 @@ SystemRegistration::SystemRegistration(SystemDescription description) {
     // scenario files hold both side by side.
     if (description.options != nullptr) {
         for (const OptionInfo& own : description.options->options()) {
-            FL_ASSERT_MSG(RunConfig::options().find(own.key) == nullptr,
-                          "a system option shadows a common option");
+            FL_ASSERT_MSG(RunConfig::options().find(own.key) == nullptr, "a system option shadows a common option");
         }
     }
     const std::string name = description.name;

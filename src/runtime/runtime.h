@@ -33,7 +33,7 @@
 namespace faultline::runtime {
 
 class Runtime {
-public:
+  public:
     virtual ~Runtime() = default;
 
     // Time: virtual in the simulator, the wall clock elsewhere.

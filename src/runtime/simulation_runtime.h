@@ -9,7 +9,7 @@
 namespace faultline::runtime {
 
 class SimulationRuntime final : public Runtime {
-public:
+  public:
     explicit SimulationRuntime(sim::Simulation& simulation) : simulation_(simulation) {}
 
     Nanos now() const override { return simulation_.now(); }
@@ -55,7 +55,7 @@ public:
 
     void note_fault(std::string_view text) override { simulation_.note_fault(text); }
 
-private:
+  private:
     sim::Simulation& simulation_;
 };
 

@@ -12,17 +12,16 @@
 #include <cstdint>
 
 #include "base/assert.h"
-#include "base/types.h"
 #include "base/time.h"
+#include "base/types.h"
 
 namespace faultline::sim {
 
 class NodeClock {
-public:
+  public:
     Nanos local(Nanos true_time) const {
         const Nanos elapsed = true_time - anchor_true_;
-        const auto skew = static_cast<Nanos>(static_cast<Int128>(elapsed) * drift_ppb_ /
-                                             1'000'000'000);
+        const auto skew = static_cast<Nanos>(static_cast<Int128>(elapsed) * drift_ppb_ / 1'000'000'000);
         return anchor_local_ + elapsed + skew;
     }
 
@@ -58,7 +57,7 @@ public:
     double drift_ppm() const { return static_cast<double>(drift_ppb_) / 1000.0; }
     Nanos offset(Nanos true_now) const { return local(true_now) - true_now; }
 
-private:
+  private:
     void reanchor(Nanos true_now) {
         anchor_local_ = local(true_now);
         anchor_true_ = true_now;

@@ -24,8 +24,7 @@ Status SimDisk::check_write(std::uint64_t new_bytes) {
     }
     if (config_.capacity_bytes > 0 && used_bytes() + new_bytes > config_.capacity_bytes) {
         ++stats_.disk_full_errors;
-        return make_error(ErrorCode::disk_full,
-                          fmt::format("disk full ({} bytes)", config_.capacity_bytes));
+        return make_error(ErrorCode::disk_full, fmt::format("disk full ({} bytes)", config_.capacity_bytes));
     }
     return ok_status();
 }

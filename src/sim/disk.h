@@ -48,7 +48,7 @@ struct DiskStats {
 };
 
 class SimDisk final : public Storage {
-public:
+  public:
     SimDisk(std::uint64_t seed, DiskConfig config);
 
     Status write(std::string_view file, std::uint64_t offset, std::string_view data) override;
@@ -73,7 +73,7 @@ public:
     // charge it to the node. Unset (tests): no charge.
     void set_sync_listener(std::function<void(Nanos)> listener) { sync_listener_ = std::move(listener); }
 
-private:
+  private:
     struct PendingOp {
         enum class Kind { write, truncate, remove } kind;
         std::uint64_t offset = 0;  // write offset, or truncate size

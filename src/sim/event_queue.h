@@ -26,7 +26,7 @@ struct Event {
 };
 
 class EventQueue {
-public:
+  public:
     bool empty() const { return heap_.empty(); }
     std::size_t size() const { return heap_.size(); }
     const Event& top() const {
@@ -51,7 +51,7 @@ public:
         return first;
     }
 
-private:
+  private:
     static constexpr std::size_t arity = 4;
 
     static bool before(const Event& a, const Event& b) {

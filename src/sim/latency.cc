@@ -1,11 +1,11 @@
 #include "sim/latency.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <vector>
-
-#include <fmt/format.h>
 
 namespace faultline::sim {
 
@@ -20,8 +20,7 @@ Nanos LatencyModel::sample(Prng& random) const {
             return b + static_cast<Nanos>(random.exponential(spread));
         }
         case Kind::lognormal:
-            return static_cast<Nanos>(
-                random.lognormal(std::log(static_cast<double>(a)), shape));
+            return static_cast<Nanos>(random.lognormal(std::log(static_cast<double>(a)), shape));
         case Kind::pareto: {
             auto value = static_cast<Nanos>(random.pareto(static_cast<double>(a), shape));
             return b > 0 ? std::min(value, b) : value;
@@ -32,10 +31,14 @@ Nanos LatencyModel::sample(Prng& random) const {
 
 double LatencyModel::mean() const {
     switch (kind) {
-        case Kind::constant: return static_cast<double>(a);
-        case Kind::uniform: return (static_cast<double>(a) + static_cast<double>(b)) / 2;
-        case Kind::exponential: return static_cast<double>(a);
-        case Kind::lognormal: return static_cast<double>(a) * std::exp(shape * shape / 2);
+        case Kind::constant:
+            return static_cast<double>(a);
+        case Kind::uniform:
+            return (static_cast<double>(a) + static_cast<double>(b)) / 2;
+        case Kind::exponential:
+            return static_cast<double>(a);
+        case Kind::lognormal:
+            return static_cast<double>(a) * std::exp(shape * shape / 2);
         case Kind::pareto:
             if (shape > 1 && b == 0) return static_cast<double>(a) * shape / (shape - 1);
             return static_cast<double>(b > 0 ? b : a);
@@ -49,10 +52,14 @@ double LatencyModel::largest_draw() const {
     // size, and pareto() at most x_min * 2^(53 / alpha).
     const double tail = Prng::kUnitBits * std::log(2.0);
     switch (kind) {
-        case Kind::constant: return static_cast<double>(a);
-        case Kind::uniform: return static_cast<double>(b);
-        case Kind::exponential: return static_cast<double>(b) + static_cast<double>(a - b) * tail;
-        case Kind::lognormal: return static_cast<double>(a) * std::exp(shape * std::sqrt(2 * tail));
+        case Kind::constant:
+            return static_cast<double>(a);
+        case Kind::uniform:
+            return static_cast<double>(b);
+        case Kind::exponential:
+            return static_cast<double>(b) + static_cast<double>(a - b) * tail;
+        case Kind::lognormal:
+            return static_cast<double>(a) * std::exp(shape * std::sqrt(2 * tail));
         case Kind::pareto: {
             const double reach = static_cast<double>(a) * std::exp2(Prng::kUnitBits / shape);
             return b > 0 ? std::min(reach, static_cast<double>(b)) : reach;
@@ -62,8 +69,7 @@ double LatencyModel::largest_draw() const {
 }
 
 Status LatencyModel::check() const {
-    const bool negative = a < 0 || b < 0 || (kind == Kind::uniform && a > b) ||
-                          (kind == Kind::exponential && b > a);
+    const bool negative = a < 0 || b < 0 || (kind == Kind::uniform && a > b) || (kind == Kind::exponential && b > a);
     if (negative || !std::isfinite(shape) || shape < 0) {
         return make_error(ErrorCode::invalid_argument, "has parameters out of range");
     }
@@ -81,12 +87,15 @@ Status LatencyModel::check() const {
 
 std::string LatencyModel::describe() const {
     switch (kind) {
-        case Kind::constant: return format_duration(a);
-        case Kind::uniform: return fmt::format("uniform:{}..{}", format_duration(a), format_duration(b));
+        case Kind::constant:
+            return format_duration(a);
+        case Kind::uniform:
+            return fmt::format("uniform:{}..{}", format_duration(a), format_duration(b));
         case Kind::exponential:
             if (b == 0) return fmt::format("exponential:{}", format_duration(a));
             return fmt::format("exponential:{},{}", format_duration(a), format_duration(b));
-        case Kind::lognormal: return fmt::format("lognormal:{},{}", format_duration(a), shape);
+        case Kind::lognormal:
+            return fmt::format("lognormal:{},{}", format_duration(a), shape);
         case Kind::pareto:
             if (b == 0) return fmt::format("pareto:{},{}", format_duration(a), shape);
             return fmt::format("pareto:{},{},{}", format_duration(a), shape, format_duration(b));
@@ -140,8 +149,7 @@ Result<LatencyModel> LatencyModel::parse_unchecked(std::string_view text) {
     std::string_view kind = text.substr(0, colon);
     std::string_view rest = text.substr(colon + 1);
     auto bad = [&](std::string_view expected) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("latency '{}': expected {}", text, expected));
+        return make_error(ErrorCode::invalid_argument, fmt::format("latency '{}': expected {}", text, expected));
     };
     if (kind == "constant") {
         auto value = parse_duration(rest);

@@ -42,15 +42,9 @@ struct LatencyModel {
 
     static LatencyModel constant(Nanos value) { return {Kind::constant, value, 0, 0}; }
     static LatencyModel uniform(Nanos low, Nanos high) { return {Kind::uniform, low, high, 0}; }
-    static LatencyModel exponential(Nanos mean, Nanos minimum = 0) {
-        return {Kind::exponential, mean, minimum, 0};
-    }
-    static LatencyModel lognormal(Nanos median, double sigma) {
-        return {Kind::lognormal, median, 0, sigma};
-    }
-    static LatencyModel pareto(Nanos scale, double alpha, Nanos cap = 0) {
-        return {Kind::pareto, scale, cap, alpha};
-    }
+    static LatencyModel exponential(Nanos mean, Nanos minimum = 0) { return {Kind::exponential, mean, minimum, 0}; }
+    static LatencyModel lognormal(Nanos median, double sigma) { return {Kind::lognormal, median, 0, sigma}; }
+    static LatencyModel pareto(Nanos scale, double alpha, Nanos cap = 0) { return {Kind::pareto, scale, cap, alpha}; }
 
     Nanos sample(Prng& random) const;
     // The distribution's mean (infinite-mean Pareto reports its cap or scale).

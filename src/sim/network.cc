@@ -1,8 +1,8 @@
 #include "sim/network.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "base/assert.h"
 
@@ -10,11 +10,16 @@ namespace faultline::sim {
 
 const char* drop_reason_name(DropReason reason) {
     switch (reason) {
-        case DropReason::loss: return "loss";
-        case DropReason::partition: return "partition";
-        case DropReason::in_flight_cut: return "in-flight-cut";
-        case DropReason::queue_full: return "queue-full";
-        case DropReason::node_down: return "node-down";
+        case DropReason::loss:
+            return "loss";
+        case DropReason::partition:
+            return "partition";
+        case DropReason::in_flight_cut:
+            return "in-flight-cut";
+        case DropReason::queue_full:
+            return "queue-full";
+        case DropReason::node_down:
+            return "node-down";
     }
     FL_UNREACHABLE();
 }
@@ -23,7 +28,9 @@ Network::Network(std::uint64_t seed, LinkConfig default_link) : seed_(seed) {
     classes_.push_back(LinkClass{"default", default_link});
 }
 
-void Network::add_node() { resize(node_count_ + 1); }
+void Network::add_node() {
+    resize(node_count_ + 1);
+}
 
 void Network::resize(std::uint32_t count) {
     FL_ASSERT_GT(count, node_count_);
@@ -85,7 +92,9 @@ void Network::set_class_config(LinkClassId link_class, LinkConfig config) {
     classes_[link_class].config = config;
 }
 
-LinkClassId Network::class_of(NodeId from, NodeId to) const { return link_class_[index(from, to)]; }
+LinkClassId Network::class_of(NodeId from, NodeId to) const {
+    return link_class_[index(from, to)];
+}
 
 const LinkConfig& Network::class_config(LinkClassId link_class) const {
     FL_ASSERT_LT(link_class, classes_.size());
@@ -115,7 +124,9 @@ void Network::block(NodeId from, NodeId to) {
     blocked_[i] = 1;
 }
 
-void Network::unblock(NodeId from, NodeId to) { blocked_[index(from, to)] = 0; }
+void Network::unblock(NodeId from, NodeId to) {
+    blocked_[index(from, to)] = 0;
+}
 
 void Network::partition(const std::vector<std::vector<NodeId>>& groups) {
     for (std::size_t g = 0; g < groups.size(); ++g) {
@@ -128,7 +139,9 @@ void Network::partition(const std::vector<std::vector<NodeId>>& groups) {
     }
 }
 
-void Network::heal() { std::fill(blocked_.begin(), blocked_.end(), 0); }
+void Network::heal() {
+    std::fill(blocked_.begin(), blocked_.end(), 0);
+}
 
 Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes, Nanos now) {
     FL_ASSERT_LT(from.value, node_count_);
@@ -167,9 +180,8 @@ Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes,
             result.reason = DropReason::queue_full;
             return result;
         }
-        const auto transmit_time = static_cast<Nanos>(
-            static_cast<UInt128>(size_bytes) * 1'000'000'000ULL /
-            config.bandwidth_bytes_per_second);
+        const auto transmit_time =
+            static_cast<Nanos>(static_cast<UInt128>(size_bytes) * 1'000'000'000ULL / config.bandwidth_bytes_per_second);
         departure = start + transmit_time;
         link_busy_until_[i] = departure;
     }

@@ -53,13 +53,13 @@ const char* drop_reason_name(DropReason reason);
 struct Transmission {
     bool dropped = false;
     DropReason reason = DropReason::loss;
-    int copies = 0;                 // 1, or 2 when duplicated
+    int copies = 0;                  // 1, or 2 when duplicated
     std::array<Nanos, 2> arrival{};  // absolute arrival times of the copies
     std::uint32_t epoch = 0;         // the link's epoch at send time
 };
 
 class Network {
-public:
+  public:
     Network(std::uint64_t seed, LinkConfig default_link);
 
     // Grows the link tables for a new node; its links use the default class.
@@ -73,9 +73,7 @@ public:
     LinkClassId class_of(NodeId from, NodeId to) const;
     const LinkConfig& class_config(LinkClassId link_class) const;
     const std::string& class_name(LinkClassId link_class) const;
-    const LinkConfig& link(NodeId from, NodeId to) const {
-        return classes_[link_class_[index(from, to)]].config;
-    }
+    const LinkConfig& link(NodeId from, NodeId to) const { return classes_[link_class_[index(from, to)]].config; }
     // Changes every class at once (a network-wide fault burst), returning the
     // previous configs so the caller can restore them.
     std::vector<LinkConfig> snapshot_classes() const;
@@ -99,7 +97,7 @@ public:
         return link_epoch_[index(from, to)] == epoch;
     }
 
-private:
+  private:
     struct LinkClass {
         std::string name;
         LinkConfig config;

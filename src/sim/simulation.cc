@@ -1,9 +1,9 @@
 #include "sim/simulation.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "base/assert.h"
 
@@ -16,16 +16,14 @@ constexpr std::uint64_t livelock_events = 1'000'000;
 // A node's view of the simulation while it handles one input. `cursor` starts
 // at the event's time and moves forward when the node spends time (disk syncs).
 class Simulation::SimContext final : public Context {
-public:
+  public:
     SimContext(Simulation& simulation, NodeSlot& slot) : simulation_(simulation), slot_(slot) {}
 
     NodeId self() const override;
     std::span<const NodeId> cluster() const override { return simulation_.servers_; }
     std::string_view name_of(NodeId node) const override { return simulation_.name(node); }
     Nanos now() const override;
-    void send(NodeId to, MessagePtr message) override {
-        simulation_.send(slot_, to, std::move(message), cursor);
-    }
+    void send(NodeId to, MessagePtr message) override { simulation_.send(slot_, to, std::move(message), cursor); }
     TimerId set_timer(Nanos after, std::uint64_t tag) override {
         return simulation_.set_timer(slot_, after, tag, cursor);
     }
@@ -36,7 +34,7 @@ public:
 
     Nanos cursor = 0;
 
-private:
+  private:
     Simulation& simulation_;
     NodeSlot& slot_;
 };
@@ -61,10 +59,18 @@ struct Simulation::NodeSlot {
     std::unique_ptr<SimContext> context;
 };
 
-NodeId Simulation::SimContext::self() const { return slot_.id; }
-Nanos Simulation::SimContext::now() const { return slot_.clock.local(cursor); }
-Prng& Simulation::SimContext::random() { return slot_.random; }
-Storage& Simulation::SimContext::storage() { return *slot_.disk; }
+NodeId Simulation::SimContext::self() const {
+    return slot_.id;
+}
+Nanos Simulation::SimContext::now() const {
+    return slot_.clock.local(cursor);
+}
+Prng& Simulation::SimContext::random() {
+    return slot_.random;
+}
+Storage& Simulation::SimContext::storage() {
+    return *slot_.disk;
+}
 
 void Simulation::SimContext::log(std::string_view line) {
     if (!simulation_.node_logging_) return;
@@ -100,8 +106,7 @@ NodeId Simulation::add_node(std::string name, NodeFactory factory, bool server) 
     slot->server = server;
     slot->factory = std::move(factory);
     slot->random = Prng::stream(options_.seed, "node/" + slot->name);
-    slot->disk = std::make_unique<SimDisk>(Prng::mix(options_.seed, "disk/" + slot->name),
-                                           options_.disk);
+    slot->disk = std::make_unique<SimDisk>(Prng::mix(options_.seed, "disk/" + slot->name), options_.disk);
     slot->context = std::make_unique<SimContext>(*this, *slot);
     SimContext* context = slot->context.get();
     slot->disk->set_sync_listener([context](Nanos latency) { context->cursor += latency; });
@@ -124,9 +129,8 @@ void Simulation::boot(NodeSlot& slot, bool recovering) {
     slot.booted = true;
     slot.up = true;
     slot.busy_until = 0;
-    trace_.record(TraceEvent{.time = now_,
-                             .kind = recovering ? TraceKind::node_restart : TraceKind::node_start,
-                             .node = slot.id});
+    trace_.record(TraceEvent{
+        .time = now_, .kind = recovering ? TraceKind::node_restart : TraceKind::node_start, .node = slot.id});
     if (recovering) {
         run_input(slot, [](Node& node, Context& ctx) { node.recover(ctx); });
     } else {
@@ -231,8 +235,8 @@ void Simulation::deliver(const Event& event) {
         tamper_random_.chance(tamper_probability_)) {
         if (MessagePtr altered = delivery.message->tampered(tamper_random_)) {
             ++stats_.messages_tampered;
-            note_fault(fmt::format("tampered with {} from {} to {}", delivery.message->type(),
-                                   name(delivery.from), name(delivery.to)));
+            note_fault(fmt::format("tampered with {} from {} to {}", delivery.message->type(), name(delivery.from),
+                                   name(delivery.to)));
             delivery.message = std::move(altered);
             delivery.digest = delivery.message->digest();
         }
@@ -264,8 +268,7 @@ void Simulation::fire_timer(const Event& event) {
     const std::uint64_t tag = timer.tag;
     free_timer(event.slot);
     ++stats_.timers_fired;
-    trace_.record(TraceEvent{
-        .time = now_, .kind = TraceKind::timer_fire, .node = owner.id, .id = id, .tag = tag});
+    trace_.record(TraceEvent{.time = now_, .kind = TraceKind::timer_fire, .node = owner.id, .id = id, .tag = tag});
     run_input(owner, [&](Node& node, Context& ctx) { node.on_timer(ctx, id, tag); });
 }
 
@@ -284,8 +287,7 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
                              .id = id,
                              .tag = digest,
                              .message = message.get()});
-    const Transmission transmission =
-        network_.transmit(sender.id, to, message->size_bytes(), departure);
+    const Transmission transmission = network_.transmit(sender.id, to, message->size_bytes(), departure);
     if (transmission.dropped) {
         drop(Delivery{sender.id, to, message, id, digest, transmission.epoch}, transmission.reason);
         return;
@@ -339,8 +341,7 @@ TimerId Simulation::set_timer(NodeSlot& owner, Nanos after, std::uint64_t tag, N
     timer.tag = tag;
     timer.live = true;
     const TimerId id = (static_cast<TimerId>(timer.generation) << 32) | slot;
-    trace_.record(TraceEvent{
-        .time = cursor, .kind = TraceKind::timer_set, .node = owner.id, .id = id, .tag = tag});
+    trace_.record(TraceEvent{.time = cursor, .kind = TraceKind::timer_set, .node = owner.id, .id = id, .tag = tag});
     push(cursor + owner.clock.true_duration(after), EventKind::timer, slot, timer.generation);
     return id;
 }
@@ -351,8 +352,8 @@ void Simulation::cancel_timer(NodeSlot& owner, TimerId id) {
     if (slot >= timers_.size()) return;
     TimerSlot& timer = timers_[slot];
     if (!timer.live || timer.generation != generation || timer.node != owner.id) return;
-    trace_.record(TraceEvent{
-        .time = now_, .kind = TraceKind::timer_cancel, .node = owner.id, .id = id, .tag = timer.tag});
+    trace_.record(
+        TraceEvent{.time = now_, .kind = TraceKind::timer_cancel, .node = owner.id, .id = id, .tag = timer.tag});
     free_timer(slot);
 }
 
@@ -435,16 +436,24 @@ void Simulation::set_processing_delay(NodeId id, Nanos delay) {
     nodes_.at(id.value)->processing_delay = delay;
 }
 
-bool Simulation::is_up(NodeId id) const { return nodes_.at(id.value)->up; }
-bool Simulation::is_paused(NodeId id) const { return nodes_.at(id.value)->paused; }
-std::uint32_t Simulation::incarnation(NodeId id) const { return nodes_.at(id.value)->incarnation; }
+bool Simulation::is_up(NodeId id) const {
+    return nodes_.at(id.value)->up;
+}
+bool Simulation::is_paused(NodeId id) const {
+    return nodes_.at(id.value)->paused;
+}
+std::uint32_t Simulation::incarnation(NodeId id) const {
+    return nodes_.at(id.value)->incarnation;
+}
 
 Node* Simulation::node(NodeId id) {
     NodeSlot& slot = *nodes_.at(id.value);
     return slot.up ? slot.node.get() : nullptr;
 }
 
-const std::string& Simulation::name(NodeId id) const { return nodes_.at(id.value)->name; }
+const std::string& Simulation::name(NodeId id) const {
+    return nodes_.at(id.value)->name;
+}
 
 std::optional<NodeId> Simulation::find(std::string_view name) const {
     for (const auto& slot : nodes_) {
@@ -453,8 +462,12 @@ std::optional<NodeId> Simulation::find(std::string_view name) const {
     return std::nullopt;
 }
 
-NodeClock& Simulation::clock(NodeId id) { return nodes_.at(id.value)->clock; }
-SimDisk& Simulation::disk(NodeId id) { return *nodes_.at(id.value)->disk; }
+NodeClock& Simulation::clock(NodeId id) {
+    return nodes_.at(id.value)->clock;
+}
+SimDisk& Simulation::disk(NodeId id) {
+    return *nodes_.at(id.value)->disk;
+}
 
 const std::vector<std::string>& Simulation::node_log(NodeId id) const {
     return nodes_.at(id.value)->log;

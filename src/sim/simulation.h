@@ -55,7 +55,7 @@ struct SimulationOptions {
 struct SimulationStats {
     std::uint64_t events = 0;
     std::uint64_t messages_sent = 0;
-    std::uint64_t bytes_sent = 0;  // the messages' size_bytes()
+    std::uint64_t bytes_sent = 0;       // the messages' size_bytes()
     std::uint64_t server_messages = 0;  // sent from a server to a server
     std::uint64_t messages_delivered = 0;
     std::uint64_t messages_dropped = 0;
@@ -66,7 +66,7 @@ struct SimulationStats {
 };
 
 class Simulation {
-public:
+  public:
     explicit Simulation(SimulationOptions options);
     ~Simulation();
     Simulation(const Simulation&) = delete;
@@ -137,7 +137,7 @@ public:
     // Records a nemesis action in the trace (and its hash).
     void note_fault(std::string_view text);
 
-private:
+  private:
     class SimContext;
     struct NodeSlot;
     enum class EventKind : std::uint8_t { deliver, timer, action };

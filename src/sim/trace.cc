@@ -10,18 +10,30 @@ namespace faultline::sim {
 
 const char* trace_kind_name(TraceKind kind) {
     switch (kind) {
-        case TraceKind::send: return "send";
-        case TraceKind::deliver: return "deliver";
-        case TraceKind::drop: return "drop";
-        case TraceKind::timer_set: return "timer-set";
-        case TraceKind::timer_fire: return "timer-fire";
-        case TraceKind::timer_cancel: return "timer-cancel";
-        case TraceKind::node_start: return "start";
-        case TraceKind::node_crash: return "crash";
-        case TraceKind::node_restart: return "restart";
-        case TraceKind::node_pause: return "pause";
-        case TraceKind::node_resume: return "resume";
-        case TraceKind::fault: return "fault";
+        case TraceKind::send:
+            return "send";
+        case TraceKind::deliver:
+            return "deliver";
+        case TraceKind::drop:
+            return "drop";
+        case TraceKind::timer_set:
+            return "timer-set";
+        case TraceKind::timer_fire:
+            return "timer-fire";
+        case TraceKind::timer_cancel:
+            return "timer-cancel";
+        case TraceKind::node_start:
+            return "start";
+        case TraceKind::node_crash:
+            return "crash";
+        case TraceKind::node_restart:
+            return "restart";
+        case TraceKind::node_pause:
+            return "pause";
+        case TraceKind::node_resume:
+            return "resume";
+        case TraceKind::fault:
+            return "fault";
     }
     FL_UNREACHABLE();
 }
@@ -36,8 +48,9 @@ void Trace::record(const TraceEvent& event) {
         std::uint8_t kind;
         std::uint8_t reason;
         std::uint8_t padding[6];
-    } record{event.time, event.id, event.tag, event.node.value, event.peer.value,
-             static_cast<std::uint8_t>(event.kind), event.reason, {}};
+    } record{
+        event.time,   event.id, event.tag, event.node.value, event.peer.value, static_cast<std::uint8_t>(event.kind),
+        event.reason, {}};
     static_assert(sizeof(Record) == 40);
     hasher_.add(&record, sizeof record);
     if (!event.text.empty()) hasher_.add(event.text.data(), event.text.size());
@@ -89,8 +102,7 @@ void JsonlTraceSink::record(const TraceEvent& event) {
 }
 
 void MemoryTraceSink::record(const TraceEvent& event) {
-    Entry entry{event, event.message ? std::string(event.message->type()) : std::string(),
-                std::string(event.text)};
+    Entry entry{event, event.message ? std::string(event.message->type()) : std::string(), std::string(event.text)};
     entry.event.message = nullptr;
     entry.event.text = {};
     entries_.push_back(std::move(entry));

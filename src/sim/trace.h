@@ -40,30 +40,30 @@ const char* trace_kind_name(TraceKind kind);
 struct TraceEvent {
     Nanos time = 0;
     TraceKind kind = TraceKind::send;
-    std::uint8_t reason = 0;  // DropReason for drops
-    NodeId node;              // the acting node (sender, receiver, timer owner)
-    NodeId peer;              // the other end of a message
-    std::uint64_t id = 0;     // message id or timer id
-    std::uint64_t tag = 0;    // timer tag; message digest
+    std::uint8_t reason = 0;           // DropReason for drops
+    NodeId node;                       // the acting node (sender, receiver, timer owner)
+    NodeId peer;                       // the other end of a message
+    std::uint64_t id = 0;              // message id or timer id
+    std::uint64_t tag = 0;             // timer tag; message digest
     const Message* message = nullptr;  // valid only during record()
     std::string_view text;             // faults; valid only during record()
 };
 
 class TraceSink {
-public:
+  public:
     virtual ~TraceSink() = default;
     virtual void record(const TraceEvent& event) = 0;
 };
 
 class Trace {
-public:
+  public:
     void record(const TraceEvent& event);
     std::uint64_t hash() const { return hasher_.digest(); }
     std::uint64_t event_count() const { return event_count_; }
     void add_sink(TraceSink* sink) { sinks_.push_back(sink); }
     void remove_sink(TraceSink* sink);
 
-private:
+  private:
     Hasher hasher_;
     std::uint64_t event_count_ = 0;
     std::vector<TraceSink*> sinks_;
@@ -71,18 +71,18 @@ private:
 
 // Writes one JSON object per event. Node names come from `name_of`.
 class JsonlTraceSink final : public TraceSink {
-public:
+  public:
     JsonlTraceSink(std::FILE* out, std::function<std::string(NodeId)> name_of);
     void record(const TraceEvent& event) override;
 
-private:
+  private:
     std::FILE* out_;
     std::function<std::string(NodeId)> name_of_;
 };
 
 // Keeps every event in memory (message type and text copied), for tests and reports.
 class MemoryTraceSink final : public TraceSink {
-public:
+  public:
     struct Entry {
         TraceEvent event;  // message and text pointers cleared
         std::string message_type;
@@ -91,7 +91,7 @@ public:
     void record(const TraceEvent& event) override;
     const std::vector<Entry>& entries() const { return entries_; }
 
-private:
+  private:
     std::vector<Entry> entries_;
 };
 

@@ -1,10 +1,11 @@
 // broadcast: every value a client adds reaches every node, by a spanning tree
 // or by flooding; final reads of every node must hold every acknowledged value.
+#include "protocols/broadcast/broadcast.h"
+
 #include <fmt/format.h>
 
 #include "check/service_checks.h"
 #include "check/set_checker.h"
-#include "protocols/broadcast/broadcast.h"
 #include "runner/system.h"
 #include "workload/set_workload.h"
 
@@ -17,7 +18,7 @@ using runner::RunConfig;
 using runner::Verdict;
 
 class BroadcastCodec final : public workload::ClientCodec {
-public:
+  public:
     MessagePtr encode(const workload::OpRequest& op, const workload::RequestIds& ids) const override;
     std::optional<workload::DecodedReply> decode(const Message& message) const override;
     bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
@@ -42,7 +43,6 @@ std::optional<workload::DecodedReply> BroadcastCodec::decode(const Message& mess
     return workload::DecodedReply{reply->in_reply_to, completion};
 }
 
-
 struct BroadcastOptions {
     std::string topology = "tree";
     double msgs_per_op_max = 0;
@@ -61,7 +61,7 @@ const runner::OptionTable<BroadcastOptions>& broadcast_options() {
 }
 
 class BroadcastSystem final : public runner::System {
-public:
+  public:
     BroadcastSystem(protocols::broadcast::Topology topology, double msgs_per_op_max)
         : topology_(topology), msgs_per_op_max_(msgs_per_op_max) {}
 
@@ -92,7 +92,7 @@ public:
         return outcomes;
     }
 
-private:
+  private:
     protocols::broadcast::Topology topology_;
     double msgs_per_op_max_;
     std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<BroadcastCodec>();
@@ -109,9 +109,9 @@ const runner::SystemRegistration registration{{
     .make = [](const RunConfig& config) -> Result<std::unique_ptr<runner::System>> {
         auto options = runner::system_options(config, broadcast_options());
         if (!options) return options.error();
-        return runner::new_system<BroadcastSystem>(options->topology == "flood" ? protocols::broadcast::Topology::flood
-                                                                              : protocols::broadcast::Topology::tree,
-                                                 options->msgs_per_op_max);
+        return runner::new_system<BroadcastSystem>(
+            options->topology == "flood" ? protocols::broadcast::Topology::flood : protocols::broadcast::Topology::tree,
+            options->msgs_per_op_max);
     },
 }};
 

@@ -1,9 +1,10 @@
 // counter: a grow-only counter service on one server; reads must fall between
 // the adds known to have happened and those that may have.
+#include "protocols/counter/counter.h"
+
 #include <fmt/format.h>
 
 #include "check/counter_checker.h"
-#include "protocols/counter/counter.h"
 #include "runner/system.h"
 #include "workload/counter_workload.h"
 
@@ -16,7 +17,7 @@ using runner::RunConfig;
 using runner::Verdict;
 
 class CounterCodec final : public workload::ClientCodec {
-public:
+  public:
     // `idempotency_keys`: adds carry the client's session (client id and
     // operation sequence), which a deduplicating server applies once.
     explicit CounterCodec(bool idempotency_keys) : idempotency_keys_(idempotency_keys) {}
@@ -24,7 +25,7 @@ public:
     std::optional<workload::DecodedReply> decode(const Message& message) const override;
     bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
 
-private:
+  private:
     bool idempotency_keys_;
 };
 
@@ -51,9 +52,8 @@ std::optional<workload::DecodedReply> CounterCodec::decode(const Message& messag
     return workload::DecodedReply{reply->in_reply_to, completion};
 }
 
-
 class CounterSystem final : public runner::System {
-public:
+  public:
     explicit CounterSystem(bool idempotency_keys)
         : idempotency_keys_(idempotency_keys), codec_(std::make_shared<CounterCodec>(idempotency_keys)) {}
 
@@ -68,7 +68,7 @@ public:
         return {check::outcome_of(check::check_counter(history))};
     }
 
-private:
+  private:
     bool idempotency_keys_;
     std::shared_ptr<const workload::ClientCodec> codec_;
 };
@@ -79,9 +79,9 @@ const runner::SystemRegistration registration{{
     .checks = {"counter"},
     .make = [](const RunConfig& config) -> Result<std::unique_ptr<runner::System>> {
         if (config.nodes != 1) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("the counter service runs on one server: use --nodes 1 (got {})",
-                                          config.nodes));
+            return make_error(
+                ErrorCode::invalid_argument,
+                fmt::format("the counter service runs on one server: use --nodes 1 (got {})", config.nodes));
         }
         return runner::new_system<CounterSystem>(config.idempotency_keys);
     },

@@ -3,11 +3,11 @@
 // several detectors face the same faults in one run. No clients.
 // Each step stamps the monitors' changes of mind with true time; the checks
 // (check/detector_checks.h) hold that timeline against when the node was down.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <optional>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "check/detector_checks.h"
 #include "protocols/detect/monitor.h"
@@ -40,8 +40,9 @@ const runner::OptionTable<DetectorOptions>& detector_options() {
     static const auto table = [] {
         using O = DetectorOptions;
         runner::OptionTable<O> t;
-        t.add("detectors", &O::detectors, "The detectors watching server 0: heartbeat, ping, phi, or several "
-                                          "comma-separated")
+        t.add("detectors", &O::detectors,
+              "The detectors watching server 0: heartbeat, ping, phi, or several "
+              "comma-separated")
             .check([](const Json& value) -> Status {
                 auto kinds = parse_detectors(value.get<std::string>());
                 if (!kinds) return kinds.error();
@@ -98,9 +99,9 @@ class DetectorSystem final : public runner::System {
         FL_ASSERT_EQ(added, watched_);
         for (std::size_t i = 0; i < monitors.size(); ++i) {
             const auto options = monitors[i];
-            monitors_.push_back(simulation.add_server(
-                fmt::format("{}-monitor", protocols::detect::detector_kind_name(kinds_[i])),
-                [options] { return std::make_unique<protocols::detect::MonitorNode>(options); }));
+            monitors_.push_back(
+                simulation.add_server(fmt::format("{}-monitor", protocols::detect::detector_kind_name(kinds_[i])),
+                                      [options] { return std::make_unique<protocols::detect::MonitorNode>(options); }));
         }
         changes_seen_.assign(monitors_.size(), 0);
         timeline_.assign(monitors_.size(), {});
@@ -136,8 +137,9 @@ class DetectorSystem final : public runner::System {
             // Its cost: what the watched node sent this monitor (heartbeats or
             // pongs), plus the monitor's pings.
             const auto* monitor = simulation.node_as<protocols::detect::MonitorNode>(monitors_[m]);
-            records.push_back({protocols::detect::detector_kind_name(kinds_[m]), timeline_[m],
-                               sent_by_watched_[monitors_[m].value] + (monitor != nullptr ? monitor->pings_sent() : 0)});
+            records.push_back(
+                {protocols::detect::detector_kind_name(kinds_[m]), timeline_[m],
+                 sent_by_watched_[monitors_[m].value] + (monitor != nullptr ? monitor->pings_sent() : 0)});
         }
         return check::check_detectors(records, downs, simulation.now(),
                                       {config_.false_suspicions_per_hour_max, config_.detection_time_max});
@@ -173,8 +175,7 @@ Result<std::vector<DetectorKind>> parse_detectors(std::string_view text) {
         // Each detector's monitor is a node named after it; two of a kind would
         // watch the same heartbeats and report the same thing twice.
         if (std::count(kinds.begin(), kinds.end(), kinds.back()) > 1) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("detectors: '{}' is listed twice", word));
+            return make_error(ErrorCode::invalid_argument, fmt::format("detectors: '{}' is listed twice", word));
         }
     }
     if (kinds.empty()) return make_error(ErrorCode::invalid_argument, "name at least one detector");

@@ -1,9 +1,10 @@
 // heartbeat: every node heartbeats every other and suspects the silent ones;
 // the final view must match who is down.
+#include "protocols/detect/heartbeat.h"
+
 #include <fmt/format.h>
 
 #include "check/detector_checks.h"
-#include "protocols/detect/heartbeat.h"
 #include "runner/system.h"
 
 namespace faultline::systems {
@@ -15,12 +16,11 @@ using runner::RunConfig;
 using runner::Verdict;
 
 class HeartbeatSystem final : public runner::System {
-public:
+  public:
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {
             simulation.add_server(fmt::format("n{}", i), [] {
-                return std::make_unique<protocols::detect::HeartbeatNode>(
-                    protocols::detect::HeartbeatOptions{});
+                return std::make_unique<protocols::detect::HeartbeatNode>(protocols::detect::HeartbeatOptions{});
             });
         }
     }

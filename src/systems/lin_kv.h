@@ -13,7 +13,7 @@ namespace faultline::systems {
 
 // Clients speak protocols/kv (Maelstrom's lin-kv): read, write and cas.
 class KvCodec final : public workload::ClientCodec {
-public:
+  public:
     // Writes and cas carry `value_bytes` of payload (large values).
     explicit KvCodec(std::uint32_t value_bytes = 0) : value_bytes_(value_bytes) {}
     MessagePtr encode(const workload::OpRequest& op, const workload::RequestIds& ids) const override;
@@ -21,7 +21,7 @@ public:
     // A read that timed out changed nothing.
     bool timeout_is_failure(const std::string& f) const override { return f == "read"; }
 
-private:
+  private:
     std::uint32_t value_bytes_;
 };
 

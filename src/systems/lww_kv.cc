@@ -33,7 +33,7 @@ const runner::OptionTable<LwwKvOptions>& lww_kv_options() {
 }
 
 class LwwSystem final : public runner::System {
-public:
+  public:
     explicit LwwSystem(protocols::lww::Timestamps timestamps) : timestamps_(timestamps) {}
 
     void build(sim::Simulation& simulation, const RunConfig& config) override {
@@ -55,7 +55,7 @@ public:
         return {check::outcome_of(check::check_lost_writes(history, finals_from_))};
     }
 
-private:
+  private:
     protocols::lww::Timestamps timestamps_;
     std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<KvCodec>();
     workload::UniqueWriteGenerator generator_;
@@ -72,7 +72,7 @@ const runner::SystemRegistration registration{{
         auto options = runner::system_options(config, lww_kv_options());
         if (!options) return options.error();
         return runner::new_system<LwwSystem>(options->timestamps == "hlc" ? protocols::lww::Timestamps::hlc
-                                                                        : protocols::lww::Timestamps::physical);
+                                                                          : protocols::lww::Timestamps::physical);
     },
 }};
 

@@ -1,9 +1,10 @@
 // primary-backup: the quorum-less primary-backup KV under the lin-kv workload,
 // checked for linearizability like raft-kv.
+#include "protocols/pb/primary_backup.h"
+
 #include <fmt/format.h>
 
 #include "protocols/kv/kv_store.h"
-#include "protocols/pb/primary_backup.h"
 #include "runner/system.h"
 #include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
@@ -16,7 +17,7 @@ using runner::CheckOutcome;
 using runner::RunConfig;
 
 class PrimaryBackupSystem final : public runner::System {
-public:
+  public:
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {
             simulation.add_server(fmt::format("n{}", i), [] {
@@ -39,7 +40,7 @@ public:
         return {check_lin_kv(history)};
     }
 
-private:
+  private:
     std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<KvCodec>();
     workload::LinKvGenerator generator_;
 };

@@ -13,10 +13,10 @@ namespace faultline::systems {
 namespace {
 
 using protocols::kv::KvServer;
+using protocols::raft::RaftInvariants;
 using runner::CheckOutcome;
 using runner::RunConfig;
 using runner::Verdict;
-using protocols::raft::RaftInvariants;
 
 struct BugSwitch {
     const char* name;
@@ -32,16 +32,15 @@ constexpr BugSwitch bug_switches[] = {
 };
 
 class RaftKvSystem final : public runner::System {
-public:
+  public:
     RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes)
         : options_(options), codec_(std::make_shared<KvCodec>(value_bytes)) {}
 
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {
             const protocols::raft::RaftOptions options = options_;
-            const NodeId id = simulation.add_server(fmt::format("n{}", i), [options] {
-                return std::make_unique<KvServer>(options);
-            });
+            const NodeId id =
+                simulation.add_server(fmt::format("n{}", i), [options] { return std::make_unique<KvServer>(options); });
             views_.push_back(protocols::raft::NodeView{simulation.name(id), nullptr});
         }
         invariants_ = std::make_unique<RaftInvariants>(views_.size());
@@ -104,9 +103,12 @@ public:
         if (!mine) return "";
         if (!mine->up) return "down";
         switch (mine->role) {
-            case protocols::raft::Role::leader: return fmt::format("the term-{} leader", mine->term.value);
-            case protocols::raft::Role::follower: return fmt::format("a follower in term {}", mine->term.value);
-            default: return fmt::format("a candidate in term {}", mine->term.value);
+            case protocols::raft::Role::leader:
+                return fmt::format("the term-{} leader", mine->term.value);
+            case protocols::raft::Role::follower:
+                return fmt::format("a follower in term {}", mine->term.value);
+            default:
+                return fmt::format("a candidate in term {}", mine->term.value);
         }
     }
 
@@ -126,7 +128,7 @@ public:
         return outcomes;
     }
 
-private:
+  private:
     // Each node's role and term over time, for counterexamples in words.
     struct RoleChange {
         Nanos time = 0;
@@ -235,16 +237,16 @@ Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
     options.election_timeout_max = own->election_timeout_max;
     options.heartbeat_interval = own->heartbeat_interval;
     if (options.election_timeout_min > options.election_timeout_max) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("election_timeout_min ({}) must be at most election_timeout_max ({})",
-                                      format_duration(options.election_timeout_min),
-                                      format_duration(options.election_timeout_max)));
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("election_timeout_min ({}) must be at most election_timeout_max ({})",
+                        format_duration(options.election_timeout_min), format_duration(options.election_timeout_max)));
     }
     if (options.heartbeat_interval >= options.election_timeout_min) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("the heartbeat ({}) must be shorter than the election timeout ({})",
-                                      format_duration(options.heartbeat_interval),
-                                      format_duration(options.election_timeout_min)));
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("the heartbeat ({}) must be shorter than the election timeout ({})",
+                        format_duration(options.heartbeat_interval), format_duration(options.election_timeout_min)));
     }
     for (const BugSwitch& bug : bug_switches) {
         if (config.bug == bug.name) options.bugs.*bug.flag = true;

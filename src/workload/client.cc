@@ -10,12 +10,8 @@ void HistoryRecorder::record(check::Operation op) {
     history_.push_back(std::move(op));
 }
 
-RpcClient::RpcClient(ClientOptions options, std::shared_ptr<const ClientCodec> codec,
-                     HistoryRecorder& recorder)
-    : options_(options),
-      codec_(std::move(codec)),
-      recorder_(recorder),
-      process_(options.first_process) {
+RpcClient::RpcClient(ClientOptions options, std::shared_ptr<const ClientCodec> codec, HistoryRecorder& recorder)
+    : options_(options), codec_(std::move(codec)), recorder_(recorder), process_(options.first_process) {
     FL_ASSERT(codec_ != nullptr);
     FL_ASSERT(options_.wait_forever || options_.timeout > 0);
     FL_ASSERT_GT(options_.process_stride, 0);
@@ -37,11 +33,8 @@ NodeId RpcClient::choose_target(Context& ctx) {
 
 void RpcClient::invoke(Context& ctx, OpRequest op) {
     FL_ASSERT(idle());
-    recorder_.record(check::Operation{.process = process_,
-                                      .type = check::OpType::invoke,
-                                      .f = op.f,
-                                      .key = op.key,
-                                      .value = op.value});
+    recorder_.record(check::Operation{
+        .process = process_, .type = check::OpType::invoke, .f = op.f, .key = op.key, .value = op.value});
     const std::optional<NodeId> target = op.target;
     outstanding_ = Outstanding{};
     outstanding_->op = std::move(op);
@@ -126,8 +119,7 @@ check::OpType RpcClient::every_attempt_rejected_outcome() const {
     return options_.requests_may_repeat ? check::OpType::info : check::OpType::fail;
 }
 
-void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json error,
-                         std::optional<NodeId> answered_by) {
+void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json error, std::optional<NodeId> answered_by) {
     FL_ASSERT(outstanding_.has_value());
     FL_ASSERT(type != check::OpType::invoke);
     if (outstanding_->timeout != 0) ctx.cancel_timer(outstanding_->timeout);

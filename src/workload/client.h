@@ -68,7 +68,7 @@ struct RequestIds {
 
 // Translates between operations and a system's messages.
 class ClientCodec {
-public:
+  public:
     virtual ~ClientCodec() = default;
     virtual MessagePtr encode(const OpRequest& op, const RequestIds& ids) const = 0;
     virtual std::optional<DecodedReply> decode(const Message& message) const = 0;
@@ -81,13 +81,13 @@ public:
 
 // Receives every history event, stamped with the simulator's true time.
 class HistoryRecorder {
-public:
+  public:
     explicit HistoryRecorder(std::function<Nanos()> true_now) : true_now_(std::move(true_now)) {}
     void record(check::Operation op);
     const check::History& history() const { return history_; }
     check::History take() { return std::move(history_); }
 
-private:
+  private:
     std::function<Nanos()> true_now_;
     check::History history_;
 };
@@ -120,9 +120,8 @@ struct ClientOptions {
 };
 
 class RpcClient final : public Node {
-public:
-    RpcClient(ClientOptions options, std::shared_ptr<const ClientCodec> codec,
-              HistoryRecorder& recorder);
+  public:
+    RpcClient(ClientOptions options, std::shared_ptr<const ClientCodec> codec, HistoryRecorder& recorder);
 
     void start(Context&) override {}
     void on_message(Context& ctx, const Envelope& envelope) override;
@@ -132,11 +131,9 @@ public:
     void invoke(Context& ctx, OpRequest op);
     std::int64_t process() const { return process_; }
     // Called after every completion (the driver schedules the next operation).
-    void set_completion_listener(std::function<void()> listener) {
-        completion_listener_ = std::move(listener);
-    }
+    void set_completion_listener(std::function<void()> listener) { completion_listener_ = std::move(listener); }
 
-private:
+  private:
     enum TimerTag : std::uint64_t { timeout_tag = 0, retry_tag = 1 };
     struct Outstanding {
         OpRequest op;

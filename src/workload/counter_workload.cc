@@ -1,6 +1,5 @@
 #include "workload/counter_workload.h"
 
-
 namespace faultline::workload {
 
 OpRequest next_counter_request(Prng& random) {

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace faultline::workload {
 
 OpRequest next_echo_request(Prng& random) {

@@ -35,7 +35,9 @@ OpRequest LinKvGenerator::next(Prng& random) {
     ++ops_on_key_[slot];
     const std::int64_t key = keys_[slot];
     const auto kind = static_cast<int>(random.below(100));
-    const auto value = [&] { return static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(options_.values))); };
+    const auto value = [&] {
+        return static_cast<std::int64_t>(random.below(static_cast<std::uint64_t>(options_.values)));
+    };
     if (kind < options_.read_percent) return OpRequest{"read", Json(key), Json()};
     if (kind < options_.read_percent + options_.write_percent) return OpRequest{"write", Json(key), Json(value())};
     const std::int64_t from = value();

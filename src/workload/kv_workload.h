@@ -25,13 +25,13 @@ struct LinKvOptions {
 };
 
 class LinKvGenerator {
-public:
+  public:
     explicit LinKvGenerator(LinKvOptions options = {});
     OpRequest next(Prng& random);
     // Every key handed out so far, in order.
     std::vector<std::int64_t> keys_used() const;
 
-private:
+  private:
     LinKvOptions options_;
     std::vector<std::int64_t> keys_;
     std::vector<int> ops_on_key_;
@@ -42,11 +42,11 @@ private:
 // unique (1, 2, 3, ...): the lost-write check must know which write a value
 // came from.
 class UniqueWriteGenerator {
-public:
+  public:
     explicit UniqueWriteGenerator(int keys = 1, int read_percent = 50) : keys_(keys), read_percent_(read_percent) {}
     OpRequest next(Prng& random);
 
-private:
+  private:
     int keys_;
     int read_percent_;
     std::int64_t next_value_ = 1;

@@ -1,6 +1,5 @@
 #include "workload/set_workload.h"
 
-
 namespace faultline::workload {
 
 OpRequest SetGenerator::next(Prng& random) {

@@ -10,11 +10,11 @@
 namespace faultline::workload {
 
 class SetGenerator {
-public:
+  public:
     // 70% adds of fresh values, 30% reads.
     OpRequest next(Prng& random);
 
-private:
+  private:
     std::int64_t next_value_ = 0;
 };
 

@@ -44,8 +44,7 @@ Error bad(std::string message) {
 
 // The value an op carries: the completion's when it completed ok and says one.
 const Json& carried(const Raw& raw) {
-    if (raw.complete != nullptr && raw.complete->type == OpType::ok &&
-        !raw.complete->value.is_null()) {
+    if (raw.complete != nullptr && raw.complete->type == OpType::ok && !raw.complete->value.is_null()) {
         return raw.complete->value;
     }
     return raw.invoke->value;
@@ -153,8 +152,7 @@ Result<std::optional<RefOp>> read_op(const Raw& raw, const BruteForceOptions& op
                 // A read of an unknown transaction observed nothing; so does a
                 // nil read where the format says nil is unknown. Either changes
                 // nothing, so it is left out.
-                if (micro[0] == "read" &&
-                    (!ok || (micro[2].is_null() && semantics.nil_read_is_unknown))) {
+                if (micro[0] == "read" && (!ok || (micro[2].is_null() && semantics.nil_read_is_unknown))) {
                     continue;
                 }
                 known.push_back(micro);
@@ -171,8 +169,7 @@ Result<std::optional<RefOp>> read_op(const Raw& raw, const BruteForceOptions& op
 
 class Spec {
   public:
-    explicit Spec(const BruteForceOptions& options)
-        : model_(options.model), init_(options.initial) {}
+    explicit Spec(const BruteForceOptions& options) : model_(options.model), init_(options.initial) {}
 
     // The whole state: per object (key, as JSON text) its value; objects not
     // in the map hold their initial value.
@@ -345,9 +342,8 @@ Result<bool> brute_force_linearizable(const History& history, const BruteForceOp
     std::vector<std::uint32_t> order(history.size());
     for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
     if (options.semantics.order_by_time) {
-        std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return history[a].time < history[b].time;
-        });
+        std::stable_sort(order.begin(), order.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return history[a].time < history[b].time; });
     }
     std::vector<Raw> raws;
     std::map<std::int64_t, std::size_t> open;  // process -> its op in raws
@@ -376,8 +372,7 @@ Result<bool> brute_force_linearizable(const History& history, const BruteForceOp
         if (*op) ops.push_back(std::move(**op));
     }
     if (ops.size() > kMaxBruteForceOps) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("{} ops is too many for brute force", ops.size()));
+        return make_error(ErrorCode::invalid_argument, fmt::format("{} ops is too many for brute force", ops.size()));
     }
     const Spec spec(options);
     return BruteForce(std::move(ops), spec).run();

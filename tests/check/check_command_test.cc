@@ -45,20 +45,17 @@ std::string temp_file(const std::string& name, const std::string& content) {
 }
 
 TEST(CheckCommand, LinearizableFilesExitZeroWithOneLineEach) {
-    const CommandRun r =
-        run("--model cas-register --init 0 " + data("knossos/cas-register/good/memstress3-0.edn") +
-            " " + data("knossos/cas-register/good/memstress3-1.edn"));
+    const CommandRun r = run("--model cas-register --init 0 " + data("knossos/cas-register/good/memstress3-0.edn") +
+                             " " + data("knossos/cas-register/good/memstress3-1.edn"));
     EXPECT_EQ(r.exit_code, 0) << r.out;
-    EXPECT_NE(r.out.find("memstress3-0.edn: linearizable (cas-register, jepsen-edn, 317 ops)"),
-              std::string::npos)
+    EXPECT_NE(r.out.find("memstress3-0.edn: linearizable (cas-register, jepsen-edn, 317 ops)"), std::string::npos)
         << r.out;
     EXPECT_NE(r.out.find("memstress3-1.edn: linearizable"), std::string::npos) << r.out;
 }
 
 TEST(CheckCommand, InvalidFilePrintsTheCounterexampleAndExitsOne) {
-    const CommandRun r =
-        run("--model cas-register --init 0 " + data("knossos/cas-register/bad/cas-failure.edn") +
-            " " + data("knossos/cas-register/good/memstress3-0.edn"));
+    const CommandRun r = run("--model cas-register --init 0 " + data("knossos/cas-register/bad/cas-failure.edn") + " " +
+                             data("knossos/cas-register/good/memstress3-0.edn"));
     EXPECT_EQ(r.exit_code, 1) << r.out;
     EXPECT_NE(r.out.find("cas-failure.edn: NOT linearizable"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("cannot linearize #491 process 70 read 0"), std::string::npos) << r.out;
@@ -89,9 +86,8 @@ TEST(CheckCommand, WorkBudgetExhaustionIsTheSameEveryTime) {
     int index = 0;
     auto line = [&](int process, const char* type, const char* f, int key, const std::string& value) {
         text += "{\"index\":" + std::to_string(index) + ",\"time\":" + std::to_string(index + 1) +
-                ",\"process\":" + std::to_string(process) + ",\"type\":\"" + type +
-                "\",\"f\":\"" + f + "\",\"key\":" + std::to_string(key) +
-                ",\"value\":" + value + "}\n";
+                ",\"process\":" + std::to_string(process) + ",\"type\":\"" + type + "\",\"f\":\"" + f +
+                "\",\"key\":" + std::to_string(key) + ",\"value\":" + value + "}\n";
         ++index;
     };
     for (int key = 0; key < 10; ++key) {
@@ -108,8 +104,8 @@ TEST(CheckCommand, WorkBudgetExhaustionIsTheSameEveryTime) {
     std::optional<Json> first;
     for (const char* threads : {"1", "2", "4"}) {
         const std::string out = temp_file(std::string("budget-") + threads + ".json", "");
-        const CommandRun r = run("--model kv --configs-max 60000 --threads " +
-                                 std::string(threads) + " --json " + out + " " + path);
+        const CommandRun r =
+            run("--model kv --configs-max 60000 --threads " + std::string(threads) + " --json " + out + " " + path);
         EXPECT_EQ(r.exit_code, 1) << r.out;  // a key decided, a later one unknown
         std::ifstream in(out);
         Json json = Json::parse(in, nullptr, false);
@@ -138,8 +134,7 @@ TEST(CheckCommand, AFileWithNoOperationsUnderItsFormatIsAnError) {
 }
 
 TEST(CheckCommand, MalformedFileGivesOneLineWithFileAndLine) {
-    const std::string path =
-        temp_file("bad.edn", "[{:process 0, :type :invoke, :f :read}\n {:process 0 :f :read}]\n");
+    const std::string path = temp_file("bad.edn", "[{:process 0, :type :invoke, :f :read}\n {:process 0 :f :read}]\n");
     const CommandRun r = run(path);
     EXPECT_EQ(r.exit_code, 3) << r.out;
     EXPECT_EQ(r.out, "faultline: " + path + ":2: operation has no :type keyword\n");
@@ -147,14 +142,14 @@ TEST(CheckCommand, MalformedFileGivesOneLineWithFileAndLine) {
 }
 
 TEST(CheckCommand, MalformedJsonlAndLogLines) {
-    const std::string jsonl = temp_file(
-        "bad.jsonl", "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}\n{\"process\":\n");
+    const std::string jsonl =
+        temp_file("bad.jsonl", "{\"process\":0,\"type\":\"invoke\",\"f\":\"read\"}\n{\"process\":\n");
     CommandRun r = run(jsonl);
     EXPECT_EQ(r.exit_code, 3) << r.out;
     EXPECT_EQ(r.out.rfind("faultline: " + jsonl + ":2: not valid JSON", 0), 0u) << r.out;
     std::filesystem::remove(jsonl);
-    const std::string log = temp_file(
-        "bad.log", "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\n");
+    const std::string log =
+        temp_file("bad.log", "INFO  jepsen.util - 1\t:invoke\t:read\tnil\nINFO  jepsen.util - 1\t:ok\n");
     r = run(log);
     EXPECT_EQ(r.exit_code, 3) << r.out;
     EXPECT_EQ(r.out, "faultline: " + log + ":2: expected PROCESS :TYPE :F [VALUE]\n");
@@ -182,8 +177,7 @@ TEST(CheckCommand, MultiRegisterStartsAtZeroWithoutInit) {
     const std::string good = data("knossos/multi-register/good/multi-register.edn");
     const CommandRun ok = run(good);
     EXPECT_EQ(ok.exit_code, 0) << ok.out;
-    EXPECT_NE(ok.out.find("multi-register.edn: linearizable (multi-register, jepsen-edn, 123 ops)"),
-              std::string::npos)
+    EXPECT_NE(ok.out.find("multi-register.edn: linearizable (multi-register, jepsen-edn, 123 ops)"), std::string::npos)
         << ok.out;
 
     // Upstream has no bad multi-register history: this one is the reference
@@ -193,20 +187,17 @@ TEST(CheckCommand, MultiRegisterStartsAtZeroWithoutInit) {
     const std::string first_read = ":value [[:read :x 0]],\n :process 3,\n :time 7717922112}";
     const auto at = text.find(first_read);
     ASSERT_NE(at, std::string::npos);
-    text.replace(at, first_read.size(),
-                 ":value [[:read :x 3]],\n :process 3,\n :time 7717922112}");
+    text.replace(at, first_read.size(), ":value [[:read :x 3]],\n :process 3,\n :time 7717922112}");
     const CommandRun bad = run(temp_file("multi-register-bad.edn", text));
     EXPECT_EQ(bad.exit_code, 1) << bad.out;
-    EXPECT_NE(bad.out.find("multi-register-bad.edn: NOT linearizable"), std::string::npos)
-        << bad.out;
+    EXPECT_NE(bad.out.find("multi-register-bad.edn: NOT linearizable"), std::string::npos) << bad.out;
     EXPECT_NE(bad.out.find("txn [[read \"x\" 3]]"), std::string::npos) << bad.out;
 
     // --init still decides: y starting at 2 cannot explain those first reads of
     // y = 0, and x, not named, still starts at 0.
     const CommandRun y2 = run("--init '{\"y\": 2}' " + good);
     EXPECT_EQ(y2.exit_code, 1) << y2.out;
-    EXPECT_NE(y2.out.find("can't read 0 from register \"y\" holding 2"), std::string::npos)
-        << y2.out;
+    EXPECT_NE(y2.out.find("can't read 0 from register \"y\" holding 2"), std::string::npos) << y2.out;
     EXPECT_EQ(y2.out.find("from register \"x\""), std::string::npos) << y2.out;
     const CommandRun zeros = run("--init '{\"x\": 0, \"y\": 0}' " + good);
     EXPECT_EQ(zeros.exit_code, 0) << zeros.out;
@@ -215,12 +206,10 @@ TEST(CheckCommand, MultiRegisterStartsAtZeroWithoutInit) {
 TEST(CheckCommand, KvAppendSplitReproIsLinearizableWithEveryFlag) {
     // tests/data/repro/README.md: this history was once NOT linearizable
     // unless quiescent cuts were turned off.
-    const std::string path =
-        std::string(FAULTLINE_SOURCE_DIR) + "/tests/data/repro/kv-append-split-false-positive.edn";
+    const std::string path = std::string(FAULTLINE_SOURCE_DIR) + "/tests/data/repro/kv-append-split-false-positive.edn";
     for (const char* flags :
-         {"", "--no-split", "--no-quiescence-split", "--no-split --no-quiescence-split",
-          "--no-prechecks", "--no-split --no-prechecks", "--threads 1", "--threads 2",
-          "--stop-at-first"}) {
+         {"", "--no-split", "--no-quiescence-split", "--no-split --no-quiescence-split", "--no-prechecks",
+          "--no-split --no-prechecks", "--threads 1", "--threads 2", "--stop-at-first"}) {
         const CommandRun r = run(std::string("--model kv-append ") + flags + " " + path);
         EXPECT_EQ(r.exit_code, 0) << flags << "\n" << r.out;
         EXPECT_NE(r.out.find("kv-append-split-false-positive.edn: linearizable (kv-append, "
@@ -232,8 +221,7 @@ TEST(CheckCommand, KvAppendSplitReproIsLinearizableWithEveryFlag) {
 }
 
 TEST(CheckCommand, JsonOutput) {
-    const std::string out =
-        (std::filesystem::temp_directory_path() / "faultline_check_out.json").string();
+    const std::string out = (std::filesystem::temp_directory_path() / "faultline_check_out.json").string();
     const CommandRun r = run("--json " + out + " " + data("knossos/cas-register/bad/bad-analysis.edn"));
     EXPECT_EQ(r.exit_code, 1) << r.out;
     std::ifstream in(out);

@@ -35,26 +35,23 @@ TEST(LinBruteForceSlow, CheckerAgreesWithBruteForceOnManySmallHistories) {
         // One in four long enough for quiescent cuts (see random_segmented_case).
         const bool segmented = (i / kModels / 2) % 4 == 3;
         Prng prng = Prng::stream(root, "case-" + std::to_string(i));
-        const testing::OracleCase c =
-            segmented ? testing::random_segmented_case(testing::kAllModels[m], prng, with_info)
-                      : testing::random_small_case(testing::kAllModels[m], prng, 10, with_info);
+        const testing::OracleCase c = segmented
+                                          ? testing::random_segmented_case(testing::kAllModels[m], prng, with_info)
+                                          : testing::random_small_case(testing::kAllModels[m], prng, 10, with_info);
         bool valid = false;
         if (const auto why = testing::disagreement(c, &valid)) {
             const auto small = testing::disagreement(testing::shrink_disagreement(c));
-            failures.push_back("case " + std::to_string(i) + ": " + *why +
-                               "shrunk: " + small.value_or("(none)"));
+            failures.push_back("case " + std::to_string(i) + ": " + *why + "shrunk: " + small.value_or("(none)"));
             continue;
         }
         ++checked[m];
         linearizable[m] += valid ? 1 : 0;
     }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::uint64_t total = 0;
     for (std::size_t m = 0; m < kModels; ++m) {
         total += checked[m];
-        std::printf("%-15s %8llu agreed, %5.1f%% linearizable\n",
-                    models::model_kind_name(testing::kAllModels[m]),
+        std::printf("%-15s %8llu agreed, %5.1f%% linearizable\n", models::model_kind_name(testing::kAllModels[m]),
                     static_cast<unsigned long long>(checked[m]),
                     checked[m] == 0 ? 0.0 : 100.0 * linearizable[m] / checked[m]);
     }

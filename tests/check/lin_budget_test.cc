@@ -4,9 +4,8 @@
 // on a quiet machine or a loaded one. Out of budget is `unknown`; a budget
 // large enough gives the true verdict, on histories that must pass and on
 // histories that must fail.
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
@@ -151,17 +150,17 @@ TEST(LinBudget, BudgetIsSpentInKeyOrderWhateverTheThreads) {
 // exactly what the check needs, the unbounded result; with less, unknown
 // somewhere (never a wrong verdict); each the same with 1 or 4 threads.
 TEST(LinBudget, EnoughBudgetGivesTheTrueVerdictOnPassingAndFailingHistories) {
-    for (const char* file : {"porcupine/kv/c50-ok.txt", "porcupine/kv/c50-bad.txt",
-                             "knossos/cas-register/good/memstress3-4.edn",
-                             "knossos/cas-register/bad/rethink-fail.edn"}) {
+    for (const char* file :
+         {"porcupine/kv/c50-ok.txt", "porcupine/kv/c50-bad.txt", "knossos/cas-register/good/memstress3-4.edn",
+          "knossos/cas-register/bad/rethink-fail.edn"}) {
         const bool kv = std::string(file).find("kv") != std::string::npos;
         const ModelKind model = kv ? ModelKind::kv_append : ModelKind::cas_register;
         LinearizabilityOptions options;
         if (!kv) options.initial = 0;
         auto full = check_file(lin_data(file), model, options);
         ASSERT_TRUE(full) << full.error().message;
-        const bool good = std::string(file).find("ok") != std::string::npos ||
-                          std::string(file).find("good") != std::string::npos;
+        const bool good =
+            std::string(file).find("ok") != std::string::npos || std::string(file).find("good") != std::string::npos;
         ASSERT_EQ(full->verdict, good ? Verdict::valid : Verdict::invalid) << file;
         const std::uint64_t needed = full->result.configs;
         ASSERT_GT(needed, 2u) << file;
@@ -170,8 +169,7 @@ TEST(LinBudget, EnoughBudgetGivesTheTrueVerdictOnPassingAndFailingHistories) {
             options.configs_max = needed;
             auto exact = check_file(lin_data(file), model, options);
             ASSERT_TRUE(exact);
-            EXPECT_EQ(stable_json(exact->result), stable_json(full->result))
-                << file << " threads " << threads;
+            EXPECT_EQ(stable_json(exact->result), stable_json(full->result)) << file << " threads " << threads;
             options.configs_max = needed / 2;
             auto half = check_file(lin_data(file), model, options);
             ASSERT_TRUE(half);
@@ -183,8 +181,7 @@ TEST(LinBudget, EnoughBudgetGivesTheTrueVerdictOnPassingAndFailingHistories) {
             options.threads = 1;
             auto one = check_file(lin_data(file), model, options);
             ASSERT_TRUE(one);
-            EXPECT_EQ(stable_json(half->result), stable_json(one->result))
-                << file << " threads " << threads;
+            EXPECT_EQ(stable_json(half->result), stable_json(one->result)) << file << " threads " << threads;
         }
     }
 }
@@ -221,8 +218,8 @@ TEST(LinBudget, MemoryBudgetVerdictDoesNotDependOnThreads) {
 // three agree on everything, and exactly enough is the unbounded result.
 TEST(LinBudget, ThreadsNeverChangeAResultUnderAnyBudget) {
     int cases = 0;
-    for (ModelKind model : {ModelKind::cas_register, ModelKind::kv_append, ModelKind::set,
-                            ModelKind::fifo_queue, ModelKind::counter}) {
+    for (ModelKind model :
+         {ModelKind::cas_register, ModelKind::kv_append, ModelKind::set, ModelKind::fifo_queue, ModelKind::counter}) {
         for (std::uint64_t seed = 1; seed <= 6; ++seed) {
             testing::SimOptions sim;
             sim.model = model;
@@ -242,16 +239,16 @@ TEST(LinBudget, ThreadsNeverChangeAResultUnderAnyBudget) {
                 options.quiescence_min_ops = 1;
                 const LinearizabilityResult full = check_ok(made.history, options);
                 const std::uint64_t needed = full.configs;
-                for (std::uint64_t budget : {std::uint64_t{0}, std::uint64_t{1}, needed / 3,
-                                             needed / 2, needed - 1, needed}) {
+                for (std::uint64_t budget :
+                     {std::uint64_t{0}, std::uint64_t{1}, needed / 3, needed / 2, needed - 1, needed}) {
                     options.configs_max = budget;
                     options.threads = 1;
                     const Json one = stable_json(check_ok(made.history, options));
                     options.threads = 3;
                     const Json three = stable_json(check_ok(made.history, options));
                     const std::string what =
-                        fmt::format("{} seed {} split {} budget {} of {}",
-                                    models::model_kind_name(model), sim.seed, split, budget, needed);
+                        fmt::format("{} seed {} split {} budget {} of {}", models::model_kind_name(model), sim.seed,
+                                    split, budget, needed);
                     EXPECT_EQ(one, three) << what;
                     if (budget == needed) {
                         EXPECT_EQ(one, stable_json(full)) << what;

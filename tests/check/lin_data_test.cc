@@ -54,17 +54,16 @@ TEST(LinData, KnossosBadCasRegisterHistoriesAreNotLinearizable) {
 
 TEST(LinData, KnossosBadHistoriesStayInvalidWithNilInitialValue) {
     for (const char* name : {"rethink-fail-minimal", "rethink-fail-smaller", "cas-failure"}) {
-        auto checked =
-            check_file(lin_data(std::string("knossos/cas-register/bad/") + name + ".edn"),
-                       ModelKind::cas_register, knossos_options(nullptr));
+        auto checked = check_file(lin_data(std::string("knossos/cas-register/bad/") + name + ".edn"),
+                                  ModelKind::cas_register, knossos_options(nullptr));
         ASSERT_TRUE(checked) << checked.error().message;
         EXPECT_EQ(checked->verdict, Verdict::invalid) << name;
     }
 }
 
 TEST(LinData, KnossosMultiRegisterIsLinearizable) {
-    auto checked = check_file(lin_data("knossos/multi-register/good/multi-register.edn"),
-                              ModelKind::multi_register, knossos_options(Json{{"x", 0}, {"y", 0}}));
+    auto checked = check_file(lin_data("knossos/multi-register/good/multi-register.edn"), ModelKind::multi_register,
+                              knossos_options(Json{{"x", 0}, {"y", 0}}));
     ASSERT_TRUE(checked) << checked.error().message;
     EXPECT_EQ(checked->verdict, Verdict::valid);
 }
@@ -82,14 +81,11 @@ struct PorcupineCase {
 };
 
 TEST(LinData, PorcupineKvSplitByKey) {
-    for (const PorcupineCase& c : {PorcupineCase{"c01-ok", Verdict::valid, 10},
-                                   PorcupineCase{"c01-bad", Verdict::invalid, 8},
-                                   PorcupineCase{"c10-ok", Verdict::valid, 10},
-                                   PorcupineCase{"c10-bad", Verdict::invalid, 10},
-                                   PorcupineCase{"c50-ok", Verdict::valid, 10},
-                                   PorcupineCase{"c50-bad", Verdict::invalid, 10}}) {
-        auto checked = check_file(lin_data(std::string("porcupine/kv/") + c.file + ".txt"),
-                                  ModelKind::kv_append);
+    for (const PorcupineCase& c :
+         {PorcupineCase{"c01-ok", Verdict::valid, 10}, PorcupineCase{"c01-bad", Verdict::invalid, 8},
+          PorcupineCase{"c10-ok", Verdict::valid, 10}, PorcupineCase{"c10-bad", Verdict::invalid, 10},
+          PorcupineCase{"c50-ok", Verdict::valid, 10}, PorcupineCase{"c50-bad", Verdict::invalid, 10}}) {
+        auto checked = check_file(lin_data(std::string("porcupine/kv/") + c.file + ".txt"), ModelKind::kv_append);
         ASSERT_TRUE(checked) << checked.error().message;
         EXPECT_EQ(checked->verdict, c.expected) << c.file;
         EXPECT_EQ(checked->result.partitions.size(), c.keys) << c.file;
@@ -99,14 +95,12 @@ TEST(LinData, PorcupineKvSplitByKey) {
 TEST(LinData, PorcupineKvNotSplit) {
     LinearizabilityOptions options;
     options.split_by_key = false;
-    for (const PorcupineCase& c : {PorcupineCase{"c01-ok", Verdict::valid, 1},
-                                   PorcupineCase{"c01-bad", Verdict::invalid, 1},
-                                   PorcupineCase{"c10-ok", Verdict::valid, 1},
-                                   PorcupineCase{"c10-bad", Verdict::invalid, 1},
-                                   PorcupineCase{"c50-ok", Verdict::valid, 1},
-                                   PorcupineCase{"c50-bad", Verdict::invalid, 1}}) {
-        auto checked = check_file(lin_data(std::string("porcupine/kv/") + c.file + ".txt"),
-                                  ModelKind::kv_append, options);
+    for (const PorcupineCase& c :
+         {PorcupineCase{"c01-ok", Verdict::valid, 1}, PorcupineCase{"c01-bad", Verdict::invalid, 1},
+          PorcupineCase{"c10-ok", Verdict::valid, 1}, PorcupineCase{"c10-bad", Verdict::invalid, 1},
+          PorcupineCase{"c50-ok", Verdict::valid, 1}, PorcupineCase{"c50-bad", Verdict::invalid, 1}}) {
+        auto checked =
+            check_file(lin_data(std::string("porcupine/kv/") + c.file + ".txt"), ModelKind::kv_append, options);
         ASSERT_TRUE(checked) << checked.error().message;
         EXPECT_EQ(checked->verdict, c.expected) << c.file;
         EXPECT_EQ(checked->result.partitions.size(), c.keys);
@@ -136,8 +130,8 @@ const CounterexampleOp& op_of(const Counterexample& cx) {
 }
 
 TEST(LinDataCounterexample, BadAnalysis) {
-    auto checked = check_file(lin_data("knossos/cas-register/bad/bad-analysis.edn"),
-                              ModelKind::cas_register, knossos_options());
+    auto checked =
+        check_file(lin_data("knossos/cas-register/bad/bad-analysis.edn"), ModelKind::cas_register, knossos_options());
     ASSERT_TRUE(checked);
     ASSERT_TRUE(checked->counterexample);
     const Counterexample& cx = *checked->counterexample;
@@ -155,8 +149,8 @@ TEST(LinDataCounterexample, BadAnalysis) {
 }
 
 TEST(LinDataCounterexample, CasFailureHasKnossosOpsAndExactlyTwoFinalPaths) {
-    auto checked = check_file(lin_data("knossos/cas-register/bad/cas-failure.edn"),
-                              ModelKind::cas_register, knossos_options());
+    auto checked =
+        check_file(lin_data("knossos/cas-register/bad/cas-failure.edn"), ModelKind::cas_register, knossos_options());
     ASSERT_TRUE(checked);
     ASSERT_TRUE(checked->counterexample);
     const Counterexample& cx = *checked->counterexample;
@@ -180,8 +174,7 @@ TEST(LinDataCounterexample, CasFailureHasKnossosOpsAndExactlyTwoFinalPaths) {
         EXPECT_EQ(first.index, 472);
         EXPECT_EQ(path[0].state, "2");
         const CounterexampleOp& last = cx.ops[path[1].op.value()];
-        endings.push_back(std::to_string(last.process) + " " + std::to_string(last.index) + " " +
-                          path[1].error);
+        endings.push_back(std::to_string(last.process) + " " + std::to_string(last.index) + " " + path[1].error);
     }
     std::sort(endings.begin(), endings.end());
     EXPECT_EQ(endings[0], "70 491 can't read 0 from register 2");
@@ -189,8 +182,8 @@ TEST(LinDataCounterexample, CasFailureHasKnossosOpsAndExactlyTwoFinalPaths) {
 }
 
 TEST(LinDataCounterexample, ImmediateFailureHasNoPreviousOk) {
-    auto checked = check_file(lin_data("knossos/cas-register/bad/immediate-failure.edn"),
-                              ModelKind::cas_register, knossos_options());
+    auto checked = check_file(lin_data("knossos/cas-register/bad/immediate-failure.edn"), ModelKind::cas_register,
+                              knossos_options());
     ASSERT_TRUE(checked);
     ASSERT_TRUE(checked->counterexample);
     const Counterexample& cx = *checked->counterexample;
@@ -204,8 +197,8 @@ TEST(LinDataCounterexample, ImmediateFailureHasNoPreviousOk) {
 }
 
 TEST(LinDataCounterexample, RethinkFailMinimal) {
-    auto checked = check_file(lin_data("knossos/cas-register/bad/rethink-fail-minimal.edn"),
-                              ModelKind::cas_register, knossos_options(nullptr));
+    auto checked = check_file(lin_data("knossos/cas-register/bad/rethink-fail-minimal.edn"), ModelKind::cas_register,
+                              knossos_options(nullptr));
     ASSERT_TRUE(checked);
     ASSERT_TRUE(checked->counterexample);
     const Counterexample& cx = *checked->counterexample;
@@ -215,8 +208,8 @@ TEST(LinDataCounterexample, RethinkFailMinimal) {
 }
 
 TEST(LinDataCounterexample, RethinkFailSmaller) {
-    auto checked = check_file(lin_data("knossos/cas-register/bad/rethink-fail-smaller.edn"),
-                              ModelKind::cas_register, knossos_options(nullptr));
+    auto checked = check_file(lin_data("knossos/cas-register/bad/rethink-fail-smaller.edn"), ModelKind::cas_register,
+                              knossos_options(nullptr));
     ASSERT_TRUE(checked);
     ASSERT_TRUE(checked->counterexample);
     const Counterexample& cx = *checked->counterexample;

@@ -47,8 +47,7 @@ const char* bug_name(Bug bug) {
 }
 
 // Checks `sim`'s history in every mode; returns the common verdict.
-Verdict check_every_mode(const SimOptions& sim, const testing::SimHistory& made,
-                         const std::string& what) {
+Verdict check_every_mode(const SimOptions& sim, const testing::SimHistory& made, const std::string& what) {
     LinearizabilityOptions base;
     base.model = sim.model;
     // Every case here takes milliseconds; a regression should fail, not hang.
@@ -58,16 +57,14 @@ Verdict check_every_mode(const SimOptions& sim, const testing::SimHistory& made,
         auto result = check_linearizability(made.history, mode.options);
         EXPECT_TRUE(result) << what << " (" << mode.name << "): " << result.error().message;
         if (!result) return Verdict::unknown;
-        EXPECT_NE(result->verdict, Verdict::unknown)
-            << what << " (" << mode.name << "): " << result->unknown_reason;
+        EXPECT_NE(result->verdict, Verdict::unknown) << what << " (" << mode.name << "): " << result->unknown_reason;
         if (!common) common = result->verdict;
         EXPECT_EQ(result->verdict, *common)
             << what << ": mode " << mode.name << " says " << verdict_name(result->verdict);
         // The path that went wrong must be taken: a linearizable history of
         // only completed ops is cut into pieces when cuts are always allowed.
-        if (made.history.size() > 200 && sim.info_probability == 0 &&
-            result->verdict == Verdict::valid && mode.options.split_by_key &&
-            mode.options.split_at_quiescence && mode.options.quiescence_min_ops == 1 &&
+        if (made.history.size() > 200 && sim.info_probability == 0 && result->verdict == Verdict::valid &&
+            mode.options.split_by_key && mode.options.split_at_quiescence && mode.options.quiescence_min_ops == 1 &&
             !result->partitions.empty()) {
             std::size_t most = 0;
             for (const PartitionResult& part : result->partitions) {
@@ -87,8 +84,7 @@ void differential(ModelKind model) {
                 if (bug == Bug::none && !in_tail) continue;
                 SimOptions sim;
                 sim.model = model;
-                sim.seed =
-                    static_cast<std::uint64_t>(++seed) * 7919 + static_cast<std::uint64_t>(model);
+                sim.seed = static_cast<std::uint64_t>(++seed) * 7919 + static_cast<std::uint64_t>(model);
                 sim.prefix = shape.prefix;
                 sim.core = shape.core;
                 sim.tail = shape.tail;
@@ -116,8 +112,8 @@ void differential(ModelKind model) {
                 sim.bug_in_tail = in_tail;
                 const testing::SimHistory made = testing::simulate_history(sim);
                 const std::string what =
-                    fmt::format("{}, {}, bug {} in the {}, seed {}", models::model_kind_name(model),
-                                shape.name, bug_name(bug), in_tail ? "tail" : "core", sim.seed);
+                    fmt::format("{}, {}, bug {} in the {}, seed {}", models::model_kind_name(model), shape.name,
+                                bug_name(bug), in_tail ? "tail" : "core", sim.seed);
                 const Verdict verdict = check_every_mode(sim, made, what);
                 if (bug == Bug::none) {
                     EXPECT_EQ(verdict, Verdict::valid) << what;

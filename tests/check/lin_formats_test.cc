@@ -48,19 +48,18 @@ TEST(EdnReader, ReadsTheJepsenSubset) {
 }
 
 TEST(EdnReader, ErrorsCarryLineAndColumn) {
-    for (const auto& [text, expected] : std::vector<std::pair<std::string, std::string>>{
-             {"{:a 1\n :b", "2:4: unexpected end"},
-             {"[1 2}", "1:5: unexpected '}'"},
-             {"\"abc", "unterminated string"},
-             {"{:a}", "a map key has no value"},
-             {"1/2", "ratios are not supported"},
-             {"99999999999999999999", "out of range"}}) {
+    for (const auto& [text, expected] :
+         std::vector<std::pair<std::string, std::string>>{{"{:a 1\n :b", "2:4: unexpected end"},
+                                                          {"[1 2}", "1:5: unexpected '}'"},
+                                                          {"\"abc", "unterminated string"},
+                                                          {"{:a}", "a map key has no value"},
+                                                          {"1/2", "ratios are not supported"},
+                                                          {"99999999999999999999", "out of range"}}) {
         EdnReader reader(text);
         Json value;
         auto status = reader.read(value);
         ASSERT_FALSE(status) << text;
-        EXPECT_NE(status.error().message.find(expected), std::string::npos)
-            << text << " -> " << status.error().message;
+        EXPECT_NE(status.error().message.find(expected), std::string::npos) << text << " -> " << status.error().message;
     }
 }
 
@@ -116,10 +115,10 @@ TEST(EdnReader, TextMustBeUtf8) {
     EXPECT_EQ(value, Json::parse("[\"\xc3\xa9t\xc3\xa9\", \"\xe2\x82\xac\"]"));
     for (const auto& [input, expected] : std::vector<std::pair<std::string, std::string>>{
              {"\"ab\xff\"", "1:4: invalid UTF-8 (byte 0xff)"},
-             {"\"a\nb\xc3\"", "2:2: invalid UTF-8 (byte 0xc3)"},           // truncated
-             {":k\xc0\xaf", "1:3: invalid UTF-8 (byte 0xc0)"},               // overlong '/'
-             {"sym\xed\xa0\x80", "1:4: invalid UTF-8 (byte 0xed)"},         // an encoded surrogate
-             {"\"\xf4\x90\x80\x80\"", "1:2: invalid UTF-8 (byte 0xf4)"},   // above U+10FFFF
+             {"\"a\nb\xc3\"", "2:2: invalid UTF-8 (byte 0xc3)"},          // truncated
+             {":k\xc0\xaf", "1:3: invalid UTF-8 (byte 0xc0)"},            // overlong '/'
+             {"sym\xed\xa0\x80", "1:4: invalid UTF-8 (byte 0xed)"},       // an encoded surrogate
+             {"\"\xf4\x90\x80\x80\"", "1:2: invalid UTF-8 (byte 0xf4)"},  // above U+10FFFF
              {"{\"\xfe\" 1}", "1:3: invalid UTF-8 (byte 0xfe)"},
              {R"("\ud83d")", "lone surrogate \\ud83d"},
              {R"("\ude00\ud83d")", "lone surrogate \\ude00"},
@@ -127,7 +126,8 @@ TEST(EdnReader, TextMustBeUtf8) {
         EdnReader reader(input);
         auto status = reader.read(value);
         ASSERT_FALSE(status) << input;
-        EXPECT_NE(status.error().message.find(expected), std::string::npos) << input << " -> " << status.error().message;
+        EXPECT_NE(status.error().message.find(expected), std::string::npos)
+            << input << " -> " << status.error().message;
     }
 }
 
@@ -137,8 +137,7 @@ TEST(JepsenEdn, VectorListAndBareMapsAllWork) {
     const std::string maps =
         "{:process 0, :type :invoke, :f :write, :value 1}\n"
         "{:process 0, :type :ok, :f :write, :value 1}\n";
-    for (const std::string& text :
-         {"[" + maps + "]", "(" + maps + ")", maps, "; comment\n" + maps}) {
+    for (const std::string& text : {"[" + maps + "]", "(" + maps + ")", maps, "; comment\n" + maps}) {
         auto parsed = parse(text);
         ASSERT_TRUE(parsed) << parsed.error().message;
         EXPECT_EQ(parsed->format, Format::jepsen_edn);
@@ -173,8 +172,7 @@ TEST(JepsenEdn, FieldsIndexesLinesAndNemesis) {
 }
 
 TEST(JepsenEdn, JepsenRecordTagsAreAccepted) {
-    auto parsed = parse(
-        "#jepsen.history.Op{:index 0, :time 1, :type :invoke, :process 0, :f :read, :value nil}");
+    auto parsed = parse("#jepsen.history.Op{:index 0, :time 1, :type :invoke, :process 0, :f :read, :value nil}");
     ASSERT_TRUE(parsed) << parsed.error().message;
     ASSERT_EQ(parsed->history.size(), 1u);
     EXPECT_EQ(parsed->history[0].f, "read");
@@ -183,16 +181,12 @@ TEST(JepsenEdn, JepsenRecordTagsAreAccepted) {
 TEST(JepsenEdn, MalformedInputNamesFileAndLine) {
     EXPECT_EQ(error_of("{:process 0, :type :invoke, :f :read}\n{:process 0, :f :read}\n"),
               "h:2: operation has no :type keyword");
-    EXPECT_EQ(error_of("{:process 0, :type :begin, :f :read}\n"),
-              "h:1: unknown :type :begin (invoke, ok, fail, info)");
+    EXPECT_EQ(error_of("{:process 0, :type :begin, :f :read}\n"), "h:1: unknown :type :begin (invoke, ok, fail, info)");
     EXPECT_EQ(error_of("[{:type :invoke, :f :read}]"), "h:1: operation has no :process");
     EXPECT_EQ(error_of("{:process 0 :type :invoke}"), "h:1: operation has no :f");
-    EXPECT_EQ(error_of("[{:process 0, :type :invoke, :f :read}\n 5]"),
-              "h:2: expected an operation map, got 5");
-    EXPECT_NE(error_of("[{:process 0, :type :invoke, :f :read}\n {:process 1\n").find("h:3:"),
-              std::string::npos);
-    EXPECT_NE(error_of("{:process 0, :type :invoke, :f :read, :value \"x}").find("h:1:"),
-              std::string::npos);
+    EXPECT_EQ(error_of("[{:process 0, :type :invoke, :f :read}\n 5]"), "h:2: expected an operation map, got 5");
+    EXPECT_NE(error_of("[{:process 0, :type :invoke, :f :read}\n {:process 1\n").find("h:3:"), std::string::npos);
+    EXPECT_NE(error_of("{:process 0, :type :invoke, :f :read, :value \"x}").find("h:1:"), std::string::npos);
 }
 
 TEST(PorcupineKv, IsDetectedFromItsOperations) {
@@ -309,16 +303,13 @@ TEST(Jsonl, RoundTripsThroughTheWriter) {
 TEST(Jsonl, MalformedInputNamesFileAndLine) {
     const std::string good = R"({"process":0,"type":"invoke","f":"read"})";
     EXPECT_NE(error_of(good + "\n{\"process\":0,").find("h:2: not valid JSON"), std::string::npos);
-    EXPECT_EQ(error_of(good + "\n" + R"({"process":0,"f":"read"})"),
-              "h:2: missing string field 'type'");
-    EXPECT_EQ(error_of(R"({"process":"a","type":"ok","f":"read"})"),
-              "h:1: 'process' must be an integer, got \"a\"");
+    EXPECT_EQ(error_of(good + "\n" + R"({"process":0,"f":"read"})"), "h:2: missing string field 'type'");
+    EXPECT_EQ(error_of(R"({"process":"a","type":"ok","f":"read"})"), "h:1: 'process' must be an integer, got \"a\"");
     EXPECT_EQ(error_of(R"({"type":"ok","f":"read"})"), "h:1: missing integer field 'process'");
     // Negative processes are not client ops: reading them would drop them unseen.
     EXPECT_EQ(error_of(R"({"process":-1,"type":"ok","f":"read"})"),
               "h:1: process -1 is negative (client processes are 0, 1, 2, ...)");
-    EXPECT_EQ(error_of(R"({"process":1.5,"type":"ok","f":"read"})"),
-              "h:1: 'process' must be an integer, got 1.5");
+    EXPECT_EQ(error_of(R"({"process":1.5,"type":"ok","f":"read"})"), "h:1: 'process' must be an integer, got 1.5");
     EXPECT_EQ(error_of(R"({"process":1,"type":"ok"})"), "h:1: missing string field 'f'");
     EXPECT_EQ(error_of(R"({"process":1,"type":"done","f":"read"})"),
               "h:1: unknown operation type 'done' (invoke, ok, fail, info)");
@@ -335,8 +326,7 @@ TEST(FormatDetection, FromContent) {
     EXPECT_EQ(*detect_format("; c\n[{:process 1}]", "h"), Format::jepsen_edn);
     EXPECT_EQ(*detect_format("{:process 1}", "h"), Format::jepsen_edn);
     EXPECT_EQ(*detect_format("(", "h"), Format::jepsen_edn);
-    EXPECT_EQ(*detect_format("x\nINFO  jepsen.util - 1 :invoke :read nil", "h"),
-              Format::jepsen_log);
+    EXPECT_EQ(*detect_format("x\nINFO  jepsen.util - 1 :invoke :read nil", "h"), Format::jepsen_log);
     auto unknown = detect_format("hello world", "h");
     ASSERT_FALSE(unknown);
     EXPECT_NE(unknown.error().message.find("h: cannot tell the history format"), std::string::npos);
@@ -373,19 +363,15 @@ TEST(Pairing, ProcessInvokingTwiceOrCompletingNothingIsAnError) {
         EXPECT_FALSE(result);
         return result ? std::string() : result.error().message;
     };
-    EXPECT_EQ(
-        check(
-            "{:process 0 :type :invoke :f :read}\n{:process 0 :type :invoke :f :write :value 1}\n"),
-        "h:2: process 0 invokes write while its read (h:1) has not completed");
+    EXPECT_EQ(check("{:process 0 :type :invoke :f :read}\n{:process 0 :type :invoke :f :write :value 1}\n"),
+              "h:2: process 0 invokes write while its read (h:1) has not completed");
     EXPECT_EQ(check("{:process 0 :type :ok :f :read :value 1}\n"),
               "h:1: process 0 completes read (ok) without an invocation");
-    EXPECT_EQ(
-        check("{:process 0 :type :invoke :f :read}\n{:process 0 :type :ok :f :write :value 1}\n"),
-        "h:2: process 0 completes write but invoked read (h:1)");
+    EXPECT_EQ(check("{:process 0 :type :invoke :f :read}\n{:process 0 :type :ok :f :write :value 1}\n"),
+              "h:2: process 0 completes write but invoked read (h:1)");
     // An :info with no invocation (a nemesis-style message) is ignored.
-    EXPECT_EQ(
-        check("{:process 0 :type :info :f :read}\n{:process 0 :type :ok :f :read :value 1}\n"),
-        "h:2: process 0 completes read (ok) without an invocation");
+    EXPECT_EQ(check("{:process 0 :type :info :f :read}\n{:process 0 :type :ok :f :read :value 1}\n"),
+              "h:2: process 0 completes read (ok) without an invocation");
 }
 
 }  // namespace

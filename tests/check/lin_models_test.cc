@@ -27,26 +27,24 @@ constexpr Verdict kBad = Verdict::invalid;
 // ---- register / cas-register
 
 TEST(RegisterModel, SequentialWriteThenReadPasses) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "read") + op(1, "ok", "read", "1"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "read") +
+                             op(1, "ok", "read", "1"),
                          ModelKind::register_rw),
               kOk);
 }
 
 TEST(RegisterModel, StaleReadAfterOverwriteFails) {
     // write 1 completes, write 2 completes, then a read returns 1.
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(0, "invoke", "write", "2") + op(0, "ok", "write", "2") +
-                             op(1, "invoke", "read") + op(1, "ok", "read", "1"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(0, "invoke", "write", "2") +
+                             op(0, "ok", "write", "2") + op(1, "invoke", "read") + op(1, "ok", "read", "1"),
                          ModelKind::register_rw),
               kBad);
 }
 
 TEST(RegisterModel, ReadConcurrentWithWriteMaySeeEitherValue) {
     for (const char* seen : {"1", "2"}) {
-        EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                                 op(0, "invoke", "write", "2") + op(1, "invoke", "read") +
-                                 op(1, "ok", "read", seen) + op(0, "ok", "write", "2"),
+        EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(0, "invoke", "write", "2") +
+                                 op(1, "invoke", "read") + op(1, "ok", "read", seen) + op(0, "ok", "write", "2"),
                              ModelKind::register_rw),
                   kOk)
             << seen;
@@ -56,36 +54,31 @@ TEST(RegisterModel, ReadConcurrentWithWriteMaySeeEitherValue) {
 TEST(RegisterModel, ReadsMustAgreeOnOneOrder) {
     // Two writes concurrent with everything; one reader sees 1 then 2, the other
     // 2 then 1: no single order explains both.
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(1, "invoke", "write", "2") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "1") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "2") +
-                             op(3, "invoke", "read") + op(3, "ok", "read", "2") +
-                             op(3, "invoke", "read") + op(3, "ok", "read", "1") +
-                             op(0, "ok", "write", "1") + op(1, "ok", "write", "2"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(1, "invoke", "write", "2") + op(2, "invoke", "read") +
+                             op(2, "ok", "read", "1") + op(2, "invoke", "read") + op(2, "ok", "read", "2") +
+                             op(3, "invoke", "read") + op(3, "ok", "read", "2") + op(3, "invoke", "read") +
+                             op(3, "ok", "read", "1") + op(0, "ok", "write", "1") + op(1, "ok", "write", "2"),
                          ModelKind::register_rw),
               kBad);
 }
 
 TEST(RegisterModel, RejectsCas) {
-    auto checked = check_text(op(0, "invoke", "cas", "[1 2]") + op(0, "ok", "cas", "[1 2]"),
-                              ModelKind::register_rw);
+    auto checked = check_text(op(0, "invoke", "cas", "[1 2]") + op(0, "ok", "cas", "[1 2]"), ModelKind::register_rw);
     ASSERT_FALSE(checked);
-    EXPECT_NE(checked.error().message.find("inline:2"), std::string::npos)
-        << checked.error().message;
+    EXPECT_NE(checked.error().message.find("inline:2"), std::string::npos) << checked.error().message;
     EXPECT_NE(checked.error().message.find("'cas'"), std::string::npos);
 }
 
 TEST(CasRegisterModel, SuccessfulCasChainPasses) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "cas", "[1 2]") + op(1, "ok", "cas", "[1 2]") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "2"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "cas", "[1 2]") +
+                             op(1, "ok", "cas", "[1 2]") + op(2, "invoke", "read") + op(2, "ok", "read", "2"),
                          ModelKind::cas_register),
               kOk);
 }
 
 TEST(CasRegisterModel, OkCasWhoseExpectedValueWasNotThereFails) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "cas", "[3 4]") + op(1, "ok", "cas", "[3 4]"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "cas", "[3 4]") +
+                             op(1, "ok", "cas", "[3 4]"),
                          ModelKind::cas_register),
               kBad);
 }
@@ -100,35 +93,31 @@ TEST(CasRegisterModel, FailedCasDidNotHappen) {
 }
 
 TEST(CasRegisterModel, FailedWriteDidNotHappen) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "write", "2") + op(1, "fail", "write", "2") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "2"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "write", "2") +
+                             op(1, "fail", "write", "2") + op(2, "invoke", "read") + op(2, "ok", "read", "2"),
                          ModelKind::cas_register),
               kBad);
 }
 
 TEST(CasRegisterModel, InfoWriteMayTakeEffectLongAfterItsInvocation) {
     // The info write of 2 is still in flight when a later read sees 2.
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "write", "2") + op(1, "info", "write", "2") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "1") +
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "write", "2") +
+                             op(1, "info", "write", "2") + op(2, "invoke", "read") + op(2, "ok", "read", "1") +
                              op(2, "invoke", "read") + op(2, "ok", "read", "2"),
                          ModelKind::cas_register),
               kOk);
 }
 
 TEST(CasRegisterModel, InfoWriteMayNeverTakeEffect) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "write", "2") + op(1, "info", "write", "2") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "1"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "write", "2") +
+                             op(1, "info", "write", "2") + op(2, "invoke", "read") + op(2, "ok", "read", "1"),
                          ModelKind::cas_register),
               kOk);
 }
 
 TEST(CasRegisterModel, InfoWriteCannotTakeEffectBeforeItsInvocation) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "2") +
-                             op(1, "invoke", "write", "2") + op(1, "info", "write", "2"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(2, "invoke", "read") +
+                             op(2, "ok", "read", "2") + op(1, "invoke", "write", "2") + op(1, "info", "write", "2"),
                          ModelKind::cas_register),
               kBad);
 }
@@ -136,19 +125,17 @@ TEST(CasRegisterModel, InfoWriteCannotTakeEffectBeforeItsInvocation) {
 TEST(CasRegisterModel, InfoWriteTakesEffectAtMostOnce) {
     // 2 is seen, overwritten by 3, then seen again: the one info write of 2
     // cannot have happened twice.
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "write", "2") + op(1, "info", "write", "2") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "2") +
-                             op(3, "invoke", "write", "3") + op(3, "ok", "write", "3") +
-                             op(2, "invoke", "read") + op(2, "ok", "read", "2"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "write", "2") +
+                             op(1, "info", "write", "2") + op(2, "invoke", "read") + op(2, "ok", "read", "2") +
+                             op(3, "invoke", "write", "3") + op(3, "ok", "write", "3") + op(2, "invoke", "read") +
+                             op(2, "ok", "read", "2"),
                          ModelKind::cas_register),
               kBad);
 }
 
 TEST(CasRegisterModel, InvocationWithoutCompletionIsNeverRequired) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "cas", "[7 8]") + op(2, "invoke", "read") +
-                             op(2, "ok", "read", "1"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "cas", "[7 8]") +
+                             op(2, "invoke", "read") + op(2, "ok", "read", "1"),
                          ModelKind::cas_register),
               kOk);
 }
@@ -163,16 +150,16 @@ TEST(CasRegisterModel, InfoCasEitherSucceededOrNeverHappened) {
 }
 
 TEST(CasRegisterModel, ReadThatTimedOutConstrainsNothing) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "read") + op(1, "info", "read", "99"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "read") +
+                             op(1, "info", "read", "99"),
                          ModelKind::cas_register),
               kOk);
 }
 
 TEST(CasRegisterModel, KnossosNilReadIsUnknownButJsonNullIsAValue) {
     // EDN (Knossos): a read completing with nil observed nothing.
-    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") +
-                             op(1, "invoke", "read") + op(1, "ok", "read", "nil"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "write", "1") + op(0, "ok", "write", "1") + op(1, "invoke", "read") +
+                             op(1, "ok", "read", "nil"),
                          ModelKind::cas_register),
               kOk);
     // history.jsonl: null is the value read (the register was absent).
@@ -196,11 +183,9 @@ TEST(CasRegisterModel, InitialValueIsRespected) {
 }
 
 TEST(CasRegisterModel, MalformedCasValueIsAnInputError) {
-    auto checked =
-        check_text(op(0, "invoke", "cas", "5") + op(0, "ok", "cas", "5"), ModelKind::cas_register);
+    auto checked = check_text(op(0, "invoke", "cas", "5") + op(0, "ok", "cas", "5"), ModelKind::cas_register);
     ASSERT_FALSE(checked);
-    EXPECT_NE(checked.error().message.find("inline:2: cas expects a value [from to]"),
-              std::string::npos)
+    EXPECT_NE(checked.error().message.find("inline:2: cas expects a value [from to]"), std::string::npos)
         << checked.error().message;
 }
 
@@ -303,19 +288,25 @@ TEST(KvModel, MaelstromErrorCodesAreObservations) {
     const Case cases[] = {
         // The key holds 5: "does not exist" and "not 5" are both impossible.
         {R"({"process":1,"type":"invoke","f":"read","key":1,"value":null,"time":3}
-{"process":1,"type":"fail","f":"read","key":1,"value":null,"error":20,"time":4})", false},
+{"process":1,"type":"fail","f":"read","key":1,"value":null,"error":20,"time":4})",
+         false},
         {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[5,7],"time":3}
-{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":20,"time":4})", false},
+{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":20,"time":4})",
+         false},
         {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[5,7],"time":3}
-{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":22,"time":4})", false},
+{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":22,"time":4})",
+         false},
         // ... while "not 4", and a cas that definitely did not happen, are fine.
         {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[4,7],"time":3}
-{"process":1,"type":"fail","f":"cas","key":1,"value":[4,7],"error":22,"time":4})", true},
+{"process":1,"type":"fail","f":"cas","key":1,"value":[4,7],"error":22,"time":4})",
+         true},
         {R"({"process":1,"type":"invoke","f":"cas","key":1,"value":[5,7],"time":3}
-{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":11,"time":4})", true},
+{"process":1,"type":"fail","f":"cas","key":1,"value":[5,7],"error":11,"time":4})",
+         true},
         // Another key was never written: absent is right.
         {R"({"process":1,"type":"invoke","f":"read","key":2,"value":null,"time":3}
-{"process":1,"type":"fail","f":"read","key":2,"value":null,"error":20,"time":4})", true},
+{"process":1,"type":"fail","f":"read","key":2,"value":null,"error":20,"time":4})",
+         true},
     };
     for (const Case& c : cases) {
         auto checked = check_text(write_then + c.later + "\n", ModelKind::kv, LinearizabilityOptions{});
@@ -340,8 +331,8 @@ TEST(KvModel, JsonlIsOrderedByTimeNotByLine) {
 // ---- multi-register
 
 TEST(MultiRegisterModel, TransactionsAreAtomic) {
-    const std::string write_both = op(0, "invoke", "txn", "[[:write :x 1] [:write :y 1]]") +
-                                   op(0, "ok", "txn", "[[:write :x 1] [:write :y 1]]");
+    const std::string write_both =
+        op(0, "invoke", "txn", "[[:write :x 1] [:write :y 1]]") + op(0, "ok", "txn", "[[:write :x 1] [:write :y 1]]");
     auto read = [](const char* x, const char* y) {
         return op(1, "invoke", "txn", "[[:read :x nil] [:read :y nil]]") +
                op(1, "ok", "txn", std::string("[[:read :x ") + x + "] [:read :y " + y + "]]");
@@ -372,100 +363,84 @@ TEST(MultiRegisterModel, TransactionsAreAtomic) {
 // ---- kv-append (Porcupine)
 
 TEST(KvAppendModel, AppendsAndGets) {
-    const std::string base =
-        op(0, "invoke", "append", "\"a\"", "\"k\"") + op(0, "ok", "append", "\"a\"", "\"k\"") +
-        op(0, "invoke", "append", "\"b\"", "\"k\"") + op(1, "invoke", "append", "\"c\"", "\"k\"") +
-        op(0, "ok", "append", "\"b\"", "\"k\"") + op(1, "ok", "append", "\"c\"", "\"k\"") +
-        op(2, "invoke", "get", "nil", "\"k\"");
+    const std::string base = op(0, "invoke", "append", "\"a\"", "\"k\"") + op(0, "ok", "append", "\"a\"", "\"k\"") +
+                             op(0, "invoke", "append", "\"b\"", "\"k\"") + op(1, "invoke", "append", "\"c\"", "\"k\"") +
+                             op(0, "ok", "append", "\"b\"", "\"k\"") + op(1, "ok", "append", "\"c\"", "\"k\"") +
+                             op(2, "invoke", "get", "nil", "\"k\"");
     for (const char* seen : {"\"abc\"", "\"acb\""}) {
-        EXPECT_EQ(verdict_of(base + op(2, "ok", "get", seen, "\"k\""), ModelKind::kv_append), kOk)
-            << seen;
+        EXPECT_EQ(verdict_of(base + op(2, "ok", "get", seen, "\"k\""), ModelKind::kv_append), kOk) << seen;
     }
     for (const char* seen : {"\"ab\"", "\"bac\"", "\"abcc\"", "\"\""}) {
-        EXPECT_EQ(verdict_of(base + op(2, "ok", "get", seen, "\"k\""), ModelKind::kv_append), kBad)
-            << seen;
+        EXPECT_EQ(verdict_of(base + op(2, "ok", "get", seen, "\"k\""), ModelKind::kv_append), kBad) << seen;
     }
 }
 
 TEST(KvAppendModel, PutResetsAndOrdersMustAgree) {
     // Two concurrent appends then a put; gets before the put disagree on order.
-    const std::string history =
-        op(0, "invoke", "append", "\"x\"", "\"k\"") + op(1, "invoke", "append", "\"y\"", "\"k\"") +
-        op(2, "invoke", "get", "nil", "\"k\"") + op(2, "ok", "get", "\"xy\"", "\"k\"") +
-        op(3, "invoke", "get", "nil", "\"k\"") + op(3, "ok", "get", "\"yx\"", "\"k\"") +
-        op(0, "ok", "append", "\"x\"", "\"k\"") + op(1, "ok", "append", "\"y\"", "\"k\"");
+    const std::string history = op(0, "invoke", "append", "\"x\"", "\"k\"") +
+                                op(1, "invoke", "append", "\"y\"", "\"k\"") + op(2, "invoke", "get", "nil", "\"k\"") +
+                                op(2, "ok", "get", "\"xy\"", "\"k\"") + op(3, "invoke", "get", "nil", "\"k\"") +
+                                op(3, "ok", "get", "\"yx\"", "\"k\"") + op(0, "ok", "append", "\"x\"", "\"k\"") +
+                                op(1, "ok", "append", "\"y\"", "\"k\"");
     EXPECT_EQ(verdict_of(history, ModelKind::kv_append), kBad);
     // With a concurrent put of "y" the views "y" and "yx" are fine: put "y",
     // get sees "y", append x, get sees "yx", append y last.
-    const std::string with_put =
-        op(0, "invoke", "append", "\"x\"", "\"k\"") + op(1, "invoke", "append", "\"y\"", "\"k\"") +
-        op(4, "invoke", "put", "\"y\"", "\"k\"") + op(2, "invoke", "get", "nil", "\"k\"") +
-        op(2, "ok", "get", "\"y\"", "\"k\"") + op(3, "invoke", "get", "nil", "\"k\"") +
-        op(3, "ok", "get", "\"yx\"", "\"k\"") + op(0, "ok", "append", "\"x\"", "\"k\"") +
-        op(1, "ok", "append", "\"y\"", "\"k\"") + op(4, "ok", "put", "\"y\"", "\"k\"");
+    const std::string with_put = op(0, "invoke", "append", "\"x\"", "\"k\"") +
+                                 op(1, "invoke", "append", "\"y\"", "\"k\"") +
+                                 op(4, "invoke", "put", "\"y\"", "\"k\"") + op(2, "invoke", "get", "nil", "\"k\"") +
+                                 op(2, "ok", "get", "\"y\"", "\"k\"") + op(3, "invoke", "get", "nil", "\"k\"") +
+                                 op(3, "ok", "get", "\"yx\"", "\"k\"") + op(0, "ok", "append", "\"x\"", "\"k\"") +
+                                 op(1, "ok", "append", "\"y\"", "\"k\"") + op(4, "ok", "put", "\"y\"", "\"k\"");
     EXPECT_EQ(verdict_of(with_put, ModelKind::kv_append), kOk);
 }
 
 TEST(KvAppendModel, InfoAppendMayOrMayNotTakeEffect) {
-    const std::string prefix =
-        op(0, "invoke", "append", "\"a\"", "\"k\"") + op(0, "ok", "append", "\"a\"", "\"k\"") +
-        op(1, "invoke", "append", "\"b\"", "\"k\"") + op(1, "info", "append", "\"b\"", "\"k\"") +
-        op(2, "invoke", "get", "nil", "\"k\"");
+    const std::string prefix = op(0, "invoke", "append", "\"a\"", "\"k\"") + op(0, "ok", "append", "\"a\"", "\"k\"") +
+                               op(1, "invoke", "append", "\"b\"", "\"k\"") + op(1, "info", "append", "\"b\"", "\"k\"") +
+                               op(2, "invoke", "get", "nil", "\"k\"");
     EXPECT_EQ(verdict_of(prefix + op(2, "ok", "get", "\"a\"", "\"k\""), ModelKind::kv_append), kOk);
-    EXPECT_EQ(verdict_of(prefix + op(2, "ok", "get", "\"ab\"", "\"k\""), ModelKind::kv_append),
-              kOk);
-    EXPECT_EQ(verdict_of(prefix + op(2, "ok", "get", "\"ba\"", "\"k\""), ModelKind::kv_append),
-              kBad);
+    EXPECT_EQ(verdict_of(prefix + op(2, "ok", "get", "\"ab\"", "\"k\""), ModelKind::kv_append), kOk);
+    EXPECT_EQ(verdict_of(prefix + op(2, "ok", "get", "\"ba\"", "\"k\""), ModelKind::kv_append), kBad);
 }
 
 // ---- mutex
 
 TEST(MutexModel, TwoHoldersAtOnceFail) {
-    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "ok", "acquire") +
-                             op(1, "invoke", "acquire") + op(1, "ok", "acquire"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "ok", "acquire") + op(1, "invoke", "acquire") +
+                             op(1, "ok", "acquire"),
                          ModelKind::mutex),
               kBad);
-    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "ok", "acquire") +
-                             op(0, "invoke", "release") + op(0, "ok", "release") +
-                             op(1, "invoke", "acquire") + op(1, "ok", "acquire"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "ok", "acquire") + op(0, "invoke", "release") +
+                             op(0, "ok", "release") + op(1, "invoke", "acquire") + op(1, "ok", "acquire"),
                          ModelKind::mutex),
               kOk);
 }
 
 TEST(MutexModel, UnknownOutcomes) {
     // A release of unknown outcome may have freed the lock.
-    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "ok", "acquire") +
-                             op(0, "invoke", "release") + op(0, "info", "release") +
-                             op(1, "invoke", "acquire") + op(1, "ok", "acquire"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "ok", "acquire") + op(0, "invoke", "release") +
+                             op(0, "info", "release") + op(1, "invoke", "acquire") + op(1, "ok", "acquire"),
                          ModelKind::mutex),
               kOk);
     // An acquire of unknown outcome may never have happened; a failed one did not.
-    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "info", "acquire") +
-                             op(2, "invoke", "acquire") + op(2, "fail", "acquire") +
-                             op(1, "invoke", "acquire") + op(1, "ok", "acquire"),
+    EXPECT_EQ(verdict_of(op(0, "invoke", "acquire") + op(0, "info", "acquire") + op(2, "invoke", "acquire") +
+                             op(2, "fail", "acquire") + op(1, "invoke", "acquire") + op(1, "ok", "acquire"),
                          ModelKind::mutex),
               kOk);
-    EXPECT_EQ(verdict_of(op(0, "invoke", "release") + op(0, "ok", "release"), ModelKind::mutex),
-              kBad);
+    EXPECT_EQ(verdict_of(op(0, "invoke", "release") + op(0, "ok", "release"), ModelKind::mutex), kBad);
 }
 
 // ---- set
 
 TEST(SetModel, ReadsSeeEveryCompletedAdd) {
-    const std::string adds = op(0, "invoke", "add", "1") + op(0, "ok", "add", "1") +
-                             op(1, "invoke", "add", "2") + op(2, "invoke", "read");
-    EXPECT_EQ(
-        verdict_of(adds + op(2, "ok", "read", "#{1}") + op(1, "ok", "add", "2"), ModelKind::set),
-        kOk);
-    EXPECT_EQ(
-        verdict_of(adds + op(2, "ok", "read", "#{1 2}") + op(1, "ok", "add", "2"), ModelKind::set),
-        kOk);
-    EXPECT_EQ(
-        verdict_of(adds + op(2, "ok", "read", "#{2}") + op(1, "ok", "add", "2"), ModelKind::set),
-        kBad);  // lost the completed add of 1
-    EXPECT_EQ(
-        verdict_of(adds + op(2, "ok", "read", "#{1 3}") + op(1, "ok", "add", "2"), ModelKind::set),
-        kBad);  // 3 was never added
+    const std::string adds =
+        op(0, "invoke", "add", "1") + op(0, "ok", "add", "1") + op(1, "invoke", "add", "2") + op(2, "invoke", "read");
+    EXPECT_EQ(verdict_of(adds + op(2, "ok", "read", "#{1}") + op(1, "ok", "add", "2"), ModelKind::set), kOk);
+    EXPECT_EQ(verdict_of(adds + op(2, "ok", "read", "#{1 2}") + op(1, "ok", "add", "2"), ModelKind::set), kOk);
+    EXPECT_EQ(verdict_of(adds + op(2, "ok", "read", "#{2}") + op(1, "ok", "add", "2"), ModelKind::set),
+              kBad);  // lost the completed add of 1
+    EXPECT_EQ(verdict_of(adds + op(2, "ok", "read", "#{1 3}") + op(1, "ok", "add", "2"), ModelKind::set),
+              kBad);  // 3 was never added
 }
 
 // ---- fifo-queue
@@ -477,12 +452,11 @@ TEST(FifoQueueModel, DequeuesInOrder) {
                              op(1, "invoke", "dequeue") + op(1, "ok", "dequeue", "2"),
                          ModelKind::fifo_queue),
               kOk);
-    EXPECT_EQ(verdict_of(enqueues + op(1, "invoke", "dequeue") + op(1, "ok", "dequeue", "2"),
-                         ModelKind::fifo_queue),
+    EXPECT_EQ(verdict_of(enqueues + op(1, "invoke", "dequeue") + op(1, "ok", "dequeue", "2"), ModelKind::fifo_queue),
               kBad);
     // An unknown dequeue may have taken 1, so 2 is next.
-    EXPECT_EQ(verdict_of(enqueues + op(2, "invoke", "dequeue") + op(2, "info", "dequeue") +
-                             op(1, "invoke", "dequeue") + op(1, "ok", "dequeue", "2"),
+    EXPECT_EQ(verdict_of(enqueues + op(2, "invoke", "dequeue") + op(2, "info", "dequeue") + op(1, "invoke", "dequeue") +
+                             op(1, "ok", "dequeue", "2"),
                          ModelKind::fifo_queue),
               kOk);
 }
@@ -502,20 +476,13 @@ TEST(FifoQueueModel, EmptyDequeueWhenNotEmptyFails) {
 // ---- counter
 
 TEST(CounterModel, ReadsSeeTheSumOfSomeOrder) {
-    const std::string adds = op(0, "invoke", "add", "1") + op(0, "ok", "add", "1") +
-                             op(1, "invoke", "add", "10") + op(2, "invoke", "read");
-    EXPECT_EQ(
-        verdict_of(adds + op(2, "ok", "read", "1") + op(1, "ok", "add", "10"), ModelKind::counter),
-        kOk);
-    EXPECT_EQ(
-        verdict_of(adds + op(2, "ok", "read", "11") + op(1, "ok", "add", "10"), ModelKind::counter),
-        kOk);
-    EXPECT_EQ(
-        verdict_of(adds + op(2, "ok", "read", "10") + op(1, "ok", "add", "10"), ModelKind::counter),
-        kBad);
+    const std::string adds =
+        op(0, "invoke", "add", "1") + op(0, "ok", "add", "1") + op(1, "invoke", "add", "10") + op(2, "invoke", "read");
+    EXPECT_EQ(verdict_of(adds + op(2, "ok", "read", "1") + op(1, "ok", "add", "10"), ModelKind::counter), kOk);
+    EXPECT_EQ(verdict_of(adds + op(2, "ok", "read", "11") + op(1, "ok", "add", "10"), ModelKind::counter), kOk);
+    EXPECT_EQ(verdict_of(adds + op(2, "ok", "read", "10") + op(1, "ok", "add", "10"), ModelKind::counter), kBad);
     // An add of unknown outcome may count, or not.
-    const std::string unknown =
-        op(0, "invoke", "add", "5") + op(0, "info", "add", "5") + op(2, "invoke", "read");
+    const std::string unknown = op(0, "invoke", "add", "5") + op(0, "info", "add", "5") + op(2, "invoke", "read");
     EXPECT_EQ(verdict_of(unknown + op(2, "ok", "read", "5"), ModelKind::counter), kOk);
     EXPECT_EQ(verdict_of(unknown + op(2, "ok", "read", "0"), ModelKind::counter), kOk);
     EXPECT_EQ(verdict_of(unknown + op(2, "ok", "read", "10"), ModelKind::counter), kBad);
@@ -524,9 +491,8 @@ TEST(CounterModel, ReadsSeeTheSumOfSomeOrder) {
 TEST(CounterModel, AddsThatCouldOverflowItAreRefusedNotWrapped) {
     // In int64 arithmetic that wraps, these adds would reach the read's value
     // (2^63 - 1 + 2 wraps to -2^63 + 1), and the history would pass.
-    const std::string wrap = op(0, "invoke", "add", "9223372036854775807") +
-                             op(0, "ok", "add", "9223372036854775807") + op(0, "invoke", "add", "2") +
-                             op(0, "ok", "add", "2") + op(1, "invoke", "read") +
+    const std::string wrap = op(0, "invoke", "add", "9223372036854775807") + op(0, "ok", "add", "9223372036854775807") +
+                             op(0, "invoke", "add", "2") + op(0, "ok", "add", "2") + op(1, "invoke", "read") +
                              op(1, "ok", "read", "-9223372036854775807");
     auto checked = check_text(wrap, ModelKind::counter);
     ASSERT_FALSE(checked.has_value());

@@ -38,9 +38,7 @@ inline std::vector<CheckMode> every_mode(const LinearizabilityOptions& base) {
                     options.threads = lean ? 2 : 1;
                     options.counterexample = !lean;
                     options.stop_at_first_invalid = lean;
-                    const char* cut = quiescence == 0   ? "no-cuts"
-                                      : quiescence == 1 ? "cuts"
-                                                        : "cuts-always";
+                    const char* cut = quiescence == 0 ? "no-cuts" : quiescence == 1 ? "cuts" : "cuts-always";
                     modes.push_back({fmt::format("{} {} {} {}", split ? "split" : "no-split", cut,
                                                  prechecks ? "prechecks" : "no-prechecks",
                                                  lean ? "threads=2 no-cx stop-first" : "threads=1"),

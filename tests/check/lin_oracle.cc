@@ -13,10 +13,9 @@ namespace faultline::check::testing {
 namespace {
 
 std::string describe(const OracleCase& c) {
-    return fmt::format(
-        "model {}, initial {}, nil_read_is_unknown {}, failed_cas_returned_false {}\n{}",
-        models::model_kind_name(c.model), c.initial.dump(), c.semantics.nil_read_is_unknown,
-        c.semantics.failed_cas_returned_false, history_jsonl(c.history));
+    return fmt::format("model {}, initial {}, nil_read_is_unknown {}, failed_cas_returned_false {}\n{}",
+                       models::model_kind_name(c.model), c.initial.dump(), c.semantics.nil_read_is_unknown,
+                       c.semantics.failed_cas_returned_false, history_jsonl(c.history));
 }
 
 }  // namespace
@@ -32,8 +31,7 @@ std::optional<std::string> disagreement(const OracleCase& c, bool* valid) {
     for (const CheckMode& mode : every_mode(base)) {
         auto result = check_linearizability(c.history, mode.options);
         if (!result) {
-            return fmt::format("checker ({}): {}\n{}", mode.name, result.error().message,
-                               describe(c));
+            return fmt::format("checker ({}): {}\n{}", mode.name, result.error().message, describe(c));
         }
         const Verdict want = *expected ? Verdict::valid : Verdict::invalid;
         if (result->verdict != want) {
@@ -115,8 +113,7 @@ OracleCase random_case(models::ModelKind model, Prng& prng, SimOptions sim, bool
 
 }  // namespace
 
-OracleCase random_small_case(models::ModelKind model, Prng& prng, std::size_t max_ops,
-                             bool with_info) {
+OracleCase random_small_case(models::ModelKind model, Prng& prng, std::size_t max_ops, bool with_info) {
     SimOptions sim;
     const std::size_t ops = 1 + prng.below(max_ops);
     sim.prefix = prng.below(std::min<std::size_t>(ops, 2) + 1);

@@ -35,8 +35,7 @@ OracleCase shrink_disagreement(OracleCase c);
 // `prng`: a simulated object's history, sometimes with a bug or a corrupted
 // value, sometimes with ops of unknown outcome (never if !with_info), with
 // random semantics flags and now and then a non-default initial value.
-OracleCase random_small_case(models::ModelKind model, Prng& prng, std::size_t max_ops,
-                             bool with_info);
+OracleCase random_small_case(models::ModelKind model, Prng& prng, std::size_t max_ops, bool with_info);
 
 // A random case long enough for the modes that cut at quiescent points from
 // the first op (lin_modes.h) to cut it, yet cheap for the brute force: 20 to

@@ -48,8 +48,8 @@ RC_GTEST_PROP(LinProperty, ReferenceHistoriesAreLinearizable, ()) {
 }
 
 RC_GTEST_PROP(LinProperty, OneCorruptedReadFailsAndIsNamed, ()) {
-    const auto kind = *rc::gen::element(lin::Corruption::never_written, lin::Corruption::future,
-                                        lin::Corruption::stale);
+    const auto kind =
+        *rc::gen::element(lin::Corruption::never_written, lin::Corruption::future, lin::Corruption::stale);
     // Future and stale values need each value to have a single writer.
     lin::GenerateOptions generate = arbitrary_options(kind != lin::Corruption::never_written);
     generate.operations = *rc::gen::inRange<std::size_t>(20, 400);
@@ -81,8 +81,7 @@ RC_GTEST_PROP(LinProperty, CorruptionIsFoundWithoutSplitting, ()) {
     RC_ASSERT(result.has_value());
     RC_ASSERT(result->verdict == Verdict::invalid);
     RC_ASSERT(result->counterexample.has_value());
-    RC_ASSERT(result->counterexample->ops[*result->counterexample->op].index ==
-              history[*corrupted].index);
+    RC_ASSERT(result->counterexample->ops[*result->counterexample->op].index == history[*corrupted].index);
 }
 
 }  // namespace

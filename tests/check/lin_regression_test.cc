@@ -32,8 +32,7 @@ TEST(LinRegression, KvAppendSplitFalsePositiveIsLinearizableInEveryMode) {
 TEST(LinRegression, KvAppendSplitFalsePositiveIsCutIntoSegments) {
     // The default run must still take the path that went wrong: the key's
     // 2,048 ops are searched in pieces, not whole.
-    auto checked =
-        testing::check_file(repro("kv-append-split-false-positive.edn"), ModelKind::kv_append, {});
+    auto checked = testing::check_file(repro("kv-append-split-false-positive.edn"), ModelKind::kv_append, {});
     ASSERT_TRUE(checked) << checked.error().message;
     ASSERT_EQ(checked->result.partitions.size(), 1u);
     EXPECT_EQ(checked->result.partitions[0].operations, 2048u);

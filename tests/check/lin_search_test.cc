@@ -36,8 +36,7 @@ TEST(LinSearch, StrategiesAgreeOnGeneratedHistories) {
         generate.info_probability = 0.1;
         generate.values = 3;
         History history = lin::generate_kv_history(generate);
-        if (seed % 2 == 0 && lin::corrupt_one_read(history, lin::Corruption::never_written, seed))
-            ++bad;
+        if (seed % 2 == 0 && lin::corrupt_one_read(history, lin::Corruption::never_written, seed)) ++bad;
         std::optional<Verdict> expected;
         for (int variant = 0; variant < 8; ++variant) {
             LinearizabilityOptions options;
@@ -52,8 +51,7 @@ TEST(LinSearch, StrategiesAgreeOnGeneratedHistories) {
             if (!expected) expected = verdict;
             EXPECT_EQ(verdict, *expected) << "seed " << seed << " variant " << variant;
         }
-        EXPECT_EQ(*expected, seed % 2 == 0 ? Verdict::invalid : Verdict::valid)
-            << "seed " << seed;
+        EXPECT_EQ(*expected, seed % 2 == 0 ? Verdict::invalid : Verdict::valid) << "seed " << seed;
     }
     EXPECT_EQ(bad, 20);
 }
@@ -92,8 +90,7 @@ TEST(LinSearch, QuiescentCutsAreUsedAndAgree) {
                 ASSERT_TRUE(cut->counterexample && whole->counterexample);
                 EXPECT_EQ(cut->counterexample->ops[*cut->counterexample->op].index,
                           whole->counterexample->ops[*whole->counterexample->op].index);
-                EXPECT_EQ(cut->counterexample->linearized_prefix,
-                          whole->counterexample->linearized_prefix);
+                EXPECT_EQ(cut->counterexample->linearized_prefix, whole->counterexample->linearized_prefix);
             }
         }
     }
@@ -198,8 +195,7 @@ TEST(LinSearch, ThreadsAndEarlyExitKeepTheFirstFailingKey) {
             LinearizabilityOptions options;
             options.threads = threads;
             options.stop_at_first_invalid = stop;
-            auto checked =
-                check_file(lin_data("porcupine/kv/c50-bad.txt"), ModelKind::kv_append, options);
+            auto checked = check_file(lin_data("porcupine/kv/c50-bad.txt"), ModelKind::kv_append, options);
             ASSERT_TRUE(checked);
             EXPECT_EQ(checked->verdict, Verdict::invalid);
             ASSERT_TRUE(checked->counterexample);
@@ -213,17 +209,15 @@ TEST(LinSearch, ThreadsAndEarlyExitKeepTheFirstFailingKey) {
 }
 
 TEST(LinSearch, ResultJsonCarriesVerdictPartitionsAndCounterexample) {
-    auto checked =
-        check_file(lin_data("knossos/cas-register/bad/cas-failure.edn"), ModelKind::cas_register);
+    auto checked = check_file(lin_data("knossos/cas-register/bad/cas-failure.edn"), ModelKind::cas_register);
     ASSERT_TRUE(checked);
     const Json json = linearizability_result_to_json(checked->result);
     EXPECT_EQ(json["valid"], false);
     EXPECT_EQ(json["verdict"], "not linearizable");
     EXPECT_EQ(json["partitions"].size(), 1u);
     const Json& cx = json["counterexample"];
-    for (const char* field :
-         {"key", "completed_ops", "linearized_prefix", "op", "previous_ok", "window",
-          "prefix_states", "final_paths", "linearization", "ops", "truncated"}) {
+    for (const char* field : {"key", "completed_ops", "linearized_prefix", "op", "previous_ok", "window",
+                              "prefix_states", "final_paths", "linearization", "ops", "truncated"}) {
         EXPECT_TRUE(cx.contains(field)) << field;
     }
     // Every op reference points into "ops".
@@ -236,8 +230,7 @@ TEST(LinSearch, ResultJsonCarriesVerdictPartitionsAndCounterexample) {
             }
         }
     }
-    for (const Json& step : cx["linearization"]["steps"])
-        EXPECT_LT(step["op"].get<std::size_t>(), ops);
+    for (const Json& step : cx["linearization"]["steps"]) EXPECT_LT(step["op"].get<std::size_t>(), ops);
     // The text names the op and the reason.
     const std::string text = checked->counterexample->to_text();
     EXPECT_NE(text.find("cannot linearize #491 process 70 read 0"), std::string::npos) << text;
@@ -268,7 +261,6 @@ TEST(LinSearch, UnknownModelNameAndBadInitialValue) {
     EXPECT_EQ(result.error().message, "model counter needs an integer as its initial value");
 }
 
-
 // ---- the window: the smallest set of concurrent ops that cannot be ordered
 
 namespace window {
@@ -276,8 +268,8 @@ namespace window {
 // The sub-history of exactly the window's ops (an op completing after the
 // window's failing op loses its completion: its outcome becomes unknown), minus
 // the op at `skip` if any, checked from `initial`.
-Verdict check_window(const History& history, const Counterexample& cx,
-                     std::optional<std::size_t> skip, const Json& initial, ModelKind model) {
+Verdict check_window(const History& history, const Counterexample& cx, std::optional<std::size_t> skip,
+                     const Json& initial, ModelKind model) {
     const std::int64_t horizon = cx.ops[cx.window_op.value()].index;
     std::set<std::int64_t> invokes, completions;
     for (std::size_t k = 0; k < cx.window.size(); ++k) {
@@ -329,11 +321,9 @@ TEST(LinWindow, HandMadeSetCannotBeOrderedAndEveryMemberIsNeeded) {
     std::set<std::string> members;
     for (std::size_t slot : cx.window) members.insert(cx.ops[slot].description);
     EXPECT_EQ(members, (std::set<std::string>{"cas 0->1", "cas 0->2"}));
-    EXPECT_EQ(check_window(parsed->history, cx, std::nullopt, 0, ModelKind::cas_register),
-              Verdict::invalid);
+    EXPECT_EQ(check_window(parsed->history, cx, std::nullopt, 0, ModelKind::cas_register), Verdict::invalid);
     for (std::size_t k = 0; k < cx.window.size(); ++k) {
-        EXPECT_EQ(check_window(parsed->history, cx, k, 0, ModelKind::cas_register),
-                  Verdict::valid)
+        EXPECT_EQ(check_window(parsed->history, cx, k, 0, ModelKind::cas_register), Verdict::valid)
             << cx.ops[cx.window[k]].description;
     }
     // Every order of the window ends in an illegal step, and the words list it.
@@ -342,8 +332,7 @@ TEST(LinWindow, HandMadeSetCannotBeOrderedAndEveryMemberIsNeeded) {
     const Json json = cx.to_json();
     EXPECT_EQ(json["window"].size(), 2u);
     EXPECT_EQ(json["window_minimal"], true);
-    EXPECT_NE(cx.to_text().find("smallest set of concurrent ops that cannot be ordered"),
-              std::string::npos);
+    EXPECT_NE(cx.to_text().find("smallest set of concurrent ops that cannot be ordered"), std::string::npos);
 }
 
 TEST(LinWindow, EveryKeyOfC50BadHasAMinimalWindowAboutItsFailingOp) {
@@ -367,8 +356,7 @@ TEST(LinWindow, EveryKeyOfC50BadHasAMinimalWindowAboutItsFailingOp) {
         const Counterexample& cx = *result->counterexample;
         ASSERT_TRUE(cx.window_op) << key;
         EXPECT_TRUE(cx.window_minimal) << key;
-        EXPECT_NE(std::find(cx.window.begin(), cx.window.end(), *cx.window_op), cx.window.end())
-            << key;
+        EXPECT_NE(std::find(cx.window.begin(), cx.window.end(), *cx.window_op), cx.window.end()) << key;
         // From the window's start state every real-time order of the window
         // fails, and each path is made of window ops only.
         ASSERT_FALSE(cx.window_paths.empty()) << key;
@@ -376,9 +364,7 @@ TEST(LinWindow, EveryKeyOfC50BadHasAMinimalWindowAboutItsFailingOp) {
             EXPECT_FALSE(path.back().error.empty()) << key;
             EXPECT_EQ(path.front().state, cx.window_start_state) << key;
             for (std::size_t k = 1; k < path.size(); ++k) {
-                EXPECT_NE(std::find(cx.window.begin(), cx.window.end(), path[k].op.value()),
-                          cx.window.end())
-                    << key;
+                EXPECT_NE(std::find(cx.window.begin(), cx.window.end(), path[k].op.value()), cx.window.end()) << key;
             }
         }
     }

@@ -39,15 +39,13 @@ inline Result<Checked> check_parsed(const formats::ParsedHistory& parsed, models
 // {:process 0 :type :invoke :f :write :value 1}.
 inline std::string op(int process, const char* type, const char* f, const std::string& value = "nil",
                       const std::string& key = "") {
-    std::string out = "{:process " + std::to_string(process) + " :type :" + type + " :f :" + f +
-                      " :value " + value;
+    std::string out = "{:process " + std::to_string(process) + " :type :" + type + " :f :" + f + " :value " + value;
     if (!key.empty()) out += " :key " + key;
     return out + "}\n";
 }
 
 // Parses `text` (format detected from the content, or forced) and checks it.
-inline Result<Checked> check_text(const std::string& text, models::ModelKind model,
-                                  LinearizabilityOptions options = {},
+inline Result<Checked> check_text(const std::string& text, models::ModelKind model, LinearizabilityOptions options = {},
                                   std::optional<formats::Format> format = std::nullopt) {
     auto parsed = formats::parse_history(text, "inline", format);
     if (!parsed) return parsed.error();

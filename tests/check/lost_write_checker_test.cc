@@ -13,10 +13,10 @@ Operation op(std::int64_t process, OpType type, const char* f, Json value, Nanos
 // Two writes one after the other in real time, then final reads on two replicas.
 History two_writes_then_finals(Json final_value) {
     return History{
-        op(0, OpType::invoke, "write", 1, 10),        op(0, OpType::ok, "write", 1, 20),
-        op(1, OpType::invoke, "write", 2, 30),        op(1, OpType::ok, "write", 2, 40),
-        op(2, OpType::invoke, "read", Json(), 100),   op(2, OpType::ok, "read", final_value, 110),
-        op(3, OpType::invoke, "read", Json(), 100),   op(3, OpType::ok, "read", final_value, 110),
+        op(0, OpType::invoke, "write", 1, 10),      op(0, OpType::ok, "write", 1, 20),
+        op(1, OpType::invoke, "write", 2, 30),      op(1, OpType::ok, "write", 2, 40),
+        op(2, OpType::invoke, "read", Json(), 100), op(2, OpType::ok, "read", final_value, 110),
+        op(3, OpType::invoke, "read", Json(), 100), op(3, OpType::ok, "read", final_value, 110),
     };
 }
 

@@ -34,8 +34,7 @@ std::string token(const Json& n) {
 
 class Simulator {
   public:
-    explicit Simulator(const SimOptions& options)
-        : o_(options), rng_(Prng::stream(options.seed, "object-histories")) {}
+    explicit Simulator(const SimOptions& options) : o_(options), rng_(Prng::stream(options.seed, "object-histories")) {}
 
     SimHistory run() {
         const std::int64_t sequential = new_process();
@@ -180,8 +179,8 @@ class Simulator {
                     inv.f = "increment";
                 } else {
                     inv.f = "add";
-                    inv.value = fresh_update ? static_cast<int>(rng_.between(1, 3))
-                                             : static_cast<int>(rng_.between(-2, 3));
+                    inv.value =
+                        fresh_update ? static_cast<int>(rng_.between(1, 3)) : static_cast<int>(rng_.between(-2, 3));
                 }
                 break;
             case ModelKind::multi_register: {
@@ -189,16 +188,15 @@ class Simulator {
                 inv.value = Json::array();
                 if (role != Role::any) {
                     // Bug sequences: one micro-op on the register `key` names.
-                    inv.value.push_back(
-                        Json::array({read ? "read" : "write", key, read ? Json() : fresh()}));
+                    inv.value.push_back(Json::array({read ? "read" : "write", key, read ? Json() : fresh()}));
                     inv.key = Json();  // registers are named inside the transaction
                     break;
                 }
                 const int micros = static_cast<int>(rng_.between(1, 3));
                 for (int m = 0; m < micros; ++m) {
                     const bool micro_read = rng_.chance(0.5);
-                    inv.value.push_back(Json::array({micro_read ? "read" : "write", draw_register(),
-                                                     micro_read ? Json() : draw_value()}));
+                    inv.value.push_back(Json::array(
+                        {micro_read ? "read" : "write", draw_register(), micro_read ? Json() : draw_value()}));
                 }
                 break;
             }
@@ -217,8 +215,7 @@ class Simulator {
                 if (inv.f == "read") {
                     const Json seen = mode == Mode::stale ? previous(key) : object(key);
                     // lin-kv: a read of a missing key fails (it changed nothing).
-                    if (o_.model == ModelKind::kv && seen.is_null() && may_fail &&
-                        rng_.chance(0.5)) {
+                    if (o_.model == ModelKind::kv && seen.is_null() && may_fail && rng_.chance(0.5)) {
                         return {OpType::fail, Json()};
                     }
                     return {OpType::ok, seen};
@@ -237,8 +234,7 @@ class Simulator {
                 }
                 if (!lost) {
                     change(key, inv.f == "put" ? inv.value
-                                               : Json(object(key).get<std::string>() +
-                                                      inv.value.get<std::string>()));
+                                               : Json(object(key).get<std::string>() + inv.value.get<std::string>()));
                 }
                 return {OpType::ok, inv.value};
             case ModelKind::mutex: {
@@ -319,8 +315,7 @@ class Simulator {
         out_.history.push_back(std::move(op));
     }
 
-    Outcome sequential_op(std::int64_t process, const Invocation& inv, Mode mode = Mode::normal,
-                          bool may_fail = true) {
+    Outcome sequential_op(std::int64_t process, const Invocation& inv, Mode mode = Mode::normal, bool may_fail = true) {
         record(process, OpType::invoke, inv, inv.value);
         const Outcome outcome = apply(inv, mode, may_fail);
         record(process, outcome.type, inv, outcome.value);
@@ -342,8 +337,7 @@ class Simulator {
         for (int c = 0; c < std::max(o_.clients, 1); ++c) slots.push_back(Slot{new_process()});
         std::vector<Late>& late = late_;
         std::size_t left = o_.core;
-        const bool bug_in_core =
-            o_.bug != Bug::none && (!o_.bug_in_tail || o_.tail < 2) && o_.core > 0;
+        const bool bug_in_core = o_.bug != Bug::none && (!o_.bug_in_tail || o_.tail < 2) && o_.core > 0;
         const std::size_t bug_at = bug_in_core ? rng_.below(o_.core) : o_.core;
         std::size_t invoked = 0;
         std::vector<std::pair<std::size_t, int>> actions;  // (slot or late index, kind)
@@ -353,8 +347,7 @@ class Simulator {
                 const Slot& slot = slots[s];
                 if (!slot.busy) {
                     if (left > 0) actions.push_back({s, 0});
-                } else if (!slot.applied &&
-                           (slot.fate == Slot::Fate::ok || slot.fate == Slot::Fate::info_before)) {
+                } else if (!slot.applied && (slot.fate == Slot::Fate::ok || slot.fate == Slot::Fate::info_before)) {
                     actions.push_back({s, 1});
                 } else {
                     actions.push_back({s, 2});
@@ -382,8 +375,7 @@ class Simulator {
                 } else {
                     slot.inv = invent(Role::any);
                 }
-                if (slot.mode == Mode::normal && rng_.chance(o_.info_probability) &&
-                    unknown_++ < o_.max_unknown) {
+                if (slot.mode == Mode::normal && rng_.chance(o_.info_probability) && unknown_++ < o_.max_unknown) {
                     const auto fate = rng_.below(3);
                     slot.fate = fate == 0   ? Slot::Fate::info_before
                                 : fate == 1 ? Slot::Fate::info_late

@@ -48,8 +48,8 @@ struct SimOptions {
     double info_probability = 0;                // core ops whose outcome the client never learns,
     std::size_t max_unknown = ~std::size_t{0};  // at most this many
     double fail_probability = 0.05;             // core ops that fail without taking effect
-    Bug bug = Bug::none;      // injected once: in the tail if allowed and it has room,
-    bool bug_in_tail = true;  // else at a random op of the core
+    Bug bug = Bug::none;                        // injected once: in the tail if allowed and it has room,
+    bool bug_in_tail = true;                    // else at a random op of the core
     // Small histories: the chance of corrupting one completed op's value at
     // random afterwards (valid or not, the brute force decides).
     double corrupt_probability = 0;

@@ -1,7 +1,7 @@
 // The checks every service gets: availability, liveness, latency.
-#include <gtest/gtest.h>
-
 #include "check/service_checks.h"
+
+#include <gtest/gtest.h>
 
 namespace faultline::check {
 namespace {
@@ -23,8 +23,8 @@ TEST(LatencyCheck, PassesUnderTheBoundAndFailsOverIt) {
 }
 
 TEST(LivenessCheck, AnOperationThatNeverCompletesOrCompletesLateFails) {
-    History history{op(0, OpType::invoke, 0), op(0, OpType::ok, milliseconds(5)),
-                           op(1, OpType::invoke, 0), op(1, OpType::info, seconds(3))};
+    History history{op(0, OpType::invoke, 0), op(0, OpType::ok, milliseconds(5)), op(1, OpType::invoke, 0),
+                    op(1, OpType::info, seconds(3))};
     EXPECT_EQ(check_liveness(history, seconds(10), 0).verdict, Verdict::valid);
     EXPECT_EQ(check_liveness(history, seconds(10), seconds(2)).verdict, Verdict::invalid);
     history.push_back(op(2, OpType::invoke, seconds(4)));

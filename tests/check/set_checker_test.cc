@@ -12,8 +12,8 @@ Operation op(std::int64_t process, OpType type, const char* f, Json value, Nanos
 
 TEST(SetChecker, EveryAcknowledgedAddInEveryFinalReadPasses) {
     const History history{
-        op(0, OpType::invoke, "add", 1, 10), op(0, OpType::ok, "add", 1, 20),
-        op(1, OpType::invoke, "add", 2, 10), op(1, OpType::info, "add", 2, 20),  // may or may not appear
+        op(0, OpType::invoke, "add", 1, 10),        op(0, OpType::ok, "add", 1, 20),
+        op(1, OpType::invoke, "add", 2, 10),        op(1, OpType::info, "add", 2, 20),  // may or may not appear
         op(2, OpType::invoke, "read", Json(), 100), op(2, OpType::ok, "read", Json::array({1, 2}), 110),
         op(3, OpType::invoke, "read", Json(), 100), op(3, OpType::ok, "read", Json::array({1}), 110),
     };
@@ -24,7 +24,7 @@ TEST(SetChecker, EveryAcknowledgedAddInEveryFinalReadPasses) {
 
 TEST(SetChecker, AnAcknowledgedAddMissingFromAFinalReadFails) {
     const History history{
-        op(0, OpType::invoke, "add", 1, 10), op(0, OpType::ok, "add", 1, 20),
+        op(0, OpType::invoke, "add", 1, 10),        op(0, OpType::ok, "add", 1, 20),
         op(2, OpType::invoke, "read", Json(), 100), op(2, OpType::ok, "read", Json::array({1}), 110),
         op(3, OpType::invoke, "read", Json(), 100), op(3, OpType::ok, "read", Json::array(), 110),
     };
@@ -35,15 +35,18 @@ TEST(SetChecker, AnAcknowledgedAddMissingFromAFinalReadFails) {
 
 TEST(SetChecker, AValueNobodyAddedFails) {
     const History history{
-        op(2, OpType::invoke, "read", Json(), 100), op(2, OpType::ok, "read", Json::array({42}), 110),
+        op(2, OpType::invoke, "read", Json(), 100),
+        op(2, OpType::ok, "read", Json::array({42}), 110),
     };
     EXPECT_FALSE(check_set(history, 100).valid);
 }
 
 TEST(SetChecker, ReadsBeforeTheFinalPhaseMayBeIncomplete) {
     const History history{
-        op(0, OpType::invoke, "add", 1, 10), op(0, OpType::ok, "add", 1, 20),
-        op(2, OpType::invoke, "read", Json(), 30), op(2, OpType::ok, "read", Json::array(), 40),
+        op(0, OpType::invoke, "add", 1, 10),
+        op(0, OpType::ok, "add", 1, 20),
+        op(2, OpType::invoke, "read", Json(), 30),
+        op(2, OpType::ok, "read", Json::array(), 40),
     };
     EXPECT_TRUE(check_set(history, 100).valid);
 }

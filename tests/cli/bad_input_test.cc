@@ -5,6 +5,7 @@
 // aborted faultline), and values that used to be wrapped, clamped, dropped or
 // ignored. Every error is "faultline: <where>: <what>" on one line with an exit
 // code of 3 or more.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -16,8 +17,6 @@
 #include <iterator>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "support/faultline_process.h"
 
@@ -43,10 +42,12 @@ void expect_one_line_error(const Outcome& outcome, const std::string& arguments,
     EXPECT_FALSE(outcome.signalled) << arguments << ":\n" << outcome.output;
     EXPECT_GE(outcome.exit_code, 3) << arguments << ":\n" << outcome.output;
     EXPECT_EQ(outcome.output.rfind("faultline: ", 0), 0u) << arguments << ":\n" << outcome.output;
-    EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << arguments << ":\n" << outcome.output;
+    EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << arguments << ":\n"
+                                                                                 << outcome.output;
     EXPECT_EQ(outcome.output.back(), '\n') << arguments << ":\n" << outcome.output;
     EXPECT_NE(outcome.output.find(mentions), std::string::npos)
-        << arguments << ": the message should mention '" << mentions << "':\n" << outcome.output;
+        << arguments << ": the message should mention '" << mentions << "':\n"
+        << outcome.output;
 }
 
 TEST(BadInput, EveryReproducerIsAOneLineErrorNamingItsFile) {
@@ -56,8 +57,7 @@ TEST(BadInput, EveryReproducerIsAOneLineErrorNamingItsFile) {
     std::sort(files.begin(), files.end());
     ASSERT_EQ(files.size(), 15u) << "the reproducers of tests/data/repro/bad-input";
     for (const fs::path& file : files) {
-        const std::string arguments =
-            (file.extension() == ".toml" ? "scenario run " : "check ") + file.string();
+        const std::string arguments = (file.extension() == ".toml" ? "scenario run " : "check ") + file.string();
         expect_one_line_error(run(arguments), arguments, file.string() + ":");
     }
 }
@@ -98,8 +98,8 @@ TEST(BadInput, EmptyHistoriesAreErrorsButNemesisOnlyEdnIsAHistory) {
         expect_one_line_error(run("check " + path), "check " + path, path + ":");
     }
     // A Jepsen history of nemesis ops only has no client ops, legitimately.
-    const std::string nemesis = write_file(
-        folder + "/nemesis.edn", "{:process :nemesis, :type :info, :f :start, :value nil}\n");
+    const std::string nemesis =
+        write_file(folder + "/nemesis.edn", "{:process :nemesis, :type :info, :f :start, :value nil}\n");
     const Outcome outcome = run("check " + nemesis);
     EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
     fs::remove_all(folder);
@@ -110,8 +110,8 @@ TEST(BadInput, JsonlProcessesMustBeNonNegativeIntegers) {
     const std::string folder = fresh_folder("jsonl");
     ASSERT_FALSE(folder.empty());
     for (const char* process : {"-1", "1.5"}) {
-        const std::string line = std::string("{\"type\":\"invoke\",\"f\":\"write\",\"process\":") + process +
-                                 ",\"value\":1,\"time\":1}\n";
+        const std::string line =
+            std::string("{\"type\":\"invoke\",\"f\":\"write\",\"process\":") + process + ",\"value\":1,\"time\":1}\n";
         const std::string path = write_file(folder + "/h.jsonl", line);
         expect_one_line_error(run("check " + path), process, path + ":1: ");
     }
@@ -121,8 +121,7 @@ TEST(BadInput, JsonlProcessesMustBeNonNegativeIntegers) {
 TEST(BadInput, WrappedOrClampedOptionsAreErrors) {
     const std::string folder = fresh_folder("options");
     ASSERT_FALSE(folder.empty());
-    const std::string history =
-        write_file(folder + "/h.edn", "{:process 0, :type :invoke, :f :write, :value 1}\n");
+    const std::string history = write_file(folder + "/h.edn", "{:process 0, :type :invoke, :f :write, :value 1}\n");
     struct Case {
         std::string arguments;
         std::string mentions;
@@ -161,13 +160,13 @@ TEST(BadInput, WrappedOrClampedOptionsAreErrors) {
 TEST(BadInput, ScenarioNumbersOutOfRangeAreErrorsWithTheirLine) {
     const std::string folder = fresh_folder("toml");
     ASSERT_FALSE(folder.empty());
-    const std::string nodes = write_file(folder + "/nodes.toml",
-                                         "name = \"x\"\nsystem = \"echo\"\nnodes = 4294967297\n");
+    const std::string nodes =
+        write_file(folder + "/nodes.toml", "name = \"x\"\nsystem = \"echo\"\nnodes = 4294967297\n");
     expect_one_line_error(run("scenario run " + nodes), "nodes = 4294967297", nodes + ":3:");
     const std::string seeds = write_file(folder + "/seeds.toml", "name = \"x\"\nsystem = \"echo\"\nseeds = [-1]\n");
     expect_one_line_error(run("scenario run " + seeds), "seeds = [-1]", seeds + ":3:");
-    const std::string heartbeat = write_file(
-        folder + "/heartbeat.toml", "name = \"x\"\nsystem = \"raft-kv\"\nheartbeat_interval = \"1ns\"\n");
+    const std::string heartbeat =
+        write_file(folder + "/heartbeat.toml", "name = \"x\"\nsystem = \"raft-kv\"\nheartbeat_interval = \"1ns\"\n");
     expect_one_line_error(run("scenario run " + heartbeat), "heartbeat_interval = 1ns", "heartbeat_interval");
     fs::remove_all(folder);
 }
@@ -201,9 +200,11 @@ TEST(BadInput, ASweepEndingAtTheLastSeedEnds) {
     // The seed counter used to wrap from 2^64-1 to 0 and go on forever.
     const std::string folder = fresh_folder("sweep");
     ASSERT_FALSE(folder.empty());
-    const Outcome outcome = run("test --system echo --nemesis none --time-limit 1 --recovery 1 --seeds "
-                                "18446744073709551614..18446744073709551615 --store " + folder,
-                                "timeout 60 ");
+    const Outcome outcome =
+        run("test --system echo --nemesis none --time-limit 1 --recovery 1 --seeds "
+            "18446744073709551614..18446744073709551615 --store " +
+                folder,
+            "timeout 60 ");
     EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
     EXPECT_NE(outcome.output.find("sweep        2 runs: 2 valid"), std::string::npos) << outcome.output;
     fs::remove_all(folder);
@@ -226,7 +227,8 @@ TEST(BadInput, ADetectorRunOfOneNodeLeavesPartitionsOut) {
 TEST(BadInput, ReplayThatDivergesHasItsOwnExitCode) {
     const std::string folder = fresh_folder("diverge");
     ASSERT_FALSE(folder.empty());
-    const Outcome first = run("test --system echo --nemesis none --seed 3 --time-limit 1 --recovery 1 --store " + folder);
+    const Outcome first =
+        run("test --system echo --nemesis none --seed 3 --time-limit 1 --recovery 1 --store " + folder);
     ASSERT_EQ(first.exit_code, 0) << first.output;
     const std::string results = folder + "/latest/results.json";
     std::ifstream in(results);

@@ -1,5 +1,6 @@
 // The faultline command as a user meets it: exit codes, one-line errors naming
 // the problem, a run store that replays to the same trace hash.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -10,8 +11,6 @@
 #include <sstream>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "support/faultline_process.h"
 
 namespace {
@@ -19,7 +18,9 @@ namespace {
 using faultline::testing::fresh_folder;
 using faultline::testing::Outcome;
 
-Outcome run(const std::string& arguments) { return faultline::testing::run_faultline(arguments); }
+Outcome run(const std::string& arguments) {
+    return faultline::testing::run_faultline(arguments);
+}
 
 std::string line_with(const std::string& text, const std::string& prefix) {
     const auto start = text.find(prefix);
@@ -87,16 +88,15 @@ TEST(Cli, AKnownBugIsCaughtWithExitCodeOneAndAReproLine) {
 
 }  // namespace
 
-
 // `faultline check` on a run's own history.jsonl gives the run's linearizability
 // verdict: both read the history through one definition of its semantics (a
 // read or cas failing with "key does not exist" observed the key absent).
 TEST(Cli, CheckGivesTheRunsVerdictOnTheRunsOwnHistory) {
     const char* runs[] = {
-        "--bug stale-read --seed 271",            // a stale read of a key that was absent
-        "--bug no-dedup --seed 2",                // a duplicated write applied twice
-        "--bug early-ack --seed 1",               // a write acknowledged, then lost
-        "--seed 3 --time-limit 20",               // correct: valid both ways
+        "--bug stale-read --seed 271",  // a stale read of a key that was absent
+        "--bug no-dedup --seed 2",      // a duplicated write applied twice
+        "--bug early-ack --seed 1",     // a write acknowledged, then lost
+        "--seed 3 --time-limit 20",     // correct: valid both ways
         "--system primary-backup --seed 1 --time-limit 20",
     };
     int invalid_runs = 0;

@@ -2,6 +2,7 @@
 // store: each command must give the exit code the README implies and print
 // the line that shows it did its job. A command added to the README without an
 // expectation here fails the test, so the two cannot drift apart.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +13,6 @@
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "support/faultline_process.h"
 

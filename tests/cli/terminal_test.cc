@@ -2,9 +2,9 @@
 // kept in order, continuation lines indented.
 #include "cli/terminal.h"
 
-#include <sstream>
-
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 namespace faultline::cli {
 namespace {

@@ -11,6 +11,7 @@
 // A hang is an input that takes more than FAULTLINE_FUZZ_SECONDS_PER_INPUT
 // (default 10) of wall time: the watchdog writes it to the fuzz folder and
 // aborts, so the input is kept.
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -22,8 +23,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "base/prng.h"
 #include "check/formats/history_formats.h"
@@ -76,8 +75,8 @@ std::vector<Seed> corpus() {
     }
     // A Porcupine kv history and a history.jsonl, cut short to stay cheap.
     std::string porcupine = read_file(source / "tests/data/lin-data/porcupine/kv/c10-bad.txt");
-    seeds.push_back({Kind::history, "c10-bad (first 60 lines)",
-                     porcupine.substr(0, porcupine.find('\n', porcupine.size() / 12))});
+    seeds.push_back(
+        {Kind::history, "c10-bad (first 60 lines)", porcupine.substr(0, porcupine.find('\n', porcupine.size() / 12))});
     seeds.push_back({Kind::history, "history.jsonl",
                      R"({"process":0,"type":"invoke","f":"write","key":1,"value":5,"time":1}
 {"process":0,"type":"ok","f":"write","key":1,"value":5,"time":2}
@@ -98,12 +97,52 @@ std::vector<Seed> corpus() {
 
 // Tokens that tend to find edges: numbers at the limits of their types,
 // structure characters, escapes and bytes that are not UTF-8.
-const char* const tokens[] = {"-1", "0", "1e308", "-1e308", "nan", "inf", "18446744073709551615",
-                              "18446744073709551616", "9223372036854775807", "-9223372036854775808", "4294967297",
-                              "1.5", "#_", "#_#_", "[", "]", "{", "}", "(", ")", "\"", "\\u", "\\ud800", "\xff",
-                              "\xc3", "\n", "\t", ":", ",", "=", "[[fault]]", "nil", "null", "true", "\"1ns\"",
-                              "\"100000h\"", "pareto:1ms,0.01", "lognormal:1ms,50", ":info", ":invoke", ":fail",
-                              "\"type\"", "\"process\"", "kind = \"partition\"", "nodes = []", "nodes = [0, 0]"};
+const char* const tokens[] = {"-1",
+                              "0",
+                              "1e308",
+                              "-1e308",
+                              "nan",
+                              "inf",
+                              "18446744073709551615",
+                              "18446744073709551616",
+                              "9223372036854775807",
+                              "-9223372036854775808",
+                              "4294967297",
+                              "1.5",
+                              "#_",
+                              "#_#_",
+                              "[",
+                              "]",
+                              "{",
+                              "}",
+                              "(",
+                              ")",
+                              "\"",
+                              "\\u",
+                              "\\ud800",
+                              "\xff",
+                              "\xc3",
+                              "\n",
+                              "\t",
+                              ":",
+                              ",",
+                              "=",
+                              "[[fault]]",
+                              "nil",
+                              "null",
+                              "true",
+                              "\"1ns\"",
+                              "\"100000h\"",
+                              "pareto:1ms,0.01",
+                              "lognormal:1ms,50",
+                              ":info",
+                              ":invoke",
+                              ":fail",
+                              "\"type\"",
+                              "\"process\"",
+                              "kind = \"partition\"",
+                              "nodes = []",
+                              "nodes = [0, 0]"};
 
 std::string mutate(const std::string& input, const std::vector<Seed>& seeds, Prng& random) {
     std::string out = input;
@@ -118,7 +157,8 @@ std::string mutate(const std::string& input, const std::vector<Seed>& seeds, Prn
                 out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), static_cast<char>(random.below(256)));
                 break;
             case 2: {  // delete a range
-                const std::size_t length = random.below(std::min<std::size_t>(out.size() - std::min(at, out.size()), 64) + 1);
+                const std::size_t length =
+                    random.below(std::min<std::size_t>(out.size() - std::min(at, out.size()), 64) + 1);
                 out.erase(std::min(at, out.size()), length);
                 break;
             }
@@ -143,8 +183,7 @@ std::string mutate(const std::string& input, const std::vector<Seed>& seeds, Prn
                 const std::size_t digit = out.find_first_of("0123456789", at);
                 if (digit == std::string::npos) break;
                 const std::size_t end = out.find_first_not_of("0123456789.", digit);
-                out.replace(digit, (end == std::string::npos ? out.size() : end) - digit,
-                            tokens[random.below(11)]);
+                out.replace(digit, (end == std::string::npos ? out.size() : end) - digit, tokens[random.below(11)]);
                 break;
             }
         }
@@ -236,21 +275,90 @@ TEST(Fuzz, NoInputAbortsOrHangs) {
 // or run them (a short run: exit 0, 1 or 2); it may not abort, raise a signal
 // or run away (each run is bounded by `timeout`).
 TEST(Fuzz, NoOptionValueAbortsOrHangs) {
-    const char* const options[] = {
-        "--system", "--bug", "--detectors", "--detector-interval", "--detector-timeout", "--phi-threshold",
-        "--acceptable-pause", "--mistakes-per-hour-max", "--detection-time-max", "--timestamps",
-        "--clock-drift-bound", "--election-timeout-min", "--election-timeout-max", "--heartbeat", "--value-bytes", "--inflight-appends",
-        "--append-bytes", "--latency-p99-max", "--topology", "--msgs-per-op-max", "--client-retries",
-        "--client-timeout-retries", "--nodes", "--clients", "--seed", "--rate", "--completion-bound",
-        "--workload-start", "--timeout", "--latency", "--loss", "--duplicate", "--reorder", "--reorder-delay",
-        "--bandwidth", "--disk-sync-latency", "--disk-torn-write", "--disk-bit-flip", "--nemesis",
-        "--fault-interval", "--fault-duration", "--recovery", "--seeds", "--jobs"};
-    const char* const values[] = {"-1", "0", "1", "7", "0.5", "1.5", "1e308", "nan", "inf", "-inf",
-                                  "18446744073709551615", "18446744073709551616", "4294967297", "1ns", "1ms",
-                                  "100000h", "5s", "10..20", "3..1", "1..", "..", "abc", "\xff", "''",
-                                  "exponential:2ms,500us", "pareto:1ms,0.01", "lognormal:1ms,50", "uniform:5ms..1ms",
-                                  "exponential:1000000h", "all", "none", "partition,kill", "raft-kv", "echo",
-                                  "detector", "stale-read", "tree", "hlc", "1..3", "0..0"};
+    const char* const options[] = {"--system",
+                                   "--bug",
+                                   "--detectors",
+                                   "--detector-interval",
+                                   "--detector-timeout",
+                                   "--phi-threshold",
+                                   "--acceptable-pause",
+                                   "--mistakes-per-hour-max",
+                                   "--detection-time-max",
+                                   "--timestamps",
+                                   "--clock-drift-bound",
+                                   "--election-timeout-min",
+                                   "--election-timeout-max",
+                                   "--heartbeat",
+                                   "--value-bytes",
+                                   "--inflight-appends",
+                                   "--append-bytes",
+                                   "--latency-p99-max",
+                                   "--topology",
+                                   "--msgs-per-op-max",
+                                   "--client-retries",
+                                   "--client-timeout-retries",
+                                   "--nodes",
+                                   "--clients",
+                                   "--seed",
+                                   "--rate",
+                                   "--completion-bound",
+                                   "--workload-start",
+                                   "--timeout",
+                                   "--latency",
+                                   "--loss",
+                                   "--duplicate",
+                                   "--reorder",
+                                   "--reorder-delay",
+                                   "--bandwidth",
+                                   "--disk-sync-latency",
+                                   "--disk-torn-write",
+                                   "--disk-bit-flip",
+                                   "--nemesis",
+                                   "--fault-interval",
+                                   "--fault-duration",
+                                   "--recovery",
+                                   "--seeds",
+                                   "--jobs"};
+    const char* const values[] = {"-1",
+                                  "0",
+                                  "1",
+                                  "7",
+                                  "0.5",
+                                  "1.5",
+                                  "1e308",
+                                  "nan",
+                                  "inf",
+                                  "-inf",
+                                  "18446744073709551615",
+                                  "18446744073709551616",
+                                  "4294967297",
+                                  "1ns",
+                                  "1ms",
+                                  "100000h",
+                                  "5s",
+                                  "10..20",
+                                  "3..1",
+                                  "1..",
+                                  "..",
+                                  "abc",
+                                  "\xff",
+                                  "''",
+                                  "exponential:2ms,500us",
+                                  "pareto:1ms,0.01",
+                                  "lognormal:1ms,50",
+                                  "uniform:5ms..1ms",
+                                  "exponential:1000000h",
+                                  "all",
+                                  "none",
+                                  "partition,kill",
+                                  "raft-kv",
+                                  "echo",
+                                  "detector",
+                                  "stale-read",
+                                  "tree",
+                                  "hlc",
+                                  "1..3",
+                                  "0..0"};
     const std::uint64_t runs = env_count("FAULTLINE_FUZZ_CLI_RUNS", 150);
     const std::string store = faultline::testing::fresh_folder("fuzz-cli");
     ASSERT_FALSE(store.empty());

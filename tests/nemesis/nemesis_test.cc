@@ -1,10 +1,10 @@
 // Schedules as data, their swarm generation, and the nemesis playing them.
 #include "nemesis/nemesis.h"
-#include "runtime/simulation_runtime.h"
 
 #include <gtest/gtest.h>
 
 #include "nemesis/generator.h"
+#include "runtime/simulation_runtime.h"
 #include "sim/test_nodes.h"
 
 namespace faultline::nemesis {
@@ -61,7 +61,8 @@ struct Rig {
     runtime::SimulationRuntime runtime{simulation};
     std::vector<NodeId> servers;
     Rig() {
-        for (int i = 0; i < 5; ++i) servers.push_back(simulation.add_server("n" + std::to_string(i), sim::testing::make_probe));
+        for (int i = 0; i < 5; ++i)
+            servers.push_back(simulation.add_server("n" + std::to_string(i), sim::testing::make_probe));
         simulation.start();
     }
     Nemesis nemesis(std::vector<Fault> faults) {
@@ -71,10 +72,16 @@ struct Rig {
 
 TEST(Nemesis, OverlappingPartitionsComposeAndHealIndependently) {
     Rig rig;
-    Fault one{.kind = FaultKind::partition, .start = seconds(1), .duration = seconds(4),
-              .shape = PartitionShape::one, .nodes = {0, 1, 2, 3, 4}};
-    Fault halves{.kind = FaultKind::partition, .start = seconds(2), .duration = seconds(1),
-                 .shape = PartitionShape::halves, .nodes = {0, 1, 2, 3, 4}};
+    Fault one{.kind = FaultKind::partition,
+              .start = seconds(1),
+              .duration = seconds(4),
+              .shape = PartitionShape::one,
+              .nodes = {0, 1, 2, 3, 4}};
+    Fault halves{.kind = FaultKind::partition,
+                 .start = seconds(2),
+                 .duration = seconds(1),
+                 .shape = PartitionShape::halves,
+                 .nodes = {0, 1, 2, 3, 4}};
     Nemesis nemesis = rig.nemesis({one, halves});
     nemesis.install();
     auto& network = rig.simulation.network();
@@ -94,7 +101,10 @@ TEST(Nemesis, KillsPausesAndClocksAreUndoneAtTheEnd) {
     Nemesis nemesis = rig.nemesis({
         Fault{.kind = FaultKind::kill, .start = seconds(1), .duration = seconds(2), .nodes = {1}},
         Fault{.kind = FaultKind::pause, .start = seconds(1), .duration = seconds(2), .nodes = {2}},
-        Fault{.kind = FaultKind::clock_skew, .start = seconds(1), .duration = seconds(2), .nodes = {3},
+        Fault{.kind = FaultKind::clock_skew,
+              .start = seconds(1),
+              .duration = seconds(2),
+              .nodes = {3},
               .delta = seconds(7)},
     });
     nemesis.install();
@@ -113,13 +123,24 @@ TEST(Nemesis, OverlappingDriftFaultsOnOneNodeRestoreInAnyOrder) {
     // A long drift with a shorter one inside it, then one that outlasts it:
     // whichever ends, the latest still in force applies, then the drift from before.
     Nemesis nemesis = rig.nemesis({
-        Fault{.kind = FaultKind::clock_drift, .start = seconds(1), .duration = seconds(4), .nodes = {0},
+        Fault{.kind = FaultKind::clock_drift,
+              .start = seconds(1),
+              .duration = seconds(4),
+              .nodes = {0},
               .amount = 100000},
-        Fault{.kind = FaultKind::clock_drift, .start = seconds(2), .duration = seconds(1), .nodes = {0},
+        Fault{.kind = FaultKind::clock_drift,
+              .start = seconds(2),
+              .duration = seconds(1),
+              .nodes = {0},
               .amount = -200000},
-        Fault{.kind = FaultKind::clock_drift, .start = seconds(4), .duration = seconds(3), .nodes = {0},
+        Fault{.kind = FaultKind::clock_drift,
+              .start = seconds(4),
+              .duration = seconds(3),
+              .nodes = {0},
               .amount = 300000},
-        Fault{.kind = FaultKind::clock_drift, .start = seconds(1), .duration = seconds(1),
+        Fault{.kind = FaultKind::clock_drift,
+              .start = seconds(1),
+              .duration = seconds(1),
               .amount = 50000},  // no nodes: the leader (n2)
     });
     nemesis.install();
@@ -142,7 +163,9 @@ TEST(Nemesis, HealAllEndsEverythingAtOnce) {
     Nemesis nemesis = rig.nemesis({
         Fault{.kind = FaultKind::kill, .start = seconds(1), .duration = seconds(60), .nodes = {0, 1}},
         Fault{.kind = FaultKind::loss, .start = seconds(1), .duration = seconds(60), .amount = 0.5},
-        Fault{.kind = FaultKind::partition, .start = seconds(1), .duration = seconds(60),
+        Fault{.kind = FaultKind::partition,
+              .start = seconds(1),
+              .duration = seconds(60),
               .shape = PartitionShape::isolate_leader},
     });
     nemesis.install();
@@ -165,7 +188,10 @@ TEST(Nemesis, DirectionalLossHitsRequestsOrResponsesOnly) {
     simulation.start();
     runtime::SimulationRuntime runtime(simulation);
     Nemesis nemesis(NemesisTarget{&runtime, {server}, {client}, {}},
-                    Schedule{{Fault{.kind = FaultKind::loss, .start = 0, .duration = seconds(10), .amount = 1.0,
+                    Schedule{{Fault{.kind = FaultKind::loss,
+                                    .start = 0,
+                                    .duration = seconds(10),
+                                    .amount = 1.0,
                                     .links = LinkSelector::requests}}});
     nemesis.install();
     simulation.run_until(seconds(1));

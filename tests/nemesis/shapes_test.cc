@@ -1,9 +1,9 @@
 // Partition shapes cut what their names promise.
 #include "nemesis/shapes.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace faultline::nemesis {
 namespace {
@@ -39,7 +39,9 @@ TEST(PartitionShapes, TwoSidedShapesSplitWhereTheySay) {
     struct Case {
         PartitionShape shape;
         std::size_t first_side;
-    } cases[] = {{PartitionShape::halves, 2}, {PartitionShape::one, 1}, {PartitionShape::majority, 3},
+    } cases[] = {{PartitionShape::halves, 2},
+                 {PartitionShape::one, 1},
+                 {PartitionShape::majority, 3},
                  {PartitionShape::minority_third, 1}};
     for (const Case& c : cases) {
         const auto links = cut_links(c.shape, order, 5);

@@ -2,11 +2,11 @@
 // seeds, by the check that should catch it; correct Raft passes the same runs.
 // Each bug gets the fault mix that exposes it (BENCHMARKS.md, "bug-finding
 // power", records how many seeds each took).
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 #include "runner/sweep.h"
 
@@ -41,8 +41,7 @@ const BugCase cases[] = {
          config.fault_duration = milliseconds(300);
          config.latency = "exponential:20ms,1ms";
      }},
-    {"stale-read", 100, "linearizability", "",
-     [](RunConfig& config) { config.nemesis = "partition"; }},
+    {"stale-read", 100, "linearizability", "", [](RunConfig& config) { config.nemesis = "partition"; }},
     {"no-dedup", 60, "linearizability", "", lin_kv_defaults},
     {"early-ack", 30, "linearizability", "", lin_kv_defaults},
 };
@@ -66,7 +65,8 @@ TEST(BugVariants, EachIsCaughtWithinItsBoundByTheRightCheck) {
             std::find(failing_checks.begin(), failing_checks.end(), bug.caught_by) != failing_checks.end() ||
             (*bug.caught_by_also != '\0' &&
              std::find(failing_checks.begin(), failing_checks.end(), bug.caught_by_also) != failing_checks.end());
-        EXPECT_TRUE(right_check) << bug.bug << " was caught, but by " << fmt::format("{}", fmt::join(failing_checks, ", "));
+        EXPECT_TRUE(right_check) << bug.bug << " was caught, but by "
+                                 << fmt::format("{}", fmt::join(failing_checks, ", "));
     }
 }
 

@@ -1,10 +1,10 @@
 // Every scenario of the catalog (scenarios/*.toml) gives its expected verdict,
 // failing the checks it names, on every seed it lists.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "runner/scenario.h"
 

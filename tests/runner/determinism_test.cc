@@ -1,8 +1,8 @@
 // Determinism is the simulator's first promise: the same seed gives the same
 // run (trace hash, history) every time, and different seeds give different runs.
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "protocols/detect/heartbeat.h"
 #include "runner/run.h"
@@ -63,11 +63,21 @@ std::uint64_t chaotic_heartbeat_run(std::uint64_t seed) {
         const auto action = nemesis.below(5);
         simulation.at(when, [&simulation, target, action] {
             switch (action) {
-                case 0: simulation.crash(target); break;
-                case 1: simulation.restart(target); break;
-                case 2: simulation.pause(target); break;
-                case 3: simulation.resume(target); break;
-                default: simulation.network().partition({{target}, {}}); break;
+                case 0:
+                    simulation.crash(target);
+                    break;
+                case 1:
+                    simulation.restart(target);
+                    break;
+                case 2:
+                    simulation.pause(target);
+                    break;
+                case 3:
+                    simulation.resume(target);
+                    break;
+                default:
+                    simulation.network().partition({{target}, {}});
+                    break;
             }
         });
     }
@@ -118,9 +128,8 @@ TEST(Determinism, GoldenTraceHashes) {
         config.time_limit = seconds(20);
         auto result = run(config);
         ASSERT_TRUE(result.has_value()) << result.error().message;
-        EXPECT_EQ(result->trace_hash, golden.trace_hash)
-            << golden.system << " seed " << golden.seed << " --nemesis " << golden.nemesis << ": 0x" << std::hex
-            << result->trace_hash;
+        EXPECT_EQ(result->trace_hash, golden.trace_hash) << golden.system << " seed " << golden.seed << " --nemesis "
+                                                         << golden.nemesis << ": 0x" << std::hex << result->trace_hash;
     }
 }
 

@@ -27,8 +27,12 @@ RunConfig config_for(const SystemDescription& system) {
 // A value other than the default, inside the declared range.
 Json other_value(const OptionInfo& info, const Json& value) {
     switch (info.kind) {
-        case OptionKind::flag: return !value.get<bool>();
-        case OptionKind::text: return info.choices.empty() ? value : Json(info.choices.back() == value ? info.choices.front() : info.choices.back());
+        case OptionKind::flag:
+            return !value.get<bool>();
+        case OptionKind::text:
+            return info.choices.empty()
+                       ? value
+                       : Json(info.choices.back() == value ? info.choices.front() : info.choices.back());
         case OptionKind::duration:
         case OptionKind::integer: {
             const bool at_max = !info.max.is_null() && value == info.max;
@@ -73,8 +77,8 @@ TEST(Registry, EveryOptionSurvivesConfigJsonAndAScenarioFile) {
                     continue;  // spelled specially, or text without a closed set of values
                 }
                 RunConfig config = config_for(*system);
-                const Json value = other_value(info, common ? RunConfig::options().to_json(config)[info.json_key()]
-                                                            : defaults[info.json_key()]);
+                const Json value = other_value(
+                    info, common ? RunConfig::options().to_json(config)[info.json_key()] : defaults[info.json_key()]);
                 if (common) {
                     ASSERT_TRUE(RunConfig::options().set(config, info, value)) << info.key;
                 } else {
@@ -82,7 +86,8 @@ TEST(Registry, EveryOptionSurvivesConfigJsonAndAScenarioFile) {
                 }
                 if (!config.validate()) continue;  // refused by a condition across options: nothing to carry
                 auto read_back = RunConfig::from_json(config.to_json());
-                ASSERT_TRUE(read_back.has_value()) << system->name << " " << info.key << ": " << read_back.error().message;
+                ASSERT_TRUE(read_back.has_value())
+                    << system->name << " " << info.key << ": " << read_back.error().message;
                 EXPECT_EQ(read_back->to_json(), config.to_json()) << system->name << " " << info.key;
 
                 Scenario scenario{.name = "x", .config = config};
@@ -93,11 +98,13 @@ TEST(Registry, EveryOptionSurvivesConfigJsonAndAScenarioFile) {
                 std::fputs(text.c_str(), file);
                 std::fclose(file);
                 auto loaded = load_scenario(path);
-                ASSERT_TRUE(loaded.has_value()) << system->name << " " << info.key << ": " << loaded.error().message
-                                                << "\n" << text;
+                ASSERT_TRUE(loaded.has_value())
+                    << system->name << " " << info.key << ": " << loaded.error().message << "\n"
+                    << text;
                 RunConfig expected = config;
                 expected.seed = loaded->config.seed;
-                EXPECT_EQ(loaded->config.to_json(), expected.to_json()) << system->name << " " << info.key << "\n" << text;
+                EXPECT_EQ(loaded->config.to_json(), expected.to_json()) << system->name << " " << info.key << "\n"
+                                                                        << text;
                 ++carried;
             }
         }

@@ -1,13 +1,13 @@
 // Scenario files: what they say is what runs; mistakes are named by file and line.
 #include "runner/scenario.h"
-#include "support/faultline_process.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 #include <fstream>
 
-#include <gtest/gtest.h>
+#include "support/faultline_process.h"
 
 namespace faultline::runner {
 namespace {

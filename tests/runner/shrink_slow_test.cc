@@ -1,15 +1,14 @@
 // Shrinking a failing --bug run leaves a handful of faults and operations, and
 // the scenario it writes still fails the same way.
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <filesystem>
 
-#include <gtest/gtest.h>
-
 #include "runner/scenario.h"
-#include "support/faultline_process.h"
 #include "runner/shrink.h"
 #include "runner/store.h"
+#include "support/faultline_process.h"
 
 namespace faultline::runner {
 namespace {

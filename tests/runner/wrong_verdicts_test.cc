@@ -3,11 +3,11 @@
 // fail (a disk that flips bits, a network that duplicates requests); each must
 // now be valid. The harsh-mix seeds below are the ones a sweep with disk
 // faults at a high rate found after the first fix.
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "runner/run.h"
 #include "runner/scenario.h"
@@ -85,8 +85,7 @@ TEST(DiskDamage, AFollowerWithADamagedLogCommitsNothingUnverified) {
         ASSERT_TRUE(result.has_value()) << result.error().message;
         for (const CheckOutcome& check : result->checks) {
             if (check.name == "availability") continue;  // a damaged majority may rightly stall
-            EXPECT_EQ(check.verdict, Verdict::valid) << "seed " << seed << ": " << check.name << ": "
-                                                     << check.summary;
+            EXPECT_EQ(check.verdict, Verdict::valid) << "seed " << seed << ": " << check.name << ": " << check.summary;
         }
     }
 }

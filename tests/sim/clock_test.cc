@@ -1,10 +1,11 @@
 // Each node's clock is true time with its own offset, drift and steps; a node
 // sees only its own clock, and its timers run on it.
-#include <cmath>
+#include "sim/clock.h"
 
 #include <gtest/gtest.h>
 
-#include "sim/clock.h"
+#include <cmath>
+
 #include "sim/simulation.h"
 #include "sim/test_nodes.h"
 

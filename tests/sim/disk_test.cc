@@ -1,8 +1,8 @@
 // The simulated disk keeps exactly the synced bytes across a crash, and injects
 // torn writes, bit flips, full-disk and I/O errors at the configured rates.
-#include <gtest/gtest.h>
-
 #include "sim/disk.h"
+
+#include <gtest/gtest.h>
 
 namespace faultline::sim {
 namespace {
@@ -109,7 +109,7 @@ TEST(SimDisk, FullDiskRejectsWritesThatDoNotFit) {
     const Status status = disk.append("f", "abc");
     ASSERT_FALSE(status.has_value());
     EXPECT_EQ(status.error().code, ErrorCode::disk_full);
-    EXPECT_EQ(*disk.read("f"), "12345678");  // a failed write changes nothing
+    EXPECT_EQ(*disk.read("f"), "12345678");             // a failed write changes nothing
     EXPECT_TRUE(disk.write("f", 0, "xy").has_value());  // overwriting needs no space
     EXPECT_EQ(disk.stats().disk_full_errors, 1u);
 }

@@ -2,12 +2,12 @@
 // same time in the order they were pushed, however pushes and pops interleave.
 #include "sim/event_queue.h"
 
-#include <algorithm>
-#include <vector>
-
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <vector>
 
 namespace faultline::sim {
 namespace {

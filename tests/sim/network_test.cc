@@ -3,14 +3,14 @@
 // latency means and quantiles within a few standard errors of the configured
 // distribution; partitions cut exactly the links they name, in the directions
 // they name; bandwidth makes messages queue.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <numeric>
 #include <set>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "sim/simulation.h"
 #include "sim/test_nodes.h"
@@ -166,9 +166,8 @@ TEST(NetworkModel, WithoutReorderingAConstantLinkIsFifo) {
     simulation.start();
     for (int i = 0; i < 1000; ++i) {
         simulation.at(microseconds(i), [&simulation, a, b, i] {
-            simulation.invoke(a, [&](Node&, Context& ctx) {
-                ctx.send(b, std::make_shared<Probe>(static_cast<std::uint64_t>(i)));
-            });
+            simulation.invoke(
+                a, [&](Node&, Context& ctx) { ctx.send(b, std::make_shared<Probe>(static_cast<std::uint64_t>(i))); });
         });
     }
     simulation.run_until(seconds(1));
@@ -304,8 +303,7 @@ TEST(NetworkModel, LinkClassesGiveEachLinkItsOwnConfig) {
     simulation.run_for(seconds(1));
     EXPECT_EQ(simulation.node_as<ProbeNode>(NodeId(4))->received.at(0).local_time, milliseconds(80));
     EXPECT_EQ(simulation.node_as<ProbeNode>(NodeId(3))->received.at(0).local_time, milliseconds(1));
-    EXPECT_EQ(simulation.network().class_name(simulation.network().class_of(NodeId(0), NodeId(4))),
-              "cross-region");
+    EXPECT_EQ(simulation.network().class_name(simulation.network().class_of(NodeId(0), NodeId(4))), "cross-region");
 }
 
 }  // namespace

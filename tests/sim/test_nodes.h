@@ -31,7 +31,7 @@ struct Received {
 
 // Records deliveries and timer firings; optionally reacts through hooks.
 class ProbeNode final : public Node {
-public:
+  public:
     void start(Context& ctx) override {
         ++starts;
         if (on_start) on_start(ctx);
@@ -60,6 +60,8 @@ public:
     std::function<void(Context&, TimerId, std::uint64_t)> on_fire;
 };
 
-inline std::unique_ptr<Node> make_probe() { return std::make_unique<ProbeNode>(); }
+inline std::unique_ptr<Node> make_probe() {
+    return std::make_unique<ProbeNode>();
+}
 
 }  // namespace faultline::sim::testing

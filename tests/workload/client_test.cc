@@ -14,7 +14,7 @@ namespace {
 
 // A server that is never the leader: it rejects every request with 11.
 class Rejector final : public Node {
-public:
+  public:
     void start(Context&) override {}
     void on_message(Context& ctx, const Envelope& envelope) override {
         const auto* request = message_as<protocols::kv::KvRequest>(*envelope.message);
@@ -38,13 +38,12 @@ check::OpType outcome_when_every_attempt_is_rejected(const std::string& f, bool 
     options.requests_may_repeat = requests_may_repeat;
     options.retries_max = 3;
     auto codec = std::make_shared<systems::KvCodec>();
-    const NodeId client = simulation.add_client(
-        "c0", [&] { return std::make_unique<RpcClient>(options, codec, recorder); });
+    const NodeId client =
+        simulation.add_client("c0", [&] { return std::make_unique<RpcClient>(options, codec, recorder); });
     simulation.start();
     OpRequest op{f, Json(1), f == "write" ? Json(7) : Json()};
-    EXPECT_TRUE(simulation.invoke(client, [&](Node& node, Context& ctx) {
-        static_cast<RpcClient&>(node).invoke(ctx, op);
-    }));
+    EXPECT_TRUE(
+        simulation.invoke(client, [&](Node& node, Context& ctx) { static_cast<RpcClient&>(node).invoke(ctx, op); }));
     simulation.run_for(seconds(5));
     const check::History& history = recorder.history();
     EXPECT_EQ(history.size(), 2u);

@@ -14,8 +14,8 @@ namespace {
 constexpr int kMaxDepth = 512;
 
 bool is_delimiter(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == '(' || c == ')' ||
-           c == '[' || c == ']' || c == '{' || c == '}' || c == '"' || c == ';';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == '(' || c == ')' || c == '[' ||
+           c == ']' || c == '{' || c == '}' || c == '"' || c == ';';
 }
 
 // The length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no
@@ -30,11 +30,11 @@ std::size_t utf8_sequence_length(std::string_view text) {
         length = 2;
     } else if (first >= 0xe0 && first <= 0xef) {
         length = 3;
-        if (first == 0xe0) low = 0xa0;  // overlong
+        if (first == 0xe0) low = 0xa0;   // overlong
         if (first == 0xed) high = 0x9f;  // surrogates
     } else if (first >= 0xf0 && first <= 0xf4) {
         length = 4;
-        if (first == 0xf0) low = 0x90;  // overlong
+        if (first == 0xf0) low = 0x90;   // overlong
         if (first == 0xf4) high = 0x8f;  // above U+10FFFF
     } else {
         return 0;
@@ -90,8 +90,8 @@ Status EdnReader::check_utf8(std::size_t begin, int line, int column) const {
         }
     }
     return make_error(ErrorCode::parse_error,
-                      fmt::format("{}:{}: invalid UTF-8 (byte 0x{:02x}); histories must be UTF-8 text",
-                                  line, column, static_cast<unsigned char>(token[*bad])));
+                      fmt::format("{}:{}: invalid UTF-8 (byte 0x{:02x}); histories must be UTF-8 text", line, column,
+                                  static_cast<unsigned char>(token[*bad])));
 }
 
 void EdnReader::step() {
@@ -245,9 +245,8 @@ Status EdnReader::read_string(Json& out) {
     std::string text;
     for (;;) {
         if (at_end()) {
-            return make_error(ErrorCode::parse_error,
-                              fmt::format("{}:{}: unterminated string (opened on line {})", line_,
-                                          column_, start_line));
+            return make_error(ErrorCode::parse_error, fmt::format("{}:{}: unterminated string (opened on line {})",
+                                                                  line_, column_, start_line));
         }
         const char c = text_[at_];
         step();
@@ -306,8 +305,7 @@ Status EdnReader::read_unicode_escape(std::string& text) {
     if (!code) return code.error();
     // A surrogate pair (\ud83d\ude00) is one code point; a lone
     // surrogate is no character at all, and not valid UTF-8.
-    if (*code >= 0xd800 && *code <= 0xdbff && at_ + 1 < text_.size() &&
-        text_[at_] == '\\' && text_[at_ + 1] == 'u') {
+    if (*code >= 0xd800 && *code <= 0xdbff && at_ + 1 < text_.size() && text_[at_] == '\\' && text_[at_ + 1] == 'u') {
         step();
         step();
         auto low = read_hex4();
@@ -358,9 +356,8 @@ Status EdnReader::read_atom(Json& out) {
         return ok_status();
     }
     const char first = token[0];
-    const bool numeric =
-        (first >= '0' && first <= '9') ||
-        ((first == '-' || first == '+') && token.size() > 1 && token[1] >= '0' && token[1] <= '9');
+    const bool numeric = (first >= '0' && first <= '9') ||
+                         ((first == '-' || first == '+') && token.size() > 1 && token[1] >= '0' && token[1] <= '9');
     if (!numeric) {
         out = std::string(token);  // a symbol
         return ok_status();
@@ -368,14 +365,12 @@ Status EdnReader::read_atom(Json& out) {
     std::string number(token);
     if (number.back() == 'N' || number.back() == 'M') number.pop_back();
     const bool is_float = number.find_first_of(".eE") != std::string::npos;
-    if (number.find('/') != std::string::npos)
-        return fail(fmt::format("ratios are not supported: {}", token));
+    if (number.find('/') != std::string::npos) return fail(fmt::format("ratios are not supported: {}", token));
     errno = 0;
     char* end = nullptr;
     if (is_float) {
         const double value = std::strtod(number.c_str(), &end);
-        if (end != number.c_str() + number.size())
-            return fail(fmt::format("bad number '{}'", token));
+        if (end != number.c_str() + number.size()) return fail(fmt::format("bad number '{}'", token));
         out = value;
         return ok_status();
     }

@@ -29,8 +29,7 @@ Error edn_error(const std::string& name, const Error& error) {
 // One EDN op map -> an Operation; nullopt for ops that are not client ops.
 Result<std::optional<Operation>> op_from_edn(const Json& map, std::int64_t position) {
     if (!map.is_object()) {
-        return make_error(ErrorCode::parse_error,
-                          fmt::format("expected an operation map, got {}", map.dump()));
+        return make_error(ErrorCode::parse_error, fmt::format("expected an operation map, got {}", map.dump()));
     }
     auto field = [&](const char* name) -> const Json* {
         auto found = map.find(name);
@@ -45,9 +44,8 @@ Result<std::optional<Operation>> op_from_edn(const Json& map, std::int64_t posit
     }
     auto parsed_type = parse_op_type(type->get<std::string>());
     if (!parsed_type) {
-        return make_error(
-            ErrorCode::parse_error,
-            fmt::format("unknown :type :{} (invoke, ok, fail, info)", type->get<std::string>()));
+        return make_error(ErrorCode::parse_error,
+                          fmt::format("unknown :type :{} (invoke, ok, fail, info)", type->get<std::string>()));
     }
     // Jepsen's client ops have integer processes; :nemesis and friends do not.
     if (!process->is_number_integer()) return std::optional<Operation>();
@@ -57,8 +55,7 @@ Result<std::optional<Operation>> op_from_edn(const Json& map, std::int64_t posit
     Operation op;
     op.process = process->get<std::int64_t>();
     if (op.process < 0) {
-        return make_error(ErrorCode::parse_error,
-                          fmt::format("process {} is negative", op.process));
+        return make_error(ErrorCode::parse_error, fmt::format("process {} is negative", op.process));
     }
     op.type = *parsed_type;
     op.f = f->is_string() ? f->get<std::string>() : f->dump();
@@ -104,10 +101,10 @@ Result<ParsedHistory> parse_edn(std::string_view content, const std::string& nam
             for (;;) {
                 if (auto status = reader.skip_discarded(); !status) return edn_error(name, status.error());
                 if (!reader.more()) {
-                    return edn_error(name, reader.error_here(fmt::format(
-                                               "unexpected end of input: '{}' opened on line {} "
-                                               "is never closed",
-                                               c, open_line)));
+                    return edn_error(name,
+                                     reader.error_here(fmt::format("unexpected end of input: '{}' opened on line {} "
+                                                                   "is never closed",
+                                                                   c, open_line)));
                 }
                 if (reader.peek() == close) {
                     reader.advance();
@@ -115,16 +112,14 @@ Result<ParsedHistory> parse_edn(std::string_view content, const std::string& nam
                 }
                 const int line = reader.line();
                 Json form;
-                if (auto status = reader.read(form); !status)
-                    return edn_error(name, status.error());
+                if (auto status = reader.read(form); !status) return edn_error(name, status.error());
                 if (auto status = take(form, line); !status) return status.error();
             }
             continue;
         }
         if (c != '{' && c != '#') {
-            return edn_error(name,
-                             reader.error_here(fmt::format(
-                                 "expected an operation map or a vector of them, found '{}'", c)));
+            return edn_error(
+                name, reader.error_here(fmt::format("expected an operation map or a vector of them, found '{}'", c)));
         }
         const int line = reader.line();
         Json form;
@@ -132,8 +127,7 @@ Result<ParsedHistory> parse_edn(std::string_view content, const std::string& nam
         if (auto status = take(form, line); !status) return status.error();
     }
     // Porcupine's kv data is this EDN with get/put/append on keys.
-    if (!parsed.history.empty() &&
-        std::all_of(parsed.history.begin(), parsed.history.end(), [](const Operation& op) {
+    if (!parsed.history.empty() && std::all_of(parsed.history.begin(), parsed.history.end(), [](const Operation& op) {
             return op.f == "get" || op.f == "put" || op.f == "append";
         })) {
         parsed.format = Format::porcupine_kv;
@@ -161,8 +155,7 @@ Result<ParsedHistory> parse_jepsen_log(std::string_view content, const std::stri
         if (marker == std::string_view::npos) continue;
         std::string_view rest = line.substr(marker + std::string_view("jepsen.util").size());
         // "jepsen.util - 4 ..." or "jepsen.util: 4 ...".
-        while (!rest.empty() &&
-               (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '-' || rest[0] == ':')) {
+        while (!rest.empty() && (rest[0] == ' ' || rest[0] == '\t' || rest[0] == '-' || rest[0] == ':')) {
             rest.remove_prefix(1);
         }
         EdnReader reader(rest, line_number, static_cast<int>(rest.data() - line.data()) + 1);
@@ -184,8 +177,7 @@ Result<ParsedHistory> parse_jepsen_log(std::string_view content, const std::stri
         }
         auto type = parse_op_type(forms[1].get<std::string>());
         if (!type) {
-            return fail(fmt::format("unknown type :{} (invoke, ok, fail, info)",
-                                    forms[1].get<std::string>()));
+            return fail(fmt::format("unknown type :{} (invoke, ok, fail, info)", forms[1].get<std::string>()));
         }
         Operation op;
         op.process = forms[0].get<std::int64_t>();
@@ -217,8 +209,7 @@ Json from_simdjson(simdjson::dom::element element) {
     switch (element.type()) {
         case element_type::ARRAY: {
             Json out = Json::array();
-            for (simdjson::dom::element item : element.get_array())
-                out.push_back(from_simdjson(item));
+            for (simdjson::dom::element item : element.get_array()) out.push_back(from_simdjson(item));
             return out;
         }
         case element_type::OBJECT: {
@@ -281,12 +272,10 @@ Result<ParsedHistory> parse_jsonl(std::string_view content, const std::string& n
         if (object["process"].get(process_field)) return fail("missing integer field 'process'");
         std::int64_t process = 0;
         if (process_field.get_int64().get(process)) {
-            return fail(fmt::format("'process' must be an integer, got {}",
-                                    simdjson::to_string(process_field)));
+            return fail(fmt::format("'process' must be an integer, got {}", simdjson::to_string(process_field)));
         }
         if (process < 0) {
-            return fail(fmt::format("process {} is negative (client processes are 0, 1, 2, ...)",
-                                    process));
+            return fail(fmt::format("process {} is negative (client processes are 0, 1, 2, ...)", process));
         }
         op.process = process;
         std::int64_t number = 0;
@@ -325,9 +314,8 @@ Result<Format> parse_format_name(std::string_view name) {
     if (name == "porcupine-kv" || name == "porcupine") return Format::porcupine_kv;
     if (name == "jepsen-log" || name == "log" || name == "etcd-log") return Format::jepsen_log;
     if (name == "jsonl" || name == "history.jsonl" || name == "faultline") return Format::jsonl;
-    return make_error(
-        ErrorCode::invalid_argument,
-        fmt::format("unknown format '{}' (jepsen-edn, porcupine-kv, jepsen-log, jsonl)", name));
+    return make_error(ErrorCode::invalid_argument,
+                      fmt::format("unknown format '{}' (jepsen-edn, porcupine-kv, jepsen-log, jsonl)", name));
 }
 
 lin::Locator ParsedHistory::locator() const {
@@ -361,14 +349,12 @@ Result<Format> detect_format(std::string_view content, const std::string& name) 
         return Format::jepsen_edn;
     }
     if (content[at] == '[' || content[at] == '(' || content[at] == '#') return Format::jepsen_edn;
-    return make_error(ErrorCode::parse_error,
-                      fmt::format("{}: cannot tell the history format (expected Jepsen EDN, "
-                                  "Jepsen log lines or history.jsonl; use --format)",
-                                  name));
+    return make_error(ErrorCode::parse_error, fmt::format("{}: cannot tell the history format (expected Jepsen EDN, "
+                                                          "Jepsen log lines or history.jsonl; use --format)",
+                                                          name));
 }
 
-Result<ParsedHistory> parse_history(std::string_view content, const std::string& name,
-                                    std::optional<Format> format) {
+Result<ParsedHistory> parse_history(std::string_view content, const std::string& name, std::optional<Format> format) {
     if (!format) {
         auto detected = detect_format(content, name);
         if (!detected) return detected.error();
@@ -394,8 +380,7 @@ Result<ParsedHistory> read_history_file(const std::string& path, std::optional<F
     // A directory opens as a stream on Linux and reads as nothing at all.
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("{}: is a directory, not a history file", path));
+        return make_error(ErrorCode::invalid_argument, fmt::format("{}: is a directory, not a history file", path));
     }
     std::ifstream in(path, std::ios::binary);
     if (!in) return make_error(ErrorCode::not_found, fmt::format("{}: cannot open", path));
@@ -420,8 +405,7 @@ models::ModelKind infer_model(const History& history) {
     if (has("txn")) return ModelKind::multi_register;
     if (has("acquire") || has("release")) return ModelKind::mutex;
     if (has("enqueue") || has("dequeue")) return ModelKind::fifo_queue;
-    if (has("add") || has("increment"))
-        return collection_reads ? ModelKind::set : ModelKind::counter;
+    if (has("add") || has("increment")) return collection_reads ? ModelKind::set : ModelKind::counter;
     return keys ? ModelKind::kv : ModelKind::cas_register;
 }
 

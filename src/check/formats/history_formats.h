@@ -49,8 +49,7 @@ struct ParsedHistory {
     History history;
     models::Semantics semantics;
     // The line each op of `history` starts on.
-    std::shared_ptr<std::vector<std::int32_t>> lines =
-        std::make_shared<std::vector<std::int32_t>>();
+    std::shared_ptr<std::vector<std::int32_t>> lines = std::make_shared<std::vector<std::int32_t>>();
     std::size_t skipped_ops = 0;  // non-client ops left out
 
     // "file:line" for a position in `history`, for error messages.
@@ -63,8 +62,7 @@ Result<Format> detect_format(std::string_view content, const std::string& name);
 Result<ParsedHistory> parse_history(std::string_view content, const std::string& name,
                                     std::optional<Format> format = std::nullopt);
 
-Result<ParsedHistory> read_history_file(const std::string& path,
-                                        std::optional<Format> format = std::nullopt);
+Result<ParsedHistory> read_history_file(const std::string& path, std::optional<Format> format = std::nullopt);
 
 // Infers a model from the operations' names (get/put/append: kv-append; txn:
 // multi-register; acquire/release: mutex; enqueue/dequeue: fifo-queue; add

@@ -45,8 +45,8 @@ std::uint64_t configs_after(std::uint64_t max, std::uint64_t used) {
 // the first on are final, they are accounted; once the budget is known to be
 // spent, the checks of later keys are cancelled (they will get nothing).
 template <class M>
-void speculate(const M& model, const std::vector<Partition<M>>& partitions,
-               const Context& context, int threads, std::vector<Slot>& slots) {
+void speculate(const M& model, const std::vector<Partition<M>>& partitions, const Context& context, int threads,
+               std::vector<Slot>& slots) {
     const LinearizabilityOptions& options = *context.options;
     std::vector<std::atomic<bool>> cancel(partitions.size());
     std::mutex mutex;
@@ -60,8 +60,7 @@ void speculate(const M& model, const std::vector<Partition<M>>& partitions,
             const std::size_t i = next.fetch_add(1);
             if (i >= partitions.size()) return;
             if (options.stop_at_first_invalid && i > first_invalid.load()) continue;
-            Budget budget{0, options.memory_limit_bytes / static_cast<std::size_t>(threads),
-                          &cancel[i]};
+            Budget budget{0, options.memory_limit_bytes / static_cast<std::size_t>(threads), &cancel[i]};
             {
                 std::lock_guard<std::mutex> lock(mutex);
                 if (spent) continue;  // nothing left: cheaper to check in key order
@@ -75,22 +74,20 @@ void speculate(const M& model, const std::vector<Partition<M>>& partitions,
             slot.done = true;
             std::lock_guard<std::mutex> lock(mutex);
             slots[i] = std::move(slot);
-            if (slots[i].result.verdict == Verdict::invalid &&
-                options.stop_at_first_invalid) {
+            if (slots[i].result.verdict == Verdict::invalid && options.stop_at_first_invalid) {
                 std::size_t seen = first_invalid.load();
                 while (i < seen && !first_invalid.compare_exchange_weak(seen, i)) {
                 }
                 for (std::size_t j = i + 1; j < partitions.size(); ++j) cancel[j] = true;
             }
-            while (accounted < slots.size() &&
-                   slot_final(slots[accounted], configs_after(options.configs_max, used))) {
+            while (accounted < slots.size() && slot_final(slots[accounted], configs_after(options.configs_max, used))) {
                 used += slots[accounted++].result.configs;
             }
             // A check that is done but not final, and stopped for no other
             // reason than work, needed more than key order leaves it: checked
             // again, it will run out, and leave nothing to the keys after it.
-            const bool overrun = accounted < slots.size() && slots[accounted].done &&
-                                 slots[accounted].stop != Stop::other;
+            const bool overrun =
+                accounted < slots.size() && slots[accounted].done && slots[accounted].stop != Stop::other;
             if ((used >= options.configs_max || overrun) && !spent) {
                 spent = true;
                 for (std::size_t j = accounted + 1; j < partitions.size(); ++j) cancel[j] = true;
@@ -115,8 +112,7 @@ template <class M>
 LinearizabilityResult check_partitions(const M& model, const std::vector<Partition<M>>& partitions,
                                        const Context& context) {
     const LinearizabilityOptions& options = *context.options;
-    const int threads =
-        std::max(1, std::min<int>(options.threads, static_cast<int>(partitions.size())));
+    const int threads = std::max(1, std::min<int>(options.threads, static_cast<int>(partitions.size())));
     std::vector<Slot> slots(partitions.size());
     if (threads > 1) speculate(model, partitions, context, threads, slots);
     LinearizabilityResult result;
@@ -137,9 +133,7 @@ LinearizabilityResult check_partitions(const M& model, const std::vector<Partiti
             if (!any_invalid) result.counterexample = std::move(slot.counterexample);
             any_invalid = true;
         } else if (part.verdict == Verdict::unknown) {
-            if (!any_unknown)
-                result.unknown_reason =
-                    fmt::format("key {}: {}", part.key.dump(), part.unknown_reason);
+            if (!any_unknown) result.unknown_reason = fmt::format("key {}: {}", part.key.dump(), part.unknown_reason);
             any_unknown = true;
         }
         result.partitions.push_back(std::move(part));
@@ -147,18 +141,13 @@ LinearizabilityResult check_partitions(const M& model, const std::vector<Partiti
         // reported), as if checked one after another.
         if (any_invalid && options.stop_at_first_invalid) break;
     }
-    if (partitions.size() == 1 && any_unknown)
-        result.unknown_reason = result.partitions[0].unknown_reason;
-    result.verdict = any_invalid   ? Verdict::invalid
-                     : any_unknown ? Verdict::unknown
-                                   : Verdict::valid;
+    if (partitions.size() == 1 && any_unknown) result.unknown_reason = result.partitions[0].unknown_reason;
+    result.verdict = any_invalid ? Verdict::invalid : any_unknown ? Verdict::unknown : Verdict::valid;
     return result;
 }
 
-#define FAULTLINE_INSTANTIATE(M)                                                         \
-    template LinearizabilityResult check_partitions<M>(const M&,                         \
-                                                       const std::vector<Partition<M>>&, \
-                                                       const Context&);
+#define FAULTLINE_INSTANTIATE(M) \
+    template LinearizabilityResult check_partitions<M>(const M&, const std::vector<Partition<M>>&, const Context&);
 FAULTLINE_LIN_FOR_EACH_MODEL(FAULTLINE_INSTANTIATE)
 #undef FAULTLINE_INSTANTIATE
 

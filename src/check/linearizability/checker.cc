@@ -44,8 +44,7 @@ using models::kNever;
 template <class M>
 Result<std::vector<Partition<M>>> encode_partitions(M& model, const History& history,
                                                     const std::vector<PairedOp>& paired,
-                                                    const LinearizabilityOptions& options,
-                                                    const lin::Locator& locate) {
+                                                    const LinearizabilityOptions& options, const lin::Locator& locate) {
     std::vector<Partition<M>> partitions;
     std::unordered_map<std::string, std::size_t> by_key;
     constexpr std::size_t kNoPartition = static_cast<std::size_t>(-1);
@@ -54,17 +53,15 @@ Result<std::vector<Partition<M>>> encode_partitions(M& model, const History& his
     for (std::uint32_t p = 0; p < paired.size(); ++p) {
         const PairedOp& op = paired[p];
         const Operation& invoke = history[op.invoke];
-        const Operation* complete =
-            op.complete != PairedOp::kNoEvent ? &history[op.complete] : nullptr;
+        const Operation* complete = op.complete != PairedOp::kNoEvent ? &history[op.complete] : nullptr;
         models::OpView view{invoke.f,         invoke.key,
                             invoke.value,     complete ? complete->value : null_json,
                             op.completion,    complete ? complete->error : null_json,
                             options.semantics};
         auto encoded = model.encode(view);
         if (!encoded) {
-            return make_error(ErrorCode::parse_error,
-                              fmt::format("{}: {}", locate(complete ? op.complete : op.invoke),
-                                          encoded.error().message));
+            return make_error(ErrorCode::parse_error, fmt::format("{}: {}", locate(complete ? op.complete : op.invoke),
+                                                                  encoded.error().message));
         }
         if (!encoded->has_value()) continue;
         const Json& key = M::kKeyed ? invoke.key : null_json;
@@ -95,10 +92,9 @@ Result<std::vector<Partition<M>>> encode_partitions(M& model, const History& his
 }
 
 template <class M>
-Result<LinearizabilityResult> check_with(M& model, const History& history,
-                                         const std::vector<PairedOp>& paired,
-                                         const LinearizabilityOptions& options,
-                                         const lin::Locator& locate, Clock::time_point started) {
+Result<LinearizabilityResult> check_with(M& model, const History& history, const std::vector<PairedOp>& paired,
+                                         const LinearizabilityOptions& options, const lin::Locator& locate,
+                                         Clock::time_point started) {
     auto partitions = encode_partitions(model, history, paired, options, locate);
     if (!partitions) return partitions.error();
     const Context context{&history, &paired, &options};
@@ -106,21 +102,18 @@ Result<LinearizabilityResult> check_with(M& model, const History& history,
     result.operations = paired.size();
     for (const auto& part : *partitions) result.checked_ops += part.ops.size();
     // Reported only: no budget looks at the clock.
-    result.elapsed =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
+    result.elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
     return result;
 }
 
 bool history_has_keys(const History& history) {
-    return std::any_of(history.begin(), history.end(),
-                       [](const Operation& op) { return !op.key.is_null(); });
+    return std::any_of(history.begin(), history.end(), [](const Operation& op) { return !op.key.is_null(); });
 }
 
 template <class M>
-Result<LinearizabilityResult> check_keyed(M model, const History& history,
-                                          const std::vector<PairedOp>& paired,
-                                          const LinearizabilityOptions& options,
-                                          const lin::Locator& locate, Clock::time_point started) {
+Result<LinearizabilityResult> check_keyed(M model, const History& history, const std::vector<PairedOp>& paired,
+                                          const LinearizabilityOptions& options, const lin::Locator& locate,
+                                          Clock::time_point started) {
     if (!options.split_by_key && history_has_keys(history)) {
         models::MapModel<M> map(std::move(model));
         return check_with(map, history, paired, options, locate, started);
@@ -135,8 +128,7 @@ Error bad_initial(const char* model, const char* expected) {
 
 }  // namespace
 
-Result<LinearizabilityResult> check_linearizability(const History& history,
-                                                    const LinearizabilityOptions& options) {
+Result<LinearizabilityResult> check_linearizability(const History& history, const LinearizabilityOptions& options) {
     const auto started = Clock::now();
     const lin::Locator locate = options.locate ? options.locate : lin::default_locator(history);
     auto paired = lin::pair_operations(history, options.semantics, locate);
@@ -149,9 +141,8 @@ Result<LinearizabilityResult> check_linearizability(const History& history,
         case ModelKind::cas_register:
         case ModelKind::kv:
             return check_keyed(
-                models::RegisterModel(values, options.model != ModelKind::register_rw,
-                                      values.intern(init)),
-                history, *paired, options, locate, started);
+                models::RegisterModel(values, options.model != ModelKind::register_rw, values.intern(init)), history,
+                *paired, options, locate, started);
         case ModelKind::multi_register: {
             auto model = models::MultiRegisterModel::make(values, init);
             if (!model) return model.error();
@@ -159,25 +150,21 @@ Result<LinearizabilityResult> check_linearizability(const History& history,
         }
         case ModelKind::kv_append:
             if (!init.is_null() && !init.is_string()) return bad_initial("kv-append", "a string");
-            return check_keyed(
-                models::KvAppendModel(init.is_string() ? init.get<std::string>() : ""), history,
-                *paired, options, locate, started);
+            return check_keyed(models::KvAppendModel(init.is_string() ? init.get<std::string>() : ""), history, *paired,
+                               options, locate, started);
         case ModelKind::mutex:
             if (!init.is_null()) return bad_initial("mutex", "nothing (it starts free)");
             return check_keyed(models::MutexModel(), history, *paired, options, locate, started);
         case ModelKind::set:
             if (!init.is_null()) return bad_initial("set", "nothing (it starts empty)");
-            return check_keyed(models::SetModel(values), history, *paired, options, locate,
-                               started);
+            return check_keyed(models::SetModel(values), history, *paired, options, locate, started);
         case ModelKind::fifo_queue:
             if (!init.is_null()) return bad_initial("fifo-queue", "nothing (it starts empty)");
-            return check_keyed(models::FifoQueueModel(values), history, *paired, options, locate,
-                               started);
+            return check_keyed(models::FifoQueueModel(values), history, *paired, options, locate, started);
         case ModelKind::counter:
-            if (!init.is_null() && !init.is_number_integer())
-                return bad_initial("counter", "an integer");
-            return check_keyed(models::CounterModel(init.is_null() ? 0 : init.get<std::int64_t>()),
-                               history, *paired, options, locate, started);
+            if (!init.is_null() && !init.is_number_integer()) return bad_initial("counter", "an integer");
+            return check_keyed(models::CounterModel(init.is_null() ? 0 : init.get<std::int64_t>()), history, *paired,
+                               options, locate, started);
     }
     FL_UNREACHABLE();
 }

@@ -35,10 +35,10 @@
 #include "base/result.h"
 #include "base/time.h"
 #include "check/history.h"
-#include "check/outcome.h"
 #include "check/linearizability/counterexample.h"
 #include "check/linearizability/paired_history.h"
 #include "check/models/model.h"
+#include "check/outcome.h"
 
 namespace faultline::check {
 
@@ -130,8 +130,7 @@ struct LinearizabilityResult {
     Nanos elapsed = 0;           // wall time: reported, never a budget
 };
 
-Result<LinearizabilityResult> check_linearizability(const History& history,
-                                                    const LinearizabilityOptions& options);
+Result<LinearizabilityResult> check_linearizability(const History& history, const LinearizabilityOptions& options);
 
 Json linearizability_result_to_json(const LinearizabilityResult& result);
 

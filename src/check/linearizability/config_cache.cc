@@ -12,10 +12,8 @@ std::uint32_t ConfigCache::append(const std::uint64_t* words, std::size_t count)
     return at;
 }
 
-bool ConfigCache::same_key(const Slot& slot, std::uint64_t hash, const OpSet& set,
-                           std::uint64_t state) const {
-    if (slot.hash != hash || slot.state != state || slot.full != set.full() ||
-        slot.middle != set.middle_words()) {
+bool ConfigCache::same_key(const Slot& slot, std::uint64_t hash, const OpSet& set, std::uint64_t state) const {
+    if (slot.hash != hash || slot.state != state || slot.full != set.full() || slot.middle != set.middle_words()) {
         return false;
     }
     const std::uint64_t* stored = arena_.data() + slot.offset + (dominance_ ? 0 : 1);
@@ -25,8 +23,7 @@ bool ConfigCache::same_key(const Slot& slot, std::uint64_t hash, const OpSet& se
            std::equal(stored + slot.middle, stored + slot.middle + slot.optional, set.optional());
 }
 
-bool ConfigCache::insert_optional(Slot& slot, const OpSet& set, Handle* handle,
-                                  std::uint64_t* note) {
+bool ConfigCache::insert_optional(Slot& slot, const OpSet& set, Handle* handle, std::uint64_t* note) {
     // List entries: a header word (next entry's offset << 32 | word count), the
     // note, then the words of one optional set.
     const std::uint32_t words = set.optional_words();
@@ -58,8 +55,7 @@ bool ConfigCache::insert_optional(Slot& slot, const OpSet& set, Handle* handle,
             if (previous == kNone) {
                 slot.list = next;
             } else {
-                arena_[previous] =
-                    (static_cast<std::uint64_t>(next) << 32) | (arena_[previous] & 0xffffffffu);
+                arena_[previous] = (static_cast<std::uint64_t>(next) << 32) | (arena_[previous] & 0xffffffffu);
             }
         } else {
             previous = at;
@@ -98,8 +94,7 @@ bool ConfigCache::known(const OpSet& set, std::uint64_t state) const {
     }
 }
 
-bool ConfigCache::insert(const OpSet& set, std::uint64_t state, Handle* handle,
-                         std::uint64_t* note) {
+bool ConfigCache::insert(const OpSet& set, std::uint64_t state, Handle* handle, std::uint64_t* note) {
     // (With `note`, a configuration dominated only by ones still being explored
     // is added anyway; see insert_optional.)
     const std::uint64_t hash = hash_of(set, state);

@@ -32,9 +32,7 @@ namespace faultline::check::lin {
 
 class ConfigCache {
   public:
-    explicit ConfigCache(bool dominance = false) : dominance_(dominance) {
-        slots_.assign(64, Slot{});
-    }
+    explicit ConfigCache(bool dominance = false) : dominance_(dominance) { slots_.assign(64, Slot{}); }
 
     using Handle = std::uint32_t;
 
@@ -44,16 +42,13 @@ class ConfigCache {
     // configuration dominated only by entries whose note is still 0 (being
     // explored) is added rather than reported known, so that every "known"
     // answer comes with the reason the other configuration failed.
-    bool insert(const OpSet& set, std::uint64_t state, Handle* handle = nullptr,
-                std::uint64_t* note = nullptr);
+    bool insert(const OpSet& set, std::uint64_t state, Handle* handle = nullptr, std::uint64_t* note = nullptr);
     void set_note(Handle handle, std::uint64_t note) { arena_[handle] = note; }
     // Whether (set, state) is known, without adding it.
     bool known(const OpSet& set, std::uint64_t state) const;
 
     std::size_t size() const { return size_; }
-    std::size_t bytes() const {
-        return slots_.capacity() * sizeof(Slot) + arena_.capacity() * sizeof(std::uint64_t);
-    }
+    std::size_t bytes() const { return slots_.capacity() * sizeof(Slot) + arena_.capacity() * sizeof(std::uint64_t); }
 
   private:
     static constexpr std::uint32_t kNone = 0xffffffffu;
@@ -69,15 +64,13 @@ class ConfigCache {
     };
 
     std::uint64_t hash_of(const OpSet& set, std::uint64_t state) const {
-        std::uint64_t h =
-            (dominance_ ? set.required_hash() : set.hash()) ^ (state * 0x9e3779b97f4a7c15ULL);
+        std::uint64_t h = (dominance_ ? set.required_hash() : set.hash()) ^ (state * 0x9e3779b97f4a7c15ULL);
         h ^= h >> 32;
         h *= 0xd6e8feb86659fd93ULL;
         h ^= h >> 32;
         return h == 0 ? 1 : h;
     }
-    bool same_key(const Slot& slot, std::uint64_t hash, const OpSet& set,
-                  std::uint64_t state) const;
+    bool same_key(const Slot& slot, std::uint64_t hash, const OpSet& set, std::uint64_t state) const;
     // Dominance mode: whether a stored set is a subset of the current optional
     // set (then false); otherwise adds it, dropping stored supersets.
     bool insert_optional(Slot& slot, const OpSet& set, Handle* handle, std::uint64_t* note);

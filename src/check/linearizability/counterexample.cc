@@ -64,9 +64,8 @@ Json Counterexample::to_json() const {
     json["window_paths"] = paths_to_json(window_paths);
     Json steps = Json::array();
     for (const auto& step : linearization) steps.push_back(step_to_json(step));
-    json["linearization"] = {{"start_state", start_state},
-                             {"omitted_steps", linearization_omitted},
-                             {"steps", std::move(steps)}};
+    json["linearization"] = {
+        {"start_state", start_state}, {"omitted_steps", linearization_omitted}, {"steps", std::move(steps)}};
     json["truncated"] = truncated;
     Json op_list = Json::array();
     for (const auto& item : ops) op_list.push_back(op_to_json(item));
@@ -77,8 +76,8 @@ Json Counterexample::to_json() const {
 namespace {
 
 std::string name_op(const CounterexampleOp& op) {
-    std::string where = op.completed ? fmt::format("#{}", op.index)
-                                     : fmt::format("#{} (never completed)", op.invoke_index);
+    std::string where =
+        op.completed ? fmt::format("#{}", op.index) : fmt::format("#{} (never completed)", op.invoke_index);
     if (op.completed && op.type == OpType::info) where += " (outcome unknown)";
     return fmt::format("{} process {} {}", where, op.process, op.description);
 }
@@ -99,8 +98,8 @@ void print_ops(std::string& out, const std::string& indent, const std::string& t
 // The paths ending at `first` first; the terminal shows a few, the JSON has
 // them all.
 void print_paths(std::string& out, const std::string& indent, const std::string& title,
-                 const std::vector<std::vector<CounterexampleStep>>& paths,
-                 std::optional<std::size_t> first, const std::vector<CounterexampleOp>& ops) {
+                 const std::vector<std::vector<CounterexampleStep>>& paths, std::optional<std::size_t> first,
+                 const std::vector<CounterexampleOp>& ops) {
     if (paths.empty()) return;
     static constexpr std::size_t kShown = 8;
     std::vector<const std::vector<CounterexampleStep>*> order;
@@ -120,18 +119,16 @@ void print_paths(std::string& out, const std::string& indent, const std::string&
             if (!step.op) {
                 line += fmt::format("from {}", step.state);
             } else if (!step.error.empty()) {
-                line += fmt::format("{} [#{}] -> illegal: {}", ops[*step.op].description,
-                                    ops[*step.op].index, step.error);
+                line +=
+                    fmt::format("{} [#{}] -> illegal: {}", ops[*step.op].description, ops[*step.op].index, step.error);
             } else {
-                line += fmt::format("{} [#{}] -> {}", ops[*step.op].description,
-                                    ops[*step.op].index, step.state);
+                line += fmt::format("{} [#{}] -> {}", ops[*step.op].description, ops[*step.op].index, step.state);
             }
         }
         out += fmt::format("{}  {}\n", indent, line);
     }
     if (order.size() > kShown) {
-        out += fmt::format("{}  ... and {} more orders (see --json)\n", indent,
-                           order.size() - kShown);
+        out += fmt::format("{}  ... and {} more orders (see --json)\n", indent, order.size() - kShown);
     }
 }
 
@@ -139,16 +136,14 @@ void print_paths(std::string& out, const std::string& indent, const std::string&
 
 std::string Counterexample::to_text(const std::string& indent) const {
     std::string out;
-    const std::string where =
-        key.is_null() ? std::string() : fmt::format(" for key {}", models::describe_json(key));
+    const std::string where = key.is_null() ? std::string() : fmt::format(" for key {}", models::describe_json(key));
     if (op) {
         const CounterexampleOp& bad = ops[*op];
-        out += fmt::format("{}cannot linearize {} (invoked at #{}){}\n", indent, name_op(bad),
-                           bad.invoke_index, where);
+        out += fmt::format("{}cannot linearize {} (invoked at #{}){}\n", indent, name_op(bad), bad.invoke_index, where);
     }
     if (!reason.empty()) out += fmt::format("{}  {}\n", indent, reason);
-    out += fmt::format("{}longest linearizable prefix: {} of {} completed ops", indent,
-                       linearized_prefix, required_ops);
+    out +=
+        fmt::format("{}longest linearizable prefix: {} of {} completed ops", indent, linearized_prefix, required_ops);
     if (previous_ok) out += fmt::format(", ending with {}", name_op(ops[*previous_ok]));
     out += "\n";
     if (!prefix_states.empty()) {
@@ -156,15 +151,13 @@ std::string Counterexample::to_text(const std::string& indent) const {
         for (std::size_t i = 0; i < prefix_states.size() && i < 8; ++i) {
             states += (i ? ", " : "") + prefix_states[i];
         }
-        if (prefix_states.size() > 8)
-            states += fmt::format(", ... ({} states)", prefix_states.size());
+        if (prefix_states.size() > 8) states += fmt::format(", ... ({} states)", prefix_states.size());
         out += fmt::format("{}state after that prefix: {}\n", indent, states);
     }
     print_ops(out, indent, "concurrent ops still pending there:", pending, ops);
     // The paths ending at the op itself first.
     print_paths(out, indent,
-                fmt::format("no order of them works{}:",
-                            truncated ? " (a sample of the orders tried)" : ""),
+                fmt::format("no order of them works{}:", truncated ? " (a sample of the orders tried)" : ""),
                 final_paths, op, ops);
     if (!window.empty()) {
         std::string from = window_start_state;
@@ -174,11 +167,10 @@ std::string Counterexample::to_text(const std::string& indent) const {
         print_ops(out, indent,
                   fmt::format("smallest set of concurrent ops that cannot be ordered{} ({} op{}, "
                               "from {}){}:",
-                              window_minimal ? "" : " (not shown minimal: out of budget)",
-                              window.size(), window.size() == 1 ? "" : "s", from,
+                              window_minimal ? "" : " (not shown minimal: out of budget)", window.size(),
+                              window.size() == 1 ? "" : "s", from,
                               window_op && window_op != op
-                                  ? fmt::format("; the op that fails there is #{}",
-                                                ops[*window_op].index)
+                                  ? fmt::format("; the op that fails there is #{}", ops[*window_op].index)
                                   : std::string()),
                   window, ops);
         print_paths(out, indent, "every order of them fails:", window_paths, window_op, ops);

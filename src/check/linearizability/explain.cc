@@ -49,9 +49,8 @@ void PartitionChecker<M>::explain_by_key(std::uint64_t groups) {
         for (std::uint32_t g = 0; g < count; ++g) {
             if (g >= 64 || (groups >> g) & 1) keys.push_back(g);
         }
-        std::sort(keys.begin(), keys.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return key_less(model_.key(a), model_.key(b));
-        });
+        std::sort(keys.begin(), keys.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return key_less(model_.key(a), model_.key(b)); });
         for (std::uint32_t g : keys) {
             Partition<Inner> sub;
             sub.key = model_.key(g);
@@ -65,9 +64,8 @@ void PartitionChecker<M>::explain_by_key(std::uint64_t groups) {
             }
             std::optional<Counterexample> cx;
             const std::uint64_t spent = std::min(explain_configs_, kExplainConfigs);
-            PartitionChecker<Inner> checker(
-                model_.inner(), sub, context_,
-                Budget{kExplainConfigs - spent, limits_.max_bytes, limits_.cancel});
+            PartitionChecker<Inner> checker(model_.inner(), sub, context_,
+                                            Budget{kExplainConfigs - spent, limits_.max_bytes, limits_.cancel});
             const PartitionResult result = checker.check(&cx);
             explain_configs_ += result.configs;
             result_.peak_bytes = std::max(result_.peak_bytes, result.peak_bytes);
@@ -76,9 +74,8 @@ void PartitionChecker<M>::explain_by_key(std::uint64_t groups) {
                 *cx_ = std::move(cx);
                 return;
             }
-            FL_ASSERT_MSG(
-                result.verdict != Verdict::valid || groups != (std::uint64_t{1} << g),
-                "a key blamed alone for the failure is linearizable alone");
+            FL_ASSERT_MSG(result.verdict != Verdict::valid || groups != (std::uint64_t{1} << g),
+                          "a key blamed alone for the failure is linearizable alone");
         }
         // Out of budget while explaining: the verdict stands (the search proved
         // it), the explanation is partial.
@@ -99,8 +96,7 @@ void PartitionChecker<M>::explain_by_key(std::uint64_t groups) {
 template <class M>
 std::int64_t PartitionChecker<M>::op_index(std::uint32_t i) const {
     const PairedOp& paired = (*context_.paired)[part_.paired[i]];
-    const std::uint32_t at =
-        paired.complete != PairedOp::kNoEvent ? paired.complete : paired.invoke;
+    const std::uint32_t at = paired.complete != PairedOp::kNoEvent ? paired.complete : paired.invoke;
     return (*context_.history)[at].index;
 }
 
@@ -177,8 +173,7 @@ void PartitionChecker<M>::build_counterexample(const Search& search, std::size_t
 // The last completed op before `failing` (in completion order): the end of
 // the longest prefix.
 template <class M>
-std::optional<std::uint32_t> PartitionChecker<M>::last_completed_before(
-    std::uint32_t failing) const {
+std::optional<std::uint32_t> PartitionChecker<M>::last_completed_before(std::uint32_t failing) const {
     std::optional<std::uint32_t> previous;
     for (std::uint32_t i = 0; i < part_.times.size(); ++i) {
         const SearchOp& op = part_.times[i];
@@ -191,8 +186,7 @@ std::optional<std::uint32_t> PartitionChecker<M>::last_completed_before(
 // The ops the longest prefixes left pending, and the states those prefixes
 // end in.
 template <class M>
-void PartitionChecker<M>::record_pending_and_prefix_states(Counterexample& cx,
-                                                           const Search& search) {
+void PartitionChecker<M>::record_pending_and_prefix_states(Counterexample& cx, const Search& search) {
     std::set<std::uint32_t> window;
     std::set<std::uint64_t> states;
     for (const lin::BestConfig& config : search.best_configs()) {
@@ -200,9 +194,8 @@ void PartitionChecker<M>::record_pending_and_prefix_states(Counterexample& cx,
         states.insert(config.state);
     }
     std::vector<std::uint32_t> window_ops(window.begin(), window.end());
-    std::sort(window_ops.begin(), window_ops.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return part_.times[a].call < part_.times[b].call;
-    });
+    std::sort(window_ops.begin(), window_ops.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return part_.times[a].call < part_.times[b].call; });
     for (std::uint32_t i : window_ops) cx.pending.push_back(add_op(cx, i));
     for (std::uint64_t state : states) cx.prefix_states.push_back(describe(state));
     cx.truncated = search.best_configs_truncated();
@@ -210,8 +203,7 @@ void PartitionChecker<M>::record_pending_and_prefix_states(Counterexample& cx,
 
 // Final paths from every distinct (state, last state-changing op).
 template <class M>
-void PartitionChecker<M>::record_final_paths(Counterexample& cx, const Search& search,
-                                             std::uint32_t failing) {
+void PartitionChecker<M>::record_final_paths(Counterexample& cx, const Search& search, std::uint32_t failing) {
     std::set<std::tuple<std::uint64_t, std::uint32_t, std::uint32_t>> starts;
     std::size_t nodes = 0;
     for (const lin::BestConfig& config : search.best_configs()) {
@@ -252,8 +244,7 @@ void PartitionChecker<M>::record_final_paths(Counterexample& cx, const Search& s
 // prefix stopped at a read the lookahead proved doomed; then the first
 // such read to complete is what actually cannot be ordered.
 template <class M>
-std::uint32_t PartitionChecker<M>::window_target(const Search& search,
-                                                 std::uint32_t failing) const {
+std::uint32_t PartitionChecker<M>::window_target(const Search& search, std::uint32_t failing) const {
     std::uint32_t window_op = failing;
     bool all_doomed = !search.best_configs().empty();
     std::uint32_t doomed = kNever;
@@ -270,10 +261,8 @@ std::uint32_t PartitionChecker<M>::window_target(const Search& search,
 
 template <class M>
 void PartitionChecker<M>::explore_paths(Counterexample& cx, const std::vector<std::uint32_t>& pool,
-                                        std::uint32_t failing, std::uint64_t state,
-                                        std::vector<char>& used,
-                                        std::vector<CounterexampleStep>& path, Visited& visited,
-                                        std::size_t& nodes) {
+                                        std::uint32_t failing, std::uint64_t state, std::vector<char>& used,
+                                        std::vector<CounterexampleStep>& path, Visited& visited, std::size_t& nodes) {
     for (std::size_t k = 0; k < pool.size(); ++k) {
         if (used[k]) continue;
         if (cx.final_paths.size() >= kMaxFinalPaths || ++nodes > kMaxPathNodes) {
@@ -296,8 +285,7 @@ void PartitionChecker<M>::explore_paths(Counterexample& cx, const std::vector<st
         // except for monotone models, whose lookahead stops the search at
         // configurations that are doomed for another reason (reported as such).
         if (i == failing) {
-            FL_ASSERT_MSG(Space::kMonotone,
-                          "counterexample: the failing op is legal after the prefix");
+            FL_ASSERT_MSG(Space::kMonotone, "counterexample: the failing op is legal after the prefix");
             continue;
         }
         used[k] = 1;
@@ -313,27 +301,21 @@ void PartitionChecker<M>::explore_paths(Counterexample& cx, const std::vector<st
     }
 }
 
-#define FAULTLINE_INSTANTIATE(M)                                                          \
-    template void PartitionChecker<M>::explain(const Search&, std::size_t, bool);         \
-    template void PartitionChecker<M>::explain_by_key(std::uint64_t);                     \
-    template std::int64_t PartitionChecker<M>::op_index(std::uint32_t) const;             \
-    template std::size_t PartitionChecker<M>::add_op(Counterexample&, std::uint32_t);     \
-    template void PartitionChecker<M>::record_linearization_tail(                         \
-        Counterexample&, std::uint64_t, const std::vector<PathStep>&);                    \
-    template void PartitionChecker<M>::build_counterexample(const Search&,                \
-                                                            std::size_t);                 \
-    template std::optional<std::uint32_t> PartitionChecker<M>::last_completed_before(     \
-        std::uint32_t) const;                                                             \
-    template void PartitionChecker<M>::record_pending_and_prefix_states(                  \
-        Counterexample&, const Search&);                                                  \
-    template void PartitionChecker<M>::record_final_paths(                                \
-        Counterexample&, const Search&, std::uint32_t);                                   \
-    template std::uint32_t PartitionChecker<M>::window_target(const Search&,              \
-                                                              std::uint32_t) const;       \
-    template void PartitionChecker<M>::explore_paths(                                     \
-        Counterexample&, const std::vector<std::uint32_t>&, std::uint32_t, std::uint64_t, \
-        std::vector<char>&, std::vector<CounterexampleStep>&,                             \
-        std::set<std::pair<std::uint64_t, std::vector<char>>>&, std::size_t&);
+#define FAULTLINE_INSTANTIATE(M)                                                                              \
+    template void PartitionChecker<M>::explain(const Search&, std::size_t, bool);                             \
+    template void PartitionChecker<M>::explain_by_key(std::uint64_t);                                         \
+    template std::int64_t PartitionChecker<M>::op_index(std::uint32_t) const;                                 \
+    template std::size_t PartitionChecker<M>::add_op(Counterexample&, std::uint32_t);                         \
+    template void PartitionChecker<M>::record_linearization_tail(Counterexample&, std::uint64_t,              \
+                                                                 const std::vector<PathStep>&);               \
+    template void PartitionChecker<M>::build_counterexample(const Search&, std::size_t);                      \
+    template std::optional<std::uint32_t> PartitionChecker<M>::last_completed_before(std::uint32_t) const;    \
+    template void PartitionChecker<M>::record_pending_and_prefix_states(Counterexample&, const Search&);      \
+    template void PartitionChecker<M>::record_final_paths(Counterexample&, const Search&, std::uint32_t);     \
+    template std::uint32_t PartitionChecker<M>::window_target(const Search&, std::uint32_t) const;            \
+    template void PartitionChecker<M>::explore_paths(                                                         \
+        Counterexample&, const std::vector<std::uint32_t>&, std::uint32_t, std::uint64_t, std::vector<char>&, \
+        std::vector<CounterexampleStep>&, std::set<std::pair<std::uint64_t, std::vector<char>>>&, std::size_t&);
 FAULTLINE_LIN_FOR_EACH_MODEL(FAULTLINE_INSTANTIATE)
 #undef FAULTLINE_INSTANTIATE
 

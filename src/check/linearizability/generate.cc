@@ -33,9 +33,7 @@ struct Lingering {
 class KvHistoryGenerator {
   public:
     explicit KvHistoryGenerator(const GenerateOptions& options)
-        : options_(options),
-          prng_(options.seed),
-          clients_(static_cast<std::size_t>(options.clients)) {
+        : options_(options), prng_(options.seed), clients_(static_cast<std::size_t>(options.clients)) {
         for (int c = 0; c < options.clients; ++c) clients_[static_cast<std::size_t>(c)].process = c;
     }
 
@@ -112,8 +110,7 @@ class KvHistoryGenerator {
         op.process = client.process;
         op.type = OpType::invoke;
         if (options_.keys > 1)
-            op.key = static_cast<std::int64_t>(
-                prng_.below(static_cast<std::uint64_t>(options_.keys)));
+            op.key = static_cast<std::int64_t>(prng_.below(static_cast<std::uint64_t>(options_.keys)));
         const double kind = prng_.unit();
         if (kind < options_.read_fraction) {
             op.f = "read";
@@ -125,11 +122,10 @@ class KvHistoryGenerator {
             // Expect a value that is likely there: the current one, often.
             const std::int64_t key = op.key.is_null() ? 0 : op.key.get<std::int64_t>();
             auto found = store_.find(key);
-            const std::int64_t from =
-                found != store_.end() && prng_.chance(0.7)
-                    ? found->second
-                    : static_cast<std::int64_t>(prng_.below(static_cast<std::uint64_t>(
-                          std::max<std::int64_t>(options_.values, next_value_ + 1))));
+            const std::int64_t from = found != store_.end() && prng_.chance(0.7)
+                                          ? found->second
+                                          : static_cast<std::int64_t>(prng_.below(static_cast<std::uint64_t>(
+                                                std::max<std::int64_t>(options_.values, next_value_ + 1))));
             op.value = Json::array({from, fresh_value()});
         }
         client.invoke = op;
@@ -208,8 +204,7 @@ struct ReadsAndWrites {
 
 // The value `op` writes (a write, or a cas's new value), if any.
 std::optional<std::int64_t> written_value(const Operation& op) {
-    if (op.f == "write" && op.value.is_number_integer())
-        return op.value.get<std::int64_t>();
+    if (op.f == "write" && op.value.is_number_integer()) return op.value.get<std::int64_t>();
     if (op.f == "cas" && op.value.is_array()) return op.value[1].get<std::int64_t>();
     return std::nullopt;
 }
@@ -243,8 +238,8 @@ ReadsAndWrites index_reads_and_writes(const History& history) {
 
 // A value that makes the ok read invoked at `invoke` and completed at `done`
 // impossible in the way `kind` says, if there is one.
-std::optional<std::int64_t> corrupted_value(const History& history, const ReadsAndWrites& index,
-                                            Corruption kind, std::size_t invoke, std::size_t done) {
+std::optional<std::int64_t> corrupted_value(const History& history, const ReadsAndWrites& index, Corruption kind,
+                                            std::size_t invoke, std::size_t done) {
     const auto& writes = index.writes;
     const Operation& read = history[done];
     const std::string key = read.key.dump();
@@ -262,9 +257,7 @@ std::optional<std::int64_t> corrupted_value(const History& history, const ReadsA
             // A value whose only writer completed, then a write of another value
             // was invoked after that and completed before this read began.
             for (const auto& [kv, w] : writes) {
-                if (kv.first != key || w.ok_completions.size() != 1 ||
-                    w.first_invoke == SIZE_MAX)
-                    continue;
+                if (kv.first != key || w.ok_completions.size() != 1 || w.first_invoke == SIZE_MAX) continue;
                 const std::size_t first_done = w.ok_completions[0];
                 if (first_done >= invoke || kv.second == read.value) continue;
                 bool overwritten = false;

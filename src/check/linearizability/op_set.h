@@ -104,12 +104,8 @@ class OpSet {
     std::uint32_t word_of(std::uint32_t id) const {
         return id < required_ ? id / 64 : required_words_ + (id - required_) / 64;
     }
-    std::uint32_t bit_of(std::uint32_t id) const {
-        return id < required_ ? id % 64 : (id - required_) % 64;
-    }
-    std::uint64_t full_mask(std::uint32_t w) const {
-        return w + 1 == required_words_ ? last_mask_ : ~0ULL;
-    }
+    std::uint32_t bit_of(std::uint32_t id) const { return id < required_ ? id % 64 : (id - required_) % 64; }
+    std::uint64_t full_mask(std::uint32_t w) const { return w + 1 == required_words_ ? last_mask_ : ~0ULL; }
     void advance_full() {
         while (full_ < required_words_ && words_[full_] == full_mask(full_)) ++full_;
         if (top_ < full_) top_ = full_;

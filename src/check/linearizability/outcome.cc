@@ -1,8 +1,8 @@
 #include "check/linearizability/outcome.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "base/assert.h"
 
@@ -19,8 +19,8 @@ Outcome outcome_of(const LinearizabilityResult& result) {
     switch (result.verdict) {
         case Verdict::valid:
             return Outcome{"linearizability", Verdict::valid,
-                                fmt::format("{} operations on {} keys", result.checked_ops, result.partitions.size()),
-                                details};
+                           fmt::format("{} operations on {} keys", result.checked_ops, result.partitions.size()),
+                           details};
         case Verdict::invalid: {
             std::string summary = "not linearizable";
             std::optional<Nanos> failed_at;
@@ -53,6 +53,5 @@ Outcome outcome_of(const LinearizabilityResult& result) {
     }
     FL_UNREACHABLE();
 }
-
 
 }  // namespace faultline::check

@@ -10,9 +10,7 @@
 namespace faultline::check::lin {
 
 Locator default_locator(const History& history) {
-    return [&history](std::uint32_t position) {
-        return fmt::format("history op {}", history[position].index);
-    };
+    return [&history](std::uint32_t position) { return fmt::format("history op {}", history[position].index); };
 }
 
 namespace {
@@ -29,20 +27,14 @@ class RealTimeOrder {
             by_rank_.resize(n);
             std::iota(by_rank_.begin(), by_rank_.end(), 0u);
             std::stable_sort(by_rank_.begin(), by_rank_.end(),
-                             [&](std::uint32_t a, std::uint32_t b) {
-                                 return history[a].time < history[b].time;
-                             });
+                             [&](std::uint32_t a, std::uint32_t b) { return history[a].time < history[b].time; });
             rank_.resize(n);
             for (std::uint32_t r = 0; r < n; ++r) rank_[by_rank_[r]] = r;
         }
     }
 
-    std::uint32_t rank_of(std::uint32_t position) const {
-        return rank_.empty() ? position : rank_[position];
-    }
-    std::uint32_t position_at(std::uint32_t rank) const {
-        return by_rank_.empty() ? rank : by_rank_[rank];
-    }
+    std::uint32_t rank_of(std::uint32_t position) const { return rank_.empty() ? position : rank_[position]; }
+    std::uint32_t position_at(std::uint32_t rank) const { return by_rank_.empty() ? rank : by_rank_[rank]; }
 
   private:
     std::vector<std::uint32_t> by_rank_;  // rank -> position; empty: the identity
@@ -81,20 +73,18 @@ class OpenOps {
 
 // Completes `paired` with the completion at `position` (of rank `rank`),
 // which must be of the same function and key.
-Status complete_op(const History& history, std::uint32_t position, std::uint32_t rank,
-                   const Locator& locate, PairedOp& paired) {
+Status complete_op(const History& history, std::uint32_t position, std::uint32_t rank, const Locator& locate,
+                   PairedOp& paired) {
     const Operation& op = history[position];
     const Operation& invoke = history[paired.invoke];
     if (invoke.f != op.f) {
-        return make_error(
-            ErrorCode::parse_error,
-            fmt::format("{}: process {} completes {} but invoked {} ({})", locate(position),
-                        op.process, op.f, invoke.f, locate(paired.invoke)));
+        return make_error(ErrorCode::parse_error,
+                          fmt::format("{}: process {} completes {} but invoked {} ({})", locate(position), op.process,
+                                      op.f, invoke.f, locate(paired.invoke)));
     }
     if (!op.key.is_null() && op.key != invoke.key) {
-        return make_error(ErrorCode::parse_error,
-                          fmt::format("{}: completion key {} differs from the invocation's {}",
-                                      locate(position), op.key.dump(), invoke.key.dump()));
+        return make_error(ErrorCode::parse_error, fmt::format("{}: completion key {} differs from the invocation's {}",
+                                                              locate(position), op.key.dump(), invoke.key.dump()));
     }
     paired.complete = position;
     paired.complete_rank = rank;
@@ -106,8 +96,7 @@ Status complete_op(const History& history, std::uint32_t position, std::uint32_t
 
 }  // namespace
 
-Result<std::vector<PairedOp>> pair_operations(const History& history,
-                                              const models::Semantics& semantics,
+Result<std::vector<PairedOp>> pair_operations(const History& history, const models::Semantics& semantics,
                                               const Locator& locate) {
     if (history.size() >= std::numeric_limits<std::uint32_t>::max() / 2) {
         return make_error(ErrorCode::unsupported, "history too long (over 2^31 events)");
@@ -128,9 +117,8 @@ Result<std::vector<PairedOp>> pair_operations(const History& history,
             if (found != kNone) {
                 return make_error(
                     ErrorCode::parse_error,
-                    fmt::format("{}: process {} invokes {} while its {} ({}) has not completed",
-                                locate(position), op.process, op.f, history[ops[found].invoke].f,
-                                locate(ops[found].invoke)));
+                    fmt::format("{}: process {} invokes {} while its {} ({}) has not completed", locate(position),
+                                op.process, op.f, history[ops[found].invoke].f, locate(ops[found].invoke)));
             }
             PairedOp paired;
             paired.invoke = position;
@@ -141,10 +129,9 @@ Result<std::vector<PairedOp>> pair_operations(const History& history,
         }
         if (found == kNone) {
             if (op.type == OpType::info) continue;
-            return make_error(
-                ErrorCode::parse_error,
-                fmt::format("{}: process {} completes {} ({}) without an invocation",
-                            locate(position), op.process, op.f, op_type_name(op.type)));
+            return make_error(ErrorCode::parse_error,
+                              fmt::format("{}: process {} completes {} ({}) without an invocation", locate(position),
+                                          op.process, op.f, op_type_name(op.type)));
         }
         const std::uint32_t rank = order.rank_of(position);
         if (auto status = complete_op(history, position, rank, locate, ops[found]); !status) {

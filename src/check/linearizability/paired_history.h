@@ -41,8 +41,7 @@ struct PairedOp {
 using Locator = std::function<std::string(std::uint32_t position)>;
 Locator default_locator(const History& history);
 
-Result<std::vector<PairedOp>> pair_operations(const History& history,
-                                              const models::Semantics& semantics,
+Result<std::vector<PairedOp>> pair_operations(const History& history, const models::Semantics& semantics,
                                               const Locator& locate);
 
 }  // namespace faultline::check::lin

@@ -1,9 +1,9 @@
 // PartitionChecker: the check of one partition as a whole (pre-checks, then
 // quiescent segments or one search of everything), and the accounting of what
 // its searches spend against its budget.
-#include <span>
-
 #include "check/linearizability/partition_checker.h"
+
+#include <span>
 
 namespace faultline::check::lin {
 
@@ -25,22 +25,16 @@ const char* outcome_reason(Outcome outcome) {
 }  // namespace
 
 template <class M>
-PartitionChecker<M>::PartitionChecker(const M& model, const Partition<M>& part,
-                                      const Context& context, const Budget& budget)
-    : model_(model),
-      part_(part),
-      context_(context),
-      space_(model, part.ops),
-      configs_max_(budget.configs) {
+PartitionChecker<M>::PartitionChecker(const M& model, const Partition<M>& part, const Context& context,
+                                      const Budget& budget)
+    : model_(model), part_(part), context_(context), space_(model, part.ops), configs_max_(budget.configs) {
     limits_.max_bytes = budget.bytes;
     limits_.cancel = budget.cancel;
     for (const SearchOp& op : part.times) required_ += op.required() ? 1 : 0;
     // The ops the search considers: all but optional ones the model calls
     // useless (see models/model.h).
     std::vector<char> useless(part.ops.size(), 0);
-    if constexpr (requires(const M& m, std::span<const models::TimedOp<typename M::Op>> ops) {
-                      m.useless(ops);
-                  }) {
+    if constexpr (requires(const M& m, std::span<const models::TimedOp<typename M::Op>> ops) { m.useless(ops); }) {
         useless = model.useless(timed_ops());
     }
     for (std::size_t i = 0; i < part.times.size(); ++i) {
@@ -62,8 +56,8 @@ PartitionResult PartitionChecker<M>::check(std::optional<Counterexample>* counte
         give_up(Outcome::out_of_configs);
         return result_;
     }
-    if (context_.options->split_at_quiescence &&
-        part_.ops.size() >= context_.options->quiescence_min_ops && check_segmented()) {
+    if (context_.options->split_at_quiescence && part_.ops.size() >= context_.options->quiescence_min_ops &&
+        check_segmented()) {
         return result_;
     }
     check_whole();
@@ -127,15 +121,14 @@ void PartitionChecker<M>::note_explain(const Search& search, Outcome outcome) {
     if (outcome != Outcome::out_of_configs) note_stop(outcome);
 }
 
-#define FAULTLINE_INSTANTIATE(M)                                                                  \
-    template PartitionChecker<M>::PartitionChecker(const M&, const Partition<M>&, const Context&, \
-                                                   const Budget&);                                \
-    template PartitionResult PartitionChecker<M>::check(std::optional<Counterexample>*);          \
-    template std::vector<models::TimedOp<M::Op>> PartitionChecker<M>::timed_ops() const;          \
-    template void PartitionChecker<M>::check_whole();                                             \
-    template void PartitionChecker<M>::give_up(Outcome);                                          \
-    template void PartitionChecker<M>::note_stop(Outcome);                                        \
-    template void PartitionChecker<M>::note_stats(const Search&);                                 \
+#define FAULTLINE_INSTANTIATE(M)                                                                                  \
+    template PartitionChecker<M>::PartitionChecker(const M&, const Partition<M>&, const Context&, const Budget&); \
+    template PartitionResult PartitionChecker<M>::check(std::optional<Counterexample>*);                          \
+    template std::vector<models::TimedOp<M::Op>> PartitionChecker<M>::timed_ops() const;                          \
+    template void PartitionChecker<M>::check_whole();                                                             \
+    template void PartitionChecker<M>::give_up(Outcome);                                                          \
+    template void PartitionChecker<M>::note_stop(Outcome);                                                        \
+    template void PartitionChecker<M>::note_stats(const Search&);                                                 \
     template void PartitionChecker<M>::note_explain(const Search&, Outcome);
 FAULTLINE_LIN_FOR_EACH_MODEL(FAULTLINE_INSTANTIATE)
 #undef FAULTLINE_INSTANTIATE

@@ -116,8 +116,7 @@ class PartitionChecker {
     using Space = lin::StateSpace<M>;
     using Search = lin::Search<Space>;
 
-    PartitionChecker(const M& model, const Partition<M>& part, const Context& context,
-                     const Budget& budget);
+    PartitionChecker(const M& model, const Partition<M>& part, const Context& context, const Budget& budget);
 
     PartitionResult check(std::optional<Counterexample>* counterexample);
 
@@ -132,8 +131,7 @@ class PartitionChecker {
     std::vector<models::TimedOp<typename M::Op>> timed_ops() const;
     bool precheck();
     void explain_impossible(std::uint32_t bad, const std::string& reason);
-    void build_impossible_counterexample(const Search& search, std::uint32_t bad,
-                                         const std::string& reason);
+    void build_impossible_counterexample(const Search& search, std::uint32_t bad, const std::string& reason);
 
     // --- quiescent segments (quiescence.cc)
 
@@ -154,9 +152,7 @@ class PartitionChecker {
     void give_up(Outcome outcome);
     void note_stop(Outcome outcome);
     // The configurations the verdict's searches may still explore.
-    std::uint64_t configs_left() const {
-        return configs_max_ > result_.configs ? configs_max_ - result_.configs : 0;
-    }
+    std::uint64_t configs_left() const { return configs_max_ > result_.configs ? configs_max_ - result_.configs : 0; }
     void note_stats(const Search& search);
     void note_explain(const Search& search, Outcome outcome);
 
@@ -168,40 +164,36 @@ class PartitionChecker {
     std::size_t add_op(Counterexample& cx, std::uint32_t i);
     void record_linearization_tail(Counterexample& cx, std::uint64_t start_state,
                                    const std::vector<lin::PathStep>& path);
-    std::string describe(std::uint64_t word) const {
-        return model_.describe_state(space_.state(word));
-    }
+    std::string describe(std::uint64_t word) const { return model_.describe_state(space_.state(word)); }
     void build_counterexample(const Search& search, std::size_t required_before);
     std::optional<std::uint32_t> last_completed_before(std::uint32_t failing) const;
     void record_pending_and_prefix_states(Counterexample& cx, const Search& search);
     void record_final_paths(Counterexample& cx, const Search& search, std::uint32_t failing);
     std::uint32_t window_target(const Search& search, std::uint32_t failing) const;
-    void explore_paths(Counterexample& cx, const std::vector<std::uint32_t>& pool,
-                       std::uint32_t failing, std::uint64_t state, std::vector<char>& used,
-                       std::vector<CounterexampleStep>& path, Visited& visited, std::size_t& nodes);
+    void explore_paths(Counterexample& cx, const std::vector<std::uint32_t>& pool, std::uint32_t failing,
+                       std::uint64_t state, std::vector<char>& used, std::vector<CounterexampleStep>& path,
+                       Visited& visited, std::size_t& nodes);
 
     // --- the window (window.cc)
 
     enum class Orderable : std::uint8_t { yes, no, unknown };
 
-    Orderable orderable(std::uint64_t state, const std::vector<std::uint32_t>& ops,
-                        std::uint32_t horizon);
-    bool find_window(Counterexample& cx, std::uint64_t start,
-                     const std::vector<lin::PathStep>& path, std::uint32_t target);
-    std::vector<std::uint32_t> overlapping_ops(const std::vector<char>& done,
-                                               const SearchOp& bad) const;
+    Orderable orderable(std::uint64_t state, const std::vector<std::uint32_t>& ops, std::uint32_t horizon);
+    bool find_window(Counterexample& cx, std::uint64_t start, const std::vector<lin::PathStep>& path,
+                     std::uint32_t target);
+    std::vector<std::uint32_t> overlapping_ops(const std::vector<char>& done, const SearchOp& bad) const;
     bool shrink_window(std::vector<std::uint32_t>& set, std::uint64_t state, std::uint32_t horizon);
     std::uint32_t window_failing_op(const std::vector<std::uint32_t>& set, std::uint32_t target,
                                     std::uint32_t horizon) const;
-    void window_orders(Counterexample& cx, const std::vector<std::uint32_t>& set,
-                       std::uint32_t horizon, std::uint64_t state, std::vector<char>& used,
-                       std::vector<CounterexampleStep>& path, Visited& visited, std::size_t& nodes);
+    void window_orders(Counterexample& cx, const std::vector<std::uint32_t>& set, std::uint32_t horizon,
+                       std::uint64_t state, std::vector<char>& used, std::vector<CounterexampleStep>& path,
+                       Visited& visited, std::size_t& nodes);
 
     const M& model_;
     const Partition<M>& part_;
     const Context& context_;
     Space space_;
-    lin::Limits limits_;  // memory and cancellation, for every search
+    lin::Limits limits_;             // memory and cancellation, for every search
     std::uint64_t configs_max_ = 0;  // for the verdict's searches, in all
     Stop stop_ = Stop::none;
     std::uint64_t explain_configs_ = 0;  // spent explaining by key (explain_by_key)

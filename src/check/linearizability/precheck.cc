@@ -11,17 +11,14 @@ namespace faultline::check::lin {
 
 template <class M>
 bool PartitionChecker<M>::precheck() {
-    if constexpr (requires(const M& m, std::span<const models::TimedOp<typename M::Op>> ops) {
-                      m.impossible(ops);
-                  }) {
+    if constexpr (requires(const M& m, std::span<const models::TimedOp<typename M::Op>> ops) { m.impossible(ops); }) {
         std::vector<models::Impossible> found = model_.impossible(timed_ops());
         if (found.empty()) return false;
         // The impossible op that completed first: every op completed before it
         // decides the counterexample, so search only up to there.
-        const auto first =
-            std::min_element(found.begin(), found.end(), [&](const auto& a, const auto& b) {
-                return part_.times[a.op].ret < part_.times[b.op].ret;
-            });
+        const auto first = std::min_element(found.begin(), found.end(), [&](const auto& a, const auto& b) {
+            return part_.times[a.op].ret < part_.times[b.op].ret;
+        });
         result_.verdict = Verdict::invalid;
         result_.decided_by_precheck = true;
         if (cx_ != nullptr && context_.options->counterexample) {
@@ -83,8 +80,7 @@ void PartitionChecker<M>::explain_impossible(std::uint32_t bad, const std::strin
         if (cx.op && cx.ops[*cx.op].index == op_index(bad)) cx.reason = reason;
         return;
     }
-    FL_ASSERT_MSG(outcome != Outcome::success,
-                  "a pre-check found an impossible op but the search linearized it");
+    FL_ASSERT_MSG(outcome != Outcome::success, "a pre-check found an impossible op but the search linearized it");
     // Out of budget: report what the pre-check proved.
     Counterexample cx;
     cx.key = part_.key;
@@ -129,9 +125,8 @@ void PartitionChecker<M>::build_impossible_counterexample(const Search& search, 
     for (const SearchOp& op : active_) {
         if (op.call < until && op.op != bad && !linearized[op.op]) window.push_back(op.op);
     }
-    std::sort(window.begin(), window.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return part_.times[a].call < part_.times[b].call;
-    });
+    std::sort(window.begin(), window.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return part_.times[a].call < part_.times[b].call; });
     for (std::uint32_t i : window) cx.pending.push_back(add_op(cx, i));
     cx.prefix_states.push_back(describe(state));
     std::vector<std::uint32_t> pool = window;
@@ -154,11 +149,11 @@ void PartitionChecker<M>::build_impossible_counterexample(const Search& search, 
     *cx_ = std::move(cx);
 }
 
-#define FAULTLINE_INSTANTIATE(M)                                                              \
-    template bool PartitionChecker<M>::precheck();                                            \
-    template void PartitionChecker<M>::explain_impossible(std::uint32_t, const std::string&); \
-    template void PartitionChecker<M>::build_impossible_counterexample(                       \
-        const Search&, std::uint32_t, const std::string&);
+#define FAULTLINE_INSTANTIATE(M)                                                                     \
+    template bool PartitionChecker<M>::precheck();                                                   \
+    template void PartitionChecker<M>::explain_impossible(std::uint32_t, const std::string&);        \
+    template void PartitionChecker<M>::build_impossible_counterexample(const Search&, std::uint32_t, \
+                                                                       const std::string&);
 FAULTLINE_LIN_FOR_EACH_MODEL(FAULTLINE_INSTANTIATE)
 #undef FAULTLINE_INSTANTIATE
 

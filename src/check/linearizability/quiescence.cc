@@ -62,8 +62,8 @@ bool PartitionChecker<M>::check_segmented() {
         std::vector<std::uint32_t> spent;
         for (const FrontierConfig& config : frontier) {
             spent.clear();
-            std::set_difference(carried.begin(), carried.end(), config.available.begin(),
-                                config.available.end(), std::back_inserter(spent));
+            std::set_difference(carried.begin(), carried.end(), config.available.begin(), config.available.end(),
+                                std::back_inserter(spent));
             const Outcome outcome = search.run(config.state, spent, !last);
             if (outcome == Outcome::success) {
                 success = true;
@@ -86,8 +86,7 @@ bool PartitionChecker<M>::check_segmented() {
         if (last) return true;
         frontier = reduce_frontier(search.ends());
         if (frontier.size() > kMaxFrontier) return false;
-        for (std::uint32_t i : segments[s])
-            required_before += part_.times[i].required() ? 1 : 0;
+        for (std::uint32_t i : segments[s]) required_before += part_.times[i].required() ? 1 : 0;
     }
     FL_UNREACHABLE();
 }
@@ -102,29 +101,25 @@ bool PartitionChecker<M>::check_segmented() {
 // invoked before it completes): a state that read cannot reach is a dead
 // end whether merged or not, so no later read needs testing.
 template <class M>
-void PartitionChecker<M>::add_later_reads(Search& search, const std::vector<SearchOp>& ops,
-                                          std::uint32_t cut) {
+void PartitionChecker<M>::add_later_reads(Search& search, const std::vector<SearchOp>& ops, std::uint32_t cut) {
     if constexpr (Space::kUnobservable) {
         if (readers_.empty()) index_readers();
         std::vector<char> touched(readers_.size(), 0);
         for (const SearchOp& op : ops) {
             if (!space_.read_only(op.op)) touched[space_.group(op.op)] = 1;
         }
-        auto call_before = [&](std::uint32_t i, std::uint32_t rank) {
-            return part_.times[i].call < rank;
-        };
+        auto call_before = [&](std::uint32_t i, std::uint32_t rank) { return part_.times[i].call < rank; };
         for (std::uint32_t g = 0; g < readers_.size(); ++g) {
             if (!touched[g]) continue;
             const Readers& r = readers_[g];
             const auto k = static_cast<std::size_t>(
-                std::lower_bound(r.resets.begin(), r.resets.end(), cut, call_before) -
-                r.resets.begin());
+                std::lower_bound(r.resets.begin(), r.resets.end(), cut, call_before) - r.resets.begin());
             const std::uint32_t bound = k < r.resets.size() ? r.min_ret[k] : kNever;
             // An optional reset invoked before the cut may still take effect
             // after it, at any time.
             const std::uint32_t rescue = r.first_optional_reset < cut ? 0
-                                         : k < r.resets.size() ? part_.times[r.resets[k]].call
-                                                               : kNever;
+                                         : k < r.resets.size()        ? part_.times[r.resets[k]].call
+                                                                      : kNever;
             std::size_t listed = 0;
             for (auto it = std::lower_bound(r.reads.begin(), r.reads.end(), cut, call_before);
                  it != r.reads.end() && part_.times[*it].call < bound; ++it) {
@@ -149,17 +144,15 @@ void PartitionChecker<M>::index_readers() {
         readers_.resize(space_.group_count());
         std::vector<std::uint32_t> order;
         for (const SearchOp& op : active_) order.push_back(op.op);
-        std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-            return part_.times[a].call < part_.times[b].call;
-        });
+        std::sort(order.begin(), order.end(),
+                  [&](std::uint32_t a, std::uint32_t b) { return part_.times[a].call < part_.times[b].call; });
         for (std::uint32_t i : order) {
             Readers& r = readers_[space_.group(i)];
             const bool required = part_.times[i].required();
             if (space_.resets(i)) {
                 r.resets.push_back(i);
                 if (!required) {
-                    r.first_optional_reset =
-                        std::min(r.first_optional_reset, part_.times[i].call);
+                    r.first_optional_reset = std::min(r.first_optional_reset, part_.times[i].call);
                 }
             } else if (space_.read_only(i) && required) {
                 r.reads.push_back(i);
@@ -182,9 +175,8 @@ template <class M>
 std::vector<std::vector<std::uint32_t>> PartitionChecker<M>::cut_segments() const {
     std::vector<std::uint32_t> order;
     for (const SearchOp& op : active_) order.push_back(op.op);
-    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return part_.times[a].call < part_.times[b].call;
-    });
+    std::sort(order.begin(), order.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return part_.times[a].call < part_.times[b].call; });
     std::vector<std::vector<std::uint32_t>> segments(1);
     std::uint32_t reach = 0;
     bool any_required = false;
@@ -194,8 +186,7 @@ std::vector<std::vector<std::uint32_t>> PartitionChecker<M>::cut_segments() cons
         // No cut after an op of unknown outcome: it would be carried across
         // every later cut, and enumerating each piece's ends with it costs far
         // more than one search of the whole (it could take effect anywhere).
-        if (any_required && !any_optional && reach < op.call &&
-            segments.back().size() >= kMinSegmentOps) {
+        if (any_required && !any_optional && reach < op.call && segments.back().size() >= kMinSegmentOps) {
             segments.emplace_back();
             any_required = false;
         }
@@ -208,9 +199,8 @@ std::vector<std::vector<std::uint32_t>> PartitionChecker<M>::cut_segments() cons
         }
     }
     // A trailing segment of only optional ops belongs with its predecessor.
-    if (segments.size() > 1 &&
-        std::none_of(segments.back().begin(), segments.back().end(),
-                     [&](std::uint32_t i) { return part_.times[i].required(); })) {
+    if (segments.size() > 1 && std::none_of(segments.back().begin(), segments.back().end(),
+                                            [&](std::uint32_t i) { return part_.times[i].required(); })) {
         auto tail = std::move(segments.back());
         segments.pop_back();
         segments.back().insert(segments.back().end(), tail.begin(), tail.end());
@@ -228,9 +218,8 @@ std::vector<typename PartitionChecker<M>::FrontierConfig> PartitionChecker<M>::r
     for (const lin::EndConfig& end : ends) by_state[end.state].push_back(end.available);
     std::vector<FrontierConfig> frontier;
     for (auto& [state, sets] : by_state) {
-        std::sort(sets.begin(), sets.end(), [](const auto& a, const auto& b) {
-            return a.size() != b.size() ? a.size() > b.size() : a < b;
-        });
+        std::sort(sets.begin(), sets.end(),
+                  [](const auto& a, const auto& b) { return a.size() != b.size() ? a.size() > b.size() : a < b; });
         sets.erase(std::unique(sets.begin(), sets.end()), sets.end());
         std::vector<const std::vector<std::uint32_t>*> kept;
         for (const auto& set : sets) {
@@ -244,14 +233,13 @@ std::vector<typename PartitionChecker<M>::FrontierConfig> PartitionChecker<M>::r
     return frontier;
 }
 
-#define FAULTLINE_INSTANTIATE(M)                                                                \
-    template bool PartitionChecker<M>::check_segmented();                                       \
-    template void PartitionChecker<M>::add_later_reads(Search&, const std::vector<SearchOp>&,   \
-                                                       std::uint32_t);                          \
-    template void PartitionChecker<M>::index_readers();                                         \
-    template std::vector<std::vector<std::uint32_t>> PartitionChecker<M>::cut_segments() const; \
-    template std::vector<PartitionChecker<M>::FrontierConfig>                                   \
-    PartitionChecker<M>::reduce_frontier(const std::vector<EndConfig>&);
+#define FAULTLINE_INSTANTIATE(M)                                                                              \
+    template bool PartitionChecker<M>::check_segmented();                                                     \
+    template void PartitionChecker<M>::add_later_reads(Search&, const std::vector<SearchOp>&, std::uint32_t); \
+    template void PartitionChecker<M>::index_readers();                                                       \
+    template std::vector<std::vector<std::uint32_t>> PartitionChecker<M>::cut_segments() const;               \
+    template std::vector<PartitionChecker<M>::FrontierConfig> PartitionChecker<M>::reduce_frontier(           \
+        const std::vector<EndConfig>&);
 FAULTLINE_LIN_FOR_EACH_MODEL(FAULTLINE_INSTANTIATE)
 #undef FAULTLINE_INSTANTIATE
 

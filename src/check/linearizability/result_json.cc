@@ -1,8 +1,7 @@
 // The checker's verdict in its own words, and its result as JSON (for
 // results.json and `faultline check --json`).
-#include "check/linearizability/checker.h"
-
 #include "base/assert.h"
+#include "check/linearizability/checker.h"
 
 namespace faultline::check {
 
@@ -20,9 +19,9 @@ const char* linearizability_verdict_text(Verdict verdict) {
 
 Json linearizability_result_to_json(const LinearizabilityResult& result) {
     Json json;
-    json["valid"] = result.verdict == Verdict::valid       ? Json(true)
+    json["valid"] = result.verdict == Verdict::valid     ? Json(true)
                     : result.verdict == Verdict::invalid ? Json(false)
-                                                                  : Json("unknown");
+                                                         : Json("unknown");
     json["verdict"] = linearizability_verdict_text(result.verdict);
     if (!result.unknown_reason.empty()) json["unknown_reason"] = result.unknown_reason;
     json["operations"] = result.operations;

@@ -167,8 +167,7 @@ class Search {
 
     // `ops` may be any subset of the space's ops; results name ops by their
     // index in the space.
-    Search(std::span<const SearchOp> ops, Space& space, Limits limits)
-        : space_(&space), limits_(limits) {
+    Search(std::span<const SearchOp> ops, Space& space, Limits limits) : space_(&space), limits_(limits) {
         order_ops(ops, space);
         index_required_order();
         index_op_classes(space);
@@ -199,8 +198,7 @@ class Search {
             }
             Candidate candidate = candidates_[level.cursor++];
             if constexpr (Space::kUnobservable) {
-                if (kind_[candidate.id] != kRead)
-                    candidate.next = canonical(candidate.id, candidate.next);
+                if (kind_[candidate.id] != kRead) candidate.next = canonical(candidate.id, candidate.next);
             }
             add(candidate.id);
             if (!enter_new_config(candidate)) continue;
@@ -256,8 +254,8 @@ class Search {
         std::size_t nogood_bytes = 0;
         for (const ConfigCache& nogoods : nogoods_) nogood_bytes += nogoods.bytes();
         return cache_.bytes() + space_->bytes() + candidates_.capacity() * sizeof(Candidate) +
-               levels_.capacity() * sizeof(Level) + best_path_.capacity() * sizeof(PathStep) +
-               nogood_bytes + outside_memo_.bytes();
+               levels_.capacity() * sizeof(Level) + best_path_.capacity() * sizeof(PathStep) + nogood_bytes +
+               outside_memo_.bytes();
     }
 
   private:
@@ -371,9 +369,8 @@ class Search {
         for (std::uint32_t id = 0; id < n; ++id) {
             if (kind_[id] == kReset) reset_order_.push_back(id);
         }
-        std::stable_sort(
-            reset_order_.begin(), reset_order_.end(),
-            [&](std::uint32_t a, std::uint32_t b) { return ops_[a].call < ops_[b].call; });
+        std::stable_sort(reset_order_.begin(), reset_order_.end(),
+                         [&](std::uint32_t a, std::uint32_t b) { return ops_[a].call < ops_[b].call; });
     }
 
     // Per op, its group and id within the group, and per group a cache of
@@ -429,8 +426,7 @@ class Search {
             // completed reads by completion. Nodes [0, n) are ops, [n, n + groups)
             // the groups' heads.
             const std::uint32_t n = size();
-            auto build = [&](std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev,
-                             auto&& members) {
+            auto build = [&](std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev, auto&& members) {
                 next.assign(n + groups_, 0);
                 prev.assign(n + groups_, 0);
                 for (std::uint32_t g = 0; g < groups_; ++g) next[n + g] = prev[n + g] = n + g;
@@ -463,13 +459,11 @@ class Search {
         onext_[last] = ohead;
         oprev_[ohead] = last;
     }
-    void unlink(std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev,
-                std::uint32_t node) {
+    void unlink(std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev, std::uint32_t node) {
         next[prev[node]] = next[node];
         prev[next[node]] = prev[node];
     }
-    void relink(std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev,
-                std::uint32_t node) {
+    void relink(std::vector<std::uint32_t>& next, std::vector<std::uint32_t>& prev, std::uint32_t node) {
         next[prev[node]] = node;
         prev[next[node]] = node;
     }
@@ -495,8 +489,8 @@ class Search {
     bool read_doomed(std::uint32_t id) {
         if (space_->may_reach(state_, ops_[id].op)) return false;
         const std::uint32_t head = size() + group_of_[id];
-        for (std::uint32_t reset = resets_next_[head];
-             reset != head && ops_[reset].call < ops_[id].ret; reset = resets_next_[reset]) {
+        for (std::uint32_t reset = resets_next_[head]; reset != head && ops_[reset].call < ops_[id].ret;
+             reset = resets_next_[reset]) {
             if (space_->reset_may_reach(ops_[reset].op, ops_[id].op)) return false;
         }
         return true;
@@ -550,8 +544,7 @@ class Search {
         static constexpr int kLookahead = 8;
         const std::uint32_t head = size() + group;
         int seen = 0;
-        for (std::uint32_t id = reads_next_[head]; id != head && seen < kLookahead;
-             id = reads_next_[id], ++seen) {
+        for (std::uint32_t id = reads_next_[head]; id != head && seen < kLookahead; id = reads_next_[id], ++seen) {
             if (read_doomed(id)) return ops_[id].op;
         }
         return kNever;
@@ -579,8 +572,7 @@ class Search {
 
     // Resets the per-run state: the lists, the configuration (with the
     // optional ops in `spent` used up), the stack.
-    void begin_run(std::uint64_t start_state, std::span<const std::uint32_t> spent,
-                   bool enumerate) {
+    void begin_run(std::uint64_t start_state, std::span<const std::uint32_t> spent, bool enumerate) {
         enumerate_ = enumerate;
         // Backjumping reasons about failures; in enumerate mode reaching an end
         // also "fails" a level, so it is off there.
@@ -669,8 +661,7 @@ class Search {
         const std::uint64_t previous = state_;
         state_ = candidate.next;
         if (candidate.id < required_) ++required_done_;
-        const std::uint32_t last_change =
-            candidate.next != previous ? candidate.id : level.last_change;
+        const std::uint32_t last_change = candidate.next != previous ? candidate.id : level.last_change;
         push_level(candidate.id, previous, last_change);
     }
 
@@ -731,8 +722,7 @@ class Search {
         const auto end = static_cast<std::uint32_t>(candidates_.size());
         sort_candidates(begin);
         levels_.push_back(Level{begin, end, begin, op, previous, last_change, entry_,
-                                scan.explained ? kNever : barrier_id_, scan.blame,
-                                scan.explained, 0,
+                                scan.explained ? kNever : barrier_id_, scan.blame, scan.explained, 0,
                                 scan.forced && grouping_ ? group_of_[scan.forced_id] : kNever});
         levels_.back().doomed = scan.doomed;
         note_progress();
@@ -744,8 +734,7 @@ class Search {
     std::uint32_t first_doomed_read(std::uint32_t op) {
         std::uint32_t doomed = kNever;
         if (op == kNever) {
-            for (std::uint32_t g = 0; g < groups_ && doomed == kNever; ++g)
-                doomed = doomed_read(g);
+            for (std::uint32_t g = 0; g < groups_ && doomed == kNever; ++g) doomed = doomed_read(g);
         } else if (kind_[op] != kRead) {
             doomed = doomed_read(group_of_[op]);
         }
@@ -815,11 +804,10 @@ class Search {
     // which never complete, last). A wrong early choice is then discovered
     // sooner, and in a linearizable history the first path usually works.
     void sort_candidates(std::uint32_t begin) {
-        std::sort(candidates_.begin() + begin, candidates_.end(),
-                  [&](const Candidate& a, const Candidate& b) {
-                      return ops_[a.id].ret != ops_[b.id].ret ? ops_[a.id].ret < ops_[b.id].ret
-                                                              : ops_[a.id].call < ops_[b.id].call;
-                  });
+        std::sort(candidates_.begin() + begin, candidates_.end(), [&](const Candidate& a, const Candidate& b) {
+            return ops_[a.id].ret != ops_[b.id].ret ? ops_[a.id].ret < ops_[b.id].ret
+                                                    : ops_[a.id].call < ops_[b.id].call;
+        });
     }
 
     void add(std::uint32_t id) {
@@ -990,15 +978,14 @@ class Search {
         BestConfig config;
         config.state = state_;
         config.doomed = doomed;
-        config.last_change =
-            levels_.back().last_change == kNever ? kNever : index_of_[levels_.back().last_change];
+        config.last_change = levels_.back().last_change == kNever ? kNever : index_of_[levels_.back().last_change];
         for_each_candidate([&](std::uint32_t id) {
             if (id != failing) config.pending.push_back(index_of_[id]);
             return true;
         });
         std::sort(config.pending.begin(), config.pending.end());
-        std::uint64_t h = (config.state * 0x9e3779b97f4a7c15ULL + config.last_change) ^
-                          (std::uint64_t{config.doomed} << 32);
+        std::uint64_t h =
+            (config.state * 0x9e3779b97f4a7c15ULL + config.last_change) ^ (std::uint64_t{config.doomed} << 32);
         for (std::uint32_t index : config.pending) h = (h ^ index) * 0x100000001b3ULL;
         if (best_seen_.find(h) != FlatMap64::kAbsent) return;
         best_seen_.insert(h, 1);

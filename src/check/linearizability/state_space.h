@@ -67,8 +67,7 @@ class StateSpace {
             return to_word(state);
         } else {
             const std::uint64_t h = M::hash(state);
-            const std::uint32_t found =
-                index_.find_if(h, [&](std::uint32_t id) { return states_[id] == state; });
+            const std::uint32_t found = index_.find_if(h, [&](std::uint32_t id) { return states_[id] == state; });
             if (found != FlatMap64::kAbsent) return found;
             const auto id = static_cast<std::uint32_t>(states_.size());
             FL_ASSERT_LT(id, FlatMap64::kAbsent - 1);
@@ -100,8 +99,7 @@ class StateSpace {
             }
             scratch_ = State{};
             const bool legal = model_->step(states_[word], ops_[op], scratch_);
-            const std::uint32_t result =
-                legal ? static_cast<std::uint32_t>(intern(scratch_)) : kIllegalId;
+            const std::uint32_t result = legal ? static_cast<std::uint32_t>(intern(scratch_)) : kIllegalId;
             memo_.insert(key, result);
             if (!legal) return false;
             next = result;
@@ -124,13 +122,10 @@ class StateSpace {
     bool read_only(std::uint32_t op) const { return model_->read_only(ops_[op]); }
 
     std::uint32_t group_count() const requires kMonotone { return model_->group_count(); }
-    std::uint32_t group(std::uint32_t op) const requires kMonotone {
-        return model_->group(ops_[op]);
-    }
+    std::uint32_t group(std::uint32_t op) const requires kMonotone { return model_->group(ops_[op]); }
     bool resets(std::uint32_t op) const requires kMonotone { return model_->resets(ops_[op]); }
     // The state named `word` with part `group` made unobservable.
-    std::uint64_t make_unobservable(std::uint64_t word,
-                                    std::uint32_t group) requires kUnobservable {
+    std::uint64_t make_unobservable(std::uint64_t word, std::uint32_t group) requires kUnobservable {
         FL_ASSERT_LT(word, states_.size());
         return intern(model_->unobservable(states_[word], group));
     }
@@ -138,9 +133,7 @@ class StateSpace {
         FL_ASSERT_LT(word, states_.size());
         return model_->is_unobservable(states_[word], group);
     }
-    std::uint32_t group_of_op(std::uint32_t op) const requires kGrouped {
-        return model_->group(ops_[op]);
-    }
+    std::uint32_t group_of_op(std::uint32_t op) const requires kGrouped { return model_->group(ops_[op]); }
     std::uint32_t groups() const requires kGrouped { return model_->group_count(); }
     // A name for the part of state `word` that belongs to `group`: equal parts
     // get equal names. Remembered per (state, group).
@@ -158,8 +151,8 @@ class StateSpace {
             const std::uint32_t memo = component_memo_.find(key);
             if (memo != FlatMap64::kAbsent) return memo;
             const std::uint64_t h = Inner::hash(part);
-            std::uint32_t id = component_index_.find_if(
-                h, [&](std::uint32_t candidate) { return components_[candidate] == part; });
+            std::uint32_t id =
+                component_index_.find_if(h, [&](std::uint32_t candidate) { return components_[candidate] == part; });
             if (id == FlatMap64::kAbsent) {
                 id = static_cast<std::uint32_t>(components_.size());
                 components_.push_back(part);
@@ -200,8 +193,8 @@ class StateSpace {
         if constexpr (M::kWordState) {
             return 0;
         } else {
-            return state_bytes_ + index_.bytes() + memo_.bytes() + reach_memo_.bytes() +
-                   reset_memo_.bytes() + component_index_.bytes() + component_memo_.bytes() +
+            return state_bytes_ + index_.bytes() + memo_.bytes() + reach_memo_.bytes() + reset_memo_.bytes() +
+                   component_index_.bytes() + component_memo_.bytes() +
                    components_.capacity() * sizeof(typename GroupedInner<M>::State);
         }
     }
@@ -210,8 +203,7 @@ class StateSpace {
     static constexpr std::uint32_t kIllegalId = FlatMap64::kAbsent - 1;
 
     static std::uint64_t to_word(const State& state) {
-        static_assert(sizeof(State) <= sizeof(std::uint64_t) &&
-                      std::is_trivially_copyable_v<State>);
+        static_assert(sizeof(State) <= sizeof(std::uint64_t) && std::is_trivially_copyable_v<State>);
         std::uint64_t word = 0;
         std::memcpy(&word, &state, sizeof(State));
         return word;

@@ -24,8 +24,9 @@ constexpr std::uint64_t kWindowConfigs = 500'000;
 // complete after `horizon` count as of unknown outcome.
 // Its searches share kWindowConfigs (window_configs_ counts what they used).
 template <class M>
-typename PartitionChecker<M>::Orderable PartitionChecker<M>::orderable(
-    std::uint64_t state, const std::vector<std::uint32_t>& ops, std::uint32_t horizon) {
+typename PartitionChecker<M>::Orderable PartitionChecker<M>::orderable(std::uint64_t state,
+                                                                       const std::vector<std::uint32_t>& ops,
+                                                                       std::uint32_t horizon) {
     std::vector<SearchOp> times;
     times.reserve(ops.size());
     for (std::uint32_t i : ops) {
@@ -50,8 +51,7 @@ typename PartitionChecker<M>::Orderable PartitionChecker<M>::orderable(
 // it orderable; fills the window fields. False if the ops cannot be shown
 // unorderable (then the window is left empty).
 template <class M>
-bool PartitionChecker<M>::find_window(Counterexample& cx, std::uint64_t start,
-                                      const std::vector<lin::PathStep>& path,
+bool PartitionChecker<M>::find_window(Counterexample& cx, std::uint64_t start, const std::vector<lin::PathStep>& path,
                                       std::uint32_t target) {
     const SearchOp& bad = part_.times[target];
     const std::uint32_t horizon = bad.ret;
@@ -102,9 +102,8 @@ std::vector<std::uint32_t> PartitionChecker<M>::overlapping_ops(const std::vecto
         if (op.required() && op.ret < bad.call) continue;
         set.push_back(op.op);
     }
-    std::sort(set.begin(), set.end(), [&](std::uint32_t a, std::uint32_t b) {
-        return part_.times[a].call < part_.times[b].call;
-    });
+    std::sort(set.begin(), set.end(),
+              [&](std::uint32_t a, std::uint32_t b) { return part_.times[a].call < part_.times[b].call; });
     return set;
 }
 
@@ -114,15 +113,13 @@ std::vector<std::uint32_t> PartitionChecker<M>::overlapping_ops(const std::vecto
 // impossible again), so only a clean last pass proves minimality: returns
 // whether there was one within the window's budget.
 template <class M>
-bool PartitionChecker<M>::shrink_window(std::vector<std::uint32_t>& set, std::uint64_t state,
-                                        std::uint32_t horizon) {
+bool PartitionChecker<M>::shrink_window(std::vector<std::uint32_t>& set, std::uint64_t state, std::uint32_t horizon) {
     bool minimal = false;
     auto try_without = [&](std::size_t from, std::size_t to) -> Orderable {
         std::vector<std::uint32_t> rest(set.begin(), set.begin() + static_cast<long>(from));
         rest.insert(rest.end(), set.begin() + static_cast<long>(to), set.end());
-        const Orderable result = window_configs_ >= kWindowConfigs
-                                     ? Orderable::unknown
-                                     : orderable(state, rest, horizon);
+        const Orderable result =
+            window_configs_ >= kWindowConfigs ? Orderable::unknown : orderable(state, rest, horizon);
         if (result == Orderable::no) set = std::move(rest);
         return result;
     };
@@ -153,8 +150,7 @@ bool PartitionChecker<M>::shrink_window(std::vector<std::uint32_t>& set, std::ui
 // target the set would be some other op's failure: name the one that
 // completes last, whose completion the set cannot reach.
 template <class M>
-std::uint32_t PartitionChecker<M>::window_failing_op(const std::vector<std::uint32_t>& set,
-                                                     std::uint32_t target,
+std::uint32_t PartitionChecker<M>::window_failing_op(const std::vector<std::uint32_t>& set, std::uint32_t target,
                                                      std::uint32_t horizon) const {
     const bool has_target = std::find(set.begin(), set.end(), target) != set.end();
     std::uint32_t named = target;
@@ -175,13 +171,9 @@ std::uint32_t PartitionChecker<M>::window_failing_op(const std::vector<std::uint
 // step of the op that must complete first.
 template <class M>
 void PartitionChecker<M>::window_orders(Counterexample& cx, const std::vector<std::uint32_t>& set,
-                                        std::uint32_t horizon, std::uint64_t state,
-                                        std::vector<char>& used,
-                                        std::vector<CounterexampleStep>& path, Visited& visited,
-                                        std::size_t& nodes) {
-    auto required = [&](std::uint32_t i) {
-        return part_.times[i].required() && part_.times[i].ret <= horizon;
-    };
+                                        std::uint32_t horizon, std::uint64_t state, std::vector<char>& used,
+                                        std::vector<CounterexampleStep>& path, Visited& visited, std::size_t& nodes) {
+    auto required = [&](std::uint32_t i) { return part_.times[i].required() && part_.times[i].ret <= horizon; };
     std::optional<std::size_t> due;  // the unplaced required op completing first
     for (std::size_t k = 0; k < set.size(); ++k) {
         if (used[k] || !required(set[k])) continue;
@@ -222,21 +214,19 @@ void PartitionChecker<M>::window_orders(Counterexample& cx, const std::vector<st
     path.pop_back();
 }
 
-#define FAULTLINE_INSTANTIATE(M)                                                                 \
-    template PartitionChecker<M>::Orderable PartitionChecker<M>::orderable(                      \
-        std::uint64_t, const std::vector<std::uint32_t>&, std::uint32_t);                        \
-    template bool PartitionChecker<M>::find_window(Counterexample&, std::uint64_t,               \
-                                                   const std::vector<PathStep>&, std::uint32_t); \
-    template std::vector<std::uint32_t> PartitionChecker<M>::overlapping_ops(                    \
-        const std::vector<char>&, const SearchOp&) const;                                        \
-    template bool PartitionChecker<M>::shrink_window(std::vector<std::uint32_t>&,                \
-                                                     std::uint64_t, std::uint32_t);              \
-    template std::uint32_t PartitionChecker<M>::window_failing_op(                               \
-        const std::vector<std::uint32_t>&, std::uint32_t, std::uint32_t) const;                  \
-    template void PartitionChecker<M>::window_orders(                                            \
-        Counterexample&, const std::vector<std::uint32_t>&, std::uint32_t, std::uint64_t,        \
-        std::vector<char>&, std::vector<CounterexampleStep>&,                                    \
-        std::set<std::pair<std::uint64_t, std::vector<char>>>&, std::size_t&);
+#define FAULTLINE_INSTANTIATE(M)                                                                                    \
+    template PartitionChecker<M>::Orderable PartitionChecker<M>::orderable(                                         \
+        std::uint64_t, const std::vector<std::uint32_t>&, std::uint32_t);                                           \
+    template bool PartitionChecker<M>::find_window(Counterexample&, std::uint64_t, const std::vector<PathStep>&,    \
+                                                   std::uint32_t);                                                  \
+    template std::vector<std::uint32_t> PartitionChecker<M>::overlapping_ops(const std::vector<char>&,              \
+                                                                             const SearchOp&) const;                \
+    template bool PartitionChecker<M>::shrink_window(std::vector<std::uint32_t>&, std::uint64_t, std::uint32_t);    \
+    template std::uint32_t PartitionChecker<M>::window_failing_op(const std::vector<std::uint32_t>&, std::uint32_t, \
+                                                                  std::uint32_t) const;                             \
+    template void PartitionChecker<M>::window_orders(                                                               \
+        Counterexample&, const std::vector<std::uint32_t>&, std::uint32_t, std::uint64_t, std::vector<char>&,       \
+        std::vector<CounterexampleStep>&, std::set<std::pair<std::uint64_t, std::vector<char>>>&, std::size_t&);
 FAULTLINE_LIN_FOR_EACH_MODEL(FAULTLINE_INSTANTIATE)
 #undef FAULTLINE_INSTANTIATE
 

@@ -28,37 +28,31 @@ EncodeResult<KvAppendModel::Op> KvAppendModel::encode(const OpView& view) {
         const Json& value = view.complete_value;
         if (value.is_null() && view.semantics.nil_read_is_unknown) return drop<Op>();
         if (!value.is_string()) {
-            return encode_error(
-                fmt::format("get must return a string, got {}", describe_json(value)));
+            return encode_error(fmt::format("get must return a string, got {}", describe_json(value)));
         }
         return keep(Op{Kind::get, add_text(value.get<std::string>())}, true);
     }
     if (view.f == "put" || view.f == "append") {
         if (view.completion == Completion::fail) return drop<Op>();
-        const Json& value =
-            ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
+        const Json& value = ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
         if (!value.is_string()) {
-            return encode_error(
-                fmt::format("{} needs a string value, got {}", view.f, describe_json(value)));
+            return encode_error(fmt::format("{} needs a string value, got {}", view.f, describe_json(value)));
         }
         const Kind kind = view.f == "put" ? Kind::put : Kind::append;
         return keep(Op{kind, add_text(value.get<std::string>())}, ok);
     }
-    return encode_error(
-        fmt::format("model kv-append has no operation '{}' (it has get, put, append)", view.f));
+    return encode_error(fmt::format("model kv-append has no operation '{}' (it has get, put, append)", view.f));
 }
 
 std::string quote_short(const std::string& text, std::size_t max_chars) {
     if (text.size() <= max_chars) return Json(text).dump();
     const std::size_t half = max_chars / 2;
-    return Json(text.substr(0, half)).dump() + "..." +
-           Json(text.substr(text.size() - half)).dump() + fmt::format(" ({} chars)", text.size());
+    return Json(text.substr(0, half)).dump() + "..." + Json(text.substr(text.size() - half)).dump() +
+           fmt::format(" ({} chars)", text.size());
 }
 
 std::string KvAppendModel::describe_op(const Op& op) const {
-    const char* name = op.kind == Op::Kind::get   ? "get"
-                       : op.kind == Op::Kind::put ? "put"
-                                                  : "append";
+    const char* name = op.kind == Op::Kind::get ? "get" : op.kind == Op::Kind::put ? "put" : "append";
     return fmt::format("{} {}", name, quote_short(texts_[op.text]));
 }
 
@@ -68,8 +62,7 @@ std::string KvAppendModel::describe_state(const State& s) const {
 
 std::string KvAppendModel::explain(const State& s, const Op& op) const {
     if (op.kind != Op::Kind::get) return fmt::format("{} is always legal", describe_op(op));
-    return fmt::format("get returned {} but the value was {}", quote_short(texts_[op.text]),
-                       describe_state(s));
+    return fmt::format("get returned {} but the value was {}", quote_short(texts_[op.text]), describe_state(s));
 }
 
 std::vector<char> KvAppendModel::useless(std::span<const TimedOp<Op>> ops) const {
@@ -84,9 +77,8 @@ std::vector<char> KvAppendModel::useless(std::span<const TimedOp<Op>> ops) const
         if (ops[i].required() || ops[i].op.kind != Op::Kind::append) continue;
         const std::string& text = texts_[ops[i].op.text];
         if (text.empty()) continue;
-        const bool seen = std::any_of(gets.begin(), gets.end(), [&](std::string_view got) {
-            return got.find(text) != std::string_view::npos;
-        });
+        const bool seen = std::any_of(gets.begin(), gets.end(),
+                                      [&](std::string_view got) { return got.find(text) != std::string_view::npos; });
         if (!seen) drop[i] = 1;
     }
     return drop;

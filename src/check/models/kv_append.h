@@ -79,9 +79,7 @@ class KvAppendModel {
     // Appends keep an unobservable string unobservable; only a put leaves it.
     State unobservable(const State&, std::uint32_t) const { return State{"", true}; }
     static bool is_unobservable(const State& s, std::uint32_t) { return s.unobservable; }
-    bool reset_may_reach(const Op& put, const Op& get) const {
-        return texts_[get.text].starts_with(texts_[put.text]);
-    }
+    bool reset_may_reach(const Op& put, const Op& get) const { return texts_[get.text].starts_with(texts_[put.text]); }
 
     // Encoding adds to the model's string table, hence non-const.
     EncodeResult<Op> encode(const OpView& view);

@@ -56,14 +56,10 @@ class MapModel {
     // Groups are keys (see search.h: monotone lookahead, and backjumping).
     std::uint32_t group_count() const { return static_cast<std::uint32_t>(keys_.size()); }
     std::uint32_t group(const Op& op) const { return op.key; }
-    const typename M::State& component(const State& s, std::uint32_t group) const {
-        return s[group];
-    }
+    const typename M::State& component(const State& s, std::uint32_t group) const { return s[group]; }
     const M& inner() const { return inner_; }
     const Json& key(std::uint32_t group) const { return keys_[group]; }
-    bool resets(const Op& op) const requires requires(const M& m, const typename M::Op& o) {
-        m.resets(o);
-    }
+    bool resets(const Op& op) const requires requires(const M& m, const typename M::Op& o) { m.resets(o); }
     { return inner_.resets(op.op); }
     bool may_reach(const State& s, const Op& read) const requires
         requires(const M& m, const typename M::State& st, const typename M::Op& o) {
@@ -84,8 +80,7 @@ class MapModel {
         m.is_unobservable(st, 0u);
     }
     { return inner_.is_unobservable(s[group], 0); }
-    bool reset_may_reach(const Op& reset, const Op& read) const requires
-        requires(const M& m, const typename M::Op& o) {
+    bool reset_may_reach(const Op& reset, const Op& read) const requires requires(const M& m, const typename M::Op& o) {
         m.reset_may_reach(o, o);
     }
     { return reset.key == read.key && inner_.reset_may_reach(reset.op, read.op); }
@@ -150,8 +145,7 @@ class MapModel {
             std::vector<TimedOp<typename M::Op>> inner_ops;
             for (const auto& indexes : by_key) {
                 inner_ops.clear();
-                for (std::uint32_t i : indexes)
-                    inner_ops.push_back({ops[i].op.op, ops[i].call, ops[i].ret});
+                for (std::uint32_t i : indexes) inner_ops.push_back({ops[i].op.op, ops[i].call, ops[i].ret});
                 const std::vector<char> inner = inner_.useless(inner_ops);
                 for (std::size_t k = 0; k < indexes.size(); ++k) drop[indexes[k]] = inner[k];
             }
@@ -161,8 +155,7 @@ class MapModel {
 
   private:
     std::uint32_t key_id(const Json& key) {
-        auto [it, inserted] =
-            key_ids_.try_emplace(key.dump(), static_cast<std::uint32_t>(keys_.size()));
+        auto [it, inserted] = key_ids_.try_emplace(key.dump(), static_cast<std::uint32_t>(keys_.size()));
         if (inserted) keys_.push_back(key);
         return it->second;
     }

@@ -33,10 +33,8 @@ Result<ModelKind> parse_model_kind(std::string_view name) {
     if (name == "queue") return ModelKind::fifo_queue;
     if (name == "lin-kv") return ModelKind::kv;
     std::string names;
-    for (const ModelName& model : kModels)
-        names += (names.empty() ? "" : ", ") + std::string(model.name);
-    return make_error(ErrorCode::invalid_argument,
-                      fmt::format("unknown model '{}' (models: {})", name, names));
+    for (const ModelName& model : kModels) names += (names.empty() ? "" : ", ") + std::string(model.name);
+    return make_error(ErrorCode::invalid_argument, fmt::format("unknown model '{}' (models: {})", name, names));
 }
 
 const char* model_kind_name(ModelKind kind) {
@@ -48,8 +46,7 @@ const char* model_kind_name(ModelKind kind) {
 
 std::string describe_model_kinds() {
     std::string out;
-    for (const ModelName& model : kModels)
-        out += fmt::format("  {:<15} {}\n", model.name, model.ops);
+    for (const ModelName& model : kModels) out += fmt::format("  {:<15} {}\n", model.name, model.ops);
     return out;
 }
 

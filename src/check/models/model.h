@@ -117,9 +117,7 @@ struct OpView {
     // The value the operation carries. For a completed op it is the completion's
     // (reads are invoked with nil and complete with what they read); otherwise
     // the invocation's.
-    const Json& value() const {
-        return completion == Completion::ok ? complete_value : invoke_value;
-    }
+    const Json& value() const { return completion == Completion::ok ? complete_value : invoke_value; }
 };
 
 template <class Op>

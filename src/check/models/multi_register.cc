@@ -23,8 +23,7 @@ Result<MultiRegisterModel> MultiRegisterModel::make(ValueTable& values, const Js
 }
 
 std::uint32_t MultiRegisterModel::key_id(const Json& key) {
-    auto [it, inserted] =
-        key_ids_.try_emplace(key.dump(), static_cast<std::uint32_t>(keys_.size()));
+    auto [it, inserted] = key_ids_.try_emplace(key.dump(), static_cast<std::uint32_t>(keys_.size()));
     if (inserted) keys_.push_back(key);
     return it->second;
 }
@@ -60,25 +59,20 @@ bool MultiRegisterModel::step(const State& s, const Op& op, State& next) const {
 
 EncodeResult<MultiRegisterModel::Op> MultiRegisterModel::encode(const OpView& view) {
     if (view.f != "txn") {
-        return encode_error(
-            fmt::format("model multi-register has no operation '{}' (it has txn)", view.f));
+        return encode_error(fmt::format("model multi-register has no operation '{}' (it has txn)", view.f));
     }
     if (view.completion == Completion::fail) return drop<Op>();
     const bool ok = view.completion == Completion::ok;
-    const Json& value =
-        ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
+    const Json& value = ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
     if (!value.is_array()) {
-        return encode_error(fmt::format("txn needs a list of [f key value] micro-ops, got {}",
-                                        describe_json(value)));
+        return encode_error(fmt::format("txn needs a list of [f key value] micro-ops, got {}", describe_json(value)));
     }
     std::vector<Micro> micros;
     bool writes = false;
     for (const Json& item : value) {
-        if (!item.is_array() || item.size() != 3 || !item[0].is_string() ||
-            (item[0] != "read" && item[0] != "write")) {
+        if (!item.is_array() || item.size() != 3 || !item[0].is_string() || (item[0] != "read" && item[0] != "write")) {
             return encode_error(
-                fmt::format("txn micro-op must be [read key value] or [write key value], got {}",
-                            describe_json(item)));
+                fmt::format("txn micro-op must be [read key value] or [write key value], got {}", describe_json(item)));
         }
         Micro micro;
         micro.write = item[0] == "write";
@@ -86,8 +80,7 @@ EncodeResult<MultiRegisterModel::Op> MultiRegisterModel::encode(const OpView& vi
         micro.value = values_->intern(item[2]);
         // In a transaction of unknown outcome the reads observed nothing; in a
         // completed one, nil is unknown only where the format says so.
-        micro.unknown =
-            !micro.write && (!ok || (item[2].is_null() && view.semantics.nil_read_is_unknown));
+        micro.unknown = !micro.write && (!ok || (item[2].is_null() && view.semantics.nil_read_is_unknown));
         writes = writes || micro.write;
         micros.push_back(micro);
     }
@@ -103,8 +96,7 @@ std::string MultiRegisterModel::describe_op(const Op& op) const {
     for (const Micro& micro : txns_[op.txn]) {
         if (!first) out += ' ';
         first = false;
-        out += fmt::format("[{} {} {}]", micro.write ? "write" : "read",
-                           describe_json(keys_[micro.key]),
+        out += fmt::format("[{} {} {}]", micro.write ? "write" : "read", describe_json(keys_[micro.key]),
                            micro.unknown ? "?" : values_->describe(micro.value));
     }
     return out + "]";
@@ -125,9 +117,8 @@ std::string MultiRegisterModel::explain(const State& s, const Op& op) const {
         if (micro.write) {
             now[micro.key] = micro.value;
         } else if (!micro.unknown && now[micro.key] != micro.value) {
-            return fmt::format("can't read {} from register {} holding {}",
-                               values_->describe(micro.value), describe_json(keys_[micro.key]),
-                               values_->describe(now[micro.key]));
+            return fmt::format("can't read {} from register {} holding {}", values_->describe(micro.value),
+                               describe_json(keys_[micro.key]), values_->describe(now[micro.key]));
         }
     }
     return "the transaction is legal";

@@ -36,16 +36,13 @@ EncodeResult<RegisterModel::Op> RegisterModel::encode(const OpView& view) const 
         if (view.completion == Completion::fail) return drop<Op>();
         // A completed write's completion repeats the value; fall back to the
         // invocation's in formats that leave it out.
-        const Json& value =
-            ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
+        const Json& value = ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
         return keep(Op{Kind::write, values_->intern(value), kNilValue}, ok);
     }
     if (view.f == "cas" && allow_cas_) {
-        const Json& value =
-            ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
+        const Json& value = ok && !view.complete_value.is_null() ? view.complete_value : view.invoke_value;
         if (!value.is_array() || value.size() != 2) {
-            return encode_error(
-                fmt::format("cas expects a value [from to], got {}", describe_json(value)));
+            return encode_error(fmt::format("cas expects a value [from to], got {}", describe_json(value)));
         }
         const ValueId from = values_->intern(value[0]);
         const ValueId to = values_->intern(value[1]);
@@ -58,8 +55,7 @@ EncodeResult<RegisterModel::Op> RegisterModel::encode(const OpView& view) const 
         return keep(Op{Kind::cas, from, to}, !unknown);
     }
     return encode_error(fmt::format("model {} has no operation '{}' (it has read, write{})",
-                                    allow_cas_ ? "cas-register" : "register", view.f,
-                                    allow_cas_ ? ", cas" : ""));
+                                    allow_cas_ ? "cas-register" : "register", view.f, allow_cas_ ? ", cas" : ""));
 }
 
 std::string RegisterModel::describe_op(const Op& op) const {
@@ -83,16 +79,15 @@ std::string RegisterModel::describe_state(State s) const {
 std::string RegisterModel::explain(State s, const Op& op) const {
     switch (op.kind) {
         case Op::Kind::read:
-            return fmt::format("can't read {} from register {}", values_->describe(op.a),
-                               values_->describe(s));
+            return fmt::format("can't read {} from register {}", values_->describe(op.a), values_->describe(s));
         case Op::Kind::write:
             return "a write is always legal";
         case Op::Kind::cas:
-            return fmt::format("can't CAS {} from {} to {}", values_->describe(s),
-                               values_->describe(op.a), values_->describe(op.b));
+            return fmt::format("can't CAS {} from {} to {}", values_->describe(s), values_->describe(op.a),
+                               values_->describe(op.b));
         case Op::Kind::cas_false:
-            return fmt::format("CAS from {} returned false, but the register held {}",
-                               values_->describe(op.a), values_->describe(s));
+            return fmt::format("CAS from {} returned false, but the register held {}", values_->describe(op.a),
+                               values_->describe(s));
     }
     FL_UNREACHABLE();
 }
@@ -105,17 +100,13 @@ std::vector<char> RegisterModel::useless(std::span<const TimedOp<Op>> ops) const
     std::vector<char> observed(values_->size(), 0);
     for (const auto& timed : ops) {
         if (timed.op.kind == Op::Kind::cas_false) return drop;  // observes inequality: keep all
-        if (timed.op.kind == Op::Kind::read || timed.op.kind == Op::Kind::cas)
-            observed[timed.op.a] = 1;
+        if (timed.op.kind == Op::Kind::read || timed.op.kind == Op::Kind::cas) observed[timed.op.a] = 1;
     }
     for (std::size_t i = 0; i < ops.size(); ++i) {
         const Op& op = ops[i].op;
         if (ops[i].required()) continue;
-        const ValueId written = op.kind == Op::Kind::write ? op.a
-                                : op.kind == Op::Kind::cas ? op.b
-                                                           : kNilValue;
-        if ((op.kind == Op::Kind::write || op.kind == Op::Kind::cas) && !observed[written])
-            drop[i] = 1;
+        const ValueId written = op.kind == Op::Kind::write ? op.a : op.kind == Op::Kind::cas ? op.b : kNilValue;
+        if ((op.kind == Op::Kind::write || op.kind == Op::Kind::cas) && !observed[written]) drop[i] = 1;
     }
     return drop;
 }
@@ -144,8 +135,7 @@ std::vector<Impossible> RegisterModel::impossible(std::span<const TimedOp<Op>> o
         const char* what = op.kind == Op::Kind::read ? "read" : "CAS expected";
         const std::uint32_t writer = first_writer_call[op.a];
         if (writer == kNever) {
-            found.push_back({i, fmt::format("{} {}, a value no operation wrote", what,
-                                            values_->describe(op.a))});
+            found.push_back({i, fmt::format("{} {}, a value no operation wrote", what, values_->describe(op.a))});
         } else if (writer > timed.ret) {
             found.push_back({i, fmt::format("{} {}, a value first written by an operation "
                                             "invoked after this one returned",

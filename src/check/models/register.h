@@ -60,9 +60,7 @@ class RegisterModel {
     }
 
     // Ops that never change any state: the search may linearize them eagerly.
-    static bool read_only(const Op& op) {
-        return op.kind == Op::Kind::read || op.kind == Op::Kind::cas_false;
-    }
+    static bool read_only(const Op& op) { return op.kind == Op::Kind::read || op.kind == Op::Kind::cas_false; }
 
     EncodeResult<Op> encode(const OpView& view) const;
     std::string describe_op(const Op& op) const;

@@ -15,8 +15,8 @@ std::uint64_t hash_ids(const std::vector<ValueId>& ids) {
     return hash_bytes(ids.data(), ids.size() * sizeof(ValueId), ids.size());
 }
 
-std::string describe_ids(const std::vector<ValueId>& ids, const ValueTable& values,
-                         const char* open, const char* close) {
+std::string describe_ids(const std::vector<ValueId>& ids, const ValueTable& values, const char* open,
+                         const char* close) {
     std::string out = open;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         if (i > 0) out += ' ';
@@ -48,8 +48,7 @@ const Json& carried_value(const OpView& view) {
 
 EncodeResult<MutexModel::Op> MutexModel::encode(const OpView& view) const {
     if (view.f != "acquire" && view.f != "release") {
-        return encode_error(
-            fmt::format("model mutex has no operation '{}' (it has acquire, release)", view.f));
+        return encode_error(fmt::format("model mutex has no operation '{}' (it has acquire, release)", view.f));
     }
     if (view.completion == Completion::fail) return drop<Op>();
     return keep(Op{view.f == "acquire"}, is_ok(view));
@@ -57,8 +56,7 @@ EncodeResult<MutexModel::Op> MutexModel::encode(const OpView& view) const {
 
 std::string MutexModel::explain(State s, const Op& op) const {
     (void)s;
-    return op.acquire ? "can't acquire a mutex that is already held"
-                      : "can't release a mutex that is not held";
+    return op.acquire ? "can't acquire a mutex that is already held" : "can't release a mutex that is not held";
 }
 
 // ---- set
@@ -89,8 +87,7 @@ EncodeResult<SetModel::Op> SetModel::encode(const OpView& view) {
         const Json& value = view.complete_value;
         if (value.is_null() && view.semantics.nil_read_is_unknown) return drop<Op>();
         if (!value.is_array()) {
-            return encode_error(
-                fmt::format("set read must return a collection, got {}", describe_json(value)));
+            return encode_error(fmt::format("set read must return a collection, got {}", describe_json(value)));
         }
         State elements;
         for (const Json& element : value) elements.push_back(values_->intern(element));
@@ -113,8 +110,8 @@ std::string SetModel::describe_state(const State& s) const {
 
 std::string SetModel::explain(const State& s, const Op& op) const {
     if (op.add) return "an add is always legal";
-    return fmt::format("can't read {} from set {}",
-                       describe_ids(reads_[op.read], *values_, "#{", "}"), describe_state(s));
+    return fmt::format("can't read {} from set {}", describe_ids(reads_[op.read], *values_, "#{", "}"),
+                       describe_state(s));
 }
 
 std::vector<Impossible> SetModel::impossible(std::span<const TimedOp<Op>> ops) const {
@@ -127,8 +124,8 @@ std::vector<Impossible> SetModel::impossible(std::span<const TimedOp<Op>> ops) c
         if (ops[i].op.add || !ops[i].required()) continue;
         for (ValueId element : reads_[ops[i].op.read]) {
             if (!added.contains(element)) {
-                found.push_back({i, fmt::format("read contains {}, which was never added",
-                                                values_->describe(element))});
+                found.push_back(
+                    {i, fmt::format("read contains {}, which was never added", values_->describe(element))});
                 break;
             }
         }
@@ -181,8 +178,7 @@ EncodeResult<FifoQueueModel::Op> FifoQueueModel::encode(const OpView& view) cons
         }
         return keep(Op{Kind::dequeue, values_->intern(value)}, true);
     }
-    return encode_error(
-        fmt::format("model fifo-queue has no operation '{}' (it has enqueue, dequeue)", view.f));
+    return encode_error(fmt::format("model fifo-queue has no operation '{}' (it has enqueue, dequeue)", view.f));
 }
 
 std::string FifoQueueModel::describe_op(const Op& op) const {
@@ -190,8 +186,7 @@ std::string FifoQueueModel::describe_op(const Op& op) const {
         case Op::Kind::enqueue:
             return "enqueue " + values_->describe(op.value);
         case Op::Kind::dequeue:
-            return op.value == kNilValue ? "dequeue -> empty"
-                                         : "dequeue -> " + values_->describe(op.value);
+            return op.value == kNilValue ? "dequeue -> empty" : "dequeue -> " + values_->describe(op.value);
         case Op::Kind::dequeue_any:
             return "dequeue -> ?";
     }
@@ -208,8 +203,8 @@ std::string FifoQueueModel::explain(const State& s, const Op& op) const {
     if (op.kind == Op::Kind::dequeue && op.value == kNilValue) {
         return fmt::format("dequeue found the queue empty, but it held {}", describe_state(s));
     }
-    return fmt::format("can't dequeue {} from queue {} (head {})", values_->describe(op.value),
-                       describe_state(s), values_->describe(s.front()));
+    return fmt::format("can't dequeue {} from queue {} (head {})", values_->describe(op.value), describe_state(s),
+                       values_->describe(s.front()));
 }
 
 std::vector<Impossible> FifoQueueModel::impossible(std::span<const TimedOp<Op>> ops) const {
@@ -220,13 +215,12 @@ std::vector<Impossible> FifoQueueModel::impossible(std::span<const TimedOp<Op>> 
     std::vector<Impossible> found;
     for (std::uint32_t i = 0; i < ops.size(); ++i) {
         const auto& timed = ops[i];
-        if (timed.op.kind != Op::Kind::dequeue || timed.op.value == kNilValue ||
-            !timed.required()) {
+        if (timed.op.kind != Op::Kind::dequeue || timed.op.value == kNilValue || !timed.required()) {
             continue;
         }
         if (!enqueued.contains(timed.op.value)) {
-            found.push_back({i, fmt::format("dequeued {}, which was never enqueued",
-                                            values_->describe(timed.op.value))});
+            found.push_back(
+                {i, fmt::format("dequeued {}, which was never enqueued", values_->describe(timed.op.value))});
         }
     }
     return found;
@@ -240,18 +234,19 @@ EncodeResult<CounterModel::Op> CounterModel::encode(const OpView& view) const {
         const Json& value = carried_value(view);
         if (view.f == "increment" && value.is_null()) return keep(Op{true, 1}, is_ok(view));
         if (!value.is_number_integer()) {
-            return encode_error(
-                fmt::format("counter {} needs an integer, got {}", view.f, describe_json(value)));
+            return encode_error(fmt::format("counter {} needs an integer, got {}", view.f, describe_json(value)));
         }
         // The model's total is an int64: with every add within +-2^31 and
         // fewer than 2^31 operations, no order of them can carry it past
         // 2^62 from its start, so it never overflows and never wraps. A larger
         // add could, in some order, and the verdict would be a guess.
-        if (value.is_number_unsigned() ? value.get<std::uint64_t>() > kCounterAddMax
-                                       : std::abs(value.get<std::int64_t>()) > static_cast<std::int64_t>(kCounterAddMax)) {
-            return encode_error(fmt::format("counter {} of {} is beyond +-2^31: the totals could overflow a "
-                                            "64-bit counter, which this checker does not model",
-                                            view.f, describe_json(value)));
+        if (value.is_number_unsigned()
+                ? value.get<std::uint64_t>() > kCounterAddMax
+                : std::abs(value.get<std::int64_t>()) > static_cast<std::int64_t>(kCounterAddMax)) {
+            return encode_error(
+                fmt::format("counter {} of {} is beyond +-2^31: the totals could overflow a "
+                            "64-bit counter, which this checker does not model",
+                            view.f, describe_json(value)));
         }
         return keep(Op{true, value.get<std::int64_t>()}, is_ok(view));
     }
@@ -260,13 +255,11 @@ EncodeResult<CounterModel::Op> CounterModel::encode(const OpView& view) const {
         const Json& value = view.complete_value;
         if (value.is_null() && view.semantics.nil_read_is_unknown) return drop<Op>();
         if (!value.is_number_integer()) {
-            return encode_error(
-                fmt::format("counter read must return an integer, got {}", describe_json(value)));
+            return encode_error(fmt::format("counter read must return an integer, got {}", describe_json(value)));
         }
         return keep(Op{false, value.get<std::int64_t>()}, true);
     }
-    return encode_error(
-        fmt::format("model counter has no operation '{}' (it has add, read)", view.f));
+    return encode_error(fmt::format("model counter has no operation '{}' (it has add, read)", view.f));
 }
 
 std::string CounterModel::describe_op(const Op& op) const {

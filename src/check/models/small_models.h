@@ -100,9 +100,7 @@ class FifoQueueModel {
     const State& initial() const { return empty_; }
     static std::uint64_t hash(const State& s);
     // A dequeue that found the queue empty.
-    static bool read_only(const Op& op) {
-        return op.kind == Op::Kind::dequeue && op.value == kNilValue;
-    }
+    static bool read_only(const Op& op) { return op.kind == Op::Kind::dequeue && op.value == kNilValue; }
     bool step(const State& s, const Op& op, State& next) const;
     EncodeResult<Op> encode(const OpView& view) const;
     std::string describe_op(const Op& op) const;

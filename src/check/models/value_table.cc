@@ -12,8 +12,7 @@ ValueId ValueTable::intern(const Json& value) {
     if (value.is_null()) return kNilValue;
     if (value.is_number_integer()) return intern_int(value.get<std::int64_t>());
     std::string text = value.dump();
-    auto [it, inserted] =
-        others_.try_emplace(std::move(text), static_cast<ValueId>(values_.size()));
+    auto [it, inserted] = others_.try_emplace(std::move(text), static_cast<ValueId>(values_.size()));
     if (inserted) values_.push_back(value);
     return it->second;
 }

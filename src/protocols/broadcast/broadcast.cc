@@ -28,7 +28,9 @@ std::uint64_t BroadcastReply::digest() const {
     return hash_bytes(values.data(), values.size() * sizeof(std::int64_t), in_reply_to);
 }
 
-nlohmann::json Gossip::to_json() const { return Json{{"type", "gossip"}, {"message", value}}; }
+nlohmann::json Gossip::to_json() const {
+    return Json{{"type", "gossip"}, {"message", value}};
+}
 
 std::vector<NodeId> BroadcastNode::neighbours(Context& ctx) const {
     const auto cluster = ctx.cluster();
@@ -40,7 +42,8 @@ std::vector<NodeId> BroadcastNode::neighbours(Context& ctx) const {
         return out;
     }
     // A binary tree over the cluster's order: parent (i-1)/2, children 2i+1, 2i+2.
-    const auto position = static_cast<std::size_t>(std::find(cluster.begin(), cluster.end(), ctx.self()) - cluster.begin());
+    const auto position =
+        static_cast<std::size_t>(std::find(cluster.begin(), cluster.end(), ctx.self()) - cluster.begin());
     if (position > 0) out.push_back(cluster[(position - 1) / 2]);
     for (std::size_t child : {2 * position + 1, 2 * position + 2}) {
         if (child < cluster.size()) out.push_back(cluster[child]);

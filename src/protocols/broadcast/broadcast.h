@@ -54,7 +54,7 @@ struct Gossip final : Message {
 };
 
 class BroadcastNode final : public Node {
-public:
+  public:
     explicit BroadcastNode(Topology topology) : topology_(topology) {}
 
     void start(Context&) override {}
@@ -63,7 +63,7 @@ public:
 
     const std::set<std::int64_t>& values() const { return values_; }
 
-private:
+  private:
     void spread(Context& ctx, std::int64_t value, std::optional<NodeId> came_from);
     std::vector<NodeId> neighbours(Context& ctx) const;
 

@@ -33,7 +33,7 @@ struct CounterRequest final : Message {
     std::uint64_t msg_id = 0;
     bool read = false;
     std::int64_t delta = 0;
-    std::uint64_t client = 0;    // idempotency key: (client, sequence)
+    std::uint64_t client = 0;  // idempotency key: (client, sequence)
     std::uint64_t sequence = 0;
 
     std::string_view type() const override { return read ? "read" : "add"; }
@@ -54,7 +54,7 @@ struct CounterReply final : Message {
 };
 
 class CounterServer final : public Node {
-public:
+  public:
     explicit CounterServer(CounterOptions options) : options_(options) {}
 
     void start(Context& ctx) override;
@@ -65,7 +65,7 @@ public:
     std::int64_t total() const { return total_; }
     std::uint64_t applied() const { return applied_; }
 
-private:
+  private:
     struct PendingReply {
         NodeId client;
         std::uint64_t msg_id = 0;
@@ -79,7 +79,7 @@ private:
     std::int64_t total_ = 0;
     std::uint64_t applied_ = 0;
     std::map<std::pair<std::uint64_t, std::uint64_t>, std::int64_t> applied_keys_;  // key -> total after it
-    std::map<std::uint64_t, PendingReply> pending_;  // by reply tag
+    std::map<std::uint64_t, PendingReply> pending_;                                 // by reply tag
     std::uint64_t next_tag_ = 1;
     bool broken_ = false;  // the disk failed: answer nothing rather than lie
 };

@@ -7,7 +7,9 @@
 
 namespace faultline::protocols::detect {
 
-nlohmann::json Heartbeat::to_json() const { return Json{{"type", "heartbeat"}, {"seq", sequence}}; }
+nlohmann::json Heartbeat::to_json() const {
+    return Json{{"type", "heartbeat"}, {"seq", sequence}};
+}
 
 HeartbeatNode::HeartbeatNode(HeartbeatOptions options) : options_(options) {
     FL_ASSERT_GT(options_.interval, 0);

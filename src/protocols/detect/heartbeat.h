@@ -40,7 +40,7 @@ struct SuspicionChange {
 };
 
 class HeartbeatNode final : public Node {
-public:
+  public:
     explicit HeartbeatNode(HeartbeatOptions options);
 
     void start(Context& ctx) override;
@@ -50,12 +50,12 @@ public:
     bool suspects(NodeId peer) const;
     const std::vector<SuspicionChange>& changes() const { return changes_; }
 
-private:
+  private:
     enum TimerTag : std::uint64_t { send_tag = 1, check_tag = 2 };
 
     HeartbeatOptions options_;
     std::uint64_t sequence_ = 0;
-    std::vector<Nanos> last_heard_;    // indexed by NodeId; local time
+    std::vector<Nanos> last_heard_;  // indexed by NodeId; local time
     std::vector<std::uint8_t> suspected_;
     std::vector<SuspicionChange> changes_;
 };

@@ -9,14 +9,19 @@ namespace faultline::protocols::detect {
 
 const char* detector_kind_name(DetectorKind kind) {
     switch (kind) {
-        case DetectorKind::heartbeat: return "heartbeat";
-        case DetectorKind::ping: return "ping";
-        case DetectorKind::phi: return "phi";
+        case DetectorKind::heartbeat:
+            return "heartbeat";
+        case DetectorKind::ping:
+            return "ping";
+        case DetectorKind::phi:
+            return "phi";
     }
     return "?";
 }
 
-nlohmann::json Ping::to_json() const { return Json{{"type", reply ? "pong" : "ping"}, {"seq", sequence}}; }
+nlohmann::json Ping::to_json() const {
+    return Json{{"type", reply ? "pong" : "ping"}, {"seq", sequence}};
+}
 nlohmann::json DetectorHeartbeat::to_json() const {
     return Json{{"type", "heartbeat"}, {"seq", sequence}, {"incarnation", incarnation}};
 }

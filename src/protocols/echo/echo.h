@@ -21,9 +21,7 @@ struct EchoRequest final : Message {
     EchoRequest(std::uint64_t id, std::string text) : msg_id(id), payload(std::move(text)) {}
     std::string_view type() const override { return "echo"; }
     nlohmann::json to_json() const override;
-    std::uint32_t size_bytes() const override {
-        return 32 + static_cast<std::uint32_t>(payload.size());
-    }
+    std::uint32_t size_bytes() const override { return 32 + static_cast<std::uint32_t>(payload.size()); }
     std::uint64_t digest() const override;
 };
 
@@ -34,14 +32,12 @@ struct EchoReply final : Message {
     EchoReply(std::uint64_t id, std::string text) : in_reply_to(id), payload(std::move(text)) {}
     std::string_view type() const override { return "echo_ok"; }
     nlohmann::json to_json() const override;
-    std::uint32_t size_bytes() const override {
-        return 32 + static_cast<std::uint32_t>(payload.size());
-    }
+    std::uint32_t size_bytes() const override { return 32 + static_cast<std::uint32_t>(payload.size()); }
     std::uint64_t digest() const override;
 };
 
 class EchoServer final : public Node {
-public:
+  public:
     void start(Context&) override {}
     void on_message(Context& ctx, const Envelope& envelope) override;
     void on_timer(Context&, TimerId, std::uint64_t) override {}

@@ -114,8 +114,8 @@ void KvServer::apply(Context& ctx, const raft::LogEntry& entry) {
             result = store_.apply(*command);
         } else {
             // Only a tampering network produces this: Raft replicates bytes, not meaning.
-            ctx.log(fmt::format("entry {} is not a kv command ({}): skipped", entry.index.value,
-                                command.error().message));
+            ctx.log(
+                fmt::format("entry {} is not a kv command ({}): skipped", entry.index.value, command.error().message));
         }
     }
     auto pending = pending_writes_.find(entry.index);

@@ -34,7 +34,7 @@
 namespace faultline::protocols::kv {
 
 class KvServer final : public Node {
-public:
+  public:
     explicit KvServer(raft::RaftOptions options);
 
     void start(Context& ctx) override;
@@ -47,7 +47,7 @@ public:
     raft::Raft& raft() { return raft_; }
     const KvStore& store() const { return store_; }
 
-private:
+  private:
     struct PendingWrite {
         NodeId client;
         std::uint64_t msg_id = 0;

@@ -9,9 +9,12 @@ namespace faultline::protocols::kv {
 
 const char* kv_op_name(KvOp op) {
     switch (op) {
-        case KvOp::read: return "read";
-        case KvOp::write: return "write";
-        case KvOp::cas: return "cas";
+        case KvOp::read:
+            return "read";
+        case KvOp::write:
+            return "write";
+        case KvOp::cas:
+            return "cas";
     }
     return "?";
 }

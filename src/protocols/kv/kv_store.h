@@ -58,7 +58,7 @@ struct KvResult {
 };
 
 class KvStore {
-public:
+  public:
     explicit KvStore(bool deduplicate = true) : deduplicate_(deduplicate) {}
 
     KvResult apply(const KvCommand& command);
@@ -70,7 +70,7 @@ public:
     const std::map<std::int64_t, std::int64_t>& data() const { return data_; }
     std::uint64_t applied_commands() const { return applied_; }
 
-private:
+  private:
     struct Session {
         std::uint64_t sequence = 0;
         KvResult result;

@@ -16,14 +16,19 @@ nlohmann::json KvRequest::to_json() const {
     return json;
 }
 
-std::uint64_t KvRequest::digest() const { return hash_string(command.encode(), msg_id); }
+std::uint64_t KvRequest::digest() const {
+    return hash_string(command.encode(), msg_id);
+}
 
 std::string_view KvReply::type() const {
     if (code != 0) return "error";
     switch (op) {
-        case KvOp::read: return "read_ok";
-        case KvOp::write: return "write_ok";
-        case KvOp::cas: return "cas_ok";
+        case KvOp::read:
+            return "read_ok";
+        case KvOp::write:
+            return "write_ok";
+        case KvOp::cas:
+            return "cas_ok";
     }
     return "?";
 }

@@ -10,13 +10,14 @@
 namespace faultline::protocols::lww {
 
 nlohmann::json Replicate::to_json() const {
-    return {{"type", "replicate"}, {"write_id", write_id}, {"key", key},         {"value", value},
-            {"l", stamp.time.l},   {"c", stamp.time.c},    {"origin", stamp.origin}};
+    return {{"type", "replicate"}, {"write_id", write_id},  {"key", key}, {"value", value}, {"l", stamp.time.l},
+            {"c", stamp.time.c},   {"origin", stamp.origin}};
 }
 
 std::uint64_t Replicate::digest() const {
-    const std::int64_t words[] = {static_cast<std::int64_t>(write_id), key, value, stamp.time.l,
-                                  static_cast<std::int64_t>(stamp.time.c), static_cast<std::int64_t>(stamp.origin)};
+    const std::int64_t words[] = {
+        static_cast<std::int64_t>(write_id),    key, value, stamp.time.l, static_cast<std::int64_t>(stamp.time.c),
+        static_cast<std::int64_t>(stamp.origin)};
     return hash_bytes(words, sizeof words);
 }
 
@@ -84,8 +85,7 @@ void LwwReplica::on_message(Context& ctx, const Envelope& envelope) {
     }
 }
 
-void LwwReplica::take_write(Context& ctx, NodeId client, std::uint64_t msg_id, std::int64_t key,
-                            std::int64_t value) {
+void LwwReplica::take_write(Context& ctx, NodeId client, std::uint64_t msg_id, std::int64_t key, std::int64_t value) {
     const std::uint64_t write_id = next_write_id_++;
     PendingWrite write{client, msg_id, key, value, Stamp{stamp_now(ctx), ctx.self().value, write_id}, {}};
     apply(key, value, write.stamp);

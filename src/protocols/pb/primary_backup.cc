@@ -9,11 +9,14 @@ namespace faultline::protocols::pb {
 
 nlohmann::json Replicate::to_json() const {
     Json json{{"type", type()}, {"epoch", epoch}};
-    if (!heartbeat) json["command"] = {{"op", kv::kv_op_name(command.op)}, {"key", command.key}, {"value", command.value}};
+    if (!heartbeat)
+        json["command"] = {{"op", kv::kv_op_name(command.op)}, {"key", command.key}, {"value", command.value}};
     return json;
 }
 
-std::uint64_t Replicate::digest() const { return hash_string(command.encode(), epoch * 2 + (heartbeat ? 1 : 0)); }
+std::uint64_t Replicate::digest() const {
+    return hash_string(command.encode(), epoch * 2 + (heartbeat ? 1 : 0));
+}
 
 void PrimaryBackupNode::start(Context& ctx) {
     primary_ = ctx.self() == ctx.cluster().front();

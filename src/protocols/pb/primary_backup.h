@@ -37,7 +37,7 @@ struct Replicate final : Message {
 };
 
 class PrimaryBackupNode final : public Node {
-public:
+  public:
     explicit PrimaryBackupNode(PrimaryBackupOptions options) : options_(options) {}
 
     void start(Context& ctx) override;
@@ -47,7 +47,7 @@ public:
     bool primary() const { return primary_; }
     std::uint64_t epoch() const { return epoch_; }
 
-private:
+  private:
     enum TimerTag : std::uint64_t { heartbeat_tag = 1, failover_tag = 2 };
 
     void handle_client(Context& ctx, NodeId client, const kv::KvRequest& request);

@@ -1,9 +1,9 @@
 #include "protocols/raft/durable.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "base/assert.h"
 #include "base/coding.h"
@@ -31,8 +31,7 @@ std::uint32_t length_check(std::uint32_t length) {
 enum class FrameStatus { ok, torn, corrupt };
 
 // Parses the record at `offset`: its payload and the offset after it.
-FrameStatus parse_frame(std::string_view file, std::size_t offset, std::string_view& payload,
-                        std::size_t& next) {
+FrameStatus parse_frame(std::string_view file, std::size_t offset, std::string_view& payload, std::size_t& next) {
     if (file.size() - offset < header_bytes) return FrameStatus::torn;
     ByteReader header(file.substr(offset, header_bytes));
     std::uint32_t length = 0, check = 0;
@@ -58,9 +57,15 @@ std::string encode_entry(const LogEntry& entry) {
     return payload;
 }
 
-std::string meta_name(std::uint64_t sequence) { return fmt::format("meta-{}", sequence % 2); }
-std::string snapshot_name(std::uint64_t sequence) { return fmt::format("snapshot-{}", sequence % 2); }
-std::string segment_name(std::uint64_t sequence) { return fmt::format("log-{:020}", sequence); }
+std::string meta_name(std::uint64_t sequence) {
+    return fmt::format("meta-{}", sequence % 2);
+}
+std::string snapshot_name(std::uint64_t sequence) {
+    return fmt::format("snapshot-{}", sequence % 2);
+}
+std::string segment_name(std::uint64_t sequence) {
+    return fmt::format("log-{:020}", sequence);
+}
 
 // Small records that recovery cannot do without (the hard state, the damage
 // mark) are written twice into their file: a flipped bit damages one copy, and
@@ -75,8 +80,8 @@ std::string two_copies(std::string_view payload) {
 // snapshot: 1): the payload of the first copy that is intact, or nullopt if
 // the file does not exist or every copy is damaged (`damaged` tells which).
 // `copy_damaged` tells that some copy failed, so the file is worth rewriting.
-std::optional<std::string> read_single_record(Storage& storage, const std::string& name, bool& damaged,
-                                              int copies = 1, bool* copy_damaged = nullptr) {
+std::optional<std::string> read_single_record(Storage& storage, const std::string& name, bool& damaged, int copies = 1,
+                                              bool* copy_damaged = nullptr) {
     damaged = false;
     if (copy_damaged != nullptr) *copy_damaged = false;
     if (!storage.exists(name)) return std::nullopt;
@@ -144,8 +149,7 @@ void replay_record(std::string_view payload, std::vector<LogEntry>& entries, Log
         reader.u64(index);
         reader.u64(term);
         reader.u8(type);
-        LogEntry entry{Term(term), LogIndex(index), static_cast<EntryType>(type),
-                       std::string(reader.rest())};
+        LogEntry entry{Term(term), LogIndex(index), static_cast<EntryType>(type), std::string(reader.rest())};
         if (!entries.empty() && entry.index != entries.back().index.next()) {
             // A jump is legitimate only across deleted segments, at or below
             // the snapshot; that is checked once the snapshot is known.

@@ -17,8 +17,8 @@
 //
 // Record framing: [payload length u32][length check u32][payload checksum u64]
 // [payload]. The meta slots and the damage mark hold their record twice, so a
-// flipped bit costs one copy, and recovery rewrites a slot that lost one. The length has its own check so a flipped bit in it is detected as
-// corruption rather than mistaken for a torn write.
+// flipped bit costs one copy, and recovery rewrites a slot that lost one. The length has its own check so a flipped bit
+// in it is detected as corruption rather than mistaken for a torn write.
 //
 // Recovery distinguishes a torn tail (the last record of the last segment is cut
 // short: it was never synced, so never acknowledged; it is cut off silently) from
@@ -78,12 +78,12 @@ struct RecoveredState {
     // Synced data was lost (a corrupt record or snapshot, a gap above the
     // snapshot), at this recovery or an earlier one that was never repaired.
     bool log_damaged = false;
-    Term repair_term;  // see DamageMark
+    Term repair_term;                // see DamageMark
     std::vector<std::string> notes;  // what recovery found and did, for the node log
 };
 
 class DurableState {
-public:
+  public:
     explicit DurableState(std::uint64_t segment_bytes_max) : segment_bytes_max_(segment_bytes_max) {}
 
     Status save_hard_state(Storage& storage, const HardState& state);
@@ -104,7 +104,7 @@ public:
     // Record framing, exposed for tests that damage files on purpose.
     static std::string frame(std::string_view payload);
 
-private:
+  private:
     struct Segment {
         std::string name;
         std::uint64_t bytes = 0;

@@ -65,8 +65,8 @@ std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, c
         auto [found, inserted] = votes_.emplace(key, candidate);
         if (!inserted && found->second != candidate) {
             return violation("one-vote-per-term",
-                             fmt::format("{} voted for {} and for {} in term {}", view.name, found->second,
-                                         candidate, raft.term().value),
+                             fmt::format("{} voted for {} and for {} in term {}", view.name, found->second, candidate,
+                                         raft.term().value),
                              {view.name});
         }
     }
@@ -90,10 +90,10 @@ std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, c
     if (leader) {
         auto [found, inserted] = leaders_.emplace(raft.term().value, view.name);
         if (!inserted && found->second != view.name) {
-            return violation("election-safety",
-                             fmt::format("term {} has two leaders, {} and {}", raft.term().value, found->second,
-                                         view.name),
-                             {found->second, view.name});
+            return violation(
+                "election-safety",
+                fmt::format("term {} has two leaders, {} and {}", raft.term().value, found->second, view.name),
+                {found->second, view.name});
         }
         if (!mirror.leader || mirror.leader_term != raft.term()) {
             if (auto missing = check_new_leader(mirror, view)) return missing;
@@ -120,8 +120,8 @@ std::optional<InvariantViolation> RaftInvariants::sync_log(Mirror& mirror, const
         const LogIndex kept = changed_from.prev();
         if (kept < mirror.commit) {
             return violation("no-truncation-below-commit",
-                             fmt::format("{} truncated its log after index {}, below its commit index {}",
-                                         view.name, kept.value, mirror.commit.value),
+                             fmt::format("{} truncated its log after index {}, below its commit index {}", view.name,
+                                         kept.value, mirror.commit.value),
                              {view.name});
         }
         if (mirror.leader && view.raft->role() == Role::leader && mirror.leader_term == view.raft->term()) {
@@ -152,10 +152,10 @@ std::optional<InvariantViolation> RaftInvariants::rebuild(Mirror& mirror, const 
     const RaftLog& log = view.raft->log();
     mirror.base = log.snapshot_index();
     if (mirror.base.value >= committed_.size()) {
-        return violation("state-machine-safety",
-                         fmt::format("{} holds a snapshot through {} but nothing was committed there", view.name,
-                                     mirror.base.value),
-                         {view.name});
+        return violation(
+            "state-machine-safety",
+            fmt::format("{} holds a snapshot through {} but nothing was committed there", view.name, mirror.base.value),
+            {view.name});
     }
     mirror.base_hash = committed_[mirror.base.value].hash;
     mirror.entries.clear();
@@ -195,12 +195,12 @@ std::optional<InvariantViolation> RaftInvariants::record_commit(Mirror& mirror, 
         const std::uint64_t hash = mirror.hash_at(index);
         if (index.value < committed_.size()) {
             if (committed_[index.value].hash != hash) {
-                return violation("state-machine-safety",
-                                 fmt::format("{} committed an entry of term {} at index {}, where an entry of "
-                                             "term {} was committed before",
-                                             view.name, term.value, index.value,
-                                             committed_[index.value].entry_term.value),
-                                 {view.name});
+                return violation(
+                    "state-machine-safety",
+                    fmt::format("{} committed an entry of term {} at index {}, where an entry of "
+                                "term {} was committed before",
+                                view.name, term.value, index.value, committed_[index.value].entry_term.value),
+                    {view.name});
             }
         } else {
             FL_ASSERT_EQ(index.value, committed_.size());

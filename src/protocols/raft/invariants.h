@@ -38,8 +38,8 @@
 namespace faultline::protocols::raft {
 
 struct InvariantViolation {
-    std::string invariant;          // "election-safety", ...
-    std::string detail;             // one sentence naming terms, indexes and nodes
+    std::string invariant;           // "election-safety", ...
+    std::string detail;              // one sentence naming terms, indexes and nodes
     std::vector<std::string> nodes;  // the nodes involved
 };
 
@@ -52,7 +52,7 @@ struct NodeView {
 };
 
 class RaftInvariants {
-public:
+  public:
     explicit RaftInvariants(std::size_t node_count);
 
     // Checks every node that changed since the last call. `nodes` is indexed by
@@ -62,13 +62,13 @@ public:
 
     std::uint64_t checks() const { return checks_; }
 
-private:
+  private:
     struct Mirror {
         bool seen = false;
         std::uint32_t incarnation = 0;
         std::uint64_t version = 0;
-        LogIndex base;                    // snapshot index
-        std::uint64_t base_hash = 0;      // prefix hash at base
+        LogIndex base;                                        // snapshot index
+        std::uint64_t base_hash = 0;                          // prefix hash at base
         std::vector<std::pair<Term, std::uint64_t>> entries;  // (term, prefix hash) for base+1...
         LogIndex commit;
         Term term;
@@ -100,7 +100,7 @@ private:
     };
     std::vector<Committed> committed_;
     std::map<std::pair<std::size_t, std::uint64_t>, std::string> votes_;  // (node, term) -> candidate
-    const std::vector<NodeView>* nodes_ = nullptr;  // valid during check()
+    const std::vector<NodeView>* nodes_ = nullptr;                        // valid during check()
     std::uint64_t checks_ = 0;
 };
 

@@ -16,8 +16,7 @@ const LogEntry& RaftLog::at(LogIndex index) const {
     return entry;
 }
 
-std::vector<LogEntry> RaftLog::slice(LogIndex from, std::uint32_t count_max,
-                                     std::uint32_t bytes_max) const {
+std::vector<LogEntry> RaftLog::slice(LogIndex from, std::uint32_t count_max, std::uint32_t bytes_max) const {
     FL_ASSERT_GT(from, snapshot_index_);
     std::vector<LogEntry> out;
     std::uint32_t bytes = 0;

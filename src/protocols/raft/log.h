@@ -23,7 +23,7 @@
 namespace faultline::protocols::raft {
 
 class RaftLog {
-public:
+  public:
     LogIndex snapshot_index() const { return snapshot_index_; }
     Term snapshot_term() const { return snapshot_term_; }
     LogIndex first_index() const { return snapshot_index_.next(); }
@@ -65,7 +65,7 @@ public:
     // take_changed_from() (max() if none), then forget it.
     LogIndex take_changed_from();
 
-private:
+  private:
     void note_change(LogIndex index) { changed_from_ = std::min(changed_from_, index); }
 
     std::deque<LogEntry> entries_;

@@ -7,10 +7,14 @@ namespace faultline::protocols::raft {
 
 const char* role_name(Role role) {
     switch (role) {
-        case Role::follower: return "follower";
-        case Role::pre_candidate: return "pre-candidate";
-        case Role::candidate: return "candidate";
-        case Role::leader: return "leader";
+        case Role::follower:
+            return "follower";
+        case Role::pre_candidate:
+            return "pre-candidate";
+        case Role::candidate:
+            return "candidate";
+        case Role::leader:
+            return "leader";
     }
     return "?";
 }
@@ -72,8 +76,8 @@ std::uint32_t AppendRequest::size_bytes() const {
 }
 
 std::uint64_t AppendRequest::digest() const {
-    std::uint64_t state = mix({term.value, prev_index.value, prev_term.value, leader_commit.value,
-                               read_round, static_cast<std::uint64_t>(heartbeat)});
+    std::uint64_t state = mix({term.value, prev_index.value, prev_term.value, leader_commit.value, read_round,
+                               static_cast<std::uint64_t>(heartbeat)});
     for (const LogEntry& entry : entries) {
         state = hash_string(entry.data, mix({state, entry.term.value, entry.index.value}));
     }
@@ -129,9 +133,8 @@ nlohmann::json AppendReply::to_json() const {
 }
 
 std::uint64_t AppendReply::digest() const {
-    return mix({term.value, static_cast<std::uint64_t>(success), match_index.value,
-                rejected_index.value, conflict_term.value, conflict_index.value,
-                last_log_index.value, read_round});
+    return mix({term.value, static_cast<std::uint64_t>(success), match_index.value, rejected_index.value,
+                conflict_term.value, conflict_index.value, last_log_index.value, read_round});
 }
 
 nlohmann::json SnapshotRequest::to_json() const {
@@ -152,8 +155,12 @@ nlohmann::json SnapshotReply::to_json() const {
     return json;
 }
 
-std::uint64_t SnapshotReply::digest() const { return mix({term.value, last_index.value}); }
+std::uint64_t SnapshotReply::digest() const {
+    return mix({term.value, last_index.value});
+}
 
-nlohmann::json TimeoutNow::to_json() const { return Json{{"type", type()}, {"term", term.value}}; }
+nlohmann::json TimeoutNow::to_json() const {
+    return Json{{"type", type()}, {"term", term.value}};
+}
 
 }  // namespace faultline::protocols::raft

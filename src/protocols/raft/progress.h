@@ -41,9 +41,12 @@ struct Progress {
 
 inline const char* progress_state_name(Progress::State state) {
     switch (state) {
-        case Progress::State::probe: return "probe";
-        case Progress::State::replicate: return "replicate";
-        case Progress::State::snapshot: return "snapshot";
+        case Progress::State::probe:
+            return "probe";
+        case Progress::State::replicate:
+            return "replicate";
+        case Progress::State::snapshot:
+            return "snapshot";
     }
     return "?";
 }

@@ -1,9 +1,9 @@
 #include "protocols/raft/raft.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <sodium.h>
+
+#include <algorithm>
 
 #include "base/assert.h"
 
@@ -46,10 +46,9 @@ bool mac_valid(const AppendRequest& request) {
 }  // namespace
 
 bool Raft::is_raft_message(const Message& message) {
-    return message_as<AppendRequest>(message) || message_as<AppendReply>(message) ||
-           message_as<VoteRequest>(message) || message_as<VoteReply>(message) ||
-           message_as<SnapshotRequest>(message) || message_as<SnapshotReply>(message) ||
-           message_as<TimeoutNow>(message);
+    return message_as<AppendRequest>(message) || message_as<AppendReply>(message) || message_as<VoteRequest>(message) ||
+           message_as<VoteReply>(message) || message_as<SnapshotRequest>(message) ||
+           message_as<SnapshotReply>(message) || message_as<TimeoutNow>(message);
 }
 
 const Progress* Raft::progress(NodeId peer) const {
@@ -377,7 +376,9 @@ void Raft::campaign(Context& ctx, bool pre_vote, bool leadership_transfer) {
     }
 }
 
-bool Raft::may_campaign() const { return !vote_withheld_forever_ && !repair_pending_; }
+bool Raft::may_campaign() const {
+    return !vote_withheld_forever_ && !repair_pending_;
+}
 
 Nanos Raft::random_election_timeout(Context& ctx) {
     return ctx.random().between(options_.election_timeout_min, options_.election_timeout_max);
@@ -439,16 +440,15 @@ bool Raft::observe_term(Context& ctx, NodeId from, Term term, const Message& mes
         if (vote_request != nullptr) {
             // CheckQuorum's other half: while we hear from a leader, a vote request
             // is a disruption, not an election (unless the leader asked for it).
-            if (options_.check_quorum && !vote_request->leadership_transfer &&
-                heard_from_leader_recently(ctx)) {
+            if (options_.check_quorum && !vote_request->leadership_transfer && heard_from_leader_recently(ctx)) {
                 return false;
             }
             if (vote_request->pre_vote) return true;  // a pre-vote changes no term
             become_follower(ctx, term, std::nullopt);
             return true;
         }
-        if (const auto* vote_reply = message_as<VoteReply>(message); vote_reply && vote_reply->pre_vote &&
-                                                                     vote_reply->granted) {
+        if (const auto* vote_reply = message_as<VoteReply>(message);
+            vote_reply && vote_reply->pre_vote && vote_reply->granted) {
             return true;  // granted pre-votes carry the term we asked about
         }
         const bool from_leader = message_as<AppendRequest>(message) || message_as<SnapshotRequest>(message) ||
@@ -555,8 +555,8 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
     // before the damage (leaders never truncate, and hold all committed entries).
     if (repair_pending_ && request.term >= repair_term_ && match >= request.leader_last_index) {
         mark_repaired(ctx);
-        ctx.log(fmt::format("log repaired: matches leader {} through {}; voting again", ctx.name_of(from),
-                            match.value));
+        ctx.log(
+            fmt::format("log repaired: matches leader {} through {}; voting again", ctx.name_of(from), match.value));
     }
     reply->success = true;
     reply->match_index = match;
@@ -670,8 +670,7 @@ void Raft::on_append_rejected(Context& ctx, NodeId from, Progress& progress, con
         // entries it had truncated: what we knew it matches may no longer hold,
         // and it must not be counted as holding what it rejects. (Without
         // damage a rejection at or below the match is only an old reply.)
-        const LogIndex below_rejection =
-            reply.rejected_index.value > 0 ? reply.rejected_index.prev() : LogIndex(0);
+        const LogIndex below_rejection = reply.rejected_index.value > 0 ? reply.rejected_index.prev() : LogIndex(0);
         const LogIndex still_matched = std::min({progress.match_index, reply.last_log_index, below_rejection});
         if (still_matched < progress.match_index) {
             ctx.log(fmt::format("{} lost acknowledged entries: match {} -> {}", ctx.name_of(from),
@@ -717,8 +716,7 @@ void Raft::handle_snapshot_request(Context& ctx, NodeId from, const SnapshotRequ
                 return;
             }
         }
-        if (auto status = durable_.save_snapshot(ctx.storage(), request.last_index, request.last_term,
-                                                 request.data);
+        if (auto status = durable_.save_snapshot(ctx.storage(), request.last_index, request.last_term, request.data);
             !status) {
             halt(ctx, "cannot write the snapshot: " + status.error().message);
             return;
@@ -891,9 +889,9 @@ void Raft::send_append(Context& ctx, NodeId peer, bool allow_empty) {
     request->prev_index = progress.next_index.prev();
     request->prev_term = *log_.term_at(request->prev_index);
     if (progress.next_index <= log_.last_index()) {
-        request->entries = options_.flow_control ? log_.slice(progress.next_index, options_.append_entries_max,
-                                                              options_.append_bytes_max)
-                                                 : log_.slice(progress.next_index, UINT32_MAX, UINT32_MAX);
+        request->entries = options_.flow_control
+                               ? log_.slice(progress.next_index, options_.append_entries_max, options_.append_bytes_max)
+                               : log_.slice(progress.next_index, UINT32_MAX, UINT32_MAX);
     }
     if (request->entries.empty() && !allow_empty) return;
     request->leader_commit = commit_index_;
@@ -978,8 +976,8 @@ void Raft::check_quorum(Context& ctx) {
         progress_[peer.value].recently_active = false;
     }
     if (active < quorum()) {
-        ctx.log(fmt::format("term {}: heard from only {} of {} voters: stepping down", hard_state_.term.value,
-                            active, voters_.size()));
+        ctx.log(fmt::format("term {}: heard from only {} of {} voters: stepping down", hard_state_.term.value, active,
+                            voters_.size()));
         become_follower(ctx, hard_state_.term, std::nullopt);
         return;
     }
@@ -1012,7 +1010,9 @@ void Raft::maybe_finish_transfer(Context& ctx, NodeId peer) {
     (void)ctx;
 }
 
-void Raft::start_read_round(Context& ctx) { broadcast_heartbeat(ctx); }
+void Raft::start_read_round(Context& ctx) {
+    broadcast_heartbeat(ctx);
+}
 
 bool Raft::lease_valid(Context& ctx) const {
     // A lease means no other leader can be elected before it expires. That holds

@@ -119,17 +119,19 @@ struct Ready {
         messages.clear();
     }
     bool empty() const {
-        return reads_failed.empty() && !snapshot && committed.empty() && reads_ready.empty() &&
-               !snapshot_wanted_at && messages.empty();
+        return reads_failed.empty() && !snapshot && committed.empty() && reads_ready.empty() && !snapshot_wanted_at &&
+               messages.empty();
     }
 };
 
 // Timer tags Raft uses; the hosting node passes these to Raft::on_timer.
 inline constexpr std::uint64_t raft_timer_base = 0x5241465400000000ULL;  // "RAFT"
-inline bool is_raft_timer(std::uint64_t tag) { return (tag & 0xffffffff00000000ULL) == raft_timer_base; }
+inline bool is_raft_timer(std::uint64_t tag) {
+    return (tag & 0xffffffff00000000ULL) == raft_timer_base;
+}
 
 class Raft {
-public:
+  public:
     explicit Raft(RaftOptions options);
 
     // Inputs. Each runs decide / persist / hand out, and leaves a Ready.
@@ -180,7 +182,7 @@ public:
     std::uint64_t version() const { return version_; }
     const RaftOptions& options() const { return options_; }
 
-private:
+  private:
     enum TimerKind : std::uint64_t { election_timer = 1, heartbeat_timer = 2, quorum_timer = 3, transfer_timer = 4 };
 
     struct PendingRead {
@@ -280,8 +282,8 @@ private:
     Nanos election_deadline_ = 0;
     Nanos last_leader_contact_ = -1;  // local time; -1: never
     TimerId heartbeat_timer_ = 0;
-    Nanos heartbeat_due_ = 0;      // when the heartbeat timer should fire (local time)
-    int late_heartbeats_ = 0;      // consecutive heartbeats that fired late
+    Nanos heartbeat_due_ = 0;  // when the heartbeat timer should fire (local time)
+    int late_heartbeats_ = 0;  // consecutive heartbeats that fired late
     TimerId quorum_timer_ = 0;
     std::optional<NodeId> transfer_target_;
     Nanos lease_rounds_from_ = 0;  // heartbeat rounds sent before this never make a lease

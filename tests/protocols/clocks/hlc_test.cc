@@ -2,14 +2,15 @@
 // causality (H1), l >= pt (H2), l - pt bounded by the skew (H3), c small (H4),
 // and never backwards (H5). Random message exchanges between four nodes, one
 // 100 ms ahead and one stepped back 50 ms halfway.
+#include "protocols/clocks/hlc.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <array>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "base/prng.h"
-#include "protocols/clocks/hlc.h"
 
 namespace faultline::protocols::clocks {
 namespace {
@@ -34,9 +35,8 @@ TEST(Hlc, InvariantsHoldUnderSkewAndAStepBack) {
         const int node = static_cast<int>(random.below(nodes));
         const Nanos physical = true_time + offset[static_cast<std::size_t>(node)];
         HlcTimestamp now;
-        auto arrived = std::find_if(in_flight.begin(), in_flight.end(), [&](const InFlight& m) {
-            return m.to == node && m.arrives <= true_time;
-        });
+        auto arrived = std::find_if(in_flight.begin(), in_flight.end(),
+                                    [&](const InFlight& m) { return m.to == node && m.arrives <= true_time; });
         if (arrived != in_flight.end()) {
             const HlcTimestamp sent = arrived->sent;
             in_flight.erase(arrived);

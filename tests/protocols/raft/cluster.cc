@@ -12,9 +12,8 @@ namespace {
 // reported to the cluster's oracle as they are applied. It acts on the Ready
 // of every input, including those the tests make through input().
 class TestNode final : public Node {
-public:
-    TestNode(Cluster& cluster, int index, RaftOptions options)
-        : cluster_(cluster), index_(index), raft_(options) {}
+  public:
+    TestNode(Cluster& cluster, int index, RaftOptions options) : cluster_(cluster), index_(index), raft_(options) {}
 
     void start(Context& ctx) override {
         raft_.start(ctx);
@@ -52,7 +51,7 @@ public:
         for (auto& [to, message] : ready.messages) ctx.send(to, std::move(message));
     }
 
-private:
+  private:
     Cluster& cluster_;
     int index_;
     Raft raft_;
@@ -85,7 +84,8 @@ Cluster::Cluster(ClusterOptions options)
         if (failed()) return;
         for (int i = 0; i < size(); ++i) {
             views_[static_cast<std::size_t>(i)].raft = raft(i);
-            views_[static_cast<std::size_t>(i)].incarnation = simulation_->incarnation(nodes_[static_cast<std::size_t>(i)]);
+            views_[static_cast<std::size_t>(i)].incarnation =
+                simulation_->incarnation(nodes_[static_cast<std::size_t>(i)]);
         }
         if (auto violation = invariants_.check(views_)) {
             fail(fmt::format("invariant {} broken: {}", violation->invariant, violation->detail));
@@ -117,9 +117,9 @@ std::string Cluster::describe() {
         for (int j = 0; j < size(); ++j) {
             if (const Progress* progress = node->progress(NodeId(static_cast<std::uint32_t>(j)))) {
                 if (j == i) continue;
-                out += fmt::format("\n      n{}: {} match {} next {} inflight {}", j,
-                                   progress_state_name(progress->state), progress->match_index.value,
-                                   progress->next_index.value, progress->inflight);
+                out +=
+                    fmt::format("\n      n{}: {} match {} next {} inflight {}", j, progress_state_name(progress->state),
+                                progress->match_index.value, progress->next_index.value, progress->inflight);
             }
         }
     }
@@ -184,7 +184,9 @@ void Cluster::set_long_reordering(bool reordering) {
     simulation_->network().set_class_config(0, link);
 }
 
-void Cluster::run_for(Nanos duration) { simulation_->run_for(duration); }
+void Cluster::run_for(Nanos duration) {
+    simulation_->run_for(duration);
+}
 
 void Cluster::on_apply(int node, LogIndex index, const std::string& command) {
     Applied& applied = applied_[static_cast<std::size_t>(node)];
@@ -196,8 +198,8 @@ void Cluster::on_apply(int node, LogIndex index, const std::string& command) {
     applied.entries[index] = command;
     auto [found, inserted] = oracle_.emplace(index, command);
     if (!inserted && found->second != command) {
-        fail(fmt::format("n{} applied '{}' at index {}, where another node applied '{}'", node, command,
-                         index.value, found->second));
+        fail(fmt::format("n{} applied '{}' at index {}, where another node applied '{}'", node, command, index.value,
+                         found->second));
     }
 }
 

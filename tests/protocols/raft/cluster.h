@@ -28,7 +28,7 @@ struct ClusterOptions {
 };
 
 class Cluster {
-public:
+  public:
     explicit Cluster(ClusterOptions options);
     ~Cluster();
 
@@ -84,7 +84,7 @@ public:
     // Reads registered with Raft::read_index that node i may now serve.
     const std::vector<std::uint64_t>& reads_ready(int i) { return reads_ready_[i]; }
 
-private:
+  private:
     struct Applied {
         LogIndex snapshot;  // everything up to here came in a snapshot
         std::map<LogIndex, std::string> entries;

@@ -4,14 +4,14 @@
 // that nothing written before it is still unsynced: persist before send.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
-#include <set>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "node/node.h"
 #include "protocols/raft/raft.h"
@@ -20,7 +20,7 @@
 namespace faultline::protocols::raft::testing {
 
 class FakeContext final : public Context {
-public:
+  public:
     FakeContext(NodeId self, int cluster_size, std::uint64_t seed = 1)
         : self_(self), random_(seed), disk_(seed, sim::DiskConfig{}) {
         for (int i = 0; i < cluster_size; ++i) cluster_.emplace_back(static_cast<std::uint32_t>(i));
@@ -54,9 +54,8 @@ public:
     void advance(Nanos duration, Target& target) {
         const Nanos until = now_ + duration;
         while (true) {
-            auto due = std::min_element(timers.begin(), timers.end(), [](const auto& a, const auto& b) {
-                return a.second.first < b.second.first;
-            });
+            auto due = std::min_element(timers.begin(), timers.end(),
+                                        [](const auto& a, const auto& b) { return a.second.first < b.second.first; });
             if (due == timers.end() || due->second.first > until) break;
             const TimerId id = due->first;
             const auto [at, tag] = due->second;
@@ -82,7 +81,7 @@ public:
     std::map<TimerId, std::pair<Nanos, std::uint64_t>> timers;
     std::vector<std::string> logs;
 
-private:
+  private:
     NodeId self_;
     std::vector<NodeId> cluster_;
     mutable std::map<std::uint32_t, std::string> names_;
@@ -95,15 +94,14 @@ private:
 // A host that acts on each Ready as raft.h says, and records what it was
 // handed. Its state machine is the number of entries applied (its snapshot).
 class RecordingHost {
-public:
+  public:
     void act(Raft& raft, Context& ctx) {
         Ready ready = raft.take_ready();
         reads_failed.insert(reads_failed.end(), ready.reads_failed.begin(), ready.reads_failed.end());
         if (ready.snapshot) restored.push_back(ready.snapshot->data);
         applied.insert(applied.end(), ready.committed.begin(), ready.committed.end());
         reads_ready.insert(reads_ready.end(), ready.reads_ready.begin(), ready.reads_ready.end());
-        if (ready.snapshot_wanted_at &&
-            !raft.compact(ctx, *ready.snapshot_wanted_at, std::to_string(applied.size()))) {
+        if (ready.snapshot_wanted_at && !raft.compact(ctx, *ready.snapshot_wanted_at, std::to_string(applied.size()))) {
             return;
         }
         for (auto& [to, message] : ready.messages) ctx.send(to, std::move(message));
@@ -165,8 +163,8 @@ inline std::shared_ptr<AppendRequest> append_request(std::uint64_t term, std::ui
     return request;
 }
 
-inline std::shared_ptr<VoteRequest> vote_request(std::uint64_t term, std::uint64_t last_index,
-                                                 std::uint64_t last_term, bool pre_vote = false) {
+inline std::shared_ptr<VoteRequest> vote_request(std::uint64_t term, std::uint64_t last_index, std::uint64_t last_term,
+                                                 bool pre_vote = false) {
     auto request = std::make_shared<VoteRequest>();
     request->term = Term(term);
     request->last_log_index = LogIndex(last_index);

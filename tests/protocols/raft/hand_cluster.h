@@ -18,7 +18,7 @@
 namespace faultline::protocols::raft::testing {
 
 class HandCluster {
-public:
+  public:
     HandCluster(int size, RaftOptions options) : options_(options), invariants_(static_cast<std::size_t>(size)) {
         for (int i = 0; i < size; ++i) {
             auto node = std::make_unique<HandNode>(NodeId(static_cast<std::uint32_t>(i)), size);
@@ -75,7 +75,8 @@ public:
         node.raft.reset();
         node.ctx.sent.clear();
         node.ctx.timers.clear();
-        std::erase_if(network_, [i](const Envelope& envelope) { return envelope.to.value == static_cast<std::uint32_t>(i); });
+        std::erase_if(network_,
+                      [i](const Envelope& envelope) { return envelope.to.value == static_cast<std::uint32_t>(i); });
         node.ctx.disk().crash();
         ++node.incarnation;
         node.host = RecordingHost{};  // volatile: the state machine is rebuilt from the snapshot
@@ -106,7 +107,7 @@ public:
         }
     }
 
-private:
+  private:
     struct HandNode {
         HandNode(NodeId id, int size) : ctx(id, size, id.value + 1) {}
         void on_timer(Context&, TimerId timer, std::uint64_t tag) {

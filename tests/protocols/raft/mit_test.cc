@@ -29,7 +29,9 @@ ClusterOptions options(int nodes, std::uint64_t seed) {
     return result;
 }
 
-std::string command(std::uint64_t seed, int n) { return fmt::format("cmd-{}-{}", seed, n); }
+std::string command(std::uint64_t seed, int n) {
+    return fmt::format("cmd-{}-{}", seed, n);
+}
 
 TEST(MitRaft, InitialElection) {
     for_each_seed([](std::uint64_t seed) {

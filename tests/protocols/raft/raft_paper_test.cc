@@ -247,8 +247,8 @@ TEST(RaftPaper, VoterDeniesCandidatesWithLessUpToDateLogs) {
     struct Case {
         std::uint64_t last_index, last_term;
         bool granted;
-    } cases[] = {{1, 1, false}, {2, 1, false}, {3, 1, false}, {1, 2, false}, {2, 2, true}, {3, 2, true},
-                 {1, 3, true}, {2, 3, true}};
+    } cases[] = {{1, 1, false}, {2, 1, false}, {3, 1, false}, {1, 2, false},
+                 {2, 2, true},  {3, 2, true},  {1, 3, true},  {2, 3, true}};
     for (const Case& c : cases) {
         Subject subject(NodeId(0), 3, no_pre_vote());
         subject.receive(NodeId(1), append_request(2, 0, 0, {entry(1, 1), entry(2, 2)}, 0));
@@ -256,8 +256,8 @@ TEST(RaftPaper, VoterDeniesCandidatesWithLessUpToDateLogs) {
         subject.receive(NodeId(2), vote_request(3, c.last_index, c.last_term));
         auto replies = subject.ctx.take<VoteReply>();
         ASSERT_EQ(replies.size(), 1u);
-        EXPECT_EQ(replies[0].second.granted, c.granted) << "candidate log ends at index " << c.last_index
-                                                        << " term " << c.last_term;
+        EXPECT_EQ(replies[0].second.granted, c.granted)
+            << "candidate log ends at index " << c.last_index << " term " << c.last_term;
     }
 }
 

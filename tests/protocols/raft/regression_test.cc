@@ -126,8 +126,7 @@ TEST(RaftRegression, Braft119_TruncationSurvivesATornCrash) {
             host.act(raft, ctx);
             ctx.disk().config().torn_write_probability = 1.0;
             // A new leader overwrites 4..6 with its own entries; the node crashes before the next sync.
-            raft.step(ctx, Envelope{NodeId(2), NodeId(1),
-                                    append_request(2, 3, 1, {entry(2, 4), entry(2, 5)}, 0)});
+            raft.step(ctx, Envelope{NodeId(2), NodeId(1), append_request(2, 3, 1, {entry(2, 4), entry(2, 5)}, 0)});
             host.act(raft, ctx);
         }
         ctx.disk().crash();

@@ -77,7 +77,8 @@ TEST(LeaseReads, ServedLocallyWithinTheLeaseAndNotAfter) {
     cluster.run_for(options.raft.election_timeout_min);
     cluster.input(leader, [&](Raft& raft, Context& ctx) { raft.read_index(ctx, 2); });
     cluster.run_for(seconds(1));
-    EXPECT_EQ(cluster.reads_ready(leader), std::vector<std::uint64_t>{1}) << "served a read without a lease or a majority";
+    EXPECT_EQ(cluster.reads_ready(leader), std::vector<std::uint64_t>{1})
+        << "served a read without a lease or a majority";
     EXPECT_FALSE(cluster.failed()) << cluster.failure();
 }
 
