@@ -45,6 +45,7 @@ class RaftKvSystem final : public runner::System {
         }
         invariants_ = std::make_unique<RaftInvariants>(views_.size());
         last_roles_.assign(views_.size(), std::nullopt);
+        versions_.assign(views_.size(), 0);
     }
 
     std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
@@ -55,8 +56,15 @@ class RaftKvSystem final : public runner::System {
         for (std::size_t i = 0; i < views_.size(); ++i) {
             const NodeId id(static_cast<std::uint32_t>(i));
             Node* node = simulation.node(id);
-            views_[i].raft = node == nullptr ? nullptr : &static_cast<KvServer*>(node)->raft();
-            views_[i].incarnation = simulation.incarnation(id);
+            protocols::raft::Raft* raft = node == nullptr ? nullptr : &static_cast<KvServer*>(node)->raft();
+            const std::uint32_t incarnation = simulation.incarnation(id);
+            const std::uint64_t version = raft == nullptr ? 0 : raft->version();
+            // Most steps touch one node: a node with the same Raft, life and
+            // version as last step has no new role to note.
+            if (raft == views_[i].raft && incarnation == views_[i].incarnation && version == versions_[i]) continue;
+            views_[i].raft = raft;
+            views_[i].incarnation = incarnation;
+            versions_[i] = version;
             record_role(i, simulation.now());
         }
         violation_ = invariants_->check(views_);
@@ -153,6 +161,7 @@ class RaftKvSystem final : public runner::System {
 
     std::vector<RoleChange> timeline_;
     std::vector<std::optional<RoleChange>> last_roles_;
+    std::vector<std::uint64_t> versions_;  // each node's Raft version at the last step
     protocols::raft::RaftOptions options_;
     std::shared_ptr<const workload::ClientCodec> codec_;
     workload::LinKvGenerator generator_;

@@ -150,16 +150,7 @@ Ready Raft::take_ready() {
     return ready;
 }
 
-void Raft::take_ready(Ready& ready) {
-    // Buffer by buffer rather than std::swap of the whole: this runs after
-    // every input, most of which leave little or nothing to do.
-    ready.clear();
-    ready.reads_failed.swap(ready_.reads_failed);
-    ready.snapshot.swap(ready_.snapshot);
-    ready.committed.swap(ready_.committed);
-    ready.reads_ready.swap(ready_.reads_ready);
-    ready.snapshot_wanted_at.swap(ready_.snapshot_wanted_at);
-    ready.messages.swap(ready_.messages);
+void Raft::check_taken(const Ready& ready) const {
     FL_ASSERT(!halted_ || (ready.committed.empty() && ready.messages.empty()));
     if (ready.snapshot && !ready.committed.empty()) {
         FL_ASSERT_EQ(ready.committed.front().get().index, ready.snapshot->index.next());
