@@ -3,6 +3,7 @@
 // and :fail (did not happen, or, in etcd logs, a CAS that returned false).
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "lin_test_util.h"
@@ -501,6 +502,14 @@ TEST(CounterModel, AddsThatCouldOverflowItAreRefusedNotWrapped) {
     const std::string big = op(0, "invoke", "add", "2147483648") + op(0, "ok", "add", "2147483648") +
                             op(1, "invoke", "read") + op(1, "ok", "read", "2147483648");
     EXPECT_EQ(verdict_of(big, ModelKind::counter), kOk);
+    // So is a start near the ends of int64.
+    LinearizabilityOptions near_the_end;
+    near_the_end.initial = Json(9223372036854775807LL);
+    auto start = check_text(big, ModelKind::counter, near_the_end);
+    ASSERT_FALSE(start.has_value());
+    EXPECT_NE(start.error().message.find("within +-2^62"), std::string::npos) << start.error().message;
+    near_the_end.initial = Json(std::numeric_limits<std::int64_t>::min());
+    EXPECT_FALSE(check_text(big, ModelKind::counter, near_the_end).has_value());
 }
 
 }  // namespace

@@ -36,6 +36,7 @@ const Expectation expectations[] = {
     {"faultline scenario list", 0, "fates/answered"},
     {"faultline scenario run fates/", 0, "scenarios behaved as expected"},
     {"faultline check", 1, "NOT linearizable"},
+    {"faultline systems", 0, "raft-kv"},
 };
 
 // The commands of the README's first code block after "## What it does".

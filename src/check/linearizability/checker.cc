@@ -15,6 +15,19 @@
 
 namespace faultline::check {
 
+namespace {
+
+bool counter_initial_in_range(const Json& init) {
+    if (init.is_number_unsigned()) {
+        return init.get<std::uint64_t>() <= static_cast<std::uint64_t>(models::kCounterInitialMax);
+    }
+    if (!init.is_number_integer()) return false;
+    const std::int64_t value = init.get<std::int64_t>();
+    return value <= models::kCounterInitialMax && value >= -models::kCounterInitialMax;
+}
+
+}  // namespace
+
 namespace lin {
 
 // Orders partition keys: numbers by value, then strings, then anything else by
@@ -162,7 +175,11 @@ Result<LinearizabilityResult> check_linearizability(const History& history, cons
             if (!init.is_null()) return bad_initial("fifo-queue", "nothing (it starts empty)");
             return check_keyed(models::FifoQueueModel(values), history, *paired, options, locate, started);
         case ModelKind::counter:
-            if (!init.is_null() && !init.is_number_integer()) return bad_initial("counter", "an integer");
+            // Within +-2^62, so that no order of the adds the model accepts
+            // (each within +-2^31) can carry the total past int64.
+            if (!init.is_null() && !counter_initial_in_range(init)) {
+                return bad_initial("counter", "an integer within +-2^62");
+            }
             return check_keyed(models::CounterModel(init.is_null() ? 0 : init.get<std::int64_t>()), history, *paired,
                                options, locate, started);
     }
