@@ -258,7 +258,7 @@ TEST(LinSearch, UnknownModelNameAndBadInitialValue) {
     History empty;
     auto result = check_linearizability(empty, options);
     ASSERT_FALSE(result);
-    EXPECT_EQ(result.error().message, "model counter needs an integer as its initial value");
+    EXPECT_EQ(result.error().message, "model counter needs an integer within +-2^62 as its initial value");
 }
 
 // ---- the window: the smallest set of concurrent ops that cannot be ordered
