@@ -13,6 +13,7 @@
 #include <string>
 
 #include "base/json.h"
+#include "support/faultline_process.h"
 
 namespace faultline {
 namespace {
@@ -38,10 +39,21 @@ CommandRun run(const std::string& arguments) {
     return result;
 }
 
+// This run's own folder, removed at exit: two checkouts, or ctest -j, never
+// share a path.
+const std::string& test_folder() {
+    struct Folder {
+        std::string path = faultline::testing::fresh_folder("check-command");
+        ~Folder() { std::filesystem::remove_all(path); }
+    };
+    static const Folder folder;
+    return folder.path;
+}
+
 std::string temp_file(const std::string& name, const std::string& content) {
-    const auto path = std::filesystem::temp_directory_path() / ("faultline_check_" + name);
+    const std::string path = test_folder() + "/" + name;
     std::ofstream(path) << content;
-    return path.string();
+    return path;
 }
 
 TEST(CheckCommand, LinearizableFilesExitZeroWithOneLineEach) {
@@ -221,7 +233,7 @@ TEST(CheckCommand, KvAppendSplitReproIsLinearizableWithEveryFlag) {
 }
 
 TEST(CheckCommand, JsonOutput) {
-    const std::string out = (std::filesystem::temp_directory_path() / "faultline_check_out.json").string();
+    const std::string out = test_folder() + "/out.json";
     const CommandRun r = run("--json " + out + " " + data("knossos/cas-register/bad/bad-analysis.edn"));
     EXPECT_EQ(r.exit_code, 1) << r.out;
     std::ifstream in(out);

@@ -10,6 +10,7 @@
 #include "check/formats/edn.h"
 #include "check/formats/history_formats.h"
 #include "check/linearizability/checker.h"
+#include "support/faultline_process.h"
 
 namespace faultline::check::formats {
 namespace {
@@ -289,10 +290,12 @@ TEST(Jsonl, RoundTripsThroughTheWriter) {
     op.index = 1;
     op.error = "timeout";
     history.push_back(op);
-    const auto path = std::filesystem::temp_directory_path() / "faultline_lin_roundtrip.jsonl";
-    ASSERT_TRUE(write_history_jsonl(path.string(), history));
-    auto parsed = read_history_file(path.string());
-    std::filesystem::remove(path);
+    const std::string folder = faultline::testing::fresh_folder("lin-roundtrip");
+    ASSERT_FALSE(folder.empty());
+    const std::string path = folder + "/history.jsonl";
+    ASSERT_TRUE(write_history_jsonl(path, history));
+    auto parsed = read_history_file(path);
+    std::filesystem::remove_all(folder);
     ASSERT_TRUE(parsed) << parsed.error().message;
     ASSERT_EQ(parsed->history.size(), 2u);
     EXPECT_EQ(parsed->history[1].type, OpType::info);
