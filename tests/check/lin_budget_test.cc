@@ -35,15 +35,7 @@ Json stable_json(const LinearizabilityResult& result) {
 History hard_keys(int keys, int writers) {
     History history;
     auto add = [&](std::int64_t process, OpType type, const char* f, int key, Json value) {
-        Operation op;
-        op.index = static_cast<std::int64_t>(history.size());
-        op.time = op.index + 1;
-        op.process = process;
-        op.type = type;
-        op.f = f;
-        op.key = key;
-        op.value = std::move(value);
-        history.push_back(std::move(op));
+        testing::append_op(history, process, type, f, key, std::move(value));
     };
     for (int key = 1; key <= keys; ++key) {
         const std::int64_t base = static_cast<std::int64_t>(key) * (writers + 1);

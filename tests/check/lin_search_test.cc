@@ -130,15 +130,7 @@ constexpr int kHardWriters = 16;
 History unknown_next_to_invalid() {
     History history;
     auto add = [&](std::int64_t process, OpType type, const char* f, int key, Json value) {
-        Operation op;
-        op.index = static_cast<std::int64_t>(history.size());
-        op.time = op.index + 1;
-        op.process = process;
-        op.type = type;
-        op.f = f;
-        op.key = key;
-        op.value = std::move(value);
-        history.push_back(std::move(op));
+        testing::append_op(history, process, type, f, key, std::move(value));
     };
     for (int p = 0; p < kHardWriters; ++p) add(p, OpType::invoke, "write", 1, p + 1);
     for (int p = 0; p < kHardWriters; ++p) add(p, OpType::ok, "write", 1, p + 1);

@@ -59,4 +59,18 @@ inline Result<Checked> check_file(const std::string& path, models::ModelKind mod
     return check_parsed(*parsed, model, std::move(options));
 }
 
+// Appends one operation on `key` to `history`, its index and time the next
+// ones (for histories built in code rather than written as text).
+inline void append_op(History& history, std::int64_t process, OpType type, const char* f, int key, Json value) {
+    Operation op;
+    op.index = static_cast<std::int64_t>(history.size());
+    op.time = op.index + 1;
+    op.process = process;
+    op.type = type;
+    op.f = f;
+    op.key = key;
+    op.value = std::move(value);
+    history.push_back(std::move(op));
+}
+
 }  // namespace faultline::check::testing
