@@ -13,7 +13,8 @@
 //   explain.cc            the counterexample of a failed search
 //   window.cc             the smallest set of ops that cannot be ordered
 // The class is a template over the model; each of those files instantiates its
-// members for every model the checker runs (FAULTLINE_LIN_FOR_EACH_MODEL).
+// members for every model the checker runs (FAULTLINE_LIN_FOR_EACH_MODEL), and
+// search_instances.cc the search for each of them.
 #pragma once
 
 #include <atomic>
@@ -57,6 +58,14 @@
     X(::faultline::check::models::MapModel<::faultline::check::models::CounterModel>)
 
 namespace faultline::check::lin {
+
+// The search is compiled once per model, in search_instances.cc, not in every
+// file of the checker that runs it.
+#define FAULTLINE_LIN_EXTERN_SEARCH(M)                                                                \
+    extern template Search<StateSpace<M>>::Search(std::span<const SearchOp>, StateSpace<M>&, Limits); \
+    extern template Outcome Search<StateSpace<M>>::run(std::uint64_t, std::span<const std::uint32_t>, bool);
+FAULTLINE_LIN_FOR_EACH_MODEL(FAULTLINE_LIN_EXTERN_SEARCH)
+#undef FAULTLINE_LIN_EXTERN_SEARCH
 
 // Limits on the counterexample's final paths: they illustrate, the proof is the
 // exhausted search, so a bounded sample is enough.

@@ -167,46 +167,12 @@ class Search {
 
     // `ops` may be any subset of the space's ops; results name ops by their
     // index in the space.
-    Search(std::span<const SearchOp> ops, Space& space, Limits limits) : space_(&space), limits_(limits) {
-        order_ops(ops, space);
-        index_required_order();
-        index_op_classes(space);
-        if constexpr (Space::kMonotone) index_lookahead(space);
-        if constexpr (Space::kGrouped) index_groups(space);
-    }
+    Search(std::span<const SearchOp> ops, Space& space, Limits limits);
 
     // Searches from `start_state` with the optional ops in `spent` (indexes)
     // already used up. Returns success (every required op linearized; in
     // enumerate mode: at least one end configuration), failure, or why it stopped.
-    Outcome run(std::uint64_t start_state, std::span<const std::uint32_t> spent, bool enumerate) {
-        begin_run(start_state, spent, enumerate);
-        const std::size_t ends_before = ends_.size();
-        if (!cache_.insert(set_, state_, &entry_)) return finish(Outcome::failure, ends_before);
-        if (++stats_.configs > limits_.max_configs) return out_of_configs();
-        push_level(kNever, state_, kNever);
-        if (stops_at_linearization()) return finish(Outcome::success, ends_before);
-        std::uint32_t tick = 0;
-        for (;;) {
-            if (++tick == 4096) {
-                tick = 0;
-                if (Outcome stop = check_limits(); stop != Outcome::success) return stop;
-            }
-            Level& level = levels_.back();
-            if (level.cursor == level.end) {
-                if (!leave_failed_level(level)) return finish(Outcome::failure, ends_before);
-                continue;
-            }
-            Candidate candidate = candidates_[level.cursor++];
-            if constexpr (Space::kUnobservable) {
-                if (kind_[candidate.id] != kRead) candidate.next = canonical(candidate.id, candidate.next);
-            }
-            add(candidate.id);
-            if (!enter_new_config(candidate)) continue;
-            if (++stats_.configs > limits_.max_configs) return out_of_configs();
-            descend(level, candidate);
-            if (stops_at_linearization()) return finish(Outcome::success, ends_before);
-        }
-    }
+    Outcome run(std::uint64_t start_state, std::span<const std::uint32_t> spent, bool enumerate);
 
     // Progress for counterexamples, over every run so far.
     // The number of required ops, in completion order, some configuration linearized.
@@ -1092,5 +1058,49 @@ class Search {
     std::vector<EndConfig> ends_;
     SearchStats stats_;
 };
+
+// The constructor and run() are defined out of the class, so that they are not
+// inline: a file that declares their instances extern (every user of
+// the checker's models, partition_checker.h) then compiles none of the search,
+// and search_instances.cc compiles it once per model.
+template <class Space>
+Search<Space>::Search(std::span<const SearchOp> ops, Space& space, Limits limits) : space_(&space), limits_(limits) {
+    order_ops(ops, space);
+    index_required_order();
+    index_op_classes(space);
+    if constexpr (Space::kMonotone) index_lookahead(space);
+    if constexpr (Space::kGrouped) index_groups(space);
+}
+
+template <class Space>
+Outcome Search<Space>::run(std::uint64_t start_state, std::span<const std::uint32_t> spent, bool enumerate) {
+    begin_run(start_state, spent, enumerate);
+    const std::size_t ends_before = ends_.size();
+    if (!cache_.insert(set_, state_, &entry_)) return finish(Outcome::failure, ends_before);
+    if (++stats_.configs > limits_.max_configs) return out_of_configs();
+    push_level(kNever, state_, kNever);
+    if (stops_at_linearization()) return finish(Outcome::success, ends_before);
+    std::uint32_t tick = 0;
+    for (;;) {
+        if (++tick == 4096) {
+            tick = 0;
+            if (Outcome stop = check_limits(); stop != Outcome::success) return stop;
+        }
+        Level& level = levels_.back();
+        if (level.cursor == level.end) {
+            if (!leave_failed_level(level)) return finish(Outcome::failure, ends_before);
+            continue;
+        }
+        Candidate candidate = candidates_[level.cursor++];
+        if constexpr (Space::kUnobservable) {
+            if (kind_[candidate.id] != kRead) candidate.next = canonical(candidate.id, candidate.next);
+        }
+        add(candidate.id);
+        if (!enter_new_config(candidate)) continue;
+        if (++stats_.configs > limits_.max_configs) return out_of_configs();
+        descend(level, candidate);
+        if (stops_at_linearization()) return finish(Outcome::success, ends_before);
+    }
+}
 
 }  // namespace faultline::check::lin
