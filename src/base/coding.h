@@ -14,18 +14,30 @@ inline void put_u8(std::string& out, std::uint8_t v) {
     out.push_back(static_cast<char>(v));
 }
 
+// Appends the `Bytes` low bytes of `v`, least significant first, in one append
+// (a push_back per byte checks the capacity eight times; these run per log
+// entry and per message).
+template <std::size_t Bytes, class T>
+void put_le(std::string& out, T v) {
+    static_assert(Bytes <= sizeof(T));
+    char bytes[Bytes];
+    for (std::size_t i = 0; i < Bytes; ++i) bytes[i] = static_cast<char>(static_cast<std::uint64_t>(v) >> (8 * i));
+    out.append(bytes, Bytes);
+}
+
 inline void put_u32(std::string& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    put_le<4>(out, v);
 }
 
 inline void put_u64(std::string& out, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    put_le<8>(out, v);
 }
 
 // Reads a little-endian integer of `Bytes` bytes from the front of `in` and
 // consumes it; false (and `in` untouched) if `in` is too short.
+// Always inlined: out of line, a call per field costs more than the read.
 template <std::size_t Bytes, class T>
-bool take_le(std::string_view& in, T& v) {
+[[gnu::always_inline]] inline bool take_le(std::string_view& in, T& v) {
     static_assert(Bytes <= sizeof(T));
     if (in.size() < Bytes) return false;
     v = 0;

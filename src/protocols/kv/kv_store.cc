@@ -21,6 +21,7 @@ const char* kv_op_name(KvOp op) {
 
 std::string KvCommand::encode() const {
     std::string out;
+    out.reserve(41 + padding);
     out.push_back(static_cast<char>(op));
     put_u64(out, static_cast<std::uint64_t>(key));
     put_u64(out, static_cast<std::uint64_t>(value));
