@@ -26,6 +26,8 @@ inline constexpr int exit_diverged = 5;
 // `system` is the --system the arguments name (or the default): the test
 // command offers that system's options and no other's.
 CommandAction add_test_command(CLI::App& app, const std::string& system);
+// The same command when the arguments name a node program (--bin): the harness.
+CommandAction add_harness_test_command(CLI::App& app);
 CommandAction add_replay_command(CLI::App& app);
 CommandAction add_shrink_command(CLI::App& app);
 CommandAction add_scenario_command(CLI::App& app);

@@ -22,6 +22,17 @@ std::string named_system(int argc, char** argv) {
     return system;
 }
 
+// Whether the arguments name a node program (--bin): `faultline test` is then
+// the harness, with Maelstrom's options.
+bool names_a_program(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string argument = argv[i];
+        if (argument == "--") break;
+        if (argument == "--bin" || argument.starts_with("--bin=")) return true;
+    }
+    return false;
+}
+
 // The command itself: parsing, then the chosen subcommand's action.
 int run_command(int argc, char** argv) {
     using namespace faultline::cli;
@@ -32,7 +43,7 @@ int run_command(int argc, char** argv) {
     std::map<const CLI::App*, CommandAction> actions;
     auto add = [&](CommandAction action) { actions[app.get_subcommands({}).back()] = action; };
     const std::string system = named_system(argc, argv);
-    add(add_test_command(app, system));
+    add(names_a_program(argc, argv) ? add_harness_test_command(app) : add_test_command(app, system));
     add(add_replay_command(app));
     add(add_shrink_command(app));
     add(add_scenario_command(app));
@@ -51,6 +62,9 @@ int run_command(int argc, char** argv) {
         // An option of another system: say whose it is.
         if (const std::string hint = foreign_option_hint({argv + 1, argv + argc}, system); !hint.empty()) {
             message = hint;
+        }
+        if (names_a_program(argc, argv) && message.find("not expected") != std::string::npos) {
+            message += " (arguments for the node program that start with '-' go after '--')";
         }
         print_error(message);
         return exit_usage;

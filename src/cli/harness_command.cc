@@ -1,0 +1,117 @@
+// `faultline test -w WORKLOAD --bin PROGRAM [ARGS...]`: the harness
+// (harness/harness.h) in place of the simulator, with Maelstrom's flags, so a
+// Maelstrom command line works with `faultline` in place of
+// `./maelstrom/maelstrom`.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+
+#include "cli/commands.h"
+#include "cli/options_cli.h"
+#include "harness/child_process.h"
+#include "harness/harness.h"
+#include "runner/store.h"
+
+namespace faultline::cli {
+
+namespace {
+
+struct HarnessCommandOptions {
+    harness::HarnessConfig config;
+    std::string bin;
+    std::vector<std::string> args;
+    std::uint64_t seed = 0;
+    bool seed_given = false;
+    std::string store = "store";
+};
+
+int run_harness_test(HarnessCommandOptions& options) {
+    harness::HarnessConfig config = options.config;
+    if (options.seed_given) {
+        config.seed = options.seed;
+    } else {
+        std::random_device device;
+        config.seed = (static_cast<std::uint64_t>(device()) << 32 | device()) % 1'000'000'000;
+    }
+    // Maelstrom canonicalises the path; a bare name is not looked up in PATH.
+    std::error_code error;
+    const std::filesystem::path bin = std::filesystem::absolute(options.bin, error);
+    if (error || !std::filesystem::is_regular_file(bin) || ::access(bin.c_str(), X_OK) != 0) {
+        print_error(fmt::format("--bin {}: no such executable file", options.bin));
+        return exit_usage;
+    }
+    config.bin = {bin.string()};
+    config.bin.insert(config.bin.end(), options.args.begin(), options.args.end());
+    if (Status valid = harness::validate_harness_config(config); !valid) {
+        print_error(valid.error().message);
+        return exit_usage;
+    }
+    // A program that cannot start at all is a usage error too: try it first.
+    if (auto child = harness::ChildProcess::start(config.bin, std::filesystem::temp_directory_path().string());
+        !child) {
+        print_error(child.error().message);
+        return exit_usage;
+    }
+    auto folder = runner::create_run_directory(options.store, config.workload, config.seed);
+    if (!folder) {
+        print_error(folder.error().message);
+        return exit_runtime;
+    }
+    std::fprintf(stdout, "faultline test: %s on %s, seed %llu\n", config.workload.c_str(), bin.c_str(),
+                 static_cast<unsigned long long>(config.seed));
+    std::fflush(stdout);
+    auto result = harness::run_harness(config, *folder);
+    if (!result) {
+        print_error(result.error().message);
+        return result.error().code == ErrorCode::invalid_argument || result.error().code == ErrorCode::not_found
+                   ? exit_usage
+                   : exit_runtime;
+    }
+    (void)runner::update_latest(options.store, *folder);
+    for (const harness::Diagnosis& diagnosis : result->diagnoses) {
+        std::fprintf(stdout, "  %-10s %.3fs %s\n", diagnosis.node.c_str(), static_cast<double>(diagnosis.time) / 1e9,
+                     diagnosis.what.c_str());
+    }
+    const Json& stats = result->results["stats"];
+    std::fprintf(stdout, "operations   %lld ok, %lld fail, %lld info; %.1f server messages per operation\n",
+                 static_cast<long long>(stats["ok_count"].get<std::int64_t>()),
+                 static_cast<long long>(stats["fail_count"].get<std::int64_t>()),
+                 static_cast<long long>(stats["info_count"].get<std::int64_t>()),
+                 result->results["net"]["servers"]["msgs_per_op"].get<double>());
+    for (const check::Outcome& outcome : result->checks) {
+        std::fprintf(stdout, "%-12s %s: %s\n", outcome.name.c_str(), check::verdict_name(outcome.verdict),
+                     outcome.summary.c_str());
+    }
+    std::fprintf(stdout, "store        %s\n", folder->c_str());
+    switch (result->verdict) {
+        case check::Verdict::valid:
+            return exit_valid;
+        case check::Verdict::invalid:
+            return exit_invalid;
+        case check::Verdict::unknown:
+            return exit_unknown;
+    }
+    return exit_unknown;
+}
+
+}  // namespace
+
+CommandAction add_harness_test_command(CLI::App& app) {
+    auto options = std::make_shared<HarnessCommandOptions>();
+    CLI::App* test = app.add_subcommand("test", "Run a node program (--bin) under a Maelstrom workload and faults");
+    test->add_option("--bin", options->bin, "The node program; arguments after it go to the program")->required();
+    test->add_option("args", options->args, "Arguments for the node program");
+    const auto& table = harness::harness_options();
+    add_declared_options(*test, table, table.defaults(), "Harness options",
+                         [options, &table](const runner::OptionInfo& info, const Json& value) {
+                             return table.set(options->config, info, value);
+                         });
+    test->add_option("--seed", options->seed, "Seed of the harness's choices (default: random, printed)")
+        ->each([options](const std::string&) { options->seed_given = true; });
+    test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
+    return [options] { return run_harness_test(*options); };
+}
+
+}  // namespace faultline::cli

@@ -1,0 +1,496 @@
+#include "harness/harness.h"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <filesystem>
+#include <fstream>
+
+#include "base/assert.h"
+#include "check/service_checks.h"
+#include "harness/services.h"
+#include "harness/workloads.h"
+#include "nemesis/generator.h"
+#include "nemesis/nemesis.h"
+#include "workload/client.h"
+
+namespace faultline::harness {
+
+using workload::OpRequest;
+
+const runner::OptionTable<HarnessConfig>& harness_options() {
+    static const auto table = [] {
+        using C = HarnessConfig;
+        runner::OptionTable<C> t;
+        t.add("workload", &C::workload, "The workload (-w)").choices(workload_names()).alias("-w");
+        t.add("node_count", &C::node_count, "Nodes n0..n(N-1) (default: five nodes, n1..n5)").range(0, 100);
+        t.duration("time_limit", &C::time_limit, seconds(1), "Length of the main phase (a bare number is seconds)")
+            .range(0, seconds(86400));
+        t.add("rate", &C::rate, "Operations per second, all clients together").range(0, 100000);
+        t.add("concurrency", &C::concurrency, "Clients: N, or Nn for N per node");
+        t.add("latency_ms", &C::latency_ms, "Mean latency between nodes, in ms (clients get none)")
+            .range(0, 60000)
+            .alias("--latency");
+        t.add("latency_dist", &C::latency_dist, "Latency distribution").choices({"constant", "uniform", "exponential"});
+        t.add("nemesis", &C::nemesis, "Faults: none, or any of partition, kill, pause (comma-separated)");
+        t.duration("nemesis_interval", &C::nemesis_interval, seconds(1), "Mean time between faults")
+            .range(milliseconds(100), seconds(3600));
+        t.add("topology", &C::topology, "Broadcast topology")
+            .choices({"grid", "line", "total", "tree", "tree2", "tree3", "tree4"});
+        t.add("availability", &C::availability, "Required availability: total, or the least ok fraction 0..1");
+        t.add("key_count", &C::key_count, "lin-kv: keys in use at once (0: 4)").range(0, 1000);
+        t.duration("recovery", &C::recovery, seconds(1), "After healing, before the final operations")
+            .range(0, seconds(3600));
+        t.duration("client_timeout", &C::client_timeout, milliseconds(1), "A client gives up on a request after this")
+            .range(milliseconds(1), seconds(3600));
+        t.duration("init_timeout", &C::init_timeout, seconds(1),
+                   "A node that has not answered init by then gets no "
+                   "messages")
+            .range(milliseconds(100), seconds(600));
+        t.add("log_stderr", &C::log_stderr, "Copy every node's stderr to the terminal");
+        return t;
+    }();
+    return table;
+}
+
+std::vector<std::string> server_names(const HarnessConfig& config) {
+    std::vector<std::string> names;
+    if (config.node_count == 0) {
+        for (int i = 1; i <= 5; ++i) names.push_back(fmt::format("n{}", i));
+    } else {
+        for (int i = 0; i < config.node_count; ++i) names.push_back(fmt::format("n{}", i));
+    }
+    return names;
+}
+
+Result<int> client_count(const HarnessConfig& config) {
+    const std::string& text = config.concurrency;
+    const bool per_node = !text.empty() && text.back() == 'n';
+    const std::string digits = per_node ? text.substr(0, text.size() - 1) : text;
+    int count = 0;
+    if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string::npos ||
+        (count = std::stoi(digits)) < 1) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("--concurrency '{}': expected N or Nn (N per node), N from 1", text));
+    }
+    if (per_node) count *= static_cast<int>(server_names(config).size());
+    if (count > 10000) return make_error(ErrorCode::invalid_argument, "--concurrency: at most 10000 clients");
+    return count;
+}
+
+namespace {
+
+// A Maelstrom client: one operation at a time, each request with a fresh
+// msg_id; the reply with the matching in_reply_to completes it. An error reply
+// fails it when the error is definite, or when the operation is idempotent
+// (Maelstrom's rule); otherwise, and on a timeout, its outcome is unknown
+// (info) and the client continues as a new process, as Jepsen's do.
+class MaelstromClient final : public Node {
+  public:
+    MaelstromClient(ProcessRuntime& runtime, Workload& workload, workload::HistoryRecorder& recorder,
+                    std::int64_t process, std::int64_t process_stride, Nanos timeout)
+        : runtime_(runtime),
+          workload_(workload),
+          recorder_(recorder),
+          process_(process),
+          stride_(process_stride),
+          timeout_(timeout) {}
+
+    void start(Context&) override {}
+    bool idle() const { return !outstanding_; }
+    void set_listener(std::function<void()> listener) { listener_ = std::move(listener); }
+
+    void invoke(Context& ctx, OpRequest op) {
+        FL_ASSERT(idle());
+        const NodeId target =
+            op.target ? ctx.cluster()[op.target->value] : ctx.cluster()[ctx.random().below(ctx.cluster().size())];
+        Json body = workload_.request_body(op);
+        const std::uint64_t msg_id = next_msg_id_++;
+        body["msg_id"] = msg_id;
+        recorder_.record(check::Operation{.process = process_,
+                                          .type = check::OpType::invoke,
+                                          .f = op.f,
+                                          .key = op.key,
+                                          .value = op.f == "read" ? Json() : op.value});
+        outstanding_ = Outstanding{std::move(op), msg_id, ctx.set_timer(timeout_, 0)};
+        runtime_.note_request(ctx.self(), msg_id);
+        ctx.send(target, std::make_shared<MaelstromMessage>(std::move(body)));
+    }
+
+    void on_message(Context& ctx, const Envelope& envelope) override {
+        const auto* reply = message_as<MaelstromMessage>(*envelope.message);
+        if (reply == nullptr || !outstanding_ || reply->in_reply_to() != outstanding_->msg_id) return;
+        const std::string node(ctx.name_of(envelope.from));
+        const Json& body = reply->body();
+        if (reply->type() == "error") {
+            const ErrorCodeInfo info = error_code_info(body.value("code", std::int64_t{-1}));
+            const bool failed = info.definite || workload_.idempotent(outstanding_->op.f);
+            return complete(ctx, failed ? check::OpType::fail : check::OpType::info, Json(), Json(info.code), node);
+        }
+        auto value = workload_.ok_value(outstanding_->op, body);
+        if (!value) {
+            runtime_.diagnose(envelope.from, fmt::format("answered {} with a malformed reply ({}): {}",
+                                                         outstanding_->op.f, value.error().message, body.dump()));
+            return complete(ctx, check::OpType::info, Json(), Json("malformed-response"), node);
+        }
+        complete(ctx, check::OpType::ok, std::move(*value), Json(), node);
+    }
+
+    void on_timer(Context& ctx, TimerId timer, std::uint64_t) override {
+        if (!outstanding_ || outstanding_->timer != timer) return;
+        const bool failed = workload_.idempotent(outstanding_->op.f);
+        complete(ctx, failed ? check::OpType::fail : check::OpType::info, Json(), Json("net-timeout"), "");
+    }
+
+  private:
+    struct Outstanding {
+        OpRequest op;
+        std::uint64_t msg_id = 0;
+        TimerId timer = 0;
+    };
+
+    void complete(Context& ctx, check::OpType type, Json value, Json error, std::string node) {
+        ctx.cancel_timer(outstanding_->timer);
+        const OpRequest op = std::move(outstanding_->op);
+        outstanding_.reset();
+        recorder_.record(check::Operation{.process = process_,
+                                          .type = type,
+                                          .f = op.f,
+                                          .key = op.key,
+                                          .value = type == check::OpType::ok ? std::move(value) : op.value,
+                                          .error = std::move(error),
+                                          .node = std::move(node)});
+        if (type == check::OpType::info) process_ += stride_;
+        if (listener_) listener_();
+    }
+
+    ProcessRuntime& runtime_;
+    Workload& workload_;
+    workload::HistoryRecorder& recorder_;
+    std::int64_t process_;
+    std::int64_t stride_;
+    Nanos timeout_;
+    std::uint64_t next_msg_id_ = 1;
+    std::optional<Outstanding> outstanding_;
+    std::function<void()> listener_;
+};
+
+// Receives the setup replies (topology_ok) and ignores them.
+class SetupClient final : public Node {
+  public:
+    void start(Context&) override {}
+    void on_message(Context&, const Envelope&) override { ++replies; }
+    void on_timer(Context&, TimerId, std::uint64_t) override {}
+    int replies = 0;
+};
+
+Result<sim::LatencyModel> latency_model(const HarnessConfig& config) {
+    const auto mean = static_cast<Nanos>(config.latency_ms * 1e6);
+    if (config.latency_dist == "uniform") return sim::LatencyModel::uniform(0, 2 * mean);
+    if (config.latency_dist == "exponential") return sim::LatencyModel::exponential(mean);
+    return sim::LatencyModel::constant(mean);
+}
+
+Result<nemesis::Schedule> harness_schedule(const HarnessConfig& config, int servers) {
+    auto kinds = nemesis::parse_fault_kinds(config.nemesis);
+    if (!kinds) return kinds.error();
+    for (nemesis::FaultKind kind : *kinds) {
+        using K = nemesis::FaultKind;
+        if (kind != K::partition && kind != K::kill && kind != K::pause) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--nemesis {}: a node program takes partition, kill and pause faults; "
+                                          "clock, disk and network faults need the simulator",
+                                          nemesis::fault_kind_name(kind)));
+        }
+    }
+    return nemesis::generate_schedule(nemesis::GeneratorOptions{.kinds = *kinds,
+                                                                .nodes = servers,
+                                                                .time_limit = config.time_limit,
+                                                                .interval_mean_max = config.nemesis_interval,
+                                                                .duration_mean_max = config.nemesis_interval},
+                                      config.seed);
+}
+
+Status validate_options(const HarnessConfig& config) {
+    if (config.bin.empty()) return make_error(ErrorCode::invalid_argument, "--bin: no node program given");
+    if (!config.availability.empty() && config.availability != "total") {
+        char* end = nullptr;
+        const double fraction = std::strtod(config.availability.c_str(), &end);
+        if (end == config.availability.c_str() || *end != '\0' || fraction < 0 || fraction > 1) {
+            return make_error(
+                ErrorCode::invalid_argument,
+                fmt::format("--availability '{}': expected total or a fraction 0..1", config.availability));
+        }
+    }
+    return harness_options().validate(config);
+}
+
+Json net_stats(const RoutingStats& stats, std::size_t operations) {
+    const double ops = operations == 0 ? 1.0 : static_cast<double>(operations);
+    return {
+        {"all",
+         {{"send_count", stats.sent},
+          {"recv_count", stats.delivered},
+          {"msgs_per_op", static_cast<double>(stats.sent) / ops}}},
+        {"servers", {{"send_count", stats.server_sent}, {"msgs_per_op", static_cast<double>(stats.server_sent) / ops}}},
+        {"dropped", stats.dropped}};
+}
+
+Json op_stats(const check::History& history) {
+    std::int64_t count = 0, ok = 0, fail = 0, info = 0;
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) ++count;
+        if (op.type == check::OpType::ok) ++ok;
+        if (op.type == check::OpType::fail) ++fail;
+        if (op.type == check::OpType::info) ++info;
+    }
+    return {{"count", count}, {"ok_count", ok}, {"fail_count", fail}, {"info_count", info}};
+}
+
+check::Outcome availability_outcome(const HarnessConfig& config, const check::History& history) {
+    std::int64_t invoked = 0, ok = 0;
+    for (const check::Operation& op : history) {
+        invoked += op.type == check::OpType::invoke ? 1 : 0;
+        ok += op.type == check::OpType::ok ? 1 : 0;
+    }
+    const double fraction = invoked == 0 ? 1.0 : static_cast<double>(ok) / static_cast<double>(invoked);
+    const double required = config.availability == "total" ? 1.0 : std::strtod(config.availability.c_str(), nullptr);
+    check::Outcome outcome;
+    outcome.name = "availability";
+    outcome.verdict = fraction >= required ? check::Verdict::valid : check::Verdict::invalid;
+    outcome.summary =
+        fmt::format("{:.1f}% of {} operations ok (required: {:.1f}%)", 100 * fraction, invoked, 100 * required);
+    outcome.details = {{"ok_fraction", fraction}, {"required", required}};
+    return outcome;
+}
+
+// Whether the programs kept to the protocol: every diagnosis is a bug of the
+// node (a debugging print on stdout included: Maelstrom would drop that line).
+check::Outcome protocol_outcome(const std::vector<Diagnosis>& diagnoses) {
+    check::Outcome outcome;
+    outcome.name = "protocol";
+    outcome.verdict = diagnoses.empty() ? check::Verdict::valid : check::Verdict::invalid;
+    outcome.summary = diagnoses.empty() ? "every node kept to the protocol"
+                                        : fmt::format("{} problems; the first: {} {}", diagnoses.size(),
+                                                      diagnoses.front().node, diagnoses.front().what);
+    outcome.details = {{"problems", diagnoses.size()}};
+    return outcome;
+}
+
+Status write_text(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+    out.close();
+    if (!out) return make_error(ErrorCode::io_error, "cannot write " + path);
+    return {};
+}
+
+}  // namespace
+
+Status validate_harness_config(const HarnessConfig& config) {
+    if (Status valid = validate_options(config); !valid) return valid;
+    if (auto workload = make_workload(config.workload, WorkloadOptions{}); !workload) return workload.error();
+    if (auto clients = client_count(config); !clients) return clients.error();
+    if (auto schedule = harness_schedule(config, 1); !schedule) return schedule.error();
+    return ok_status();
+}
+
+Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string& folder) {
+    if (Status valid = validate_harness_config(config); !valid) return valid.error();
+    auto workload = make_workload(config.workload,
+                                  WorkloadOptions{.topology = config.topology == "tree" ? "tree2" : config.topology,
+                                                  .key_count = config.key_count});
+    if (!workload) return workload.error();
+    auto clients = client_count(config);
+    if (!clients) return clients.error();
+    auto latency = latency_model(config);
+    const std::vector<std::string> names = server_names(config);
+    auto schedule = harness_schedule(config, static_cast<int>(names.size()));
+    if (!schedule) return schedule.error();
+    std::error_code ignored;
+    std::filesystem::create_directories(folder + "/node-logs", ignored);
+    if (!std::filesystem::is_directory(folder + "/node-logs")) {
+        return make_error(ErrorCode::io_error, "cannot create " + folder + "/node-logs");
+    }
+
+    sim::LinkConfig links;
+    links.latency = *latency;
+    ProcessRuntime runtime(ProcessRuntimeOptions{.argv = config.bin,
+                                                 .workdir = std::filesystem::temp_directory_path().string(),
+                                                 .log_dir = folder + "/node-logs",
+                                                 .log_stderr = config.log_stderr,
+                                                 .seed = config.seed,
+                                                 .init_timeout = config.init_timeout},
+                           links);
+    for (const std::string& name : names) runtime.add_server(name);
+    for (const std::string& service : kServiceNames) runtime.add_local(service, make_service(service));
+    if (Status started = runtime.start(); !started) return started.error();
+    runtime.run_until_initialized();
+
+    // Setup (broadcast's topology), from a client of its own.
+    const NodeId setup = runtime.add_local(runtime.next_client_name(), std::make_unique<SetupClient>());
+    int setup_sent = 0;
+    for (NodeId server : runtime.servers()) {
+        if (!runtime.initialized(server)) continue;
+        for (Json body : (*workload)->setup_bodies(runtime.name_of(server), names)) {
+            body["msg_id"] = ++setup_sent;
+            runtime.send(setup, server, std::make_shared<MaelstromMessage>(std::move(body)));
+        }
+    }
+    if (setup_sent > 0) {
+        const Nanos give_up = runtime.now() + config.client_timeout;
+        auto& setup_client = static_cast<SetupClient&>(*runtime.node(setup));
+        while (setup_client.replies < setup_sent && runtime.now() < give_up) {
+            runtime.run_until(std::min(give_up, runtime.now() + milliseconds(5)));
+        }
+    }
+
+    // Clients: no latency to or from them (Maelstrom's rule).
+    sim::LinkConfig client_links;
+    client_links.latency = sim::LatencyModel::constant(0);
+    const sim::LinkClassId client_class = runtime.define_link_class("clients", client_links);
+    workload::HistoryRecorder recorder([&runtime] { return runtime.now(); });
+    std::vector<NodeId> client_ids;
+    for (int i = 0; i < *clients; ++i) {
+        const NodeId id = runtime.add_local(
+            runtime.next_client_name(),
+            std::make_unique<MaelstromClient>(runtime, **workload, recorder, i, *clients, config.client_timeout));
+        for (NodeId server : runtime.servers()) {
+            runtime.assign_link_class(id, server, client_class);
+            runtime.assign_link_class(server, id, client_class);
+        }
+        client_ids.push_back(id);
+    }
+
+    // The main phase: faults shift to its start.
+    const Nanos main_start = runtime.now();
+    const Nanos main_end = main_start + config.time_limit;
+    nemesis::Schedule faults = *schedule;
+    for (nemesis::Fault& fault : faults.faults) fault.start += main_start;
+    nemesis::Nemesis nemesis(
+        nemesis::NemesisTarget{.runtime = &runtime, .servers = runtime.servers(), .clients = client_ids}, faults);
+    nemesis.install();
+
+    Prng generator_random = Prng::stream(config.seed, "harness/workload");
+    const double think_mean = config.rate > 0 ? static_cast<double>(*clients) * 1e9 / config.rate : 0;
+    std::deque<OpRequest> finals;
+    bool finals_open = false;
+    for (std::size_t i = 0; i < client_ids.size(); ++i) {
+        auto& client = static_cast<MaelstromClient&>(*runtime.node(client_ids[i]));
+        auto random = std::make_shared<Prng>(Prng::stream(config.seed, fmt::format("harness/client{}", i)));
+        auto next = std::make_shared<std::function<void()>>();
+        *next = [&, id = client_ids[i], random, next] {
+            auto* self = static_cast<MaelstromClient*>(runtime.node(id));
+            if (self == nullptr || !self->idle()) return;
+            if (runtime.now() >= main_end) {
+                if (!finals_open || finals.empty()) return;
+                OpRequest op = std::move(finals.front());
+                finals.pop_front();
+                runtime.invoke(id,
+                               [&](Node& node, Context& ctx) { static_cast<MaelstromClient&>(node).invoke(ctx, op); });
+                return;
+            }
+            const Nanos when = runtime.now() + static_cast<Nanos>(random->exponential(think_mean));
+            if (when >= main_end) return;
+            runtime.at(when, [&, id] {
+                auto* idle = static_cast<MaelstromClient*>(runtime.node(id));
+                if (idle == nullptr || !idle->idle() || runtime.now() >= main_end) return;
+                OpRequest op = (*workload)->next(generator_random);
+                runtime.invoke(id,
+                               [&](Node& node, Context& ctx) { static_cast<MaelstromClient&>(node).invoke(ctx, op); });
+            });
+        };
+        client.set_listener([next] { (*next)(); });
+        if (config.rate > 0) (*next)();
+    }
+    runtime.run_until(main_end);
+    nemesis.heal_all();
+
+    // Final operations, after the recovery window, spread over the clients.
+    Nanos finals_from = main_end;
+    const std::vector<OpRequest> final_ops = (*workload)->final_ops(names);
+    if (!final_ops.empty()) {
+        runtime.run_until(main_end + config.recovery);
+        finals_from = runtime.now();
+        finals.assign(final_ops.begin(), final_ops.end());
+        finals_open = true;
+        for (NodeId id : client_ids) {
+            auto* client = static_cast<MaelstromClient*>(runtime.node(id));
+            if (client != nullptr && client->idle() && !finals.empty()) {
+                OpRequest op = std::move(finals.front());
+                finals.pop_front();
+                runtime.invoke(id,
+                               [&](Node& node, Context& ctx) { static_cast<MaelstromClient&>(node).invoke(ctx, op); });
+            }
+        }
+    }
+    // Let every outstanding operation finish or time out.
+    const Nanos drain_until = runtime.now() + config.client_timeout + milliseconds(50);
+    auto busy = [&] {
+        if (!finals.empty()) return true;
+        for (NodeId id : client_ids) {
+            auto* client = static_cast<MaelstromClient*>(runtime.node(id));
+            if (client != nullptr && !client->idle()) return true;
+        }
+        return false;
+    };
+    while (busy() && runtime.now() < drain_until)
+        runtime.run_until(std::min(drain_until, runtime.now() + milliseconds(5)));
+    const Nanos run_end = runtime.now();
+    runtime.shutdown();
+
+    check::History history = recorder.take();
+    HarnessResult result;
+    result.checks = (*workload)->check(history, finals_from);
+    if (!config.availability.empty()) result.checks.push_back(availability_outcome(config, history));
+    result.diagnoses = runtime.diagnoses();
+    result.checks.push_back(protocol_outcome(result.diagnoses));
+    result.verdict = check::Verdict::valid;
+    for (const check::Outcome& outcome : result.checks)
+        result.verdict = check::combine(result.verdict, outcome.verdict);
+
+    Json checks = Json::object();
+    for (const check::Outcome& outcome : result.checks) {
+        checks[outcome.name] = {{"valid", check::verdict_name(outcome.verdict)},
+                                {"summary", outcome.summary},
+                                {"details", outcome.details}};
+    }
+    Json diagnoses = Json::array();
+    for (const Diagnosis& diagnosis : result.diagnoses) {
+        diagnoses.push_back({{"time_ns", diagnosis.time}, {"node", diagnosis.node}, {"problem", diagnosis.what}});
+    }
+    std::size_t operations = 0;
+    for (const check::Operation& op : history) operations += op.type == check::OpType::invoke ? 1 : 0;
+    result.results = {{"valid", check::verdict_name(result.verdict)},
+                      {"workload", config.workload},
+                      {"checks", checks},
+                      {"stats", op_stats(history)},
+                      {"net", net_stats(runtime.stats(), operations)},
+                      {"diagnoses", diagnoses},
+                      {"faults", runtime.fault_notes()},
+                      {"schedule", faults.to_json()},
+                      {"duration_ns", run_end},
+                      {"config", harness_options().to_json(config)},
+                      {"bin", config.bin},
+                      {"seed", config.seed}};
+    if (Status written = check::write_history_jsonl(folder + "/history.jsonl", history); !written) {
+        return written.error();
+    }
+    std::string deliveries;
+    for (const Delivery& delivery : runtime.delivery_log()) {
+        deliveries += Json{{"time_ns", delivery.time},
+                           {"id", delivery.id},
+                           {"src", delivery.src},
+                           {"dest", delivery.dest},
+                           {"type", delivery.type}}
+                          .dump() +
+                      "\n";
+    }
+    if (Status written = write_text(folder + "/deliveries.jsonl", deliveries); !written) return written.error();
+    if (Status written = write_text(folder + "/results.json", result.results.dump(2) + "\n"); !written) {
+        return written.error();
+    }
+    return result;
+}
+
+}  // namespace faultline::harness

@@ -1,0 +1,74 @@
+// The harness: `faultline test -w WORKLOAD --bin PROGRAM [ARGS...]` runs the
+// user's node program as a cluster of processes under a Maelstrom workload,
+// with the simulator's network model and nemesis, and checks what the clients
+// saw (../docs/harness.md).
+//
+// A run: start the programs (init, then the workload's setup), the main phase
+// (clients at --rate for --time-limit, the nemesis playing its schedule), heal
+// everything, the recovery window and the final operations when the workload
+// has any, stop the programs, check. The run's folder holds results.json (as
+// Maelstrom's results.edn: stats, net, availability, the workload's checks,
+// and the diagnoses of misbehaving nodes), history.jsonl, deliveries.jsonl
+// (the order in which messages reached the programs) and node-logs/NAME.log.
+//
+// The seed fixes every choice the harness makes: latencies, losses, the fault
+// schedule, the clients' operations and timing. The programs' own timing is
+// the operating system's, so a run is not replayable bit for bit.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "check/outcome.h"
+#include "harness/process_runtime.h"
+#include "runner/options.h"
+
+namespace faultline::harness {
+
+struct HarnessConfig {
+    std::string workload = "lin-kv";
+    std::vector<std::string> bin;  // the program and its arguments
+    int node_count = 0;            // 0: Maelstrom's default, five nodes n1..n5
+    Nanos time_limit = seconds(60);
+    double rate = 5;                 // operations per second, all clients together
+    std::string concurrency = "1n";  // clients: N, or Nn (N per node)
+    double latency_ms = 0;           // mean latency between nodes
+    std::string latency_dist = "constant";
+    std::string nemesis = "none";  // partition, kill, pause (comma-separated), or none
+    Nanos nemesis_interval = seconds(10);
+    std::string topology = "grid";
+    std::string availability;  // "", "total", or a fraction 0..1
+    int key_count = 0;
+    Nanos recovery = seconds(10);  // after healing, before the final operations
+    Nanos client_timeout = seconds(5);
+    Nanos init_timeout = seconds(10);  // Maelstrom's; tests of hung nodes shorten it
+    bool log_stderr = false;
+    std::uint64_t seed = 1;
+};
+
+// The options, declared once (runner/options.h), with Maelstrom's flag names.
+const runner::OptionTable<HarnessConfig>& harness_options();
+
+// The node names of a config: n0.. with node_count, else n1..n5.
+std::vector<std::string> server_names(const HarnessConfig& config);
+// The number of clients "--concurrency" asks for.
+Result<int> client_count(const HarnessConfig& config);
+
+struct HarnessResult {
+    check::Verdict verdict = check::Verdict::valid;
+    std::vector<check::Outcome> checks;
+    std::vector<Diagnosis> diagnoses;
+    Json results;  // what results.json holds
+};
+
+// Every error the config can have, before anything starts: the options'
+// ranges, the workload, --concurrency, --availability and the fault kinds (a
+// program takes partition, kill and pause only).
+Status validate_harness_config(const HarnessConfig& config);
+
+// Runs the harness, writing the run into `folder` (created). An error if the
+// config is invalid or the program cannot be started.
+Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string& folder);
+
+}  // namespace faultline::harness

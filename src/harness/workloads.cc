@@ -1,0 +1,348 @@
+#include "harness/workloads.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "check/echo_checker.h"
+#include "check/linearizability/outcome.h"
+#include "check/set_checker.h"
+#include "workload/kv_workload.h"
+
+namespace faultline::harness {
+
+using workload::OpRequest;
+
+namespace {
+
+// A closed schema: the reply may hold only `keys` (each required) beside the
+// protocol's own.
+Status check_keys(const Json& reply, std::initializer_list<const char*> keys) {
+    for (const char* key : keys) {
+        if (!reply.contains(key)) return make_error(ErrorCode::parse_error, fmt::format("no \"{}\"", key));
+    }
+    for (const auto& [key, value] : reply.items()) {
+        if (key == "type" || key == "in_reply_to" || key == "msg_id") continue;
+        if (std::find_if(keys.begin(), keys.end(), [&](const char* k) { return key == k; }) == keys.end()) {
+            return make_error(ErrorCode::parse_error, fmt::format("unknown key \"{}\"", key));
+        }
+    }
+    return {};
+}
+
+Result<Json> expect(const Json& reply, const char* type, std::initializer_list<const char*> keys,
+                    const char* value_key) {
+    if (reply.value("type", "") != type) {
+        return make_error(ErrorCode::parse_error,
+                          fmt::format("type \"{}\", expected {}", reply.value("type", ""), type));
+    }
+    if (Status keys_ok = check_keys(reply, keys); !keys_ok) return keys_ok.error();
+    return value_key == nullptr ? Json() : reply[value_key];
+}
+
+class EchoWorkload final : public Workload {
+  public:
+    std::string name() const override { return "echo"; }
+    OpRequest next(Prng& random) override {
+        return OpRequest{"echo", Json(), Json(fmt::format("Please echo {}", random.below(128)))};
+    }
+    Json request_body(const OpRequest& op) const override { return {{"type", "echo"}, {"echo", op.value}}; }
+    Result<Json> ok_value(const OpRequest&, const Json& reply) const override {
+        return expect(reply, "echo_ok", {"echo"}, "echo");
+    }
+    std::vector<std::string> checks() const override { return {"echo"}; }
+    std::vector<check::Outcome> check(const check::History& history, Nanos) const override {
+        return {check::outcome_of(check::check_echo(history))};
+    }
+};
+
+class UniqueIdsWorkload final : public Workload {
+  public:
+    std::string name() const override { return "unique-ids"; }
+    OpRequest next(Prng&) override { return OpRequest{"generate", Json(), Json()}; }
+    Json request_body(const OpRequest&) const override { return {{"type", "generate"}}; }
+    Result<Json> ok_value(const OpRequest&, const Json& reply) const override {
+        return expect(reply, "generate_ok", {"id"}, "id");
+    }
+    std::vector<std::string> checks() const override { return {"unique-ids"}; }
+    std::vector<check::Outcome> check(const check::History& history, Nanos) const override {
+        return {check_unique_ids(history)};
+    }
+};
+
+// broadcast and g-set: adds of 0, 1, 2, ... and reads, half and half; a final
+// read of every server.
+class SetWorkload final : public Workload {
+  public:
+    SetWorkload(bool broadcast, std::string topology) : broadcast_(broadcast), topology_(std::move(topology)) {}
+    std::string name() const override { return broadcast_ ? "broadcast" : "g-set"; }
+    OpRequest next(Prng& random) override {
+        if (random.below(2) == 0) return OpRequest{"read", Json(), Json()};
+        return OpRequest{"add", Json(), Json(next_element_++)};
+    }
+    Json request_body(const OpRequest& op) const override {
+        if (op.f == "read") return {{"type", "read"}};
+        if (broadcast_) return {{"type", "broadcast"}, {"message", op.value}};
+        return {{"type", "add"}, {"element", op.value}};
+    }
+    Result<Json> ok_value(const OpRequest& op, const Json& reply) const override {
+        if (op.f == "read") {
+            auto value =
+                expect(reply, "read_ok", {broadcast_ ? "messages" : "value"}, broadcast_ ? "messages" : "value");
+            if (value && !value->is_array())
+                return make_error(ErrorCode::parse_error, "a read of something not a list");
+            return value;
+        }
+        if (auto ok = expect(reply, broadcast_ ? "broadcast_ok" : "add_ok", {}, nullptr); !ok) return ok;
+        return op.value;
+    }
+    bool idempotent(const std::string& f) const override { return f == "read"; }
+    std::vector<OpRequest> final_ops(const std::vector<std::string>& servers) const override {
+        std::vector<OpRequest> reads;
+        for (std::size_t i = 0; i < servers.size(); ++i) {
+            reads.push_back(OpRequest{"read", Json(), Json(), NodeId{static_cast<std::uint32_t>(i)}});
+        }
+        return reads;
+    }
+    std::vector<Json> setup_bodies(const std::string& server, const std::vector<std::string>& servers) const override {
+        if (!broadcast_) return {};
+        auto topology = make_topology(topology_, servers);
+        FL_ASSERT(topology.has_value());
+        Json body = {{"type", "topology"}, {"topology", *topology}};
+        (void)server;
+        return {body};
+    }
+    std::vector<std::string> checks() const override { return {"set"}; }
+    std::vector<check::Outcome> check(const check::History& history, Nanos finals_from) const override {
+        return {check::outcome_of(check::check_set(history, finals_from))};
+    }
+
+  private:
+    bool broadcast_;
+    std::string topology_;
+    std::int64_t next_element_ = 0;
+};
+
+class CounterWorkload final : public Workload {
+  public:
+    explicit CounterWorkload(bool negative) : negative_(negative) {}
+    std::string name() const override { return negative_ ? "pn-counter" : "g-counter"; }
+    OpRequest next(Prng& random) override {
+        if (random.below(2) == 0) return OpRequest{"read", Json(), Json()};
+        // Maelstrom's deltas: 0..4, or -5..4 for the pn-counter.
+        return OpRequest{"add", Json(), Json(negative_ ? random.between(-5, 4) : random.between(0, 4))};
+    }
+    Json request_body(const OpRequest& op) const override {
+        if (op.f == "read") return {{"type", "read"}};
+        return {{"type", "add"}, {"delta", op.value}};
+    }
+    Result<Json> ok_value(const OpRequest& op, const Json& reply) const override {
+        if (op.f == "read") {
+            auto value = expect(reply, "read_ok", {"value"}, "value");
+            if (value && !value->is_number_integer())
+                return make_error(ErrorCode::parse_error, "a read of a non-integer");
+            return value;
+        }
+        if (auto ok = expect(reply, "add_ok", {}, nullptr); !ok) return ok;
+        return op.value;
+    }
+    std::vector<OpRequest> final_ops(const std::vector<std::string>& servers) const override {
+        std::vector<OpRequest> reads;
+        for (std::size_t i = 0; i < servers.size(); ++i) {
+            reads.push_back(OpRequest{"read", Json(), Json(), NodeId{static_cast<std::uint32_t>(i)}});
+        }
+        return reads;
+    }
+    // Maelstrom judges both counters by their final reads only: a counter
+    // that gossips may serve stale reads while the run goes on.
+    std::vector<std::string> checks() const override { return {"counter"}; }
+    std::vector<check::Outcome> check(const check::History& history, Nanos finals_from) const override {
+        return {check_final_counter(history, finals_from)};
+    }
+
+  private:
+    bool negative_;
+};
+
+class LinKvWorkload final : public Workload {
+  public:
+    explicit LinKvWorkload(int key_count)
+        : generator_(workload::LinKvOptions{.keys_active = key_count > 0 ? key_count : 4}) {}
+    std::string name() const override { return "lin-kv"; }
+    OpRequest next(Prng& random) override { return generator_.next(random); }
+    Json request_body(const OpRequest& op) const override {
+        if (op.f == "read") return {{"type", "read"}, {"key", op.key}};
+        if (op.f == "write") return {{"type", "write"}, {"key", op.key}, {"value", op.value}};
+        return {{"type", "cas"}, {"key", op.key}, {"from", op.value.at(0)}, {"to", op.value.at(1)}};
+    }
+    Result<Json> ok_value(const OpRequest& op, const Json& reply) const override {
+        if (op.f == "read") return expect(reply, "read_ok", {"value"}, "value");
+        if (auto ok = expect(reply, op.f == "write" ? "write_ok" : "cas_ok", {}, nullptr); !ok) return ok;
+        return op.value;
+    }
+    bool idempotent(const std::string& f) const override { return f == "read"; }
+    std::vector<std::string> checks() const override { return {"linearizability"}; }
+    std::vector<check::Outcome> check(const check::History& history, Nanos) const override {
+        check::LinearizabilityOptions options;
+        options.model = check::models::ModelKind::kv;
+        options.semantics = check::models::faultline_history_semantics();
+        return {check::linearizability_check(history, options)};
+    }
+
+  private:
+    workload::LinKvGenerator generator_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& workload_names() {
+    static const std::vector<std::string> names = {"echo",      "unique-ids", "broadcast", "g-set",
+                                                   "g-counter", "pn-counter", "lin-kv"};
+    return names;
+}
+
+Result<std::unique_ptr<Workload>> make_workload(const std::string& name, const WorkloadOptions& options) {
+    if (name == "echo") return std::unique_ptr<Workload>(std::make_unique<EchoWorkload>());
+    if (name == "unique-ids") return std::unique_ptr<Workload>(std::make_unique<UniqueIdsWorkload>());
+    if (name == "broadcast" || name == "g-set") {
+        if (auto topology = make_topology(options.topology, {"n0"}); !topology) return topology.error();
+        return std::unique_ptr<Workload>(std::make_unique<SetWorkload>(name == "broadcast", options.topology));
+    }
+    if (name == "g-counter" || name == "pn-counter") {
+        return std::unique_ptr<Workload>(std::make_unique<CounterWorkload>(name == "pn-counter"));
+    }
+    if (name == "lin-kv") return std::unique_ptr<Workload>(std::make_unique<LinKvWorkload>(options.key_count));
+    return make_error(ErrorCode::invalid_argument, fmt::format("unknown workload '{}'; the workloads are {}", name,
+                                                               fmt::join(workload_names(), ", ")));
+}
+
+Result<Json> make_topology(const std::string& kind, const std::vector<std::string>& servers) {
+    const std::size_t n = servers.size();
+    std::vector<std::set<std::size_t>> neighbours(n);
+    auto link = [&](std::size_t a, std::size_t b) {
+        if (a == b || a >= n || b >= n) return;
+        neighbours[a].insert(b);
+        neighbours[b].insert(a);
+    };
+    if (kind == "line") {
+        for (std::size_t i = 0; i + 1 < n; ++i) link(i, i + 1);
+    } else if (kind == "total") {
+        for (std::size_t i = 0; i < n; ++i) {
+            for (std::size_t j = i + 1; j < n; ++j) link(i, j);
+        }
+    } else if (kind == "grid") {
+        // Row by row in a square as wide as sqrt(n) rounded up.
+        const auto width = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(n))));
+        for (std::size_t i = 0; i < n; ++i) {
+            if ((i + 1) % width != 0) link(i, i + 1);
+            link(i, i + width);
+        }
+    } else if (kind == "tree2" || kind == "tree3" || kind == "tree4") {
+        const std::size_t fanout = static_cast<std::size_t>(kind.back() - '0');
+        for (std::size_t i = 1; i < n; ++i) link(i, (i - 1) / fanout);
+    } else {
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("unknown topology '{}'; the topologies are grid, line, total, tree2, tree3, tree4", kind));
+    }
+    Json topology = Json::object();
+    for (std::size_t i = 0; i < n; ++i) {
+        Json list = Json::array();
+        for (std::size_t j : neighbours[i]) list.push_back(servers[j]);
+        topology[servers[i]] = list;
+    }
+    return topology;
+}
+
+check::Outcome check_unique_ids(const check::History& history) {
+    std::map<std::string, std::int64_t> seen;  // id's JSON text -> first index
+    std::int64_t attempted = 0, acknowledged = 0;
+    std::vector<std::string> duplicated;
+    for (const check::Operation& op : history) {
+        if (op.f != "generate") continue;
+        if (op.type == check::OpType::invoke) ++attempted;
+        if (op.type != check::OpType::ok) continue;
+        ++acknowledged;
+        auto [found, inserted] = seen.emplace(op.value.dump(), op.index);
+        if (!inserted && duplicated.size() < 10) {
+            duplicated.push_back(
+                fmt::format("id {} was generated twice (ops {} and {})", op.value.dump(), found->second, op.index));
+        }
+    }
+    const std::int64_t duplicates = acknowledged - static_cast<std::int64_t>(seen.size());
+    check::Outcome outcome;
+    outcome.name = "unique-ids";
+    outcome.verdict = duplicates == 0 ? check::Verdict::valid : check::Verdict::invalid;
+    outcome.summary = duplicates == 0 ? fmt::format("{} ids acknowledged, all distinct", acknowledged)
+                                      : fmt::format("{} of {} acknowledged ids were duplicates; {}", duplicates,
+                                                    acknowledged, duplicated.front());
+    outcome.details = {{"attempted_count", attempted},
+                       {"acknowledged_count", acknowledged},
+                       {"duplicated_count", duplicates},
+                       {"duplicated", duplicated}};
+    return outcome;
+}
+
+check::Outcome check_final_counter(const check::History& history, Nanos finals_from) {
+    std::map<std::int64_t, const check::Operation*> invokes;  // process -> its open invoke
+    std::int64_t ok_total = 0;
+    std::vector<std::int64_t> unknown;
+    std::vector<std::pair<std::int64_t, std::int64_t>> final_reads;  // (value, index)
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            invokes[op.process] = &op;
+            continue;
+        }
+        auto found = invokes.find(op.process);
+        if (found == invokes.end()) continue;
+        const check::Operation& invoke = *found->second;
+        invokes.erase(found);
+        if (op.f == "add" && invoke.value.is_number_integer()) {
+            if (op.type == check::OpType::ok) ok_total += invoke.value.get<std::int64_t>();
+            if (op.type == check::OpType::info) unknown.push_back(invoke.value.get<std::int64_t>());
+        }
+        if (op.f == "read" && op.type == check::OpType::ok && invoke.time >= finals_from &&
+            op.value.is_number_integer()) {
+            final_reads.emplace_back(op.value.get<std::int64_t>(), op.index);
+        }
+    }
+    // Adds never completed count as unknown too.
+    for (const auto& [process, invoke] : invokes) {
+        if (invoke->f == "add" && invoke->value.is_number_integer())
+            unknown.push_back(invoke->value.get<std::int64_t>());
+    }
+    // Every total a subset of the unknown adds can make (deltas are small, so
+    // the set stays small: at most 10 values per unknown add).
+    std::set<std::int64_t> acceptable = {ok_total};
+    for (std::int64_t delta : unknown) {
+        std::set<std::int64_t> grown = acceptable;
+        for (std::int64_t total : acceptable) grown.insert(total + delta);
+        acceptable = std::move(grown);
+    }
+    std::vector<std::string> errors;
+    for (const auto& [value, index] : final_reads) {
+        if (!acceptable.contains(value) && errors.size() < 10) {
+            errors.push_back(fmt::format("final read {} (op {}) is not a total the adds can make ({}..{})", value,
+                                         index, *acceptable.begin(), *acceptable.rbegin()));
+        }
+    }
+    check::Outcome outcome;
+    outcome.name = "counter";
+    if (final_reads.empty()) {
+        outcome.verdict = check::Verdict::unknown;
+        outcome.summary = "no final read completed";
+    } else {
+        outcome.verdict = errors.empty() ? check::Verdict::valid : check::Verdict::invalid;
+        outcome.summary =
+            errors.empty() ? fmt::format("{} final reads, each a possible total", final_reads.size()) : errors.front();
+    }
+    outcome.details = {{"final_reads", final_reads.size()},
+                       {"acceptable_min", *acceptable.begin()},
+                       {"acceptable_max", *acceptable.rbegin()},
+                       {"errors", errors}};
+    return outcome;
+}
+
+}  // namespace faultline::harness

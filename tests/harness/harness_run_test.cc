@@ -1,0 +1,190 @@
+// The harness end to end: `faultline test -w WORKLOAD --bin NODE` over the
+// small Python nodes of tests/harness/nodes/, each workload with a node that
+// must pass and a broken one that must fail, and the misbehaving nodes with
+// the diagnosis each must get. These run real processes in real time, so each
+// run is short (a second or two of workload).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "base/json.h"
+#include "support/faultline_process.h"
+
+namespace faultline {
+namespace {
+
+using testing::fresh_folder;
+using testing::run_faultline;
+
+std::string node(const std::string& file) {
+    return std::string(FAULTLINE_SOURCE_DIR) + "/tests/harness/nodes/" + file;
+}
+
+struct HarnessRun {
+    testing::Outcome outcome;
+    Json results;  // results.json of the run (null if none)
+    std::string folder;
+};
+
+// Runs the harness with `arguments` into a store of its own.
+HarnessRun run_harness(const std::string& arguments) {
+    HarnessRun run;
+    const std::string store = fresh_folder("harness");
+    run.outcome = run_faultline("test --store " + store + " --seed 1 " + arguments, "timeout 120 ");
+    for (const auto& workload : std::filesystem::directory_iterator(store)) {
+        if (!workload.is_directory() || workload.path().filename() == "latest") continue;
+        for (const auto& folder : std::filesystem::directory_iterator(workload.path())) {
+            run.folder = folder.path().string();
+            std::ifstream in(folder.path() / "results.json");
+            if (in) run.results = Json::parse(in, nullptr, false);
+        }
+    }
+    return run;
+}
+
+std::string verdict_of(const HarnessRun& run, const std::string& check) {
+    if (!run.results.is_object() || !run.results["checks"].contains(check)) return "(no " + check + " check)";
+    return run.results["checks"][check]["valid"].get<std::string>();
+}
+
+TEST(HarnessRun, EchoPassesAndAWrongEchoFails) {
+    const auto good = run_harness("-w echo --bin " + node("echo.py") + " --node-count 2 --time-limit 1 --rate 20");
+    EXPECT_EQ(good.outcome.exit_code, 0) << good.outcome.output;
+    EXPECT_EQ(verdict_of(good, "echo"), "valid");
+    EXPECT_EQ(verdict_of(good, "protocol"), "valid");
+    EXPECT_GT(good.results["stats"]["ok_count"].get<int>(), 5);
+    EXPECT_TRUE(std::filesystem::exists(good.folder + "/node-logs/n0.log"));
+    EXPECT_TRUE(std::filesystem::exists(good.folder + "/history.jsonl"));
+    EXPECT_TRUE(std::filesystem::exists(good.folder + "/deliveries.jsonl"));
+
+    const auto bad =
+        run_harness("-w echo --bin " + node("echo.py") + " --node-count 2 --time-limit 1 --rate 20 -- --wrong");
+    EXPECT_EQ(bad.outcome.exit_code, 1) << bad.outcome.output;
+    EXPECT_EQ(verdict_of(bad, "echo"), "invalid");
+}
+
+TEST(HarnessRun, UniqueIdsPassUnderPartitionsAndCollidingIdsFail) {
+    const auto good = run_harness("-w unique-ids --bin " + node("unique_ids.py") +
+                                  " --node-count 3 --time-limit 1.5 --rate 200 --nemesis partition "
+                                  "--nemesis-interval 0.3");
+    EXPECT_EQ(good.outcome.exit_code, 0) << good.outcome.output;
+    EXPECT_EQ(verdict_of(good, "unique-ids"), "valid");
+    EXPECT_FALSE(good.results["faults"].empty());  // the nemesis did act
+
+    const auto bad = run_harness("-w unique-ids --bin " + node("unique_ids.py") +
+                                 " --node-count 3 --time-limit 1 --rate 100 -- "
+                                 "--collide");
+    EXPECT_EQ(bad.outcome.exit_code, 1) << bad.outcome.output;
+    EXPECT_EQ(verdict_of(bad, "unique-ids"), "invalid");
+}
+
+TEST(HarnessRun, BroadcastSpreadsWithGossipAndLosesValuesWithout) {
+    const std::string common = "-w broadcast --bin " + node("broadcast.py") +
+                               " --node-count 5 --time-limit 1.5 --rate 20 --latency 5 --recovery 1 --topology line";
+    const auto good = run_harness(common + " --nemesis partition --nemesis-interval 0.4");
+    EXPECT_EQ(good.outcome.exit_code, 0) << good.outcome.output;
+    EXPECT_EQ(verdict_of(good, "set"), "valid");
+    EXPECT_GT(good.results["net"]["servers"]["send_count"].get<int>(), 0);
+
+    const auto bad = run_harness(common + " -- --no-gossip");
+    EXPECT_EQ(bad.outcome.exit_code, 1) << bad.outcome.output;
+    EXPECT_EQ(verdict_of(bad, "set"), "invalid");
+    EXPECT_EQ(bad.results["net"]["servers"]["send_count"], 0);
+}
+
+TEST(HarnessRun, CountersConvergeWithGossipAndNotWithout) {
+    for (const char* workload : {"g-counter", "pn-counter"}) {
+        const std::string common = std::string("-w ") + workload + " --bin " + node("g_counter.py") +
+                                   " --node-count 3 --time-limit 1.5 --rate 40 --recovery 1";
+        const auto good = run_harness(common + " --nemesis partition --nemesis-interval 0.4");
+        EXPECT_EQ(good.outcome.exit_code, 0) << workload << good.outcome.output;
+        EXPECT_EQ(verdict_of(good, "counter"), "valid") << workload;
+
+        const auto bad = run_harness(common + " -- --local");
+        EXPECT_EQ(bad.outcome.exit_code, 1) << workload << bad.outcome.output;
+        EXPECT_EQ(verdict_of(bad, "counter"), "invalid") << workload;
+    }
+}
+
+TEST(HarnessRun, LinKvOverTheLinKvServiceIsLinearizableAndOverLwwKvIsNot) {
+    const std::string common = "-w lin-kv --bin " + node("lin_kv_proxy.py") +
+                               " --node-count 3 --time-limit 2 --rate 100 --concurrency 2n --latency 5";
+    const auto good = run_harness(common);
+    EXPECT_EQ(good.outcome.exit_code, 0) << good.outcome.output;
+    EXPECT_EQ(verdict_of(good, "linearizability"), "valid");
+
+    const auto bad = run_harness(common + " -- --service lww-kv");
+    EXPECT_EQ(bad.outcome.exit_code, 1) << bad.outcome.output;
+    EXPECT_EQ(verdict_of(bad, "linearizability"), "invalid");
+}
+
+TEST(HarnessRun, KilledAndPausedNodesComeBackAndGetInitAgain) {
+    const auto run = run_harness("-w echo --bin " + node("echo.py") +
+                                 " --node-count 3 --time-limit 2 --rate 30 --nemesis kill,pause "
+                                 "--nemesis-interval 0.3 --client-timeout 300ms");
+    EXPECT_EQ(verdict_of(run, "echo"), "valid") << run.outcome.output;
+    EXPECT_EQ(verdict_of(run, "protocol"), "valid") << run.outcome.output;
+    std::string faults = run.results["faults"].dump();
+    EXPECT_NE(faults.find("kill"), std::string::npos) << faults;
+    EXPECT_NE(faults.find("pause"), std::string::npos) << faults;
+    EXPECT_GT(run.results["stats"]["ok_count"].get<int>(), 10);
+}
+
+TEST(HarnessRun, APrintOnStdoutIsDiagnosedWithTheNodeAndTheLine) {
+    const auto run =
+        run_harness("-w echo --bin " + node("misbehaving.py") + " --node-count 1 --time-limit 1 --rate 10 -- garbage");
+    EXPECT_EQ(run.outcome.exit_code, 1) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find("n0 "), std::string::npos);
+    EXPECT_NE(run.outcome.output.find("not well-formed JSON: 'hello from a debugging print'"), std::string::npos)
+        << run.outcome.output;
+    EXPECT_EQ(verdict_of(run, "echo"), "valid");  // the run carried on
+    EXPECT_EQ(verdict_of(run, "protocol"), "invalid");
+}
+
+TEST(HarnessRun, ANodeThatExitsAtInitIsDiagnosedAndItsStderrKept) {
+    const auto run = run_harness("-w echo --bin " + node("misbehaving.py") +
+                                 " --node-count 2 --time-limit 0.5 --rate 10 --client-timeout 200ms -- crash-init");
+    EXPECT_EQ(run.outcome.exit_code, 1) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find("exited (exit code 3) before answering init"), std::string::npos)
+        << run.outcome.output;
+    ASSERT_EQ(run.results["diagnoses"].size(), 2u);  // once per node, never restarted
+    std::ifstream log(run.folder + "/node-logs/n0.log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(text, "crashing at init\n");
+}
+
+TEST(HarnessRun, ANodeThatNeverAnswersInitIsDiagnosed) {
+    const auto run = run_harness("-w echo --bin " + node("misbehaving.py") +
+                                 " --node-count 1 --time-limit 0.5 --rate 10 --init-timeout 0.5 "
+                                 "--client-timeout 200ms -- mute");
+    EXPECT_EQ(run.outcome.exit_code, 1) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find("n0"), std::string::npos);
+    EXPECT_NE(run.outcome.output.find("did not answer init within"), std::string::npos) << run.outcome.output;
+}
+
+TEST(HarnessRun, UnknownKeysAndUnknownDestinationsAreDiagnosed) {
+    const auto run =
+        run_harness("-w echo --bin " + node("misbehaving.py") + " --node-count 1 --time-limit 1 --rate 10 -- unknown");
+    EXPECT_EQ(run.outcome.exit_code, 1) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find("malformed reply (unknown key \"extra\")"), std::string::npos)
+        << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find("sent a message to \"n99\", which does not exist"), std::string::npos);
+    EXPECT_GT(run.results["stats"]["info_count"].get<int>(), 0);  // a malformed reply is no answer
+}
+
+TEST(HarnessRun, AMissingProgramOrABadOptionIsOneLineAndExitCodeThree) {
+    const std::string store = fresh_folder("harness-bad");
+    for (const std::string& arguments :
+         {std::string("-w echo --bin /no/such/node"), "-w echo --bin " + node("maelstrom_node.py"),
+          "-w nosuch --bin " + node("echo.py"), "-w echo --bin " + node("echo.py") + " --concurrency 0",
+          "-w echo --bin " + node("echo.py") + " --nemesis clock", "-w echo --bin " + node("echo.py") + " --wrong"}) {
+        const auto outcome = run_faultline("test --store " + store + " " + arguments);
+        EXPECT_EQ(outcome.exit_code, 3) << arguments << "\n" << outcome.output;
+        EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << arguments << outcome.output;
+        EXPECT_FALSE(outcome.signalled);
+    }
+}
+
+}  // namespace
+}  // namespace faultline
