@@ -13,6 +13,7 @@
 #include "harness/child_process.h"
 #include "harness/harness.h"
 #include "runner/store.h"
+#include "runner/sweep.h"
 
 namespace faultline::cli {
 
@@ -24,17 +25,68 @@ struct HarnessCommandOptions {
     std::vector<std::string> args;
     std::uint64_t seed = 0;
     bool seed_given = false;
+    std::string seeds;             // A..B: one run per seed
+    std::uint64_t test_count = 1;  // Maelstrom's: the same test again, with the next seeds
     std::string store = "store";
 };
 
-int run_harness_test(HarnessCommandOptions& options) {
-    harness::HarnessConfig config = options.config;
-    if (options.seed_given) {
-        config.seed = options.seed;
-    } else {
-        std::random_device device;
-        config.seed = (static_cast<std::uint64_t>(device()) << 32 | device()) % 1'000'000'000;
+int exit_code_of(check::Verdict verdict) {
+    switch (verdict) {
+        case check::Verdict::valid:
+            return exit_valid;
+        case check::Verdict::invalid:
+            return exit_invalid;
+        case check::Verdict::unknown:
+            return exit_unknown;
     }
+    return exit_unknown;
+}
+
+int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config);
+
+// Several runs (--seeds, --test-count): each prints its own summary; the exit
+// code is the worst verdict (invalid over unknown over valid), or the first error.
+int run_harness_tests(HarnessCommandOptions& options) {
+    harness::HarnessConfig config = options.config;
+    std::uint64_t first = 0, last = 0;
+    if (!options.seeds.empty()) {
+        auto range = runner::parse_seed_range(options.seeds);
+        if (!range) {
+            print_error(range.error().message);
+            return exit_usage;
+        }
+        std::tie(first, last) = *range;
+    } else {
+        if (options.seed_given) {
+            first = options.seed;
+        } else {
+            // The only nondeterminism in faultline: picking a seed when none is given.
+            std::random_device device;
+            first = (static_cast<std::uint64_t>(device()) << 32 | device()) % 1'000'000'000;
+        }
+        last = first + options.test_count - 1;
+    }
+    check::Verdict worst = check::Verdict::valid;
+    std::uint64_t failed = 0;
+    for (std::uint64_t seed = first; seed <= last; ++seed) {
+        config.seed = seed;
+        const int code = run_one(options, config);
+        if (code >= exit_usage) return code;
+        const check::Verdict verdict = code == exit_valid     ? check::Verdict::valid
+                                       : code == exit_invalid ? check::Verdict::invalid
+                                                              : check::Verdict::unknown;
+        failed += verdict == check::Verdict::valid ? 0 : 1;
+        worst = check::combine(worst, verdict);
+        if (seed == last) break;  // a range ending at the largest seed
+    }
+    if (last > first) {
+        std::fprintf(stdout, "runs         %llu, %llu not valid\n", static_cast<unsigned long long>(last - first + 1),
+                     static_cast<unsigned long long>(failed));
+    }
+    return exit_code_of(worst);
+}
+
+int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config) {
     // Maelstrom canonicalises the path; a bare name is not looked up in PATH.
     std::error_code error;
     const std::filesystem::path bin = std::filesystem::absolute(options.bin, error);
@@ -110,8 +162,11 @@ CommandAction add_harness_test_command(CLI::App& app) {
                          });
     test->add_option("--seed", options->seed, "Seed of the harness's choices (default: random, printed)")
         ->each([options](const std::string&) { options->seed_given = true; });
+    test->add_option("--seeds", options->seeds, "One run per seed of a range, e.g. 1..20");
+    test->add_option("--test-count", options->test_count, "Run the test this many times, with successive seeds")
+        ->check(CLI::Range(1, 100000));
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
-    return [options] { return run_harness_test(*options); };
+    return [options] { return run_harness_tests(*options); };
 }
 
 }  // namespace faultline::cli

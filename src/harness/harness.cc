@@ -1,6 +1,7 @@
 #include "harness/harness.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <deque>
 #include <filesystem>
@@ -225,6 +226,52 @@ Status validate_options(const HarnessConfig& config) {
     return harness_options().validate(config);
 }
 
+// The clients' closed loops: each client runs one operation at a time, the
+// next due a think time after the last completed (exponential, so that the
+// clients together run at --rate); the first at once. After the main phase,
+// idle clients take the final operations.
+struct ClientLoop {
+    NodeId client;
+    Prng random;
+    bool started = false;
+};
+
+struct ClientLoops {
+    ProcessRuntime& runtime;
+    Workload& workload;
+    Prng generator;  // one stream for every client: the workload's values stay unique
+    double think_mean_ns = 0;
+    Nanos main_end = 0;
+    std::vector<std::unique_ptr<ClientLoop>> clients;
+    std::deque<OpRequest> finals;
+    bool finals_open = false;
+
+    MaelstromClient* idle_client(NodeId id) {
+        auto* client = static_cast<MaelstromClient*>(runtime.node(id));
+        return client != nullptr && client->idle() ? client : nullptr;
+    }
+    void invoke(NodeId id, OpRequest op) {
+        runtime.invoke(id, [&](Node& node, Context& ctx) { static_cast<MaelstromClient&>(node).invoke(ctx, op); });
+    }
+    void next(ClientLoop& loop) {
+        if (idle_client(loop.client) == nullptr) return;
+        if (runtime.now() >= main_end) {
+            if (!finals_open || finals.empty()) return;
+            OpRequest op = std::move(finals.front());
+            finals.pop_front();
+            return invoke(loop.client, std::move(op));
+        }
+        const Nanos think = loop.started ? static_cast<Nanos>(loop.random.exponential(think_mean_ns)) : 0;
+        loop.started = true;
+        const Nanos when = runtime.now() + think;
+        if (when >= main_end) return;
+        runtime.at(when, [this, id = loop.client] {
+            if (idle_client(id) == nullptr || runtime.now() >= main_end) return;
+            invoke(id, workload.next(generator));
+        });
+    }
+};
+
 Json net_stats(const RoutingStats& stats, std::size_t operations) {
     const double ops = operations == 0 ? 1.0 : static_cast<double>(operations);
     return {
@@ -275,6 +322,21 @@ check::Outcome protocol_outcome(const std::vector<Diagnosis>& diagnoses) {
                                                       diagnoses.front().node, diagnoses.front().what);
     outcome.details = {{"problems", diagnoses.size()}};
     return outcome;
+}
+
+// How fast the harness itself was: the first operation's time from the start
+// (the programs' start-up and init included), and the messages it routed per
+// second of the run and per second of its own CPU.
+Json timing(const check::History& history, const RoutingStats& stats, Nanos run_end) {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const double cpu_ns = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e9 +
+                          static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e3;
+    const double routed = static_cast<double>(stats.sent);
+    return {{"first_operation_ns", history.empty() ? Json() : Json(history.front().time)},
+            {"routed_per_second", routed / (static_cast<double>(run_end) / 1e9)},
+            {"harness_cpu_ns", cpu_ns},
+            {"harness_cpu_ns_per_message", routed == 0 ? Json() : Json(cpu_ns / routed)}};
 }
 
 Status write_text(const std::string& path, const std::string& text) {
@@ -371,37 +433,17 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
         nemesis::NemesisTarget{.runtime = &runtime, .servers = runtime.servers(), .clients = client_ids}, faults);
     nemesis.install();
 
-    Prng generator_random = Prng::stream(config.seed, "harness/workload");
-    const double think_mean = config.rate > 0 ? static_cast<double>(*clients) * 1e9 / config.rate : 0;
-    std::deque<OpRequest> finals;
-    bool finals_open = false;
+    ClientLoops loops{.runtime = runtime,
+                      .workload = **workload,
+                      .generator = Prng::stream(config.seed, "harness/workload"),
+                      .think_mean_ns = config.rate > 0 ? static_cast<double>(*clients) * 1e9 / config.rate : 0,
+                      .main_end = main_end};
     for (std::size_t i = 0; i < client_ids.size(); ++i) {
-        auto& client = static_cast<MaelstromClient&>(*runtime.node(client_ids[i]));
-        auto random = std::make_shared<Prng>(Prng::stream(config.seed, fmt::format("harness/client{}", i)));
-        auto next = std::make_shared<std::function<void()>>();
-        *next = [&, id = client_ids[i], random, next] {
-            auto* self = static_cast<MaelstromClient*>(runtime.node(id));
-            if (self == nullptr || !self->idle()) return;
-            if (runtime.now() >= main_end) {
-                if (!finals_open || finals.empty()) return;
-                OpRequest op = std::move(finals.front());
-                finals.pop_front();
-                runtime.invoke(id,
-                               [&](Node& node, Context& ctx) { static_cast<MaelstromClient&>(node).invoke(ctx, op); });
-                return;
-            }
-            const Nanos when = runtime.now() + static_cast<Nanos>(random->exponential(think_mean));
-            if (when >= main_end) return;
-            runtime.at(when, [&, id] {
-                auto* idle = static_cast<MaelstromClient*>(runtime.node(id));
-                if (idle == nullptr || !idle->idle() || runtime.now() >= main_end) return;
-                OpRequest op = (*workload)->next(generator_random);
-                runtime.invoke(id,
-                               [&](Node& node, Context& ctx) { static_cast<MaelstromClient&>(node).invoke(ctx, op); });
-            });
-        };
-        client.set_listener([next] { (*next)(); });
-        if (config.rate > 0) (*next)();
+        loops.clients.push_back(std::make_unique<ClientLoop>(
+            ClientLoop{client_ids[i], Prng::stream(config.seed, fmt::format("harness/client{}", i))}));
+        ClientLoop* loop = loops.clients.back().get();
+        static_cast<MaelstromClient&>(*runtime.node(client_ids[i])).set_listener([&loops, loop] { loops.next(*loop); });
+        if (config.rate > 0) loops.next(*loop);
     }
     runtime.run_until(main_end);
     nemesis.heal_all();
@@ -412,22 +454,14 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
     if (!final_ops.empty()) {
         runtime.run_until(main_end + config.recovery);
         finals_from = runtime.now();
-        finals.assign(final_ops.begin(), final_ops.end());
-        finals_open = true;
-        for (NodeId id : client_ids) {
-            auto* client = static_cast<MaelstromClient*>(runtime.node(id));
-            if (client != nullptr && client->idle() && !finals.empty()) {
-                OpRequest op = std::move(finals.front());
-                finals.pop_front();
-                runtime.invoke(id,
-                               [&](Node& node, Context& ctx) { static_cast<MaelstromClient&>(node).invoke(ctx, op); });
-            }
-        }
+        loops.finals.assign(final_ops.begin(), final_ops.end());
+        loops.finals_open = true;
+        for (auto& loop : loops.clients) loops.next(*loop);
     }
     // Let every outstanding operation finish or time out.
     const Nanos drain_until = runtime.now() + config.client_timeout + milliseconds(50);
     auto busy = [&] {
-        if (!finals.empty()) return true;
+        if (!loops.finals.empty()) return true;
         for (NodeId id : client_ids) {
             auto* client = static_cast<MaelstromClient*>(runtime.node(id));
             if (client != nullptr && !client->idle()) return true;
@@ -470,6 +504,7 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
                       {"faults", runtime.fault_notes()},
                       {"schedule", faults.to_json()},
                       {"duration_ns", run_end},
+                      {"timing", timing(history, runtime.stats(), run_end)},
                       {"config", harness_options().to_json(config)},
                       {"bin", config.bin},
                       {"seed", config.seed}};

@@ -387,12 +387,12 @@ void ProcessRuntime::run_until_initialized() {
         return false;
     };
     const Nanos give_up = now() + options_.init_timeout;
-    while (pending() && now() < give_up) {
+    for (;;) {
         run_due_timers();
         check_exits();
+        if (!pending() || now() >= give_up) return;
         poll_once(give_up);
     }
-    run_due_timers();
 }
 
 void ProcessRuntime::shutdown() {

@@ -29,6 +29,7 @@ const Expectation expectations[] = {
     {"faultline test --seeds", 0, "sweep        2000 runs"},
     {"faultline test --bug stale-read", 1, "linearizability: invalid"},
     {"faultline test --system echo", 0, "verdict      valid"},
+    {"faultline test -w broadcast --bin", 0, "set          valid"},
     {"faultline test", 0, "verdict      valid"},
     {"faultline replay store/latest", 1, "trace hash matches the recorded run"},
     {"faultline shrink store/latest", 1, "next         faultline scenario run store/latest/shrunk-seed1.toml"},

@@ -173,6 +173,29 @@ TEST(HarnessRun, UnknownKeysAndUnknownDestinationsAreDiagnosed) {
     EXPECT_GT(run.results["stats"]["info_count"].get<int>(), 0);  // a malformed reply is no answer
 }
 
+TEST(HarnessRun, SeedsAndTestCountRunTheTestAgainWithSuccessiveSeeds) {
+    const std::string store = fresh_folder("harness-seeds");
+    const std::string common = "-w echo --bin " + node("echo.py") + " --node-count 1 --time-limit 0.3 --rate 50";
+    auto outcome = run_faultline("test --store " + store + " " + common + " --seed 4 --test-count 2");
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+    EXPECT_NE(outcome.output.find("seed 4"), std::string::npos);
+    EXPECT_NE(outcome.output.find("seed 5"), std::string::npos);
+    EXPECT_NE(outcome.output.find("runs         2, 0 not valid"), std::string::npos) << outcome.output;
+    // One broken run makes the whole exit invalid.
+    outcome = run_faultline("test --store " + store + " " + common + " --seeds 1..2 -- --wrong");
+    EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+    EXPECT_NE(outcome.output.find("runs         2, 2 not valid"), std::string::npos) << outcome.output;
+}
+
+TEST(HarnessRun, ResultsSayHowFastTheHarnessWas) {
+    const auto run = run_harness("-w echo --bin " + node("echo.py") + " --node-count 2 --time-limit 0.5 --rate 20");
+    const Json& timing = run.results["timing"];
+    ASSERT_TRUE(timing.is_object()) << run.outcome.output;
+    EXPECT_GT(timing["first_operation_ns"].get<double>(), 0);
+    EXPECT_GT(timing["routed_per_second"].get<double>(), 0);
+    EXPECT_GT(timing["harness_cpu_ns_per_message"].get<double>(), 0);
+}
+
 TEST(HarnessRun, AMissingProgramOrABadOptionIsOneLineAndExitCodeThree) {
     const std::string store = fresh_folder("harness-bad");
     for (const std::string& arguments :
