@@ -201,7 +201,8 @@ class Converter {
         if (key.is_string()) {
             auto [at, inserted] =
                 string_keys_.try_emplace(key.get<std::string>(), static_cast<std::uint32_t>(out_.key_names.size()));
-            if (inserted) out_.key_names.push_back(key.dump());
+            // Keywords and strings alike print bare (:x and "x" both read as x).
+            if (inserted) out_.key_names.push_back(key.get<std::string>());
             return at->second;
         }
         return fail(position, fmt::format("micro-op {} has key {}: keys must be integers or strings", mop, key.dump()));
@@ -295,7 +296,9 @@ class Converter {
             const Mop& done = out_.mops[txn.mop_begin + i];
             const bool same_f = m.is_array() && !m.empty() && m[0].is_string() &&
                                 (m[0].get_ref<const std::string&>() == "r") == (done.kind == MopKind::read);
-            if (!same_f || m.size() != 3 || m[1].dump() != key_text(done.key)) {
+            const bool same_key =
+                m.size() == 3 && (m[1].is_string() ? m[1].get<std::string>() : m[1].dump()) == key_text(done.key);
+            if (!same_f || !same_key) {
                 return fail(position, fmt::format("micro-op {} of the completion differs from its invocation's {} "
                                                   "(line {})",
                                                   i, m.dump(), line(invoke_position)));
