@@ -700,6 +700,7 @@ class Checker {
         const auto components = strongly_connected_components(graph_, search_mask_);
         result_.components = components.size();
         for (const auto& component : components) {
+            result_.largest_component = std::max(result_.largest_component, component.size());
             std::array<bool, 15> found{};
             for (const CycleClass& cls : cycle_classes()) {
                 const int a = static_cast<int>(cls.anomaly);
@@ -998,6 +999,7 @@ Json isolation_result_to_json(const IsolationResult& result) {
               {"committed", result.committed},
               {"edges", result.edges},
               {"components", result.components},
+              {"largest_component", result.largest_component},
               {"search_steps", result.search_steps},
               {"search_exhausted", result.search_exhausted}};
     for (auto it = counts.begin(); it != counts.end(); ++it) json["anomaly_types"].push_back(it.key());

@@ -71,6 +71,7 @@ struct IsolationResult {
     std::size_t committed = 0;  // ok
     std::size_t edges = 0;
     std::size_t components = 0;  // strongly connected components of more than one transaction
+    std::size_t largest_component = 0;
     std::uint64_t search_steps = 0;
     bool search_exhausted = false;  // some cycle search ran out of budget
     std::string unknown_reason;

@@ -33,10 +33,23 @@ TxnHistory generate_serial(const SerialGenerateOptions& options) {
     FL_ASSERT_GT(options.max_txn_length, 0);
     Prng prng(options.seed);
     const bool lists = options.workload == Workload::list_append;
+    FL_ASSERT_GT(options.max_writes_per_key, 0);
     std::vector<std::vector<std::int64_t>> list_state(options.keys);
     std::vector<std::int64_t> register_state(options.keys, 0);
     std::vector<bool> register_set(options.keys, false);
     std::vector<std::int64_t> next_value(options.keys, 0);
+    std::vector<std::int64_t> slot_key(options.keys);
+    for (int k = 0; k < options.keys; ++k) slot_key[k] = k;
+    // Writes planned per key; a key is retired once it has its share.
+    auto retire_if_full = [&](std::size_t slot) {
+        const auto key = static_cast<std::size_t>(slot_key[slot]);
+        if (next_value[key] < options.max_writes_per_key) return;
+        slot_key[slot] = static_cast<std::int64_t>(list_state.size());
+        list_state.emplace_back();
+        register_state.push_back(0);
+        register_set.push_back(false);
+        next_value.push_back(0);
+    };
     std::vector<Planned> planned;
     enum class Phase { idle, invoked, done_effect };
     struct Client {
@@ -79,12 +92,14 @@ TxnHistory generate_serial(const SerialGenerateOptions& options) {
                 const int length = static_cast<int>(prng.between(1, options.max_txn_length));
                 for (int i = 0; i < length; ++i) {
                     PlannedMop mop;
-                    mop.key = static_cast<std::int64_t>(prng.below(options.keys));
+                    const auto slot = static_cast<std::size_t>(prng.below(options.keys));
+                    mop.key = slot_key[slot];
                     if (prng.chance(options.read_fraction)) {
                         mop.kind = MopKind::read;
                     } else {
                         mop.kind = lists ? MopKind::append : MopKind::write;
                         mop.value = ++next_value[static_cast<std::size_t>(mop.key)];
+                        retire_if_full(slot);
                     }
                     txn.mops.push_back(std::move(mop));
                 }
@@ -142,28 +157,43 @@ TxnHistory generate_stale_reads(std::size_t txns, int keys, std::uint64_t seed) 
     FL_ASSERT_GT(keys, 1);
     Prng prng(seed);
     constexpr int kProcesses = 10;
-    std::vector<std::vector<std::int64_t>> state(keys);
+    // As Elle's generator does, a key takes a bounded number of appends and is
+    // then replaced by a fresh one, so that reads stay short.
+    constexpr std::size_t kWritesPerKey = 32;
+    struct Slot {
+        std::int64_t key;
+        std::vector<std::int64_t> list;
+    };
+    std::vector<Slot> slots;
+    std::int64_t next_key = 0;
+    for (int k = 0; k < keys; ++k) slots.push_back({next_key++, {}});
+    std::vector<Slot> retired;
     TxnHistoryBuilder builder(Workload::list_append);
     for (std::size_t i = 0; i < txns; ++i) {
         const auto position = static_cast<std::int64_t>(i) * 2;
         // Ten transactions overlap at any time; each process runs one at a time.
         builder.begin(static_cast<std::int64_t>(i % kProcesses), position, position + 2 * kProcesses - 1);
-        const auto read_key = static_cast<std::size_t>(prng.below(keys));
-        auto write_key = static_cast<std::size_t>(prng.below(keys - 1));
-        if (write_key >= read_key) ++write_key;
-        const std::vector<std::int64_t>& list = state[read_key];
-        const std::size_t stale = std::min<std::size_t>(list.size(), prng.below(3));
-        builder.read_list(static_cast<std::int64_t>(read_key),
-                          std::span<const std::int64_t>(list.data(), list.size() - stale));
-        const auto value = static_cast<std::int64_t>(state[write_key].size()) + 1;
-        builder.append(static_cast<std::int64_t>(write_key), value);
-        state[write_key].push_back(value);
+        const auto read_slot = static_cast<std::size_t>(prng.below(keys));
+        auto write_slot = static_cast<std::size_t>(prng.below(keys - 1));
+        if (write_slot >= read_slot) ++write_slot;
+        const Slot& read = slots[read_slot];
+        const std::size_t stale = std::min<std::size_t>(read.list.size(), prng.below(4));
+        builder.read_list(read.key, std::span<const std::int64_t>(read.list.data(), read.list.size() - stale));
+        Slot& write = slots[write_slot];
+        const auto value = static_cast<std::int64_t>(write.list.size()) + 1;
+        builder.append(write.key, value);
+        write.list.push_back(value);
         builder.end();
+        if (write.list.size() == kWritesPerKey) {
+            retired.push_back(std::move(write));
+            write = Slot{next_key++, {}};
+        }
     }
     // A final read of every key fixes every version order.
     const auto end = static_cast<std::int64_t>(txns) * 2 + 2 * kProcesses;
     builder.begin(kProcesses, end, end + 1);
-    for (int k = 0; k < keys; ++k) builder.read_list(k, state[static_cast<std::size_t>(k)]);
+    for (const Slot& slot : retired) builder.read_list(slot.key, slot.list);
+    for (const Slot& slot : slots) builder.read_list(slot.key, slot.list);
     builder.end();
     return builder.take();
 }

@@ -26,7 +26,10 @@ struct SerialGenerateOptions {
     std::uint64_t seed = 1;
     std::size_t txns = 100;
     int clients = 5;
-    int keys = 4;
+    int keys = 4;  // in use at any time
+    // As in Elle's generator (and Maelstrom's --max-writes-per-key), a key
+    // that has taken this many writes is replaced by a fresh one.
+    int max_writes_per_key = 16;
     int max_txn_length = 4;
     double read_fraction = 0.5;
     double fail_probability = 0.0;
