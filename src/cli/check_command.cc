@@ -1,10 +1,13 @@
-// `faultline check`: the standalone linearizability checker. Reads each history
-// file (Jepsen EDN, Porcupine kv, Jepsen log lines or history.jsonl; detected
-// from the content unless --format says), checks it against a model, prints one
-// line per file and the counterexample of each failure.
+// `faultline check`: the standalone checkers. Reads each history file (Jepsen
+// EDN, Porcupine kv, Jepsen log lines or history.jsonl; detected from the
+// content unless --format says), checks it for linearizability against a model
+// or, with --model list-append or rw-register, for transactional isolation
+// against --consistency-models; prints one line per file and the
+// counterexample of each failure.
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +20,7 @@
 
 #include "check/formats/history_formats.h"
 #include "check/linearizability/checker.h"
+#include "check/txn/checker.h"
 #include "cli/commands.h"
 
 namespace faultline::cli {
@@ -38,6 +42,8 @@ struct CheckOptions {
     std::string memory_limit = "1GiB";
     int threads = 0;
     std::string json_path;
+    std::string consistency_models = "strict-serializable";
+    std::uint64_t cycle_search_budget = check::txn::IsolationOptions::kCycleSearchBudgetDefault;
     std::vector<std::string> files;
 };
 
@@ -81,6 +87,9 @@ struct CheckPlan {
     std::optional<check::formats::Format> format;
     std::optional<check::models::ModelKind> model;
     check::LinearizabilityOptions base;
+    // Set for the transactional workloads: an isolation check instead.
+    std::optional<check::txn::Workload> txn_workload;
+    check::txn::IsolationOptions isolation;
 };
 
 // The plan the options ask for; an error names the option that is wrong.
@@ -90,6 +99,14 @@ Result<CheckPlan> plan_check(const CheckOptions& options) {
         auto parsed = check::formats::parse_format_name(options.format);
         if (!parsed) return parsed.error();
         plan.format = *parsed;
+    }
+    if (auto workload = check::txn::parse_workload(options.model)) {
+        plan.txn_workload = *workload;
+        auto models = check::txn::parse_models(options.consistency_models);
+        if (!models) return make_error(models.error().code, "--consistency-models: " + models.error().message);
+        plan.isolation.models = *models;
+        plan.isolation.cycle_search_budget = options.cycle_search_budget;
+        return plan;
     }
     if (options.model != "auto") {
         auto parsed = check::models::parse_model_kind(options.model);
@@ -166,6 +183,54 @@ void print_file_result(const std::string& path, const check::formats::ParsedHist
     std::fflush(stdout);
 }
 
+// Reads, checks and reports one history of transactions.
+void check_txn_file(const std::string& path, const check::formats::ParsedHistory& parsed, const CheckPlan& plan,
+                    Json& all, CheckTally& tally) {
+    // Wall time is reported, never used to decide anything.
+    const auto started = std::chrono::steady_clock::now();
+    auto history = check::txn::txn_history_from(parsed, *plan.txn_workload);
+    if (!history) {
+        report_file_error(path, history.error().message, all, tally);
+        return;
+    }
+    auto result = check::txn::check_isolation(*history, plan.isolation);
+    if (!result) {
+        report_file_error(path, result.error().message, all, tally);
+        return;
+    }
+    const char* verdict = result->verdict == check::Verdict::valid     ? "valid"
+                          : result->verdict == check::Verdict::invalid ? "INVALID"
+                                                                       : "UNKNOWN";
+    std::vector<std::string> models;
+    for (check::txn::Model model : result->models) models.push_back(check::txn::model_name(model));
+    std::string detail;
+    if (result->verdict == check::Verdict::invalid) {
+        std::vector<std::string> weakest;
+        for (check::txn::Model model : check::txn::weakest(result->ruled_out)) {
+            weakest.push_back(check::txn::model_name(model));
+        }
+        detail = fmt::format(": not {}", fmt::join(weakest, ", "));
+    } else if (result->verdict == check::Verdict::unknown) {
+        detail = ": " + result->unknown_reason;
+    }
+    std::fprintf(
+        stdout, "%s: %s (%s, %s, %s, %zu txns, %zu edges)%s in %s\n", path.c_str(), verdict,
+        check::txn::workload_name(result->workload), fmt::format("{}", fmt::join(models, ",")).c_str(),
+        check::formats::format_name(parsed.format), result->txns, result->edges, detail.c_str(),
+        format_duration(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count())
+            .c_str());
+    std::fputs(check::txn::isolation_result_to_text(*result, "    ").c_str(), stdout);
+    std::fflush(stdout);
+    Json json = check::txn::isolation_result_to_json(*result);
+    json["file"] = path;
+    json["model"] = check::txn::workload_name(result->workload);
+    json["format"] = check::formats::format_name(parsed.format);
+    all.push_back(std::move(json));
+    tally.any_invalid = tally.any_invalid || result->verdict == check::Verdict::invalid;
+    tally.any_unknown = tally.any_unknown || result->verdict == check::Verdict::unknown;
+}
+
 // Reads, checks and reports one history file.
 void check_file(const std::string& path, const CheckPlan& plan, Json& all, CheckTally& tally) {
     auto parsed = check::formats::read_history_file(path, plan.format);
@@ -175,6 +240,10 @@ void check_file(const std::string& path, const CheckPlan& plan, Json& all, Check
     }
     if (auto message = empty_history_error(path, *parsed)) {
         report_file_error(path, *message, all, tally);
+        return;
+    }
+    if (plan.txn_workload) {
+        check_txn_file(path, *parsed, plan, all, tally);
         return;
     }
     check::LinearizabilityOptions run = plan.base;
@@ -238,7 +307,8 @@ CommandAction add_check_command(CLI::App& app) {
                                          "Porcupine kv, Jepsen logs, history.jsonl)");
     check
         ->add_option("--model", options->model,
-                     "Model: auto (from the operations), or one of\n" + check::models::describe_model_kinds())
+                     "Model: auto (from the operations), or one of\n" + check::models::describe_model_kinds() +
+                         "\nor a transactional workload, checked for isolation: list-append, rw-register")
         ->capture_default_str();
     check->add_option("--format", options->format, "History format: auto, jepsen-edn, porcupine-kv, jepsen-log, jsonl")
         ->capture_default_str();
@@ -269,6 +339,18 @@ CommandAction add_check_command(CLI::App& app) {
         ->add_option("--threads", options->threads,
                      "Threads for checking keys (0: one per core); never changes a result")
         ->check(CLI::Range(0, 256))
+        ->capture_default_str();
+    check
+        ->add_option("--consistency-models", options->consistency_models,
+                     "For list-append and rw-register: the models to check, comma-separated; the verdict is invalid "
+                     "iff an anomaly rules one out (" +
+                         check::txn::describe_models() + ")")
+        ->capture_default_str();
+    check
+        ->add_option("--cycle-search-budget", options->cycle_search_budget,
+                     "For list-append and rw-register: edges a cycle search may follow per component and anomaly "
+                     "before it gives up (then the verdict may be unknown, the same on any machine)")
+        ->check(CLI::Range(std::uint64_t{1}, kConfigsMaxMax))
         ->capture_default_str();
     check->add_option("--json", options->json_path, "Also write results as JSON to this file (- for stdout)");
     check->add_option("files", options->files, "History files")->required();

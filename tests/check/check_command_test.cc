@@ -247,5 +247,45 @@ TEST(CheckCommand, JsonOutput) {
     EXPECT_TRUE(json[0]["counterexample"].is_object());
 }
 
+// ---- Transactional isolation (list-append, rw-register)
+
+const char* kReadSkew =
+    "{:type :invoke, :f :txn, :process 0, :value [[:r :x nil] [:r :y nil]]}\n"
+    "{:type :invoke, :f :txn, :process 1, :value [[:append :x 1] [:append :y 1]]}\n"
+    "{:type :ok, :f :txn, :process 1, :value [[:append :x 1] [:append :y 1]]}\n"
+    "{:type :ok, :f :txn, :process 0, :value [[:r :x []] [:r :y [1]]]}\n"
+    "{:type :invoke, :f :txn, :process 1, :value [[:r :x nil]]}\n"
+    "{:type :ok, :f :txn, :process 1, :value [[:r :x [1]]]}\n";
+
+TEST(CheckCommand, ListAppendAnomalyExitsOneWithTheCycleInWords) {
+    const std::string path = temp_file("read-skew.edn", kReadSkew);
+    const std::string json = test_folder() + "/read-skew.json";
+    const CommandRun r = run("--model list-append --json " + json + " " + path);
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("INVALID (list-append, strict-serializable"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("G-single"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("did not see T1's later append of 1 (rw)"), std::string::npos) << r.out;
+    std::ifstream in(json);
+    const Json results = Json::parse(std::string(std::istreambuf_iterator<char>(in), {}));
+    EXPECT_EQ(results[0]["valid"], "invalid");
+    EXPECT_EQ(results[0]["not"], Json::array({"snapshot-isolation"}));
+    // Repeatable read allows read skew of this kind.
+    EXPECT_EQ(run("--model list-append --consistency-models repeatable-read " + path).exit_code, 0);
+}
+
+TEST(CheckCommand, TxnMalformedFileNamesTheLineAndExitsThree) {
+    const std::string path = temp_file("bad-txn.edn",
+                                       "{:type :invoke, :f :txn, :process 0, :value [[:append :x 1]]}\n"
+                                       "{:type :ok, :f :txn, :process 0, :value [[:append :x]]}\n");
+    const CommandRun r = run("--model list-append " + path);
+    EXPECT_EQ(r.exit_code, 3) << r.out;
+    EXPECT_NE(r.out.find(path + ":2: micro-op 0 is [\"append\",\"x\"], expected [f key value]"), std::string::npos)
+        << r.out;
+    const CommandRun models = run("--model rw-register --consistency-models serialisable " + path);
+    EXPECT_EQ(models.exit_code, 3) << models.out;
+    EXPECT_NE(models.out.find("--consistency-models: unknown consistency model 'serialisable'"), std::string::npos)
+        << models.out;
+}
+
 }  // namespace
 }  // namespace faultline
