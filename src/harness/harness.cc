@@ -39,7 +39,12 @@ const runner::OptionTable<HarnessConfig>& harness_options() {
         t.add("topology", &C::topology, "Broadcast topology")
             .choices({"grid", "line", "total", "tree", "tree2", "tree3", "tree4"});
         t.add("availability", &C::availability, "Required availability: total, or the least ok fraction 0..1");
-        t.add("key_count", &C::key_count, "lin-kv: keys in use at once (0: 4)").range(0, 1000);
+        t.add("key_count", &C::key_count, "Keys in use at once (0: 4 for lin-kv, 10 for txn)").range(0, 1000);
+        t.add("consistency_models", &C::consistency_models,
+              "txn workloads: the models the isolation check holds the history to (comma-separated)");
+        t.add("max_txn_length", &C::max_txn_length, "txn workloads: micro-ops per transaction, at most").range(1, 100);
+        t.add("max_writes_per_key", &C::max_writes_per_key, "txn workloads: writes to a key before a fresh one")
+            .range(1, 100000);
         t.duration("recovery", &C::recovery, seconds(1), "After healing, before the final operations")
             .range(0, seconds(3600));
         t.duration("client_timeout", &C::client_timeout, milliseconds(1), "A client gives up on a request after this")
@@ -351,7 +356,11 @@ Status write_text(const std::string& path, const std::string& text) {
 
 Status validate_harness_config(const HarnessConfig& config) {
     if (Status valid = validate_options(config); !valid) return valid;
-    if (auto workload = make_workload(config.workload, WorkloadOptions{}); !workload) return workload.error();
+    if (auto workload =
+            make_workload(config.workload, WorkloadOptions{.consistency_models = config.consistency_models});
+        !workload) {
+        return workload.error();
+    }
     if (auto clients = client_count(config); !clients) return clients.error();
     if (auto schedule = harness_schedule(config, 1); !schedule) return schedule.error();
     return ok_status();

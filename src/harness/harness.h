@@ -40,6 +40,9 @@ struct HarnessConfig {
     std::string topology = "grid";
     std::string availability;  // "", "total", or a fraction 0..1
     int key_count = 0;
+    std::string consistency_models = "strict-serializable";  // txn workloads
+    int max_txn_length = 4;
+    int max_writes_per_key = 16;
     Nanos recovery = seconds(10);  // after healing, before the final operations
     Nanos client_timeout = seconds(5);
     Nanos init_timeout = seconds(10);  // Maelstrom's; tests of hung nodes shorten it

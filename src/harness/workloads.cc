@@ -9,6 +9,7 @@
 #include "check/echo_checker.h"
 #include "check/linearizability/outcome.h"
 #include "check/set_checker.h"
+#include "check/txn/checker.h"
 #include "workload/kv_workload.h"
 
 namespace faultline::harness {
@@ -195,11 +196,99 @@ class LinKvWorkload final : public Workload {
     workload::LinKvGenerator generator_;
 };
 
+// Elle's transaction generators: 1..max_txn_length micro-ops over key_count
+// keys in use; each key takes max_writes_per_key writes (values 1, 2, ... per
+// key, so every written value is unique) and is then replaced by a fresh one.
+class TxnWorkload final : public Workload {
+  public:
+    TxnWorkload(check::txn::Workload kind, std::vector<check::txn::Model> models, const WorkloadOptions& options)
+        : kind_(kind),
+          models_(std::move(models)),
+          max_length_(options.max_txn_length),
+          max_writes_(options.max_writes_per_key) {
+        const int keys = options.key_count > 0 ? options.key_count : 10;
+        for (int i = 0; i < keys; ++i) active_.push_back(next_key_++);
+    }
+    std::string name() const override {
+        return kind_ == check::txn::Workload::list_append ? "txn-list-append" : "txn-rw-register";
+    }
+    OpRequest next(Prng& random) override {
+        Json txn = Json::array();
+        const auto length = 1 + random.below(static_cast<std::uint64_t>(max_length_));
+        const char* write = kind_ == check::txn::Workload::list_append ? "append" : "w";
+        for (std::uint64_t i = 0; i < length; ++i) {
+            const std::size_t slot = random.below(active_.size());
+            const std::int64_t key = active_[slot];
+            if (random.below(2) == 0) {
+                txn.push_back({"r", key, nullptr});
+                continue;
+            }
+            const std::int64_t value = ++writes_[key];
+            txn.push_back({write, key, value});
+            if (value >= max_writes_) {
+                writes_.erase(key);
+                active_[slot] = next_key_++;
+            }
+        }
+        return OpRequest{"txn", Json(), std::move(txn)};
+    }
+    Json request_body(const OpRequest& op) const override { return {{"type", "txn"}, {"txn", op.value}}; }
+    Result<Json> ok_value(const OpRequest& op, const Json& reply) const override {
+        auto txn = expect(reply, "txn_ok", {"txn"}, "txn");
+        if (!txn) return txn;
+        // The reply must be the request with its reads filled in.
+        if (!txn->is_array() || txn->size() != op.value.size()) {
+            return make_error(ErrorCode::parse_error, "a txn of another length than the request's");
+        }
+        for (std::size_t i = 0; i < txn->size(); ++i) {
+            const Json& mine = op.value[i];
+            const Json& theirs = (*txn)[i];
+            if (!theirs.is_array() || theirs.size() != 3 || theirs[0] != mine[0] || theirs[1] != mine[1] ||
+                (mine[0] != "r" && theirs[2] != mine[2])) {
+                return make_error(ErrorCode::parse_error, fmt::format("micro-op {} is {}, not {} with its read filled",
+                                                                      i, theirs.dump(), mine.dump()));
+            }
+        }
+        return txn;
+    }
+    std::vector<std::string> checks() const override { return {"isolation"}; }
+    std::vector<check::Outcome> check(const check::History& history, Nanos) const override {
+        check::formats::ParsedHistory parsed;
+        parsed.name = "history.jsonl";
+        parsed.format = check::formats::Format::jsonl;
+        parsed.history = history;
+        for (std::size_t i = 0; i < history.size(); ++i) parsed.lines->push_back(static_cast<std::int32_t>(i + 1));
+        auto txns = check::txn::txn_history_from(parsed, kind_);
+        if (!txns) return {cannot_check(txns.error().message)};
+        auto result = check::txn::check_isolation(*txns, check::txn::IsolationOptions{.models = models_});
+        if (!result) return {cannot_check(result.error().message)};
+        return {check::txn::outcome_of(*result)};
+    }
+
+  private:
+    static check::Outcome cannot_check(std::string why) {
+        check::Outcome outcome;
+        outcome.name = "isolation";
+        outcome.verdict = check::Verdict::unknown;
+        outcome.summary = "cannot check the history: " + why;
+        return outcome;
+    }
+
+    check::txn::Workload kind_;
+    std::vector<check::txn::Model> models_;
+    int max_length_;
+    int max_writes_;
+    std::vector<std::int64_t> active_;
+    std::map<std::int64_t, std::int64_t> writes_;  // key -> values written so far
+    std::int64_t next_key_ = 0;
+};
+
 }  // namespace
 
 const std::vector<std::string>& workload_names() {
-    static const std::vector<std::string> names = {"echo",      "unique-ids", "broadcast", "g-set",
-                                                   "g-counter", "pn-counter", "lin-kv"};
+    static const std::vector<std::string> names = {"echo",   "unique-ids",      "broadcast",
+                                                   "g-set",  "g-counter",       "pn-counter",
+                                                   "lin-kv", "txn-list-append", "txn-rw-register"};
     return names;
 }
 
@@ -214,6 +303,13 @@ Result<std::unique_ptr<Workload>> make_workload(const std::string& name, const W
         return std::unique_ptr<Workload>(std::make_unique<CounterWorkload>(name == "pn-counter"));
     }
     if (name == "lin-kv") return std::unique_ptr<Workload>(std::make_unique<LinKvWorkload>(options.key_count));
+    if (name == "txn-list-append" || name == "txn-rw-register") {
+        auto models = check::txn::parse_models(options.consistency_models);
+        if (!models) return make_error(ErrorCode::invalid_argument, "--consistency-models: " + models.error().message);
+        const auto kind =
+            name == "txn-list-append" ? check::txn::Workload::list_append : check::txn::Workload::rw_register;
+        return std::unique_ptr<Workload>(std::make_unique<TxnWorkload>(kind, std::move(*models), options));
+    }
     return make_error(ErrorCode::invalid_argument, fmt::format("unknown workload '{}'; the workloads are {}", name,
                                                                fmt::join(workload_names(), ", ")));
 }

@@ -10,6 +10,9 @@
 //   g-counter    add {delta >= 0} -> add_ok; read -> read_ok {value}  check: counter
 //   pn-counter   add {delta, may be negative}; read                   check: counter
 //   lin-kv       read {key} / write {key, value} / cas {key, from, to}  check: linearizability
+//   txn-list-append  txn {txn: [["r", k, null], ["append", k, v]]} -> txn_ok {txn}
+//                    (reads filled with the list read)                 check: isolation
+//   txn-rw-register  txn {txn: [["r", k, null], ["w", k, v]]} -> txn_ok {txn}  check: isolation
 //
 // A reply is checked against its schema (closed, as Maelstrom's): keys other
 // than the workload's and type, in_reply_to and msg_id make it malformed.
@@ -30,7 +33,11 @@ namespace faultline::harness {
 
 struct WorkloadOptions {
     std::string topology = "grid";  // broadcast: grid, line, total, tree2, tree3, tree4
-    int key_count = 0;              // lin-kv: keys in use at once (0: the generator's default)
+    int key_count = 0;              // lin-kv and txn: keys in use at once (0: the workload's default)
+    // txn-list-append and txn-rw-register:
+    std::string consistency_models = "strict-serializable";
+    int max_txn_length = 4;
+    int max_writes_per_key = 16;
 };
 
 class Workload {

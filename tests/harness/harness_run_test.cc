@@ -119,6 +119,20 @@ TEST(HarnessRun, LinKvOverTheLinKvServiceIsLinearizableAndOverLwwKvIsNot) {
     EXPECT_EQ(verdict_of(bad, "linearizability"), "invalid");
 }
 
+TEST(HarnessRun, TransactionsThroughOneNodeAreSerializableAndLocalStoresAreNot) {
+    for (const char* workload : {"txn-list-append", "txn-rw-register"}) {
+        const std::string common = std::string("-w ") + workload + " --bin " + node("txn.py") +
+                                   " --node-count 3 --time-limit 1.5 --rate 100 --consistency-models serializable";
+        const auto good = run_harness(common);
+        EXPECT_EQ(good.outcome.exit_code, 0) << workload << good.outcome.output;
+        EXPECT_EQ(verdict_of(good, "isolation"), "valid") << workload;
+
+        const auto bad = run_harness(common + " -- --local");
+        EXPECT_EQ(bad.outcome.exit_code, 1) << workload << bad.outcome.output;
+        EXPECT_EQ(verdict_of(bad, "isolation"), "invalid") << workload;
+    }
+}
+
 TEST(HarnessRun, KilledAndPausedNodesComeBackAndGetInitAgain) {
     const auto run = run_harness("-w echo --bin " + node("echo.py") +
                                  " --node-count 3 --time-limit 2 --rate 30 --nemesis kill,pause "

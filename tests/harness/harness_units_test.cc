@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 
 #include "harness/harness.h"
 #include "harness/services.h"
@@ -222,6 +223,36 @@ TEST(HarnessChecks, CounterFinalReadsMustBeATotalTheAddsCanMake) {
     // No final read at all: nothing to judge.
     EXPECT_EQ(check_final_counter({op(T::invoke, 0, "add", 1), op(T::ok, 0, "add", 1)}, 10).verdict,
               check::Verdict::unknown);
+}
+
+TEST(HarnessWorkloads, TxnGeneratorsWriteEachValueOnceAndRetireFullKeys) {
+    auto workload = make_workload("txn-list-append", WorkloadOptions{.key_count = 3, .max_writes_per_key = 4});
+    ASSERT_TRUE(workload.has_value());
+    Prng random(5);
+    std::map<std::int64_t, std::set<std::int64_t>> written;
+    std::size_t longest = 0;
+    for (int i = 0; i < 500; ++i) {
+        const workload::OpRequest op = (*workload)->next(random);
+        ASSERT_EQ(op.f, "txn");
+        longest = std::max(longest, op.value.size());
+        for (const Json& micro : op.value) {
+            if (micro[0] == "r") {
+                EXPECT_TRUE(micro[2].is_null());
+                continue;
+            }
+            EXPECT_EQ(micro[0], "append");
+            EXPECT_TRUE(written[micro[1].get<std::int64_t>()].insert(micro[2].get<std::int64_t>()).second) << micro;
+        }
+    }
+    EXPECT_EQ(longest, 4u);  // --max-txn-length's default
+    for (const auto& [key, values] : written) EXPECT_LE(values.size(), 4u) << key;
+    EXPECT_GT(written.size(), 3u);  // full keys were replaced by fresh ones
+    // A reply must be the request with its reads filled in.
+    workload::OpRequest op{"txn", Json(), Json::parse(R"([["r", 1, null], ["append", 1, 3]])")};
+    EXPECT_TRUE((*workload)->ok_value(op, Json::parse(R"({"type":"txn_ok","txn":[["r",1,[1,2]],["append",1,3]]})")));
+    EXPECT_FALSE((*workload)->ok_value(op, Json::parse(R"({"type":"txn_ok","txn":[["r",1,[1]],["append",1,4]]})")));
+    EXPECT_FALSE((*workload)->ok_value(op, Json::parse(R"({"type":"txn_ok","txn":[["r",1,[1]]]})")));
+    EXPECT_FALSE(make_workload("txn-rw-register", WorkloadOptions{.consistency_models = "nonsense"}).has_value());
 }
 
 TEST(HarnessOptions, ConcurrencyIsNOrNPerNodeAndNodesAreNamedAsInMaelstrom) {
