@@ -284,19 +284,27 @@ Json net_stats(const RoutingStats& stats, std::size_t operations) {
          {{"send_count", stats.sent},
           {"recv_count", stats.delivered},
           {"msgs_per_op", static_cast<double>(stats.sent) / ops}}},
+        {"clients", {{"send_count", stats.client_sent}}},
         {"servers", {{"send_count", stats.server_sent}, {"msgs_per_op", static_cast<double>(stats.server_sent) / ops}}},
         {"dropped", stats.dropped}};
 }
 
+// Maelstrom's stats: counts of invocations and of each outcome, in all and by f.
 Json op_stats(const check::History& history) {
-    std::int64_t count = 0, ok = 0, fail = 0, info = 0;
+    auto empty = [] { return Json{{"count", 0}, {"ok_count", 0}, {"fail_count", 0}, {"info_count", 0}}; };
+    Json all = empty();
+    Json by_f = Json::object();
     for (const check::Operation& op : history) {
-        if (op.type == check::OpType::invoke) ++count;
-        if (op.type == check::OpType::ok) ++ok;
-        if (op.type == check::OpType::fail) ++fail;
-        if (op.type == check::OpType::info) ++info;
+        if (!by_f.contains(op.f)) by_f[op.f] = empty();
+        const char* field = op.type == check::OpType::invoke ? "count"
+                            : op.type == check::OpType::ok   ? "ok_count"
+                            : op.type == check::OpType::fail ? "fail_count"
+                                                             : "info_count";
+        all[field] = all[field].get<std::int64_t>() + 1;
+        by_f[op.f][field] = by_f[op.f][field].get<std::int64_t>() + 1;
     }
-    return {{"count", count}, {"ok_count", ok}, {"fail_count", fail}, {"info_count", info}};
+    all["by_f"] = by_f;
+    return all;
 }
 
 check::Outcome availability_outcome(const HarnessConfig& config, const check::History& history) {

@@ -199,6 +199,8 @@ void ProcessRuntime::send_init(NodeId node) {
 void ProcessRuntime::send(NodeId from, NodeId to, MessagePtr message) {
     ++stats_.sent;
     if (nodes_[from.value].is_server && nodes_[to.value].is_server) ++stats_.server_sent;
+    auto is_client = [&](NodeId node) { return nodes_[node.value].local && nodes_[node.value].name.starts_with('c'); };
+    if (is_client(from) || is_client(to)) ++stats_.client_sent;
     const sim::Transmission transmission = network_.transmit(from, to, message->size_bytes(), now());
     if (transmission.dropped) {
         ++stats_.dropped;

@@ -72,6 +72,7 @@ struct RoutingStats {
     std::uint64_t delivered = 0;    // copies delivered
     std::uint64_t dropped = 0;      // lost, cut, or to a node that was down
     std::uint64_t server_sent = 0;  // sent by one server to another
+    std::uint64_t client_sent = 0;  // sent by or to a client (c1, c2, ...)
 };
 
 class ProcessRuntime final : public runtime::Runtime {

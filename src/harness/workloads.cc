@@ -117,7 +117,9 @@ class SetWorkload final : public Workload {
     }
     std::vector<std::string> checks() const override { return {"set"}; }
     std::vector<check::Outcome> check(const check::History& history, Nanos finals_from) const override {
-        return {check::outcome_of(check::check_set(history, finals_from))};
+        check::Outcome outcome = check::outcome_of(check::check_set(history, finals_from));
+        outcome.details["stable_latencies_ms"] = stable_latencies(history);
+        return {outcome};
     }
 
   private:
@@ -350,6 +352,58 @@ Result<Json> make_topology(const std::string& kind, const std::vector<std::strin
         topology[servers[i]] = list;
     }
     return topology;
+}
+
+Json stable_latencies(const check::History& history) {
+    struct Read {
+        Nanos invoked = 0;
+        Nanos completed = 0;
+        std::set<std::string> seen;
+    };
+    std::map<std::int64_t, const check::Operation*> open;  // process -> its invoke
+    std::vector<std::pair<std::string, Nanos>> adds;       // (element, invoked) of adds that may have happened
+    std::vector<Read> reads;
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            open[op.process] = &op;
+            continue;
+        }
+        auto found = open.find(op.process);
+        if (found == open.end()) continue;
+        const check::Operation& invoke = *found->second;
+        open.erase(found);
+        if (op.f == "add" && op.type != check::OpType::fail) adds.emplace_back(invoke.value.dump(), invoke.time);
+        if (op.f == "read" && op.type == check::OpType::ok && op.value.is_array()) {
+            Read read{invoke.time, op.time, {}};
+            for (const Json& element : op.value) read.seen.insert(element.dump());
+            reads.push_back(std::move(read));
+        }
+    }
+    std::vector<double> latencies_ms;
+    for (const auto& [element, invoked] : adds) {
+        // Stable once the last read that missed it (begun after the add) has
+        // completed, if some later read saw it; every read begun after that saw it.
+        Nanos stable = invoked;
+        bool seen_after = false;
+        for (const Read& read : reads) {
+            if (read.invoked < invoked) continue;
+            if (read.seen.contains(element)) {
+                seen_after = true;
+            } else {
+                stable = std::max(stable, read.completed);
+                seen_after = false;
+            }
+        }
+        if (seen_after) latencies_ms.push_back(static_cast<double>(stable - invoked) / 1e6);
+    }
+    std::sort(latencies_ms.begin(), latencies_ms.end());
+    Json quantiles = Json::object();
+    for (const double q : {0.0, 0.5, 0.95, 0.99, 1.0}) {
+        if (latencies_ms.empty()) break;
+        const auto index = static_cast<std::size_t>(q * static_cast<double>(latencies_ms.size() - 1));
+        quantiles[fmt::format("{}", q)] = latencies_ms[index];
+    }
+    return quantiles;
 }
 
 check::Outcome check_unique_ids(const check::History& history) {

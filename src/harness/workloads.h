@@ -80,6 +80,12 @@ Result<std::unique_ptr<Workload>> make_workload(const std::string& name, const W
 // Broadcast topologies, as Maelstrom builds them: each server's neighbours.
 Result<Json> make_topology(const std::string& kind, const std::vector<std::string>& servers);
 
+// Maelstrom's stable latencies of a set workload (broadcast, g-set), in ms,
+// at the quantiles 0, 0.5, 0.95, 0.99 and 1: for each add, from its invocation
+// until every read begun afterwards saw it (the completion of the last read
+// that missed it). Adds never seen by the last reads have none.
+Json stable_latencies(const check::History& history);
+
 // The unique-ids check: every acknowledged id is distinct.
 check::Outcome check_unique_ids(const check::History& history);
 // The counters' check (g-counter and pn-counter, as Maelstrom's pn-counter

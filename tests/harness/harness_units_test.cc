@@ -255,6 +255,28 @@ TEST(HarnessWorkloads, TxnGeneratorsWriteEachValueOnceAndRetireFullKeys) {
     EXPECT_FALSE(make_workload("txn-rw-register", WorkloadOptions{.consistency_models = "nonsense"}).has_value());
 }
 
+TEST(HarnessChecks, StableLatencyRunsUntilTheLastReadThatMissedTheElement) {
+    using T = check::OpType;
+    const Nanos ms = milliseconds(1);
+    check::History history = {
+        op(T::invoke, 0, "add", 1, 0),
+        op(T::ok, 0, "add", 1, 2 * ms),
+        op(T::invoke, 1, "read", Json(), 5 * ms),
+        op(T::ok, 1, "read", Json::array(), 20 * ms),  // missed it
+        op(T::invoke, 2, "read", Json(), 30 * ms),
+        op(T::ok, 2, "read", Json({1}), 31 * ms),
+        op(T::invoke, 0, "add", 2, 40 * ms),
+        op(T::ok, 0, "add", 2, 41 * ms),
+        op(T::invoke, 1, "read", Json(), 50 * ms),
+        op(T::ok, 1, "read", Json({1, 2}), 51 * ms),
+        op(T::invoke, 0, "add", 3, 60 * ms),
+        op(T::ok, 0, "add", 3, 61 * ms),  // never read: no latency
+    };
+    const Json latencies = stable_latencies(history);
+    EXPECT_DOUBLE_EQ(latencies["0"].get<double>(), 0.0);   // element 2: no read missed it
+    EXPECT_DOUBLE_EQ(latencies["1"].get<double>(), 20.0);  // element 1: until the missing read completed
+}
+
 TEST(HarnessOptions, ConcurrencyIsNOrNPerNodeAndNodesAreNamedAsInMaelstrom) {
     HarnessConfig config;
     EXPECT_EQ(server_names(config), (std::vector<std::string>{"n1", "n2", "n3", "n4", "n5"}));
