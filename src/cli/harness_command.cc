@@ -136,16 +136,9 @@ int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config)
         std::fprintf(stdout, "%-12s %s: %s\n", outcome.name.c_str(), check::verdict_name(outcome.verdict),
                      outcome.summary.c_str());
     }
+    std::fprintf(stdout, "verdict      %s\n", check::verdict_name(result->verdict));
     std::fprintf(stdout, "store        %s\n", folder->c_str());
-    switch (result->verdict) {
-        case check::Verdict::valid:
-            return exit_valid;
-        case check::Verdict::invalid:
-            return exit_invalid;
-        case check::Verdict::unknown:
-            return exit_unknown;
-    }
-    return exit_unknown;
+    return exit_code_of(result->verdict);
 }
 
 }  // namespace

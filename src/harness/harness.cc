@@ -93,12 +93,13 @@ namespace {
 // (info) and the client continues as a new process, as Jepsen's do.
 class MaelstromClient final : public Node {
   public:
-    MaelstromClient(ProcessRuntime& runtime, Workload& workload, workload::HistoryRecorder& recorder,
-                    std::int64_t process, std::int64_t process_stride, Nanos timeout)
+    MaelstromClient(ProcessRuntime& runtime, Workload& workload, workload::HistoryRecorder& recorder, std::size_t index,
+                    std::int64_t process_stride, Nanos timeout)
         : runtime_(runtime),
           workload_(workload),
           recorder_(recorder),
-          process_(process),
+          index_(index),
+          process_(static_cast<std::int64_t>(index)),
           stride_(process_stride),
           timeout_(timeout) {}
 
@@ -167,12 +168,14 @@ class MaelstromClient final : public Node {
                                           .error = std::move(error),
                                           .node = std::move(node)});
         if (type == check::OpType::info) process_ += stride_;
+        workload_.completed(index_, op, type, recorder_.history().back().value);
         if (listener_) listener_();
     }
 
     ProcessRuntime& runtime_;
     Workload& workload_;
     workload::HistoryRecorder& recorder_;
+    std::size_t index_;  // the client's number: its first process
     std::int64_t process_;
     std::int64_t stride_;
     Nanos timeout_;
@@ -251,6 +254,12 @@ struct ClientLoops {
     std::deque<OpRequest> finals;
     bool finals_open = false;
 
+    std::size_t index_of(NodeId id) const {
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            if (clients[i]->client == id) return i;
+        }
+        FL_UNREACHABLE();
+    }
     MaelstromClient* idle_client(NodeId id) {
         auto* client = static_cast<MaelstromClient*>(runtime.node(id));
         return client != nullptr && client->idle() ? client : nullptr;
@@ -272,7 +281,7 @@ struct ClientLoops {
         if (when >= main_end) return;
         runtime.at(when, [this, id = loop.client] {
             if (idle_client(id) == nullptr || runtime.now() >= main_end) return;
-            invoke(id, workload.next(generator));
+            invoke(id, workload.next_for(generator, index_of(id)));
         });
     }
 };
@@ -433,7 +442,8 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
     for (int i = 0; i < *clients; ++i) {
         const NodeId id = runtime.add_local(
             runtime.next_client_name(),
-            std::make_unique<MaelstromClient>(runtime, **workload, recorder, i, *clients, config.client_timeout));
+            std::make_unique<MaelstromClient>(runtime, **workload, recorder, static_cast<std::size_t>(i), *clients,
+                                              config.client_timeout));
         for (NodeId server : runtime.servers()) {
             runtime.assign_link_class(id, server, client_class);
             runtime.assign_link_class(server, id, client_class);

@@ -285,12 +285,120 @@ class TxnWorkload final : public Workload {
     std::int64_t next_key_ = 0;
 };
 
+// Maelstrom's kafka workload, with subscriptions by assign: every client reads
+// every key (string keys "0".."K-1"), polling from its own position in each;
+// after a poll that returned something it commits the offsets it reached.
+// Sent messages are 1, 2, 3, ... (unique). A client whose operation ended in
+// doubt starts again from what it committed, as a new Jepsen client would.
+class KafkaWorkload final : public Workload {
+  public:
+    explicit KafkaWorkload(int key_count) : keys_(key_count > 0 ? key_count : 4) {}
+    std::string name() const override { return "kafka"; }
+    OpRequest next(Prng& random) override { return next_for(random, 0); }
+    OpRequest next_for(Prng& random, std::size_t client) override {
+        Consumer& consumer = consumer_of(client);
+        if (consumer.commit_due) {
+            consumer.commit_due = false;
+            return OpRequest{"commit_offsets", Json(), positions_json(consumer.position)};
+        }
+        const auto dice = random.below(10);
+        if (dice < 5) return OpRequest{"send", Json(key_name(random.below(keys_))), Json(++next_message_)};
+        if (dice < 9) return OpRequest{"poll", Json(), positions_json(consumer.position)};
+        Json keys = Json::array();
+        for (std::uint64_t k = 0; k < keys_; ++k) keys.push_back(key_name(k));
+        return OpRequest{"list_committed_offsets", Json(), keys};
+    }
+    void completed(std::size_t client, const OpRequest& op, check::OpType type, const Json& value) override {
+        Consumer& consumer = consumer_of(client);
+        if (type == check::OpType::info) {
+            consumer.position = consumer.committed;
+            return;
+        }
+        if (type != check::OpType::ok) return;
+        if (op.f == "poll") {
+            bool advanced = false;
+            for (const auto& [key, messages] : value.items()) {
+                if (!messages.is_array() || messages.empty()) continue;
+                consumer.position[key] = messages.back().at(0).get<std::int64_t>() + 1;
+                advanced = true;
+            }
+            consumer.commit_due = advanced;
+        } else if (op.f == "commit_offsets") {
+            for (const auto& [key, offset] : op.value.items()) consumer.committed[key] = offset.get<std::int64_t>();
+        }
+    }
+    Json request_body(const OpRequest& op) const override {
+        if (op.f == "send") return {{"type", "send"}, {"key", op.key}, {"msg", op.value}};
+        if (op.f == "poll") return {{"type", "poll"}, {"offsets", op.value}};
+        if (op.f == "commit_offsets") return {{"type", "commit_offsets"}, {"offsets", op.value}};
+        return {{"type", "list_committed_offsets"}, {"keys", op.value}};
+    }
+    Result<Json> ok_value(const OpRequest& op, const Json& reply) const override {
+        if (op.f == "send") {
+            auto offset = expect(reply, "send_ok", {"offset"}, "offset");
+            if (offset && !offset->is_number_integer())
+                return make_error(ErrorCode::parse_error, "a non-integer offset");
+            if (!offset) return offset;
+            return Json::array({*offset, op.value});
+        }
+        if (op.f == "poll") {
+            auto msgs = expect(reply, "poll_ok", {"msgs"}, "msgs");
+            if (!msgs) return msgs;
+            if (!msgs->is_object()) return make_error(ErrorCode::parse_error, "msgs is not an object");
+            for (const auto& [key, list] : msgs->items()) {
+                if (!list.is_array()) return make_error(ErrorCode::parse_error, "msgs of key " + key + " not a list");
+                for (const Json& pair : list) {
+                    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_number_integer()) {
+                        return make_error(ErrorCode::parse_error,
+                                          "a message that is not [offset, msg]: " + pair.dump());
+                    }
+                }
+            }
+            return msgs;
+        }
+        if (op.f == "commit_offsets") {
+            if (auto ok = expect(reply, "commit_offsets_ok", {}, nullptr); !ok) return ok;
+            return op.value;
+        }
+        auto offsets = expect(reply, "list_committed_offsets_ok", {"offsets"}, "offsets");
+        if (offsets && !offsets->is_object()) return make_error(ErrorCode::parse_error, "offsets is not an object");
+        return offsets;
+    }
+    std::vector<std::string> checks() const override { return {"kafka"}; }
+    std::vector<check::Outcome> check(const check::History& history, Nanos) const override {
+        return {check_kafka(history)};
+    }
+
+  private:
+    struct Consumer {
+        std::map<std::string, std::int64_t> position;   // next offset to poll from, per key
+        std::map<std::string, std::int64_t> committed;  // what it committed last
+        bool commit_due = false;
+    };
+    static std::string key_name(std::uint64_t key) { return std::to_string(key); }
+    Consumer& consumer_of(std::size_t client) {
+        if (consumers_.size() <= client) consumers_.resize(client + 1);
+        Consumer& consumer = consumers_[client];
+        for (std::uint64_t k = 0; k < keys_; ++k) consumer.position.try_emplace(key_name(k), 0);
+        return consumer;
+    }
+    static Json positions_json(const std::map<std::string, std::int64_t>& positions) {
+        Json out = Json::object();
+        for (const auto& [key, offset] : positions) out[key] = offset;
+        return out;
+    }
+
+    std::uint64_t keys_;
+    std::vector<Consumer> consumers_;
+    std::int64_t next_message_ = 0;
+};
+
 }  // namespace
 
 const std::vector<std::string>& workload_names() {
-    static const std::vector<std::string> names = {"echo",   "unique-ids",      "broadcast",
-                                                   "g-set",  "g-counter",       "pn-counter",
-                                                   "lin-kv", "txn-list-append", "txn-rw-register"};
+    static const std::vector<std::string> names = {
+        "echo",       "unique-ids", "broadcast",       "g-set",           "g-counter",
+        "pn-counter", "lin-kv",     "txn-list-append", "txn-rw-register", "kafka"};
     return names;
 }
 
@@ -305,6 +413,7 @@ Result<std::unique_ptr<Workload>> make_workload(const std::string& name, const W
         return std::unique_ptr<Workload>(std::make_unique<CounterWorkload>(name == "pn-counter"));
     }
     if (name == "lin-kv") return std::unique_ptr<Workload>(std::make_unique<LinKvWorkload>(options.key_count));
+    if (name == "kafka") return std::unique_ptr<Workload>(std::make_unique<KafkaWorkload>(options.key_count));
     if (name == "txn-list-append" || name == "txn-rw-register") {
         auto models = check::txn::parse_models(options.consistency_models);
         if (!models) return make_error(ErrorCode::invalid_argument, "--consistency-models: " + models.error().message);
@@ -352,6 +461,105 @@ Result<Json> make_topology(const std::string& kind, const std::vector<std::strin
         topology[servers[i]] = list;
     }
     return topology;
+}
+
+check::Outcome check_kafka(const check::History& history) {
+    struct Placed {
+        Json msg;
+        std::int64_t op;  // the op that reported it
+    };
+    std::map<std::pair<std::string, std::int64_t>, Placed> at;          // (key, offset) -> message
+    std::map<std::pair<std::string, std::string>, std::int64_t> where;  // (key, msg) -> offset
+    struct Sent {
+        Nanos acknowledged;
+        std::int64_t op;
+    };
+    std::map<std::string, std::map<std::int64_t, Sent>> sent;  // key -> offset -> its acknowledgement
+    std::size_t sends = 0;
+    struct Poll {
+        Json from;  // the positions asked for
+        Json msgs;
+        Nanos invoked;
+        std::int64_t op;
+    };
+    std::vector<Poll> polls;
+    std::vector<std::string> errors;
+    std::map<std::string, std::uint64_t> counts;
+    auto problem = [&](const char* kind, std::string text) {
+        ++counts[kind];
+        if (errors.size() < 10) errors.push_back(fmt::format("{}: {}", kind, text));
+    };
+    auto place = [&](const std::string& key, std::int64_t offset, const Json& msg, std::int64_t op) {
+        auto [found, inserted] = at.emplace(std::pair{key, offset}, Placed{msg, op});
+        if (!inserted && found->second.msg != msg) {
+            problem("inconsistent-offsets", fmt::format("key {} offset {} holds {} (op {}) and {} (op {})", key, offset,
+                                                        found->second.msg.dump(), found->second.op, msg.dump(), op));
+        }
+        auto [other, fresh] = where.emplace(std::pair{key, msg.dump()}, offset);
+        if (!fresh && other->second != offset) {
+            problem("duplicate", fmt::format("message {} of key {} is at offsets {} and {} (op {})", msg.dump(), key,
+                                             other->second, offset, op));
+        }
+    };
+    std::map<std::int64_t, const check::Operation*> open;
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            open[op.process] = &op;
+            continue;
+        }
+        auto found = open.find(op.process);
+        if (found == open.end()) continue;
+        const check::Operation& invoke = *found->second;
+        open.erase(found);
+        if (op.type != check::OpType::ok) continue;
+        if (op.f == "send" && op.value.is_array() && op.value.size() == 2 && op.key.is_string()) {
+            const std::string key = op.key.get<std::string>();
+            const std::int64_t offset = op.value[0].get<std::int64_t>();
+            place(key, offset, op.value[1], op.index);
+            sent[key].try_emplace(offset, Sent{op.time, op.index});
+            ++sends;
+        }
+        if (op.f == "poll" && op.value.is_object()) {
+            for (const auto& [key, messages] : op.value.items()) {
+                const std::int64_t from = invoke.value.value(key, std::int64_t{0});
+                for (const Json& pair : messages) {
+                    const std::int64_t offset = pair[0].get<std::int64_t>();
+                    if (offset < from) {
+                        problem("poll-below-position",
+                                fmt::format("op {} polled key {} from offset {} and got offset {}", op.index, key, from,
+                                            offset));
+                    }
+                    place(key, offset, pair[1], op.index);
+                }
+            }
+            polls.push_back(Poll{invoke.value, op.value, invoke.time, op.index});
+        }
+    }
+    // A write acknowledged before a poll began, that the poll's run should
+    // have held: the run started at or before its offset and went past it.
+    for (const Poll& poll : polls) {
+        for (const auto& [key, messages] : poll.msgs.items()) {
+            if (messages.empty()) continue;
+            std::set<std::int64_t> returned;
+            for (const Json& pair : messages) returned.insert(pair[0].get<std::int64_t>());
+            const std::int64_t from = poll.from.value(key, std::int64_t{0});
+            const std::int64_t last = *returned.rbegin();
+            const auto& writes = sent[key];
+            for (auto write = writes.lower_bound(from); write != writes.end() && write->first < last; ++write) {
+                if (write->second.acknowledged >= poll.invoked || returned.contains(write->first)) continue;
+                problem("lost-write", fmt::format("key {} offset {} (sent, acknowledged by op {}) is missing from "
+                                                  "op {}'s poll of offsets {}..{}",
+                                                  key, write->first, write->second.op, poll.op, from, last));
+            }
+        }
+    }
+    check::Outcome outcome;
+    outcome.name = "kafka";
+    outcome.verdict = errors.empty() ? check::Verdict::valid : check::Verdict::invalid;
+    outcome.summary = errors.empty() ? fmt::format("{} sends acknowledged, {} polls consistent", sends, polls.size())
+                                     : errors.front();
+    outcome.details = {{"sends_acknowledged", sends}, {"polls", polls.size()}, {"counts", counts}, {"errors", errors}};
+    return outcome;
 }
 
 Json stable_latencies(const check::History& history) {

@@ -13,6 +13,9 @@
 //   txn-list-append  txn {txn: [["r", k, null], ["append", k, v]]} -> txn_ok {txn}
 //                    (reads filled with the list read)                 check: isolation
 //   txn-rw-register  txn {txn: [["r", k, null], ["w", k, v]]} -> txn_ok {txn}  check: isolation
+//   kafka        send {key, msg} -> send_ok {offset}; poll {offsets} -> poll_ok {msgs};
+//                commit_offsets {offsets} -> commit_offsets_ok;
+//                list_committed_offsets {keys} -> list_committed_offsets_ok {offsets}   check: kafka
 //
 // A reply is checked against its schema (closed, as Maelstrom's): keys other
 // than the workload's and type, in_reply_to and msg_id make it malformed.
@@ -45,6 +48,20 @@ class Workload {
     virtual ~Workload() = default;
     virtual std::string name() const = 0;
     virtual workload::OpRequest next(Prng& random) = 0;
+    // The next operation of client number `client` (0, 1, ...), for workloads
+    // whose clients keep state of their own (kafka's positions); by default
+    // the same for every client.
+    virtual workload::OpRequest next_for(Prng& random, std::size_t client) {
+        (void)client;
+        return next(random);
+    }
+    // Tells the workload how one of client `client`'s operations ended.
+    virtual void completed(std::size_t client, const workload::OpRequest& op, check::OpType type, const Json& value) {
+        (void)client;
+        (void)op;
+        (void)type;
+        (void)value;
+    }
     // The request's body, without msg_id.
     virtual Json request_body(const workload::OpRequest& op) const = 0;
     // The value an ok reply observed, or why the reply is malformed.
@@ -85,6 +102,13 @@ Result<Json> make_topology(const std::string& kind, const std::vector<std::strin
 // until every read begun afterwards saw it (the completion of the last read
 // that missed it). Adds never seen by the last reads have none.
 Json stable_latencies(const check::History& history);
+
+// The kafka check (a sound part of Jepsen's): no offset of a key holds two
+// different messages, no message sits at two offsets, no poll returns an
+// offset below the one it asked from, and no poll begun after a send was
+// acknowledged skips that send's offset inside the run it returned (or
+// starts past it): a lost write.
+check::Outcome check_kafka(const check::History& history);
 
 // The unique-ids check: every acknowledged id is distinct.
 check::Outcome check_unique_ids(const check::History& history);

@@ -133,6 +133,19 @@ TEST(HarnessRun, TransactionsThroughOneNodeAreSerializableAndLocalStoresAreNot) 
     }
 }
 
+TEST(HarnessRun, KafkaLogsOnOneNodeAreConsistentAndLogsPerNodeAreNot) {
+    const std::string common =
+        "-w kafka --bin " + node("kafka.py") + " --node-count 2 --concurrency 2n --time-limit 1.5 --rate 200";
+    const auto good = run_harness(common);
+    EXPECT_EQ(good.outcome.exit_code, 0) << good.outcome.output;
+    EXPECT_EQ(verdict_of(good, "kafka"), "valid");
+    EXPECT_GT(good.results["checks"]["kafka"]["details"]["polls"].get<int>(), 10);
+
+    const auto bad = run_harness(common + " -- --local");
+    EXPECT_EQ(bad.outcome.exit_code, 1) << bad.outcome.output;
+    EXPECT_EQ(verdict_of(bad, "kafka"), "invalid");
+}
+
 TEST(HarnessRun, KilledAndPausedNodesComeBackAndGetInitAgain) {
     const auto run = run_harness("-w echo --bin " + node("echo.py") +
                                  " --node-count 3 --time-limit 2 --rate 30 --nemesis kill,pause "

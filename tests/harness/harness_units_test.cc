@@ -255,6 +255,53 @@ TEST(HarnessWorkloads, TxnGeneratorsWriteEachValueOnceAndRetireFullKeys) {
     EXPECT_FALSE(make_workload("txn-rw-register", WorkloadOptions{.consistency_models = "nonsense"}).has_value());
 }
 
+TEST(HarnessChecks, KafkaCatchesInconsistentOffsetsDuplicatesAndLostWrites) {
+    using T = check::OpType;
+    auto send = [](std::int64_t process, std::string key, std::int64_t msg, Json ok, Nanos at) {
+        check::Operation invoke = op(T::invoke, process, "send", msg, at);
+        invoke.key = key;
+        check::Operation done = op(T::ok, process, "send", std::move(ok), at + 1);
+        done.key = key;
+        return std::vector<check::Operation>{invoke, done};
+    };
+    auto poll = [](std::int64_t process, Json from, Json msgs, Nanos at) {
+        return std::vector<check::Operation>{op(T::invoke, process, "poll", std::move(from), at),
+                                             op(T::ok, process, "poll", std::move(msgs), at + 1)};
+    };
+    auto history_of = [](std::vector<std::vector<check::Operation>> parts) {
+        check::History history;
+        for (auto& part : parts) history.insert(history.end(), part.begin(), part.end());
+        for (std::size_t i = 0; i < history.size(); ++i) history[i].index = static_cast<std::int64_t>(i);
+        return history;
+    };
+    const Json from0 = {{"a", 0}};
+    // Three sends at offsets 0..2, one poll that sees them all: valid.
+    check::History good =
+        history_of({send(0, "a", 1, {0, 1}, 0), send(0, "a", 2, {1, 2}, 10), send(0, "a", 3, {2, 3}, 20),
+                    poll(1, from0, {{"a", {{0, 1}, {1, 2}, {2, 3}}}}, 30)});
+    EXPECT_EQ(check_kafka(good).verdict, check::Verdict::valid);
+    // The poll skips offset 1, acknowledged before it began: a lost write.
+    check::History lost = history_of({send(0, "a", 1, {0, 1}, 0), send(0, "a", 2, {1, 2}, 10),
+                                      send(0, "a", 3, {2, 3}, 20), poll(1, from0, {{"a", {{0, 1}, {2, 3}}}}, 30)});
+    const check::Outcome outcome = check_kafka(lost);
+    EXPECT_EQ(outcome.verdict, check::Verdict::invalid);
+    EXPECT_NE(outcome.summary.find("lost-write: key a offset 1"), std::string::npos) << outcome.summary;
+    // ...but not when the send was acknowledged after the poll began.
+    check::History concurrent =
+        history_of({send(0, "a", 1, {0, 1}, 0), send(0, "a", 3, {2, 3}, 20),
+                    poll(1, from0, {{"a", {{0, 1}, {2, 3}}}}, 30), send(0, "a", 2, {1, 2}, 40)});
+    EXPECT_EQ(check_kafka(concurrent).verdict, check::Verdict::valid);
+    // Offset 0 holds two messages.
+    check::History inconsistent = history_of({send(0, "a", 1, {0, 1}, 0), poll(1, from0, {{"a", {{0, 7}}}}, 10)});
+    EXPECT_NE(check_kafka(inconsistent).summary.find("inconsistent-offsets"), std::string::npos);
+    // One message at two offsets.
+    check::History duplicate = history_of({send(0, "a", 1, {0, 1}, 0), poll(1, from0, {{"a", {{0, 1}, {1, 1}}}}, 10)});
+    EXPECT_NE(check_kafka(duplicate).summary.find("duplicate"), std::string::npos);
+    // A poll from offset 2 that returns offset 0.
+    check::History below = history_of({poll(1, {{"a", 2}}, {{"a", {{0, 1}}}}, 10)});
+    EXPECT_NE(check_kafka(below).summary.find("poll-below-position"), std::string::npos);
+}
+
 TEST(HarnessChecks, StableLatencyRunsUntilTheLastReadThatMissedTheElement) {
     using T = check::OpType;
     const Nanos ms = milliseconds(1);
