@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "harness/shrink.h"
 #include "runner/run.h"
 #include "runner/scenario.h"
 #include "runner/shrink.h"
@@ -72,7 +73,101 @@ int save_shrunk(const ShrinkArguments& arguments, const runner::ShrinkResult& sh
     return exit_invalid;
 }
 
+// The command line that runs `config` again (its schedule from a file).
+std::string harness_repro(const harness::HarnessConfig& config) {
+    std::string line =
+        fmt::format("faultline test -w {} --bin {} --seed {}", config.workload, config.bin.front(), config.seed);
+    const Json defaults = harness::harness_options().defaults();
+    const Json values = harness::harness_options().to_json(config);
+    for (const runner::OptionInfo& info : harness::harness_options().options()) {
+        const std::string key = info.json_key();
+        if (key == "workload" || values[key] == defaults[key]) continue;
+        const Json& value = values[key];
+        if (info.kind == runner::OptionKind::flag) {
+            line += " " + info.flag();
+            continue;
+        }
+        std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+        if (info.kind == runner::OptionKind::duration)
+            text = fmt::format("{}ms", value.get<std::int64_t>() / 1'000'000);
+        line += fmt::format(" --{} {}", info.aliases.empty() ? info.flag().substr(2) : info.aliases.front().substr(2),
+                            text);
+    }
+    if (config.bin.size() > 1) {
+        line += " --";
+        for (std::size_t i = 1; i < config.bin.size(); ++i) line += " " + config.bin[i];
+    }
+    return line;
+}
+
+// A failing harness run: shrink it by running the user's program again.
+int run_harness_shrink(const ShrinkArguments& arguments, const harness::HarnessConfig& config) {
+    std::ifstream in(arguments.run_dir + "/results.json");
+    const Json results = Json::parse(in, nullptr, false);
+    std::vector<std::string> failing;
+    for (const auto& [name, check] : results["checks"].items()) {
+        if (check.value("valid", "") == "invalid") failing.push_back(name);
+    }
+    if (failing.empty()) {
+        print_error(fmt::format("{}: the run did not fail, nothing to shrink", arguments.run_dir));
+        return exit_usage;
+    }
+    std::fprintf(stdout, "faultline shrink: %s on %s, seed %llu; failing %s\n", config.workload.c_str(),
+                 config.bin.front().c_str(), static_cast<unsigned long long>(config.seed),
+                 fmt::format("{}", fmt::join(failing, ", ")).c_str());
+    std::fflush(stdout);
+    std::string scratch = (std::filesystem::temp_directory_path() / "faultline-shrink-XXXXXX").string();
+    if (mkdtemp(scratch.data()) == nullptr) {
+        print_error("cannot create a folder under " + std::filesystem::temp_directory_path().string());
+        return exit_runtime;
+    }
+    auto shrunk = harness::shrink_harness(
+        config, failing,
+        harness::HarnessShrinkOptions{
+            .runs_max = std::min(arguments.runs_max, 200), .scratch = scratch, .progress = [](const std::string& line) {
+                std::fprintf(stdout, "  %s\n", line.c_str());
+                std::fflush(stdout);
+            }});
+    if (!shrunk) {
+        print_error(shrunk.error().message);
+        return exit_runtime;
+    }
+    auto folder = runner::create_run_directory(arguments.store, config.workload, config.seed);
+    if (!folder) {
+        print_error(folder.error().message);
+        return exit_runtime;
+    }
+    harness::HarnessConfig final_config = shrunk->config;
+    std::filesystem::copy_file(final_config.schedule_file, *folder + "/shrunk-schedule.json",
+                               std::filesystem::copy_options::overwrite_existing);
+    final_config.schedule_file = *folder + "/shrunk-schedule.json";
+    std::error_code ignored;
+    std::filesystem::remove_all(scratch, ignored);
+    auto rerun = harness::run_harness(final_config, *folder);
+    if (!rerun) {
+        print_error(rerun.error().message);
+        return exit_runtime;
+    }
+    (void)runner::update_latest(arguments.store, *folder);
+    std::fprintf(
+        stdout, "shrunk       %zu faults to %zu, %lld s to %lld s, %zu nodes, rate %g, in %d runs%s\n",
+        shrunk->faults_before, shrunk->schedule.faults.size(), static_cast<long long>(config.time_limit / seconds(1)),
+        static_cast<long long>(final_config.time_limit / seconds(1)), harness::server_names(final_config).size(),
+        final_config.rate, shrunk->runs, shrunk->budget_exhausted ? ", budget exhausted" : "");
+    for (const auto& fault : shrunk->schedule.faults)
+        std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
+    std::fprintf(stdout, "verdict      %s (the shrunk run, once more)\n", check::verdict_name(rerun->verdict));
+    std::fprintf(stdout, "store        %s (now %s/latest)\n", folder->c_str(), arguments.store.c_str());
+    std::fprintf(stdout, "repro        %s\n", harness_repro(final_config).c_str());
+    return exit_invalid;
+}
+
 int run_shrink(const ShrinkArguments& arguments) {
+    if (!std::filesystem::exists(arguments.run_dir + "/config.json")) {
+        if (auto harness_config = harness::read_harness_run(arguments.run_dir)) {
+            return run_harness_shrink(arguments, *harness_config);
+        }
+    }
     auto config = runner::read_config(arguments.run_dir);
     if (!config) {
         print_error(config.error().message);

@@ -53,6 +53,9 @@ const runner::OptionTable<HarnessConfig>& harness_options() {
                    "A node that has not answered init by then gets no "
                    "messages")
             .range(milliseconds(100), seconds(600));
+        t.add("schedule_file", &C::schedule_file,
+              "A fault schedule to play (JSON, as results.json's schedule) instead of one drawn from --nemesis")
+            .alias("--schedule");
         t.add("log_stderr", &C::log_stderr, "Copy every node's stderr to the terminal");
         return t;
     }();
@@ -200,17 +203,40 @@ Result<sim::LatencyModel> latency_model(const HarnessConfig& config) {
     return sim::LatencyModel::constant(mean);
 }
 
+Status check_fault_kind(nemesis::FaultKind kind, const std::string& where) {
+    using K = nemesis::FaultKind;
+    if (kind == K::partition || kind == K::kill || kind == K::pause) return ok_status();
+    return make_error(ErrorCode::invalid_argument,
+                      fmt::format("{} {}: a node program takes partition, kill and pause faults; clock, disk and "
+                                  "network faults need the simulator",
+                                  where, nemesis::fault_kind_name(kind)));
+}
+
+// The schedule of --schedule FILE, or one the seed draws from --nemesis.
 Result<nemesis::Schedule> harness_schedule(const HarnessConfig& config, int servers) {
+    if (!config.schedule_file.empty()) {
+        std::ifstream in(config.schedule_file);
+        const Json json = in ? Json::parse(in, nullptr, false) : Json();
+        if (json.is_discarded() || json.is_null()) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--schedule {}: not a readable JSON fault schedule", config.schedule_file));
+        }
+        auto schedule = nemesis::Schedule::from_json(json, servers);
+        if (!schedule) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--schedule {}: {}", config.schedule_file, schedule.error().message));
+        }
+        for (const nemesis::Fault& fault : schedule->faults) {
+            if (Status allowed = check_fault_kind(fault.kind, "--schedule " + config.schedule_file); !allowed) {
+                return allowed.error();
+            }
+        }
+        return schedule;
+    }
     auto kinds = nemesis::parse_fault_kinds(config.nemesis);
     if (!kinds) return kinds.error();
     for (nemesis::FaultKind kind : *kinds) {
-        using K = nemesis::FaultKind;
-        if (kind != K::partition && kind != K::kill && kind != K::pause) {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("--nemesis {}: a node program takes partition, kill and pause faults; "
-                                          "clock, disk and network faults need the simulator",
-                                          nemesis::fault_kind_name(kind)));
-        }
+        if (Status allowed = check_fault_kind(kind, "--nemesis"); !allowed) return allowed.error();
     }
     return nemesis::generate_schedule(nemesis::GeneratorOptions{.kinds = *kinds,
                                                                 .nodes = servers,
@@ -379,7 +405,9 @@ Status validate_harness_config(const HarnessConfig& config) {
         return workload.error();
     }
     if (auto clients = client_count(config); !clients) return clients.error();
-    if (auto schedule = harness_schedule(config, 1); !schedule) return schedule.error();
+    if (auto schedule = harness_schedule(config, static_cast<int>(server_names(config).size())); !schedule) {
+        return schedule.error();
+    }
     return ok_status();
 }
 
@@ -529,7 +557,7 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
                       {"net", net_stats(runtime.stats(), operations)},
                       {"diagnoses", diagnoses},
                       {"faults", runtime.fault_notes()},
-                      {"schedule", faults.to_json()},
+                      {"schedule", schedule->to_json()},
                       {"duration_ns", run_end},
                       {"timing", timing(history, runtime.stats(), run_end)},
                       {"config", harness_options().to_json(config)},
@@ -549,10 +577,34 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
                       "\n";
     }
     if (Status written = write_text(folder + "/deliveries.jsonl", deliveries); !written) return written.error();
+    if (Status written = write_text(folder + "/schedule.json", schedule->to_json().dump(2) + "\n"); !written) {
+        return written.error();
+    }
     if (Status written = write_text(folder + "/results.json", result.results.dump(2) + "\n"); !written) {
         return written.error();
     }
     return result;
+}
+
+Result<HarnessConfig> read_harness_run(const std::string& folder) {
+    const std::string path = folder + "/results.json";
+    std::ifstream in(path);
+    const Json results = in ? Json::parse(in, nullptr, false) : Json();
+    if (!results.is_object() || !results.contains("bin") || !results.contains("config")) {
+        return make_error(ErrorCode::not_found, path + ": not the results of a harness run");
+    }
+    HarnessConfig config;
+    if (Status read = harness_options().from_json(results["config"], config); !read) {
+        return make_error(ErrorCode::parse_error, path + ": " + read.error().message);
+    }
+    if (!results["bin"].is_array() || results["bin"].empty() || !results["seed"].is_number_unsigned()) {
+        return make_error(ErrorCode::parse_error, path + ": no program or seed");
+    }
+    for (const Json& argument : results["bin"]) config.bin.push_back(argument.get<std::string>());
+    config.seed = results["seed"].get<std::uint64_t>();
+    // The faults the run played, so that a shrink starts from those.
+    config.schedule_file = folder + "/schedule.json";
+    return config;
 }
 
 }  // namespace faultline::harness

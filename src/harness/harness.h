@@ -47,8 +47,12 @@ struct HarnessConfig {
     Nanos client_timeout = seconds(5);
     Nanos init_timeout = seconds(10);  // Maelstrom's; tests of hung nodes shorten it
     bool log_stderr = false;
+    std::string schedule_file;  // a fault schedule to play instead of a drawn one
     std::uint64_t seed = 1;
 };
+
+// The config a stored run was made with (its results.json), for shrinking it.
+Result<HarnessConfig> read_harness_run(const std::string& folder);
 
 // The options, declared once (runner/options.h), with Maelstrom's flag names.
 const runner::OptionTable<HarnessConfig>& harness_options();

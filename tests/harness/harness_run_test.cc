@@ -214,6 +214,25 @@ TEST(HarnessRun, SeedsAndTestCountRunTheTestAgainWithSuccessiveSeeds) {
     EXPECT_NE(outcome.output.find("runs         2, 2 not valid"), std::string::npos) << outcome.output;
 }
 
+TEST(HarnessRun, ShrinkCutsAFailingRunToNoFaultsOneNodeAndASecond) {
+    const std::string store = fresh_folder("harness-shrink");
+    auto outcome = run_faultline("test --store " + store + " --seed 2 -w echo --bin " + node("echo.py") +
+                                 " --node-count 3 --time-limit 3 --rate 30 --nemesis partition,kill "
+                                 "--nemesis-interval 0.5 --client-timeout 300ms -- --wrong");
+    ASSERT_EQ(outcome.exit_code, 1) << outcome.output;
+    outcome = run_faultline("shrink " + store + "/latest --store " + store, "timeout 300 ");
+    EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
+    EXPECT_NE(outcome.output.find("failing echo"), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find(" to 0, 3 s to 1 s, 1 nodes"), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find("verdict      invalid (the shrunk run, once more)"), std::string::npos);
+    // The repro line runs the shrunk run again, and it still fails.
+    const auto repro = outcome.output.find("repro        faultline ");
+    ASSERT_NE(repro, std::string::npos) << outcome.output;
+    const std::string line = outcome.output.substr(repro + 23, outcome.output.find('\n', repro) - repro - 23);
+    const auto again = run_faultline("test --store " + store + line.substr(std::string("faultline test").size()));
+    EXPECT_EQ(again.exit_code, 1) << line << "\n" << again.output;
+}
+
 TEST(HarnessRun, ResultsSayHowFastTheHarnessWas) {
     const auto run = run_harness("-w echo --bin " + node("echo.py") + " --node-count 2 --time-limit 0.5 --rate 20");
     const Json& timing = run.results["timing"];
