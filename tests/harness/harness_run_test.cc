@@ -228,7 +228,8 @@ TEST(HarnessRun, ShrinkCutsAFailingRunToNoFaultsOneNodeAndASecond) {
     // The repro line runs the shrunk run again, and it still fails.
     const auto repro = outcome.output.find("repro        faultline ");
     ASSERT_NE(repro, std::string::npos) << outcome.output;
-    const std::string line = outcome.output.substr(repro + 23, outcome.output.find('\n', repro) - repro - 23);
+    const std::size_t start = repro + std::string("repro        ").size();
+    const std::string line = outcome.output.substr(start, outcome.output.find('\n', start) - start);
     const auto again = run_faultline("test --store " + store + line.substr(std::string("faultline test").size()));
     EXPECT_EQ(again.exit_code, 1) << line << "\n" << again.output;
 }
