@@ -18,6 +18,7 @@ using runner::CheckOutcome;
 using runner::RunConfig;
 
 struct TxnKvSystemOptions {
+    std::string workload = "list-append";  // the only one so far; named so that -w list-append reads as in Elle
     std::string isolation = "serializable";
     std::string claim;
     Nanos op_interval = milliseconds(2);
@@ -51,6 +52,9 @@ const runner::OptionTable<TxnKvSystemOptions>& txn_kv_options() {
         runner::OptionTable<TxnKvSystemOptions> t;
         std::vector<std::string> names;
         for (const Level& level : kLevels) names.push_back(level.name);
+        t.add("workload", &TxnKvSystemOptions::workload, "The transactions' micro-ops (Elle's workload)")
+            .choices({"list-append"})
+            .alias("-w");
         t.add("isolation", &TxnKvSystemOptions::isolation, "The isolation level the store runs transactions at")
             .choices(names);
         t.add("claim", &TxnKvSystemOptions::claim,
