@@ -397,17 +397,21 @@ void ProcessRuntime::run_until_initialized() {
     }
 }
 
+void ProcessRuntime::stop_process(NodeSlot& slot) {
+    if (!slot.process) return;
+    slot.process->kill();
+    // What it wrote to stderr before it died still belongs in its log.
+    std::string text;
+    while (slot.process->stderr_fd() >= 0 && slot.process->read_stderr(text)) {
+    }
+    handle_stderr(slot, std::move(text), true);
+    slot.process.reset();
+}
+
 void ProcessRuntime::shutdown() {
     for (NodeId server : servers_) {
         NodeSlot& slot = nodes_[server.value];
-        if (slot.process) {
-            slot.process->kill();
-            std::string text;
-            while (slot.process->stderr_fd() >= 0 && slot.process->read_stderr(text)) {
-            }
-            handle_stderr(slot, std::move(text), true);
-            slot.process.reset();
-        }
+        stop_process(slot);
         if (slot.log_fd >= 0) ::close(slot.log_fd);
         slot.log_fd = -1;
     }
@@ -433,14 +437,7 @@ void ProcessRuntime::crash(NodeId node) {
     NodeSlot& slot = nodes_[node.value];
     FL_ASSERT(slot.is_server);
     if (!slot.up) return;
-    if (slot.process) {
-        slot.process->kill();
-        std::string text;
-        while (slot.process->stderr_fd() >= 0 && slot.process->read_stderr(text)) {
-        }
-        handle_stderr(slot, std::move(text), true);
-        slot.process.reset();
-    }
+    stop_process(slot);
     slot.up = false;
     slot.killed = true;
     slot.paused = false;

@@ -179,6 +179,8 @@ class ProcessRuntime final : public runtime::Runtime {
     void write_to_process(NodeSlot& slot, NodeId from, const MaelstromMessage& message);
     void handle_line(NodeId node, std::string& line);
     void handle_stderr(NodeSlot& slot, std::string text, bool final);
+    // Kills the slot's program, keeping what it wrote to stderr.
+    void stop_process(NodeSlot& slot);
     void run_due_timers();
     void poll_once(Nanos until);
     void check_exits();

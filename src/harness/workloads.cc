@@ -463,6 +463,32 @@ Result<Json> make_topology(const std::string& kind, const std::vector<std::strin
     return topology;
 }
 
+namespace {
+
+// Calls `completed(invoke, completion)` for each completion with its
+// invocation (the same process's last), in history order; returns the
+// invocations never completed.
+template <class Completed>
+std::vector<const check::Operation*> pair_operations(const check::History& history, Completed completed) {
+    std::map<std::int64_t, const check::Operation*> open;  // process -> its invoke
+    for (const check::Operation& op : history) {
+        if (op.type == check::OpType::invoke) {
+            open[op.process] = &op;
+            continue;
+        }
+        auto found = open.find(op.process);
+        if (found == open.end()) continue;
+        const check::Operation& invoke = *found->second;
+        open.erase(found);
+        completed(invoke, op);
+    }
+    std::vector<const check::Operation*> unfinished;
+    for (const auto& [process, invoke] : open) unfinished.push_back(invoke);
+    return unfinished;
+}
+
+}  // namespace
+
 check::Outcome check_kafka(const check::History& history) {
     struct Placed {
         Json msg;
@@ -501,17 +527,8 @@ check::Outcome check_kafka(const check::History& history) {
                                              other->second, offset, op));
         }
     };
-    std::map<std::int64_t, const check::Operation*> open;
-    for (const check::Operation& op : history) {
-        if (op.type == check::OpType::invoke) {
-            open[op.process] = &op;
-            continue;
-        }
-        auto found = open.find(op.process);
-        if (found == open.end()) continue;
-        const check::Operation& invoke = *found->second;
-        open.erase(found);
-        if (op.type != check::OpType::ok) continue;
+    pair_operations(history, [&](const check::Operation& invoke, const check::Operation& op) {
+        if (op.type != check::OpType::ok) return;
         if (op.f == "send" && op.value.is_array() && op.value.size() == 2 && op.key.is_string()) {
             const std::string key = op.key.get<std::string>();
             const std::int64_t offset = op.value[0].get<std::int64_t>();
@@ -534,7 +551,7 @@ check::Outcome check_kafka(const check::History& history) {
             }
             polls.push_back(Poll{invoke.value, op.value, invoke.time, op.index});
         }
-    }
+    });
     // A write acknowledged before a poll began, that the poll's run should
     // have held: the run started at or before its offset and went past it.
     for (const Poll& poll : polls) {
@@ -568,25 +585,16 @@ Json stable_latencies(const check::History& history) {
         Nanos completed = 0;
         std::set<std::string> seen;
     };
-    std::map<std::int64_t, const check::Operation*> open;  // process -> its invoke
-    std::vector<std::pair<std::string, Nanos>> adds;       // (element, invoked) of adds that may have happened
+    std::vector<std::pair<std::string, Nanos>> adds;  // (element, invoked) of adds that may have happened
     std::vector<Read> reads;
-    for (const check::Operation& op : history) {
-        if (op.type == check::OpType::invoke) {
-            open[op.process] = &op;
-            continue;
-        }
-        auto found = open.find(op.process);
-        if (found == open.end()) continue;
-        const check::Operation& invoke = *found->second;
-        open.erase(found);
+    pair_operations(history, [&](const check::Operation& invoke, const check::Operation& op) {
         if (op.f == "add" && op.type != check::OpType::fail) adds.emplace_back(invoke.value.dump(), invoke.time);
         if (op.f == "read" && op.type == check::OpType::ok && op.value.is_array()) {
             Read read{invoke.time, op.time, {}};
             for (const Json& element : op.value) read.seen.insert(element.dump());
             reads.push_back(std::move(read));
         }
-    }
+    });
     std::vector<double> latencies_ms;
     for (const auto& [element, invoked] : adds) {
         // Stable once the last read that missed it (begun after the add) has
@@ -644,19 +652,10 @@ check::Outcome check_unique_ids(const check::History& history) {
 }
 
 check::Outcome check_final_counter(const check::History& history, Nanos finals_from) {
-    std::map<std::int64_t, const check::Operation*> invokes;  // process -> its open invoke
     std::int64_t ok_total = 0;
     std::vector<std::int64_t> unknown;
     std::vector<std::pair<std::int64_t, std::int64_t>> final_reads;  // (value, index)
-    for (const check::Operation& op : history) {
-        if (op.type == check::OpType::invoke) {
-            invokes[op.process] = &op;
-            continue;
-        }
-        auto found = invokes.find(op.process);
-        if (found == invokes.end()) continue;
-        const check::Operation& invoke = *found->second;
-        invokes.erase(found);
+    const auto unfinished = pair_operations(history, [&](const check::Operation& invoke, const check::Operation& op) {
         if (op.f == "add" && invoke.value.is_number_integer()) {
             if (op.type == check::OpType::ok) ok_total += invoke.value.get<std::int64_t>();
             if (op.type == check::OpType::info) unknown.push_back(invoke.value.get<std::int64_t>());
@@ -665,9 +664,9 @@ check::Outcome check_final_counter(const check::History& history, Nanos finals_f
             op.value.is_number_integer()) {
             final_reads.emplace_back(op.value.get<std::int64_t>(), op.index);
         }
-    }
+    });
     // Adds never completed count as unknown too.
-    for (const auto& [process, invoke] : invokes) {
+    for (const check::Operation* invoke : unfinished) {
         if (invoke->f == "add" && invoke->value.is_number_integer())
             unknown.push_back(invoke->value.get<std::int64_t>());
     }
