@@ -100,12 +100,14 @@ Result<CheckPlan> plan_check(const CheckOptions& options) {
         if (!parsed) return parsed.error();
         plan.format = *parsed;
     }
+    // Parsed whatever the model: with auto, a history of list-append
+    // transactions is checked for isolation too.
+    auto models = check::txn::parse_models(options.consistency_models);
+    if (!models) return make_error(models.error().code, "--consistency-models: " + models.error().message);
+    plan.isolation.models = *models;
+    plan.isolation.cycle_search_budget = options.cycle_search_budget;
     if (auto workload = check::txn::parse_workload(options.model)) {
         plan.txn_workload = *workload;
-        auto models = check::txn::parse_models(options.consistency_models);
-        if (!models) return make_error(models.error().code, "--consistency-models: " + models.error().message);
-        plan.isolation.models = *models;
-        plan.isolation.cycle_search_budget = options.cycle_search_budget;
         return plan;
     }
     if (options.model != "auto") {
@@ -232,6 +234,21 @@ void check_txn_file(const std::string& path, const check::formats::ParsedHistory
 }
 
 // Reads, checks and reports one history file.
+// Whether a history holds transactions with appends (Elle's list-append):
+// --model auto checks those for isolation. Transactions of reads and writes
+// alone stay with the multi-register linearizability model, which judges
+// them more strictly than any isolation level; --model rw-register asks for
+// the isolation check instead.
+bool appends_in_transactions(const check::History& history) {
+    for (const check::Operation& op : history) {
+        if (op.f != "txn" || !op.value.is_array()) continue;
+        for (const Json& micro : op.value) {
+            if (micro.is_array() && !micro.empty() && micro[0] == "append") return true;
+        }
+    }
+    return false;
+}
+
 void check_file(const std::string& path, const CheckPlan& plan, Json& all, CheckTally& tally) {
     auto parsed = check::formats::read_history_file(path, plan.format);
     if (!parsed) {
@@ -244,6 +261,12 @@ void check_file(const std::string& path, const CheckPlan& plan, Json& all, Check
     }
     if (plan.txn_workload) {
         check_txn_file(path, *parsed, plan, all, tally);
+        return;
+    }
+    if (!plan.model && appends_in_transactions(parsed->history)) {
+        CheckPlan isolation = plan;
+        isolation.txn_workload = check::txn::Workload::list_append;
+        check_txn_file(path, *parsed, isolation, all, tally);
         return;
     }
     check::LinearizabilityOptions run = plan.base;
@@ -303,11 +326,12 @@ int run_check(const CheckOptions& options) {
 CommandAction add_check_command(CLI::App& app) {
     auto options = std::make_shared<CheckOptions>();
     CLI::App* check = app.add_subcommand("check",
-                                         "Check histories for linearizability (Jepsen EDN, "
-                                         "Porcupine kv, Jepsen logs, history.jsonl)");
+                                         "Check histories for linearizability, or transactions for isolation "
+                                         "(Jepsen EDN, Porcupine kv, Jepsen logs, history.jsonl)");
     check
         ->add_option("--model", options->model,
-                     "Model: auto (from the operations), or one of\n" + check::models::describe_model_kinds() +
+                     "Model: auto (from the operations; transactions with appends: list-append), or one of\n" +
+                         check::models::describe_model_kinds() +
                          "\nor a transactional workload, checked for isolation: list-append, rw-register")
         ->capture_default_str();
     check->add_option("--format", options->format, "History format: auto, jepsen-edn, porcupine-kv, jepsen-log, jsonl")

@@ -273,6 +273,14 @@ TEST(CheckCommand, ListAppendAnomalyExitsOneWithTheCycleInWords) {
     EXPECT_EQ(run("--model list-append --consistency-models repeatable-read " + path).exit_code, 0);
 }
 
+TEST(CheckCommand, AutoChecksTransactionsWithAppendsForIsolation) {
+    const std::string path = temp_file("read-skew-auto.edn", kReadSkew);
+    const CommandRun r = run(path);  // --model auto
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(r.out.find("INVALID (list-append, strict-serializable"), std::string::npos) << r.out;
+    EXPECT_EQ(run("--consistency-models repeatable-read " + path).exit_code, 0);
+}
+
 TEST(CheckCommand, TxnMalformedFileNamesTheLineAndExitsThree) {
     const std::string path = temp_file("bad-txn.edn",
                                        "{:type :invoke, :f :txn, :process 0, :value [[:append :x 1]]}\n"
