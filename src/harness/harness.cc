@@ -24,7 +24,8 @@ const runner::OptionTable<HarnessConfig>& harness_options() {
         using C = HarnessConfig;
         runner::OptionTable<C> t;
         t.add("workload", &C::workload, "The workload (-w)").choices(workload_names()).alias("-w");
-        t.add("node_count", &C::node_count, "Nodes n0..n(N-1) (default: five nodes, n1..n5)").range(0, 100);
+        t.add("node_count", &C::node_count, "Nodes n0..n(N-1) (default: --nodes, or five nodes, n1..n5)").range(0, 100);
+        t.add("nodes", &C::nodes, "The nodes' names, comma-separated (Jepsen's --nodes)");
         t.duration("time_limit", &C::time_limit, seconds(1), "Length of the main phase (a bare number is seconds)")
             .range(0, seconds(86400));
         t.add("rate", &C::rate, "Operations per second, all clients together").range(0, 100000);
@@ -57,6 +58,8 @@ const runner::OptionTable<HarnessConfig>& harness_options() {
               "A fault schedule to play (JSON, as results.json's schedule) instead of one drawn from --nemesis")
             .alias("--schedule");
         t.add("log_stderr", &C::log_stderr, "Copy every node's stderr to the terminal");
+        t.add("log_net_send", &C::log_net_send, "Print every message as it is sent (on stderr)");
+        t.add("log_net_recv", &C::log_net_recv, "Print every message as it is delivered (on stderr)");
         return t;
     }();
     return table;
@@ -64,10 +67,16 @@ const runner::OptionTable<HarnessConfig>& harness_options() {
 
 std::vector<std::string> server_names(const HarnessConfig& config) {
     std::vector<std::string> names;
-    if (config.node_count == 0) {
-        for (int i = 1; i <= 5; ++i) names.push_back(fmt::format("n{}", i));
-    } else {
+    if (config.node_count > 0) {
         for (int i = 0; i < config.node_count; ++i) names.push_back(fmt::format("n{}", i));
+    } else if (!config.nodes.empty()) {
+        std::size_t start = 0;
+        for (std::size_t comma; start <= config.nodes.size(); start = comma + 1) {
+            comma = std::min(config.nodes.find(',', start), config.nodes.size());
+            names.push_back(config.nodes.substr(start, comma - start));
+        }
+    } else {
+        for (int i = 1; i <= 5; ++i) names.push_back(fmt::format("n{}", i));
     }
     return names;
 }
@@ -248,6 +257,20 @@ Result<nemesis::Schedule> harness_schedule(const HarnessConfig& config, int serv
 
 Status validate_options(const HarnessConfig& config) {
     if (config.bin.empty()) return make_error(ErrorCode::invalid_argument, "--bin: no node program given");
+    const std::vector<std::string> names = server_names(config);
+    if (names.size() > 100) return make_error(ErrorCode::invalid_argument, "--nodes: at most 100 nodes");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const std::string& name = names[i];
+        const bool taken = std::find(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(i), name) !=
+                               names.begin() + static_cast<std::ptrdiff_t>(i) ||
+                           std::find(kServiceNames.begin(), kServiceNames.end(), name) != kServiceNames.end();
+        if (name.empty() || name.front() == 'c' || taken || name.find_first_of(" \"\\") != std::string::npos) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--nodes {}: '{}' cannot name a node (names are unique, not empty, do not "
+                                          "start with c, which names clients, and are not a service's)",
+                                          config.nodes, name));
+        }
+    }
     if (!config.availability.empty() && config.availability != "total") {
         char* end = nullptr;
         const double fraction = std::strtod(config.availability.c_str(), &end);
@@ -435,6 +458,8 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
                                                  .workdir = std::filesystem::temp_directory_path().string(),
                                                  .log_dir = folder + "/node-logs",
                                                  .log_stderr = config.log_stderr,
+                                                 .log_net_send = config.log_net_send,
+                                                 .log_net_recv = config.log_net_recv,
                                                  .seed = config.seed,
                                                  .init_timeout = config.init_timeout},
                            links);

@@ -29,7 +29,8 @@ namespace faultline::harness {
 struct HarnessConfig {
     std::string workload = "lin-kv";
     std::vector<std::string> bin;  // the program and its arguments
-    int node_count = 0;            // 0: Maelstrom's default, five nodes n1..n5
+    int node_count = 0;            // 0: the names of `nodes`, or Maelstrom's default, five nodes n1..n5
+    std::string nodes;             // Jepsen's --nodes: comma-separated names
     Nanos time_limit = seconds(60);
     double rate = 5;                 // operations per second, all clients together
     std::string concurrency = "1n";  // clients: N, or Nn (N per node)
@@ -47,6 +48,8 @@ struct HarnessConfig {
     Nanos client_timeout = seconds(5);
     Nanos init_timeout = seconds(10);  // Maelstrom's; tests of hung nodes shorten it
     bool log_stderr = false;
+    bool log_net_send = false;  // every message as it is handed to the network, on stderr
+    bool log_net_recv = false;  // every message as it is delivered, on stderr
     std::string schedule_file;  // a fault schedule to play instead of a drawn one
     std::uint64_t seed = 1;
 };
@@ -57,7 +60,8 @@ Result<HarnessConfig> read_harness_run(const std::string& folder);
 // The options, declared once (runner/options.h), with Maelstrom's flag names.
 const runner::OptionTable<HarnessConfig>& harness_options();
 
-// The node names of a config: n0.. with node_count, else n1..n5.
+// The node names of a config: n0.. with node_count, else those of `nodes`,
+// else n1..n5.
 std::vector<std::string> server_names(const HarnessConfig& config);
 // The number of clients "--concurrency" asks for.
 Result<int> client_count(const HarnessConfig& config);

@@ -198,6 +198,7 @@ void ProcessRuntime::send_init(NodeId node) {
 
 void ProcessRuntime::send(NodeId from, NodeId to, MessagePtr message) {
     ++stats_.sent;
+    if (options_.log_net_send) log_message("send", from, to, *message);
     if (nodes_[from.value].is_server && nodes_[to.value].is_server) ++stats_.server_sent;
     auto is_client = [&](NodeId node) { return nodes_[node.value].local && nodes_[node.value].name.starts_with('c'); };
     if (is_client(from) || is_client(to)) ++stats_.client_sent;
@@ -225,6 +226,7 @@ void ProcessRuntime::deliver(NodeId from, NodeId to, const MessagePtr& message, 
         return;
     }
     ++stats_.delivered;
+    if (options_.log_net_recv) log_message("recv", from, to, *message);
     if (slot.local) {
         slot.local->on_message(*slot.context, Envelope{from, to, message});
         return;
@@ -232,6 +234,11 @@ void ProcessRuntime::deliver(NodeId from, NodeId to, const MessagePtr& message, 
     const auto* body = message_as<MaelstromMessage>(*message);
     FL_ASSERT(body != nullptr);
     write_to_process(slot, from, *body);
+}
+
+void ProcessRuntime::log_message(const char* what, NodeId from, NodeId to, const Message& message) const {
+    fmt::print(stderr, "{:.6f} {} {} -> {} {}\n", static_cast<double>(now()) / 1e9, what, name_of(from), name_of(to),
+               message.to_json().dump());
 }
 
 void ProcessRuntime::write_to_process(NodeSlot& slot, NodeId from, const MaelstromMessage& message) {

@@ -46,6 +46,8 @@ struct ProcessRuntimeOptions {
     std::string workdir;            // where the programs run
     std::string log_dir;            // node-logs/
     bool log_stderr = false;        // also copy each node's stderr to ours
+    bool log_net_send = false;      // print each message handed to the network on stderr
+    bool log_net_recv = false;      // print each message delivered on stderr
     std::uint64_t seed = 1;
     Nanos init_timeout = seconds(10);
     // Record at most this many deliveries (the rest are counted).
@@ -177,6 +179,8 @@ class ProcessRuntime final : public runtime::Runtime {
     void send_init(NodeId node);
     void deliver(NodeId from, NodeId to, const MessagePtr& message, std::uint64_t incarnation);
     void write_to_process(NodeSlot& slot, NodeId from, const MaelstromMessage& message);
+    // --log-net-send / --log-net-recv: "12.345678 send n1 -> n2 {...}".
+    void log_message(const char* what, NodeId from, NodeId to, const Message& message) const;
     void handle_line(NodeId node, std::string& line);
     void handle_stderr(NodeSlot& slot, std::string text, bool final);
     // Kills the slot's program, keeping what it wrote to stderr.

@@ -234,6 +234,16 @@ TEST(HarnessRun, ShrinkCutsAFailingRunToNoFaultsOneNodeAndASecond) {
     EXPECT_EQ(again.exit_code, 1) << line << "\n" << again.output;
 }
 
+TEST(HarnessRun, NamedNodesAndTheMessageLogsOnStderr) {
+    const auto run = run_harness("-w echo --bin " + node("echo.py") +
+                                 " --nodes n1 --time-limit 0.5 --rate 10 --log-net-send --log-net-recv");
+    EXPECT_EQ(run.outcome.exit_code, 0) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find(" send c"), std::string::npos) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find(" recv n1 -> c"), std::string::npos) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find("\"type\":\"echo_ok\""), std::string::npos);
+    EXPECT_TRUE(std::filesystem::exists(run.folder + "/node-logs/n1.log"));
+}
+
 TEST(HarnessRun, ResultsSayHowFastTheHarnessWas) {
     const auto run = run_harness("-w echo --bin " + node("echo.py") + " --node-count 2 --time-limit 0.5 --rate 20");
     const Json& timing = run.results["timing"];
@@ -248,7 +258,9 @@ TEST(HarnessRun, AMissingProgramOrABadOptionIsOneLineAndExitCodeThree) {
     for (const std::string& arguments :
          {std::string("-w echo --bin /no/such/node"), "-w echo --bin " + node("maelstrom_node.py"),
           "-w nosuch --bin " + node("echo.py"), "-w echo --bin " + node("echo.py") + " --concurrency 0",
-          "-w echo --bin " + node("echo.py") + " --nemesis clock", "-w echo --bin " + node("echo.py") + " --wrong"}) {
+          "-w echo --bin " + node("echo.py") + " --nemesis clock", "-w echo --bin " + node("echo.py") + " --wrong",
+          "-w echo --bin " + node("echo.py") + " --nodes n1,c1", "-w echo --bin " + node("echo.py") + " --nodes a,a",
+          "-w echo --bin " + node("echo.py") + " --nodes n1,lin-kv"}) {
         const auto outcome = run_faultline("test --store " + store + " " + arguments);
         EXPECT_EQ(outcome.exit_code, 3) << arguments << "\n" << outcome.output;
         EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << arguments << outcome.output;

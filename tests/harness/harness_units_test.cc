@@ -334,6 +334,12 @@ TEST(HarnessOptions, ConcurrencyIsNOrNPerNodeAndNodesAreNamedAsInMaelstrom) {
     EXPECT_EQ(*client_count(config), 6);
     config.concurrency = "4";
     EXPECT_EQ(*client_count(config), 4);
+    // Jepsen's --nodes names them, unless --node-count says otherwise.
+    config.node_count = 0;
+    config.nodes = "a,b";
+    EXPECT_EQ(server_names(config), (std::vector<std::string>{"a", "b"}));
+    config.node_count = 1;
+    EXPECT_EQ(server_names(config), (std::vector<std::string>{"n0"}));
     for (const char* bad : {"", "n", "0", "-1", "2x", "99999999n"}) {
         config.concurrency = bad;
         EXPECT_FALSE(client_count(config).has_value()) << bad;
