@@ -48,8 +48,10 @@ const runner::OptionTable<HarnessConfig>& harness_options() {
             .range(1, 100000);
         t.duration("recovery", &C::recovery, seconds(1), "After healing, before the final operations")
             .range(0, seconds(3600));
-        t.duration("client_timeout", &C::client_timeout, milliseconds(1), "A client gives up on a request after this")
-            .range(milliseconds(1), seconds(3600));
+        t.duration("client_timeout", &C::client_timeout, milliseconds(1),
+                   "A client gives up on a request after this (0: Maelstrom's, 5 s; for lin-kv 10 x the mean "
+                   "latency, at least 1 s)")
+            .range(0, seconds(3600));
         t.duration("init_timeout", &C::init_timeout, seconds(1),
                    "A node that has not answered init by then gets no "
                    "messages")
@@ -79,6 +81,14 @@ std::vector<std::string> server_names(const HarnessConfig& config) {
         for (int i = 1; i <= 5; ++i) names.push_back(fmt::format("n{}", i));
     }
     return names;
+}
+
+Nanos client_timeout(const HarnessConfig& config) {
+    if (config.client_timeout > 0) return config.client_timeout;
+    if (config.workload == "lin-kv") {
+        return std::max(seconds(1), static_cast<Nanos>(10 * config.latency_ms * 1e6));
+    }
+    return seconds(5);
 }
 
 Result<int> client_count(const HarnessConfig& config) {
@@ -479,7 +489,7 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
         }
     }
     if (setup_sent > 0) {
-        const Nanos give_up = runtime.now() + config.client_timeout;
+        const Nanos give_up = runtime.now() + client_timeout(config);
         auto& setup_client = static_cast<SetupClient&>(*runtime.node(setup));
         while (setup_client.replies < setup_sent && runtime.now() < give_up) {
             runtime.run_until(std::min(give_up, runtime.now() + milliseconds(5)));
@@ -496,7 +506,7 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
         const NodeId id = runtime.add_local(
             runtime.next_client_name(),
             std::make_unique<MaelstromClient>(runtime, **workload, recorder, static_cast<std::size_t>(i), *clients,
-                                              config.client_timeout));
+                                              client_timeout(config)));
         for (NodeId server : runtime.servers()) {
             runtime.assign_link_class(id, server, client_class);
             runtime.assign_link_class(server, id, client_class);
@@ -539,7 +549,7 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
         for (auto& loop : loops.clients) loops.next(*loop);
     }
     // Let every outstanding operation finish or time out.
-    const Nanos drain_until = runtime.now() + config.client_timeout + milliseconds(50);
+    const Nanos drain_until = runtime.now() + client_timeout(config) + milliseconds(50);
     auto busy = [&] {
         if (!loops.finals.empty()) return true;
         for (NodeId id : client_ids) {

@@ -44,8 +44,8 @@ struct HarnessConfig {
     std::string consistency_models = "strict-serializable";  // txn workloads
     int max_txn_length = 4;
     int max_writes_per_key = 16;
-    Nanos recovery = seconds(10);  // after healing, before the final operations
-    Nanos client_timeout = seconds(5);
+    Nanos recovery = seconds(10);      // after healing, before the final operations
+    Nanos client_timeout = 0;          // 0: Maelstrom's, 5 s (lin-kv: 10 x the mean latency, at least 1 s)
     Nanos init_timeout = seconds(10);  // Maelstrom's; tests of hung nodes shorten it
     bool log_stderr = false;
     bool log_net_send = false;  // every message as it is handed to the network, on stderr
@@ -63,6 +63,8 @@ const runner::OptionTable<HarnessConfig>& harness_options();
 // The node names of a config: n0.. with node_count, else those of `nodes`,
 // else n1..n5.
 std::vector<std::string> server_names(const HarnessConfig& config);
+// How long a client waits for a reply: --client-timeout, or Maelstrom's.
+Nanos client_timeout(const HarnessConfig& config);
 // The number of clients "--concurrency" asks for.
 Result<int> client_count(const HarnessConfig& config);
 

@@ -340,6 +340,15 @@ TEST(HarnessOptions, ConcurrencyIsNOrNPerNodeAndNodesAreNamedAsInMaelstrom) {
     EXPECT_EQ(server_names(config), (std::vector<std::string>{"a", "b"}));
     config.node_count = 1;
     EXPECT_EQ(server_names(config), (std::vector<std::string>{"n0"}));
+    // Maelstrom's client timeouts: 5 s; lin-kv 10 x the mean latency, at least 1 s.
+    config.workload = "echo";
+    EXPECT_EQ(client_timeout(config), seconds(5));
+    config.workload = "lin-kv";
+    EXPECT_EQ(client_timeout(config), seconds(1));
+    config.latency_ms = 250;
+    EXPECT_EQ(client_timeout(config), milliseconds(2500));
+    config.client_timeout = milliseconds(300);
+    EXPECT_EQ(client_timeout(config), milliseconds(300));
     for (const char* bad : {"", "n", "0", "-1", "2x", "99999999n"}) {
         config.concurrency = bad;
         EXPECT_FALSE(client_count(config).has_value()) << bad;
