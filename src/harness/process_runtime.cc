@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <ctime>
 
 #include "base/assert.h"
@@ -94,7 +95,11 @@ class ProcessRuntime::LocalContext final : public Context {
 };
 
 ProcessRuntime::ProcessRuntime(ProcessRuntimeOptions options, sim::LinkConfig default_link)
-    : options_(std::move(options)), network_(options_.seed, default_link), epoch_(std::chrono::steady_clock::now()) {}
+    : options_(std::move(options)), network_(options_.seed, default_link), epoch_(std::chrono::steady_clock::now()) {
+    // A program may exit between a poll and a write to its stdin: the write
+    // must fail with EPIPE (ChildProcess::flush handles it), not end faultline.
+    std::signal(SIGPIPE, SIG_IGN);
+}
 
 ProcessRuntime::~ProcessRuntime() {
     shutdown();
@@ -162,6 +167,7 @@ Status ProcessRuntime::spawn(NodeId node) {
     slot.paused = false;
     slot.initialized = false;
     slot.exit_reported = false;
+    slot.stdin_closed_reported = false;
     send_init(node);
     return {};
 }
@@ -250,7 +256,10 @@ void ProcessRuntime::write_to_process(NodeSlot& slot, NodeId from, const Maelstr
         ++deliveries_not_logged_;
     }
     slot.process->write(wire_line(WireMessage{name_of(from), slot.name, message.body()}, id));
-    slot.process->flush();
+    if (!slot.process->flush() && !slot.stdin_closed_reported) {
+        slot.stdin_closed_reported = true;
+        diagnose(id_of(slot.name), "closed its stdin: the messages written to it since are lost");
+    }
 }
 
 void ProcessRuntime::handle_line(NodeId node, std::string& line) {
@@ -360,8 +369,9 @@ void ProcessRuntime::poll_once(Nanos until) {
             std::string text;
             const bool open = slot.process->read_stderr(text);
             handle_stderr(slot, std::move(text), !open);
-        } else {
-            slot.process->flush();
+        } else if (!slot.process->flush() && !slot.stdin_closed_reported) {
+            slot.stdin_closed_reported = true;
+            diagnose(node, "closed its stdin: the messages written to it since are lost");
         }
     }
 }

@@ -159,7 +159,8 @@ class ProcessRuntime final : public runtime::Runtime {
         bool paused = false;
         bool initialized = false;
         bool exit_reported = false;
-        bool killed = false;            // down because crash() killed it
+        bool killed = false;  // down because crash() killed it
+        bool stdin_closed_reported = false;
         std::uint64_t incarnation = 0;  // bumped by every crash
         std::vector<Envelope> held;     // waiting for init_ok
         Nanos processing_delay = 0;

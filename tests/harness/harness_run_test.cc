@@ -190,6 +190,15 @@ TEST(HarnessRun, ANodeThatNeverAnswersInitIsDiagnosed) {
     EXPECT_NE(run.outcome.output.find("did not answer init within"), std::string::npos) << run.outcome.output;
 }
 
+TEST(HarnessRun, ANodeThatStopsReadingIsDiagnosedAndDoesNotEndTheHarness) {
+    // Writing to a pipe nobody reads raises SIGPIPE: the harness must survive it.
+    const auto run = run_harness("-w echo --bin " + node("misbehaving.py") +
+                                 " --node-count 1 --time-limit 1 --rate 50 --client-timeout 200ms -- close-stdin");
+    EXPECT_FALSE(run.outcome.signalled) << run.outcome.output;
+    EXPECT_EQ(run.outcome.exit_code, 1) << run.outcome.output;
+    EXPECT_NE(run.outcome.output.find("closed its stdin"), std::string::npos) << run.outcome.output;
+}
+
 TEST(HarnessRun, UnknownKeysAndUnknownDestinationsAreDiagnosed) {
     const auto run =
         run_harness("-w echo --bin " + node("misbehaving.py") + " --node-count 1 --time-limit 1 --rate 10 -- unknown");

@@ -5,9 +5,13 @@
   mute        never answers anything, init included
   unknown     answers echo with an unknown key, and sends a message to a
               node that does not exist
+  close-stdin stops reading (closes its stdin) at the first echo, and stays
+              alive a while
 """
 import json
+import os
 import sys
+import time
 
 mode = sys.argv[1]
 for line in sys.stdin:
@@ -22,6 +26,10 @@ for line in sys.stdin:
         me = body["node_id"]
         reply = {"type": "init_ok", "in_reply_to": body["msg_id"]}
     elif body["type"] == "echo":
+        if mode == "close-stdin":
+            os.close(0)
+            time.sleep(5)
+            sys.exit(0)
         if mode == "garbage":
             print("hello from a debugging print", flush=True)
             reply = {"type": "echo_ok", "echo": body["echo"], "in_reply_to": body["msg_id"]}
