@@ -394,14 +394,14 @@ check::Outcome availability_outcome(const HarnessConfig& config, const check::Hi
 
 // Whether the programs kept to the protocol: every diagnosis is a bug of the
 // node (a debugging print on stdout included: Maelstrom would drop that line).
-check::Outcome protocol_outcome(const std::vector<Diagnosis>& diagnoses) {
+check::Outcome protocol_outcome(const std::vector<Diagnosis>& diagnoses, std::uint64_t not_kept) {
     check::Outcome outcome;
     outcome.name = "protocol";
     outcome.verdict = diagnoses.empty() ? check::Verdict::valid : check::Verdict::invalid;
     outcome.summary = diagnoses.empty() ? "every node kept to the protocol"
-                                        : fmt::format("{} problems; the first: {} {}", diagnoses.size(),
+                                        : fmt::format("{} problems; the first: {} {}", diagnoses.size() + not_kept,
                                                       diagnoses.front().node, diagnoses.front().what);
-    outcome.details = {{"problems", diagnoses.size()}};
+    outcome.details = {{"problems", diagnoses.size() + not_kept}, {"problems_not_kept", not_kept}};
     return outcome;
 }
 
@@ -568,7 +568,7 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
     result.checks = (*workload)->check(history, finals_from);
     if (!config.availability.empty()) result.checks.push_back(availability_outcome(config, history));
     result.diagnoses = runtime.diagnoses();
-    result.checks.push_back(protocol_outcome(result.diagnoses));
+    result.checks.push_back(protocol_outcome(result.diagnoses, runtime.diagnoses_not_kept()));
     result.verdict = check::Verdict::valid;
     for (const check::Outcome& outcome : result.checks)
         result.verdict = check::combine(result.verdict, outcome.verdict);

@@ -435,6 +435,10 @@ void ProcessRuntime::shutdown() {
 }
 
 void ProcessRuntime::diagnose(NodeId node, std::string what) {
+    if (diagnoses_.size() >= options_.diagnoses_max) {
+        ++diagnoses_not_kept_;
+        return;
+    }
     diagnoses_.push_back(Diagnosis{now(), name_of(node), std::move(what)});
 }
 

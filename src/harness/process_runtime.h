@@ -52,6 +52,9 @@ struct ProcessRuntimeOptions {
     Nanos init_timeout = seconds(10);
     // Record at most this many deliveries (the rest are counted).
     std::size_t delivery_log_max = 1'000'000;
+    // Keep at most this many diagnoses (a node printing garbage in a loop
+    // would make millions); the rest are counted.
+    std::size_t diagnoses_max = 1000;
 };
 
 // One thing a node did wrong.
@@ -105,6 +108,7 @@ class ProcessRuntime final : public runtime::Runtime {
     const std::string& name_of(NodeId node) const { return nodes_[node.value].name; }
     bool initialized(NodeId node) const { return nodes_[node.value].initialized; }
     const std::vector<Diagnosis>& diagnoses() const { return diagnoses_; }
+    std::uint64_t diagnoses_not_kept() const { return diagnoses_not_kept_; }
     const std::vector<Delivery>& delivery_log() const { return delivery_log_; }
     std::uint64_t deliveries_not_logged() const { return deliveries_not_logged_; }
     const RoutingStats& stats() const { return stats_; }
@@ -203,6 +207,7 @@ class ProcessRuntime final : public runtime::Runtime {
     std::uint64_t client_counter_ = 0;
     std::map<std::uint32_t, std::set<std::uint64_t>> requests_;  // client -> msg_ids it sent
     std::vector<Diagnosis> diagnoses_;
+    std::uint64_t diagnoses_not_kept_ = 0;
     std::vector<Delivery> delivery_log_;
     std::uint64_t deliveries_not_logged_ = 0;
     RoutingStats stats_;
