@@ -99,6 +99,7 @@ void ChildProcess::close_fd(int& fd) {
 
 void ChildProcess::write(std::string text) {
     if (stdin_fd_ < 0) return;
+    queued_bytes_ += text.size();
     pending_.push_back(std::move(text));
 }
 
@@ -112,10 +113,12 @@ bool ChildProcess::flush() {
             close_fd(stdin_fd_);  // EPIPE: the node closed its stdin or exited
             pending_.clear();
             pending_offset_ = 0;
+            queued_bytes_ = 0;
             return false;
         }
         pending_offset_ += static_cast<std::size_t>(written);
         if (pending_offset_ == front.size()) {
+            queued_bytes_ -= front.size();
             pending_.pop_front();
             pending_offset_ = 0;
         }

@@ -41,6 +41,8 @@ class ChildProcess {
 
     // Queues `text` for its stdin.
     void write(std::string text);
+    // Bytes queued and not yet taken by the pipe.
+    std::size_t queued_bytes() const { return queued_bytes_ - pending_offset_; }
     // Writes what the pipe takes now. False if the pipe is closed (the
     // process exited or closed its stdin): what is queued is dropped.
     bool flush();
@@ -71,6 +73,7 @@ class ChildProcess {
     int stderr_fd_ = -1;
     std::deque<std::string> pending_;
     std::size_t pending_offset_ = 0;  // bytes of pending_.front() already written
+    std::size_t queued_bytes_ = 0;    // bytes of everything in pending_
     std::string partial_;             // stdout bytes after the last newline
     bool exited_ = false;
     int status_ = 0;

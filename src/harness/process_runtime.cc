@@ -228,6 +228,11 @@ void ProcessRuntime::deliver(NodeId from, NodeId to, const MessagePtr& message, 
         return;
     }
     if (!slot.initialized) {
+        // Bounded: a node that never answers init must not hold the run's memory.
+        if (slot.held.size() >= kHeldMax) {
+            ++stats_.dropped;
+            return;
+        }
         slot.held.push_back(Envelope{from, to, message});
         return;
     }
@@ -254,6 +259,11 @@ void ProcessRuntime::write_to_process(NodeSlot& slot, NodeId from, const Maelstr
         delivery_log_.push_back(Delivery{now(), id, name_of(from), slot.name, std::string(message.type())});
     } else {
         ++deliveries_not_logged_;
+    }
+    // A paused program reads nothing: what waits for it is bounded, the rest lost.
+    if (slot.process->queued_bytes() > kQueuedBytesMax) {
+        ++stats_.dropped;
+        return;
     }
     slot.process->write(wire_line(WireMessage{name_of(from), slot.name, message.body()}, id));
     if (!slot.process->flush() && !slot.stdin_closed_reported) {

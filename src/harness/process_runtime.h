@@ -82,6 +82,11 @@ struct RoutingStats {
 
 class ProcessRuntime final : public runtime::Runtime {
   public:
+    // Messages waiting for a node's init_ok, and bytes waiting in a program's
+    // stdin (it is paused, or slow to read): beyond these, messages are lost.
+    static constexpr std::size_t kHeldMax = 100'000;
+    static constexpr std::size_t kQueuedBytesMax = 64 << 20;
+
     ProcessRuntime(ProcessRuntimeOptions options, sim::LinkConfig default_link);
     ~ProcessRuntime() override;
 
