@@ -34,7 +34,9 @@ const runner::OptionTable<HarnessConfig>& harness_options() {
             .range(0, 60000)
             .alias("--latency");
         t.add("latency_dist", &C::latency_dist, "Latency distribution").choices({"constant", "uniform", "exponential"});
-        t.add("nemesis", &C::nemesis, "Faults: none, or any of partition, kill, pause (comma-separated)");
+        t.add("nemesis", &C::nemesis,
+              "Faults: none, all, or any of partition, kill, pause, slow, loss, latency, duplicate, bandwidth, "
+              "network (comma-separated)");
         t.duration("nemesis_interval", &C::nemesis_interval, seconds(1), "Mean time between faults")
             .range(milliseconds(100), seconds(3600));
         t.add("topology", &C::topology, "Broadcast topology")
@@ -222,12 +224,21 @@ Result<sim::LatencyModel> latency_model(const HarnessConfig& config) {
     return sim::LatencyModel::constant(mean);
 }
 
-Status check_fault_kind(nemesis::FaultKind kind, const std::string& where) {
+// The faults a program can be given: the network model is the harness's own
+// (partitions, loss, latency, duplication, bandwidth), and so are kill, pause
+// and slow; a program's clock and disk are its own, and its JSON is not
+// altered in flight.
+bool program_takes(nemesis::FaultKind kind) {
     using K = nemesis::FaultKind;
-    if (kind == K::partition || kind == K::kill || kind == K::pause) return ok_status();
+    return kind != K::clock_skew && kind != K::clock_drift && kind != K::clock_step && kind != K::disk &&
+           kind != K::tamper;
+}
+
+Status check_fault_kind(nemesis::FaultKind kind, const std::string& where) {
+    if (program_takes(kind)) return ok_status();
     return make_error(ErrorCode::invalid_argument,
-                      fmt::format("{} {}: a node program takes partition, kill and pause faults; clock, disk and "
-                                  "network faults need the simulator",
+                      fmt::format("{} {}: a node program keeps its own clock and disk, and its messages are not "
+                                  "altered; clock, disk and tamper faults need the simulator",
                                   where, nemesis::fault_kind_name(kind)));
 }
 
@@ -254,6 +265,8 @@ Result<nemesis::Schedule> harness_schedule(const HarnessConfig& config, int serv
     }
     auto kinds = nemesis::parse_fault_kinds(config.nemesis);
     if (!kinds) return kinds.error();
+    // "all": every fault a program can take.
+    if (config.nemesis == "all") std::erase_if(*kinds, [](nemesis::FaultKind kind) { return !program_takes(kind); });
     for (nemesis::FaultKind kind : *kinds) {
         if (Status allowed = check_fault_kind(kind, "--nemesis"); !allowed) return allowed.error();
     }

@@ -8,8 +8,9 @@
 // timer of the wall clock delivers it. The nemesis plays its schedule through
 // the same interface as in the simulator: a crash is SIGKILL (a restart starts
 // the program again and sends init again), a pause SIGSTOP / SIGCONT, a slow
-// node gets its deliveries late. A process has no simulated clock or disk:
-// the harness refuses clock, disk and tamper faults before a run starts.
+// node gets its deliveries late, and loss, latency, duplication and bandwidth
+// bursts change the network model's links. A process has no simulated clock
+// or disk: the harness refuses clock, disk and tamper faults before a run.
 //
 // Maelstrom's rules: init goes to each node first, from a client of its own,
 // and nothing else reaches the node before its init_ok (messages for it wait);

@@ -158,6 +158,17 @@ TEST(HarnessRun, KilledAndPausedNodesComeBackAndGetInitAgain) {
     EXPECT_GT(run.results["stats"]["ok_count"].get<int>(), 10);
 }
 
+TEST(HarnessRun, NetworkBurstsAndSlowNodesReachPrograms) {
+    const auto run = run_harness("-w unique-ids --bin " + node("unique_ids.py") +
+                                 " --node-count 3 --time-limit 2 --rate 100 --nemesis network,slow "
+                                 "--nemesis-interval 0.3 --client-timeout 300ms");
+    EXPECT_EQ(run.outcome.exit_code, 0) << run.outcome.output;
+    const std::string faults = run.results["faults"].dump();
+    EXPECT_TRUE(faults.find("loss") != std::string::npos || faults.find("latency") != std::string::npos ||
+                faults.find("duplicate") != std::string::npos || faults.find("bandwidth") != std::string::npos)
+        << faults;
+}
+
 TEST(HarnessRun, APrintOnStdoutIsDiagnosedWithTheNodeAndTheLine) {
     const auto run =
         run_harness("-w echo --bin " + node("misbehaving.py") + " --node-count 1 --time-limit 1 --rate 10 -- garbage");
