@@ -5,6 +5,7 @@
 
 #include "base/hash.h"
 #include "base/json.h"
+#include "node/wire_codec.h"
 
 namespace faultline::protocols::broadcast {
 
@@ -132,5 +133,36 @@ void BroadcastNode::on_message(Context& ctx, const Envelope& envelope) {
     }
     ctx.send(envelope.from, std::move(reply));
 }
+
+// Wire codecs (node/wire_codec.h) of the messages between servers.
+namespace {
+
+Json encode_gossip(const Gossip& m) {
+    return Json{{"message", m.value}};
+}
+std::shared_ptr<Gossip> decode_gossip(const Json& json) {
+    auto m = std::make_shared<Gossip>();
+    m->value = json.at("message").get<std::int64_t>();
+    return m;
+}
+
+template <class M>
+Json encode_values(const M& m) {
+    return Json{{"messages", m.values}};
+}
+template <class M>
+std::shared_ptr<M> decode_values(const Json& json) {
+    auto m = std::make_shared<M>();
+    m->values = json.at("messages").get<std::vector<std::int64_t>>();
+    return m;
+}
+
+const WireCodecRegistration wire_codecs[] = {
+    WireCodecRegistration{wire_codec<Gossip>({"gossip"}, encode_gossip, decode_gossip)},
+    WireCodecRegistration{wire_codec<Resend>({"resend"}, encode_values<Resend>, decode_values<Resend>)},
+    WireCodecRegistration{wire_codec<ResendOk>({"resend_ok"}, encode_values<ResendOk>, decode_values<ResendOk>)},
+};
+
+}  // namespace
 
 }  // namespace faultline::protocols::broadcast
