@@ -44,7 +44,7 @@ CommandAction add_node_command(CLI::App& app, const std::string& system) {
         }
         if (auto ran = harness::run_stdio_node(*options, STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO); !ran) {
             print_error(ran.error().message);
-            return exit_usage;
+            return ran.error().code == ErrorCode::io_error ? exit_runtime : exit_usage;
         }
         return exit_valid;
     };

@@ -42,12 +42,14 @@ struct StdioNodeOptions {
     std::optional<std::uint64_t> seed;  // default: derived from the node id
 };
 
-// Checks that the system exists, takes these options, and can run as a node
-// (it has a client codec). The error is one line for the user.
+// Checks that the system exists, takes these options, and can run as a node:
+// it has a client codec, and its servers, run briefly in a simulation, send
+// each other only messages with wire codecs. The error is one line for the user.
 Status check_stdio_node(const StdioNodeOptions& options);
 
-// Runs the node until stdin ends. An error (no wire codec for a message the
-// node sends, a storage that cannot be opened) ends it early.
+// Runs the node until stdin ends (check_stdio_node first). An error (a
+// malformed init, no wire codec for a message the node sends, a folder that
+// cannot be used) ends it early.
 Status run_stdio_node(const StdioNodeOptions& options, int in_fd, int out_fd, int log_fd);
 
 }  // namespace faultline::harness

@@ -125,6 +125,9 @@ TEST(NodeCommand, ASystemThatCannotRunAsANodeIsAUsageError) {
     const auto no_codec = run_faultline("node heartbeat < /dev/null");
     EXPECT_EQ(no_codec.exit_code, 3) << no_codec.output;
     EXPECT_NE(no_codec.output.find("heartbeat"), std::string::npos) << no_codec.output;
+    const auto no_wire_codec = run_faultline("node lww-kv < /dev/null");
+    EXPECT_EQ(no_wire_codec.exit_code, 3) << no_wire_codec.output;
+    EXPECT_NE(no_wire_codec.output.find("no wire codec"), std::string::npos) << no_wire_codec.output;
     const auto unknown = run_faultline("node no-such-system < /dev/null");
     EXPECT_EQ(unknown.exit_code, 3) << unknown.output;
 }
