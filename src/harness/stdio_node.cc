@@ -360,7 +360,11 @@ void Host::handle_init(const WireMessage& message) {
     for (std::size_t i = 0; well_formed && i < node_ids->size(); ++i) {
         well_formed = node_ids->at(i).is_string() && distinct.insert(node_ids->at(i).get<std::string>()).second;
     }
-    if (!well_formed || !distinct.contains(node_id->get<std::string>())) {
+    // The node id names its folder under --data-dir: no way out of it.
+    well_formed = well_formed && distinct.contains(node_id->get<std::string>()) &&
+                  node_id->get<std::string>().find('/') == std::string::npos &&
+                  !node_id->get<std::string>().starts_with(".");
+    if (!well_formed) {
         // Nothing can run without a cluster to belong to.
         return fail(make_error(ErrorCode::invalid_argument,
                                "init needs a node_id among node_ids, a list of distinct names: " + body.dump()));
