@@ -22,6 +22,12 @@ std::string named_system(int argc, char** argv) {
     return system;
 }
 
+// The system `faultline node SYSTEM` names ("" for another command).
+std::string node_system(int argc, char** argv) {
+    if (argc < 3 || std::string(argv[1]) != "node") return "";
+    return argv[2];
+}
+
 // Whether the arguments name a node program (--bin): `faultline test` is then
 // the harness, with Maelstrom's options.
 bool names_a_program(int argc, char** argv) {
@@ -49,6 +55,7 @@ int run_command(int argc, char** argv) {
     add(add_scenario_command(app));
     add(add_check_command(app));
     add(add_systems_command(app));
+    add(add_node_command(app, node_system(argc, argv)));
 
     try {
         app.parse(argc, argv);

@@ -446,6 +446,10 @@ std::uint32_t Simulation::incarnation(NodeId id) const {
     return nodes_.at(id.value)->incarnation;
 }
 
+const NodeFactory& Simulation::factory(NodeId id) const {
+    return nodes_.at(id.value)->factory;
+}
+
 Node* Simulation::node(NodeId id) {
     NodeSlot& slot = *nodes_.at(id.value);
     return slot.up ? slot.node.get() : nullptr;

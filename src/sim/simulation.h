@@ -118,6 +118,8 @@ class Simulation {
         return dynamic_cast<T*>(node(id));
     }
     std::uint32_t node_count() const { return static_cast<std::uint32_t>(nodes_.size()); }
+    // What makes the node (for a runtime that hosts one of a system's nodes on its own).
+    const NodeFactory& factory(NodeId id) const;
     std::span<const NodeId> servers() const { return servers_; }
     std::span<const NodeId> clients() const { return clients_; }
     const std::string& name(NodeId id) const;

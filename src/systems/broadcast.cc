@@ -46,6 +46,7 @@ std::optional<workload::DecodedReply> BroadcastCodec::decode(const Message& mess
 struct BroadcastOptions {
     std::string topology = "tree";
     double msgs_per_op_max = 0;
+    Nanos resend_interval = 0;
 };
 
 const runner::OptionTable<BroadcastOptions>& broadcast_options() {
@@ -55,6 +56,13 @@ const runner::OptionTable<BroadcastOptions>& broadcast_options() {
         t.add("msgs_per_op_max", &BroadcastOptions::msgs_per_op_max,
               "The most server messages per client operation (0: no check)")
             .range(0, 1e9);
+        t.duration("resend_interval", &BroadcastOptions::resend_interval, milliseconds(1),
+                   "Resend unacknowledged values to neighbours this often (0: never; a lossy or partitioned "
+                   "network needs it)")
+            .range(0, runner::kWindowMax)
+            .check([](const Json& value) {
+                return value.get<Nanos>() == 0 ? ok_status() : runner::check_timer_interval(value);
+            });
         return t;
     }();
     return table;
@@ -62,14 +70,15 @@ const runner::OptionTable<BroadcastOptions>& broadcast_options() {
 
 class BroadcastSystem final : public runner::System {
   public:
-    BroadcastSystem(protocols::broadcast::Topology topology, double msgs_per_op_max)
-        : topology_(topology), msgs_per_op_max_(msgs_per_op_max) {}
+    BroadcastSystem(protocols::broadcast::Topology topology, double msgs_per_op_max, Nanos resend_interval)
+        : topology_(topology), msgs_per_op_max_(msgs_per_op_max), resend_interval_(resend_interval) {}
 
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {
             const auto topology = topology_;
-            const NodeId id = simulation.add_server(fmt::format("n{}", i), [topology] {
-                return std::make_unique<protocols::broadcast::BroadcastNode>(topology);
+            const Nanos resend_interval = resend_interval_;
+            const NodeId id = simulation.add_server(fmt::format("n{}", i), [topology, resend_interval] {
+                return std::make_unique<protocols::broadcast::BroadcastNode>(topology, resend_interval);
             });
             servers_.push_back(id);
         }
@@ -95,6 +104,7 @@ class BroadcastSystem final : public runner::System {
   private:
     protocols::broadcast::Topology topology_;
     double msgs_per_op_max_;
+    Nanos resend_interval_;
     std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<BroadcastCodec>();
     workload::SetGenerator generator_;
     std::vector<NodeId> servers_;
@@ -111,7 +121,7 @@ const runner::SystemRegistration registration{{
         if (!options) return options.error();
         return runner::new_system<BroadcastSystem>(
             options->topology == "flood" ? protocols::broadcast::Topology::flood : protocols::broadcast::Topology::tree,
-            options->msgs_per_op_max);
+            options->msgs_per_op_max, options->resend_interval);
     },
 }};
 

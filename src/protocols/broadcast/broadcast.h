@@ -7,11 +7,15 @@
 //   tree   nodes form a spanning tree (node i's parent is (i-1)/2); a node
 //          forwards a new value to its tree neighbours except the one it came
 //          from: n - 1 messages per value
-// The network in fallacy/free-transport loses nothing, so neither retransmits:
-// the scenario measures cost, not resilience.
+// The network in fallacy/free-transport loses nothing, so by default neither
+// retransmits: the scenario measures cost, not resilience. With a
+// `resend_interval`, a node also sends each neighbour, at that interval, the
+// values it has no acknowledgement for (Resend, answered by ResendOk with the
+// same values), so values cut off by a partition arrive once it heals.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <vector>
@@ -53,13 +57,34 @@ struct Gossip final : Message {
     std::uint64_t digest() const override { return static_cast<std::uint64_t>(value); }
 };
 
+// Values a neighbour may lack, and its acknowledgement of them.
+struct Resend final : Message {
+    std::vector<std::int64_t> values;
+
+    std::string_view type() const override { return "resend"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 16 + 8 * static_cast<std::uint32_t>(values.size()); }
+    std::uint64_t digest() const override;
+};
+
+struct ResendOk final : Message {
+    std::vector<std::int64_t> values;
+
+    std::string_view type() const override { return "resend_ok"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 16 + 8 * static_cast<std::uint32_t>(values.size()); }
+    std::uint64_t digest() const override;
+};
+
 class BroadcastNode final : public Node {
   public:
-    explicit BroadcastNode(Topology topology) : topology_(topology) {}
+    // resend_interval 0: never resend.
+    explicit BroadcastNode(Topology topology, Nanos resend_interval = 0)
+        : topology_(topology), resend_interval_(resend_interval) {}
 
-    void start(Context&) override {}
+    void start(Context& ctx) override;
     void on_message(Context& ctx, const Envelope& envelope) override;
-    void on_timer(Context&, TimerId, std::uint64_t) override {}
+    void on_timer(Context& ctx, TimerId timer, std::uint64_t tag) override;
 
     const std::set<std::int64_t>& values() const { return values_; }
 
@@ -67,8 +92,14 @@ class BroadcastNode final : public Node {
     void spread(Context& ctx, std::int64_t value, std::optional<NodeId> came_from);
     std::vector<NodeId> neighbours(Context& ctx) const;
 
+    void acknowledged(NodeId peer, const std::vector<std::int64_t>& values);
+    void acknowledged(NodeId peer, std::int64_t value);
+
     Topology topology_;
+    Nanos resend_interval_;
     std::set<std::int64_t> values_;
+    // With resending: each neighbour's values it is known to hold.
+    std::map<NodeId, std::set<std::int64_t>> known_by_;
 };
 
 }  // namespace faultline::protocols::broadcast
