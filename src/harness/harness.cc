@@ -461,7 +461,10 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
     if (Status valid = validate_harness_config(config); !valid) return valid.error();
     auto workload = make_workload(config.workload,
                                   WorkloadOptions{.topology = config.topology == "tree" ? "tree2" : config.topology,
-                                                  .key_count = config.key_count});
+                                                  .key_count = config.key_count,
+                                                  .consistency_models = config.consistency_models,
+                                                  .max_txn_length = config.max_txn_length,
+                                                  .max_writes_per_key = config.max_writes_per_key});
     if (!workload) return workload.error();
     auto clients = client_count(config);
     if (!clients) return clients.error();

@@ -32,7 +32,9 @@ using workload::Completion;
 // names a key: lin-kv's read does, broadcast's does not).
 struct PendingRequest {
     std::string type;
-    bool keyed = false;
+    // A read's reply holds "messages" (broadcast's) or "value" (lin-kv's, a
+    // counter's).
+    bool reads_messages = false;
     Json body;               // as the client sent it
     bool forwarded = false;  // by another server, which the node named the leader
 };
@@ -304,7 +306,8 @@ Json Host::reply_body(const PendingRequest& request, const Completion& completio
         case Completion::Kind::ok: {
             Json body{{"type", request.type + "_ok"}};
             if (request.type == "echo") body["echo"] = completion.value;
-            if (request.type == "read") body[request.keyed ? "value" : "messages"] = completion.value;
+            if (request.type == "read") body[request.reads_messages ? "messages" : "value"] = completion.value;
+            if (request.type == "txn") body["txn"] = completion.value;
             return body;
         }
         case Completion::Kind::fail: {
@@ -439,9 +442,10 @@ void Host::handle_client(NodeId from, const Json& body, bool forwarded) {
         op = {"echo", Json(), body.value("echo", Json())};
         well_formed = op.value.is_string();
     } else if (type == "read") {
-        pending.keyed = body.contains("key");
-        op = {"read", pending.keyed ? body.at("key") : Json(), Json()};
-        well_formed = !pending.keyed || integer("key");
+        const bool keyed = body.contains("key");
+        pending.reads_messages = !keyed && options_.system == "broadcast";
+        op = {"read", keyed ? body.at("key") : Json(), Json()};
+        well_formed = !keyed || integer("key");
     } else if (type == "write") {
         well_formed = integer("key") && integer("value");
         if (well_formed) op = {"write", body.at("key"), body.at("value")};
@@ -451,6 +455,18 @@ void Host::handle_client(NodeId from, const Json& body, bool forwarded) {
     } else if (type == "broadcast") {
         well_formed = integer("message");
         op = {"add", Json(), body.value("message", Json())};
+    } else if (type == "txn") {
+        // txn-list-append: [["r", k, null], ["append", k, v], ...]
+        const Json& txn = body.contains("txn") ? body.at("txn") : Json();
+        well_formed = txn.is_array() && !txn.empty();
+        for (const Json& mop : well_formed ? txn : Json::array()) {
+            well_formed = well_formed && mop.is_array() && mop.size() == 3 && mop[0].is_string() &&
+                          mop[1].is_number_integer() && (mop[0] == "r" || mop[2].is_number_integer());
+        }
+        op = {"txn", Json(), txn};
+    } else if (type == "add") {
+        well_formed = integer("delta");  // g-counter, pn-counter
+        op = {"add", Json(), body.value("delta", Json())};
     } else {
         return reply_error(from, body, error_code::not_supported,
                            fmt::format("{} does not serve '{}' requests", options_.system, type));

@@ -126,6 +126,8 @@ TEST(HarnessRun, TransactionsThroughOneNodeAreSerializableAndLocalStoresAreNot) 
         const auto good = run_harness(common);
         EXPECT_EQ(good.outcome.exit_code, 0) << workload << good.outcome.output;
         EXPECT_EQ(verdict_of(good, "isolation"), "valid") << workload;
+        // Held to the model asked for.
+        EXPECT_NE(good.outcome.output.find("consistent with serializable"), std::string::npos) << good.outcome.output;
 
         const auto bad = run_harness(common + " -- --local");
         EXPECT_EQ(bad.outcome.exit_code, 1) << workload << bad.outcome.output;

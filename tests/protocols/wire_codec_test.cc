@@ -9,7 +9,10 @@
 #include "base/json.h"
 #include "protocols/broadcast/broadcast.h"
 #include "protocols/echo/echo.h"
+#include "protocols/lww/lww_replica.h"
+#include "protocols/pb/primary_backup.h"
 #include "protocols/raft/messages.h"
+#include "protocols/txn/txn_kv.h"
 
 namespace faultline {
 namespace {
@@ -110,6 +113,38 @@ TEST(WireCodec, BroadcastAndEchoMessagesRoundTrip) {
     expect_round_trip(resend_ok);
     expect_round_trip(protocols::echo::EchoRequest(3, "Please echo 35"));
     expect_round_trip(protocols::echo::EchoReply(3, "Please echo 35"));
+}
+
+TEST(WireCodec, LwwPrimaryBackupAndTxnKvMessagesRoundTrip) {
+    protocols::lww::Replicate lww;
+    lww.write_id = 9;
+    lww.key = 3;
+    lww.value = -4;
+    lww.stamp = protocols::lww::Stamp{protocols::clocks::HlcTimestamp{123456789, 2}, 1, 9};
+    expect_round_trip(lww);
+    protocols::lww::ReplicateAck lww_ack;
+    lww_ack.write_id = 9;
+    lww_ack.time = protocols::clocks::HlcTimestamp{123456999, 0};
+    expect_round_trip(lww_ack);
+
+    protocols::pb::Replicate pb;
+    pb.epoch = 3;
+    pb.command = protocols::kv::KvCommand{
+        .op = protocols::kv::KvOp::cas, .key = 2, .value = 5, .from = 4, .client = 7, .sequence = 11, .padding = 16};
+    expect_round_trip(pb);
+    pb.heartbeat = true;
+    pb.command = {};
+    expect_round_trip(pb);
+
+    protocols::txn::Replicate txn;
+    txn.first_index = 5;
+    txn.records.push_back(
+        protocols::txn::LogRecord{.client = 1, .sequence = 2, .committed = true, .appends = {{1, 10}, {2, 20}}});
+    txn.records.push_back(protocols::txn::LogRecord{.client = 3, .sequence = 4, .committed = false});
+    expect_round_trip(txn);
+    protocols::txn::ReplicateAck txn_ack;
+    txn_ack.index = 6;
+    expect_round_trip(txn_ack);
 }
 
 TEST(WireCodec, MalformedBodiesAndUnknownTypesAreErrors) {

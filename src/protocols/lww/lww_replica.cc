@@ -5,6 +5,7 @@
 #include "base/assert.h"
 #include "base/hash.h"
 #include "base/json.h"
+#include "node/wire_codec.h"
 #include "protocols/kv/messages.h"
 
 namespace faultline::protocols::lww {
@@ -131,5 +132,45 @@ void LwwReplica::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
     }
     if (!pending_.empty()) resend_timer_ = ctx.set_timer(options_.resend_interval, resend_tag);
 }
+
+// Wire codecs (node/wire_codec.h): replicas as separate processes.
+namespace {
+
+Json encode_replicate(const Replicate& m) {
+    return Json{{"write_id", m.write_id},
+                {"key", m.key},
+                {"value", m.value},
+                {"l", m.stamp.time.l},
+                {"c", m.stamp.time.c},
+                {"origin", m.stamp.origin},
+                {"stamp_write_id", m.stamp.write_id}};
+}
+std::shared_ptr<Replicate> decode_replicate(const Json& json) {
+    auto m = std::make_shared<Replicate>();
+    m->write_id = json.at("write_id").get<std::uint64_t>();
+    m->key = json.at("key").get<std::int64_t>();
+    m->value = json.at("value").get<std::int64_t>();
+    m->stamp.time = clocks::HlcTimestamp{json.at("l").get<Nanos>(), json.at("c").get<std::uint32_t>()};
+    m->stamp.origin = json.at("origin").get<std::uint32_t>();
+    m->stamp.write_id = json.at("stamp_write_id").get<std::uint64_t>();
+    return m;
+}
+
+Json encode_replicate_ack(const ReplicateAck& m) {
+    return Json{{"write_id", m.write_id}, {"l", m.time.l}, {"c", m.time.c}};
+}
+std::shared_ptr<ReplicateAck> decode_replicate_ack(const Json& json) {
+    auto m = std::make_shared<ReplicateAck>();
+    m->write_id = json.at("write_id").get<std::uint64_t>();
+    m->time = clocks::HlcTimestamp{json.at("l").get<Nanos>(), json.at("c").get<std::uint32_t>()};
+    return m;
+}
+
+const WireCodecRegistration wire_codecs[] = {
+    WireCodecRegistration{wire_codec<Replicate>({"replicate"}, encode_replicate, decode_replicate)},
+    WireCodecRegistration{wire_codec<ReplicateAck>({"replicate_ok"}, encode_replicate_ack, decode_replicate_ack)},
+};
+
+}  // namespace
 
 }  // namespace faultline::protocols::lww

@@ -4,6 +4,7 @@
 
 #include "base/hash.h"
 #include "base/json.h"
+#include "node/wire_codec.h"
 
 namespace faultline::protocols::pb {
 
@@ -107,5 +108,28 @@ void PrimaryBackupNode::reply(Context& ctx, NodeId client, std::uint64_t msg_id,
     message->value = result.value;
     ctx.send(client, std::move(message));
 }
+
+// Wire codecs (node/wire_codec.h): primary and backups as separate processes.
+// The command travels in its own binary encoding, as hex.
+namespace {
+
+Json encode_replicate(const Replicate& m) {
+    return Json{{"epoch", m.epoch}, {"heartbeat", m.heartbeat}, {"command", hex_encode(m.command.encode())}};
+}
+std::shared_ptr<Replicate> decode_replicate(const Json& json) {
+    auto m = std::make_shared<Replicate>();
+    m->epoch = json.at("epoch").get<std::uint64_t>();
+    m->heartbeat = json.at("heartbeat").get<bool>();
+    auto command = kv::KvCommand::decode(hex_decode(json.at("command").get<std::string>()));
+    if (!command) throw std::invalid_argument(command.error().message);
+    m->command = *command;
+    return m;
+}
+
+const WireCodecRegistration wire_codecs[] = {
+    WireCodecRegistration{wire_codec<Replicate>({"pb_replicate", "pb_heartbeat"}, encode_replicate, decode_replicate)},
+};
+
+}  // namespace
 
 }  // namespace faultline::protocols::pb

@@ -6,6 +6,7 @@
 #include "base/coding.h"
 #include "base/hash.h"
 #include "base/json.h"
+#include "node/wire_codec.h"
 
 namespace faultline::protocols::txn {
 
@@ -68,7 +69,7 @@ nlohmann::json Replicate::to_json() const {
                                 {"committed", record.committed},
                                 {"appends", record.appends}});
     }
-    return {{"type", "replicate"}, {"first_index", first_index}, {"records", records_json}};
+    return {{"type", "txn_replicate"}, {"first_index", first_index}, {"records", records_json}};
 }
 
 std::uint64_t Replicate::digest() const {
@@ -81,7 +82,7 @@ std::uint64_t Replicate::digest() const {
 }
 
 nlohmann::json ReplicateAck::to_json() const {
-    return {{"type", "replicate_ok"}, {"index", index}};
+    return {{"type", "txn_replicate_ok"}, {"index", index}};
 }
 
 // A record on disk: client, sequence, committed, the number of appends, then
@@ -361,5 +362,44 @@ void TxnKvNode::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
     }
     ctx.set_timer(options_.resend_interval, resend_tag);
 }
+
+// Wire codecs (node/wire_codec.h): the followers as separate processes. A
+// record travels in its own disk encoding, as hex.
+namespace {
+
+Json encode_replicate(const Replicate& m) {
+    Json records = Json::array();
+    for (const LogRecord& record : m.records) records.push_back(hex_encode(encode_record(record)));
+    return Json{{"first_index", m.first_index}, {"records", records}};
+}
+std::shared_ptr<Replicate> decode_replicate(const Json& json) {
+    auto m = std::make_shared<Replicate>();
+    m->first_index = json.at("first_index").get<std::uint64_t>();
+    for (const Json& record : json.at("records")) {
+        const std::string bytes = hex_decode(record.get<std::string>());
+        std::vector<LogRecord> decoded = decode_records(bytes);
+        if (decoded.size() != 1 || encode_record(decoded.front()) != bytes) {
+            throw std::invalid_argument("a replicated record that does not decode");
+        }
+        m->records.push_back(std::move(decoded.front()));
+    }
+    return m;
+}
+
+Json encode_replicate_ack(const ReplicateAck& m) {
+    return Json{{"index", m.index}};
+}
+std::shared_ptr<ReplicateAck> decode_replicate_ack(const Json& json) {
+    auto m = std::make_shared<ReplicateAck>();
+    m->index = json.at("index").get<std::uint64_t>();
+    return m;
+}
+
+const WireCodecRegistration wire_codecs[] = {
+    WireCodecRegistration{wire_codec<Replicate>({"txn_replicate"}, encode_replicate, decode_replicate)},
+    WireCodecRegistration{wire_codec<ReplicateAck>({"txn_replicate_ok"}, encode_replicate_ack, decode_replicate_ack)},
+};
+
+}  // namespace
 
 }  // namespace faultline::protocols::txn

@@ -110,7 +110,7 @@ struct LogRecord {
 struct Replicate final : Message {
     std::uint64_t first_index = 0;
     std::vector<LogRecord> records;
-    std::string_view type() const override { return "replicate"; }
+    std::string_view type() const override { return "txn_replicate"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override { return 16 + 32 * static_cast<std::uint32_t>(records.size()); }
     std::uint64_t digest() const override;
@@ -119,7 +119,7 @@ struct Replicate final : Message {
 // The follower holds (synced) every record up to `index`.
 struct ReplicateAck final : Message {
     std::uint64_t index = 0;
-    std::string_view type() const override { return "replicate_ok"; }
+    std::string_view type() const override { return "txn_replicate_ok"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override { return 16; }
     std::uint64_t digest() const override { return index; }
