@@ -93,6 +93,18 @@ TEST(HarnessRun, BroadcastSpreadsWithGossipAndLosesValuesWithout) {
     EXPECT_EQ(bad.results["net"]["servers"]["send_count"], 0);
 }
 
+TEST(HarnessRun, AGrowOnlySetConvergesWithGossipAndNotWithout) {
+    const std::string common =
+        "-w g-set --bin " + node("g_set.py") + " --node-count 3 --time-limit 1.5 --rate 30 --recovery 1";
+    const auto good = run_harness(common + " --nemesis partition --nemesis-interval 0.4");
+    EXPECT_EQ(good.outcome.exit_code, 0) << good.outcome.output;
+    EXPECT_EQ(verdict_of(good, "set"), "valid");
+
+    const auto bad = run_harness(common + " -- --no-gossip");
+    EXPECT_EQ(bad.outcome.exit_code, 1) << bad.outcome.output;
+    EXPECT_EQ(verdict_of(bad, "set"), "invalid");
+}
+
 TEST(HarnessRun, CountersConvergeWithGossipAndNotWithout) {
     for (const char* workload : {"g-counter", "pn-counter"}) {
         const std::string common = std::string("-w ") + workload + " --bin " + node("g_counter.py") +
