@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "base/json.h"
+#include "harness/harness_runs.h"
 #include "support/faultline_process.h"
 
 namespace faultline {
@@ -21,31 +22,12 @@ std::string node(const std::string& file) {
     return std::string(FAULTLINE_SOURCE_DIR) + "/tests/harness/nodes/" + file;
 }
 
-struct HarnessRun {
-    testing::Outcome outcome;
-    Json results;  // results.json of the run (null if none)
-    std::string folder;
-};
+using testing::HarnessRun;
+using testing::verdict_of;
 
 // Runs the harness with `arguments` into a store of its own.
 HarnessRun run_harness(const std::string& arguments) {
-    HarnessRun run;
-    const std::string store = fresh_folder("harness");
-    run.outcome = run_faultline("test --store " + store + " --seed 1 " + arguments, "timeout 120 ");
-    for (const auto& workload : std::filesystem::directory_iterator(store)) {
-        if (!workload.is_directory() || workload.path().filename() == "latest") continue;
-        for (const auto& folder : std::filesystem::directory_iterator(workload.path())) {
-            run.folder = folder.path().string();
-            std::ifstream in(folder.path() / "results.json");
-            if (in) run.results = Json::parse(in, nullptr, false);
-        }
-    }
-    return run;
-}
-
-std::string verdict_of(const HarnessRun& run, const std::string& check) {
-    if (!run.results.is_object() || !run.results["checks"].contains(check)) return "(no " + check + " check)";
-    return run.results["checks"][check]["valid"].get<std::string>();
+    return testing::run_into_store(fresh_folder("harness"), "--seed 1 " + arguments);
 }
 
 TEST(HarnessRun, EchoPassesAndAWrongEchoFails) {

@@ -12,6 +12,7 @@
 #include <iterator>
 
 #include "base/json.h"
+#include "harness/harness_runs.h"
 #include "support/faultline_process.h"
 
 namespace faultline {
@@ -20,11 +21,8 @@ namespace {
 using testing::fresh_folder;
 using testing::run_faultline;
 
-struct NodeRun {
-    testing::Outcome outcome;
-    Json results;  // results.json of the run (null if none)
-    std::string folder;
-};
+using NodeRun = testing::HarnessRun;
+using testing::verdict_of;
 
 // A script in `folder` that runs `faultline node ARGUMENTS`, for --bin.
 std::string node_script(const std::string& folder, const std::string& arguments) {
@@ -36,25 +34,9 @@ std::string node_script(const std::string& folder, const std::string& arguments)
 
 // Runs the harness over `faultline node SYSTEM_ARGUMENTS` with `arguments`.
 NodeRun run_node(const std::string& system_arguments, const std::string& arguments) {
-    NodeRun run;
     const std::string folder = fresh_folder("node");
     const std::string bin = node_script(folder, system_arguments + " --data-dir " + folder + "/data");
-    run.outcome =
-        run_faultline("test --store " + folder + "/store --seed 1 --bin " + bin + " " + arguments, "timeout 120 ");
-    for (const auto& workload : std::filesystem::directory_iterator(folder + "/store")) {
-        if (!workload.is_directory() || workload.path().filename() == "latest") continue;
-        for (const auto& run_folder : std::filesystem::directory_iterator(workload.path())) {
-            run.folder = run_folder.path().string();
-            std::ifstream in(run_folder.path() / "results.json");
-            if (in) run.results = Json::parse(in, nullptr, false);
-        }
-    }
-    return run;
-}
-
-std::string verdict_of(const NodeRun& run, const std::string& check) {
-    if (!run.results.is_object() || !run.results["checks"].contains(check)) return "(no " + check + " check)";
-    return run.results["checks"][check]["valid"].get<std::string>();
+    return testing::run_into_store(folder + "/store", "--seed 1 --bin " + bin + " " + arguments);
 }
 
 TEST(NodeCommand, EchoAnswersTheHarness) {
