@@ -8,8 +8,10 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace faultline::testing {
 
@@ -37,11 +39,33 @@ inline Outcome run_faultline(const std::string& arguments, const std::string& pr
     return outcome;
 }
 
-// A fresh, empty folder under the system's temporary folder ("" if none could be made).
+// The folders fresh_folder made, removed when the test binary exits, unless
+// FAULTLINE_KEEP_TEST_FOLDERS is set (to look at what a failing test left).
+class FreshFolders {
+  public:
+    static FreshFolders& instance() {
+        static FreshFolders folders;
+        return folders;
+    }
+    void add(const std::string& folder) { folders_.push_back(folder); }
+    ~FreshFolders() {
+        if (std::getenv("FAULTLINE_KEEP_TEST_FOLDERS") != nullptr) return;
+        std::error_code ignored;
+        for (const std::string& folder : folders_) std::filesystem::remove_all(folder, ignored);
+    }
+
+  private:
+    std::vector<std::string> folders_;
+};
+
+// A fresh, empty folder under the system's temporary folder ("" if none could
+// be made), removed when the test binary exits.
 inline std::string fresh_folder(const std::string& name) {
     std::string pattern = (std::filesystem::temp_directory_path() / ("faultline-" + name + "-XXXXXX")).string();
     const char* made = mkdtemp(pattern.data());
-    return made == nullptr ? std::string() : std::string(made);
+    if (made == nullptr) return std::string();
+    FreshFolders::instance().add(made);
+    return std::string(made);
 }
 
 }  // namespace faultline::testing
