@@ -8,6 +8,8 @@
 #include <functional>
 #include <string>
 
+#include "check/outcome.h"
+
 namespace faultline::cli {
 
 using CommandAction = std::function<int()>;
@@ -22,6 +24,19 @@ inline constexpr int exit_runtime = 4;
 // Not exit_invalid: a replay that faithfully reproduces an invalid run exits 1,
 // and a script must tell "the bug is still there" from "this is another run".
 inline constexpr int exit_diverged = 5;
+
+// The exit code of a verdict: 0 valid, 1 invalid, 2 unknown.
+constexpr int exit_code_for(check::Verdict verdict) {
+    switch (verdict) {
+        case check::Verdict::valid:
+            return exit_valid;
+        case check::Verdict::invalid:
+            return exit_invalid;
+        case check::Verdict::unknown:
+            return exit_unknown;
+    }
+    return exit_unknown;
+}
 
 // `system` is the --system the arguments name (or the default): the test
 // command offers that system's options and no other's.

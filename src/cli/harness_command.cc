@@ -30,19 +30,9 @@ struct HarnessCommandOptions {
     std::string store = "store";
 };
 
-int exit_code_of(check::Verdict verdict) {
-    switch (verdict) {
-        case check::Verdict::valid:
-            return exit_valid;
-        case check::Verdict::invalid:
-            return exit_invalid;
-        case check::Verdict::unknown:
-            return exit_unknown;
-    }
-    return exit_unknown;
-}
-
-int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config);
+// One run, its summary printed. Returns 0 with the run's verdict in
+// `verdict`, or the exit code of the error that stopped it.
+int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config, check::Verdict& verdict);
 
 // Several runs (--seeds, --test-count): each prints its own summary; the exit
 // code is the worst verdict (invalid over unknown over valid), or the first error.
@@ -70,11 +60,8 @@ int run_harness_tests(HarnessCommandOptions& options) {
     std::uint64_t failed = 0;
     for (std::uint64_t seed = first; seed <= last; ++seed) {
         config.seed = seed;
-        const int code = run_one(options, config);
-        if (code >= exit_usage) return code;
-        const check::Verdict verdict = code == exit_valid     ? check::Verdict::valid
-                                       : code == exit_invalid ? check::Verdict::invalid
-                                                              : check::Verdict::unknown;
+        check::Verdict verdict = check::Verdict::valid;
+        if (const int error = run_one(options, config, verdict); error != 0) return error;
         failed += verdict == check::Verdict::valid ? 0 : 1;
         worst = check::combine(worst, verdict);
         if (seed == last) break;  // a range ending at the largest seed
@@ -83,10 +70,10 @@ int run_harness_tests(HarnessCommandOptions& options) {
         std::fprintf(stdout, "runs         %llu, %llu not valid\n", static_cast<unsigned long long>(last - first + 1),
                      static_cast<unsigned long long>(failed));
     }
-    return exit_code_of(worst);
+    return exit_code_for(worst);
 }
 
-int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config) {
+int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config, check::Verdict& verdict) {
     // Maelstrom canonicalises the path; a bare name is not looked up in PATH.
     std::error_code error;
     const std::filesystem::path bin = std::filesystem::absolute(options.bin, error);
@@ -138,7 +125,8 @@ int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config)
     }
     std::fprintf(stdout, "verdict      %s\n", check::verdict_name(result->verdict));
     std::fprintf(stdout, "store        %s\n", folder->c_str());
-    return exit_code_of(result->verdict);
+    verdict = result->verdict;
+    return 0;
 }
 
 }  // namespace

@@ -80,15 +80,7 @@ int run_replay(const ReplayArguments& arguments) {
                      replayed_hash.c_str());
         return exit_diverged;
     }
-    switch (result->verdict) {
-        case runner::Verdict::valid:
-            return exit_valid;
-        case runner::Verdict::invalid:
-            return exit_invalid;
-        case runner::Verdict::unknown:
-            return exit_unknown;
-    }
-    return exit_runtime;
+    return exit_code_for(result->verdict);
 }
 
 }  // namespace

@@ -206,15 +206,7 @@ int run_test(const TestOptions& options) {
     if (result.verdict != runner::Verdict::valid) {
         std::fprintf(stdout, "repro        faultline replay %s\n", stored->dir.c_str());
     }
-    switch (result.verdict) {
-        case runner::Verdict::valid:
-            return exit_valid;
-        case runner::Verdict::invalid:
-            return exit_invalid;
-        case runner::Verdict::unknown:
-            return exit_unknown;
-    }
-    return exit_runtime;
+    return exit_code_for(result.verdict);
 }
 
 }  // namespace

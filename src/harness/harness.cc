@@ -312,6 +312,7 @@ Status validate_options(const HarnessConfig& config) {
 // idle clients take the final operations.
 struct ClientLoop {
     NodeId client;
+    std::size_t index;  // the client's number, for workloads whose clients keep state
     Prng random;
     bool started = false;
 };
@@ -326,12 +327,6 @@ struct ClientLoops {
     std::deque<OpRequest> finals;
     bool finals_open = false;
 
-    std::size_t index_of(NodeId id) const {
-        for (std::size_t i = 0; i < clients.size(); ++i) {
-            if (clients[i]->client == id) return i;
-        }
-        FL_UNREACHABLE();
-    }
     MaelstromClient* idle_client(NodeId id) {
         auto* client = static_cast<MaelstromClient*>(runtime.node(id));
         return client != nullptr && client->idle() ? client : nullptr;
@@ -351,9 +346,9 @@ struct ClientLoops {
         loop.started = true;
         const Nanos when = runtime.now() + think;
         if (when >= main_end) return;
-        runtime.at(when, [this, id = loop.client] {
+        runtime.at(when, [this, id = loop.client, index = loop.index] {
             if (idle_client(id) == nullptr || runtime.now() >= main_end) return;
-            invoke(id, workload.next_for(generator, index_of(id)));
+            invoke(id, workload.next_for(generator, index));
         });
     }
 };
@@ -546,7 +541,7 @@ Result<HarnessResult> run_harness(const HarnessConfig& config, const std::string
                       .main_end = main_end};
     for (std::size_t i = 0; i < client_ids.size(); ++i) {
         loops.clients.push_back(std::make_unique<ClientLoop>(
-            ClientLoop{client_ids[i], Prng::stream(config.seed, fmt::format("harness/client{}", i))}));
+            ClientLoop{client_ids[i], i, Prng::stream(config.seed, fmt::format("harness/client{}", i))}));
         ClientLoop* loop = loops.clients.back().get();
         static_cast<MaelstromClient&>(*runtime.node(client_ids[i])).set_listener([&loops, loop] { loops.next(*loop); });
         if (config.rate > 0) loops.next(*loop);

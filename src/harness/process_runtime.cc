@@ -123,6 +123,7 @@ NodeId ProcessRuntime::add_local(std::string name, std::unique_ptr<Node> node) {
     ids_[name] = id;
     NodeSlot& slot = nodes_.emplace_back();
     slot.name = std::move(name);
+    slot.is_client = slot.name.starts_with('c');  // Maelstrom's rule: c1, c2, ... are clients
     slot.local = std::move(node);
     slot.initialized = true;
     slot.context = std::make_unique<LocalContext>(*this, id, options_.seed);
@@ -206,8 +207,7 @@ void ProcessRuntime::send(NodeId from, NodeId to, MessagePtr message) {
     ++stats_.sent;
     if (options_.log_net_send) log_message("send", from, to, *message);
     if (nodes_[from.value].is_server && nodes_[to.value].is_server) ++stats_.server_sent;
-    auto is_client = [&](NodeId node) { return nodes_[node.value].local && nodes_[node.value].name.starts_with('c'); };
-    if (is_client(from) || is_client(to)) ++stats_.client_sent;
+    if (nodes_[from.value].is_client || nodes_[to.value].is_client) ++stats_.client_sent;
     const sim::Transmission transmission = network_.transmit(from, to, message->size_bytes(), now());
     if (transmission.dropped) {
         ++stats_.dropped;

@@ -162,6 +162,7 @@ class ProcessRuntime final : public runtime::Runtime {
     struct NodeSlot {
         std::string name;
         bool is_server = false;
+        bool is_client = false;                 // a node of this process named c1, c2, ...
         std::unique_ptr<ChildProcess> process;  // servers, while running
         std::unique_ptr<Node> local;            // clients and services
         std::unique_ptr<LocalContext> context;

@@ -6,12 +6,12 @@
   unknown     answers echo with an unknown key, and sends a message to a
               node that does not exist
   close-stdin stops reading (closes its stdin) at the first echo, and stays
-              alive a while
+              alive until it is killed
 """
 import json
 import os
+import signal
 import sys
-import time
 
 mode = sys.argv[1]
 for line in sys.stdin:
@@ -28,8 +28,7 @@ for line in sys.stdin:
     elif body["type"] == "echo":
         if mode == "close-stdin":
             os.close(0)
-            time.sleep(5)
-            sys.exit(0)
+            signal.pause()
         if mode == "garbage":
             print("hello from a debugging print", flush=True)
             reply = {"type": "echo_ok", "echo": body["echo"], "in_reply_to": body["msg_id"]}
