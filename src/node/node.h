@@ -61,6 +61,26 @@ class Context {
     virtual Prng& random() = 0;
     virtual Storage& storage() = 0;
     virtual void log(std::string_view line) = 0;
+
+    // Fault points, FoundationDB's BUGGIFY: a core names the places where a
+    // fault is most revealing ("raft.vote-persisted": the vote is on disk and
+    // the reply not yet sent). When a simulated run turns fault points on
+    // (--search fault-points), the simulator may, by seed, act at one: crash
+    // the node right there (what it would still send in this input is lost;
+    // it restarts a little later), stretch the timers it sets for the rest of
+    // this input, or delay each message it sends for the rest of this input
+    // by a random extra (reordering them). Anywhere else (real mode, the
+    // process harness, a run that does not ask) nothing happens, at the cost
+    // of one test of a flag. docs/simulator.md lists the points.
+    void fault_point(std::string_view name) {
+        if (fault_points_on_) [[unlikely]]
+            hit_fault_point(name);
+    }
+    bool fault_points_on() const { return fault_points_on_; }
+
+  protected:
+    virtual void hit_fault_point(std::string_view name) { (void)name; }
+    bool fault_points_on_ = false;
 };
 
 class Node {

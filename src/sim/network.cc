@@ -186,12 +186,41 @@ Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes,
         link_busy_until_[i] = departure;
     }
 
+    const Nanos priority_extra = priorities_.levels > 0 ? priority_delay(i, from, to, now) : 0;
     result.copies = duplicated ? 2 : 1;
-    result.arrival[0] = departure + latency_first + (reordered ? reorder_extra : 0);
-    result.arrival[1] = departure + latency_second;
+    result.arrival[0] = departure + priority_extra + latency_first + (reordered ? reorder_extra : 0);
+    result.arrival[1] = departure + priority_extra + latency_second;
     FL_ASSERT_GE(result.arrival[0], now);
     FL_ASSERT_GE(result.arrival[1], now);
     return result;
+}
+
+void Network::set_priority_schedule(PrioritySchedule schedule) {
+    FL_ASSERT_GE(schedule.levels, 0);
+    FL_ASSERT_GE(schedule.step, 0);
+    FL_ASSERT(std::is_sorted(schedule.change_points.begin(), schedule.change_points.end()));
+    priorities_ = std::move(schedule);
+    change_points_passed_ = 0;
+    demoted_.clear();
+}
+
+Nanos Network::priority_delay(std::size_t i, NodeId from, NodeId to, Nanos now) {
+    if (change_points_passed_ < priorities_.change_points.size() &&
+        now >= priorities_.change_points[change_points_passed_]) {
+        // Below every link's drawn level and every link demoted before.
+        demoted_[i] = priorities_.levels + static_cast<int>(change_points_passed_);
+        ++change_points_passed_;
+    }
+    int level;
+    if (auto found = demoted_.find(i); found != demoted_.end()) {
+        level = found->second;
+    } else {
+        // The link's level from the seed and the link alone: no matter which
+        // links carried traffic first.
+        Prng draw(priorities_.seed ^ (static_cast<std::uint64_t>(from.value) << 32 | to.value));
+        level = static_cast<int>(draw.below(static_cast<std::uint64_t>(priorities_.levels)));
+    }
+    return priorities_.step * level;
 }
 
 }  // namespace faultline::sim

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,21 @@ struct Transmission {
     std::uint32_t epoch = 0;         // the link's epoch at send time
 };
 
+// A priority schedule (PCT, Burckhardt et al., ASPLOS 2010; for message
+// passing, Ozkan et al., OOPSLA 2018), on top of latency sampling: every
+// directed link has a priority level in [0, levels), drawn from `seed` and
+// the link alone, and each message on it arrives level x step later than its
+// latency says, so messages on high-priority links overtake those on low ones
+// sent about the same time. At each change point (a time), the next message
+// sent demotes its link below every other link: d - 1 change points give a
+// schedule of depth d, the number of ordering constraints a bug may need.
+struct PrioritySchedule {
+    int levels = 0;  // 0: off
+    Nanos step = 0;
+    std::vector<Nanos> change_points;  // ascending
+    std::uint64_t seed = 0;
+};
+
 class Network {
   public:
     Network(std::uint64_t seed, LinkConfig default_link);
@@ -92,6 +108,7 @@ class Network {
 
     // Decides the fate of one message sent now on (from, to).
     Transmission transmit(NodeId from, NodeId to, std::uint32_t size_bytes, Nanos now);
+    void set_priority_schedule(PrioritySchedule schedule);
     // True if a message sent under `epoch` may still be delivered on (from, to).
     bool epoch_current(NodeId from, NodeId to, std::uint32_t epoch) const {
         return link_epoch_[index(from, to)] == epoch;
@@ -110,6 +127,8 @@ class Network {
         return static_cast<std::size_t>(from.value) * stride_ + to.value;
     }
     void resize(std::uint32_t count);
+    // The extra wait of a message sent now on link `i` under the priority schedule.
+    Nanos priority_delay(std::size_t i, NodeId from, NodeId to, Nanos now);
     Prng& link_random(std::size_t index, NodeId from, NodeId to);
 
     // One random stream per directed link: traffic on one link never changes the
@@ -129,6 +148,9 @@ class Network {
     std::vector<std::uint32_t> link_epoch_;
     std::vector<Nanos> link_busy_until_;
     bool drop_in_flight_ = false;
+    PrioritySchedule priorities_;
+    std::size_t change_points_passed_ = 0;
+    std::map<std::size_t, int> demoted_;  // link index -> its level after a change point
 };
 
 }  // namespace faultline::sim

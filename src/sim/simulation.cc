@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 
 #include "base/assert.h"
@@ -23,16 +24,35 @@ class Simulation::SimContext final : public Context {
     std::span<const NodeId> cluster() const override { return simulation_.servers_; }
     std::string_view name_of(NodeId node) const override { return simulation_.name(node); }
     Nanos now() const override;
-    void send(NodeId to, MessagePtr message) override { simulation_.send(slot_, to, std::move(message), cursor); }
+    void send(NodeId to, MessagePtr message) override {
+        if (doomed) return;  // a fault point crashes the node before this leaves
+        Nanos departure = cursor;
+        if (send_delay_max > 0) departure += simulation_.fault_point_random_.between(0, send_delay_max);
+        simulation_.send(slot_, to, std::move(message), departure);
+    }
     TimerId set_timer(Nanos after, std::uint64_t tag) override {
-        return simulation_.set_timer(slot_, after, tag, cursor);
+        return simulation_.set_timer(slot_, after * timer_stretch, tag, cursor);
     }
     void cancel_timer(TimerId timer) override { simulation_.cancel_timer(slot_, timer); }
     Prng& random() override;
     Storage& storage() override;
     void log(std::string_view line) override;
 
+    void turn_fault_points_on() { fault_points_on_ = true; }
+    // What fault points did to the rest of this input (reset before each).
+    void reset_input_faults() {
+        doomed = false;
+        timer_stretch = 1;
+        send_delay_max = 0;
+    }
+
     Nanos cursor = 0;
+    bool doomed = false;       // crash when the input is handled; send nothing more
+    Nanos timer_stretch = 1;   // timers set from now on last this many times longer
+    Nanos send_delay_max = 0;  // messages sent from now on leave up to this much later
+
+  protected:
+    void hit_fault_point(std::string_view name) override { simulation_.hit_fault_point(*this, slot_, name); }
 
   private:
     Simulation& simulation_;
@@ -147,6 +167,65 @@ void Simulation::run_input(NodeSlot& slot, Input&& input) {
     FL_ASSERT_GE(ctx.cursor, now_);
     const Nanos done = ctx.cursor + slot.processing_delay;
     if (done > now_) slot.busy_until = done;
+    if (ctx.fault_points_on()) [[unlikely]] {
+        const bool doomed = ctx.doomed;
+        ctx.reset_input_faults();
+        if (doomed) crash_after_input(slot);
+    }
+}
+
+void Simulation::enable_fault_points(std::uint64_t seed, int crashes_max) {
+    FL_ASSERT_GE(crashes_max, 0);
+    fault_point_seed_ = seed;
+    fault_point_random_ = Prng::stream(seed, "fault-points");
+    fault_point_crashes_left_ = crashes_max;
+    fault_points_acting_ = true;
+    for (NodeId server : servers_) nodes_[server.value]->context->turn_fault_points_on();
+}
+
+void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_view name) {
+    if (!fault_points_acting_ || ctx.doomed) return;
+    auto found = fault_point_rules_.find(name);
+    if (found == fault_point_rules_.end()) {
+        // Decided by the point's name alone, so a point's rule does not depend
+        // on which points the run happened to reach first.
+        Prng decide(Prng::mix(fault_point_seed_, name));
+        FaultPointRule rule;
+        rule.live = decide.chance(0.5);
+        rule.effect = static_cast<FaultPointEffect>(decide.below(3));
+        rule.probability = 0.01 * std::pow(30.0, decide.unit());  // log-uniform in [1%, 30%]
+        found = fault_point_rules_.emplace(std::string(name), rule).first;
+    }
+    const FaultPointRule& rule = found->second;
+    if (!rule.live || !fault_point_random_.chance(rule.probability)) return;
+    switch (rule.effect) {
+        case FaultPointEffect::crash:
+            if (fault_point_crashes_left_ == 0) return;
+            --fault_point_crashes_left_;
+            ctx.doomed = true;
+            note_fault(fmt::format("fault point {}: crash {}", name, slot.name));
+            return;
+        case FaultPointEffect::stretch_timers:
+            ctx.timer_stretch = fault_point_random_.between(2, 10);
+            note_fault(fmt::format("fault point {}: {}'s timers x{}", name, slot.name, ctx.timer_stretch));
+            return;
+        case FaultPointEffect::delay_sends:
+            ctx.send_delay_max = fault_point_random_.between(milliseconds(1), milliseconds(50));
+            note_fault(fmt::format("fault point {}: {}'s sends delayed up to {}", name, slot.name,
+                                   format_duration(ctx.send_delay_max)));
+            return;
+    }
+}
+
+void Simulation::crash_after_input(NodeSlot& slot) {
+    crash(slot.id);
+    restart_pending_.resize(nodes_.size());
+    restart_pending_[slot.id.value] = 1;
+    const NodeId id = slot.id;
+    at(now_ + fault_point_random_.between(milliseconds(10), seconds(1)), [this, id] {
+        if (restart_pending_[id.value] == 0) return;  // a nemesis took it over
+        restart(id);
+    });
 }
 
 void Simulation::push(Nanos time, EventKind kind, std::uint32_t slot, std::uint32_t generation) {
@@ -388,6 +467,8 @@ bool Simulation::invoke(NodeId id, const std::function<void(Node&, Context&)>& i
 
 void Simulation::crash(NodeId id) {
     NodeSlot& slot = *nodes_.at(id.value);
+    // Crashing a node a fault point crashed: whoever crashes it now restarts it.
+    if (id.value < restart_pending_.size()) restart_pending_[id.value] = 0;
     if (!slot.up) return;
     slot.up = false;
     slot.paused = false;
@@ -408,6 +489,7 @@ void Simulation::crash(NodeId id) {
 
 void Simulation::restart(NodeId id) {
     NodeSlot& slot = *nodes_.at(id.value);
+    if (id.value < restart_pending_.size()) restart_pending_[id.value] = 0;
     if (slot.up) return;
     boot(slot, slot.booted);
 }

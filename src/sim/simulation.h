@@ -26,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -139,6 +140,18 @@ class Simulation {
     // Records a nemesis action in the trace (and its hash).
     void note_fault(std::string_view text);
 
+    // Fault points (node/node.h, BUGGIFY): turns them on for every server.
+    // `seed` decides, for each point by its name, whether it is live in this
+    // run (half are), what it does (crash the node, stretch its timers, or
+    // delay its sends, for the rest of the input) and how often it fires when
+    // reached (between 1% and 30%). A crashed node restarts 10 ms to 1 s
+    // later; at most `crashes_max` crashes per run. Every action is noted in
+    // the trace ("fault point raft.vote-persisted: crash n2").
+    void enable_fault_points(std::uint64_t seed, int crashes_max);
+    // Points act only while acting (the runner stops them at the heal, so the
+    // recovery window is fault-free).
+    void set_fault_points_acting(bool acting) { fault_points_acting_ = acting; }
+
   private:
     class SimContext;
     struct NodeSlot;
@@ -177,6 +190,15 @@ class Simulation {
     void drop(const Delivery& delivery, DropReason reason);
     void free_delivery(std::uint32_t slot);
     void free_timer(std::uint32_t slot);
+    // What a live fault point does when it fires.
+    enum class FaultPointEffect : std::uint8_t { crash, stretch_timers, delay_sends };
+    struct FaultPointRule {
+        bool live = false;
+        FaultPointEffect effect = FaultPointEffect::crash;
+        double probability = 0;
+    };
+    void hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_view name);
+    void crash_after_input(NodeSlot& slot);
 
     SimulationOptions options_;
     Network network_;
@@ -192,6 +214,15 @@ class Simulation {
     bool node_logging_ = true;
     double tamper_probability_ = 0;
     Prng tamper_random_{0};
+
+    std::uint64_t fault_point_seed_ = 0;
+    bool fault_points_acting_ = false;
+    int fault_point_crashes_left_ = 0;
+    Prng fault_point_random_{0};
+    std::map<std::string, FaultPointRule, std::less<>> fault_point_rules_;
+    // Nodes a fault point crashed, whose restart is still to come (a nemesis
+    // that crashes one meanwhile takes it over: it restarts it itself).
+    std::vector<std::uint8_t> restart_pending_;
 
     EventQueue queue_;
     std::vector<Delivery> deliveries_;

@@ -123,6 +123,8 @@ void KvServer::apply(Context& ctx, const raft::LogEntry& entry) {
     const PendingWrite write = pending->second;
     pending_writes_.erase(pending);
     if (write.acknowledged) return;
+    // Applied, its client not yet answered: a retry must not apply it twice.
+    ctx.fault_point("kv.applied");
     if (entry.term != write.term) {
         reply(ctx, write.client, write.msg_id, write.op, KvResult{error_indefinite, 0});
         return;

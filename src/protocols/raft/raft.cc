@@ -113,8 +113,9 @@ void Raft::recover(Context& ctx) {
 // ---------------------------------------------------------------------------
 // The three phases of every input.
 
-bool Raft::begin(Context&) {
+bool Raft::begin(Context& ctx) {
     FL_ASSERT(outbox_.empty());
+    if (ctx.fault_points_on()) input_start_ = {hard_state_, role_, log_.last_index(), commit_index_};
     // One input, one Ready: the host acts on each before the next input, so
     // what it applies and answers is always in the order Raft decided it.
     FL_ASSERT_MSG(ready_.empty(), "an input before the host took the last Ready");
@@ -132,6 +133,7 @@ void Raft::finish(Context& ctx) {
     }
     if (!persist(ctx)) return;
     if (role_ == Role::leader) maybe_commit(ctx);
+    if (ctx.fault_points_on()) reach_fault_points(ctx);
 
     // Hand out: only now, after the sync, may anything leave.
     hand_out_committed();
@@ -142,6 +144,23 @@ void Raft::finish(Context& ctx) {
     FL_ASSERT_LE(last_applied_, commit_index_);
     FL_ASSERT_LE(commit_index_, log_.last_index());
     ++version_;
+}
+
+void Raft::reach_fault_points(Context& ctx) const {
+    const InputStart& start = input_start_;
+    // A vote on disk, its reply not sent: a crash here must not let the node
+    // vote again in this term (forgetting it elects two leaders).
+    if (hard_state_ != start.hard_state && hard_state_.vote && *hard_state_.vote != ctx.self()) {
+        ctx.fault_point("raft.vote-persisted");
+    }
+    if (role_ == Role::candidate && start.role != Role::candidate) ctx.fault_point("raft.campaign-persisted");
+    // Elected, its no-op appended but nothing of its term committed: the
+    // moment of Raft's Figure 8.
+    if (role_ == Role::leader && start.role != Role::leader) ctx.fault_point("raft.leader-elected");
+    // Entries on a follower's disk, not yet acknowledged.
+    if (role_ != Role::leader && log_.last_index() > start.last_index) ctx.fault_point("raft.entries-persisted");
+    // A commit the leader decided but has told nobody of.
+    if (role_ == Role::leader && commit_index_ > start.commit_index) ctx.fault_point("raft.commit-advanced");
 }
 
 Ready Raft::take_ready() {

@@ -209,6 +209,9 @@ class Raft {
     // Phases.
     bool begin(Context& ctx);
     void finish(Context& ctx);
+    // The fault points (node/node.h) this input reached: each names a write
+    // now durable whose consequences have not yet left the node.
+    void reach_fault_points(Context& ctx) const;
     // One sync for every write so far; false (and halted) if the disk failed.
     bool persist(Context& ctx);
     void persist_hard_state(Context& ctx);
@@ -279,6 +282,14 @@ class Raft {
 
     // Persistent (through durable_).
     HardState hard_state_;
+    // Where this input started, for its fault points (kept only while they are on).
+    struct InputStart {
+        HardState hard_state;
+        Role role = Role::follower;
+        LogIndex last_index;
+        LogIndex commit_index;
+    };
+    InputStart input_start_;
     RaftLog log_;
     std::string snapshot_data_;  // the latest snapshot, for followers that need it
 
