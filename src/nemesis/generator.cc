@@ -67,6 +67,13 @@ struct Swarm {
     double duration_mean = 0;
     double loss_max = 0;
     int minority = 1;
+    // The servers whose disks may fail: a minority. A disk fault damages what
+    // a node had synced, and a damaged node neither votes nor campaigns until
+    // a leader repairs it; damage to a majority over the run, one node at a
+    // time, would leave no quorum to repair anyone: an outage no design can
+    // avoid, not a finding. Drawn from a stream of its own, so that the rest
+    // of the schedule's draws are those of earlier versions.
+    std::vector<int> disk_prone;
 };
 
 Swarm draw_swarm(const GeneratorOptions& options, Prng& random) {
@@ -121,7 +128,10 @@ void draw_fault_details(Fault& fault, const std::vector<int>& order, const Swarm
             fault.amount = uniform(random, 10e3, 1e6);
             break;
         case FaultKind::disk:
-            fault.nodes = {one};
+            // The first of the shuffled order that is disk-prone.
+            fault.nodes = {*std::find_if(order.begin(), order.end(), [&](int node) {
+                return std::find(swarm.disk_prone.begin(), swarm.disk_prone.end(), node) != swarm.disk_prone.end();
+            })};
             fault.amount = uniform(random, 0.001, 0.05);
             break;
         case FaultKind::tamper:
@@ -131,6 +141,17 @@ void draw_fault_details(Fault& fault, const std::vector<int>& order, const Swarm
             fault.nodes = {one};
             fault.delta = random.between(milliseconds(1), milliseconds(50));
             break;
+    }
+}
+
+// Aims `fault` at whoever holds `role` when it strikes, in place of the nodes
+// it drew. A partition then isolates that node.
+void aim_at_role(Fault& fault, TargetRole role) {
+    fault.target = role;
+    if (fault.kind == FaultKind::partition) {
+        fault.shape = PartitionShape::one;
+    } else {
+        fault.nodes.clear();
     }
 }
 
@@ -144,9 +165,13 @@ Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) 
     if (options.nodes < 2) std::erase(kinds, FaultKind::partition);
     if (kinds.empty() || options.nodes < 1) return schedule;
     Prng random = Prng::stream(seed, "nemesis");
-    const Swarm swarm = draw_swarm(options, random);
+    Swarm swarm = draw_swarm(options, random);
+    Prng disk_random = Prng::stream(seed, "nemesis/disk");
+    swarm.disk_prone = shuffled(options.nodes, disk_random);
+    swarm.disk_prone.resize(static_cast<std::size_t>(std::max(1, (options.nodes - 1) / 2)));
 
     Nanos at = static_cast<Nanos>(random.exponential(swarm.interval_mean));
+    int burst_left = 0;  // faults still to come in this burst (clustered)
     while (at < options.time_limit) {
         Fault fault;
         fault.kind = kinds[random.below(kinds.size())];
@@ -155,8 +180,20 @@ Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) 
         fault.duration = std::min(duration, options.time_limit - at);
         const std::vector<int> order = shuffled(options.nodes, random);
         draw_fault_details(fault, order, swarm, random);
+        // Only with targeting or clustering asked for do these draw, so that
+        // a schedule without them stays the one earlier versions drew.
+        if (options.targeted > 0 && !options.roles.empty() && targetable(fault.kind) &&
+            random.chance(options.targeted)) {
+            aim_at_role(fault, options.roles[random.below(options.roles.size())]);
+        }
         schedule.faults.push_back(std::move(fault));
-        at += static_cast<Nanos>(random.exponential(swarm.interval_mean)) + milliseconds(1);
+        if (options.clustered && burst_left == 0) burst_left = static_cast<int>(random.between(1, 4));
+        if (burst_left > 0) {
+            --burst_left;
+            at += random.between(milliseconds(50), milliseconds(500));
+        } else {
+            at += static_cast<Nanos>(random.exponential(swarm.interval_mean)) + milliseconds(1);
+        }
     }
     return schedule;
 }

@@ -21,6 +21,15 @@ struct GeneratorOptions {
     // swarm draws each run's actual mean interval and duration below these.
     Nanos interval_mean_max = seconds(8);
     Nanos duration_mean_max = seconds(6);
+    // Role-targeted faults: each fault of a kind that can be aimed at a role
+    // (schedule.h) is aimed, with this probability, at one of `roles` drawn
+    // at random instead of at drawn nodes. 0 (or no roles): none.
+    double targeted = 0;
+    std::vector<TargetRole> roles;
+    // Clustered faults: they come in bursts of two to five, each a few
+    // hundred milliseconds after the last, with the drawn interval between
+    // bursts (faults that overlap are where recovery code breaks).
+    bool clustered = false;
 };
 
 // Parses "partition,kill,clock" (or "all", or "none") into fault kinds.

@@ -10,7 +10,7 @@ namespace faultline::nemesis {
 
 namespace {
 
-// For a fault aimed at "the leader": who that turned out to be.
+// For a fault aimed at "the leader" or a role: who that turned out to be.
 std::string targets_note(const Fault& fault, const std::vector<int>& targets) {
     if (!fault.nodes.empty()) return "";
     if (targets.empty()) return " (no leader: nobody)";
@@ -47,6 +47,10 @@ void Nemesis::install() {
     if (!target_.servers.empty()) base_disk_ = runtime.disk_faults(target_.servers.front());
     for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
         const Fault& fault = schedule_.faults[i];
+        if (fault.target != TargetRole::none) {
+            runtime.at(fault.start, [this, i] { arm(i); });
+            continue;
+        }
         runtime.at(fault.start, [this, i] { start(i); });
         if (fault.kind != FaultKind::clock_step) runtime.at(fault.end(), [this, i] { end(i); });
     }
@@ -62,10 +66,63 @@ double Nemesis::Layered::pop(std::size_t index) {
 
 std::vector<int> Nemesis::resolve_targets(const Fault& fault) const {
     if (!fault.nodes.empty()) return fault.nodes;
-    if (target_.leader) {
-        if (auto leader = target_.leader()) return {*leader};
+    if (target_.holder) {
+        if (auto leader = target_.holder(TargetRole::leader)) return {*leader};
     }
     return {};  // no leader now: the fault strikes nobody
+}
+
+void Nemesis::arm(std::size_t index) {
+    const Fault& fault = schedule_.faults[index];
+    Active& active = active_[index];
+    if (active.running || active.armed) return;
+    // A vote persisted before the fault started is no longer "just" persisted:
+    // that role is only ever found after a step.
+    if (fault.target != TargetRole::just_voted && target_.holder) {
+        if (auto node = target_.holder(fault.target)) {
+            strike(index, *node);
+            return;
+        }
+    }
+    active.armed = true;
+    armed_.push_back(index);
+    target_.runtime->at(fault.start + fault.duration, [this, index] { disarm(index); });
+}
+
+void Nemesis::strike_armed() {
+    if (!target_.holder) return;
+    // By index, so that two faults armed at once strike in schedule order.
+    for (std::size_t i = 0; i < armed_.size();) {
+        const std::size_t index = armed_[i];
+        if (auto node = target_.holder(schedule_.faults[index].target)) {
+            strike(index, *node);  // removes it from armed_
+        } else {
+            ++i;
+        }
+    }
+}
+
+void Nemesis::strike(std::size_t index, int node) {
+    const Fault& fault = schedule_.faults[index];
+    Active& active = active_[index];
+    if (active.armed) {
+        active.armed = false;
+        std::erase(armed_, index);
+    }
+    active.targets = {node};
+    start(index);
+    if (fault.kind != FaultKind::clock_step) {
+        target_.runtime->at(target_.runtime->now() + fault.duration, [this, index] { end(index); });
+    }
+}
+
+void Nemesis::disarm(std::size_t index) {
+    Active& active = active_[index];
+    if (!active.armed) return;
+    active.armed = false;
+    std::erase(armed_, index);
+    const Fault& fault = schedule_.faults[index];
+    note(fmt::format("{}: no {} arose, nothing struck", fault.what(), target_role_name(fault.target)));
 }
 
 void Nemesis::note(const std::string& text) {
@@ -138,16 +195,18 @@ void Nemesis::start(std::size_t index) {
     Active& active = active_[index];
     if (active.running) return;
     active.running = true;
+    // A targeted fault's node was found by strike().
+    if (fault.target == TargetRole::none && fault.kind != FaultKind::partition) active.targets = resolve_targets(fault);
     switch (fault.kind) {
         case FaultKind::partition:
             start_partition(fault, active);
             break;
         case FaultKind::kill:
         case FaultKind::disk:
-            start_kill(fault);
+            start_kill(fault, active);
             break;
         case FaultKind::pause:
-            start_pause(fault);
+            start_pause(fault, active);
             break;
         case FaultKind::clock_skew:
         case FaultKind::clock_step:
@@ -172,8 +231,20 @@ void Nemesis::start(std::size_t index) {
 
 void Nemesis::start_partition(const Fault& fault, Active& active) {
     const int nodes = static_cast<int>(target_.servers.size());
+    if (fault.target != TargetRole::none) {
+        // The role's holder alone, against every other server.
+        std::vector<int> order{active.targets.front()};
+        for (int other = 0; other < nodes; ++other) {
+            if (other != order.front()) order.push_back(other);
+        }
+        active.cut = cut_links(PartitionShape::one, order, nodes);
+        cut(active.cut);
+        note(fmt::format("partition isolate {}: {}", target_role_name(fault.target),
+                         describe_cut(PartitionShape::one, order, nodes)));
+        return;
+    }
     std::optional<int> leader;
-    if (fault.shape == PartitionShape::isolate_leader && target_.leader) leader = target_.leader();
+    if (fault.shape == PartitionShape::isolate_leader && target_.holder) leader = target_.holder(TargetRole::leader);
     active.cut = cut_links(fault.shape, fault.nodes, nodes, leader);
     cut(active.cut);
     note(fmt::format("partition {}: {}", partition_shape_name(fault.shape),
@@ -181,9 +252,9 @@ void Nemesis::start_partition(const Fault& fault, Active& active) {
 }
 
 // A kill, or a disk fault: a kill while the disk misbehaves.
-void Nemesis::start_kill(const Fault& fault) {
+void Nemesis::start_kill(const Fault& fault, const Active& active) {
     runtime::Runtime& runtime = *target_.runtime;
-    for (int target : fault.nodes) {
+    for (int target : active.targets) {
         if (fault.kind == FaultKind::disk) {
             // Power loss while the disk misbehaves: unsynced writes torn,
             // and bits flipped when the node reads its files back.
@@ -193,28 +264,26 @@ void Nemesis::start_kill(const Fault& fault) {
         }
         if (killed_count_[target]++ == 0) runtime.crash(node(target));
     }
-    note(fault.describe());
+    note(fault.describe() + targets_note(fault, active.targets));
 }
 
-void Nemesis::start_pause(const Fault& fault) {
+void Nemesis::start_pause(const Fault& fault, const Active& active) {
     runtime::Runtime& runtime = *target_.runtime;
-    for (int target : fault.nodes) {
+    for (int target : active.targets) {
         if (paused_count_[target]++ == 0) runtime.pause(node(target));
     }
-    note(fault.describe());
+    note(fault.describe() + targets_note(fault, active.targets));
 }
 
 // A clock skew or step: each target's clock jumps by the fault's delta.
 void Nemesis::start_clock_step(const Fault& fault, Active& active) {
     runtime::Runtime& runtime = *target_.runtime;
-    active.targets = resolve_targets(fault);
     for (int target : active.targets) runtime.step_clock(node(target), fault.delta);
     note(fault.describe() + targets_note(fault, active.targets));
 }
 
 void Nemesis::start_clock_drift(std::size_t index, const Fault& fault, Active& active) {
     runtime::Runtime& runtime = *target_.runtime;
-    active.targets = resolve_targets(fault);
     for (int target : active.targets) {
         Layered& drift = drift_ppm_[target];
         if (drift.in_force.empty()) drift.base = runtime.clock_drift_ppm(node(target));
@@ -226,7 +295,6 @@ void Nemesis::start_clock_drift(std::size_t index, const Fault& fault, Active& a
 
 void Nemesis::start_slow(std::size_t index, const Fault& fault, Active& active) {
     runtime::Runtime& runtime = *target_.runtime;
-    active.targets = resolve_targets(fault);
     std::string targets;
     for (int node_index : active.targets) {
         slowdown_ns_[node_index].push(index, static_cast<double>(fault.delta));
@@ -243,7 +311,12 @@ void Nemesis::end(std::size_t index) {
     if (!active.running) return;
     active.running = false;
     runtime::Runtime& runtime = *target_.runtime;
-    const std::string what = fmt::format("heal {}", fault_kind_name(fault.kind));
+    std::string what = fmt::format("heal {}", fault_kind_name(fault.kind));
+    // Whom it struck: the nodes it names, or the holder of its role.
+    const std::vector<int>& struck = fault.target == TargetRole::none ? fault.nodes : active.targets;
+    if (!struck.empty() && fault.kind != FaultKind::partition) {
+        for (int target : struck) what += " n" + std::to_string(target);
+    }
     switch (fault.kind) {
         case FaultKind::partition:
             uncut(active.cut);
@@ -252,7 +325,7 @@ void Nemesis::end(std::size_t index) {
             return;
         case FaultKind::kill:
         case FaultKind::disk:
-            for (int target : fault.nodes) {
+            for (int target : active.targets) {
                 if (--killed_count_[target] == 0) {
                     killed_count_.erase(target);
                     runtime.restart(node(target));
@@ -262,7 +335,7 @@ void Nemesis::end(std::size_t index) {
             }
             break;
         case FaultKind::pause:
-            for (int target : fault.nodes) {
+            for (int target : active.targets) {
                 if (--paused_count_[target] == 0) {
                     paused_count_.erase(target);
                     runtime.resume(node(target));
@@ -290,18 +363,16 @@ void Nemesis::end(std::size_t index) {
             for (int node_index : active.targets) {
                 runtime.set_processing_delay(node(node_index), static_cast<Nanos>(slowdown_ns_[node_index].pop(index)));
             }
-            active.targets.clear();
             break;
     }
-    note(what + (fault.nodes.empty() || fault.kind == FaultKind::partition ? "" : " " + [&] {
-             std::string targets;
-             for (int target : fault.nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(target);
-             return targets;
-         }()));
+    note(what);
 }
 
 void Nemesis::heal_all() {
-    for (std::size_t i = 0; i < schedule_.faults.size(); ++i) end(i);
+    for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
+        disarm(i);
+        end(i);
+    }
     runtime::Runtime& runtime = *target_.runtime;
     // Whatever else is down or paused comes back too (faults injected by hand).
     for (NodeId server : target_.servers) {

@@ -9,6 +9,10 @@
 // recovery window, including the configured loss, duplication and reordering
 // of every link (the window asks whether the system serves on a sound network). Every action is recorded in the trace
 // and in `log()`.
+//
+// A fault aimed at a role (schedule.h) is armed at its start; the nemesis asks
+// `holder` who holds the role then and after every step (after_step()), strikes
+// the first node found, and ends the fault `duration` later.
 #pragma once
 
 #include <functional>
@@ -27,8 +31,9 @@ struct NemesisTarget {
     runtime::Runtime* runtime = nullptr;
     std::vector<NodeId> servers;  // server index -> node id
     std::vector<NodeId> clients;  // for bursts that hit only requests or responses
-    // The current leader's server index, for isolate-leader.
-    std::function<std::optional<int>()> leader;
+    // The server index of a node holding `role` now (leader: for
+    // isolate-leader and faults naming no nodes), if any.
+    std::function<std::optional<int>(TargetRole role)> holder;
 };
 
 class Nemesis {
@@ -40,6 +45,11 @@ class Nemesis {
     // Ends every active fault now: heals partitions, restarts killed nodes,
     // resumes paused ones, restores clocks, links and disks.
     void heal_all();
+    // Strikes the armed targeted faults whose role some node now holds. Call it
+    // after every step; while nothing is armed it costs one comparison.
+    void after_step() {
+        if (!armed_.empty()) strike_armed();
+    }
 
     const Schedule& schedule() const { return schedule_; }
     // "12.3s partition halves: n0 n1 | n2 n3 n4" ... one line per action.
@@ -49,9 +59,10 @@ class Nemesis {
     struct Active {
         bool running = false;
         std::vector<Link> cut;  // partitions: the links this fault blocks
-        // slow and clock faults: the nodes it acts on (with none named, the
-        // leader when it starts).
+        // The nodes it acts on: those it names, or (slow and clock faults
+        // naming none) the leader when it starts, or the holder of its role.
         std::vector<int> targets;
+        bool armed = false;  // a targeted fault waiting for its role's holder
     };
     // Overlapping drift (or slow) faults on one node: the value before the
     // first, and those in force by fault index, latest last. When one ends,
@@ -64,9 +75,13 @@ class Nemesis {
     };
 
     void start(std::size_t index);
+    void arm(std::size_t index);
+    void strike_armed();
+    void strike(std::size_t index, int node);
+    void disarm(std::size_t index);
     void start_partition(const Fault& fault, Active& active);
-    void start_kill(const Fault& fault);
-    void start_pause(const Fault& fault);
+    void start_kill(const Fault& fault, const Active& active);
+    void start_pause(const Fault& fault, const Active& active);
     void start_clock_step(const Fault& fault, Active& active);
     void start_clock_drift(std::size_t index, const Fault& fault, Active& active);
     void start_slow(std::size_t index, const Fault& fault, Active& active);
@@ -91,6 +106,7 @@ class Nemesis {
     sim::LinkClassId responses_class_ = 0;  // server -> client links
     sim::DiskConfig base_disk_;
     std::vector<std::string> log_;
+    std::vector<std::size_t> armed_;  // targeted faults waiting, by index
 };
 
 }  // namespace faultline::nemesis

@@ -47,7 +47,61 @@ constexpr ShapeName shape_names[] = {
     {PartitionShape::one_way, "one-way"},
 };
 
+struct RoleName {
+    TargetRole role;
+    const char* name;
+};
+constexpr RoleName role_names[] = {
+    {TargetRole::none, "none"},
+    {TargetRole::leader, "leader"},
+    {TargetRole::fresh_leader, "fresh-leader"},
+    {TargetRole::candidate, "candidate"},
+    {TargetRole::longest_log, "longest-log"},
+    {TargetRole::just_voted, "just-voted"},
+};
+
 }  // namespace
+
+const char* target_role_name(TargetRole role) {
+    for (const RoleName& entry : role_names) {
+        if (entry.role == role) return entry.name;
+    }
+    return "?";
+}
+
+Result<TargetRole> parse_target_role(std::string_view name) {
+    for (const RoleName& entry : role_names) {
+        if (name == entry.name) return entry.role;
+    }
+    std::string known;
+    for (const RoleName& entry : role_names) known += (known.empty() ? "" : ", ") + std::string(entry.name);
+    return make_error(ErrorCode::invalid_argument, fmt::format("unknown target '{}' (known: {})", name, known));
+}
+
+std::vector<TargetRole> target_roles() {
+    std::vector<TargetRole> roles;
+    for (const RoleName& entry : role_names) {
+        if (entry.role != TargetRole::none) roles.push_back(entry.role);
+    }
+    return roles;
+}
+
+bool targetable(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::partition:
+        case FaultKind::kill:
+        case FaultKind::pause:
+        case FaultKind::clock_skew:
+        case FaultKind::clock_drift:
+        case FaultKind::clock_step:
+        case FaultKind::slow:
+            return true;
+        // Not disk faults: they stay on a minority drawn for the whole run
+        // (nemesis/generator.cc), and a role moves from node to node.
+        default:
+            return false;
+    }
+}
 
 const char* fault_kind_name(FaultKind kind) {
     for (const KindName& entry : kind_names) {
@@ -90,8 +144,10 @@ std::string Fault::what() const {
     std::string targets;
     for (int node : nodes) targets += (targets.empty() ? "n" : " n") + std::to_string(node);
     if (targets.empty()) targets = "leader";
+    if (target != TargetRole::none) targets = target_role_name(target);
     switch (kind) {
         case FaultKind::partition:
+            if (target != TargetRole::none) return fmt::format("partition isolate {}", targets);
             if (shape == PartitionShape::isolate_leader) return "partition isolate-leader";
             return fmt::format("partition {} [{}]", partition_shape_name(shape), targets);
         case FaultKind::kill:
@@ -146,6 +202,7 @@ Json fault_to_json(const Fault& fault) {
     if (fault.delta != 0) json["delta_ns"] = fault.delta;
     if (fault.links == LinkSelector::requests) json["links"] = "requests";
     if (fault.links == LinkSelector::responses) json["links"] = "responses";
+    if (fault.target != TargetRole::none) json["target"] = target_role_name(fault.target);
     return json;
 }
 
@@ -233,6 +290,12 @@ Status read_fault_fields(const Json& json, int nodes, Fault& fault) {
     if (json.contains("nodes")) {
         if (auto status = read_nodes(json, nodes, fault); !status) return status;
     }
+    if (json.contains("target")) {
+        if (!json["target"].is_string()) return make_error(ErrorCode::parse_error, "'target' must be a string");
+        auto target = parse_target_role(json["target"].get<std::string>());
+        if (!target) return target.error();
+        fault.target = *target;
+    }
     return ok_status();
 }
 
@@ -248,15 +311,21 @@ Status check_partition_nodes(const Fault& fault, int nodes) {
     std::sort(sorted.begin(), sorted.end());
     const bool every_server_once =
         static_cast<int>(sorted.size()) == nodes && std::adjacent_find(sorted.begin(), sorted.end()) == sorted.end();
-    if (fault.shape != PartitionShape::isolate_leader && !every_server_once) {
+    const bool picks_at_start = fault.shape == PartitionShape::isolate_leader || fault.target != TargetRole::none;
+    if (fault.target != TargetRole::none && fault.shape != PartitionShape::one) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a partition aimed at a role isolates it: its shape is 'one', not '{}'",
+                                      partition_shape_name(fault.shape)));
+    }
+    if (!picks_at_start && !every_server_once) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("a {} partition needs 'nodes' listing every server 0..{} once, in the "
                                       "order its shape reads",
                                       partition_shape_name(fault.shape), nodes - 1));
     }
-    if (fault.shape == PartitionShape::isolate_leader && !fault.nodes.empty() && !every_server_once) {
+    if (picks_at_start && !fault.nodes.empty() && !every_server_once) {
         return make_error(ErrorCode::invalid_argument,
-                          fmt::format("an isolate-leader partition's 'nodes', when given, list every "
+                          fmt::format("an isolate-leader or targeted partition's 'nodes', when given, list every "
                                       "server 0..{} once",
                                       nodes - 1));
     }
@@ -265,9 +334,19 @@ Status check_partition_nodes(const Fault& fault, int nodes) {
 
 // The fields a fault's kind needs, and their ranges.
 Status check_fault_values(const Fault& fault) {
+    if (fault.target != TargetRole::none && !targetable(fault.kind)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("a {} fault strikes every link, not a role: it takes no 'target'",
+                                      fault_kind_name(fault.kind)));
+    }
+    if (fault.target != TargetRole::none && fault.kind != FaultKind::partition && !fault.nodes.empty()) {
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("a {} fault names its 'nodes' or a 'target', not both", fault_kind_name(fault.kind)));
+    }
     const bool needs_nodes =
         fault.kind == FaultKind::kill || fault.kind == FaultKind::pause || fault.kind == FaultKind::disk;
-    if (needs_nodes && fault.nodes.empty()) {
+    if (needs_nodes && fault.nodes.empty() && fault.target == TargetRole::none) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("a {} fault needs 'nodes'", fault_kind_name(fault.kind)));
     }

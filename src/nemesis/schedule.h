@@ -20,9 +20,18 @@
 // `nodes`, in a shuffled order the shape reads), except isolate-leader, which
 // is resolved when it starts.
 //
+// Role-targeted faults (Jepsen's targeted nemeses): a kill, pause, clock or
+// slow fault, or a partition that isolates one node, may name a role
+// instead of nodes ("kill a node just after it persisted a vote"). The system
+// says who holds a role (runner::System::node_in_role). Such a fault is armed
+// from `start` until `start + duration`: the first node seen holding the role
+// in that window is struck, for `duration` from then. If none does, nothing is
+// struck and the log says so.
+//
 // fault_from_json refuses what a run could not carry out as written: a
 // partition in a run of fewer than two servers, or whose `nodes` do not list
-// every server once (isolate-leader may leave them out); a latency or slow
+// every server once (isolate-leader and targeted ones may leave them out); a
+// target on a kind that takes none, or beside named nodes; a latency or slow
 // fault without a positive delta (a latency burst's draws must stay within
 // sim::kLatencyMax, as must a slow fault's delta); a bandwidth cap below one
 // byte per second.
@@ -75,6 +84,22 @@ const char* partition_shape_name(PartitionShape shape);
 Result<PartitionShape> parse_partition_shape(std::string_view name);
 std::vector<std::string> partition_shape_names();
 
+// The role a targeted fault strikes.
+enum class TargetRole : std::uint8_t {
+    none,          // the fault names its nodes (clock and slow faults naming none: the leader at its start)
+    leader,        // whoever leads
+    fresh_leader,  // a leader that has not yet committed an entry of its own term
+    candidate,     // a node campaigning for votes
+    longest_log,   // the node with the most log entries (ties: the lowest index)
+    just_voted,    // a node, in the step right after it persisted a vote
+};
+const char* target_role_name(TargetRole role);
+Result<TargetRole> parse_target_role(std::string_view name);
+// The roles a fault may target (every one but `none`).
+std::vector<TargetRole> target_roles();
+// Can a fault of this kind be aimed at a role?
+bool targetable(FaultKind kind);
+
 // Which links a network burst (loss, latency, duplicate, bandwidth) hits.
 enum class LinkSelector : std::uint8_t {
     all,
@@ -91,6 +116,7 @@ struct Fault {
     double amount = 0;                              // a probability, ppm or bytes/s, by kind
     Nanos delta = 0;                                // a clock offset or step, or a latency
     LinkSelector links = LinkSelector::all;
+    TargetRole target = TargetRole::none;  // see "Role-targeted faults" above
 
     Nanos end() const { return start + duration; }
     // What the fault does, to whom ("pause n1 n2", "loss 30% of requests").

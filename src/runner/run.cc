@@ -12,6 +12,7 @@
 #include "check/service_checks.h"
 #include "nemesis/generator.h"
 #include "nemesis/nemesis.h"
+#include "runner/search.h"
 #include "runtime/simulation_runtime.h"
 #include "workload/client.h"
 
@@ -49,6 +50,7 @@ Json RunResult::to_json() const {
         {"wall_seconds", wall_seconds},
         {"checks", checks_json},
         {"stopped_because", stopped_because},
+        {"search", search},
         {"schedule", schedule.to_json()},
         {"nemesis_log", nemesis_log},
         {"healed_at_ns", healed_at},
@@ -131,7 +133,9 @@ class ClientDriver {
         // timing then does not hang on each latency, so leaving one operation
         // out (the shrinker) does not shift all the client's later ones.
         const Nanos think = static_cast<Nanos>(random_.exponential(think_mean_ns_));
-        const Nanos when = std::max(runtime_.now(), std::max(due_, start_at_) + think);
+        Nanos when = std::max(runtime_.now(), std::max(due_, start_at_) + think);
+        // No client starts an operation in a quiet window (runner/search.h).
+        if (shape_ != nullptr) when = shape_->after_quiet(when);
         due_ = when;
         if (when >= stop_at_) return;
         runtime_.at(when, [this] {
@@ -167,6 +171,7 @@ class ClientDriver {
         only_keys_ = only_keys;
         only_ops_ = std::move(only_ops);
     }
+    void set_shape(const workload::WorkloadShape* shape) { shape_ = shape->quiet.empty() ? nullptr : shape; }
 
   private:
     bool left_out(const workload::OpRequest& op) const {
@@ -193,7 +198,8 @@ class ClientDriver {
     Nanos due_ = 0;  // when the last invocation was due
     std::vector<OpRef>& sent_;
     const std::vector<Json>* only_keys_ = nullptr;
-    std::optional<std::set<OpRef>> only_ops_;  // none: every generated op
+    std::optional<std::set<OpRef>> only_ops_;         // none: every generated op
+    const workload::WorkloadShape* shape_ = nullptr;  // for its quiet windows (none: no quiet windows)
 };
 
 }  // namespace
@@ -264,16 +270,17 @@ void explain_in_the_run(CheckOutcome& check, const check::History& history, cons
 
 namespace {
 
-// The nemesis: an explicit schedule, or one drawn from the seed.
-Result<nemesis::Schedule> make_schedule(const RunConfig& config) {
+// The nemesis: an explicit schedule, or one drawn from the seed as the search plan says.
+Result<nemesis::Schedule> make_schedule(const RunConfig& config, const SearchPlan& plan) {
     if (!config.schedule.is_null()) return nemesis::Schedule::from_json(config.schedule, config.nodes);
-    auto kinds = nemesis::parse_fault_kinds(config.nemesis);
-    if (!kinds) return kinds.error();
-    return nemesis::generate_schedule(nemesis::GeneratorOptions{.kinds = *kinds,
+    return nemesis::generate_schedule(nemesis::GeneratorOptions{.kinds = plan.kinds,
                                                                 .nodes = config.nodes,
                                                                 .time_limit = config.time_limit,
-                                                                .interval_mean_max = config.fault_interval,
-                                                                .duration_mean_max = config.fault_duration},
+                                                                .interval_mean_max = plan.fault_interval,
+                                                                .duration_mean_max = plan.fault_duration,
+                                                                .targeted = plan.targeted,
+                                                                .roles = plan.roles,
+                                                                .clustered = plan.clustered},
                                       config.seed);
 }
 
@@ -299,6 +306,7 @@ struct ClientWiring {
     workload::HistoryRecorder& recorder;
     std::deque<workload::OpRequest>& finals;
     std::vector<OpRef>& sent_ops;
+    const workload::WorkloadShape& shape;
 };
 
 // The shrinker's --only-ops of client `client` (none: every generated op).
@@ -337,6 +345,7 @@ std::vector<std::unique_ptr<ClientDriver>> add_clients(const RunConfig& config, 
                 wiring.runtime, wiring.system, id, wiring.simulation.name(id), config.workload_start, clients_stop,
                 think_mean_ns, config.seed, wiring.finals, wiring.sent_ops));
             drivers.back()->filter(static_cast<std::uint32_t>(i), &config.only_keys, only_ops_of(config, i));
+            drivers.back()->set_shape(&wiring.shape);
         }
     }
     return drivers;
@@ -446,9 +455,17 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     sim::Simulation simulation(sim::SimulationOptions{config.seed, *link, config.disk});
     simulation.network().set_drop_in_flight(config.drop_in_flight);
     simulation.set_node_logging(options.keep_node_logs);
+    auto description = system_named(config.system);
+    if (!description) return description.error();
+    auto plan = plan_search(config, **description);
+    if (!plan) return plan.error();
+    system->shape_workload(plan->workload);
     system->build(simulation, config);
-    auto schedule = make_schedule(config);
+    auto schedule = make_schedule(config, *plan);
     if (!schedule) return schedule.error();
+    if (plan->fault_points)
+        simulation.enable_fault_points(Prng::mix(config.seed, "fault-points"), kFaultPointCrashesMax);
+    if (plan->priorities.levels > 0) simulation.network().set_priority_schedule(plan->priorities);
     const bool may_repeat = requests_may_repeat(config, *schedule);
 
     const Nanos healed_at = config.time_limit;
@@ -458,20 +475,28 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     workload::HistoryRecorder recorder([&runtime] { return runtime.now(); });
     std::deque<workload::OpRequest> finals;
     std::vector<OpRef> sent_ops;
-    std::vector<std::unique_ptr<ClientDriver>> drivers = add_clients(
-        config, ClientWiring{simulation, runtime, *system, recorder, finals, sent_ops}, clients_stop, may_repeat);
+    std::vector<std::unique_ptr<ClientDriver>> drivers =
+        add_clients(config, ClientWiring{simulation, runtime, *system, recorder, finals, sent_ops, plan->workload},
+                    clients_stop, may_repeat);
 
     nemesis::Nemesis nemesis(
         nemesis::NemesisTarget{&runtime, std::vector<NodeId>(simulation.servers().begin(), simulation.servers().end()),
                                std::vector<NodeId>(simulation.clients().begin(), simulation.clients().end()),
-                               [&] { return system->leader(simulation); }},
+                               [&](nemesis::TargetRole role) { return system->node_in_role(simulation, role); }},
         *schedule);
 
     std::unique_ptr<sim::JsonlTraceSink> trace_sink = attach_trace_sink(simulation, options);
-    simulation.set_step_hook([&] { system->after_step(simulation); });
+    simulation.set_step_hook([&] {
+        system->after_step(simulation);
+        nemesis.after_step();
+    });
     simulation.start();
     nemesis.install();
-    runtime.at(healed_at, [&] { nemesis.heal_all(); });
+    runtime.at(healed_at, [&] {
+        nemesis.heal_all();
+        simulation.set_fault_points_acting(false);
+        simulation.network().set_priority_schedule({});
+    });
     start_clients(simulation, drivers);
     if (!drivers.empty()) schedule_final_ops(config, simulation, *system, finals, drivers, clients_stop);
 
@@ -484,6 +509,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.simulated = simulation.now();
     result.stopped_because = simulation.stop_reason();
     result.history = recorder.take();
+    result.search = plan->to_json();
     result.schedule = nemesis.schedule();
     result.nemesis_log = nemesis.log();
     result.healed_at = healed_at;

@@ -48,6 +48,7 @@ struct RunResult {
     std::vector<CheckOutcome> checks;
     Verdict verdict = Verdict::valid;
     std::string stopped_because;           // empty unless the run stopped early
+    Json search;                           // the search plan (runner/search.h) the run followed
     nemesis::Schedule schedule;            // the faults that were scheduled
     std::vector<std::string> nemesis_log;  // what the nemesis did, when
     Nanos healed_at = 0;                   // when everything healed

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "nemesis/generator.h"
+#include "runner/search.h"
 #include "runner/system.h"
 #include "sim/latency.h"
 
@@ -86,6 +87,11 @@ OptionTable<RunConfig> declare_run_options() {
             if (!kinds) return kinds.error();
             return ok_status();
         });
+    t.add("search", &C::search,
+          "How each seed chooses what to try: default (a mix of all), random (faults only), swarm (whole fault "
+          "kinds and workload features on or off), targeted (faults aimed at roles), fault-points (the protocol's "
+          "own), pct (priority schedules)")
+        .choices(search_strategy_names());
     t.duration("fault_interval", &C::fault_interval, seconds(1),
                "Longest mean time between faults (each seed draws its own)")
         .range(1, kWindowMax);

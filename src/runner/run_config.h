@@ -99,6 +99,9 @@ struct RunConfig {
     Nanos fault_interval = seconds(8);
     Nanos fault_duration = seconds(6);
     Json schedule;  // null, or an explicit fault schedule (nemesis/schedule.h)
+    // How a seed chooses what to try (runner/search.h): default, random,
+    // swarm, targeted, fault-points or pct.
+    std::string search = "default";
     // After the time limit everything heals; the system must serve clients again
     // within this window (the availability check), then final reads run.
     Nanos recovery = seconds(10);

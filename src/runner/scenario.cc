@@ -365,6 +365,8 @@ Result<Scenario> load_scenario(const std::string& path) {
     Scenario scenario;
     scenario.path = path;
     scenario.config.nemesis = "none";  // a scenario states its faults
+    // and its workload: no strategy reshapes either (a file may still ask for one).
+    scenario.config.search = "random";
     std::vector<const toml::table*> faults;
     // The system first: which other keys are options depends on it.
     if (const toml::node* system = root.get("system")) {
@@ -449,7 +451,8 @@ std::string scenario_to_toml(const Scenario& scenario) {
     values.erase("nemesis");  // written below, with the schedule
     values.erase("system");   // written above
     write_options(out, RunConfig::options(), values, RunConfig::options().defaults(),
-                  {"nodes", "clients", "time_limit", "rate", "timeout", "latency", "recovery"});
+                  // `search`: a scenario's own default (random) is not the command line's.
+                  {"nodes", "clients", "time_limit", "rate", "timeout", "latency", "recovery", "search"});
     if (!config.only_keys.empty()) out << "only_keys = " << Json(config.only_keys).dump() << "\n";
     if (config.only_ops) out << "only_ops = " << Json(*config.only_ops).dump() << "\n";
     if (const SystemDescription* system = find_system(config.system); system && system->options) {

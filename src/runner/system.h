@@ -17,11 +17,13 @@
 #include "base/prng.h"
 #include "check/history.h"
 #include "check/outcome.h"
+#include "nemesis/schedule.h"
 #include "runner/options.h"
 #include "runner/run_config.h"
 #include "sim/simulation.h"
 #include "workload/client.h"
 #include "workload/kv_workload.h"
+#include "workload/shape.h"
 
 namespace faultline::runner {
 
@@ -39,6 +41,9 @@ class System {
     // Null for systems without clients.
     virtual std::shared_ptr<const workload::ClientCodec> codec() const = 0;
     virtual workload::OpRequest next_op(Prng& random) = 0;
+    // The run's workload shape (runner/search.h), before any operation is
+    // drawn: a system applies the parts its workload knows (the mix, the keys).
+    virtual void shape_workload(const workload::WorkloadShape& shape) { (void)shape; }
     virtual workload::ClientOptions client_options(const RunConfig& config) const;
     // Runs after every simulated step; may stop the simulation on a violation.
     virtual void after_step(sim::Simulation&) {}
@@ -53,6 +58,13 @@ class System {
     }
     // The server index of the current leader, for leader-aware faults.
     virtual std::optional<int> leader(sim::Simulation&) { return std::nullopt; }
+    // The server index of a node that holds `role` now, for role-targeted
+    // faults (nemesis/schedule.h). Called after every step while such a fault
+    // waits, so keep it cheap. The description's `roles` lists those a system
+    // can find; by default only the leader.
+    virtual std::optional<int> node_in_role(sim::Simulation& simulation, nemesis::TargetRole role) {
+        return role == nemesis::TargetRole::leader ? leader(simulation) : std::nullopt;
+    }
     // Operations to run once the recovery window is over (final reads).
     virtual std::vector<workload::OpRequest> final_ops() { return {}; }
     // Did the system serve this completion? (Availability counts these.) By
@@ -82,6 +94,9 @@ struct SystemDescription {
     // the service checks every system with clients gets (kServiceChecks). A
     // scenario's `failing` list may name only these.
     std::vector<std::string> checks;
+    // The roles node_in_role finds: faults may be aimed at these (--search
+    // targeted). Empty: none.
+    std::vector<nemesis::TargetRole> roles;
     // Builds the system for a run. config.system_options holds this system's
     // options, normalized (every key, checked against the declarations).
     std::function<Result<std::unique_ptr<System>>(const RunConfig& config)> make;

@@ -66,6 +66,14 @@ std::optional<workload::DecodedReply> KvCodec::decode(const Message& message) co
     return decoded;
 }
 
+workload::LinKvOptions lin_kv_options_for(const workload::WorkloadShape& shape) {
+    workload::LinKvOptions options;
+    if (shape.read_percent) options.read_percent = *shape.read_percent;
+    if (shape.write_percent) options.write_percent = *shape.write_percent;
+    if (shape.keys_active) options.keys_active = *shape.keys_active;
+    return options;
+}
+
 std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator) {
     std::vector<workload::OpRequest> reads;
     for (std::int64_t key : generator.keys_used()) reads.push_back(workload::OpRequest{"read", Json(key), Json()});

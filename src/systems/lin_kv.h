@@ -8,6 +8,7 @@
 #include "check/history.h"
 #include "runner/system.h"
 #include "workload/kv_workload.h"
+#include "workload/shape.h"
 
 namespace faultline::systems {
 
@@ -24,6 +25,9 @@ class KvCodec final : public workload::ClientCodec {
   private:
     std::uint32_t value_bytes_;
 };
+
+// The lin-kv workload's options under a run's workload shape (runner/search.h).
+workload::LinKvOptions lin_kv_options_for(const workload::WorkloadShape& shape);
 
 // A final read of every key a lin-kv workload touched.
 std::vector<workload::OpRequest> lin_kv_final_reads(const workload::LinKvGenerator& generator);

@@ -27,6 +27,9 @@ class PrimaryBackupSystem final : public runner::System {
     }
     std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
     workload::OpRequest next_op(Prng& random) override { return generator_.next(random); }
+    void shape_workload(const workload::WorkloadShape& shape) override {
+        generator_ = workload::LinKvGenerator(lin_kv_options_for(shape));
+    }
     std::optional<int> leader(sim::Simulation& simulation) override {
         for (std::uint32_t i = 0; i < simulation.servers().size(); ++i) {
             auto* node = simulation.node_as<protocols::pb::PrimaryBackupNode>(NodeId(i));

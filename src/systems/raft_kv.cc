@@ -46,13 +46,18 @@ class RaftKvSystem final : public runner::System {
         invariants_ = std::make_unique<RaftInvariants>(views_.size());
         last_roles_.assign(views_.size(), std::nullopt);
         versions_.assign(views_.size(), 0);
+        last_votes_.assign(views_.size(), {});
     }
 
     std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
     workload::OpRequest next_op(Prng& random) override { return generator_.next(random); }
+    void shape_workload(const workload::WorkloadShape& shape) override {
+        generator_ = workload::LinKvGenerator(lin_kv_options_for(shape));
+    }
 
     void after_step(sim::Simulation& simulation) override {
         if (violation_) return;
+        just_voted_.reset();
         for (std::size_t i = 0; i < views_.size(); ++i) {
             const NodeId id(static_cast<std::uint32_t>(i));
             Node* node = simulation.node(id);
@@ -66,6 +71,7 @@ class RaftKvSystem final : public runner::System {
             views_[i].incarnation = incarnation;
             versions_[i] = version;
             record_role(i, simulation.now());
+            note_vote(i);
         }
         violation_ = invariants_->check(views_);
         if (violation_) {
@@ -87,6 +93,42 @@ class RaftKvSystem final : public runner::System {
             }
         }
         return leader;
+    }
+
+    std::optional<int> node_in_role(sim::Simulation& simulation, nemesis::TargetRole role) override {
+        using nemesis::TargetRole;
+        if (role == TargetRole::leader) return leader(simulation);
+        if (role == TargetRole::just_voted) return just_voted_;
+        std::optional<int> found;
+        LogIndex longest;
+        for (std::size_t i = 0; i < views_.size(); ++i) {
+            const protocols::raft::Raft* raft = views_[i].raft;
+            if (raft == nullptr || simulation.node(NodeId(static_cast<std::uint32_t>(i))) == nullptr) continue;
+            const int index = static_cast<int>(i);
+            switch (role) {
+                case TargetRole::fresh_leader: {
+                    // Its no-op, and everything after, not yet committed.
+                    const std::optional<Term> committed_term = raft->log().term_at(raft->commit_index());
+                    if (raft->role() == protocols::raft::Role::leader && committed_term &&
+                        *committed_term < raft->term()) {
+                        return index;
+                    }
+                    break;
+                }
+                case TargetRole::candidate:
+                    if (raft->role() == protocols::raft::Role::candidate) return index;
+                    break;
+                case TargetRole::longest_log:
+                    if (!found || raft->log().last_index() > longest) {
+                        found = index;
+                        longest = raft->log().last_index();
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
+        return found;
     }
 
     std::vector<workload::OpRequest> final_ops() override { return lin_kv_final_reads(generator_); }
@@ -159,7 +201,20 @@ class RaftKvSystem final : public runner::System {
         timeline_.push_back(change);
     }
 
+    // Notes whether node i has just voted for another node (its vote changed
+    // this step): the moment a crash that forgets the vote does harm.
+    void note_vote(std::size_t i) {
+        const protocols::raft::Raft* raft = views_[i].raft;
+        if (raft == nullptr) return;
+        const std::pair<Term, std::optional<NodeId>> vote{raft->term(), raft->voted_for()};
+        if (vote == last_votes_[i]) return;
+        last_votes_[i] = vote;
+        if (vote.second && *vote.second != NodeId(static_cast<std::uint32_t>(i))) just_voted_ = static_cast<int>(i);
+    }
+
     std::vector<RoleChange> timeline_;
+    std::vector<std::pair<Term, std::optional<NodeId>>> last_votes_;
+    std::optional<int> just_voted_;  // a node that voted for another in the last step
     std::vector<std::optional<RoleChange>> last_roles_;
     std::vector<std::uint64_t> versions_;  // each node's Raft version at the last step
     protocols::raft::RaftOptions options_;
@@ -271,6 +326,7 @@ const runner::SystemRegistration registration{{
     .checks = {"linearizability", "raft-invariants", "election-safety", "one-vote-per-term", "term-monotonic",
                "commit-monotonic", "leader-append-only", "leader-completeness", "log-matching",
                "no-truncation-below-commit", "state-machine-safety"},
+    .roles = nemesis::target_roles(),
     .make = make_raft_kv,
 }};
 

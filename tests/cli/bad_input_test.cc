@@ -245,7 +245,7 @@ TEST(BadInput, ReplayThatDivergesHasItsOwnExitCode) {
 
     // A faithful replay of an invalid run is the invalid verdict again: 1.
     const std::string bug_store = folder + "/bug";
-    const Outcome bug = run("test --bug early-ack --seed 1 --no-trace --store " + bug_store);
+    const Outcome bug = run("test --bug early-ack --search random --seed 1 --no-trace --store " + bug_store);
     ASSERT_EQ(bug.exit_code, 1) << bug.output;
     const Outcome reproduced = run("replay " + bug_store + "/latest");
     EXPECT_EQ(reproduced.exit_code, 1) << reproduced.output;

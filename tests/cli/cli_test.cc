@@ -80,7 +80,7 @@ TEST(Cli, ReplayOfAMissingOrMalformedRunIsAClearError) {
 
 TEST(Cli, AKnownBugIsCaughtWithExitCodeOneAndAReproLine) {
     const std::string store = fresh_folder("cli-bug");
-    const Outcome outcome = run("test --bug early-ack --seed 1 --store " + store);
+    const Outcome outcome = run("test --bug early-ack --search random --seed 1 --store " + store);
     EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
     EXPECT_NE(outcome.output.find("linearizability: invalid"), std::string::npos) << outcome.output;
     EXPECT_NE(outcome.output.find("repro        faultline replay"), std::string::npos) << outcome.output;
@@ -93,10 +93,11 @@ TEST(Cli, AKnownBugIsCaughtWithExitCodeOneAndAReproLine) {
 // read or cas failing with "key does not exist" observed the key absent).
 TEST(Cli, CheckGivesTheRunsVerdictOnTheRunsOwnHistory) {
     const char* runs[] = {
-        "--bug stale-read --seed 271",  // a stale read of a key that was absent
-        "--bug no-dedup --seed 2",      // a duplicated write applied twice
-        "--bug early-ack --seed 1",     // a write acknowledged, then lost
-        "--seed 3 --time-limit 20",     // correct: valid both ways
+        // Seeds found under --search random, the strategy they name.
+        "--bug stale-read --search random --seed 271",  // a stale read of a key that was absent
+        "--bug no-dedup --search random --seed 2",      // a duplicated write applied twice
+        "--bug early-ack --search random --seed 1",     // a write acknowledged, then lost
+        "--seed 3 --time-limit 20",                     // correct: valid both ways
         "--system primary-backup --seed 1 --time-limit 20",
     };
     int invalid_runs = 0;

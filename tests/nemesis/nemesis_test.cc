@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "nemesis/generator.h"
 #include "runtime/simulation_runtime.h"
 #include "sim/test_nodes.h"
@@ -65,8 +68,18 @@ struct Rig {
             servers.push_back(simulation.add_server("n" + std::to_string(i), sim::testing::make_probe));
         simulation.start();
     }
+    // Who holds a role: n2 leads; tests set the other roles.
+    std::map<TargetRole, int> holders{{TargetRole::leader, 2}};
     Nemesis nemesis(std::vector<Fault> faults) {
-        return Nemesis(NemesisTarget{&runtime, servers, {}, [] { return std::optional<int>(2); }}, Schedule{faults});
+        return Nemesis(NemesisTarget{&runtime,
+                                     servers,
+                                     {},
+                                     [this](TargetRole role) -> std::optional<int> {
+                                         auto found = holders.find(role);
+                                         if (found == holders.end()) return std::nullopt;
+                                         return found->second;
+                                     }},
+                       Schedule{faults});
     }
 };
 
@@ -199,6 +212,127 @@ TEST(Nemesis, DirectionalLossHitsRequestsOrResponsesOnly) {
     EXPECT_EQ(simulation.network().link(server, client).loss, 0.0);
     simulation.run_until(seconds(11));
     EXPECT_EQ(simulation.network().link(client, server).loss, 0.0);
+}
+
+TEST(Nemesis, ATargetedFaultWaitsForItsRoleThenStrikesItsHolderForItsDuration) {
+    Rig rig;
+    Nemesis nemesis = rig.nemesis(
+        {Fault{.kind = FaultKind::kill, .start = seconds(1), .duration = seconds(2), .target = TargetRole::candidate}});
+    rig.simulation.set_step_hook([&] { nemesis.after_step(); });
+    nemesis.install();
+    rig.simulation.run_until(milliseconds(1500));
+    for (NodeId server : rig.servers) EXPECT_TRUE(rig.simulation.is_up(server)) << "no candidate yet: nobody struck";
+    rig.holders[TargetRole::candidate] = 3;
+    rig.simulation.at(milliseconds(1600), [] {});  // a step after the role appears
+    rig.simulation.run_until(milliseconds(1700));
+    EXPECT_FALSE(rig.simulation.is_up(NodeId(3)));
+    // Down for its duration from the strike (1.6 s), not from its start.
+    rig.simulation.run_until(milliseconds(3500));
+    EXPECT_FALSE(rig.simulation.is_up(NodeId(3)));
+    rig.simulation.run_until(milliseconds(3700));
+    EXPECT_TRUE(rig.simulation.is_up(NodeId(3)));
+    ASSERT_FALSE(nemesis.log().empty());
+    EXPECT_NE(nemesis.log().front().find("kill candidate (n3)"), std::string::npos) << nemesis.log().front();
+    EXPECT_NE(nemesis.log().back().find("heal kill n3"), std::string::npos) << nemesis.log().back();
+}
+
+TEST(Nemesis, ATargetedFaultWhoseRoleNeverAppearsStrikesNobodyAndSaysSo) {
+    Rig rig;
+    Nemesis nemesis = rig.nemesis({Fault{
+        .kind = FaultKind::pause, .start = seconds(1), .duration = seconds(1), .target = TargetRole::just_voted}});
+    rig.simulation.set_step_hook([&] { nemesis.after_step(); });
+    nemesis.install();
+    rig.simulation.run_until(seconds(3));
+    for (NodeId server : rig.servers) EXPECT_FALSE(rig.simulation.is_paused(server));
+    ASSERT_EQ(nemesis.log().size(), 1u);
+    EXPECT_NE(nemesis.log().front().find("no just-voted arose"), std::string::npos) << nemesis.log().front();
+}
+
+TEST(Nemesis, ATargetedPartitionIsolatesTheRolesHolder) {
+    Rig rig;
+    rig.holders[TargetRole::longest_log] = 4;
+    Nemesis nemesis = rig.nemesis({Fault{.kind = FaultKind::partition,
+                                         .start = seconds(1),
+                                         .duration = seconds(1),
+                                         .shape = PartitionShape::one,
+                                         .nodes = {0, 1, 2, 3, 4},
+                                         .target = TargetRole::longest_log}});
+    nemesis.install();
+    rig.simulation.run_until(milliseconds(1500));
+    auto& network = rig.simulation.network();
+    EXPECT_TRUE(network.blocked(NodeId(4), NodeId(0)));
+    EXPECT_TRUE(network.blocked(NodeId(1), NodeId(4)));
+    EXPECT_FALSE(network.blocked(NodeId(0), NodeId(1)));
+    rig.simulation.run_until(milliseconds(2500));
+    EXPECT_FALSE(network.blocked(NodeId(4), NodeId(0)));
+}
+
+TEST(Generator, DiskFaultsDamageAMinorityOverTheWholeRun) {
+    GeneratorOptions options;
+    options.kinds = {FaultKind::disk};
+    options.interval_mean_max = milliseconds(500);
+    std::set<std::set<int>> damaged_sets;
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        std::set<int> damaged;
+        for (const Fault& fault : generate_schedule(options, seed).faults) {
+            damaged.insert(fault.nodes.begin(), fault.nodes.end());
+        }
+        EXPECT_LE(damaged.size(), 2u) << "seed " << seed << ": a majority of 5 would have no quorum to repair them";
+        damaged_sets.insert(damaged);
+    }
+    EXPECT_GT(damaged_sets.size(), 3u) << "which minority is drawn from the seed";
+}
+
+TEST(Generator, TargetingAimsFaultsAtRolesAndClusteringMakesBursts) {
+    GeneratorOptions options;
+    options.kinds = *parse_fault_kinds("partition,kill,pause,loss");
+    options.targeted = 1;
+    options.roles = {TargetRole::leader, TargetRole::just_voted};
+    options.clustered = true;
+    const Schedule schedule = generate_schedule(options, 5);
+    int aimed = 0;
+    int close_pairs = 0;
+    for (std::size_t i = 0; i < schedule.faults.size(); ++i) {
+        const Fault& fault = schedule.faults[i];
+        if (fault.kind == FaultKind::loss) {
+            EXPECT_EQ(fault.target, TargetRole::none) << "a network-wide burst has no target";
+        } else {
+            EXPECT_NE(fault.target, TargetRole::none) << fault.describe();
+            ++aimed;
+        }
+        if (i > 0 && fault.start - schedule.faults[i - 1].start <= milliseconds(500)) ++close_pairs;
+    }
+    EXPECT_GT(aimed, 0);
+    EXPECT_GT(close_pairs, static_cast<int>(schedule.faults.size()) / 3) << "clustered faults come in bursts";
+    auto parsed = Schedule::from_json(schedule.to_json(), options.nodes);
+    ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+    EXPECT_EQ(parsed->faults, schedule.faults);
+    // Without targeting or clustering, the schedule is the one drawn before either existed.
+    GeneratorOptions plain;
+    plain.kinds = options.kinds;
+    GeneratorOptions plain_with_roles = plain;
+    plain_with_roles.roles = options.roles;  // listed, but a share of 0
+    EXPECT_EQ(generate_schedule(plain, 5).faults, generate_schedule(plain_with_roles, 5).faults);
+}
+
+TEST(Schedule, TargetsParseAndNonsenseTargetsAreRefused) {
+    auto kill = fault_from_json(Json{{"kind", "kill"}, {"start_ns", 1}, {"duration_ns", 5}, {"target", "leader"}}, 3);
+    ASSERT_TRUE(kill.has_value()) << kill.error().message;
+    EXPECT_EQ(kill->target, TargetRole::leader);
+    EXPECT_EQ(fault_to_json(*kill)["target"], "leader");
+    auto loss = fault_from_json(Json{{"kind", "loss"}, {"amount", 0.1}, {"target", "leader"}}, 3);
+    ASSERT_FALSE(loss.has_value());
+    EXPECT_NE(loss.error().message.find("takes no 'target'"), std::string::npos) << loss.error().message;
+    auto both = fault_from_json(Json{{"kind", "kill"}, {"nodes", {1}}, {"target", "candidate"}}, 3);
+    ASSERT_FALSE(both.has_value());
+    EXPECT_NE(both.error().message.find("not both"), std::string::npos) << both.error().message;
+    auto unknown = fault_from_json(Json{{"kind", "kill"}, {"target", "the-boss"}}, 3);
+    ASSERT_FALSE(unknown.has_value());
+    EXPECT_NE(unknown.error().message.find("unknown target 'the-boss'"), std::string::npos);
+    auto halves = fault_from_json(
+        Json{{"kind", "partition"}, {"shape", "halves"}, {"nodes", {0, 1, 2}}, {"target", "leader"}}, 3);
+    ASSERT_FALSE(halves.has_value());
+    EXPECT_NE(halves.error().message.find("its shape is 'one'"), std::string::npos) << halves.error().message;
 }
 
 }  // namespace

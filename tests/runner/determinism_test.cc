@@ -112,24 +112,29 @@ TEST(Determinism, GoldenTraceHashes) {
         const char* system;
         std::uint64_t seed;
         const char* nemesis;
+        const char* search;
         std::uint64_t trace_hash;
     };
     const Golden goldens[] = {
-        {"raft-kv", 1, "all", 0xda7297a6c2e52575},
-        {"raft-kv", 7, "partition,kill,clock", 0x90c205d18de5e8fd},
-        {"echo", 3, "all", 0xb4e761435252ecba},
-        {"lww-kv", 2, "all", 0x4fe1e89c7d174189},
+        {"raft-kv", 1, "all", "random", 0xda7297a6c2e52575},
+        {"raft-kv", 7, "partition,kill,clock", "random", 0x90c205d18de5e8fd},
+        {"echo", 3, "all", "random", 0xb4e761435252ecba},
+        {"lww-kv", 2, "all", "random", 0x4fe1e89c7d174189},
+        {"raft-kv", 1, "all", "default", 0x9bd5420421058148},
+        {"raft-kv", 4, "all", "default", 0xa8cf3a37b118ce25},
     };
     for (const Golden& golden : goldens) {
         RunConfig config;
         config.system = golden.system;
         config.seed = golden.seed;
         config.nemesis = golden.nemesis;
+        config.search = golden.search;
         config.time_limit = seconds(20);
         auto result = run(config);
         ASSERT_TRUE(result.has_value()) << result.error().message;
-        EXPECT_EQ(result->trace_hash, golden.trace_hash) << golden.system << " seed " << golden.seed << " --nemesis "
-                                                         << golden.nemesis << ": 0x" << std::hex << result->trace_hash;
+        EXPECT_EQ(result->trace_hash, golden.trace_hash)
+            << golden.system << " seed " << golden.seed << " --nemesis " << golden.nemesis << " --search "
+            << golden.search << ": 0x" << std::hex << result->trace_hash;
     }
 }
 

@@ -1,0 +1,184 @@
+#include "runner/search.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+
+#include "base/prng.h"
+#include "nemesis/generator.h"
+#include "runner/run_config.h"
+#include "runner/system.h"
+
+namespace faultline::runner {
+
+const std::vector<std::string>& search_strategy_names() {
+    static const std::vector<std::string> names = {"default", "random", "swarm", "targeted", "fault-points", "pct"};
+    return names;
+}
+
+namespace {
+
+double uniform(Prng& random, double low, double high) {
+    return low + (high - low) * random.unit();
+}
+
+// Swarm: a random subset of the fault kinds (each kept with probability 1/2,
+// at least one), short or long intervals and durations, and sometimes bursts.
+void swarm_faults(SearchPlan& plan, Prng& random) {
+    std::vector<nemesis::FaultKind> kept;
+    for (nemesis::FaultKind kind : plan.kinds) {
+        if (random.chance(0.5)) kept.push_back(kind);
+    }
+    if (kept.empty() && !plan.kinds.empty()) kept.push_back(plan.kinds[random.below(plan.kinds.size())]);
+    plan.kinds = kept;
+    // Short ones are a tenth to a third of the longest the command line allows.
+    if (random.chance(0.5)) plan.fault_interval = static_cast<Nanos>(uniform(random, 0.1, 0.35) * plan.fault_interval);
+    if (random.chance(0.5)) plan.fault_duration = static_cast<Nanos>(uniform(random, 0.1, 0.35) * plan.fault_duration);
+    plan.fault_interval = std::max<Nanos>(plan.fault_interval, milliseconds(1));
+    plan.fault_duration = std::max<Nanos>(plan.fault_duration, milliseconds(1));
+    plan.clustered = random.chance(1.0 / 3);
+}
+
+// Swarm: the workload's mix, its keys, and quiet windows.
+void swarm_workload(SearchPlan& plan, const RunConfig& config, Prng& random) {
+    workload::WorkloadShape& shape = plan.workload;
+    switch (random.below(3)) {
+        case 0:  // write-heavy
+            shape.read_percent = 10;
+            shape.write_percent = 60;
+            break;
+        case 1:  // read-mostly
+            shape.read_percent = 85;
+            shape.write_percent = 10;
+            break;
+        default:
+            break;
+    }
+    switch (random.below(3)) {
+        case 0:
+            shape.keys_active = 1;
+            break;
+        case 1:
+            shape.keys_active = 16;
+            break;
+        default:
+            break;
+    }
+    // Up to three windows of no client operations, each at most a quarter of
+    // the run: a leader elected in one has only its no-op of its own term.
+    const Nanos span = config.time_limit - config.workload_start;
+    if (span > milliseconds(100) && random.chance(0.5)) {
+        const auto windows = random.between(1, 3);
+        for (std::int64_t i = 0; i < windows; ++i) {
+            const Nanos from = config.workload_start + random.between(0, span - 1);
+            const Nanos length = random.between(span / 20, span / 4);
+            shape.quiet.emplace_back(from, std::min(from + length, config.time_limit));
+        }
+        // Merged, so that the end of one window never lies inside another.
+        std::sort(shape.quiet.begin(), shape.quiet.end());
+        std::vector<std::pair<Nanos, Nanos>> merged;
+        for (const auto& window : shape.quiet) {
+            if (!merged.empty() && window.first <= merged.back().second) {
+                merged.back().second = std::max(merged.back().second, window.second);
+            } else {
+                merged.push_back(window);
+            }
+        }
+        shape.quiet = merged;
+    }
+}
+
+// PCT: eight priority levels a step of 0.5 to 5 ms apart, and a depth of 1 to 4.
+void priority_schedule(SearchPlan& plan, const RunConfig& config, Prng& random) {
+    plan.priorities.levels = 8;
+    plan.priorities.step = random.between(microseconds(500), milliseconds(5));
+    plan.priorities.seed = random.next();
+    const auto depth = random.between(1, 4);
+    for (std::int64_t i = 1; i < depth; ++i) {
+        plan.priorities.change_points.push_back(random.between(0, config.time_limit - 1));
+    }
+    std::sort(plan.priorities.change_points.begin(), plan.priorities.change_points.end());
+}
+
+}  // namespace
+
+Result<SearchPlan> plan_search(const RunConfig& config, const SystemDescription& system) {
+    const auto& names = search_strategy_names();
+    if (std::find(names.begin(), names.end(), config.search) == names.end()) {
+        return make_error(ErrorCode::invalid_argument, fmt::format("unknown search strategy '{}' (known: {})",
+                                                                   config.search, fmt::join(names, ", ")));
+    }
+    auto kinds = nemesis::parse_fault_kinds(config.nemesis);
+    if (!kinds) return kinds.error();
+    SearchPlan plan;
+    plan.strategy = config.search;
+    plan.kinds = *kinds;
+    plan.fault_interval = config.fault_interval;
+    plan.fault_duration = config.fault_duration;
+    if (config.search == "random") return plan;
+
+    // Each strategy draws from its own stream, so that the combined default
+    // makes the same swarm choices whether or not it also targets roles.
+    Prng choose = Prng::stream(config.seed, "search");
+    Prng swarm = Prng::stream(config.seed, "search/swarm");
+    Prng pct = Prng::stream(config.seed, "search/pct");
+    const bool combined = config.search == "default";
+    if (combined || config.search == "swarm") {
+        swarm_faults(plan, swarm);
+        swarm_workload(plan, config, swarm);
+    }
+    const bool target = config.search == "targeted" || (combined && choose.chance(0.5));
+    if (target && !system.roles.empty()) {
+        plan.targeted = combined ? 0.5 : 0.7;
+        plan.roles = system.roles;
+    }
+    plan.fault_points = config.search == "fault-points" || (combined && choose.chance(0.5));
+    if (config.search == "pct" || (combined && choose.chance(0.25))) priority_schedule(plan, config, pct);
+    return plan;
+}
+
+Json SearchPlan::to_json() const {
+    Json kinds_json = Json::array();
+    for (nemesis::FaultKind kind : kinds) kinds_json.push_back(nemesis::fault_kind_name(kind));
+    Json json{{"strategy", strategy},
+              {"fault_kinds", kinds_json},
+              {"fault_interval_ns", fault_interval},
+              {"fault_duration_ns", fault_duration},
+              {"clustered", clustered},
+              {"fault_points", fault_points}};
+    if (targeted > 0) {
+        Json roles_json = Json::array();
+        for (nemesis::TargetRole role : roles) roles_json.push_back(nemesis::target_role_name(role));
+        json["targeted"] = Json{{"share", targeted}, {"roles", roles_json}};
+    }
+    if (!workload.empty()) json["workload"] = workload.to_json();
+    if (priorities.levels > 0) {
+        json["priorities"] = Json{{"levels", priorities.levels},
+                                  {"step_ns", priorities.step},
+                                  {"depth", priorities.change_points.size() + 1},
+                                  {"change_points_ns", priorities.change_points}};
+    }
+    return json;
+}
+
+std::string SearchPlan::describe() const {
+    std::vector<std::string> parts;
+    std::vector<std::string> kind_names;
+    for (nemesis::FaultKind kind : kinds) kind_names.emplace_back(nemesis::fault_kind_name(kind));
+    parts.push_back(kind_names.empty() ? "no faults" : fmt::format("{}", fmt::join(kind_names, ",")));
+    if (clustered) parts.emplace_back("bursts");
+    if (targeted > 0) parts.push_back(fmt::format("{:.0f}% aimed at roles", targeted * 100));
+    if (workload.read_percent) parts.push_back(*workload.read_percent <= 10 ? "write-heavy" : "read-mostly");
+    if (workload.keys_active) {
+        parts.push_back(fmt::format("{} key{}", *workload.keys_active, *workload.keys_active == 1 ? "" : "s"));
+    }
+    if (!workload.quiet.empty()) {
+        parts.push_back(fmt::format("{} quiet window{}", workload.quiet.size(), workload.quiet.size() == 1 ? "" : "s"));
+    }
+    if (fault_points) parts.emplace_back("fault points");
+    if (priorities.levels > 0) parts.push_back(fmt::format("priorities depth {}", priorities.change_points.size() + 1));
+    return fmt::format("{}: {}", strategy, fmt::join(parts, "; "));
+}
+
+}  // namespace faultline::runner
