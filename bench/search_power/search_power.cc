@@ -6,7 +6,9 @@
 //                          [--seeds 500] [--jobs 2]
 //
 // For every bug and strategy it sweeps seeds 1..N of the default run with that
-// bug and strategy, stopping at the first failing seed (the seeds-to-catch).
+// bug and strategy, stopping at the first failing seed (the seeds-to-catch);
+// `guided` is the coverage-guided sweep (faultline test --guided), whose runs
+// count as seeds. A seed counts only if the correct system passes it.
 // Then, per strategy: the share of bugs caught within 20, 100 and 500 seeds (or
 // N) and the median seeds-to-catch (a bug not caught counts as more than N).
 // Runs are deterministic: the same build prints the same table on any machine.
@@ -21,8 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "runner/explore.h"
 #include "runner/run.h"
 #include "runner/search.h"
+#include "runner/store.h"
 #include "runner/sweep.h"
 #include "runner/system.h"
 
@@ -57,8 +61,40 @@ bool correct_system_fails(runner::RunConfig config, std::uint64_t seed) {
     return !result || result->verdict != runner::Verdict::valid;
 }
 
+// The coverage-guided sweep (runner/explore.h) over the default plan: its
+// runs-to-catch, each run counted as a seed. A failing run is checked against
+// the correct system on the same config (schedule included).
+Catch runs_to_catch_guided(const std::string& system, const std::string& bug, std::uint64_t runs, int jobs) {
+    runner::RunConfig config;
+    config.system = system;
+    config.bug = bug;
+    Catch found;
+    const runner::ExploreResult result =
+        runner::explore(config, runner::ExploreOptions{.runs = runs, .seed = 1, .jobs = jobs, .keep_going = false},
+                        [](const runner::RunResult&) {});
+    for (const runner::ExploreFailure& failure : result.failures) {
+        runner::RunConfig correct = failure.config;
+        correct.bug.clear();
+        auto check = runner::run(correct, runner::RunOptions{.trace_out = nullptr, .keep_node_logs = false});
+        if (!check || check->verdict != runner::Verdict::valid) {
+            // Its config, to replay: mkdir D; mv the file to D/config.json; faultline replay D.
+            const std::string path = fmt::format("false-alarm-{}-run{}.json", bug, failure.run);
+            if (!runner::write_text_file(path, correct.to_json().dump(2) + "\n"))
+                std::fprintf(stderr, "cannot write %s\n", path.c_str());
+            std::fprintf(stderr, "false alarm: guided run %llu fails without the bug too (config: %s)\n",
+                         static_cast<unsigned long long>(failure.run), path.c_str());
+            continue;
+        }
+        found.seed = failure.run;
+        found.checks = failure.error.empty() ? std::string(runner::verdict_name(failure.verdict)) : failure.error;
+        break;
+    }
+    return found;
+}
+
 Catch seeds_to_catch(const std::string& system, const std::string& bug, const std::string& strategy,
                      std::uint64_t seeds, int jobs) {
+    if (strategy == "guided") return runs_to_catch_guided(system, bug, seeds, jobs);
     runner::RunConfig config;
     config.system = system;
     config.bug = bug;
@@ -110,7 +146,7 @@ std::string median(const std::vector<Catch>& catches, std::uint64_t seeds) {
 int main(int argc, char** argv) {
     std::string system = "raft-kv";
     std::string bugs_text;
-    std::string strategies_text = "default,random,swarm,targeted,fault-points,pct";
+    std::string strategies_text = "default,guided,random,swarm,targeted,fault-points,pct";
     std::uint64_t seeds = 500;
     int jobs = 2;
     for (int i = 1; i + 1 < argc; i += 2) {

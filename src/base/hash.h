@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
 
 namespace faultline {
@@ -12,6 +13,11 @@ std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed 
 
 inline std::uint64_t hash_string(std::string_view text, std::uint64_t seed = 0) {
     return hash_bytes(text.data(), text.size(), seed);
+}
+
+// A few 64-bit words, hashed as one record (features, fingerprints).
+inline std::uint64_t hash_words(std::initializer_list<std::uint64_t> words, std::uint64_t seed = 0) {
+    return hash_bytes(words.begin(), words.size() * sizeof(std::uint64_t), seed);
 }
 
 // A streaming hash: feed fixed-size words and byte ranges, read the digest.

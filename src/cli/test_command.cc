@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -9,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/options_cli.h"
+#include "runner/explore.h"
 #include "runner/run.h"
 #include "runner/store.h"
 #include "runner/summary.h"
@@ -31,6 +33,7 @@ struct TestOptions {
     int jobs = 1;
     bool keep_going = false;
     int stored_failures_max = 20;
+    bool guided = false;  // --seeds is then a budget of runs (runner/explore.h)
 };
 
 // A whole number in decimal within [low, high]. On its own CLI11 reads "-1"
@@ -177,6 +180,79 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     return sweep_exit_code(result);
 }
 
+// A coverage-guided sweep: as many runs as --seeds has seeds, from its first.
+// A failing run's schedule is the explorer's, not the seed's: its repro
+// replays the stored run.
+int run_guided(const runner::RunConfig& config, const TestOptions& options) {
+    auto range = runner::parse_seed_range(options.seeds);
+    if (!range) {
+        print_error("--seeds: " + range.error().message);
+        return exit_usage;
+    }
+    const std::uint64_t runs =
+        range->second - range->first == UINT64_MAX ? UINT64_MAX : range->second - range->first + 1;
+    std::fprintf(stdout, "faultline test: %s, guided by coverage, %llu runs from seed %llu on %d jobs\n",
+                 config.system.c_str(), static_cast<unsigned long long>(runs),
+                 static_cast<unsigned long long>(range->first), options.jobs);
+    std::fflush(stdout);
+    int stored = 0;
+    bool store_failed = false;
+    auto last_progress = std::chrono::steady_clock::now();
+    const runner::ExploreResult result = runner::explore(
+        config,
+        runner::ExploreOptions{
+            .runs = runs,
+            .seed = range->first,
+            .jobs = options.jobs,
+            .keep_going = options.keep_going,
+            .progress =
+                [&](std::uint64_t done, std::size_t corpus, std::size_t features, std::size_t failures) {
+                    const auto now = std::chrono::steady_clock::now();
+                    if (now - last_progress < std::chrono::seconds(5)) return;
+                    last_progress = now;
+                    std::fprintf(stdout,
+                                 "progress     %llu of %llu runs, corpus %zu, %zu features, %zu "
+                                 "failed\n",
+                                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(runs), corpus,
+                                 features, failures);
+                    std::fflush(stdout);
+                }},
+        [&](const runner::RunResult& failed) {
+            runner::RunConfig failing = failed.config;
+            failing.schedule = failed.schedule.to_json();
+            std::fprintf(stdout, "run with seed %llu: %s\n", static_cast<unsigned long long>(failing.seed),
+                         runner::verdict_name(failed.verdict));
+            for (const runner::CheckOutcome& check : failed.checks) {
+                if (check.verdict != runner::Verdict::valid) {
+                    std::fprintf(stdout, "    %s: %s\n", check.name.c_str(),
+                                 check.summary.substr(0, check.summary.find('\n')).c_str());
+                }
+            }
+            if (stored >= options.stored_failures_max) return;
+            if (auto kept = runner::run_and_store(options.store, failing)) {
+                ++stored;
+                std::fprintf(stdout, "    repro: faultline replay %s\n", kept->dir.c_str());
+            } else {
+                store_failed = true;
+            }
+            std::fflush(stdout);
+        });
+    std::fprintf(stdout, "guided       %llu runs: %zu failed; corpus %zu, %zu features; %.1fs wall\n",
+                 static_cast<unsigned long long>(result.runs), result.failures.size(), result.corpus, result.features,
+                 result.wall_seconds);
+    if (store_failed) print_error("could not store every failing run under " + options.store);
+    bool unknown_only = true;
+    for (const runner::ExploreFailure& failure : result.failures) {
+        if (!failure.error.empty()) {
+            std::fprintf(stdout, "error: %s\n", failure.error.c_str());
+            return exit_runtime;
+        }
+        if (failure.verdict == runner::Verdict::invalid) unknown_only = false;
+    }
+    if (result.failures.empty()) return exit_valid;
+    return unknown_only ? exit_unknown : exit_invalid;
+}
+
 int run_test(const TestOptions& options) {
     runner::RunConfig config = options.config;
     if (options.seed_given) {
@@ -190,6 +266,11 @@ int run_test(const TestOptions& options) {
         print_error(status.error().message);
         return exit_usage;
     }
+    if (options.guided && options.seeds.empty()) {
+        print_error("--guided needs --seeds A..B: the first seed and how many runs to try");
+        return exit_usage;
+    }
+    if (options.guided) return run_guided(config, options);
     if (!options.seeds.empty()) return run_sweep(config, options);
 
     std::fprintf(stdout, "faultline test: %s, seed %llu\n", config.system.c_str(),
@@ -258,6 +339,9 @@ CommandAction add_test_command(CLI::App& app, const std::string& system) {
                      "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
     test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->transform(whole_number(1, 256));
     test->add_flag("--keep-going", options->keep_going, "Do not stop a sweep at the first failing seed");
+    test->add_flag("--guided", options->guided,
+                   "A coverage-guided sweep: --seeds A..B runs B-A+1 runs from seed A, mutating the fault schedules "
+                   "of runs that reached new behaviour");
     test->add_option("--stored-failures-max", options->stored_failures_max,
                      "A sweep stores at most this many failing runs (with traces); the rest are listed in "
                      "store/sweeps/.../sweep.json with their repro commands")

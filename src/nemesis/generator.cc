@@ -144,18 +144,19 @@ void draw_fault_details(Fault& fault, const std::vector<int>& order, const Swarm
     }
 }
 
-// Aims `fault` at whoever holds `role` when it strikes, in place of the nodes
-// it drew. A partition then isolates that node.
+}  // namespace
+
 void aim_at_role(Fault& fault, TargetRole role) {
     fault.target = role;
+    // A kill aimed at a role is short: the node is back while the election
+    // or the commit it interrupted is still under way.
+    if (fault.kind == FaultKind::kill) fault.duration = std::min(fault.duration, milliseconds(300));
     if (fault.kind == FaultKind::partition) {
-        fault.shape = PartitionShape::one;
+        fault.shape = PartitionShape::one;  // the holder alone; its `nodes` may stay as drawn
     } else {
         fault.nodes.clear();
     }
 }
-
-}  // namespace
 
 Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) {
     Schedule schedule;

@@ -37,6 +37,10 @@ struct GeneratorOptions {
 // bandwidth; "all" everything.
 Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text);
 
+// Aims `fault` (of a targetable kind) at whoever holds `role` when it
+// strikes, in place of the nodes it names. A partition then isolates that node.
+void aim_at_role(Fault& fault, TargetRole role);
+
 // With fewer than two nodes, partitions are left out of `kinds`.
 Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed);
 

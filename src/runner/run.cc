@@ -328,10 +328,11 @@ std::vector<std::unique_ptr<ClientDriver>> add_clients(const RunConfig& config, 
                                                        Nanos clients_stop, bool may_repeat) {
     std::vector<std::unique_ptr<ClientDriver>> drivers;
     auto codec = wiring.system.codec();
-    if (codec != nullptr && config.clients > 0 && config.rate > 0) {
+    const double rate = config.rate * wiring.shape.rate_factor;
+    if (codec != nullptr && config.clients > 0 && rate > 0) {
         // Each client thinks for clients/rate on average, giving `rate` in total
         // while latencies stay small against the think time.
-        const double think_mean_ns = 1e9 * config.clients / config.rate;
+        const double think_mean_ns = 1e9 * config.clients / rate;
         for (int i = 0; i < config.clients; ++i) {
             workload::ClientOptions client_options = wiring.system.client_options(config);
             client_options.first_process = i;
@@ -448,17 +449,20 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     auto system_or = make_system(config);
     if (!system_or) return system_or.error();
     std::unique_ptr<System> system = std::move(*system_or);
-    auto link = config.link_config();
+
+    auto description = system_named(config.system);
+    if (!description) return description.error();
+    auto plan = plan_search(config, **description);
+    if (!plan) return plan.error();
+    RunConfig network_config = config;  // the network the plan asks for
+    if (!plan->latency.empty()) network_config.latency = plan->latency;
+    auto link = network_config.link_config();
     if (!link) return link.error();
 
     const auto wall_start = std::chrono::steady_clock::now();
     sim::Simulation simulation(sim::SimulationOptions{config.seed, *link, config.disk});
     simulation.network().set_drop_in_flight(config.drop_in_flight);
     simulation.set_node_logging(options.keep_node_logs);
-    auto description = system_named(config.system);
-    if (!description) return description.error();
-    auto plan = plan_search(config, **description);
-    if (!plan) return plan.error();
     system->shape_workload(plan->workload);
     system->build(simulation, config);
     auto schedule = make_schedule(config, *plan);
@@ -510,6 +514,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.stopped_because = simulation.stop_reason();
     result.history = recorder.take();
     result.search = plan->to_json();
+    system->abstract_run(result.abstract_features);
     result.schedule = nemesis.schedule();
     result.nemesis_log = nemesis.log();
     result.healed_at = healed_at;

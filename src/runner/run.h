@@ -47,8 +47,10 @@ struct RunResult {
     double wall_seconds = 0;
     std::vector<CheckOutcome> checks;
     Verdict verdict = Verdict::valid;
-    std::string stopped_because;           // empty unless the run stopped early
-    Json search;                           // the search plan (runner/search.h) the run followed
+    std::string stopped_because;  // empty unless the run stopped early
+    Json search;                  // the search plan (runner/search.h) the run followed
+    // The system's abstraction of the run (System::abstract_run), for coverage-guided search.
+    std::vector<std::uint64_t> abstract_features;
     nemesis::Schedule schedule;            // the faults that were scheduled
     std::vector<std::string> nemesis_log;  // what the nemesis did, when
     Nanos healed_at = 0;                   // when everything healed

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "base/prng.h"
 #include "nemesis/generator.h"
@@ -23,21 +24,43 @@ double uniform(Prng& random, double low, double high) {
     return low + (high - low) * random.unit();
 }
 
-// Swarm: a random subset of the fault kinds (each kept with probability 1/2,
-// at least one), short or long intervals and durations, and sometimes bursts.
+// A short interval or duration: 1/32 to 1/3 of the longest the command line
+// allows (log-uniform): faults every few hundred milliseconds, each over
+// before an election ends.
+Nanos shorten(Nanos longest, Prng& random) {
+    const double factor = std::exp(uniform(random, std::log(1.0 / 32), std::log(1.0 / 3)));
+    return std::max<Nanos>(static_cast<Nanos>(factor * static_cast<double>(longest)), milliseconds(1));
+}
+
+// Swarm: a random subset of the fault kinds (of one to all, small ones the
+// most likely, so that one or two kinds get the whole run to themselves),
+// short or long intervals and durations, and sometimes bursts.
 void swarm_faults(SearchPlan& plan, Prng& random) {
+    std::vector<nemesis::FaultKind> kinds = plan.kinds;
+    for (std::size_t i = kinds.size(); i > 1; --i) std::swap(kinds[i - 1], kinds[random.below(i)]);
+    // Few kinds more often than many (u squared): each kind then strikes
+    // often enough to matter.
+    if (!kinds.empty()) {
+        const double u = random.unit();
+        kinds.resize(1 + static_cast<std::size_t>(u * u * static_cast<double>(kinds.size())));
+    }
+    // In the command line's order, so that the plan reads the same way.
     std::vector<nemesis::FaultKind> kept;
     for (nemesis::FaultKind kind : plan.kinds) {
-        if (random.chance(0.5)) kept.push_back(kind);
+        if (std::find(kinds.begin(), kinds.end(), kind) != kinds.end()) kept.push_back(kind);
     }
-    if (kept.empty() && !plan.kinds.empty()) kept.push_back(plan.kinds[random.below(plan.kinds.size())]);
     plan.kinds = kept;
-    // Short ones are a tenth to a third of the longest the command line allows.
-    if (random.chance(0.5)) plan.fault_interval = static_cast<Nanos>(uniform(random, 0.1, 0.35) * plan.fault_interval);
-    if (random.chance(0.5)) plan.fault_duration = static_cast<Nanos>(uniform(random, 0.1, 0.35) * plan.fault_duration);
-    plan.fault_interval = std::max<Nanos>(plan.fault_interval, milliseconds(1));
-    plan.fault_duration = std::max<Nanos>(plan.fault_duration, milliseconds(1));
+    if (random.chance(0.5)) plan.fault_interval = shorten(plan.fault_interval, random);
+    if (random.chance(0.5)) plan.fault_duration = shorten(plan.fault_duration, random);
     plan.clustered = random.chance(1.0 / 3);
+}
+
+// Swarm: half the seeds run on a slow network (mean latency 5 to 30 ms)
+// when the command line left the latency at its default: more messages in
+// flight at once, so elections overlap and replies cross.
+void swarm_network(SearchPlan& plan, const RunConfig& config, Prng& random) {
+    if (config.latency != RunConfig{}.latency || !random.chance(0.5)) return;
+    plan.latency = fmt::format("exponential:{}ms,1ms", random.between(5, 30));
 }
 
 // Swarm: the workload's mix, its keys, and quiet windows.
@@ -65,6 +88,7 @@ void swarm_workload(SearchPlan& plan, const RunConfig& config, Prng& random) {
         default:
             break;
     }
+    if (random.chance(1.0 / 3)) shape.rate_factor = 1.0 / 20;  // a trickle
     // Up to three windows of no client operations, each at most a quarter of
     // the run: a leader elected in one has only its no-op of its own term.
     const Nanos span = config.time_limit - config.workload_start;
@@ -87,6 +111,32 @@ void swarm_workload(SearchPlan& plan, const RunConfig& config, Prng& random) {
         }
         shape.quiet = merged;
     }
+}
+
+// A targeted campaign (Jepsen's targeted nemeses): one or two kinds of
+// fault that can be aimed, every one of them aimed at one or two roles, often
+// (1/32 to 1/3 of the command line's interval), sometimes on a slow network.
+// A campaign concentrates a run on one mechanism, where a mix of every fault
+// dilutes it: "kill each candidate for a moment", "isolate each fresh leader".
+void targeted_campaign(SearchPlan& plan, const RunConfig& config, const std::vector<nemesis::FaultKind>& allowed,
+                       const std::vector<nemesis::TargetRole>& roles, Prng& random) {
+    std::vector<nemesis::FaultKind> aimable;
+    for (nemesis::FaultKind kind : allowed) {
+        if (nemesis::targetable(kind)) aimable.push_back(kind);
+    }
+    if (aimable.empty()) return;
+    std::vector<nemesis::FaultKind> kinds{aimable[random.below(aimable.size())]};
+    const nemesis::FaultKind second = aimable[random.below(aimable.size())];
+    if (random.chance(0.5) && second != kinds.front()) kinds.push_back(second);
+    plan.kinds = kinds;
+    plan.roles = {roles[random.below(roles.size())]};
+    const nemesis::TargetRole other = roles[random.below(roles.size())];
+    if (random.chance(0.5) && other != plan.roles.front()) plan.roles.push_back(other);
+    plan.targeted = 1;
+    plan.fault_interval = shorten(config.fault_interval, random);
+    plan.fault_duration = random.chance(0.5) ? shorten(config.fault_duration, random) : config.fault_duration;
+    plan.clustered = false;
+    swarm_network(plan, config, random);
 }
 
 // PCT: eight priority levels a step of 0.5 to 5 ms apart, and a depth of 1 to 4.
@@ -127,11 +177,14 @@ Result<SearchPlan> plan_search(const RunConfig& config, const SystemDescription&
     if (combined || config.search == "swarm") {
         swarm_faults(plan, swarm);
         swarm_workload(plan, config, swarm);
+        swarm_network(plan, config, swarm);
     }
+    // The combined default: half the seeds follow a targeted campaign in
+    // place of the swarm's faults (the swarm's workload stays).
     const bool target = config.search == "targeted" || (combined && choose.chance(0.5));
     if (target && !system.roles.empty()) {
-        plan.targeted = combined ? 0.5 : 0.7;
-        plan.roles = system.roles;
+        Prng campaign = Prng::stream(config.seed, "search/targeted");
+        targeted_campaign(plan, config, *kinds, system.roles, campaign);
     }
     plan.fault_points = config.search == "fault-points" || (combined && choose.chance(0.5));
     if (config.search == "pct" || (combined && choose.chance(0.25))) priority_schedule(plan, config, pct);
@@ -153,6 +206,7 @@ Json SearchPlan::to_json() const {
         json["targeted"] = Json{{"share", targeted}, {"roles", roles_json}};
     }
     if (!workload.empty()) json["workload"] = workload.to_json();
+    if (!latency.empty()) json["latency"] = latency;
     if (priorities.levels > 0) {
         json["priorities"] = Json{{"levels", priorities.levels},
                                   {"step_ns", priorities.step},
@@ -173,9 +227,11 @@ std::string SearchPlan::describe() const {
     if (workload.keys_active) {
         parts.push_back(fmt::format("{} key{}", *workload.keys_active, *workload.keys_active == 1 ? "" : "s"));
     }
+    if (workload.rate_factor != 1) parts.push_back(fmt::format("{:g}x the rate", workload.rate_factor));
     if (!workload.quiet.empty()) {
         parts.push_back(fmt::format("{} quiet window{}", workload.quiet.size(), workload.quiet.size() == 1 ? "" : "s"));
     }
+    if (!latency.empty()) parts.push_back("latency " + latency);
     if (fault_points) parts.emplace_back("fault points");
     if (priorities.levels > 0) parts.push_back(fmt::format("priorities depth {}", priorities.change_points.size() + 1));
     return fmt::format("{}: {}", strategy, fmt::join(parts, "; "));

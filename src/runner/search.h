@@ -10,22 +10,25 @@
 //                 and intensities of the command line (earlier versions' only way)
 //   swarm         the seed also switches whole features on or off: a random
 //                 subset of the fault kinds, short or long fault intervals and
-//                 durations, faults in bursts, a write-heavy or read-mostly
-//                 mix, few or many keys, and quiet windows with no client
-//                 operations (FoundationDB's and TigerBeetle's simulators)
-//   targeted      faults aimed at roles, not drawn nodes: the leader, a fresh
-//                 leader before its first commit, a candidate mid-election,
-//                 the node with the longest log, a node just after it
-//                 persisted a vote (Jepsen's targeted nemeses; the system lists
+//                 durations, faults in bursts, a slow network, a write-heavy
+//                 or read-mostly mix, few or many keys, and quiet windows with
+//                 no client operations (FoundationDB's and TigerBeetle's simulators)
+//   targeted      a campaign of faults aimed at roles, not drawn nodes: one or
+//                 two kinds that can be aimed, often, every one aimed at one or
+//                 two roles (the leader, a fresh leader before its first
+//                 commit, a candidate mid-election, the node with the longest
+//                 log, a node just after it persisted a vote), sometimes on a
+//                 slow network (Jepsen's targeted nemeses; the system lists
 //                 the roles it can find)
 //   fault-points  the protocol's own fault points act (node/node.h, BUGGIFY):
 //                 a crash right after a write became durable, stretched
 //                 timers, delayed sends
 //   pct           messages are delivered under a priority schedule of depth
 //                 1 to 4 (sim/network.h, PCT)
-//   default       swarm on every seed; targeting on half of them, fault
-//                 points on half, a priority schedule on a quarter, each drawn
-//                 independently
+//   default       swarm's workload on every seed, and its faults on half of
+//                 them, a targeted campaign on the other half; fault points on
+//                 half the seeds and a priority schedule on a quarter, each
+//                 drawn independently
 //
 // Everything is drawn from the seed's own "search" stream: the same config
 // gives the same plan, so a failing seed replays, and the plan is written to
@@ -52,7 +55,7 @@ struct SystemDescription;
 const std::vector<std::string>& search_strategy_names();
 
 // At most this many crashes from fault points in one run.
-inline constexpr int kFaultPointCrashesMax = 4;
+inline constexpr int kFaultPointCrashesMax = 6;
 
 struct SearchPlan {
     std::string strategy;
@@ -64,6 +67,7 @@ struct SearchPlan {
     double targeted = 0;
     std::vector<nemesis::TargetRole> roles;
     workload::WorkloadShape workload;
+    std::string latency;  // the default link's latency in place of the config's ("": the config's)
     bool fault_points = false;
     sim::PrioritySchedule priorities;  // levels 0: none
 

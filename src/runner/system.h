@@ -71,6 +71,11 @@ class System {
     // default an ok; systems add definite answers such as "key does not exist".
     virtual bool served(const check::Operation& completion) const { return completion.type == check::OpType::ok; }
     virtual std::vector<CheckOutcome> check(const check::History& history, sim::Simulation& simulation) = 0;
+    // An abstraction of the finished run for coverage-guided search
+    // (runner/explore.h): a hash for each abstract state or transition the
+    // system went through. Two runs that add the same hashes behaved alike.
+    // By default none: the explorer then sees only the order of the faults.
+    virtual void abstract_run(std::vector<std::uint64_t>& features) const { (void)features; }
 };
 
 // A system's description: what `faultline test --system NAME`, `--help`,

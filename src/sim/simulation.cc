@@ -192,16 +192,27 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
         Prng decide(Prng::mix(fault_point_seed_, name));
         FaultPointRule rule;
         rule.live = decide.chance(0.5);
-        rule.effect = static_cast<FaultPointEffect>(decide.below(3));
-        rule.probability = 0.01 * std::pow(30.0, decide.unit());  // log-uniform in [1%, 30%]
+        // A crash half the time: the points mark writes whose consequences
+        // have not left the node, and a crash there is what they are for.
+        const std::uint64_t effect = decide.below(4);
+        rule.effect = effect < 2 ? FaultPointEffect::crash : static_cast<FaultPointEffect>(effect - 1);
+        // It fires every period-th time it is reached, from a random first
+        // one on: a point reached ten times a run and one reached ten
+        // thousand times both get their turn.
+        rule.period = static_cast<std::uint64_t>(std::pow(256.0, decide.unit()));  // log-uniform in [1, 256)
+        rule.reached = decide.below(rule.period);
+        rule.crashes_left = 2;
         found = fault_point_rules_.emplace(std::string(name), rule).first;
     }
-    const FaultPointRule& rule = found->second;
-    if (!rule.live || !fault_point_random_.chance(rule.probability)) return;
+    FaultPointRule& rule = found->second;
+    if (!rule.live || ++rule.reached % rule.period != 0) return;
     switch (rule.effect) {
         case FaultPointEffect::crash:
-            if (fault_point_crashes_left_ == 0) return;
+            // At most two crashes per point and a budget per run, so that a
+            // point reached at every write cannot spend the run's crashes.
+            if (fault_point_crashes_left_ == 0 || rule.crashes_left == 0) return;
             --fault_point_crashes_left_;
+            --rule.crashes_left;
             ctx.doomed = true;
             note_fault(fmt::format("fault point {}: crash {}", name, slot.name));
             return;
@@ -222,7 +233,10 @@ void Simulation::crash_after_input(NodeSlot& slot) {
     restart_pending_.resize(nodes_.size());
     restart_pending_[slot.id.value] = 1;
     const NodeId id = slot.id;
-    at(now_ + fault_point_random_.between(milliseconds(10), seconds(1)), [this, id] {
+    // Log-uniform from 1 ms to 1 s: a node back before its peers noticed is as
+    // revealing as one back after an election.
+    const auto delay = static_cast<Nanos>(1e6 * std::pow(1000.0, fault_point_random_.unit()));
+    at(now_ + delay, [this, id] {
         if (restart_pending_[id.value] == 0) return;  // a nemesis took it over
         restart(id);
     });

@@ -142,10 +142,11 @@ class Simulation {
 
     // Fault points (node/node.h, BUGGIFY): turns them on for every server.
     // `seed` decides, for each point by its name, whether it is live in this
-    // run (half are), what it does (crash the node, stretch its timers, or
-    // delay its sends, for the rest of the input) and how often it fires when
-    // reached (between 1% and 30%). A crashed node restarts 10 ms to 1 s
-    // later; at most `crashes_max` crashes per run. Every action is noted in
+    // run (half are), what it does (crash the node, half the time; else
+    // stretch its timers or delay its sends, for the rest of the input) and
+    // how often it fires (every period-th time it is reached, the period
+    // log-uniform in [1, 256)). A crashed node restarts 1 ms to 1 s later
+    // (log-uniform); at most two crashes per point and `crashes_max` per run. Every action is noted in
     // the trace ("fault point raft.vote-persisted: crash n2").
     void enable_fault_points(std::uint64_t seed, int crashes_max);
     // Points act only while acting (the runner stops them at the heal, so the
@@ -195,7 +196,9 @@ class Simulation {
     struct FaultPointRule {
         bool live = false;
         FaultPointEffect effect = FaultPointEffect::crash;
-        double probability = 0;
+        std::uint64_t period = 1;  // fires every period-th time it is reached
+        std::uint64_t reached = 0;
+        int crashes_left = 0;
     };
     void hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_view name);
     void crash_after_input(NodeSlot& slot);

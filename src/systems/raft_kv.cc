@@ -2,6 +2,9 @@
 // with Raft's safety invariants checked after every simulated step.
 #include <fmt/format.h>
 
+#include <array>
+
+#include "base/hash.h"
 #include "protocols/kv/kv_server.h"
 #include "protocols/raft/invariants.h"
 #include "runner/system.h"
@@ -176,6 +179,45 @@ class RaftKvSystem final : public runner::System {
                                             Json{{"steps", invariants_->checks()}}});
         }
         return outcomes;
+    }
+
+    // Each node's moves between roles (and up or down), with how far its term
+    // moved, whichever node made them; and each change of the cluster's
+    // census of roles from the one before (two leaders in different terms, a
+    // candidate while a leader is down...). The node-by-node and cluster-wide
+    // sequences of role and term transitions, abstracted from node names.
+    void abstract_run(std::vector<std::uint64_t>& features) const override {
+        struct Last {
+            bool known = false;
+            bool up = false;
+            protocols::raft::Role role = protocols::raft::Role::follower;
+            Term term;
+        };
+        std::vector<Last> last(views_.size());
+        auto state_of = [](bool up, protocols::raft::Role role) {
+            return up ? static_cast<std::uint64_t>(role) + 1 : 0;  // 0: down
+        };
+        std::uint64_t previous_census = 0;
+        for (const RoleChange& change : timeline_) {
+            Last& node = last[change.node];
+            const std::uint64_t to = state_of(change.up, change.role);
+            if (node.known) {
+                const std::uint64_t from = state_of(node.up, node.role);
+                const std::uint64_t jump =
+                    change.term.value > node.term.value + 1 ? 2 : change.term.value - node.term.value;
+                features.push_back(hash_words({0x52, from, to, std::min<std::uint64_t>(jump, 2)}));
+            }
+            node = Last{true, change.up, change.role, change.term};
+            // The census: how many nodes in each state, and how many leaders.
+            std::array<std::uint64_t, 5> counts{};
+            for (const Last& each : last) {
+                if (each.known) ++counts[state_of(each.up, each.role)];
+            }
+            std::uint64_t census = 0;
+            for (std::uint64_t count : counts) census = census * 8 + count;
+            if (census != previous_census) features.push_back(hash_words({0x43, previous_census, census}));
+            previous_census = census;
+        }
     }
 
   private:

@@ -25,10 +25,14 @@ struct WorkloadShape {
     std::optional<int> read_percent;
     std::optional<int> write_percent;
     std::optional<int> keys_active;  // keys in use at once
+    // The clients' total rate, as a fraction of the configured one (a trickle
+    // of writes leaves leaders idle: what a new leader must commit of earlier
+    // terms then waits on its no-op alone).
+    double rate_factor = 1;
     // Windows [from, to) of simulated time in which clients start nothing.
     std::vector<std::pair<Nanos, Nanos>> quiet;
 
-    bool empty() const { return !read_percent && !write_percent && !keys_active && quiet.empty(); }
+    bool empty() const { return !read_percent && !write_percent && !keys_active && rate_factor == 1 && quiet.empty(); }
     // The end of the quiet window `at` falls in, or `at` if none.
     Nanos after_quiet(Nanos at) const {
         for (const auto& [from, to] : quiet) {
@@ -41,6 +45,7 @@ struct WorkloadShape {
         if (read_percent) json["read_percent"] = *read_percent;
         if (write_percent) json["write_percent"] = *write_percent;
         if (keys_active) json["keys_active"] = *keys_active;
+        if (rate_factor != 1) json["rate_factor"] = rate_factor;
         if (!quiet.empty()) {
             Json windows = Json::array();
             for (const auto& [from, to] : quiet) windows.push_back(Json{{"from_ns", from}, {"to_ns", to}});
