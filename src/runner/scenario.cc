@@ -82,7 +82,7 @@ Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& tabl
     Json json = Json::object();
     for (const auto& [key, node] : table) {
         const std::string name(key.str());
-        if (name == "kind" || name == "shape" || name == "links") {
+        if (name == "kind" || name == "shape" || name == "links" || name == "target") {
             auto text = value_of<std::string>(path, node, "a string");
             if (!text) return text.error();
             json[name] = *text;
@@ -106,7 +106,7 @@ Result<nemesis::Fault> fault_of(const std::string& path, const toml::table& tabl
         } else {
             return make_error(ErrorCode::invalid_argument,
                               fmt::format("{}: unknown fault field '{}' (kind, shape, start, duration, nodes, "
-                                          "amount, delta, links)",
+                                          "amount, delta, links, target)",
                                           where(path, node), name));
         }
     }
@@ -478,6 +478,9 @@ std::string scenario_to_toml(const Scenario& scenario) {
             if (fault.delta != 0) out << "delta = " << quoted(format_duration_exact(fault.delta)) << "\n";
             if (fault.links == nemesis::LinkSelector::requests) out << "links = \"requests\"\n";
             if (fault.links == nemesis::LinkSelector::responses) out << "links = \"responses\"\n";
+            if (fault.target != nemesis::TargetRole::none) {
+                out << "target = " << quoted(nemesis::target_role_name(fault.target)) << "\n";
+            }
         }
     }
     for (const AvailabilityWindow& window : config.availability) {

@@ -136,7 +136,6 @@ void targeted_campaign(SearchPlan& plan, const RunConfig& config, const std::vec
     plan.fault_interval = shorten(config.fault_interval, random);
     plan.fault_duration = random.chance(0.5) ? shorten(config.fault_duration, random) : config.fault_duration;
     plan.clustered = false;
-    swarm_network(plan, config, random);
 }
 
 // PCT: eight priority levels a step of 0.5 to 5 ms apart, and a depth of 1 to 4.
@@ -168,17 +167,22 @@ Result<SearchPlan> plan_search(const RunConfig& config, const SystemDescription&
     plan.fault_duration = config.fault_duration;
     if (config.search == "random") return plan;
 
-    // Each strategy draws from its own stream, so that the combined default
-    // makes the same swarm choices whether or not it also targets roles.
+    // Each part draws from its own stream, so that no choice depends on
+    // another: the combined default makes the same workload choices whether
+    // or not it targets roles, and a run with an explicit schedule (a
+    // replay, a shrunk scenario, whose fault kinds may differ) gets the same
+    // workload, network, fault points and priorities as the run it came from.
     Prng choose = Prng::stream(config.seed, "search");
     Prng swarm = Prng::stream(config.seed, "search/swarm");
+    Prng workload = Prng::stream(config.seed, "search/workload");
+    Prng network = Prng::stream(config.seed, "search/network");
     Prng pct = Prng::stream(config.seed, "search/pct");
     const bool combined = config.search == "default";
     if (combined || config.search == "swarm") {
         swarm_faults(plan, swarm);
-        swarm_workload(plan, config, swarm);
-        swarm_network(plan, config, swarm);
+        swarm_workload(plan, config, workload);
     }
+    if (combined || config.search == "swarm" || config.search == "targeted") swarm_network(plan, config, network);
     // The combined default: half the seeds follow a targeted campaign in
     // place of the swarm's faults (the swarm's workload stays).
     const bool target = config.search == "targeted" || (combined && choose.chance(0.5));

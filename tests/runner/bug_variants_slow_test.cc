@@ -1,7 +1,6 @@
 // Every known-bug variant of the Raft KV is caught within a bounded number of
 // seeds, by the check that should catch it; correct Raft passes the same runs.
-// Each bug gets the fault mix that exposes it (BENCHMARKS.md, "bug-finding
-// power", records how many seeds each took).
+// BENCHMARKS.md ("Search power") records how many seeds each took.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <gtest/gtest.h>
@@ -23,27 +22,21 @@ struct BugCase {
 
 void lin_kv_defaults(RunConfig&) {}
 
+// Under the defaults (no hand-tuned flags: the search strategies do the
+// tuning, see docs/search.md), except forget-vote, which the default search
+// does not yet catch within 100 seeds: BENCHMARKS.md, "Search power".
 const BugCase cases[] = {
-    {"commit-old-term", 60, "leader-completeness", "state-machine-safety",
-     [](RunConfig& config) {
-         config.rate = 5;
-         config.system_options["pre_vote"] = false;
-         config.system_options["check_quorum"] = false;
-         config.nemesis = "partition";
-         config.fault_interval = milliseconds(500);
-         config.fault_duration = seconds(1);
-     }},
+    {"commit-old-term", 60, "leader-completeness", "state-machine-safety", lin_kv_defaults},
     {"forget-vote", 30, "one-vote-per-term", "election-safety",
      [](RunConfig& config) {
-         config.system_options["pre_vote"] = false;
          config.nemesis = "kill";
          config.fault_interval = milliseconds(500);
          config.fault_duration = milliseconds(300);
          config.latency = "exponential:20ms,1ms";
      }},
-    {"stale-read", 100, "linearizability", "", [](RunConfig& config) { config.nemesis = "partition"; }},
-    {"no-dedup", 60, "linearizability", "", lin_kv_defaults},
-    {"early-ack", 30, "linearizability", "", lin_kv_defaults},
+    {"stale-read", 10, "linearizability", "", lin_kv_defaults},
+    {"no-dedup", 10, "linearizability", "", lin_kv_defaults},
+    {"early-ack", 10, "linearizability", "", lin_kv_defaults},
 };
 
 TEST(BugVariants, EachIsCaughtWithinItsBoundByTheRightCheck) {
