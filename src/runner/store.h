@@ -13,6 +13,7 @@
 // enough behind to replay it.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "base/json.h"
@@ -36,8 +37,9 @@ Result<Json> read_results(const std::string& run_dir);
 Status write_text_file(const std::string& path, const std::string& text);
 
 struct StoreOptions {
-    bool trace = true;          // write trace.jsonl (zstd-compressed when large)
-    bool update_latest = true;  // point <store>/latest at the run
+    bool trace = true;                                 // write trace.jsonl (zstd-compressed when large)
+    bool update_latest = true;                         // point <store>/latest at the run
+    std::function<void(const RunProgress&)> progress;  // RunOptions::progress
 };
 
 struct StoredRun {
