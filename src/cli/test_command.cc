@@ -85,10 +85,10 @@ void show_run_progress(const runner::RunProgress& progress, ProgressBar& bar, do
                            progress.ops.ok, progress.ops.fail, progress.ops.info, eta.empty() ? "" : ", " + eta));
 }
 
-// Writes a stored run's report.html, saying where; a report that cannot be
-// written is reported but leaves the run's verdict (and exit code) alone.
-void write_report_of(const std::string& run_dir, const char* label) {
-    if (auto written = report::write_run_report(run_dir)) {
+// Writes the page of a stored run or sweep, saying where; a page that cannot
+// be written is reported but leaves the verdict (and exit code) alone.
+void write_report_of(const std::string& dir, const char* label) {
+    if (auto written = report::write_report(dir)) {
         std::fprintf(stdout, "%s%s\n", label, written->c_str());
     } else {
         print_error("could not write the report: " + written.error().message);

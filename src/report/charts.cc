@@ -160,7 +160,7 @@ std::string latency_chart(const RunData& run, int width, int height) {
     frame.y_hi = std::pow(10, std::ceil(std::log10(hi * 1.01)));
     std::string out = open_svg(frame, "latency over time");
     out += fault_shading(frame, run);
-    out += axes(frame, "Latency of each operation, by when it was invoked", "time (s)", "latency (ms, log)");
+    out += axes(frame, "Latency by invocation time", "time (s)", "latency (ms, log)");
     out += legend(frame, {{"ok", kOk}, {"fail", kFail}, {"info", kInfo}});
     // One point per pixel and outcome: a long run draws no more than a short one.
     std::set<std::tuple<int, int, int>> drawn;
@@ -199,7 +199,7 @@ std::string throughput_chart(const RunData& run, int width, int height) {
     frame.y_hi = peak * 1.1;
     std::string out = open_svg(frame, "throughput over time");
     out += fault_shading(frame, run);
-    out += axes(frame, "Operations completed per second", "time (s)", "ops/s");
+    out += axes(frame, "Completions per second", "time (s)", "ops/s");
     out += legend(frame, {{"ok", kOk}, {"fail", kFail}, {"info", kInfo}});
     for (const auto& [type, values] : rates) {
         std::string path;

@@ -91,27 +91,8 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir) {
         body += "</table>\n";
     }
 
-    body += "<h2 id=\"failures\">Failing seeds</h2>";
-    if (failures.empty()) body += "<p class=\"muted\">None.</p>\n";
-    for (const Json& failure : failures) {
-        const std::string run_dir = locate_run(dir, failure.value("stored", ""));
-        const auto seed = failure.value("seed", std::uint64_t{0});
-        std::string checks;
-        for (const Json& check : failure.value("checks", Json::array())) {
-            checks += (checks.empty() ? "" : ", ") + check.get<std::string>();
-        }
-        body += fmt::format("<h3>seed {} {}</h3><p>{}{}</p>", seed, verdict_badge(failure.value("verdict", "invalid")),
-                            escape(checks), run_dir.empty() ? "" : " · " + link_to(dir, run_dir, "its report"));
-        body += "<pre class=\"repro\">" + escape(failure.value("repro", "")) + "</pre>";
-        const std::string stored = failure.value("stored", "");
-        body += "<pre class=\"shrink\">" +
-                escape(stored.empty() ? "(not stored: run the repro command, then faultline shrink store/latest)"
-                                      : "faultline shrink " + stored) +
-                "</pre>\n";
-    }
-
     // How hard the faults hit the seeds that failed, against those that passed.
-    const Json& seeds = json.contains("seeds") ? json["seeds"] : Json::array();
+    const Json& seeds = json.contains("seeds_run") ? json["seeds_run"] : Json::array();
     if (!seeds.empty()) {
         double load_max = 0;
         double faults_max = 0;
@@ -154,6 +135,31 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir) {
         }
         body += "</table></details>\n";
     }
+    body += "<h2 id=\"failures\">Failing seeds</h2>";
+    if (failures.empty()) {
+        body += "<p class=\"muted\">None.</p>\n";
+    } else {
+        body +=
+            "<table class=\"grid\" id=\"failing-seeds\"><tr><th>seed</th><th>verdict</th><th>failed</th>"
+            "<th>run it again</th><th>cut it down</th><th></th></tr>\n";
+    }
+    for (const Json& failure : failures) {
+        const std::string run_dir = locate_run(dir, failure.value("stored", ""));
+        std::string checks;
+        for (const Json& check : failure.value("checks", Json::array())) {
+            checks += (checks.empty() ? "" : ", ") + check.get<std::string>();
+        }
+        const std::string stored = failure.value("stored", "");
+        body += fmt::format(
+            "<tr><td class=\"num\">{}</td><td>{}</td><td>{}</td><td><code class=\"repro\">{}</code></td>"
+            "<td><code class=\"shrink\">{}</code></td><td>{}</td></tr>\n",
+            failure.value("seed", std::uint64_t{0}), verdict_badge(failure.value("verdict", "invalid")), escape(checks),
+            escape(failure.value("repro", "")),
+            escape(stored.empty() ? "not stored: run it again, then faultline shrink store/latest"
+                                  : "faultline shrink " + stored),
+            run_dir.empty() ? "" : link_to(dir, run_dir, "report"));
+    }
+    if (!failures.empty()) body += "</table>\n";
     return write_beside(
         dir, "report.html",
         page(fmt::format("faultline sweep: {} seeds {}", json.value("system", ""), json.value("seeds", "")), body));
@@ -240,12 +246,13 @@ Result<std::string> write_scenario_report(const std::string& scenario_dir) {
     body += "</div>\n";
     if (!diagrams.empty()) {
         body +=
-            "<h2 id=\"spacetime\">Space-time diagrams, over the same window</h2><p class=\"muted\">They move "
-            "and zoom together; each run's full diagram is on its own page.</p><div class=\"side-by-side\">" +
-            diagrams + "</div>\n";
+            "<section id=\"spacetime\"><h2>Space-time diagrams, over the same window</h2><p class=\"muted\">They "
+            "move and zoom together; each run's full diagram is on its own page.</p><div class=\"side-by-side\">" +
+            diagrams + "</div></section>\n";
     }
     if (!latencies.empty()) {
-        body += "<h2 id=\"latency\">Latency over time</h2><div class=\"side-by-side\">" + latencies + "</div>\n";
+        body += "<section id=\"latency\"><h2>Latency over time</h2><div class=\"side-by-side\">" + latencies +
+                "</div></section>\n";
     }
     if (!detectors.empty()) {
         body +=

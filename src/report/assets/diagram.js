@@ -301,7 +301,8 @@
       this.drawOverview();
       const note = visible ? `${this.visibleCount.toLocaleString()} messages in view`
         : `${this.visibleCount.toLocaleString()} messages in view: density shown, zoom in to see each`;
-      this.status.textContent = `${formatTime(this.t0)} – ${formatTime(this.t1)} · ${note}` +
+      this.status.textContent = `${formatTime(this.t0)} – ${formatTime(this.t1)} (${formatSpan(this.t1 - this.t0)})` +
+        ` · ${note}` +
         ` · ${this.count.toLocaleString()} in the run`;
       this.lastDrawMs = performance.now() - started;
     }
@@ -501,7 +502,6 @@
         g.stroke();
         g.fillText(formatTime(t), x + 2, 12);
       }
-      g.fillText(`${formatSpan(span)} in view`, 4, 12);
     }
 
     drawOverview() {
