@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Opens a report page in headless Chromium and says what a person would see.
 
-    browser_check.py PAGE.html --screenshot OUT.png [--select CSS ...] [--clip CSS] [--timeout SECONDS]
+    browser_check.py PAGE.html --screenshot OUT.png [--select CSS ...] [--clip CSS] [--eval JS]
+                     [--timeout SECONDS]
 
 Prints one JSON object: the console errors and uncaught exceptions, every
 request for something other than the page's own file, whether each selector
@@ -109,6 +110,7 @@ def main():
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=1800)
     parser.add_argument("--clip", help="photograph only the element this CSS selector picks")
+    parser.add_argument("--eval", help="a JavaScript expression to evaluate once drawn (its value: \"eval\")")
     arguments = parser.parse_args()
     page = os.path.abspath(arguments.page)
     url = "file://" + page
@@ -136,6 +138,10 @@ def main():
                 "expression": f"document.querySelector({json.dumps(selector)}) !== null", "returnByValue": True},
                 session)["result"]["value"]
             matched[selector] = found
+        evaluated = None
+        if arguments.eval:
+            evaluated = browser.call("Runtime.evaluate", {"expression": arguments.eval, "returnByValue": True},
+                                     session)["result"].get("value")
         capture = {"format": "png"}
         if arguments.clip:
             box = browser.call("Runtime.evaluate", {
@@ -163,7 +169,7 @@ def main():
                 requested = params["request"]["url"]
                 if requested != url and not requested.startswith("data:"):
                     requests.append(requested)
-        result = dict(json.loads(figures), errors=errors, requests=requests, matched=matched,
+        result = dict(json.loads(figures), errors=errors, requests=requests, matched=matched, eval=evaluated,
                       bytes=os.path.getsize(page), screenshot=arguments.screenshot)
         print(json.dumps(result))
     finally:

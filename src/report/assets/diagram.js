@@ -619,6 +619,8 @@
   }
   // Diagrams of one group (the runs of a scenario page) move and zoom together.
   for (const members of Object.values(groups)) for (const diagram of members) diagram.group = members;
+  // For the tests and for a person at the console: the diagrams of the page.
+  window.faultlineDiagrams = diagrams;
   document.body.dataset.diagrams = String(diagrams.length);
   document.body.dataset.renderMs = performance.now().toFixed(0);
 })();
