@@ -256,11 +256,13 @@ Result<std::string> write_scenario_report(const std::string& scenario_dir) {
     }
     if (!detectors.empty()) {
         body +=
-            "<h2 id=\"detectors\">The failure detectors' trade-off</h2><p class=\"muted\">Each detector of each "
+            "<section id=\"detectors\"><h2>The failure detectors' trade-off</h2><p class=\"muted\">Each detector of "
+            "each "
             "run: how often it suspected a live node, against how long it took to suspect a crashed one. "
-            "Lower left is better; no setting reaches the corner.</p>" +
+            "Lower left is better.</p>" +
             scatter_chart("Detection time against false suspicions", "false suspicions per hour",
-                          "mean detection time (s)", detectors, 760, 360);
+                          "mean detection time (s)", detectors, 760, 360) +
+            "</section>\n";
     }
     return write_beside(dir, "report.html",
                         page("faultline scenarios: " + json.value("group", std::string("")), body,

@@ -154,6 +154,28 @@ TEST(ReportCommand, RebuildsTheSamePageAndIndexesTheStore) {
     EXPECT_EQ(missing.exit_code, 3) << missing.output;
 }
 
+TEST(ReportScenarioGroup, TheTimeoutScenariosDrawTheDetectorsTradeOff) {
+    const std::string folder = fresh_folder("report-timeouts");
+    const Outcome run =
+        run_faultline("scenario run timeouts/too-short timeouts/too-long --store '" + folder + "/store'");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    std::string page;
+    for (const auto& entry : fs::directory_iterator(fs::path(folder) / "store" / "scenarios")) {
+        page = (entry.path() / "report.html").string();
+    }
+    const std::string html = read_file(page);
+    ASSERT_NE(html.find("id=\"detectors\""), std::string::npos) << run.output;
+    // One point per detector of each run: a heartbeat detector timed too short, and one too long.
+    std::size_t points = 0;
+    for (std::size_t at = html.find("class=\"point\""); at != std::string::npos;
+         at = html.find("class=\"point\"", at + 1)) {
+        ++points;
+    }
+    EXPECT_EQ(points, 2u);
+    EXPECT_NE(html.find("too-short heartbeat"), std::string::npos);
+    EXPECT_NE(html.find("too-long heartbeat"), std::string::npos);
+}
+
 TEST(ReportTerminal, PlainTextWhenNotATerminal) {
     const std::string folder = fresh_folder("report-plain");
     const Outcome run = run_faultline("test --seed 2 --time-limit 5 --store '" + folder + "/store'");
