@@ -89,7 +89,10 @@ std::pair<Nanos, Nanos> focus_window(const RunData& run) {
         if (run.arrows.size() > 200) to = std::max(to, run.arrows[200].sent);
         return {0, std::min(end, std::max(to, run.arrows.empty() ? end : to))};
     }
-    const auto [first, failed] = *run.anomaly;
+    auto [first, failed] = *run.anomaly;
+    // A long anomaly (an availability window) opens on its beginning, where
+    // things start to go wrong.
+    if (failed - first > seconds(2)) failed = first + seconds(1);
     const Nanos span = std::max<Nanos>(failed - first, milliseconds(50));
     Nanos from = first - span * 6 / 10;
     Nanos to = failed + span * 4 / 10;

@@ -150,7 +150,8 @@ std::string invariant_section(const RunData& run, const Json& check) {
     }
     std::string words = fmt::format("The invariant {} broke", name);
     if (at >= 0) words += " at " + run_time(at);
-    if (!nodes.empty()) words += fmt::format(", between {}", fmt::join(nodes, " and "));
+    if (nodes.size() == 1) words += " at " + nodes.front();
+    if (nodes.size() > 1) words += fmt::format(", between {}", fmt::join(nodes, " and "));
     words += ": " + text_of(check, "summary") + ".";
     out += "<div class=\"explain\">" + escape(words) + "</div>\n<table class=\"grid\">";
     if (at >= 0) {
@@ -168,32 +169,58 @@ std::string invariant_section(const RunData& run, const Json& check) {
     return out;
 }
 
+// The transactions of a cycle as the checker names them, from its explanation
+// ("a cycle of 2 transactions: T100 < T102 < T100"), in cycle order.
+std::vector<std::string> cycle_names(const std::string& explanation) {
+    std::vector<std::string> names;
+    const auto colon = explanation.rfind(": ");
+    if (colon == std::string::npos) return names;
+    std::string rest = explanation.substr(colon + 2);
+    for (std::size_t at = 0; at <= rest.size();) {
+        const auto next = rest.find(" < ", at);
+        names.push_back(rest.substr(at, next == std::string::npos ? std::string::npos : next - at));
+        if (next == std::string::npos) break;
+        at = next + 3;
+    }
+    return names;
+}
+
+std::string txn_report(const std::string& anomaly, const Json& report) {
+    const std::string explanation = text_of(report, "explanation");
+    std::string out = fmt::format("<h3>{}</h3><div class=\"explain\">{}</div>\n", escape(anomaly), escape(explanation));
+    const Json& cycle = field(report, "cycle");
+    if (cycle.is_array() && !cycle.empty()) {
+        out += "<div class=\"side-by-side\"><div>" + cycle_chart(cycle, cycle_names(explanation)) + "</div><div><ol>";
+        for (const Json& step : field(report, "steps")) {
+            if (step.is_string()) out += "<li>" + escape(step.get<std::string>()) + "</li>";
+        }
+        out += "</ol></div></div>\n";
+    }
+    const Json& txns = field(report, "txns");
+    if (txns.is_array() && !txns.empty()) {
+        out += "<pre>";
+        for (const Json& txn : txns) {
+            if (txn.is_string()) out += escape(txn.get<std::string>()) + "\n";
+        }
+        out += "</pre>\n";
+    }
+    return out;
+}
+
 std::string txn_section(const Json& check) {
     std::string out = "<h3>" + escape(text_of(check, "name")) + "</h3>\n";
     const Json& anomalies = field(field(check, "details"), "anomalies");
     if (!anomalies.is_object() || anomalies.empty()) {
         return out + "<pre>" + escape(text_of(check, "summary")) + "</pre>\n";
     }
+    // The first few of each kind in full; the rest a click away.
+    constexpr std::size_t kShown = 2;
     for (const auto& [anomaly, reports] : anomalies.items()) {
-        for (const Json& report : reports) {
-            out += fmt::format("<h3>{}</h3><div class=\"explain\">{}</div>\n", escape(anomaly),
-                               escape(text_of(report, "explanation")));
-            const Json& cycle = field(report, "cycle");
-            if (cycle.is_array() && !cycle.empty()) {
-                out += "<div class=\"side-by-side\"><div>" + cycle_chart(cycle) + "</div><div><ol>";
-                for (const Json& step : field(report, "steps")) {
-                    if (step.is_string()) out += "<li>" + escape(step.get<std::string>()) + "</li>";
-                }
-                out += "</ol></div></div>\n";
-            }
-            const Json& txns = field(report, "txns");
-            if (txns.is_array() && !txns.empty()) {
-                out += "<pre>";
-                for (const Json& txn : txns) {
-                    if (txn.is_string()) out += escape(txn.get<std::string>()) + "\n";
-                }
-                out += "</pre>\n";
-            }
+        std::string more;
+        for (std::size_t i = 0; i < reports.size(); ++i) (i < kShown ? out : more) += txn_report(anomaly, reports[i]);
+        if (!more.empty()) {
+            out += fmt::format("<details><summary>{} more {}</summary>{}</details>\n", reports.size() - kShown,
+                               escape(anomaly), more);
         }
     }
     return out;
@@ -376,13 +403,17 @@ std::string counterexample_timeline(const Json& counterexample, int width) {
     return out;
 }
 
-std::string cycle_chart(const Json& cycle, int size) {
+std::string cycle_chart(const Json& cycle, const std::vector<std::string>& names, int size) {
+    // Transactions in cycle order on a ring; the checker's own names when given.
     std::vector<std::string> txns;
-    for (const Json& edge : cycle) {
-        const std::string from = field(edge, "from").dump();
-        if (std::find(txns.begin(), txns.end(), from) == txns.end()) txns.push_back(from);
+    std::map<std::string, std::string> name_of;
+    for (std::size_t i = 0; i < cycle.size(); ++i) {
+        const std::string from = field(cycle[i], "from").dump();
+        if (std::find(txns.begin(), txns.end(), from) != txns.end()) continue;
+        txns.push_back(from);
+        name_of[from] = i < names.size() && !names[i].empty() ? names[i] : "T" + from;
     }
-    const double center = size / 2.0, radius = size / 2.0 - 40;
+    const double center = size / 2.0, radius = size / 2.0 - 34;
     std::map<std::string, std::pair<double, double>> at;
     for (std::size_t i = 0; i < txns.size(); ++i) {
         const double angle =
@@ -400,18 +431,23 @@ std::string cycle_chart(const Json& cycle, int size) {
         const auto to = at.contains(field(edge, "to").dump()) ? at[field(edge, "to").dump()] : from;
         const double dx = to.first - from.first, dy = to.second - from.second;
         const double length = std::max(1.0, std::hypot(dx, dy));
+        // Bent to its left, so that two edges between the same pair both show.
+        const double bend = 0.18 * length;
+        const double cx = (from.first + to.first) / 2 + dy / length * bend;
+        const double cy = (from.second + to.second) / 2 - dx / length * bend;
         const double shorten = 20 / length;
         out += fmt::format(
-            "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#c62828\" stroke-width=\"1.6\" "
-            "marker-end=\"url(#cycle-head)\"/><text x=\"{:.1f}\" y=\"{:.1f}\" style=\"fill:#c62828\">{}</text>\n",
-            from.first + dx * shorten, from.second + dy * shorten, to.first - dx * shorten, to.second - dy * shorten,
-            (from.first + to.first) / 2 + 4, (from.second + to.second) / 2 - 4, escape(text_of(edge, "type")));
+            "<path d=\"M{:.1f},{:.1f} Q{:.1f},{:.1f} {:.1f},{:.1f}\" fill=\"none\" stroke=\"#c62828\" "
+            "stroke-width=\"1.6\" marker-end=\"url(#cycle-head)\"/><text x=\"{:.1f}\" y=\"{:.1f}\" "
+            "style=\"fill:#c62828\">{}</text>\n",
+            from.first + dx * shorten, from.second + dy * shorten, cx, cy, to.first - dx * shorten,
+            to.second - dy * shorten, cx + 3, cy, escape(text_of(edge, "type")));
     }
-    for (const auto& [name, point] : at) {
+    for (const auto& [id, point] : at) {
         out += fmt::format(
-            "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"17\" fill=\"#fff\" stroke=\"#37474f\"/><text x=\"{:.1f}\" "
-            "y=\"{:.1f}\" text-anchor=\"middle\" style=\"fill:#1d2126\">T{}</text>\n",
-            point.first, point.second, point.first, point.second + 4, escape(name));
+            "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"19\" fill=\"#fff\" stroke=\"#37474f\"/><text x=\"{:.1f}\" "
+            "y=\"{:.1f}\" text-anchor=\"middle\" style=\"fill:#1d2126\">{}</text>\n",
+            point.first, point.second, point.first, point.second + 4, escape(name_of[id]));
     }
     out += "</svg>\n";
     return out;

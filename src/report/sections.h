@@ -30,7 +30,8 @@ std::string explain_counterexample(const Json& counterexample);
 std::string counterexample_timeline(const Json& counterexample, int width = 900);
 
 // A transaction anomaly's cycle, drawn: transactions on a ring, edges by kind.
-std::string cycle_chart(const Json& cycle, int size = 300);
+// `names` are the transactions' names in cycle order (default: their ids).
+std::string cycle_chart(const Json& cycle, const std::vector<std::string>& names = {}, int size = 240);
 
 // Each failure detector of the run as a point: false suspicions per hour
 // against the mean time to detect a crash (none if the run has no detectors).

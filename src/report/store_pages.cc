@@ -189,6 +189,8 @@ Result<std::string> write_scenario_report(const std::string& scenario_dir) {
     for (const Member& member : members) {
         if (member.run && member.run->anomaly && !window) window = member.run->anomaly;
     }
+    // A long anomaly (an availability window) is shown from its beginning.
+    if (window && window->second - window->first > seconds(2)) window->second = window->first + seconds(1);
     std::string body = fmt::format("<p>{}</p>\n", escape(json.value("description", "")));
     body += "<h2 id=\"summary\">The runs side by side</h2><div class=\"side-by-side\" id=\"runs\">";
     std::vector<ScatterPoint> detectors;
@@ -221,22 +223,21 @@ Result<std::string> write_scenario_report(const std::string& scenario_dir) {
         if (!anomalies.empty()) body += "<details open><summary>What went wrong</summary>" + anomalies + "</details>";
         body += "</div>";
         latencies += "<div>" + latency_chart(run, 640, 220) + "</div>";
-        // The diagram's data covers the shared window and a margin around it.
-        const std::pair<Nanos, Nanos> focus = window ? focus_window(run) : focus_window(run);
-        const std::pair<Nanos, Nanos> shown = window ? *window : focus;
-        const Nanos margin = std::max<Nanos>(seconds(2), (shown.second - shown.first) * 3);
-        auto clipped = load_run(run.dir, LoadOptions{.clip = std::pair(shown.first - margin, shown.second + margin)});
+        // The diagram opens on the shared window (or, when no run failed, on
+        // each run's start), and its data covers that with a margin to scroll into.
+        const std::pair<Nanos, Nanos> opening =
+            window ? std::pair(window->first - (window->second - window->first) - milliseconds(200),
+                               window->second + (window->second - window->first) / 2 + milliseconds(100))
+                   : std::pair<Nanos, Nanos>(0, seconds(1));
+        const Nanos margin = std::max<Nanos>(seconds(2), (opening.second - opening.first) * 3);
+        auto clipped =
+            load_run(run.dir, LoadOptions{.clip = std::pair(opening.first - margin, opening.second + margin)});
         if (clipped && clipped->has_trace) {
-            RunData& drawn = *clipped;
-            const std::pair<Nanos, Nanos> opening =
-                window ? std::pair(window->first - (window->second - window->first) - milliseconds(200),
-                                   window->second + (window->second - window->first) / 2 + milliseconds(100))
-                       : focus_window(drawn);
-            diagrams +=
-                "<div><h3>" + escape(name) + "</h3>" +
-                diagram_html(drawn,
-                             DiagramOptions{.id = fmt::format("diagram-{}", index), .sync = "runs", .focus = opening}) +
-                "</div>";
+            diagrams += "<div><h3>" + escape(name) + "</h3>" +
+                        diagram_html(*clipped, DiagramOptions{.id = fmt::format("diagram-{}", index),
+                                                              .sync = "runs",
+                                                              .focus = window ? opening : focus_window(*clipped)}) +
+                        "</div>";
         }
         for (ScatterPoint& point : detector_points(run, name.substr(name.rfind('/') + 1))) {
             detectors.push_back(std::move(point));

@@ -68,6 +68,7 @@
   }
 
   function formatTime(ns) {
+    if (ns === 0) return '0 s';
     const s = ns / 1e9;
     if (Math.abs(s) >= 100) return s.toFixed(1) + ' s';
     if (Math.abs(s) >= 1) return s.toFixed(3) + ' s';
@@ -529,9 +530,11 @@
         g.fillRect(GUTTER + i * binWidth, OVERVIEW_HEIGHT - h, Math.max(1, binWidth - 0.5), h);
       });
       if (this.data.anomaly) {
-        g.fillStyle = COLORS.fail;
+        g.fillStyle = 'rgba(198,40,40,0.35)';
         g.fillRect(x(this.data.anomaly[0]), 0, Math.max(2, x(this.data.anomaly[1]) - x(this.data.anomaly[0])),
           OVERVIEW_HEIGHT);
+        g.fillStyle = COLORS.fail;
+        g.fillRect(x(this.data.anomaly[0]), 0, 2, OVERVIEW_HEIGHT);
       }
       g.strokeStyle = COLORS.leader;
       g.lineWidth = 2;
