@@ -117,7 +117,8 @@ void report_failed_run(const runner::RunResult& failed, const TestOptions& optio
         }
     }
     std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n", static_cast<unsigned long long>(failed.config.seed),
-                 runner::verdict_name(failed.verdict), failing.c_str(), failed.config.command_line().c_str());
+                 runner::verdict_text(failed.verdict, colour_stdout()).c_str(), failing.c_str(),
+                 failed.config.command_line().c_str());
     Json failure{{"seed", failed.config.seed},
                  {"verdict", runner::verdict_name(failed.verdict)},
                  {"checks", checks},

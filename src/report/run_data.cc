@@ -294,6 +294,56 @@ std::optional<std::pair<Nanos, Nanos>> span_of_ops(const Json& indexes, const ch
     return span;
 }
 
+// A harness run (the user's node programs, docs/harness.md) keeps Maelstrom's
+// results.json and no config.json: told here in a simulated run's terms. It
+// ran in real time, so its command gives the same faults and operations again,
+// not the same timings; and it records deliveries only, so it has no diagram.
+void tell_harness_run(const Json& harness, RunData& run) {
+    const Json config = harness.value("config", Json::object());
+    const Json stats = harness.value("stats", Json::object());
+    const Json net = harness.value("net", Json::object());
+    const Json all = net.value("all", Json::object());
+    std::string bin;
+    const Json parts = harness.value("bin", Json::array());
+    for (const Json& part : parts) {
+        if (part.is_string()) bin += (bin.empty() ? "" : " ") + part.get<std::string>();
+    }
+    const std::string workload = harness.value("workload", "");
+    run.config = Json{{"system", workload + " on " + bin},
+                      {"seed", harness.value("seed", std::uint64_t{0})},
+                      {"nodes", config.value("node_count", 0)},
+                      {"clients", 0}};
+    Json checks = Json::array();
+    const Json harness_checks = harness.value("checks", Json::object());
+    for (const auto& [name, check] : harness_checks.items()) {
+        checks.push_back(Json{{"name", name},
+                              {"verdict", check.value("valid", "unknown")},
+                              {"summary", check.value("summary", "")},
+                              {"details", check.value("details", Json())}});
+    }
+    run.results = Json{{"verdict", harness.value("valid", "unknown")},
+                       {"checks", checks},
+                       {"ops",
+                        {{"invoked", stats.value("count", 0)},
+                         {"ok", stats.value("ok_count", 0)},
+                         {"fail", stats.value("fail_count", 0)},
+                         {"info", stats.value("info_count", 0)}}},
+                       {"messages",
+                        {{"sent", all.value("send_count", 0)},
+                         {"delivered", all.value("recv_count", 0)},
+                         {"dropped", net.value("dropped", 0)}}},
+                       {"simulated_ns", harness.value("duration_ns", Nanos{0})},
+                       {"schedule", harness.value("schedule", Json::array())},
+                       {"nemesis_log", harness.value("faults", Json::array())}};
+    run.repro = fmt::format(
+        "faultline test -w {} --bin {} --node-count {} --time-limit {}s --rate {} --nemesis {} --seed {}", workload,
+        bin, config.value("node_count", 0), static_cast<double>(config.value("time_limit_ns", Nanos{0})) / 1e9,
+        config.value("rate", 0.0), config.value("nemesis", "none"), harness.value("seed", std::uint64_t{0}));
+    run.trace_note =
+        "a run of node programs records the messages it delivers, not when each was sent "
+        "(deliveries.jsonl)";
+}
+
 }  // namespace
 
 int RunData::lane_of(const std::string& name) const {
@@ -396,16 +446,21 @@ Result<check::History> read_history(const std::string& path) {
 Result<RunData> load_run(const std::string& dir, const LoadOptions& options) {
     RunData run;
     run.dir = dir;
-    auto config = read_json(dir, "config.json", true);
-    if (!config) return config.error();
-    run.config = std::move(*config);
     auto results = read_json(dir, "results.json", true);
     if (!results) return results.error();
-    run.results = std::move(*results);
-    if (auto stored = runner::read_config(dir)) {
-        run.repro = stored->command_line();
+    std::error_code exists_error;
+    if (!fs::exists(fs::path(dir) / "config.json", exists_error) && results->is_object() && results->contains("bin")) {
+        tell_harness_run(*results, run);
     } else {
-        run.repro = fmt::format("faultline replay {}", dir);
+        auto config = read_json(dir, "config.json", true);
+        if (!config) return config.error();
+        run.config = std::move(*config);
+        run.results = std::move(*results);
+        if (auto stored = runner::read_config(dir)) {
+            run.repro = stored->command_line();
+        } else {
+            run.repro = fmt::format("faultline replay {}", dir);
+        }
     }
     run.end = run.results.value("simulated_ns", Nanos{0});
     const std::string history_path = (fs::path(dir) / "history.jsonl").string();
@@ -422,6 +477,7 @@ Result<RunData> load_run(const std::string& dir, const LoadOptions& options) {
         run.trace_note = "not read";
         return run;
     }
+    if (!run.trace_note.empty()) return run;
     if (!trace_file(dir)) {
         run.trace_note = "this run was stored without its trace (--no-trace): `faultline replay --trace " + dir +
                          "` writes it, then `faultline report " + dir + "`";

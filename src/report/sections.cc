@@ -458,8 +458,10 @@ std::string summary_section(const RunData& run) {
     const Json& results = run.results;
     std::string out = "<h2 id=\"summary\">Summary</h2>\n<div class=\"cards\">";
     out += card("verdict", verdict_badge(text_of(results, "verdict")));
-    out += card("system", escape(fmt::format("{}, {} nodes, {} clients", text_of(config, "system"),
-                                             number_of<int>(config, "nodes"), number_of<int>(config, "clients"))));
+    const int clients = number_of<int>(config, "clients");
+    out +=
+        card("system", escape(fmt::format("{}, {} nodes{}", text_of(config, "system"), number_of<int>(config, "nodes"),
+                                          clients > 0 ? fmt::format(", {} clients", clients) : "")));
     out += card("seed", escape(std::to_string(number_of<std::uint64_t>(config, "seed"))));
     const Json& ops = field(results, "ops");
     out +=
