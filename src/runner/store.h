@@ -7,6 +7,7 @@
 //       results.json    verdicts, statistics, the trace hash
 //       trace.jsonl     every send, delivery, drop, timer and fault (when enabled)
 //       node-logs/      one file per node: what it logged, with its local time
+//       report.html     the run's page, drawn from the files above (report/report.h)
 //   store/latest  ->    the newest run directory
 //
 // config.json is written before the run starts, so even a run that dies leaves
