@@ -7,8 +7,9 @@
 Prints one JSON object: the console errors and uncaught exceptions, every
 request for something other than the page's own file, whether each selector
 matched an element, the page's own figures (data-render-ms: milliseconds from
-navigation to the diagrams drawn; data-diagrams), the page's size, and where
-the screenshot went.
+navigation to the diagrams drawn; data-draw-ms: of which the diagram script's
+decoding and drawing; data-diagrams), the page's size, and where the
+screenshot went.
 
 Chromium is driven over the DevTools protocol on a pipe (--remote-debugging-pipe),
 with the standard library only: no TCP port is opened, so two test runs never
@@ -129,6 +130,7 @@ def main():
         # The diagrams draw during the load; data-render-ms is set when they are done.
         figures = browser.call("Runtime.evaluate", {
             "expression": "JSON.stringify({renderMs: document.body.dataset.renderMs || null,"
+                          " drawMs: document.body.dataset.drawMs || null,"
                           " diagrams: document.body.dataset.diagrams || null,"
                           " title: document.title, height: document.documentElement.scrollHeight})",
             "returnByValue": True}, session)["result"]["value"]

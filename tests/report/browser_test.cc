@@ -18,10 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Chromium draws a page in well under a second here; the bound is the issue's
-// 3 s target for the heaviest page (BENCHMARKS.md measures it), measured in
-// the page itself, so a loaded machine slows the browser's start, not this.
-constexpr double kRenderMsMax = 3000;
+// Chromium draws these pages in well under a second here. The bound is the
+// issue's 3 s target, applied to what the page measures of its own drawing
+// (decoding the embedded data and drawing the diagrams: data-draw-ms), so
+// that a loaded machine's slow browser start does not fail the test.
+// BENCHMARKS.md measures the whole of it, navigation to drawn, on the heaviest page.
+constexpr double kDrawMsMax = 3000;
 
 // The one directory under `parent` (a store's system or sweeps folder).
 std::string only_directory(const fs::path& parent) {
@@ -42,8 +44,8 @@ void expect_clean_page(const PageView& view, const std::vector<std::string>& sel
         EXPECT_TRUE(view.seen["matched"].value(selector, false)) << selector << " missing: " << view.output;
     }
     if (drawn) {
-        ASSERT_TRUE(view.seen["renderMs"].is_string()) << "the diagrams were not drawn: " << view.output;
-        EXPECT_LE(std::stod(view.seen["renderMs"].get<std::string>()), kRenderMsMax) << view.output;
+        ASSERT_TRUE(view.seen["drawMs"].is_string()) << "the diagrams were not drawn: " << view.output;
+        EXPECT_LE(std::stod(view.seen["drawMs"].get<std::string>()), kDrawMsMax) << view.output;
     }
     const std::string screenshot = view.seen.value("screenshot", "");
     std::error_code error;
