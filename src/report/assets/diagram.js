@@ -292,6 +292,11 @@
       g.font = '11px system-ui, sans-serif';
       this.drawBackground(g);
       this.drawLanes(g);
+      // Operations and messages that began before the window stay out of the lane names.
+      g.save();
+      g.beginPath();
+      g.rect(GUTTER, 0, this.plotWidth() + 8, this.height);
+      g.clip();
       this.drawOps(g);
       const visible = this.visibleArrows(ARROWS_DRAWN_MAX);
       this.drawn = [];
@@ -300,6 +305,7 @@
       } else {
         this.drawDensity(g);
       }
+      g.restore();
       this.drawAxis(g);
       this.drawOverview();
       const note = visible ? `${this.visibleCount.toLocaleString()} messages in view`
