@@ -18,7 +18,7 @@ namespace {
 TEST(ReportInBrowserSlow, AMillionMessageRunOpensQuickly) {
     const std::string folder = fresh_folder("report-million");
     ASSERT_FALSE(folder.empty());
-    // 20 simulated minutes of the default Raft KV: about 1.3 million messages.
+    // 20 simulated minutes of the default Raft KV: over a million messages.
     const Outcome run = run_faultline("test --seed 3 --time-limit 1200 --store '" + folder + "/store'");
     ASSERT_EQ(run.exit_code, 0) << run.output;
     const std::string page = folder + "/store/latest/report.html";

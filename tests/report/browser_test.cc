@@ -101,7 +101,7 @@ TEST(ReportInBrowser, AScenarioPairIsShownSideBySide) {
 TEST(ReportInBrowser, ASweepListsItsFailuresAndFaultIntensities) {
     const std::string folder = fresh_folder("report-sweep");
     ASSERT_FALSE(folder.empty());
-    // Seeds 1 and 2 fail, 3 and 4 pass; one failing run is stored, the other only listed.
+    // Some of the four seeds fail and some pass; one failing run is stored, the others only listed.
     const Outcome run = run_faultline(
         "test --bug stale-read --nemesis partition --no-check-quorum --seeds 1..4 --keep-going --jobs 2 "
         "--stored-failures-max 1 --no-trace --store '" +
