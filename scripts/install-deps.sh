@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs faultline's build and test dependencies from Debian packages.
-# python3 runs the harness's test nodes (tests/harness/nodes/).
+# python3 runs the harness's test nodes (tests/harness/nodes/); chromium opens
+# the generated reports in the tests (tests/report/browser_check.py drives it
+# over the DevTools protocol on a pipe, so no driver is needed).
 # Idempotent: packages already present are left alone, so a second run costs a
 # few dpkg queries and no network. Runs apt-get through sudo when not root.
 set -euo pipefail
@@ -10,7 +12,7 @@ packages=(
     nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
     libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev
-    python3
+    python3 chromium
 )
 
 missing=()

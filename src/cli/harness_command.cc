@@ -12,6 +12,7 @@
 #include "cli/options_cli.h"
 #include "harness/child_process.h"
 #include "harness/harness.h"
+#include "report/report.h"
 #include "runner/store.h"
 #include "runner/sweep.h"
 
@@ -125,6 +126,11 @@ int run_one(const HarnessCommandOptions& options, harness::HarnessConfig config,
     }
     std::fprintf(stdout, "verdict      %s\n", check::verdict_name(result->verdict));
     std::fprintf(stdout, "store        %s\n", folder->c_str());
+    if (auto written = report::write_run_report(*folder)) {
+        std::fprintf(stdout, "report       %s\n", written->c_str());
+    } else {
+        print_error("could not write the report: " + written.error().message);
+    }
     verdict = result->verdict;
     return 0;
 }

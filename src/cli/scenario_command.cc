@@ -3,10 +3,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/progress.h"
 #include "cli/terminal.h"
+#include "report/report.h"
 #include "runner/run.h"
 #include "runner/scenario.h"
 #include "runner/store.h"
@@ -89,11 +92,30 @@ std::vector<const runner::Scenario*> choose_scenarios(const std::vector<runner::
     return chosen;
 }
 
+// A scenario's first seed, as its group's page shows it.
+struct FirstRun {
+    const runner::Scenario* scenario = nullptr;
+    runner::Verdict verdict = runner::Verdict::valid;
+    bool as_expected = false;
+    std::string dir;  // where it is stored ("" if it was not)
+};
+
+// Stores a run with its trace and writes its page.
+Result<std::string> store_with_report(const std::string& store, const runner::RunConfig& config, bool update_latest) {
+    auto stored = runner::run_and_store(store, config, runner::StoreOptions{.update_latest = update_latest});
+    if (!stored) return stored.error();
+    if (auto written = report::write_run_report(stored->dir); !written) {
+        print_error("could not write the report: " + written.error().message);
+    }
+    return stored->dir;
+}
+
 // Runs every seed of `scenario`, printing a line for each: whether all of
 // them behaved as the scenario expects, or the error of a run that could not
 // run.
-Result<bool> run_scenario(const runner::Scenario& scenario, const ScenarioArguments& arguments) {
+Result<bool> run_scenario(const runner::Scenario& scenario, const ScenarioArguments& arguments, FirstRun& first) {
     bool scenario_as_expected = true;
+    first.scenario = &scenario;
     for (std::uint64_t seed : scenario.seeds) {
         runner::RunConfig config = scenario.config;
         config.seed = seed;
@@ -102,16 +124,28 @@ Result<bool> run_scenario(const runner::Scenario& scenario, const ScenarioArgume
             return make_error(result.error().code, fmt::format("{}: {}", scenario.path, result.error().message));
         }
         const runner::ScenarioOutcome outcome = runner::judge(scenario.expect, *result);
-        std::fprintf(stdout, "%-4s %s seed %llu: %s\n", outcome.as_expected ? "ok" : "FAIL", scenario.name.c_str(),
-                     static_cast<unsigned long long>(seed), outcome.explanation.c_str());
-        if (arguments.verbose || !outcome.as_expected) std::fputs(runner::format_summary(*result).c_str(), stdout);
+        const bool colour = colour_stdout();
+        std::fprintf(
+            stdout, "%-4s %s seed %llu: %s\n",
+            runner::in_verdict_colour(outcome.as_expected ? "ok" : "FAIL",
+                                      outcome.as_expected ? runner::Verdict::valid : runner::Verdict::invalid, colour)
+                .c_str(),
+            scenario.name.c_str(), static_cast<unsigned long long>(seed), outcome.explanation.c_str());
+        if (arguments.verbose || !outcome.as_expected) {
+            std::fputs(runner::format_summary(*result, colour).c_str(), stdout);
+        }
+        if (seed == scenario.seeds.front()) {
+            first.verdict = result->verdict;
+            first.as_expected = outcome.as_expected;
+        }
         if (!outcome.as_expected) scenario_as_expected = false;
         // A run that fails (a naive design doing what it teaches), one that
         // surprises, and every run under --keep is stored with its trace
         // (run again: the same seed gives the same run), to be inspected.
         if (arguments.keep || !outcome.as_expected || result->verdict != runner::Verdict::valid) {
-            if (auto stored = runner::run_and_store(arguments.store, config)) {
-                std::fprintf(stdout, "     stored: %s\n", stored->dir.c_str());
+            if (auto stored = store_with_report(arguments.store, config, true)) {
+                std::fprintf(stdout, "     stored: %s\n", stored->c_str());
+                if (seed == scenario.seeds.front()) first.dir = *stored;
             } else {
                 print_error(stored.error().message);
             }
@@ -119,6 +153,56 @@ Result<bool> run_scenario(const runner::Scenario& scenario, const ScenarioArgume
         std::fflush(stdout);
     }
     return scenario_as_expected;
+}
+
+// The group of a scenario: its name without the last part
+// ("fates/request-lost" for "fates/request-lost/naive").
+std::string group_of(const std::string& name) {
+    const auto slash = name.rfind('/');
+    return slash == std::string::npos ? "" : name.substr(0, slash);
+}
+
+// Scenarios of one group run together (a naive design and a robust one) get
+// a page that shows their first seeds side by side; each run is stored, with
+// its trace and page, for it.
+void write_group_pages(std::vector<FirstRun>& runs, const ScenarioArguments& arguments) {
+    std::map<std::string, std::vector<FirstRun*>> groups;
+    for (FirstRun& run : runs) groups[group_of(run.scenario->name)].push_back(&run);
+    for (auto& [group, members] : groups) {
+        if (group.empty() || members.size() < 2) continue;
+        Json entries = Json::array();
+        for (FirstRun* member : members) {
+            const runner::Scenario& scenario = *member->scenario;
+            if (member->dir.empty()) {
+                runner::RunConfig config = scenario.config;
+                config.seed = scenario.seeds.front();
+                auto stored = store_with_report(arguments.store, config, false);
+                if (!stored) {
+                    print_error(stored.error().message);
+                    continue;
+                }
+                member->dir = *stored;
+            }
+            entries.push_back(Json{{"name", scenario.name},
+                                   {"description", scenario.description},
+                                   {"expected", runner::verdict_name(scenario.expect.verdict)},
+                                   {"verdict", runner::verdict_name(member->verdict)},
+                                   {"as_expected", member->as_expected},
+                                   {"seed", scenario.seeds.front()},
+                                   {"dir", member->dir}});
+        }
+        auto dir = runner::create_run_directory(arguments.store, "scenarios", members.front()->scenario->seeds.front());
+        const Json page{{"group", group}, {"runs", entries}};
+        if (!dir || !runner::write_text_file(*dir + "/scenario.json", page.dump(2) + "\n")) {
+            print_error("could not write the page of scenario group " + group);
+            continue;
+        }
+        if (auto written = report::write_scenario_report(*dir)) {
+            std::fprintf(stdout, "     %s side by side: %s\n", group.c_str(), written->c_str());
+        } else {
+            print_error("could not write the page of scenario group " + group + ": " + written.error().message);
+        }
+    }
 }
 
 int run_scenarios(const ScenarioArguments& arguments) {
@@ -144,14 +228,18 @@ int run_scenarios(const ScenarioArguments& arguments) {
         return exit_usage;
     }
     int unexpected = 0;
+    std::vector<FirstRun> first_runs;
     for (const runner::Scenario* scenario : chosen) {
-        auto as_expected = run_scenario(*scenario, arguments);
+        FirstRun first;
+        auto as_expected = run_scenario(*scenario, arguments, first);
         if (!as_expected) {
             print_error(as_expected.error().message);
             return exit_runtime;
         }
         if (!*as_expected) ++unexpected;
+        first_runs.push_back(std::move(first));
     }
+    write_group_pages(first_runs, arguments);
     std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n", static_cast<int>(chosen.size()) - unexpected,
                  chosen.size());
     return unexpected == 0 ? exit_valid : exit_invalid;

@@ -10,6 +10,8 @@
 
 #include "cli/commands.h"
 #include "cli/options_cli.h"
+#include "cli/progress.h"
+#include "report/report.h"
 #include "runner/explore.h"
 #include "runner/run.h"
 #include "runner/store.h"
@@ -54,21 +56,45 @@ CLI::Validator whole_number(std::uint64_t low, std::uint64_t high) {
         "UINT");
 }
 
-// One line every few seconds while a sweep runs (not a terminal bar: CI logs
-// read it too). Seeds take about the same time, so the rate so far predicts
-// the rest.
-void print_sweep_progress(const runner::SweepProgress& progress) {
-    std::string eta;
-    if (progress.runs > 0) {
-        const double rate = static_cast<double>(progress.runs) / std::max(progress.wall_seconds, 1e-9);
-        const double left_seconds = static_cast<double>(progress.total - progress.runs) / rate;
-        if (left_seconds < 1e7) eta = ", about " + format_duration(static_cast<Nanos>(left_seconds * 1e9)) + " left";
+// A sweep's progress: a bar on a terminal, else one line every few seconds
+// (CI logs read it too). Seeds take about the same time, so the rate so far
+// predicts the rest.
+void show_sweep_progress(const runner::SweepProgress& progress, ProgressBar& bar) {
+    const double fraction =
+        progress.total > 0 ? static_cast<double>(progress.runs) / static_cast<double>(progress.total) : 0;
+    const std::string eta = eta_text(fraction, progress.wall_seconds);
+    if (bar.shown()) {
+        bar.update(fraction, fmt::format("{} of {} seeds, {} failed, {} operations{}", progress.runs, progress.total,
+                                         progress.failures, progress.operations, eta.empty() ? "" : ", " + eta));
+        return;
     }
     std::fprintf(stdout, "progress     %llu of %llu seeds, %zu failed, %s%s\n",
                  static_cast<unsigned long long>(progress.runs), static_cast<unsigned long long>(progress.total),
                  progress.failures, format_duration(static_cast<Nanos>(progress.wall_seconds * 1e9)).c_str(),
-                 eta.c_str());
+                 eta.empty() ? "" : (", " + eta).c_str());
     std::fflush(stdout);
+}
+
+// A single run's progress on a terminal: simulated time against the run's
+// length, and the operations so far.
+void show_run_progress(const runner::RunProgress& progress, ProgressBar& bar, double wall_seconds) {
+    const double fraction =
+        progress.end > 0 ? static_cast<double>(progress.simulated) / static_cast<double>(progress.end) : 0;
+    const std::string eta = eta_text(fraction, wall_seconds);
+    bar.update(fraction,
+               fmt::format("{} of {} simulated, {} operations: {} ok, {} fail, {} info{}",
+                           format_duration(progress.simulated), format_duration(progress.end), progress.ops.invoked,
+                           progress.ops.ok, progress.ops.fail, progress.ops.info, eta.empty() ? "" : ", " + eta));
+}
+
+// Writes the page of a stored run or sweep, saying where; a page that cannot
+// be written is reported but leaves the verdict (and exit code) alone.
+void write_report_of(const std::string& dir, const char* label) {
+    if (auto written = report::write_report(dir)) {
+        std::fprintf(stdout, "%s%s\n", label, written->c_str());
+    } else {
+        print_error("could not write the report: " + written.error().message);
+    }
 }
 
 // What a sweep's failing runs came to: how many were stored (and whether one
@@ -77,21 +103,27 @@ struct FailureReport {
     int stored = 0;
     bool store_failed = false;
     Json failures = Json::array();
+    ProgressBar* bar = nullptr;  // cleared before a failure is printed
 };
 
 // A failing seed as the sweep finds it: its failing checks and a repro
 // command, printed; the run stored with its trace, up to the cap.
 void report_failed_run(const runner::RunResult& failed, const TestOptions& options, FailureReport& report) {
+    if (report.bar != nullptr) report.bar->clear();
     std::string failing;
+    Json checks = Json::array();
     for (const runner::CheckOutcome& check : failed.checks) {
         if (check.verdict != runner::Verdict::valid) {
             failing += fmt::format("\n    {}: {}", check.name, check.summary.substr(0, check.summary.find('\n')));
+            checks.push_back(check.name);
         }
     }
     std::fprintf(stdout, "seed %llu: %s%s\n    repro: %s\n", static_cast<unsigned long long>(failed.config.seed),
-                 runner::verdict_name(failed.verdict), failing.c_str(), failed.config.command_line().c_str());
+                 runner::verdict_text(failed.verdict, colour_stdout()).c_str(), failing.c_str(),
+                 failed.config.command_line().c_str());
     Json failure{{"seed", failed.config.seed},
                  {"verdict", runner::verdict_name(failed.verdict)},
+                 {"checks", checks},
                  {"repro", failed.config.command_line()}};
     // The first failing runs are stored with their trace (run again
     // with one: the same seed gives the same run), so they can be
@@ -102,6 +134,7 @@ void report_failed_run(const runner::RunResult& failed, const TestOptions& optio
             ++report.stored;
             std::fprintf(stdout, "    stored: %s\n", kept->dir.c_str());
             failure["stored"] = kept->dir;
+            write_report_of(kept->dir, "    report: ");
         } else {
             report.store_failed = true;
         }
@@ -113,7 +146,8 @@ void report_failed_run(const runner::RunResult& failed, const TestOptions& optio
     std::fflush(stdout);
 }
 
-// Every failing seed, stored or not, in one file beside the runs.
+// The sweep in one file beside the runs (every seed's verdict and fault
+// intensity, every failing seed, stored or not), and its page.
 void write_sweep_summary(const runner::RunConfig& config, const TestOptions& options,
                          const std::pair<std::uint64_t, std::uint64_t>& range, const runner::SweepResult& result,
                          const Json& failures) {
@@ -122,13 +156,21 @@ void write_sweep_summary(const runner::RunConfig& config, const TestOptions& opt
     std::string command = config.command_line();
     if (const auto at = command.rfind(" --seed "); at != std::string::npos) command.erase(at);
     command += fmt::format(" --seeds {}..{}", range.first, range.second);
-    const Json summary{{"command", command},
-                       {"seeds", fmt::format("{}..{}", range.first, range.second)},
-                       {"runs", result.runs},
-                       {"valid", result.valid},
-                       {"failures", failures}};
-    if (dir && runner::write_text_file(*dir + "/sweep.json", summary.dump(2) + "\n")) {
-        std::fprintf(stdout, "failures     %s/sweep.json\n", dir->c_str());
+    Json seeds = Json::array();
+    for (const runner::SweepSeed& seed : result.seeds) {
+        seeds.push_back(Json{{"seed", seed.seed},
+                             {"verdict", runner::verdict_name(seed.verdict)},
+                             {"faults", seed.faults},
+                             {"fault_load", seed.fault_load}});
+    }
+    const Json summary{
+        {"command", command},   {"system", config.system}, {"seeds", fmt::format("{}..{}", range.first, range.second)},
+        {"runs", result.runs},  {"valid", result.valid},   {"wall_seconds", result.wall_seconds},
+        {"failures", failures}, {"seeds_run", seeds}};
+    if (dir && runner::write_text_file(*dir + "/sweep.json", summary.dump(1) + "\n")) {
+        // "failures" when it lists some: scripts read the failing seeds there.
+        std::fprintf(stdout, "%s%s/sweep.json\n", failures.empty() ? "sweep file   " : "failures     ", dir->c_str());
+        write_report_of(*dir, "report       ");
     } else {
         print_error("could not write the sweep's summary under " + options.store);
     }
@@ -156,27 +198,37 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
                  static_cast<unsigned long long>(range->first), static_cast<unsigned long long>(range->second),
                  options.jobs);
     std::fflush(stdout);
+    ProgressBar bar;
     FailureReport report;
-    const runner::SweepResult result =
-        runner::sweep(config,
-                      runner::SweepOptions{.first_seed = range->first,
-                                           .last_seed = range->second,
-                                           .jobs = options.jobs,
-                                           .keep_going = options.keep_going,
-                                           .progress = print_sweep_progress},
-                      [&](const runner::RunResult& failed) { report_failed_run(failed, options, report); });
+    report.bar = &bar;
+    const runner::SweepResult result = runner::sweep(
+        config,
+        runner::SweepOptions{
+            .first_seed = range->first,
+            .last_seed = range->second,
+            .jobs = options.jobs,
+            .keep_going = options.keep_going,
+            .progress = [&bar](const runner::SweepProgress& progress) { show_sweep_progress(progress, bar); },
+            .progress_seconds = bar.shown() ? 0.2 : 5},
+        [&](const runner::RunResult& failed) { report_failed_run(failed, options, report); });
+    bar.clear();
     for (const runner::SweepOutcome& outcome : result.failures) {
         if (!outcome.error.empty()) {
             std::fprintf(stdout, "seed %llu: error: %s\n", static_cast<unsigned long long>(outcome.seed),
                          outcome.error.c_str());
         }
     }
-    std::fprintf(stdout, "sweep        %llu runs: %llu valid, %zu failed; %.1fs wall, %.0f simulated s per wall s\n",
-                 static_cast<unsigned long long>(result.runs), static_cast<unsigned long long>(result.valid),
-                 result.failures.size(), result.wall_seconds,
-                 result.wall_seconds > 0 ? result.simulated_seconds / result.wall_seconds : 0.0);
+    const bool colour = colour_stdout();
+    const std::string valid = std::to_string(result.valid) + " valid";
+    const std::string failed = std::to_string(result.failures.size()) + " failed";
+    std::fprintf(
+        stdout, "sweep        %llu runs: %s, %s; %.1fs wall, %.0f simulated s per wall s\n",
+        static_cast<unsigned long long>(result.runs),
+        runner::in_verdict_colour(valid, runner::Verdict::valid, colour && result.valid > 0).c_str(),
+        runner::in_verdict_colour(failed, runner::Verdict::invalid, colour && !result.failures.empty()).c_str(),
+        result.wall_seconds, result.wall_seconds > 0 ? result.simulated_seconds / result.wall_seconds : 0.0);
     if (report.store_failed) print_error("could not store every failing run under " + options.store);
-    if (!report.failures.empty()) write_sweep_summary(config, options, *range, result, report.failures);
+    write_sweep_summary(config, options, *range, result, report.failures);
     return sweep_exit_code(result);
 }
 
@@ -276,14 +328,25 @@ int run_test(const TestOptions& options) {
     std::fprintf(stdout, "faultline test: %s, seed %llu\n", config.system.c_str(),
                  static_cast<unsigned long long>(config.seed));
     std::fflush(stdout);
-    auto stored = runner::run_and_store(options.store, config, runner::StoreOptions{.trace = options.trace});
+    ProgressBar bar;
+    const auto wall_start = std::chrono::steady_clock::now();
+    runner::StoreOptions store_options{.trace = options.trace};
+    if (bar.shown()) {
+        store_options.progress = [&bar, wall_start](const runner::RunProgress& progress) {
+            show_run_progress(progress, bar,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count());
+        };
+    }
+    auto stored = runner::run_and_store(options.store, config, store_options);
+    bar.clear();
     if (!stored) {
         print_error(stored.error().message);
         return exit_runtime;
     }
     const runner::RunResult& result = stored->result;
-    std::fputs(runner::format_summary(result).c_str(), stdout);
+    std::fputs(runner::format_summary(result, colour_stdout()).c_str(), stdout);
     std::fprintf(stdout, "store        %s\n", stored->dir.c_str());
+    write_report_of(stored->dir, "report       ");
     if (result.verdict != runner::Verdict::valid) {
         std::fprintf(stdout, "repro        faultline replay %s\n", stored->dir.c_str());
     }

@@ -29,10 +29,12 @@ double RunResult::speedup() const {
 Json RunResult::to_json() const {
     Json checks_json = Json::array();
     for (const CheckOutcome& check : checks) {
-        checks_json.push_back(Json{{"name", check.name},
-                                   {"verdict", verdict_name(check.verdict)},
-                                   {"summary", check.summary},
-                                   {"details", check.details}});
+        Json entry{{"name", check.name},
+                   {"verdict", verdict_name(check.verdict)},
+                   {"summary", check.summary},
+                   {"details", check.details}};
+        if (check.failed_at) entry["failed_at_ns"] = *check.failed_at;
+        checks_json.push_back(std::move(entry));
     }
     return Json{
         {"verdict", verdict_name(verdict)},
@@ -44,7 +46,10 @@ Json RunResult::to_json() const {
          {{"sent", stats.messages_sent},
           {"delivered", stats.messages_delivered},
           {"dropped", stats.messages_dropped},
-          {"duplicated", stats.messages_duplicated}}},
+          {"duplicated", stats.messages_duplicated},
+          {"tampered", stats.messages_tampered},
+          {"server_messages", stats.server_messages},
+          {"bytes_sent", stats.bytes_sent}}},
         {"events", stats.events},
         {"simulated_ns", simulated},
         {"wall_seconds", wall_seconds},
@@ -54,6 +59,7 @@ Json RunResult::to_json() const {
         {"schedule", schedule.to_json()},
         {"nemesis_log", nemesis_log},
         {"healed_at_ns", healed_at},
+        {"roles", roles},
     };
 }
 
@@ -490,10 +496,37 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
         *schedule);
 
     std::unique_ptr<sim::JsonlTraceSink> trace_sink = attach_trace_sink(simulation, options);
-    simulation.set_step_hook([&] {
-        system->after_step(simulation);
-        nemesis.after_step();
-    });
+    if (options.progress) {
+        // The wall clock is read every 1,024 steps only, and only for the callback.
+        const Nanos end = clients_stop + final_settle + finals_allowance(config);
+        auto next_report = wall_start;
+        std::uint64_t steps = 0;
+        std::size_t counted = 0;
+        OpCounts ops;
+        simulation.set_step_hook([&, end, next_report, steps, counted, ops]() mutable {
+            system->after_step(simulation);
+            nemesis.after_step();
+            if (++steps % 1024 != 0) return;
+            const auto now = std::chrono::steady_clock::now();
+            if (now < next_report) return;
+            next_report = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(options.progress_seconds));
+            const check::History& history = recorder.history();
+            for (; counted < history.size(); ++counted) {
+                const check::OpType type = history[counted].type;
+                ++(type == check::OpType::invoke ? ops.invoked
+                   : type == check::OpType::ok   ? ops.ok
+                   : type == check::OpType::fail ? ops.fail
+                                                 : ops.info);
+            }
+            options.progress(RunProgress{simulation.now(), end, ops});
+        });
+    } else {
+        simulation.set_step_hook([&] {
+            system->after_step(simulation);
+            nemesis.after_step();
+        });
+    }
     simulation.start();
     nemesis.install();
     runtime.at(healed_at, [&] {
@@ -521,6 +554,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     judge_run(result, config, *system, simulation, !drivers.empty(), clients_stop);
     record_simulation(result, simulation, options);
     result.sent_ops = std::move(sent_ops);
+    result.roles = system->role_timeline();
     if (trace_sink) simulation.trace().remove_sink(trace_sink.get());
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return result;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -58,15 +59,28 @@ struct RunResult {
     // The generated client operations that were sent, in the order sent (the
     // shrinker leaves them out one by one; final operations are not listed).
     std::vector<OpRef> sent_ops;
+    // Each server's role over time (System::role_timeline), for the report.
+    Json roles = Json::array();
 
     double events_per_second() const;
     double speedup() const;  // simulated seconds per wall second
     Json to_json() const;    // results.json (without the history)
 };
 
+// How far a run has come, for a progress bar.
+struct RunProgress {
+    Nanos simulated = 0;  // simulated time so far
+    Nanos end = 0;        // when the run will end at the latest
+    OpCounts ops;         // operations so far
+};
+
 struct RunOptions {
     std::FILE* trace_out = nullptr;  // when set, trace.jsonl is streamed here
     bool keep_node_logs = true;
+    // Called from the run's thread about every `progress_seconds` of wall time
+    // (for people only: nothing the run decides depends on it).
+    std::function<void(const RunProgress&)> progress;
+    double progress_seconds = 0.1;
 };
 
 Result<RunResult> run(const RunConfig& config, const RunOptions& options = {});

@@ -165,7 +165,7 @@ Result<StoredRun> run_and_store(const std::string& store_root, const RunConfig& 
         trace_file.reset(std::fopen(trace_path.c_str(), "w"));
         if (!trace_file) return make_error(ErrorCode::io_error, fmt::format("{}: cannot open for writing", trace_path));
     }
-    auto result = run(config, RunOptions{.trace_out = trace_file.get()});
+    auto result = run(config, RunOptions{.trace_out = trace_file.get(), .progress = options.progress});
     trace_file.reset();
     if (!result) return result.error();
     if (options.trace) {

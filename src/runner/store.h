@@ -7,12 +7,14 @@
 //       results.json    verdicts, statistics, the trace hash
 //       trace.jsonl     every send, delivery, drop, timer and fault (when enabled)
 //       node-logs/      one file per node: what it logged, with its local time
+//       report.html     the run's page, drawn from the files above (report/report.h)
 //   store/latest  ->    the newest run directory
 //
 // config.json is written before the run starts, so even a run that dies leaves
 // enough behind to replay it.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "base/json.h"
@@ -36,8 +38,9 @@ Result<Json> read_results(const std::string& run_dir);
 Status write_text_file(const std::string& path, const std::string& text);
 
 struct StoreOptions {
-    bool trace = true;          // write trace.jsonl (zstd-compressed when large)
-    bool update_latest = true;  // point <store>/latest at the run
+    bool trace = true;                                 // write trace.jsonl (zstd-compressed when large)
+    bool update_latest = true;                         // point <store>/latest at the run
+    std::function<void(const RunProgress&)> progress;  // RunOptions::progress
 };
 
 struct StoredRun {

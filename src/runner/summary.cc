@@ -1,5 +1,6 @@
 #include "runner/summary.h"
 
+#include <fmt/color.h>
 #include <fmt/format.h>
 
 namespace faultline::runner {
@@ -15,7 +16,19 @@ std::string si(double value) {
 
 }  // namespace
 
-std::string format_summary(const RunResult& result) {
+std::string in_verdict_colour(const std::string& text, Verdict verdict, bool colour) {
+    if (!colour) return text;
+    const fmt::terminal_color hue = verdict == Verdict::valid     ? fmt::terminal_color::green
+                                    : verdict == Verdict::invalid ? fmt::terminal_color::red
+                                                                  : fmt::terminal_color::yellow;
+    return fmt::format(fmt::fg(hue) | fmt::emphasis::bold, "{}", text);
+}
+
+std::string verdict_text(Verdict verdict, bool colour) {
+    return in_verdict_colour(verdict_name(verdict), verdict, colour);
+}
+
+std::string format_summary(const RunResult& result, bool colour) {
     const RunConfig& config = result.config;
     std::string out;
     out += fmt::format("system       {}, {} nodes, {} clients, seed {}\n", config.system, config.nodes, config.clients,
@@ -48,10 +61,11 @@ std::string format_summary(const RunResult& result) {
         }
     }
     for (const CheckOutcome& check : result.checks) {
-        out += fmt::format("check        {}: {} ({})\n", check.name, verdict_name(check.verdict), check.summary);
+        out +=
+            fmt::format("check        {}: {} ({})\n", check.name, verdict_text(check.verdict, colour), check.summary);
     }
     out += fmt::format("trace hash   {:016x}\n", result.trace_hash);
-    out += fmt::format("verdict      {}\n", verdict_name(result.verdict));
+    out += fmt::format("verdict      {}\n", verdict_text(result.verdict, colour));
     return out;
 }
 

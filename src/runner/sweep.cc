@@ -85,7 +85,7 @@ class Sweeper {
             const auto now = SteadyClock::now();
             if (now >= next_progress && running_ > 0) {
                 const SweepProgress progress{result_.runs, total, result_.failures.size(),
-                                             std::chrono::duration<double>(now - wall_start).count()};
+                                             std::chrono::duration<double>(now - wall_start).count(), operations_};
                 next_progress = now + std::chrono::duration_cast<SteadyClock::duration>(interval);
                 lock.unlock();
                 options_.progress(progress);
@@ -140,6 +140,11 @@ class Sweeper {
             return;
         }
         result_.simulated_seconds += to_seconds(run_result->simulated);
+        operations_ += run_result->ops.invoked;
+        SweepSeed ran{seed, run_result->verdict, run_result->schedule.faults.size(), 0};
+        for (const nemesis::Fault& fault : run_result->schedule.faults) ran.fault_load += to_seconds(fault.duration);
+        if (config_.time_limit > 0) ran.fault_load /= to_seconds(config_.time_limit);
+        result_.seeds.push_back(ran);
         if (run_result->verdict == Verdict::valid) {
             ++result_.valid;
             return;
@@ -165,6 +170,7 @@ class Sweeper {
     bool stop_ = false;
     int running_;
     SweepResult result_;
+    std::int64_t operations_ = 0;
     std::vector<RunResult> failed_results_;  // not yet handed to on_failure
 };
 
@@ -182,6 +188,8 @@ SweepResult sweep(const RunConfig& config, const SweepOptions& options,
     SweepResult& result = sweeper.result();
     std::sort(result.failures.begin(), result.failures.end(),
               [](const SweepOutcome& a, const SweepOutcome& b) { return a.seed < b.seed; });
+    std::sort(result.seeds.begin(), result.seeds.end(),
+              [](const SweepSeed& a, const SweepSeed& b) { return a.seed < b.seed; });
     result.wall_seconds = std::chrono::duration<double>(SteadyClock::now() - wall_start).count();
     return std::move(result);
 }

@@ -21,6 +21,7 @@ struct SweepProgress {
     std::uint64_t total = 0;  // seeds in the range
     std::size_t failures = 0;
     double wall_seconds = 0;
+    std::int64_t operations = 0;  // operations invoked by the seeds finished so far
 };
 
 struct SweepOptions {
@@ -42,8 +43,18 @@ struct SweepOutcome {
     std::string failed_checks;  // "linearizability, availability"
 };
 
+// Every seed that ran, for the sweep's report: its verdict and how hard its
+// faults hit (each seed draws its own intensity, nemesis/generator.h).
+struct SweepSeed {
+    std::uint64_t seed = 0;
+    Verdict verdict = Verdict::valid;
+    std::size_t faults = 0;  // faults scheduled
+    double fault_load = 0;   // the faults' summed durations over the fault phase (overlaps add up)
+};
+
 struct SweepResult {
     std::vector<SweepOutcome> failures;  // in seed order
+    std::vector<SweepSeed> seeds;        // every seed run, in seed order
     std::uint64_t runs = 0;
     std::uint64_t valid = 0;
     double wall_seconds = 0;

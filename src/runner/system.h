@@ -56,6 +56,10 @@ class System {
         (void)now_leading;
         return "";
     }
+    // Each server's role over time, for the report's lanes: one entry per
+    // change, {"t": ns, "node": "n1", "role": "leader", "term": 3}, with role
+    // "down" while the node is crashed (empty if the system keeps no such record).
+    virtual Json role_timeline() const { return Json::array(); }
     // The server index of the current leader, for leader-aware faults.
     virtual std::optional<int> leader(sim::Simulation&) { return std::nullopt; }
     // The server index of a node that holds `role` now, for role-targeted

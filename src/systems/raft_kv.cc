@@ -165,6 +165,17 @@ class RaftKvSystem final : public runner::System {
         }
     }
 
+    Json role_timeline() const override {
+        Json timeline = Json::array();
+        for (const RoleChange& change : timeline_) {
+            timeline.push_back(Json{{"t", change.time},
+                                    {"node", views_[change.node].name},
+                                    {"role", change.up ? protocols::raft::role_name(change.role) : "down"},
+                                    {"term", change.term.value}});
+        }
+        return timeline;
+    }
+
     bool served(const check::Operation& completion) const override { return lin_kv_served(completion); }
 
     std::vector<CheckOutcome> check(const check::History& history, sim::Simulation&) override {

@@ -37,6 +37,7 @@ const Expectation expectations[] = {
     {"faultline scenario run store/latest/shrunk-seed12.toml", 0, "1 of 1 scenarios behaved as expected"},
     {"faultline scenario list", 0, "fates/answered"},
     {"faultline scenario run fates/", 0, "scenarios behaved as expected"},
+    {"faultline report store", 0, "report       "},
     {"faultline check", 1, "NOT linearizable"},
     {"faultline systems", 0, "raft-kv"},
 };

@@ -1,0 +1,220 @@
+// The report's reading of a stored run, its pages' text, and the commands
+// that write them. Runs are made by the faultline command, as a user would.
+#include "report/report.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "report/diagram.h"
+#include "report/html.h"
+#include "report/run_data.h"
+#include "report/sections.h"
+#include "report/trace_source.h"
+#include "support/faultline_process.h"
+
+namespace faultline::report {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::fresh_folder;
+using testing::Outcome;
+using testing::run_faultline;
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// A stored run of `arguments`, in a fresh store; returns its directory.
+// `exit_code` is the verdict's (none: valid or invalid, either will do).
+std::string stored_run(const std::string& name, const std::string& arguments, std::optional<int> exit_code) {
+    const std::string folder = fresh_folder(name);
+    const Outcome run = run_faultline(arguments + " --store '" + folder + "/store'");
+    if (exit_code) {
+        EXPECT_EQ(run.exit_code, *exit_code) << run.output;
+    } else {
+        EXPECT_TRUE(run.exit_code == 0 || run.exit_code == 1) << run.output;
+    }
+    return fs::canonical(fs::path(folder) / "store" / "latest").string();
+}
+
+TEST(ReportHtml, EscapesTextAndKeepsScriptsClosed) {
+    EXPECT_EQ(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    const std::string json = script_json(Json{{"body", "</script><script>alert(1)</script>"}});
+    EXPECT_EQ(json.find("</"), std::string::npos) << json;
+    EXPECT_EQ(Json::parse(json)["body"], "</script><script>alert(1)</script>");
+}
+
+TEST(ReportRunData, EveryMessageOfTheTraceBecomesAnArrow) {
+    // Duplication and tampering on: both must be flagged on their arrows.
+    const std::string dir = stored_run(
+        "report-arrows", "test --seed 4 --time-limit 8 --duplicate 0.05 --nemesis tamper,kill", std::nullopt);
+    auto run = load_run(dir);
+    ASSERT_TRUE(run) << run.error().message;
+    ASSERT_TRUE(run->has_trace);
+    const Json& messages = run->results["messages"];
+    std::uint64_t dropped = 0, duplicates = 0, tampered = 0, in_flight = 0;
+    for (const Arrow& arrow : run->arrows) {
+        dropped += (arrow.flags & Arrow::dropped) ? 1 : 0;
+        duplicates += (arrow.flags & Arrow::duplicate) ? 1 : 0;
+        tampered += (arrow.flags & Arrow::tampered) ? 1 : 0;
+        in_flight += (arrow.flags & Arrow::in_flight) ? 1 : 0;
+    }
+    // One arrow per delivery or drop, and one per message still in flight.
+    EXPECT_EQ(run->arrows.size(),
+              messages["delivered"].get<std::uint64_t>() + messages["dropped"].get<std::uint64_t>() + in_flight);
+    EXPECT_EQ(dropped, messages["dropped"].get<std::uint64_t>());
+    EXPECT_GT(duplicates, 0u);
+    EXPECT_EQ(tampered, messages["tampered"].get<std::uint64_t>());
+    EXPECT_TRUE(std::is_sorted(run->arrows.begin(), run->arrows.end(),
+                               [](const Arrow& a, const Arrow& b) { return a.sent < b.sent; }));
+    // The lanes: five servers, then the clients.
+    ASSERT_GE(run->lanes.size(), 5u);
+    EXPECT_EQ(run->lanes[0].name, "n0");
+    EXPECT_TRUE(run->lanes[0].server);
+    // Kills crash nodes: their lanes show it.
+    bool crashed = false;
+    for (const LaneSpan& span : run->lane_spans) crashed = crashed || span.state == "crashed";
+    EXPECT_TRUE(crashed);
+    // The diagram embeds every arrow.
+    const Json data = diagram_data(*run, focus_window(*run));
+    EXPECT_EQ(data["arrows"]["count"].get<std::size_t>(), run->arrows.size());
+}
+
+TEST(ReportRunData, ReadsATraceWhetherCompressedOrNot) {
+    // A short run keeps trace.jsonl; a long one trace.jsonl.zst.
+    const std::string small = stored_run("report-small", "test --seed 2 --time-limit 1 --recovery 2s", 0);
+    const std::string large = stored_run("report-large", "test --seed 2 --time-limit 3", 0);
+    ASSERT_TRUE(fs::exists(fs::path(small) / "trace.jsonl"));
+    ASSERT_TRUE(fs::exists(fs::path(large) / "trace.jsonl.zst"));
+    for (const std::string& dir : {small, large}) {
+        std::uint64_t sends = 0;
+        const Status status = for_each_trace_event(
+            dir, [&](const TraceRecord& event) { sends += event.kind == sim::TraceKind::send ? 1 : 0; });
+        ASSERT_TRUE(status) << status.error().message;
+        auto results = load_run(dir, LoadOptions{.trace = false});
+        ASSERT_TRUE(results);
+        EXPECT_EQ(sends, results->results["messages"]["sent"].get<std::uint64_t>()) << dir;
+    }
+}
+
+TEST(ReportRunData, ARunWithoutTraceStillGetsAPage) {
+    const std::string dir = stored_run("report-no-trace", "test --seed 2 --time-limit 3 --no-trace", 0);
+    auto run = load_run(dir);
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_FALSE(run->has_trace);
+    const std::string html = run_page(*run);
+    EXPECT_NE(html.find("--no-trace"), std::string::npos);
+    EXPECT_NE(html.find("latency-plot"), std::string::npos);
+}
+
+TEST(ReportCounterexample, IsExplainedInWordsAndOpensTheDiagramThere) {
+    const std::string dir =
+        stored_run("report-stale", "test --bug stale-read --nemesis partition --no-check-quorum --seed 1", 1);
+    auto run = load_run(dir);
+    ASSERT_TRUE(run) << run.error().message;
+    ASSERT_TRUE(run->anomaly.has_value());
+    const Json& counterexample = run->results["checks"][0]["details"]["counterexample"];
+    const std::string words = explain_counterexample(counterexample);
+    // A read that saw a value although another had completed before it began:
+    // the words name the read, the key and what the key held then.
+    const std::string key = counterexample["key"].dump();
+    EXPECT_EQ(words.rfind("The read of key " + key + " returned ", 0), 0u) << words;
+    EXPECT_NE(words.find("cannot be placed in any order"), std::string::npos) << words;
+    EXPECT_NE(
+        words.find("so key " + key + " held " + counterexample["window_start_state"].get<std::string>() + " then"),
+        std::string::npos)
+        << words;
+    EXPECT_NE(counterexample_timeline(counterexample).find("<svg"), std::string::npos);
+    // The diagram opens on a window that holds the anomaly.
+    const auto [from, to] = focus_window(*run);
+    EXPECT_LE(from, run->anomaly->first);
+    EXPECT_GE(to, run->anomaly->second);
+    const std::vector<std::int64_t> involved = anomaly_op_indexes(run->results);
+    EXPECT_FALSE(involved.empty());
+}
+
+TEST(ReportCommand, RebuildsTheSamePageAndIndexesTheStore) {
+    const std::string dir = stored_run("report-command", "test --seed 5 --time-limit 5", 0);
+    const std::string page = dir + "/report.html";
+    const std::string written = read_file(page);
+    ASSERT_FALSE(written.empty());
+    fs::remove(page);
+    const Outcome again = run_faultline("report '" + dir + "'");
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(read_file(page), written) << "a page is drawn from the store alone, the same each time";
+    const std::string store = fs::path(dir).parent_path().parent_path().string();
+    const Outcome index = run_faultline("report '" + store + "'");
+    ASSERT_EQ(index.exit_code, 0) << index.output;
+    const std::string html = read_file(store + "/index.html");
+    EXPECT_NE(html.find("faultline test --time-limit 5s --seed 5"), std::string::npos) << html.substr(0, 4000);
+    const Outcome missing = run_faultline("report '" + store + "/nothing-here'");
+    EXPECT_EQ(missing.exit_code, 3) << missing.output;
+}
+
+TEST(ReportScenarioGroup, TheTimeoutScenariosDrawTheDetectorsTradeOff) {
+    const std::string folder = fresh_folder("report-timeouts");
+    // The catalog's two heartbeat timeouts, each on its first seed only.
+    std::string files;
+    for (const char* name : {"too-short", "too-long"}) {
+        std::string text = read_file(std::string(FAULTLINE_SOURCE_DIR) + "/scenarios/timeouts/" + name + ".toml");
+        const auto seeds = text.find("seeds = [1, 2, 3]");
+        ASSERT_NE(seeds, std::string::npos) << name;
+        text.replace(seeds, 17, "seeds = [1]");
+        const std::string path = folder + "/" + name + ".toml";
+        std::ofstream(path) << text;
+        files += " '" + path + "'";
+    }
+    const Outcome run = run_faultline("scenario run" + files + " --store '" + folder + "/store'");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    std::string page;
+    for (const auto& entry : fs::directory_iterator(fs::path(folder) / "store" / "scenarios")) {
+        page = (entry.path() / "report.html").string();
+    }
+    const std::string html = read_file(page);
+    ASSERT_NE(html.find("id=\"detectors\""), std::string::npos) << run.output;
+    // One point per detector of each run: a heartbeat detector timed too short, and one too long.
+    std::size_t points = 0;
+    for (std::size_t at = html.find("class=\"point\""); at != std::string::npos;
+         at = html.find("class=\"point\"", at + 1)) {
+        ++points;
+    }
+    EXPECT_EQ(points, 2u);
+    EXPECT_NE(html.find("too-short heartbeat"), std::string::npos);
+    EXPECT_NE(html.find("too-long heartbeat"), std::string::npos);
+}
+
+TEST(ReportTerminal, PlainTextWhenNotATerminal) {
+    const std::string folder = fresh_folder("report-plain");
+    const Outcome run = run_faultline("test --seed 2 --time-limit 5 --store '" + folder + "/store'");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    EXPECT_EQ(run.output.find('\x1b'), std::string::npos) << run.output;
+    EXPECT_EQ(run.output.find('\r'), std::string::npos) << run.output;
+    EXPECT_NE(run.output.find("report       "), std::string::npos) << run.output;
+}
+
+TEST(ReportTerminal, ColouredVerdictsOnATerminal) {
+    // script(1) runs the command on a pseudo-terminal.
+    const std::string folder = fresh_folder("report-tty");
+    const std::string command = "script -qec '" + std::string(FAULTLINE_BINARY) +
+                                " test --seed 2 --time-limit 5 --store " + folder + "/store' /dev/null 2>&1";
+    std::FILE* pipe = popen(command.c_str(), "r");
+    ASSERT_NE(pipe, nullptr);
+    std::string output;
+    std::array<char, 4096> buffer{};
+    while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe) != nullptr) output += buffer.data();
+    EXPECT_EQ(pclose(pipe), 0) << output;
+    EXPECT_NE(output.find("\x1b["), std::string::npos) << output;
+    EXPECT_NE(output.find("valid"), std::string::npos) << output;
+}
+
+}  // namespace
+}  // namespace faultline::report
