@@ -19,7 +19,7 @@ TEST(ReportInBrowserSlow, AMillionMessageRunOpensQuickly) {
     const std::string folder = fresh_folder("report-million");
     ASSERT_FALSE(folder.empty());
     // 20 simulated minutes of the default Raft KV: over a million messages.
-    const Outcome run = run_faultline("test --seed 3 --time-limit 1200 --store '" + folder + "/store'");
+    const Outcome run = run_faultline("test --seed 3 --time-limit 1200 --search random --store '" + folder + "/store'");
     ASSERT_EQ(run.exit_code, 0) << run.output;
     const std::string page = folder + "/store/latest/report.html";
     const auto bytes = std::filesystem::file_size(page);

@@ -70,8 +70,9 @@ TEST(ReportInBrowser, AFailingRunExplainsItsCounterexample) {
     const std::string folder = fresh_folder("report-failing");
     ASSERT_FALSE(folder.empty());
     // Seed 1 of the stale-read bug fails linearizability (a read answered by a deposed leader).
-    const Outcome run = run_faultline("test --bug stale-read --nemesis partition --no-check-quorum --seed 1 --store '" +
-                                      folder + "/store'");
+    const Outcome run =
+        run_faultline("test --bug stale-read --nemesis partition --search random --no-check-quorum --seed 1 --store '" +
+                      folder + "/store'");
     ASSERT_EQ(run.exit_code, 1) << run.output;
     const std::string page = folder + "/store/latest/report.html";
     std::vector<std::string> parts = kRunParts;
@@ -81,8 +82,9 @@ TEST(ReportInBrowser, AFailingRunExplainsItsCounterexample) {
     std::ifstream in(page);
     const std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     EXPECT_NE(html.find("cannot be placed in any order"), std::string::npos);
-    EXPECT_NE(html.find("faultline test --bug stale-read --nemesis partition --no-check-quorum --seed 1"),
-              std::string::npos);
+    EXPECT_NE(
+        html.find("faultline test --bug stale-read --nemesis partition --search random --no-check-quorum --seed 1"),
+        std::string::npos);
 }
 
 TEST(ReportInBrowser, AScenarioPairIsShownSideBySide) {
@@ -103,7 +105,8 @@ TEST(ReportInBrowser, ASweepListsItsFailuresAndFaultIntensities) {
     ASSERT_FALSE(folder.empty());
     // Some of the four seeds fail and some pass; one failing run is stored, the others only listed.
     const Outcome run = run_faultline(
-        "test --bug stale-read --nemesis partition --no-check-quorum --seeds 1..4 --keep-going --jobs 2 "
+        "test --bug stale-read --nemesis partition --search random --no-check-quorum --seeds 1..4 --keep-going --jobs "
+        "2 "
         "--stored-failures-max 1 --no-trace --store '" +
         folder + "/store'");
     ASSERT_EQ(run.exit_code, 1) << run.output;

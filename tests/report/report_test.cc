@@ -55,8 +55,9 @@ TEST(ReportHtml, EscapesTextAndKeepsScriptsClosed) {
 
 TEST(ReportRunData, EveryMessageOfTheTraceBecomesAnArrow) {
     // Duplication and tampering on: both must be flagged on their arrows.
-    const std::string dir = stored_run(
-        "report-arrows", "test --seed 4 --time-limit 8 --duplicate 0.05 --nemesis tamper,kill", std::nullopt);
+    const std::string dir =
+        stored_run("report-arrows",
+                   "test --seed 4 --time-limit 8 --duplicate 0.05 --nemesis tamper,kill --search random", std::nullopt);
     auto run = load_run(dir);
     ASSERT_TRUE(run) << run.error().message;
     ASSERT_TRUE(run->has_trace);
@@ -91,8 +92,9 @@ TEST(ReportRunData, EveryMessageOfTheTraceBecomesAnArrow) {
 
 TEST(ReportRunData, ReadsATraceWhetherCompressedOrNot) {
     // A short run keeps trace.jsonl; a long one trace.jsonl.zst.
-    const std::string small = stored_run("report-small", "test --seed 2 --time-limit 1 --recovery 2s", 0);
-    const std::string large = stored_run("report-large", "test --seed 2 --time-limit 3", 0);
+    const std::string small =
+        stored_run("report-small", "test --seed 2 --time-limit 1 --recovery 2s --search random", 0);
+    const std::string large = stored_run("report-large", "test --seed 2 --time-limit 3 --search random", 0);
     ASSERT_TRUE(fs::exists(fs::path(small) / "trace.jsonl"));
     ASSERT_TRUE(fs::exists(fs::path(large) / "trace.jsonl.zst"));
     for (const std::string& dir : {small, large}) {
@@ -117,8 +119,8 @@ TEST(ReportRunData, ARunWithoutTraceStillGetsAPage) {
 }
 
 TEST(ReportCounterexample, IsExplainedInWordsAndOpensTheDiagramThere) {
-    const std::string dir =
-        stored_run("report-stale", "test --bug stale-read --nemesis partition --no-check-quorum --seed 1", 1);
+    const std::string dir = stored_run(
+        "report-stale", "test --bug stale-read --nemesis partition --search random --no-check-quorum --seed 1", 1);
     auto run = load_run(dir);
     ASSERT_TRUE(run) << run.error().message;
     ASSERT_TRUE(run->anomaly.has_value());
