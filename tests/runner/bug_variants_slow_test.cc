@@ -34,7 +34,7 @@ const BugCase cases[] = {
          config.fault_duration = milliseconds(300);
          config.latency = "exponential:20ms,1ms";
      }},
-    {"stale-read", 10, "linearizability", "", lin_kv_defaults},
+    {"stale-read", 20, "linearizability", "", lin_kv_defaults},
     {"no-dedup", 10, "linearizability", "", lin_kv_defaults},
     {"early-ack", 10, "linearizability", "", lin_kv_defaults},
 };
