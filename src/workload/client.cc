@@ -102,7 +102,7 @@ void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
         send_request(ctx, choose_target(ctx));
         return;
     }
-    // Waiting to retry means no attempt is in flight and every one was rejected.
+    // Waiting to retry means no attempt is in flight and the last one was rejected.
     if (codec_->timeout_is_failure(outstanding_->op.f)) {
         complete(ctx, check::OpType::fail, Json(), Json("timeout"));
     } else if (outstanding_->retry != 0) {
@@ -113,10 +113,13 @@ void RpcClient::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
 }
 
 check::OpType RpcClient::every_attempt_rejected_outcome() const {
-    // A copy of a rejected attempt may still be in the network and be applied;
-    // an operation with no effect (a read) fails definitely all the same.
+    // An operation with no effect (a read) fails definitely. One with an
+    // effect may still take it: a copy of a rejected attempt may still be in
+    // the network, and an attempt that timed out before the rejected ones
+    // was never rejected at all: it may have been applied.
     if (codec_->timeout_is_failure(outstanding_->op.f)) return check::OpType::fail;
-    return options_.requests_may_repeat ? check::OpType::info : check::OpType::fail;
+    const bool an_attempt_timed_out = outstanding_->timeout_retries > 0;
+    return options_.requests_may_repeat || an_attempt_timed_out ? check::OpType::info : check::OpType::fail;
 }
 
 void RpcClient::complete(Context& ctx, check::OpType type, Json value, Json error, std::optional<NodeId> answered_by) {

@@ -151,7 +151,8 @@ class RpcClient final : public Node {
     // `answered_by`: the server whose reply completes it (none: a timeout).
     void complete(Context& ctx, check::OpType type, Json value, Json error,
                   std::optional<NodeId> answered_by = std::nullopt);
-    // How an operation ends when every attempt was rejected outright.
+    // How an operation ends when its last attempt was rejected outright: a
+    // definite fail only if no attempt can still be applied.
     check::OpType every_attempt_rejected_outcome() const;
 
     ClientOptions options_;

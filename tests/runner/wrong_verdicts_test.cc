@@ -112,5 +112,23 @@ TEST(SingleNode, EveryWriteIsAnsweredAndTheRunIsValid) {
     EXPECT_GT(result->ops.ok, result->ops.invoked / 2);
 }
 
+// A write whose first attempt timed out, then retried and refused ("not the
+// leader") until the retries ran out, was recorded as a definite failure; the
+// attempt that timed out had been applied, a later read saw its value, and
+// correct Raft failed linearizability. It is indeterminate (info): an attempt
+// that timed out was never refused.
+TEST(ClientRetries, AWriteWhoseFirstAttemptTimedOutIsNotADefiniteFailure) {
+    RunConfig config;
+    config.seed = 84;
+    config.rate = 300;
+    config.client_timeout_retries = 10;
+    config.timeout = milliseconds(150);
+    config.nemesis = "kill,duplicate,partition";
+    config.search = "random";
+    auto result = run(config, RunOptions{.keep_node_logs = false});
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    EXPECT_EQ(result->verdict, Verdict::valid) << failing_checks(*result);
+}
+
 }  // namespace
 }  // namespace faultline::runner
