@@ -67,11 +67,7 @@ struct Swarm {
     double duration_mean = 0;
     double loss_max = 0;
     int minority = 1;
-    // The servers whose disks may fail: a minority. A disk fault damages what
-    // a node had synced, and a damaged node neither votes nor campaigns until
-    // a leader repairs it; damage to a majority over the run, one node at a
-    // time, would leave no quorum to repair anyone: an outage no design can
-    // avoid, not a finding. Drawn from a stream of its own, so that the rest
+    // disk_prone_servers(), drawn from a stream of its own, so that the rest
     // of the schedule's draws are those of earlier versions.
     std::vector<int> disk_prone;
 };
@@ -146,6 +142,12 @@ void draw_fault_details(Fault& fault, const std::vector<int>& order, const Swarm
 
 }  // namespace
 
+std::vector<int> disk_prone_servers(int nodes, Prng& random) {
+    std::vector<int> servers = shuffled(nodes, random);
+    servers.resize(static_cast<std::size_t>(std::max(0, (nodes - 1) / 2)));
+    return servers;
+}
+
 void aim_at_role(Fault& fault, TargetRole role) {
     fault.target = role;
     // A kill aimed at a role is short: the node is back while the election
@@ -161,15 +163,16 @@ void aim_at_role(Fault& fault, TargetRole role) {
 Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed) {
     Schedule schedule;
     // One server cannot be partitioned from another: with one, "all" faults
-    // means all that apply (RunConfig::validate refuses `partition` named alone).
+    // means all that apply (RunConfig::validate refuses `partition` named
+    // alone, and `disk` named alone below three nodes).
     std::vector<FaultKind> kinds = options.kinds;
     if (options.nodes < 2) std::erase(kinds, FaultKind::partition);
+    if (options.nodes < 3) std::erase(kinds, FaultKind::disk);
     if (kinds.empty() || options.nodes < 1) return schedule;
     Prng random = Prng::stream(seed, "nemesis");
     Swarm swarm = draw_swarm(options, random);
     Prng disk_random = Prng::stream(seed, "nemesis/disk");
-    swarm.disk_prone = shuffled(options.nodes, disk_random);
-    swarm.disk_prone.resize(static_cast<std::size_t>(std::max(1, (options.nodes - 1) / 2)));
+    swarm.disk_prone = disk_prone_servers(options.nodes, disk_random);
 
     Nanos at = static_cast<Nanos>(random.exponential(swarm.interval_mean));
     int burst_left = 0;  // faults still to come in this burst (clustered)

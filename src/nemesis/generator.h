@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/prng.h"
 #include "base/result.h"
 #include "nemesis/schedule.h"
 
@@ -41,7 +42,16 @@ Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text);
 // strikes, in place of the nodes it names. A partition then isolates that node.
 void aim_at_role(Fault& fault, TargetRole role);
 
-// With fewer than two nodes, partitions are left out of `kinds`.
+// The servers whose disks may fail in a run: a minority, (nodes - 1) / 2 of
+// them, drawn from `random`. A disk fault damages what a node had synced, and a
+// damaged node neither votes nor campaigns until a leader repairs it; damage to
+// a majority over the run, one node at a time, would leave no quorum to repair
+// anyone: an outage no design can avoid, not a finding. Below three nodes no
+// server can be spared: the list is empty.
+std::vector<int> disk_prone_servers(int nodes, Prng& random);
+
+// With fewer than two nodes, partitions are left out of `kinds`; with fewer
+// than three, disk faults (see disk_prone_servers).
 Schedule generate_schedule(const GeneratorOptions& options, std::uint64_t seed);
 
 }  // namespace faultline::nemesis

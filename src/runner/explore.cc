@@ -28,9 +28,7 @@ class Mutator {
     Mutator(const RunConfig& base, const SearchPlan& plan, std::uint64_t seed)
         : base_(base), plan_(plan), random_(Prng::stream(seed, "explore")) {
         Prng disk = Prng::stream(seed, "explore/disk");
-        for (int node = 0; node < base.nodes; ++node) disk_prone_.push_back(node);
-        for (std::size_t i = disk_prone_.size(); i > 1; --i) std::swap(disk_prone_[i - 1], disk_prone_[disk.below(i)]);
-        disk_prone_.resize(static_cast<std::size_t>(std::max(1, (base.nodes - 1) / 2)));
+        disk_prone_ = nemesis::disk_prone_servers(base.nodes, disk);
     }
 
     std::size_t pick(std::size_t size) { return random_.below(size); }
@@ -50,6 +48,9 @@ class Mutator {
         // generator keeps them within a run: faults added or spliced from
         // other seeds' schedules would otherwise damage a majority, and no
         // quorum would be left to repair it.
+        if (disk_prone_.empty())
+            std::erase_if(schedule.faults,
+                          [](const nemesis::Fault& fault) { return fault.kind == nemesis::FaultKind::disk; });
         for (nemesis::Fault& fault : schedule.faults) {
             if (fault.kind != nemesis::FaultKind::disk) continue;
             for (int& node : fault.nodes) node = disk_prone_[static_cast<std::size_t>(node) % disk_prone_.size()];

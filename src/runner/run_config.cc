@@ -107,12 +107,13 @@ OptionTable<RunConfig> declare_run_options() {
     return t;
 }
 
-bool nemesis_names_partition(std::string_view text) {
+// Does the comma-separated nemesis list name `kind` itself?
+bool nemesis_names(std::string_view text, std::string_view kind) {
     std::size_t start = 0;
     while (start <= text.size()) {
         std::size_t comma = text.find(',', start);
         if (comma == std::string_view::npos) comma = text.size();
-        if (text.substr(start, comma - start) == "partition") return true;
+        if (text.substr(start, comma - start) == kind) return true;
         start = comma + 1;
     }
     return false;
@@ -293,11 +294,18 @@ Status RunConfig::validate() const {
                                       "the fault interval or shorten the time limit",
                                       format_duration(fault_interval), format_duration(time_limit), kFaultsMax));
     }
-    // "all" leaves partitions out of a one-node run (generate_schedule), but a
-    // run that names them alone would silently have no faults.
-    if (nodes < 2 && nemesis_names_partition(nemesis)) {
+    // "all" leaves partitions out of a one-node run and disk faults out of a
+    // run below three nodes (generate_schedule), but a run that names them
+    // would silently go without.
+    if (nodes < 2 && nemesis_names(nemesis, "partition")) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("nemesis: a partition needs at least 2 nodes (got {})", nodes));
+    }
+    if (nodes < 3 && nemesis_names(nemesis, "disk")) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("nemesis: disk faults need at least 3 nodes (got {}): a damaged node waits "
+                                      "for a leader to repair it, and only from 3 nodes can one be spared",
+                                      nodes));
     }
     if (!schedule.is_null()) {
         if (auto parsed = nemesis::Schedule::from_json(schedule, nodes); !parsed) {

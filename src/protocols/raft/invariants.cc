@@ -111,9 +111,14 @@ std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, c
 
 std::optional<InvariantViolation> RaftInvariants::sync_log(Mirror& mirror, const NodeView& view, bool restarted) {
     RaftLog& log = view.raft->log_for_observers();
-    const LogIndex changed_from = log.take_changed_from();
+    const RaftLog::Changes changes = log.take_changes();
+    const LogIndex changed_from = changes.changed_from;
+    // Entries changed and compacted since the last look (a one-node cluster
+    // appends, commits and compacts in one step) are kept for us: follow them.
+    const bool compacted_seen =
+        !changes.compacted_unseen.empty() && changes.compacted_unseen.front().index == changed_from;
     // A restart, or a snapshot installed over the log: nothing to compare with.
-    if (restarted || changed_from <= log.snapshot_index()) return rebuild(mirror, view);
+    if (restarted || (changed_from <= log.snapshot_index() && !compacted_seen)) return rebuild(mirror, view);
 
     if (changed_from <= mirror.last()) {
         // Entries after changed_from - 1 were replaced: a truncation.
@@ -132,14 +137,19 @@ std::optional<InvariantViolation> RaftInvariants::sync_log(Mirror& mirror, const
         }
         mirror.entries.resize(kept.value - mirror.base.value);
     }
-    // Entries appended and compacted within this one step cannot be seen: the
-    // leader that sent them was checked when it appended and committed them.
-    if (mirror.last() < log.snapshot_index()) return rebuild(mirror, view);
-    if (auto found = hash_new_entries(mirror, view)) return found;
-    if (auto found = record_commit(mirror, view, view.raft->commit_index())) return found;
+    // Entries a follower appended and compacted within one step that the log
+    // did not keep for us: the leader that sent them was checked when it
+    // appended and committed them.
+    if (mirror.last() < log.snapshot_index() &&
+        (!compacted_seen || changes.compacted_unseen.front().index > mirror.last().next())) {
+        return rebuild(mirror, view);
+    }
+    if (auto found = hash_new_entries(mirror, view, changes.compacted_unseen)) return found;
+    if (auto found = record_commit(mirror, view, mirror.commit, view.raft->commit_index())) return found;
     if (log.snapshot_index() > mirror.base) {
         // Compaction: entries up to the new base move into the snapshot.
         const std::size_t dropped = log.snapshot_index().value - mirror.base.value;
+        mirror.base_term = mirror.entries[dropped - 1].first;
         mirror.base_hash = mirror.entries[dropped - 1].second;
         mirror.entries.erase(mirror.entries.begin(), mirror.entries.begin() + static_cast<std::ptrdiff_t>(dropped));
         mirror.base = log.snapshot_index();
@@ -151,6 +161,7 @@ std::optional<InvariantViolation> RaftInvariants::rebuild(Mirror& mirror, const 
     // The snapshot's prefix is committed, hence known to the checker.
     const RaftLog& log = view.raft->log();
     mirror.base = log.snapshot_index();
+    mirror.base_term = log.snapshot_term();
     if (mirror.base.value >= committed_.size()) {
         return violation(
             "state-machine-safety",
@@ -160,14 +171,20 @@ std::optional<InvariantViolation> RaftInvariants::rebuild(Mirror& mirror, const 
     mirror.base_hash = committed_[mirror.base.value].hash;
     mirror.entries.clear();
     if (auto found = hash_new_entries(mirror, view)) return found;
-    return record_commit(mirror, view, view.raft->commit_index());
+    // Everything the node holds as committed, even what it committed in a
+    // step that a crash cut short before the checker looked.
+    return record_commit(mirror, view, mirror.base, view.raft->commit_index());
 }
 
-std::optional<InvariantViolation> RaftInvariants::hash_new_entries(Mirror& mirror, const NodeView& view) {
+std::optional<InvariantViolation> RaftInvariants::hash_new_entries(Mirror& mirror, const NodeView& view,
+                                                                   const std::vector<LogEntry>& compacted) {
     const RaftLog& log = view.raft->log();
     for (LogIndex index = mirror.last().next(); index <= log.last_index(); ++index) {
-        const LogEntry& entry = log.at(index);
-        const Term previous_term = mirror.entries.empty() ? log.snapshot_term() : mirror.entries.back().first;
+        if (index <= log.snapshot_index()) FL_ASSERT(!compacted.empty() && compacted.front().index <= index);
+        const LogEntry& entry =
+            index <= log.snapshot_index() ? compacted[index.value - compacted.front().index.value] : log.at(index);
+        FL_ASSERT_EQ(entry.index, index);
+        const Term previous_term = mirror.entries.empty() ? mirror.base_term : mirror.entries.back().first;
         if (entry.term < previous_term) {
             return violation("log-matching",
                              fmt::format("{}'s log goes from term {} back to term {} at index {}", view.name,
@@ -188,8 +205,9 @@ std::optional<InvariantViolation> RaftInvariants::hash_new_entries(Mirror& mirro
     return std::nullopt;
 }
 
-std::optional<InvariantViolation> RaftInvariants::record_commit(Mirror& mirror, const NodeView& view, LogIndex to) {
-    for (LogIndex index = std::max(mirror.commit, mirror.base).next(); index <= to; ++index) {
+std::optional<InvariantViolation> RaftInvariants::record_commit(Mirror& mirror, const NodeView& view, LogIndex from,
+                                                                LogIndex to) {
+    for (LogIndex index = std::max(from, mirror.base).next(); index <= to; ++index) {
         if (index > mirror.last()) break;  // asserted by the node itself: commit <= last index
         const Term term = mirror.entries[index.value - mirror.base.value - 1].first;
         const std::uint64_t hash = mirror.hash_at(index);

@@ -68,6 +68,7 @@ class RaftInvariants {
         std::uint32_t incarnation = 0;
         std::uint64_t version = 0;
         LogIndex base;                                        // snapshot index
+        Term base_term;                                       // snapshot term
         std::uint64_t base_hash = 0;                          // prefix hash at base
         std::vector<std::pair<Term, std::uint64_t>> entries;  // (term, prefix hash) for base+1...
         LogIndex commit;
@@ -83,8 +84,12 @@ class RaftInvariants {
     std::optional<InvariantViolation> check_node(std::size_t slot, const NodeView& view);
     std::optional<InvariantViolation> sync_log(Mirror& mirror, const NodeView& view, bool restarted);
     std::optional<InvariantViolation> rebuild(Mirror& mirror, const NodeView& view);
-    std::optional<InvariantViolation> hash_new_entries(Mirror& mirror, const NodeView& view);
-    std::optional<InvariantViolation> record_commit(Mirror& mirror, const NodeView& view, LogIndex to);
+    // Hashes the node's entries after the mirror's last; those at or below the
+    // node's snapshot come from `compacted` (compacted since the last look).
+    std::optional<InvariantViolation> hash_new_entries(Mirror& mirror, const NodeView& view,
+                                                       const std::vector<LogEntry>& compacted = {});
+    // Compares or records the node's committed entries after `from` through `to`.
+    std::optional<InvariantViolation> record_commit(Mirror& mirror, const NodeView& view, LogIndex from, LogIndex to);
     std::optional<InvariantViolation> check_new_leader(const Mirror& mirror, const NodeView& view);
     std::string name_of(NodeId node) const;
 

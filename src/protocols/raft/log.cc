@@ -67,22 +67,29 @@ void RaftLog::compact_through(LogIndex index, Term term) {
     FL_ASSERT_GE(index, snapshot_index_);
     FL_ASSERT_LE(index, last_index());
     FL_ASSERT(term_at(index) == term);
-    while (!entries_.empty() && entries_.front().index <= index) entries_.pop_front();
+    while (!entries_.empty() && entries_.front().index <= index) {
+        if (observed_ && entries_.front().index >= changed_from_)
+            compacted_unseen_.push_back(std::move(entries_.front()));
+        entries_.pop_front();
+    }
     snapshot_index_ = index;
     snapshot_term_ = term;
 }
 
 void RaftLog::reset(LogIndex index, Term term) {
     entries_.clear();
+    compacted_unseen_.clear();
     snapshot_index_ = index;
     snapshot_term_ = term;
     note_change(LogIndex(0));
 }
 
-LogIndex RaftLog::take_changed_from() {
-    const LogIndex changed = changed_from_;
+RaftLog::Changes RaftLog::take_changes() {
+    Changes changes{changed_from_, std::move(compacted_unseen_)};
     changed_from_ = LogIndex(std::numeric_limits<std::uint64_t>::max());
-    return changed;
+    compacted_unseen_.clear();
+    observed_ = true;
+    return changes;
 }
 
 }  // namespace faultline::protocols::raft

@@ -9,7 +9,10 @@
 // decrease along the log, and entries at or below the snapshot are gone.
 //
 // For invariant checkers (the god's view) the log also remembers the lowest index
-// that changed since the checker last looked; the protocol never reads it.
+// that changed since the checker last looked, and, once a checker has looked,
+// the entries compacted before it saw them (a one-node cluster appends, commits
+// and compacts within one step); the protocol never reads either. Those entries
+// are held only until the next look, so at most one step's compaction.
 #pragma once
 
 #include <deque>
@@ -61,9 +64,14 @@ class RaftLog {
     // Replaces the whole log by a snapshot ending at (index, term).
     void reset(LogIndex index, Term term);
 
-    // For invariant checkers: the lowest index changed since the last call to
-    // take_changed_from() (max() if none), then forget it.
-    LogIndex take_changed_from();
+    // For invariant checkers: what changed since the last call, then forget it.
+    struct Changes {
+        LogIndex changed_from;  // the lowest index changed (max() if none)
+        // Entries at or after changed_from compacted since the last call, in
+        // index order (empty on the first call).
+        std::vector<LogEntry> compacted_unseen;
+    };
+    Changes take_changes();
 
   private:
     void note_change(LogIndex index) { changed_from_ = std::min(changed_from_, index); }
@@ -72,6 +80,8 @@ class RaftLog {
     LogIndex snapshot_index_;
     Term snapshot_term_;
     LogIndex changed_from_{std::numeric_limits<std::uint64_t>::max()};
+    bool observed_ = false;  // a checker has called take_changes()
+    std::vector<LogEntry> compacted_unseen_;
 };
 
 }  // namespace faultline::protocols::raft
