@@ -18,19 +18,6 @@ using runner::CheckOutcome;
 using runner::RunConfig;
 using runner::Verdict;
 
-struct BugSwitch {
-    const char* name;
-    bool protocols::raft::Bugs::*flag;
-};
-
-constexpr BugSwitch bug_switches[] = {
-    {"commit-old-term", &protocols::raft::Bugs::commit_old_term},
-    {"forget-vote", &protocols::raft::Bugs::forget_vote},
-    {"stale-read", &protocols::raft::Bugs::stale_read},
-    {"no-dedup", &protocols::raft::Bugs::no_dedup},
-    {"early-ack", &protocols::raft::Bugs::early_ack},
-};
-
 class RaftKvSystem final : public runner::System {
   public:
     RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes)
@@ -225,7 +212,9 @@ const runner::OptionTable<RaftKvOptions>& raft_kv_options() {
 
 std::vector<std::string> bug_names() {
     std::vector<std::string> names;
-    for (const BugSwitch& bug : bug_switches) names.emplace_back(bug.name);
+    for (unsigned i = 0; i < static_cast<unsigned>(protocols::raft::Bug::count); ++i) {
+        names.emplace_back(protocols::raft::bug_name(static_cast<protocols::raft::Bug>(i)));
+    }
     return names;
 }
 
@@ -257,8 +246,10 @@ Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
             fmt::format("the heartbeat ({}) must be shorter than the election timeout ({})",
                         format_duration(options.heartbeat_interval), format_duration(options.election_timeout_min)));
     }
-    for (const BugSwitch& bug : bug_switches) {
-        if (config.bug == bug.name) options.bugs.*bug.flag = true;
+    if (!config.bug.empty()) {
+        const auto bug = protocols::raft::bug_named(config.bug);
+        if (!bug) return make_error(ErrorCode::invalid_argument, fmt::format("unknown bug '{}'", config.bug));
+        options.bugs.set(*bug);
     }
     return runner::new_system<RaftKvSystem>(options, own->value_bytes);
 }

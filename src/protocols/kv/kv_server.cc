@@ -7,7 +7,7 @@
 namespace faultline::protocols::kv {
 
 KvServer::KvServer(raft::RaftOptions options)
-    : bugs_(options.bugs), store_(/*deduplicate=*/!options.bugs.no_dedup), raft_(options) {}
+    : bugs_(options.bugs), store_(/*deduplicate=*/!options.bugs.has(raft::Bug::no_dedup)), raft_(options) {}
 
 void KvServer::start(Context& ctx) {
     raft_.start(ctx);
@@ -54,7 +54,7 @@ void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& requ
     }
     const KvCommand& command = request.command;
     if (command.op == KvOp::read) {
-        if (bugs_.stale_read) {
+        if (bugs_.has(raft::Bug::stale_read)) {
             // The bug: trust our own belief that we are leader.
             reply(ctx, client, request.msg_id, KvOp::read, store_.read(command.key));
             return;
@@ -81,7 +81,7 @@ void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& requ
     }
     // Still pending unless applying it already answered (a one-node cluster).
     auto pending = pending_writes_.find(*index);
-    if (bugs_.early_ack && command.op == KvOp::write && pending != pending_writes_.end()) {
+    if (bugs_.has(raft::Bug::early_ack) && command.op == KvOp::write && pending != pending_writes_.end()) {
         // The bug: acknowledge before a majority has the entry.
         reply(ctx, client, request.msg_id, KvOp::write, KvResult{});
         pending->second.acknowledged = true;

@@ -202,7 +202,7 @@ bool Raft::persist(Context& ctx) {
 
 void Raft::persist_hard_state(Context& ctx) {
     HardState written = hard_state_;
-    if (options_.bugs.forget_vote) written.vote.reset();  // the bug: the vote never reaches the disk
+    if (options_.bugs.has(Bug::forget_vote)) written.vote.reset();  // the bug: the vote never reaches the disk
     if (auto status = durable_.save_hard_state(ctx.storage(), written); !status) {
         halt(ctx, "cannot write the hard state: " + status.error().message);
         return;
@@ -347,7 +347,7 @@ void Raft::become_leader(Context& ctx) {
     }
     // A no-op of our own term lets us commit everything before it (Figure 8).
     // The commit-old-term bug skips it and counts old replicas instead.
-    if (!options_.bugs.commit_old_term) {
+    if (!options_.bugs.has(Bug::commit_old_term)) {
         append_to_log(ctx, LogEntry{hard_state_.term, log_.last_index().next(), EntryType::noop, {}});
     }
     heartbeat_timer_ = ctx.set_timer(options_.heartbeat_interval, raft_timer_base | heartbeat_timer);
@@ -954,7 +954,7 @@ void Raft::maybe_commit(Context& ctx) {
     if (majority_match <= commit_index_) return;
     // §5.4.2: only entries of the current term are committed by counting replicas.
     const bool own_term = log_.term_at(majority_match) == hard_state_.term;
-    if (!own_term && !options_.bugs.commit_old_term) return;
+    if (!own_term && !options_.bugs.has(Bug::commit_old_term)) return;
     commit_index_ = majority_match;
 }
 

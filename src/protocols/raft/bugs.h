@@ -1,0 +1,64 @@
+// Deliberate bugs: the Raft KV's mutants. Each is one small change to a correct
+// Raft core, its durable state, the KV state machine or the KV server, behind a
+// name that `faultline test --bug NAME` takes. They let test engineers watch the
+// checkers catch a real mistake, and they are the yardstick for search
+// strategies: a better one finds more of them in fewer seeds.
+//
+// Each bug below says what it changes, which property it breaks (and so which
+// check should catch it) and, where there is one, the real bug it resembles.
+// The code it changes names it: grep for `Bug::name`. A correct Raft has no bug
+// set, and then runs exactly as if this file did not exist.
+//
+// A bug must be caught by a check (linearizability, the invariants run after
+// every step), never by an assertion of the core: runs of a sweep share one
+// process. Where a bug breaks a fact the core asserts, the assertion gives way
+// when any bug is set (Bugs::any()) and the invariant checker reports it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace faultline::protocols::raft {
+
+enum class Bug : std::uint8_t {
+    // ---- The first five, each caught by the check that names the lesson.
+
+    // Count replicas of an earlier term's entry to commit it (Raft Figure 8;
+    // logcabin#44): a later leader can overwrite a "committed" entry.
+    // Breaks leader completeness and state machine safety.
+    commit_old_term,
+    // Never write the vote to disk (cornerstone#65, nebula#3415): after a crash a
+    // node can vote twice in one term and elect two leaders.
+    forget_vote,
+    // The leader answers reads from its own state without confirming it is still
+    // leader (etcd 0.4, Consul's default mode): a deposed leader serves stale
+    // values. Breaks linearizability.
+    stale_read,
+    // The state machine ignores client sessions: a duplicated or retried write
+    // applies twice. Breaks linearizability.
+    no_dedup,
+    // The leader acknowledges a write as soon as it is in its own log, before a
+    // majority has it: the write can be lost. Breaks linearizability.
+    early_ack,
+
+    count,  // not a bug: how many there are
+};
+
+// The kebab-case name `--bug` takes ("commit-old-term"), and back.
+std::string_view bug_name(Bug bug);
+std::optional<Bug> bug_named(std::string_view name);
+
+// The bugs a Raft KV runs with; a correct one has none.
+class Bugs {
+  public:
+    bool has(Bug bug) const { return (bits_ >> static_cast<unsigned>(bug) & 1) != 0; }
+    void set(Bug bug) { bits_ |= std::uint64_t{1} << static_cast<unsigned>(bug); }
+    bool any() const { return bits_ != 0; }
+
+  private:
+    static_assert(static_cast<unsigned>(Bug::count) <= 64, "one bit per bug");
+    std::uint64_t bits_ = 0;
+};
+
+}  // namespace faultline::protocols::raft
