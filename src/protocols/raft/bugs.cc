@@ -15,6 +15,14 @@ constexpr std::pair<Bug, std::string_view> bug_names[] = {
     {Bug::stale_read, "stale-read"},
     {Bug::no_dedup, "no-dedup"},
     {Bug::early_ack, "early-ack"},
+    {Bug::vote_twice, "vote-twice"},
+    {Bug::vote_without_log_check, "vote-without-log-check"},
+    {Bug::prevote_counts_as_vote, "prevote-counts-as-vote"},
+    {Bug::stale_vote_reply, "stale-vote-reply"},
+    {Bug::vote_quorum_off_by_one, "vote-quorum-off-by-one"},
+    {Bug::no_timer_reset_on_vote, "no-timer-reset-on-vote"},
+    {Bug::term_not_persisted, "term-not-persisted"},
+    {Bug::vote_not_synced, "vote-not-synced"},
 };
 static_assert(std::size(bug_names) == static_cast<std::size_t>(Bug::count), "every bug has a name");
 

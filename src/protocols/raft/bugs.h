@@ -42,6 +42,44 @@ enum class Bug : std::uint8_t {
     // majority has it: the write can be lost. Breaks linearizability.
     early_ack,
 
+    // ---- Elections and terms.
+
+    // A voter grants its vote although it already voted for another candidate
+    // in this term (the votedFor check forgotten). Breaks one vote per term,
+    // hence election safety.
+    vote_twice,
+    // Votes and pre-votes are granted without the election restriction (§5.4.1:
+    // the candidate's log must be at least as up to date): a leader can be
+    // elected without a committed entry. Breaks leader completeness.
+    vote_without_log_check,
+    // A candidate keeps the pre-votes it collected and counts them as votes, so
+    // a successful pre-vote makes it leader at once. Pre-votes promise nothing:
+    // their voters may vote for a rival in the same term. Breaks election
+    // safety, but only when two nodes campaign for the same term (subtle).
+    prevote_counts_as_vote,
+    // A candidate counts granted votes without checking their term: a vote
+    // reply from its earlier candidacy, delayed or duplicated, counts in the
+    // current one, whose voter may have voted for someone else. Breaks election
+    // safety through one interleaving only (subtle).
+    stale_vote_reply,
+    // A candidate needs half of the voters, not a majority (voters / 2: two of
+    // five): two candidates can both win a term. Breaks election safety.
+    vote_quorum_off_by_one,
+    // A voter does not restart its election timer when it grants a vote, so it
+    // may campaign against the candidate it just elected. Breaks no safety
+    // property: only availability, through needless elections.
+    no_timer_reset_on_vote,
+    // A node that learns of a higher term from a message adopts it in memory
+    // but never writes it: after a crash its term goes back, and recovery drops
+    // the entries of the newer term as never synced, though they were
+    // acknowledged. Breaks term monotonicity (and can lose committed entries).
+    term_not_persisted,
+    // The vote is written but its input is not synced before the reply leaves
+    // (a missing fsync): a crash before the next sync loses it. Like
+    // forget-vote, through a narrower window (subtle). Breaks one vote per term
+    // and term monotonicity.
+    vote_not_synced,
+
     count,  // not a bug: how many there are
 };
 

@@ -261,7 +261,8 @@ void Raft::become_follower(Context& ctx, Term term, std::optional<NodeId> leader
     if (term > hard_state_.term) {
         hard_state_.term = term;
         hard_state_.vote.reset();
-        persist_hard_state(ctx);
+        // The term-not-persisted bug: the new term lives in memory only.
+        if (!options_.bugs.has(Bug::term_not_persisted)) persist_hard_state(ctx);
     }
     const bool was_leader = role_ == Role::leader;
     role_ = Role::follower;
@@ -288,7 +289,7 @@ void Raft::become_pre_candidate(Context& ctx) {
     leader_.reset();
     votes_granted_.assign(1, ctx.self());
     reset_election_deadline(ctx);
-    if (votes_granted_.size() >= quorum()) {
+    if (votes_granted_.size() >= votes_needed()) {
         become_candidate(ctx, false);
         return;
     }
@@ -310,12 +311,15 @@ void Raft::become_candidate(Context& ctx, bool leadership_transfer) {
     hard_state_.term = hard_state_.term.next();
     hard_state_.vote = ctx.self();
     persist_hard_state(ctx);
+    // The prevote-counts-as-vote bug keeps the pre-votes, which promised nothing:
+    // their voters may vote for a rival in this term.
+    const bool keep_pre_votes = options_.bugs.has(Bug::prevote_counts_as_vote) && role_ == Role::pre_candidate;
     role_ = Role::candidate;
     leader_.reset();
-    votes_granted_.assign(1, ctx.self());
+    if (!keep_pre_votes) votes_granted_.assign(1, ctx.self());
     reset_election_deadline(ctx);
     ctx.log(fmt::format("term {}: campaigning", hard_state_.term.value));
-    if (votes_granted_.size() >= quorum()) {
+    if (votes_granted_.size() >= votes_needed()) {
         become_leader(ctx);
         return;
     }
@@ -332,7 +336,8 @@ void Raft::become_candidate(Context& ctx, bool leadership_transfer) {
 
 void Raft::become_leader(Context& ctx) {
     FL_ASSERT_EQ(role_, Role::candidate);
-    FL_ASSERT(hard_state_.vote == ctx.self());
+    // (A candidate with the vote-twice bug may have given its vote away since.)
+    FL_ASSERT(hard_state_.vote == ctx.self() || options_.bugs.has(Bug::vote_twice));
     role_ = Role::leader;
     leader_ = ctx.self();
     ctx.log(fmt::format("term {}: leader", hard_state_.term.value));
@@ -365,6 +370,12 @@ void Raft::campaign(Context& ctx, bool pre_vote, bool leadership_transfer) {
     } else {
         become_candidate(ctx, leadership_transfer);
     }
+}
+
+std::size_t Raft::votes_needed() const {
+    // The vote-quorum-off-by-one bug: half of the voters, not a majority.
+    if (options_.bugs.has(Bug::vote_quorum_off_by_one)) return std::max<std::size_t>(voters_.size() / 2, 1);
+    return quorum();
 }
 
 bool Raft::may_campaign() const {
@@ -410,7 +421,11 @@ void Raft::step(Context& ctx, const Envelope& envelope) {
     } else if (const auto* vote_request = message_as<VoteRequest>(message)) {
         if (observe_term(ctx, from, vote_request->term, message)) handle_vote_request(ctx, from, *vote_request);
     } else if (const auto* vote_reply = message_as<VoteReply>(message)) {
-        if (observe_term(ctx, from, vote_reply->term, message)) handle_vote_reply(ctx, from, *vote_reply);
+        if (observe_term(ctx, from, vote_reply->term, message)) {
+            handle_vote_reply(ctx, from, *vote_reply);
+        } else if (options_.bugs.has(Bug::stale_vote_reply) && vote_reply->term < hard_state_.term) {
+            handle_vote_reply(ctx, from, *vote_reply);  // the bug: a reply of an older term still counts
+        }
     } else if (const auto* snapshot = message_as<SnapshotRequest>(message)) {
         if (observe_term(ctx, from, snapshot->term, message)) handle_snapshot_request(ctx, from, *snapshot);
     } else if (const auto* snapshot_reply = message_as<SnapshotReply>(message)) {
@@ -467,7 +482,9 @@ bool Raft::observe_term(Context& ctx, NodeId from, Term term, const Message& mes
 }
 
 void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& request) {
-    const bool log_ok = log_.is_up_to_date(request.last_log_term, request.last_log_index);
+    // The vote-without-log-check bug skips the election restriction (§5.4.1).
+    const bool log_ok = options_.bugs.has(Bug::vote_without_log_check) ||
+                        log_.is_up_to_date(request.last_log_term, request.last_log_index);
     const bool may_vote = !vote_withheld_forever_ && !repair_pending_ && is_voter(from);
     bool granted = false;
     if (request.pre_vote) {
@@ -477,12 +494,19 @@ void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& req
                   (request.leadership_transfer || !heard_from_leader_recently(ctx));
     } else {
         FL_ASSERT_EQ(request.term, hard_state_.term);
-        const bool vote_free = !hard_state_.vote.has_value() || hard_state_.vote == from;
+        // The vote-twice bug forgets the vote already given in this term.
+        const bool vote_free =
+            !hard_state_.vote.has_value() || hard_state_.vote == from || options_.bugs.has(Bug::vote_twice);
         granted = vote_free && log_ok && may_vote;
         if (granted) {
             hard_state_.vote = from;
             persist_hard_state(ctx);
-            reset_election_deadline(ctx);
+            // The vote-not-synced bug: the reply leaves before the vote (and
+            // the term it came with) is synced, as if fsync were skipped.
+            if (options_.bugs.has(Bug::vote_not_synced)) storage_dirty_ = false;
+            // The no-timer-reset-on-vote bug lets the voter campaign against
+            // the candidate it just voted for.
+            if (!options_.bugs.has(Bug::no_timer_reset_on_vote)) reset_election_deadline(ctx);
         }
     }
     auto reply = std::make_shared<VoteReply>();
@@ -494,15 +518,17 @@ void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& req
 
 void Raft::handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply) {
     if (!reply.granted) return;
+    // The stale-vote-reply bug counts a grant of any term.
+    const bool any_term = options_.bugs.has(Bug::stale_vote_reply);
     if (reply.pre_vote) {
-        if (role_ != Role::pre_candidate || reply.term != hard_state_.term.next()) return;
+        if (role_ != Role::pre_candidate || (reply.term != hard_state_.term.next() && !any_term)) return;
     } else {
-        if (role_ != Role::candidate || reply.term != hard_state_.term) return;
+        if (role_ != Role::candidate || (reply.term != hard_state_.term && !any_term)) return;
     }
     if (std::find(votes_granted_.begin(), votes_granted_.end(), from) == votes_granted_.end()) {
         votes_granted_.push_back(from);
     }
-    if (votes_granted_.size() < quorum()) return;
+    if (votes_granted_.size() < votes_needed()) return;
     if (reply.pre_vote) {
         become_candidate(ctx, false);
     } else {

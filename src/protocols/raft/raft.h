@@ -229,6 +229,7 @@ class Raft {
     bool may_campaign() const;
     bool heard_from_leader_recently(Context& ctx) const;
     std::size_t quorum() const { return voters_.size() / 2 + 1; }
+    std::size_t votes_needed() const;
     bool is_voter(NodeId node) const;
 
     // Message handlers.
