@@ -18,7 +18,7 @@ constexpr std::pair<Bug, std::string_view> bug_names[] = {
     {Bug::vote_twice, "vote-twice"},
     {Bug::vote_without_log_check, "vote-without-log-check"},
     {Bug::prevote_counts_as_vote, "prevote-counts-as-vote"},
-    {Bug::stale_vote_reply, "stale-vote-reply"},
+    {Bug::late_prevote_counts, "late-prevote-counts"},
     {Bug::vote_quorum_off_by_one, "vote-quorum-off-by-one"},
     {Bug::no_timer_reset_on_vote, "no-timer-reset-on-vote"},
     {Bug::term_not_persisted, "term-not-persisted"},

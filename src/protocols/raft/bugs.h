@@ -57,11 +57,11 @@ enum class Bug : std::uint8_t {
     // their voters may vote for a rival in the same term. Breaks election
     // safety, but only when two nodes campaign for the same term (subtle).
     prevote_counts_as_vote,
-    // A candidate counts granted votes without checking their term: a vote
-    // reply from its earlier candidacy, delayed or duplicated, counts in the
-    // current one, whose voter may have voted for someone else. Breaks election
-    // safety through one interleaving only (subtle).
-    stale_vote_reply,
+    // A candidate counts a pre-vote grant that arrives after it moved on to
+    // the real election as a vote: it answers another question ("could you
+    // win?") and its voter may vote for a rival. Breaks election safety
+    // through one interleaving: a late pre-vote reply and a rival (subtle).
+    late_prevote_counts,
     // A candidate needs half of the voters, not a majority (voters / 2: two of
     // five): two candidates can both win a term. Breaks election safety.
     vote_quorum_off_by_one,

@@ -421,11 +421,7 @@ void Raft::step(Context& ctx, const Envelope& envelope) {
     } else if (const auto* vote_request = message_as<VoteRequest>(message)) {
         if (observe_term(ctx, from, vote_request->term, message)) handle_vote_request(ctx, from, *vote_request);
     } else if (const auto* vote_reply = message_as<VoteReply>(message)) {
-        if (observe_term(ctx, from, vote_reply->term, message)) {
-            handle_vote_reply(ctx, from, *vote_reply);
-        } else if (options_.bugs.has(Bug::stale_vote_reply) && vote_reply->term < hard_state_.term) {
-            handle_vote_reply(ctx, from, *vote_reply);  // the bug: a reply of an older term still counts
-        }
+        if (observe_term(ctx, from, vote_reply->term, message)) handle_vote_reply(ctx, from, *vote_reply);
     } else if (const auto* snapshot = message_as<SnapshotRequest>(message)) {
         if (observe_term(ctx, from, snapshot->term, message)) handle_snapshot_request(ctx, from, *snapshot);
     } else if (const auto* snapshot_reply = message_as<SnapshotReply>(message)) {
@@ -518,18 +514,21 @@ void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& req
 
 void Raft::handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply) {
     if (!reply.granted) return;
-    // The stale-vote-reply bug counts a grant of any term.
-    const bool any_term = options_.bugs.has(Bug::stale_vote_reply);
-    if (reply.pre_vote) {
-        if (role_ != Role::pre_candidate || (reply.term != hard_state_.term.next() && !any_term)) return;
+    // A pre-vote grant answers the question "could you win?", not "do you vote
+    // for me?": a late one must not count in the election that follows (the
+    // late-prevote-counts bug does not tell them apart).
+    const bool as_pre_vote =
+        reply.pre_vote && !(options_.bugs.has(Bug::late_prevote_counts) && role_ == Role::candidate);
+    if (as_pre_vote) {
+        if (role_ != Role::pre_candidate || reply.term != hard_state_.term.next()) return;
     } else {
-        if (role_ != Role::candidate || (reply.term != hard_state_.term && !any_term)) return;
+        if (role_ != Role::candidate || reply.term != hard_state_.term) return;
     }
     if (std::find(votes_granted_.begin(), votes_granted_.end(), from) == votes_granted_.end()) {
         votes_granted_.push_back(from);
     }
     if (votes_granted_.size() < votes_needed()) return;
-    if (reply.pre_vote) {
+    if (as_pre_vote) {
         become_candidate(ctx, false);
     } else {
         become_leader(ctx);
