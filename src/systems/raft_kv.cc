@@ -260,7 +260,7 @@ const runner::SystemRegistration registration{{
     .options = &raft_kv_options(),
     .bugs = bug_names(),
     .checks = {"linearizability", "raft-invariants", "election-safety", "one-vote-per-term", "term-monotonic",
-               "commit-monotonic", "leader-append-only", "leader-completeness", "log-matching",
+               "commit-monotonic", "applied-within-commit", "leader-append-only", "leader-completeness", "log-matching",
                "no-truncation-below-commit", "state-machine-safety"},
     .make = make_raft_kv,
 }};
