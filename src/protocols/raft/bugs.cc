@@ -23,6 +23,11 @@ constexpr std::pair<Bug, std::string_view> bug_names[] = {
     {Bug::no_timer_reset_on_vote, "no-timer-reset-on-vote"},
     {Bug::term_not_persisted, "term-not-persisted"},
     {Bug::vote_not_synced, "vote-not-synced"},
+    {Bug::truncate_on_match, "truncate-on-match"},
+    {Bug::stale_term_append, "stale-term-append"},
+    {Bug::commit_regress, "commit-regress"},
+    {Bug::ack_before_sync, "ack-before-sync"},
+    {Bug::apply_beyond_commit, "apply-beyond-commit"},
 };
 static_assert(std::size(bug_names) == static_cast<std::size_t>(Bug::count), "every bug has a name");
 

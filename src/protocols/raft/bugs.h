@@ -80,6 +80,32 @@ enum class Bug : std::uint8_t {
     // and term monotonicity.
     vote_not_synced,
 
+    // ---- A follower's side of replication.
+
+    // A follower truncates its log from the first entry of every AppendEntries
+    // that it already holds, even when the terms match: a duplicated or
+    // reordered AppendEntries erases entries it acknowledged, committed ones
+    // included (hashicorp/raft#113; the comment above LogCabin's
+    // handleAppendEntries). Breaks no-truncation-below-commit (subtle).
+    truncate_on_match,
+    // A follower handles an AppendEntries of an older term as if it were
+    // current: a deposed leader can overwrite what the new leader committed.
+    // Breaks no-truncation-below-commit and state machine safety.
+    stale_term_append,
+    // A follower takes the commit index an AppendEntries carries even when it is
+    // lower than its own (a reordered append, or a new leader that has not yet
+    // committed in its term). Breaks commit-index monotonicity.
+    commit_regress,
+    // A follower acknowledges entries before they are synced (the write left
+    // to the OS to flush; a new term written in the same input still is
+    // synced): a crash after the reply loses entries the leader counted
+    // (etcd#10166). Breaks leader completeness and state machine safety
+    // (subtle: a crash must fall in the window).
+    ack_before_sync,
+    // A follower applies entries as soon as they are in its log, before they
+    // are committed. Breaks applied-within-commit.
+    apply_beyond_commit,
+
     count,  // not a bug: how many there are
 };
 

@@ -139,7 +139,9 @@ void Raft::finish(Context& ctx) {
     maybe_want_snapshot();
     FL_ASSERT(ready_.messages.empty());
     ready_.messages.swap(outbox_);
-    FL_ASSERT_LE(last_applied_, commit_index_);
+    // Bugs that move the commit index back or apply beyond it break this; the
+    // invariant checker reports them (commit-monotonic, applied-within-commit).
+    if (!options_.bugs.any()) FL_ASSERT_LE(last_applied_, commit_index_);
     FL_ASSERT_LE(commit_index_, log_.last_index());
     ++version_;
 }
@@ -415,6 +417,8 @@ void Raft::step(Context& ctx, const Envelope& envelope) {
             ctx.log(fmt::format("dropped an AppendEntries from {} whose MAC does not match", ctx.name_of(from)));
         } else if (observe_term(ctx, from, request->term, message)) {
             handle_append_request(ctx, from, *request);
+        } else if (options_.bugs.has(Bug::stale_term_append) && request->term < hard_state_.term) {
+            handle_append_request(ctx, from, *request);  // the bug: a deposed leader's append still counts
         }
     } else if (const auto* reply = message_as<AppendReply>(message)) {
         if (observe_term(ctx, from, reply->term, message)) handle_append_reply(ctx, from, *reply);
@@ -536,7 +540,7 @@ void Raft::handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply) 
 }
 
 void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest& request) {
-    FL_ASSERT_EQ(request.term, hard_state_.term);
+    FL_ASSERT(request.term == hard_state_.term || options_.bugs.has(Bug::stale_term_append));
     if (role_ == Role::leader) {
         // Two leaders in one term: impossible in a correct Raft. The deliberate
         // bugs can cause it, and the election-safety invariant reports it.
@@ -562,10 +566,16 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
         send(from, std::move(reply));
         return;
     }
+    const bool dirty_before_entries = storage_dirty_;
     if (!append_entries(ctx, request)) return;  // halted
+    // The ack-before-sync bug: the reply leaves before the entries are synced
+    // (what else this input wrote, a new term, still is).
+    if (options_.bugs.has(Bug::ack_before_sync)) storage_dirty_ = dirty_before_entries;
     const LogIndex covered = request.prev_index + request.entries.size();
     const LogIndex match = std::max(covered, log_.snapshot_index());
-    commit_index_ = std::max(commit_index_, std::min(request.leader_commit, match));
+    const LogIndex offered = std::min(request.leader_commit, match);
+    // The commit-regress bug takes the offer even when it is below what we had.
+    commit_index_ = options_.bugs.has(Bug::commit_regress) ? offered : std::max(commit_index_, offered);
     // Repaired once we match a leader (of our recovery term or later) through
     // its last index: that log holds every entry we could have acknowledged
     // before the damage (leaders never truncate, and hold all committed entries).
@@ -615,7 +625,8 @@ bool Raft::append_entries(Context& ctx, const AppendRequest& request) {
     for (const LogEntry& entry : request.entries) {
         if (entry.index <= log_.snapshot_index()) continue;
         if (log_.has_entry(entry.index)) {
-            if (log_.at(entry.index).term == entry.term) continue;  // never truncate a match
+            // Never truncate a match (the truncate-on-match bug does: hashicorp/raft#113).
+            if (log_.at(entry.index).term == entry.term && !options_.bugs.has(Bug::truncate_on_match)) continue;
             truncate_log(ctx, entry.index.prev());
         }
         FL_ASSERT_EQ(entry.index, log_.last_index().next());
@@ -1107,7 +1118,10 @@ void Raft::fail_reads() {
 void Raft::hand_out_committed() {
     FL_ASSERT_LE(commit_index_, log_.last_index());
     FL_ASSERT(ready_.committed.empty());
-    while (last_applied_ < commit_index_) {
+    // The apply-beyond-commit bug: a follower applies whatever it holds.
+    const LogIndex apply_through =
+        options_.bugs.has(Bug::apply_beyond_commit) && role_ != Role::leader ? log_.last_index() : commit_index_;
+    while (last_applied_ < apply_through) {
         last_applied_ = last_applied_.next();
         ready_.committed.push_back(std::cref(log_.at(last_applied_)));
         FL_ASSERT_EQ(ready_.committed.back().get().index, last_applied_);
