@@ -28,6 +28,10 @@ constexpr std::pair<Bug, std::string_view> bug_names[] = {
     {Bug::commit_regress, "commit-regress"},
     {Bug::ack_before_sync, "ack-before-sync"},
     {Bug::apply_beyond_commit, "apply-beyond-commit"},
+    {Bug::heartbeat_commit_uncapped, "heartbeat-commit-uncapped"},
+    {Bug::match_from_sent, "match-from-sent"},
+    {Bug::match_from_rejection, "match-from-rejection"},
+    {Bug::commit_quorum_off_by_one, "commit-quorum-off-by-one"},
 };
 static_assert(std::size(bug_names) == static_cast<std::size_t>(Bug::count), "every bug has a name");
 

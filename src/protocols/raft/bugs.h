@@ -106,6 +106,29 @@ enum class Bug : std::uint8_t {
     // are committed. Breaks applied-within-commit.
     apply_beyond_commit,
 
+    // ---- A leader's side of replication.
+
+    // Heartbeats carry the leader's commit index uncapped, not the part the
+    // follower is known to match: a follower whose log holds stale entries there
+    // commits them (etcd caps it at the follower's match for this reason).
+    // Breaks state machine safety.
+    heartbeat_commit_uncapped,
+    // A success reply sets the follower's match index to what the leader has
+    // sent it so far (next_index - 1), not to what the reply acknowledges: with
+    // appends in flight, entries not yet received count as replicated. Breaks
+    // leader completeness once an unacknowledged append is lost and the leader
+    // changes.
+    match_from_sent,
+    // A rejection's backtracking hint counts as a match: the leader takes the
+    // follower as matching up to just before its conflict index, stale entries
+    // included (microsoft/CCF#5325). Breaks leader completeness and state
+    // machine safety.
+    match_from_rejection,
+    // The leader commits an entry that one replica fewer than a majority holds
+    // (the quorum()-th highest match index, counted from 0 instead of 1).
+    // Breaks leader completeness once the leader fails.
+    commit_quorum_off_by_one,
+
     count,  // not a bug: how many there are
 };
 

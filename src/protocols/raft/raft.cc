@@ -678,7 +678,11 @@ void Raft::on_heartbeat_reply(Context& ctx, NodeId from, Progress& progress, con
 }
 
 void Raft::on_append_accepted(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply) {
-    progress.match_index = std::max(progress.match_index, reply.match_index);
+    LogIndex acknowledged = reply.match_index;
+    // The match-from-sent bug takes what we have sent for what it acknowledges.
+    if (options_.bugs.has(Bug::match_from_sent)) acknowledged = progress.next_index.prev();
+    FL_ASSERT_LE(acknowledged, log_.last_index());
+    progress.match_index = std::max(progress.match_index, acknowledged);
     progress.next_index = std::max(progress.next_index, progress.match_index.next());
     if (progress.inflight > 0) --progress.inflight;
     progress.probe_sent = false;
@@ -706,6 +710,11 @@ void Raft::on_append_rejected(Context& ctx, NodeId from, Progress& progress, con
         }
     } else if (reply.rejected_index <= progress.match_index) {
         return;  // a stale rejection: we know its log matches there
+    }
+    if (options_.bugs.has(Bug::match_from_rejection) && reply.conflict_index.value > 0) {
+        // The bug: the hint ("my log ends, or its conflicting term begins,
+        // here") counts as a match of everything before it (microsoft/CCF#5325).
+        progress.match_index = std::max(progress.match_index, std::min(reply.conflict_index.prev(), log_.last_index()));
     }
     // Fast backtracking: skip the follower's whole conflicting term at once.
     LogIndex next = reply.conflict_index;
@@ -964,7 +973,11 @@ void Raft::broadcast_heartbeat(Context& ctx) {
         auto heartbeat = std::make_shared<AppendRequest>();
         heartbeat->heartbeat = true;
         heartbeat->term = hard_state_.term;
-        heartbeat->leader_commit = std::min(progress_[peer.value].match_index, commit_index_);
+        // Capped at what the follower is known to match: beyond it, its log may
+        // hold stale entries (the heartbeat-commit-uncapped bug sends it all).
+        heartbeat->leader_commit = options_.bugs.has(Bug::heartbeat_commit_uncapped)
+                                       ? commit_index_
+                                       : std::min(progress_[peer.value].match_index, commit_index_);
         heartbeat->read_round = read_round_;
         if (options_.authenticate) heartbeat->mac = mac_of(*heartbeat);
         send(peer, std::move(heartbeat));
@@ -984,9 +997,12 @@ void Raft::maybe_commit(Context& ctx) {
             matches.push_back(progress.untrusted ? LogIndex(0) : progress.match_index);
         }
     }
-    std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(quorum() - 1), matches.end(),
+    // The commit-quorum-off-by-one bug counts one replica short of a majority.
+    const std::size_t replicas =
+        options_.bugs.has(Bug::commit_quorum_off_by_one) && quorum() > 1 ? quorum() - 1 : quorum();
+    std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(replicas - 1), matches.end(),
                      std::greater<>());
-    const LogIndex majority_match = matches[quorum() - 1];
+    const LogIndex majority_match = matches[replicas - 1];
     if (majority_match <= commit_index_) return;
     // §5.4.2: only entries of the current term are committed by counting replicas.
     const bool own_term = log_.term_at(majority_match) == hard_state_.term;
