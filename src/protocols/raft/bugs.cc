@@ -23,6 +23,7 @@ constexpr std::pair<Bug, std::string_view> bug_names[] = {
     {Bug::no_timer_reset_on_vote, "no-timer-reset-on-vote"},
     {Bug::term_not_persisted, "term-not-persisted"},
     {Bug::vote_not_synced, "vote-not-synced"},
+    {Bug::vote_with_damaged_log, "vote-with-damaged-log"},
     {Bug::truncate_on_match, "truncate-on-match"},
     {Bug::stale_term_append, "stale-term-append"},
     {Bug::commit_regress, "commit-regress"},

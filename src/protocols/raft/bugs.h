@@ -79,6 +79,12 @@ enum class Bug : std::uint8_t {
     // forget-vote, through a narrower window (subtle). Breaks one vote per term
     // and term monotonicity.
     vote_not_synced,
+    // A node whose disk lost log entries it may have acknowledged votes and
+    // campaigns anyway, as if a checksum failure were a torn tail (the
+    // protocol-aware recovery of Alagappan et al., FAST '18, forgotten). Its
+    // vote can elect a leader without a committed entry. Breaks leader
+    // completeness; needs a disk fault (subtle).
+    vote_with_damaged_log,
 
     // ---- A follower's side of replication.
 

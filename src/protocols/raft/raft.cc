@@ -381,7 +381,7 @@ std::size_t Raft::votes_needed() const {
 }
 
 bool Raft::may_campaign() const {
-    return !vote_withheld_forever_ && !repair_pending_;
+    return !vote_withheld_forever_ && (!repair_pending_ || options_.bugs.has(Bug::vote_with_damaged_log));
 }
 
 Nanos Raft::random_election_timeout(Context& ctx) {
@@ -485,7 +485,10 @@ void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& req
     // The vote-without-log-check bug skips the election restriction (§5.4.1).
     const bool log_ok = options_.bugs.has(Bug::vote_without_log_check) ||
                         log_.is_up_to_date(request.last_log_term, request.last_log_index);
-    const bool may_vote = !vote_withheld_forever_ && !repair_pending_ && is_voter(from);
+    // The vote-with-damaged-log bug votes although the disk lost entries this
+    // node may have acknowledged.
+    const bool may_vote = !vote_withheld_forever_ &&
+                          (!repair_pending_ || options_.bugs.has(Bug::vote_with_damaged_log)) && is_voter(from);
     bool granted = false;
     if (request.pre_vote) {
         // Thesis §9.6: grant only if we too have lost the leader, and the
