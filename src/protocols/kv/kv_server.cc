@@ -48,6 +48,12 @@ void KvServer::act(Context& ctx) {
 }
 
 void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& request) {
+    if (bugs_.has(raft::Bug::read_from_follower) && request.command.op == KvOp::read && !raft_.halted() &&
+        raft_.role() != raft::Role::leader) {
+        // The bug: a follower answers from its own state machine, which may lag.
+        reply(ctx, client, request.msg_id, KvOp::read, store_.read(request.command.key));
+        return;
+    }
     if (raft_.halted() || raft_.role() != raft::Role::leader) {
         reply_not_leader(ctx, client, request);
         return;

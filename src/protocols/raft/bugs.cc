@@ -33,6 +33,11 @@ constexpr std::pair<Bug, std::string_view> bug_names[] = {
     {Bug::match_from_sent, "match-from-sent"},
     {Bug::match_from_rejection, "match-from-rejection"},
     {Bug::commit_quorum_off_by_one, "commit-quorum-off-by-one"},
+    {Bug::read_before_term_commit, "read-before-term-commit"},
+    {Bug::read_index_no_round, "read-index-no-round"},
+    {Bug::lease_no_drift, "lease-no-drift"},
+    {Bug::lease_renewed_on_send, "lease-renewed-on-send"},
+    {Bug::read_from_follower, "read-from-follower"},
 };
 static_assert(std::size(bug_names) == static_cast<std::size_t>(Bug::count), "every bug has a name");
 

@@ -135,6 +135,30 @@ enum class Bug : std::uint8_t {
     // Breaks leader completeness once the leader fails.
     commit_quorum_off_by_one,
 
+    // ---- Reads.
+
+    // ReadIndex is served before the leader has committed an entry of its own
+    // term, with a commit index that may be behind the last leader's
+    // (etcd#7331). Breaks linearizability (subtle: right after an election).
+    read_before_term_commit,
+    // ReadIndex without its heartbeat round: the read index is taken and the
+    // read served once applied, without confirming that the leader still
+    // leads. Breaks linearizability.
+    read_index_no_round,
+    // Lease reads without the drift bound: the lease lasts a full election
+    // timeout on the leader's clock, so a leader whose clock runs slow serves
+    // reads after voters elected another (thesis §6.4.1 asks for the bound).
+    // Breaks linearizability; only with --lease-reads and drifting clocks.
+    lease_no_drift,
+    // Lease reads with the lease renewed whenever a heartbeat round is sent,
+    // not when a majority acknowledges it: an isolated leader keeps its lease
+    // while the others elect a new leader. Breaks linearizability; only with
+    // --lease-reads.
+    lease_renewed_on_send,
+    // A follower answers reads from its own state machine, which may lag the
+    // leader's (a "follower read" without ReadIndex). Breaks linearizability.
+    read_from_follower,
+
     count,  // not a bug: how many there are
 };
 

@@ -970,6 +970,11 @@ void Raft::broadcast_heartbeat(Context& ctx) {
     ++read_round_;
     if (options_.lease_reads && !transfer_target_ && ctx.now() >= lease_rounds_from_) {
         rounds_sent_.emplace_back(read_round_, ctx.now());
+        // The lease-renewed-on-send bug renews the lease before any voter has
+        // promised anything: an isolated leader keeps it.
+        if (options_.bugs.has(Bug::lease_renewed_on_send)) {
+            lease_expiry_ = std::max(lease_expiry_, ctx.now() + lease_length());
+        }
     }
     for (NodeId peer : voters_) {
         if (peer == ctx.self()) continue;
@@ -1060,6 +1065,12 @@ void Raft::start_read_round(Context& ctx) {
     broadcast_heartbeat(ctx);
 }
 
+Nanos Raft::lease_length() const {
+    // The lease-no-drift bug leaves out the drift bound.
+    const double bound = options_.bugs.has(Bug::lease_no_drift) ? 0.0 : options_.clock_drift_bound;
+    return static_cast<Nanos>(static_cast<double>(options_.election_timeout_min) * (1.0 - bound));
+}
+
 bool Raft::lease_valid(Context& ctx) const {
     // A lease means no other leader can be elected before it expires. That holds
     // only if voters refuse to elect while they hear from us: CheckQuorum's vote
@@ -1089,9 +1100,7 @@ void Raft::advance_reads(Context& ctx) {
     const std::uint64_t acked_before = majority_acked_round(ctx);
     while (!rounds_sent_.empty() && rounds_sent_.front().first <= acked_before) {
         if (rounds_sent_.front().first == acked_before) {
-            const auto lease = static_cast<Nanos>(static_cast<double>(options_.election_timeout_min) *
-                                                  (1.0 - options_.clock_drift_bound));
-            lease_expiry_ = std::max(lease_expiry_, rounds_sent_.front().second + lease);
+            lease_expiry_ = std::max(lease_expiry_, rounds_sent_.front().second + lease_length());
         }
         rounds_sent_.pop_front();
     }
@@ -1099,13 +1108,15 @@ void Raft::advance_reads(Context& ctx) {
     // Reads wait for a committed entry of this term (before that our commit
     // index may be behind the last leader's). Then each needs a heartbeat round
     // started after it arrived, or a valid lease.
-    const bool committed_in_term = log_.term_at(commit_index_) == hard_state_.term;
+    // (The read-before-term-commit bug does not wait.)
+    const bool committed_in_term =
+        log_.term_at(commit_index_) == hard_state_.term || options_.bugs.has(Bug::read_before_term_commit);
     bool need_round = false;
     for (PendingRead& read : pending_reads_) {
         if (read.round != 0 || read.confirmed || !committed_in_term) continue;
         read.read_index = commit_index_;
-        if (lease_valid(ctx)) {
-            read.confirmed = true;
+        if (lease_valid(ctx) || options_.bugs.has(Bug::read_index_no_round)) {
+            read.confirmed = true;  // (the read-index-no-round bug confirms nothing)
         } else {
             read.round = read_round_ + 1;
             need_round = true;

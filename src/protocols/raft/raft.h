@@ -265,6 +265,7 @@ class Raft {
     void start_transfer(Context& ctx, NodeId target);
     void advance_reads(Context& ctx);
     void start_read_round(Context& ctx);
+    Nanos lease_length() const;
     bool lease_valid(Context& ctx) const;
     std::uint64_t majority_acked_round(Context& ctx);
     void fail_reads();
