@@ -57,7 +57,7 @@ Result<KvCommand> KvCommand::decode(std::string_view bytes) {
 
 KvResult KvStore::apply(const KvCommand& command) {
     FL_ASSERT(command.op != KvOp::read);
-    if (deduplicate_ && command.client != 0) {
+    if (options_.deduplicate && command.client != 0) {
         auto found = sessions_.find(command.client);
         if (found != sessions_.end() && command.sequence <= found->second.sequence) {
             // Applied before (a retry or a duplicated request). Only the latest
@@ -80,7 +80,7 @@ KvResult KvStore::apply(const KvCommand& command) {
             found->second = command.value;
         }
     }
-    if (deduplicate_ && command.client != 0) sessions_[command.client] = Session{command.sequence, result};
+    if (options_.deduplicate && command.client != 0) sessions_[command.client] = Session{command.sequence, result};
     return result;
 }
 
@@ -97,6 +97,12 @@ std::string KvStore::snapshot() const {
     for (const auto& [key, value] : data_) {
         put_u64(out, static_cast<std::uint64_t>(key));
         put_u64(out, static_cast<std::uint64_t>(value));
+    }
+    // Without the sessions, a replica restored from this snapshot would apply
+    // a retried command again (the sessions-not-in-snapshot bug leaves them out).
+    if (!options_.sessions_in_snapshot) {
+        put_u64(out, 0);
+        return out;
     }
     put_u64(out, sessions_.size());
     for (const auto& [client, session] : sessions_) {

@@ -38,6 +38,11 @@ constexpr std::pair<Bug, std::string_view> bug_names[] = {
     {Bug::lease_no_drift, "lease-no-drift"},
     {Bug::lease_renewed_on_send, "lease-renewed-on-send"},
     {Bug::read_from_follower, "read-from-follower"},
+    {Bug::sessions_not_in_snapshot, "sessions-not-in-snapshot"},
+    {Bug::ack_by_index_only, "ack-by-index-only"},
+    {Bug::stepdown_fails_writes, "stepdown-fails-writes"},
+    {Bug::snapshot_before_apply, "snapshot-before-apply"},
+    {Bug::recover_without_snapshot, "recover-without-snapshot"},
 };
 static_assert(std::size(bug_names) == static_cast<std::size_t>(Bug::count), "every bug has a name");
 

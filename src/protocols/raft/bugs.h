@@ -159,6 +159,31 @@ enum class Bug : std::uint8_t {
     // leader's (a "follower read" without ReadIndex). Breaks linearizability.
     read_from_follower,
 
+    // ---- The KV state machine and server.
+
+    // Snapshots leave out the client sessions: a replica restored from one
+    // applies a retried write a second time. Breaks linearizability (subtle: a
+    // duplicate must straddle a snapshot that a replica restores).
+    sessions_not_in_snapshot,
+    // The server answers a proposal by its log index alone: when another
+    // leader's entry took the index, the client is told its own command
+    // succeeded (the classic index-without-term check). Breaks
+    // linearizability.
+    ack_by_index_only,
+    // A leader that steps down answers its pending proposals "not done"
+    // (error 11, definite), though a later leader may still commit them: a
+    // client that gives up believes a write failed that took effect. Breaks
+    // linearizability (only once the client's retries run out).
+    stepdown_fails_writes,
+    // The host snapshots its state machine before applying the entries of the
+    // input that asked for the snapshot, yet labels it with their index: a
+    // replica restored from it misses their effects. Breaks linearizability.
+    snapshot_before_apply,
+    // After a restart the snapshot on disk is not loaded into the state
+    // machine, though Raft counts its entries as applied. Breaks
+    // linearizability once the restarted node leads and reads.
+    recover_without_snapshot,
+
     count,  // not a bug: how many there are
 };
 

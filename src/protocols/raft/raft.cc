@@ -87,7 +87,11 @@ void Raft::recover(Context& ctx) {
     if (recovered->has_snapshot) {
         log_.reset(recovered->snapshot_index, recovered->snapshot_term);
         snapshot_data_ = std::move(recovered->snapshot_data);
-        ready_.snapshot = Snapshot{recovered->snapshot_index, recovered->snapshot_term, snapshot_data_};
+        // The recover-without-snapshot bug never hands it to the host, whose
+        // state machine then lacks what the snapshot holds.
+        if (!options_.bugs.has(Bug::recover_without_snapshot)) {
+            ready_.snapshot = Snapshot{recovered->snapshot_index, recovered->snapshot_term, snapshot_data_};
+        }
         commit_index_ = last_applied_ = recovered->snapshot_index;
         durable_snapshot_index_ = recovered->snapshot_index;
     }

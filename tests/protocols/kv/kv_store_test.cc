@@ -43,7 +43,7 @@ TEST(KvStore, ARetriedCommandAppliesOnce) {
 }
 
 TEST(KvStore, WithoutDeduplicationADuplicateAppliesTwice) {
-    KvStore store(/*deduplicate=*/false);
+    KvStore store(KvStoreOptions{.deduplicate = false});
     ASSERT_EQ(store.apply(write(1, 1, 7, 1)).code, 0);
     ASSERT_EQ(store.apply(write(1, 2, 8, 1)).code, 0);
     ASSERT_EQ(store.apply(write(1, 1, 7, 1)).code, 0);
