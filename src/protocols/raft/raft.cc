@@ -688,6 +688,10 @@ void Raft::on_append_accepted(Context& ctx, NodeId from, Progress& progress, con
     LogIndex acknowledged = reply.match_index;
     // The match-from-sent bug takes what we have sent for what it acknowledges.
     if (options_.bugs.has(Bug::match_from_sent)) acknowledged = progress.next_index.prev();
+    // An acknowledgement covers only what we sent. A follower that some bug
+    // let commit and snapshot what we never had may claim more: it is caught
+    // by the invariants, but must not send next_index past our log meanwhile.
+    if (options_.bugs.any()) acknowledged = std::min(acknowledged, log_.last_index());
     FL_ASSERT_LE(acknowledged, log_.last_index());
     progress.match_index = std::max(progress.match_index, acknowledged);
     progress.next_index = std::max(progress.next_index, progress.match_index.next());
