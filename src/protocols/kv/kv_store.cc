@@ -4,6 +4,7 @@
 
 #include "base/assert.h"
 #include "base/coding.h"
+#include "base/hash.h"
 
 namespace faultline::protocols::kv {
 
@@ -112,6 +113,25 @@ std::string KvStore::snapshot() const {
         put_u64(out, static_cast<std::uint64_t>(session.result.value));
     }
     return out;
+}
+
+std::uint64_t KvStore::fingerprint() const {
+    Hasher hasher;
+    auto add = [&hasher](std::uint64_t word) { hasher.add(&word, sizeof word); };
+    add(applied_);
+    add(data_.size());
+    for (const auto& [key, value] : data_) {
+        add(static_cast<std::uint64_t>(key));
+        add(static_cast<std::uint64_t>(value));
+    }
+    add(sessions_.size());
+    for (const auto& [client, session] : sessions_) {
+        add(client);
+        add(session.sequence);
+        add(static_cast<std::uint64_t>(session.result.code));
+        add(static_cast<std::uint64_t>(session.result.value));
+    }
+    return hasher.digest();
 }
 
 Status KvStore::restore(std::string_view data) {

@@ -75,6 +75,10 @@ class KvStore {
 
     const std::map<std::int64_t, std::int64_t>& data() const { return data_; }
     std::uint64_t applied_commands() const { return applied_; }
+    // A digest of the whole state (data, sessions, applied count), for
+    // checkers that compare replicas: replicas that applied the same entries,
+    // directly or through a snapshot, have the same one.
+    std::uint64_t fingerprint() const;
 
   private:
     struct Session {

@@ -162,8 +162,9 @@ enum class Bug : std::uint8_t {
     // ---- The KV state machine and server.
 
     // Snapshots leave out the client sessions: a replica restored from one
-    // applies a retried write a second time. Breaks linearizability (subtle: a
-    // duplicate must straddle a snapshot that a replica restores).
+    // would apply a retried write a second time. Breaks replica-state
+    // agreement as soon as a replica restores one; linearizability only when a
+    // duplicate straddles that snapshot.
     sessions_not_in_snapshot,
     // The server answers a proposal by its log index alone: when another
     // leader's entry took the index, the client is told its own command
@@ -177,11 +178,12 @@ enum class Bug : std::uint8_t {
     stepdown_fails_writes,
     // The host snapshots its state machine before applying the entries of the
     // input that asked for the snapshot, yet labels it with their index: a
-    // replica restored from it misses their effects. Breaks linearizability.
+    // replica restored from it misses their effects. Breaks replica-state
+    // agreement, and linearizability once that replica leads.
     snapshot_before_apply,
     // After a restart the snapshot on disk is not loaded into the state
-    // machine, though Raft counts its entries as applied. Breaks
-    // linearizability once the restarted node leads and reads.
+    // machine, though Raft counts its entries as applied. Breaks replica-state
+    // agreement, and linearizability once the restarted node leads and reads.
     recover_without_snapshot,
 
     count,  // not a bug: how many there are
