@@ -32,8 +32,8 @@ enum class Bug : std::uint8_t {
     // node can vote twice in one term and elect two leaders.
     forget_vote,
     // The leader answers reads from its own state without confirming it is still
-    // leader (etcd 0.4, Consul's default mode): a deposed leader serves stale
-    // values. Breaks linearizability.
+    // leader (etcd 0.4, Consul): a deposed leader serves stale values. Breaks
+    // linearizability.
     stale_read,
     // The state machine ignores client sessions: a duplicated or retried write
     // applies twice. Breaks linearizability.
