@@ -371,9 +371,17 @@ CommandAction add_test_command(CLI::App& app, const std::string& system) {
                      "System to run (its own options appear with --system NAME --help):" + systems)
         ->capture_default_str();
     if (description != nullptr && !description->bugs.empty()) {
-        std::string bugs;
-        for (const std::string& bug : description->bugs) bugs += (bugs.empty() ? "" : ", ") + bug;
-        test->add_option("--bug", config.bug, "Run a deliberately broken " + system + ": " + bugs);
+        // Wrapped like the list of systems: raft-kv has dozens.
+        std::string bugs, line;
+        for (const std::string& bug : description->bugs) {
+            if (!line.empty() && line.size() + bug.size() > 90) {
+                bugs += "\n  " + line + ",";
+                line.clear();
+            }
+            line += (line.empty() ? "" : ", ") + bug;
+        }
+        bugs += "\n  " + line;
+        test->add_option("--bug", config.bug, "Run a deliberately broken " + system + ":" + bugs);
     }
     const runner::OptionTable<runner::RunConfig>& common = runner::RunConfig::options();
     add_declared_options(*test, common, common.defaults(), "Run options",

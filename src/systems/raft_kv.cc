@@ -1,8 +1,10 @@
 // raft-kv: the Raft KV (protocols/kv on protocols/raft) under the lin-kv workload,
-// with Raft's safety invariants checked after every simulated step.
+// with Raft's safety invariants checked after every simulated step, and the
+// replicas' key-value states compared wherever they applied the same index.
 #include <fmt/format.h>
 
 #include <array>
+#include <limits>
 
 #include "base/hash.h"
 #include "protocols/kv/kv_server.h"
@@ -21,19 +23,6 @@ using runner::CheckOutcome;
 using runner::RunConfig;
 using runner::Verdict;
 
-struct BugSwitch {
-    const char* name;
-    bool protocols::raft::Bugs::*flag;
-};
-
-constexpr BugSwitch bug_switches[] = {
-    {"commit-old-term", &protocols::raft::Bugs::commit_old_term},
-    {"forget-vote", &protocols::raft::Bugs::forget_vote},
-    {"stale-read", &protocols::raft::Bugs::stale_read},
-    {"no-dedup", &protocols::raft::Bugs::no_dedup},
-    {"early-ack", &protocols::raft::Bugs::early_ack},
-};
-
 class RaftKvSystem final : public runner::System {
   public:
     RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes)
@@ -50,6 +39,8 @@ class RaftKvSystem final : public runner::System {
         last_roles_.assign(views_.size(), std::nullopt);
         versions_.assign(views_.size(), 0);
         last_votes_.assign(views_.size(), {});
+        // Not yet seen: no node is at incarnation max() with nothing applied.
+        applied_seen_.assign(views_.size(), {LogIndex(0), std::numeric_limits<std::uint32_t>::max()});
     }
 
     std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
@@ -61,6 +52,7 @@ class RaftKvSystem final : public runner::System {
     void after_step(sim::Simulation& simulation) override {
         if (violation_) return;
         just_voted_.reset();
+        changed_.clear();
         for (std::size_t i = 0; i < views_.size(); ++i) {
             const NodeId id(static_cast<std::uint32_t>(i));
             Node* node = simulation.node(id);
@@ -75,8 +67,10 @@ class RaftKvSystem final : public runner::System {
             versions_[i] = version;
             record_role(i, simulation.now());
             note_vote(i);
+            if (node != nullptr) changed_.push_back(i);
         }
         violation_ = invariants_->check(views_);
+        if (!violation_) violation_ = check_replica_states(simulation);
         if (violation_) {
             violated_at_ = simulation.now();
             simulation.stop(fmt::format("{}: {}", violation_->invariant, violation_->detail));
@@ -232,6 +226,36 @@ class RaftKvSystem final : public runner::System {
     }
 
   private:
+    // Replicas that applied the same index hold the same key-value state (data,
+    // client sessions, applied count): the store is a deterministic state
+    // machine, and a snapshot restores exactly the state it was taken from.
+    // Raft's invariants watch the logs; this watches what the servers made of
+    // them, snapshots and sessions included. Checked for the nodes that changed.
+    std::optional<protocols::raft::InvariantViolation> check_replica_states(sim::Simulation& simulation) {
+        for (std::size_t i : changed_) {
+            const auto* server = static_cast<const KvServer*>(simulation.node(NodeId(static_cast<std::uint32_t>(i))));
+            const LogIndex applied = server->raft().last_applied();
+            if (applied_seen_[i] == std::make_pair(applied, views_[i].incarnation)) continue;
+            applied_seen_[i] = {applied, views_[i].incarnation};
+            if (applied.value >= states_.size()) states_.resize(applied.value + 1);
+            StateAt& state = states_[applied.value];
+            const std::uint64_t fingerprint = server->store().fingerprint();
+            if (!state.first_node) {
+                state = StateAt{fingerprint, i};
+            } else if (state.fingerprint != fingerprint) {
+                const std::string& mine = views_[i].name;
+                const std::string& theirs = views_[*state.first_node].name;
+                return protocols::raft::InvariantViolation{
+                    "replica-state-agreement",
+                    fmt::format("{} applied through index {} but its key-value state (data or client sessions) "
+                                "differs from {}'s there",
+                                mine, applied.value, theirs),
+                    {mine, theirs}};
+            }
+        }
+        return std::nullopt;
+    }
+
     // Each node's role and term over time, for counterexamples in words.
     struct RoleChange {
         Nanos time = 0;
@@ -270,6 +294,14 @@ class RaftKvSystem final : public runner::System {
     std::optional<int> just_voted_;  // a node that voted for another in the last step
     std::vector<std::optional<RoleChange>> last_roles_;
     std::vector<std::uint64_t> versions_;  // each node's Raft version at the last step
+    std::vector<std::size_t> changed_;     // the nodes whose Raft changed in this step
+    // The state each applied index left, as the first node to apply it saw it.
+    struct StateAt {
+        std::uint64_t fingerprint = 0;
+        std::optional<std::size_t> first_node;
+    };
+    std::vector<StateAt> states_;
+    std::vector<std::pair<LogIndex, std::uint32_t>> applied_seen_;  // (last applied, incarnation) per node
     protocols::raft::RaftOptions options_;
     std::shared_ptr<const workload::ClientCodec> codec_;
     workload::LinKvGenerator generator_;
@@ -333,7 +365,9 @@ const runner::OptionTable<RaftKvOptions>& raft_kv_options() {
 
 std::vector<std::string> bug_names() {
     std::vector<std::string> names;
-    for (const BugSwitch& bug : bug_switches) names.emplace_back(bug.name);
+    for (unsigned i = 0; i < static_cast<unsigned>(protocols::raft::Bug::count); ++i) {
+        names.emplace_back(protocols::raft::bug_name(static_cast<protocols::raft::Bug>(i)));
+    }
     return names;
 }
 
@@ -365,8 +399,10 @@ Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
             fmt::format("the heartbeat ({}) must be shorter than the election timeout ({})",
                         format_duration(options.heartbeat_interval), format_duration(options.election_timeout_min)));
     }
-    for (const BugSwitch& bug : bug_switches) {
-        if (config.bug == bug.name) options.bugs.*bug.flag = true;
+    if (!config.bug.empty()) {
+        const auto bug = protocols::raft::bug_named(config.bug);
+        if (!bug) return make_error(ErrorCode::invalid_argument, fmt::format("unknown bug '{}'", config.bug));
+        options.bugs.set(*bug);
     }
     return runner::new_system<RaftKvSystem>(options, own->value_bytes);
 }
@@ -377,8 +413,8 @@ const runner::SystemRegistration registration{{
     .options = &raft_kv_options(),
     .bugs = bug_names(),
     .checks = {"linearizability", "raft-invariants", "election-safety", "one-vote-per-term", "term-monotonic",
-               "commit-monotonic", "leader-append-only", "leader-completeness", "log-matching",
-               "no-truncation-below-commit", "state-machine-safety"},
+               "commit-monotonic", "applied-within-commit", "leader-append-only", "leader-completeness", "log-matching",
+               "no-truncation-below-commit", "state-machine-safety", "replica-state-agreement"},
     .roles = nemesis::target_roles(),
     .make = make_raft_kv,
 }};

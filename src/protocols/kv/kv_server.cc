@@ -7,7 +7,10 @@
 namespace faultline::protocols::kv {
 
 KvServer::KvServer(raft::RaftOptions options)
-    : bugs_(options.bugs), store_(/*deduplicate=*/!options.bugs.no_dedup), raft_(options) {}
+    : bugs_(options.bugs),
+      store_(KvStoreOptions{.deduplicate = !options.bugs.has(raft::Bug::no_dedup),
+                            .sessions_in_snapshot = !options.bugs.has(raft::Bug::sessions_not_in_snapshot)}),
+      raft_(options) {}
 
 void KvServer::start(Context& ctx) {
     raft_.start(ctx);
@@ -38,23 +41,43 @@ void KvServer::act(Context& ctx) {
     raft::Ready& ready = ready_;
     raft_.take_ready(ready);
     for (std::uint64_t read_id : ready.reads_failed) fail_read(ctx, read_id);
+    if (bugs_.has(raft::Bug::stepdown_fails_writes) && raft_.role() != raft::Role::leader) {
+        // The bug: proposals of a leader that stepped down are answered "not
+        // done", but a later leader may still commit and apply them.
+        for (const auto& [index, write] : pending_writes_) {
+            if (!write.acknowledged) reply(ctx, write.client, write.msg_id, write.op, KvResult{error_unavailable, 0});
+        }
+        pending_writes_.clear();
+    }
     if (ready.snapshot) restore(ready.snapshot->data);
+    // The snapshot-before-apply bug takes the state machine as it was before
+    // this Ready's entries, yet hands it to Raft as of the last of them.
+    std::string early_snapshot;
+    if (bugs_.has(raft::Bug::snapshot_before_apply) && ready.snapshot_wanted_at) early_snapshot = store_.snapshot();
     for (const raft::LogEntry& entry : ready.committed) apply(ctx, entry);
     for (std::uint64_t read_id : ready.reads_ready) serve_read(ctx, read_id);
-    if (ready.snapshot_wanted_at && !raft_.compact(ctx, *ready.snapshot_wanted_at, store_.snapshot())) {
+    if (ready.snapshot_wanted_at &&
+        !raft_.compact(ctx, *ready.snapshot_wanted_at,
+                       bugs_.has(raft::Bug::snapshot_before_apply) ? std::move(early_snapshot) : store_.snapshot())) {
         return;  // the disk failed and the node halted: it sends nothing more
     }
     for (auto& [to, message] : ready.messages) ctx.send(to, std::move(message));
 }
 
 void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& request) {
+    if (bugs_.has(raft::Bug::read_from_follower) && request.command.op == KvOp::read && !raft_.halted() &&
+        raft_.role() != raft::Role::leader) {
+        // The bug: a follower answers from its own state machine, which may lag.
+        reply(ctx, client, request.msg_id, KvOp::read, store_.read(request.command.key));
+        return;
+    }
     if (raft_.halted() || raft_.role() != raft::Role::leader) {
         reply_not_leader(ctx, client, request);
         return;
     }
     const KvCommand& command = request.command;
     if (command.op == KvOp::read) {
-        if (bugs_.stale_read) {
+        if (bugs_.has(raft::Bug::stale_read)) {
             // The bug: trust our own belief that we are leader.
             reply(ctx, client, request.msg_id, KvOp::read, store_.read(command.key));
             return;
@@ -81,7 +104,7 @@ void KvServer::handle_request(Context& ctx, NodeId client, const KvRequest& requ
     }
     // Still pending unless applying it already answered (a one-node cluster).
     auto pending = pending_writes_.find(*index);
-    if (bugs_.early_ack && command.op == KvOp::write && pending != pending_writes_.end()) {
+    if (bugs_.has(raft::Bug::early_ack) && command.op == KvOp::write && pending != pending_writes_.end()) {
         // The bug: acknowledge before a majority has the entry.
         reply(ctx, client, request.msg_id, KvOp::write, KvResult{});
         pending->second.acknowledged = true;
@@ -125,7 +148,9 @@ void KvServer::apply(Context& ctx, const raft::LogEntry& entry) {
     if (write.acknowledged) return;
     // Applied, its client not yet answered: a retry must not apply it twice.
     ctx.fault_point("kv.applied");
-    if (entry.term != write.term) {
+    // Another leader's entry took the index: ours may still have been applied
+    // elsewhere (a duplicate). The ack-by-index-only bug answers as if it were ours.
+    if (entry.term != write.term && !bugs_.has(raft::Bug::ack_by_index_only)) {
         reply(ctx, write.client, write.msg_id, write.op, KvResult{error_indefinite, 0});
         return;
     }

@@ -4,6 +4,7 @@
 
 #include "base/assert.h"
 #include "base/coding.h"
+#include "base/hash.h"
 
 namespace faultline::protocols::kv {
 
@@ -57,7 +58,7 @@ Result<KvCommand> KvCommand::decode(std::string_view bytes) {
 
 KvResult KvStore::apply(const KvCommand& command) {
     FL_ASSERT(command.op != KvOp::read);
-    if (deduplicate_ && command.client != 0) {
+    if (options_.deduplicate && command.client != 0) {
         auto found = sessions_.find(command.client);
         if (found != sessions_.end() && command.sequence <= found->second.sequence) {
             // Applied before (a retry or a duplicated request). Only the latest
@@ -80,7 +81,7 @@ KvResult KvStore::apply(const KvCommand& command) {
             found->second = command.value;
         }
     }
-    if (deduplicate_ && command.client != 0) sessions_[command.client] = Session{command.sequence, result};
+    if (options_.deduplicate && command.client != 0) sessions_[command.client] = Session{command.sequence, result};
     return result;
 }
 
@@ -98,6 +99,12 @@ std::string KvStore::snapshot() const {
         put_u64(out, static_cast<std::uint64_t>(key));
         put_u64(out, static_cast<std::uint64_t>(value));
     }
+    // Without the sessions, a replica restored from this snapshot would apply
+    // a retried command again (the sessions-not-in-snapshot bug leaves them out).
+    if (!options_.sessions_in_snapshot) {
+        put_u64(out, 0);
+        return out;
+    }
     put_u64(out, sessions_.size());
     for (const auto& [client, session] : sessions_) {
         put_u64(out, client);
@@ -106,6 +113,25 @@ std::string KvStore::snapshot() const {
         put_u64(out, static_cast<std::uint64_t>(session.result.value));
     }
     return out;
+}
+
+std::uint64_t KvStore::fingerprint() const {
+    Hasher hasher;
+    auto add = [&hasher](std::uint64_t word) { hasher.add(&word, sizeof word); };
+    add(applied_);
+    add(data_.size());
+    for (const auto& [key, value] : data_) {
+        add(static_cast<std::uint64_t>(key));
+        add(static_cast<std::uint64_t>(value));
+    }
+    add(sessions_.size());
+    for (const auto& [client, session] : sessions_) {
+        add(client);
+        add(session.sequence);
+        add(static_cast<std::uint64_t>(session.result.code));
+        add(static_cast<std::uint64_t>(session.result.value));
+    }
+    return hasher.digest();
 }
 
 Status KvStore::restore(std::string_view data) {

@@ -57,9 +57,15 @@ struct KvResult {
     bool operator==(const KvResult&) const = default;
 };
 
+// Off only in deliberately broken variants (raft/bugs.h).
+struct KvStoreOptions {
+    bool deduplicate = true;           // off: the no-dedup bug
+    bool sessions_in_snapshot = true;  // off: the sessions-not-in-snapshot bug
+};
+
 class KvStore {
   public:
-    explicit KvStore(bool deduplicate = true) : deduplicate_(deduplicate) {}
+    explicit KvStore(KvStoreOptions options = {}) : options_(options) {}
 
     KvResult apply(const KvCommand& command);
     KvResult read(std::int64_t key) const;
@@ -69,6 +75,10 @@ class KvStore {
 
     const std::map<std::int64_t, std::int64_t>& data() const { return data_; }
     std::uint64_t applied_commands() const { return applied_; }
+    // A digest of the whole state (data, sessions, applied count), for
+    // checkers that compare replicas: replicas that applied the same entries,
+    // directly or through a snapshot, have the same one.
+    std::uint64_t fingerprint() const;
 
   private:
     struct Session {
@@ -76,7 +86,7 @@ class KvStore {
         KvResult result;
     };
 
-    bool deduplicate_;
+    KvStoreOptions options_;
     std::map<std::int64_t, std::int64_t> data_;
     std::map<std::uint64_t, Session> sessions_;
     std::uint64_t applied_ = 0;

@@ -55,7 +55,7 @@ class PrimaryBackupNode final : public Node {
     void broadcast(Context& ctx, std::shared_ptr<Replicate> message);
 
     PrimaryBackupOptions options_;
-    kv::KvStore store_{/*deduplicate=*/true};
+    kv::KvStore store_;
     bool primary_ = false;
     std::uint64_t epoch_ = 0;
     Nanos last_heard_ = 0;

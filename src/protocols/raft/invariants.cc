@@ -75,15 +75,23 @@ std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, c
         mirror.commit = raft.commit_index();
         mirror.leader = false;
     }
-    // Commit index: never decreases while up.
+    // Within one step a node may append, commit and compact: follow that order.
+    if (auto found = sync_log(mirror, view, restarted)) return found;
+    // Commit index: never decreases while up. (Checked after the log: a
+    // truncation below the commit index also lowers it, and is the cause.)
     if (raft.commit_index() < mirror.commit) {
         return violation("commit-monotonic",
                          fmt::format("{}'s commit index went from {} to {}", view.name, mirror.commit.value,
                                      raft.commit_index().value),
                          {view.name});
     }
-    // Within one step a node may append, commit and compact: follow that order.
-    if (auto found = sync_log(mirror, view, restarted)) return found;
+    // Applied: only what is committed (a Ready hands out committed entries only).
+    if (raft.last_applied() > raft.commit_index()) {
+        return violation("applied-within-commit",
+                         fmt::format("{} applied through index {} but has committed only through {}", view.name,
+                                     raft.last_applied().value, raft.commit_index().value),
+                         {view.name});
+    }
 
     // Leaders: one per term; a new one must hold everything committed.
     const bool leader = raft.role() == Role::leader;

@@ -14,6 +14,7 @@
 // and on every transition of one node:
 //   its term never decreases (not even across a crash: the term is durable)
 //   its commit index never decreases while it is up
+//   it applies only committed entries (last applied <= commit index)
 //   it votes at most once per term (across crashes: the vote is durable)
 //   it never truncates an entry at or below its commit index
 //

@@ -87,7 +87,11 @@ void Raft::recover(Context& ctx) {
     if (recovered->has_snapshot) {
         log_.reset(recovered->snapshot_index, recovered->snapshot_term);
         snapshot_data_ = std::move(recovered->snapshot_data);
-        ready_.snapshot = Snapshot{recovered->snapshot_index, recovered->snapshot_term, snapshot_data_};
+        // The recover-without-snapshot bug never hands it to the host, whose
+        // state machine then lacks what the snapshot holds.
+        if (!options_.bugs.has(Bug::recover_without_snapshot)) {
+            ready_.snapshot = Snapshot{recovered->snapshot_index, recovered->snapshot_term, snapshot_data_};
+        }
         commit_index_ = last_applied_ = recovered->snapshot_index;
         durable_snapshot_index_ = recovered->snapshot_index;
     }
@@ -141,7 +145,9 @@ void Raft::finish(Context& ctx) {
     maybe_want_snapshot();
     FL_ASSERT(ready_.messages.empty());
     ready_.messages.swap(outbox_);
-    FL_ASSERT_LE(last_applied_, commit_index_);
+    // Bugs that move the commit index back or apply beyond it break this; the
+    // invariant checker reports them (commit-monotonic, applied-within-commit).
+    if (!options_.bugs.any()) FL_ASSERT_LE(last_applied_, commit_index_);
     FL_ASSERT_LE(commit_index_, log_.last_index());
     ++version_;
 }
@@ -221,7 +227,7 @@ bool Raft::persist(Context& ctx) {
 
 void Raft::persist_hard_state(Context& ctx) {
     HardState written = hard_state_;
-    if (options_.bugs.forget_vote) written.vote.reset();  // the bug: the vote never reaches the disk
+    if (options_.bugs.has(Bug::forget_vote)) written.vote.reset();  // the bug: the vote never reaches the disk
     if (auto status = durable_.save_hard_state(ctx.storage(), written); !status) {
         halt(ctx, "cannot write the hard state: " + status.error().message);
         return;
@@ -280,7 +286,8 @@ void Raft::become_follower(Context& ctx, Term term, std::optional<NodeId> leader
     if (term > hard_state_.term) {
         hard_state_.term = term;
         hard_state_.vote.reset();
-        persist_hard_state(ctx);
+        // The term-not-persisted bug: the new term lives in memory only.
+        if (!options_.bugs.has(Bug::term_not_persisted)) persist_hard_state(ctx);
     }
     const bool was_leader = role_ == Role::leader;
     role_ = Role::follower;
@@ -307,7 +314,7 @@ void Raft::become_pre_candidate(Context& ctx) {
     leader_.reset();
     votes_granted_.assign(1, ctx.self());
     reset_election_deadline(ctx);
-    if (votes_granted_.size() >= quorum()) {
+    if (votes_granted_.size() >= votes_needed()) {
         become_candidate(ctx, false);
         return;
     }
@@ -329,12 +336,15 @@ void Raft::become_candidate(Context& ctx, bool leadership_transfer) {
     hard_state_.term = hard_state_.term.next();
     hard_state_.vote = ctx.self();
     persist_hard_state(ctx);
+    // The prevote-counts-as-vote bug keeps the pre-votes, which promised nothing:
+    // their voters may vote for a rival in this term.
+    const bool keep_pre_votes = options_.bugs.has(Bug::prevote_counts_as_vote) && role_ == Role::pre_candidate;
     role_ = Role::candidate;
     leader_.reset();
-    votes_granted_.assign(1, ctx.self());
+    if (!keep_pre_votes) votes_granted_.assign(1, ctx.self());
     reset_election_deadline(ctx);
     ctx.log(fmt::format("term {}: campaigning", hard_state_.term.value));
-    if (votes_granted_.size() >= quorum()) {
+    if (votes_granted_.size() >= votes_needed()) {
         become_leader(ctx);
         return;
     }
@@ -351,7 +361,8 @@ void Raft::become_candidate(Context& ctx, bool leadership_transfer) {
 
 void Raft::become_leader(Context& ctx) {
     FL_ASSERT_EQ(role_, Role::candidate);
-    FL_ASSERT(hard_state_.vote == ctx.self());
+    // (A candidate with the vote-twice bug may have given its vote away since.)
+    FL_ASSERT(hard_state_.vote == ctx.self() || options_.bugs.has(Bug::vote_twice));
     role_ = Role::leader;
     leader_ = ctx.self();
     ctx.log(fmt::format("term {}: leader", hard_state_.term.value));
@@ -366,7 +377,7 @@ void Raft::become_leader(Context& ctx) {
     }
     // A no-op of our own term lets us commit everything before it (Figure 8).
     // The commit-old-term bug skips it and counts old replicas instead.
-    if (!options_.bugs.commit_old_term) {
+    if (!options_.bugs.has(Bug::commit_old_term)) {
         append_to_log(ctx, LogEntry{hard_state_.term, log_.last_index().next(), EntryType::noop, {}});
     }
     heartbeat_timer_ = ctx.set_timer(options_.heartbeat_interval, raft_timer_base | heartbeat_timer);
@@ -386,8 +397,14 @@ void Raft::campaign(Context& ctx, bool pre_vote, bool leadership_transfer) {
     }
 }
 
+std::size_t Raft::votes_needed() const {
+    // The vote-quorum-off-by-one bug: half of the voters, not a majority.
+    if (options_.bugs.has(Bug::vote_quorum_off_by_one)) return std::max<std::size_t>(voters_.size() / 2, 1);
+    return quorum();
+}
+
 bool Raft::may_campaign() const {
-    return !vote_withheld_forever_ && !repair_pending_;
+    return !vote_withheld_forever_ && (!repair_pending_ || options_.bugs.has(Bug::vote_with_damaged_log));
 }
 
 Nanos Raft::random_election_timeout(Context& ctx) {
@@ -423,6 +440,8 @@ void Raft::step(Context& ctx, const Envelope& envelope) {
             ctx.log(fmt::format("dropped an AppendEntries from {} whose MAC does not match", ctx.name_of(from)));
         } else if (observe_term(ctx, from, request->term, message)) {
             handle_append_request(ctx, from, *request);
+        } else if (options_.bugs.has(Bug::stale_term_append) && request->term < hard_state_.term) {
+            handle_append_request(ctx, from, *request);  // the bug: a deposed leader's append still counts
         }
     } else if (const auto* reply = message_as<AppendReply>(message)) {
         if (observe_term(ctx, from, reply->term, message)) handle_append_reply(ctx, from, *reply);
@@ -486,8 +505,13 @@ bool Raft::observe_term(Context& ctx, NodeId from, Term term, const Message& mes
 }
 
 void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& request) {
-    const bool log_ok = log_.is_up_to_date(request.last_log_term, request.last_log_index);
-    const bool may_vote = !vote_withheld_forever_ && !repair_pending_ && is_voter(from);
+    // The vote-without-log-check bug skips the election restriction (§5.4.1).
+    const bool log_ok = options_.bugs.has(Bug::vote_without_log_check) ||
+                        log_.is_up_to_date(request.last_log_term, request.last_log_index);
+    // The vote-with-damaged-log bug votes although the disk lost entries this
+    // node may have acknowledged.
+    const bool may_vote = !vote_withheld_forever_ &&
+                          (!repair_pending_ || options_.bugs.has(Bug::vote_with_damaged_log)) && is_voter(from);
     bool granted = false;
     if (request.pre_vote) {
         // Thesis §9.6: grant only if we too have lost the leader, and the
@@ -496,12 +520,19 @@ void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& req
                   (request.leadership_transfer || !heard_from_leader_recently(ctx));
     } else {
         FL_ASSERT_EQ(request.term, hard_state_.term);
-        const bool vote_free = !hard_state_.vote.has_value() || hard_state_.vote == from;
+        // The vote-twice bug forgets the vote already given in this term.
+        const bool vote_free =
+            !hard_state_.vote.has_value() || hard_state_.vote == from || options_.bugs.has(Bug::vote_twice);
         granted = vote_free && log_ok && may_vote;
         if (granted) {
             hard_state_.vote = from;
             persist_hard_state(ctx);
-            reset_election_deadline(ctx);
+            // The vote-not-synced bug: the reply leaves before the vote (and
+            // the term it came with) is synced, as if fsync were skipped.
+            if (options_.bugs.has(Bug::vote_not_synced)) storage_dirty_ = false;
+            // The no-timer-reset-on-vote bug lets the voter campaign against
+            // the candidate it just voted for.
+            if (!options_.bugs.has(Bug::no_timer_reset_on_vote)) reset_election_deadline(ctx);
         }
     }
     auto reply = std::make_shared<VoteReply>();
@@ -513,7 +544,12 @@ void Raft::handle_vote_request(Context& ctx, NodeId from, const VoteRequest& req
 
 void Raft::handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply) {
     if (!reply.granted) return;
-    if (reply.pre_vote) {
+    // A pre-vote grant answers the question "could you win?", not "do you vote
+    // for me?": a late one must not count in the election that follows (the
+    // late-prevote-counts bug does not tell them apart).
+    const bool as_pre_vote =
+        reply.pre_vote && !(options_.bugs.has(Bug::late_prevote_counts) && role_ == Role::candidate);
+    if (as_pre_vote) {
         if (role_ != Role::pre_candidate || reply.term != hard_state_.term.next()) return;
     } else {
         if (role_ != Role::candidate || reply.term != hard_state_.term) return;
@@ -521,8 +557,8 @@ void Raft::handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply) 
     if (std::find(votes_granted_.begin(), votes_granted_.end(), from) == votes_granted_.end()) {
         votes_granted_.push_back(from);
     }
-    if (votes_granted_.size() < quorum()) return;
-    if (reply.pre_vote) {
+    if (votes_granted_.size() < votes_needed()) return;
+    if (as_pre_vote) {
         become_candidate(ctx, false);
     } else {
         become_leader(ctx);
@@ -530,7 +566,7 @@ void Raft::handle_vote_reply(Context& ctx, NodeId from, const VoteReply& reply) 
 }
 
 void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest& request) {
-    FL_ASSERT_EQ(request.term, hard_state_.term);
+    FL_ASSERT(request.term == hard_state_.term || options_.bugs.has(Bug::stale_term_append));
     if (role_ == Role::leader) {
         // Two leaders in one term: impossible in a correct Raft. The deliberate
         // bugs can cause it, and the election-safety invariant reports it.
@@ -556,10 +592,16 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
         send(from, std::move(reply));
         return;
     }
+    const bool dirty_before_entries = storage_dirty_;
     if (!append_entries(ctx, request)) return;  // halted
+    // The ack-before-sync bug: the reply leaves before the entries are synced
+    // (what else this input wrote, a new term, still is).
+    if (options_.bugs.has(Bug::ack_before_sync)) storage_dirty_ = dirty_before_entries;
     const LogIndex covered = request.prev_index + request.entries.size();
     const LogIndex match = std::max(covered, log_.snapshot_index());
-    commit_index_ = std::max(commit_index_, std::min(request.leader_commit, match));
+    const LogIndex offered = std::min(request.leader_commit, match);
+    // The commit-regress bug takes the offer even when it is below what we had.
+    commit_index_ = options_.bugs.has(Bug::commit_regress) ? offered : std::max(commit_index_, offered);
     // Repaired once we match a leader (of our recovery term or later) through
     // its last index: that log holds every entry we could have acknowledged
     // before the damage (leaders never truncate, and hold all committed entries).
@@ -609,7 +651,8 @@ bool Raft::append_entries(Context& ctx, const AppendRequest& request) {
     for (const LogEntry& entry : request.entries) {
         if (entry.index <= log_.snapshot_index()) continue;
         if (log_.has_entry(entry.index)) {
-            if (log_.at(entry.index).term == entry.term) continue;  // never truncate a match
+            // Never truncate a match (the truncate-on-match bug does: hashicorp/raft#113).
+            if (log_.at(entry.index).term == entry.term && !options_.bugs.has(Bug::truncate_on_match)) continue;
             truncate_log(ctx, entry.index.prev());
         }
         FL_ASSERT_EQ(entry.index, log_.last_index().next());
@@ -661,7 +704,15 @@ void Raft::on_heartbeat_reply(Context& ctx, NodeId from, Progress& progress, con
 }
 
 void Raft::on_append_accepted(Context& ctx, NodeId from, Progress& progress, const AppendReply& reply) {
-    progress.match_index = std::max(progress.match_index, reply.match_index);
+    LogIndex acknowledged = reply.match_index;
+    // The match-from-sent bug takes what we have sent for what it acknowledges.
+    if (options_.bugs.has(Bug::match_from_sent)) acknowledged = progress.next_index.prev();
+    // An acknowledgement covers only what we sent. A follower that some bug
+    // let commit and snapshot what we never had may claim more: it is caught
+    // by the invariants, but must not send next_index past our log meanwhile.
+    if (options_.bugs.any()) acknowledged = std::min(acknowledged, log_.last_index());
+    FL_ASSERT_LE(acknowledged, log_.last_index());
+    progress.match_index = std::max(progress.match_index, acknowledged);
     progress.next_index = std::max(progress.next_index, progress.match_index.next());
     if (progress.inflight > 0) --progress.inflight;
     progress.probe_sent = false;
@@ -689,6 +740,11 @@ void Raft::on_append_rejected(Context& ctx, NodeId from, Progress& progress, con
         }
     } else if (reply.rejected_index <= progress.match_index) {
         return;  // a stale rejection: we know its log matches there
+    }
+    if (options_.bugs.has(Bug::match_from_rejection) && reply.conflict_index.value > 0) {
+        // The bug: the hint ("my log ends, or its conflicting term begins,
+        // here") counts as a match of everything before it (microsoft/CCF#5325).
+        progress.match_index = std::max(progress.match_index, std::min(reply.conflict_index.prev(), log_.last_index()));
     }
     // Fast backtracking: skip the follower's whole conflicting term at once.
     LogIndex next = reply.conflict_index;
@@ -941,13 +997,22 @@ void Raft::broadcast_heartbeat(Context& ctx) {
     ++read_round_;
     if (options_.lease_reads && !transfer_target_ && ctx.now() >= lease_rounds_from_) {
         rounds_sent_.emplace_back(read_round_, ctx.now());
+        // The lease-renewed-on-send bug renews the lease before any voter has
+        // promised anything: an isolated leader keeps it.
+        if (options_.bugs.has(Bug::lease_renewed_on_send)) {
+            lease_expiry_ = std::max(lease_expiry_, ctx.now() + lease_length());
+        }
     }
     for (NodeId peer : voters_) {
         if (peer == ctx.self()) continue;
         auto heartbeat = std::make_shared<AppendRequest>();
         heartbeat->heartbeat = true;
         heartbeat->term = hard_state_.term;
-        heartbeat->leader_commit = std::min(progress_[peer.value].match_index, commit_index_);
+        // Capped at what the follower is known to match: beyond it, its log may
+        // hold stale entries (the heartbeat-commit-uncapped bug sends it all).
+        heartbeat->leader_commit = options_.bugs.has(Bug::heartbeat_commit_uncapped)
+                                       ? commit_index_
+                                       : std::min(progress_[peer.value].match_index, commit_index_);
         heartbeat->read_round = read_round_;
         if (options_.authenticate) heartbeat->mac = mac_of(*heartbeat);
         send(peer, std::move(heartbeat));
@@ -967,13 +1032,16 @@ void Raft::maybe_commit(Context& ctx) {
             matches.push_back(progress.untrusted ? LogIndex(0) : progress.match_index);
         }
     }
-    std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(quorum() - 1), matches.end(),
+    // The commit-quorum-off-by-one bug counts one replica short of a majority.
+    const std::size_t replicas =
+        options_.bugs.has(Bug::commit_quorum_off_by_one) && quorum() > 1 ? quorum() - 1 : quorum();
+    std::nth_element(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(replicas - 1), matches.end(),
                      std::greater<>());
-    const LogIndex majority_match = matches[quorum() - 1];
+    const LogIndex majority_match = matches[replicas - 1];
     if (majority_match <= commit_index_) return;
     // §5.4.2: only entries of the current term are committed by counting replicas.
     const bool own_term = log_.term_at(majority_match) == hard_state_.term;
-    if (!own_term && !options_.bugs.commit_old_term) return;
+    if (!own_term && !options_.bugs.has(Bug::commit_old_term)) return;
     commit_index_ = majority_match;
 }
 
@@ -1024,6 +1092,12 @@ void Raft::start_read_round(Context& ctx) {
     broadcast_heartbeat(ctx);
 }
 
+Nanos Raft::lease_length() const {
+    // The lease-no-drift bug leaves out the drift bound.
+    const double bound = options_.bugs.has(Bug::lease_no_drift) ? 0.0 : options_.clock_drift_bound;
+    return static_cast<Nanos>(static_cast<double>(options_.election_timeout_min) * (1.0 - bound));
+}
+
 bool Raft::lease_valid(Context& ctx) const {
     // A lease means no other leader can be elected before it expires. That holds
     // only if voters refuse to elect while they hear from us: CheckQuorum's vote
@@ -1053,9 +1127,7 @@ void Raft::advance_reads(Context& ctx) {
     const std::uint64_t acked_before = majority_acked_round(ctx);
     while (!rounds_sent_.empty() && rounds_sent_.front().first <= acked_before) {
         if (rounds_sent_.front().first == acked_before) {
-            const auto lease = static_cast<Nanos>(static_cast<double>(options_.election_timeout_min) *
-                                                  (1.0 - options_.clock_drift_bound));
-            lease_expiry_ = std::max(lease_expiry_, rounds_sent_.front().second + lease);
+            lease_expiry_ = std::max(lease_expiry_, rounds_sent_.front().second + lease_length());
         }
         rounds_sent_.pop_front();
     }
@@ -1063,13 +1135,15 @@ void Raft::advance_reads(Context& ctx) {
     // Reads wait for a committed entry of this term (before that our commit
     // index may be behind the last leader's). Then each needs a heartbeat round
     // started after it arrived, or a valid lease.
-    const bool committed_in_term = log_.term_at(commit_index_) == hard_state_.term;
+    // (The read-before-term-commit bug does not wait.)
+    const bool committed_in_term =
+        log_.term_at(commit_index_) == hard_state_.term || options_.bugs.has(Bug::read_before_term_commit);
     bool need_round = false;
     for (PendingRead& read : pending_reads_) {
         if (read.round != 0 || read.confirmed || !committed_in_term) continue;
         read.read_index = commit_index_;
-        if (lease_valid(ctx)) {
-            read.confirmed = true;
+        if (lease_valid(ctx) || options_.bugs.has(Bug::read_index_no_round)) {
+            read.confirmed = true;  // (the read-index-no-round bug confirms nothing)
         } else {
             read.round = read_round_ + 1;
             need_round = true;
@@ -1101,7 +1175,10 @@ void Raft::fail_reads() {
 void Raft::hand_out_committed() {
     FL_ASSERT_LE(commit_index_, log_.last_index());
     FL_ASSERT(ready_.committed.empty());
-    while (last_applied_ < commit_index_) {
+    // The apply-beyond-commit bug: a follower applies whatever it holds.
+    const LogIndex apply_through =
+        options_.bugs.has(Bug::apply_beyond_commit) && role_ != Role::leader ? log_.last_index() : commit_index_;
+    while (last_applied_ < apply_through) {
         last_applied_ = last_applied_.next();
         ready_.committed.push_back(std::cref(log_.at(last_applied_)));
         FL_ASSERT_EQ(ready_.committed.back().get().index, last_applied_);

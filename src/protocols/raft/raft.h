@@ -232,6 +232,7 @@ class Raft {
     bool may_campaign() const;
     bool heard_from_leader_recently(Context& ctx) const;
     std::size_t quorum() const { return voters_.size() / 2 + 1; }
+    std::size_t votes_needed() const;
     bool is_voter(NodeId node) const;
 
     // Message handlers.
@@ -267,6 +268,7 @@ class Raft {
     void start_transfer(Context& ctx, NodeId target);
     void advance_reads(Context& ctx);
     void start_read_round(Context& ctx);
+    Nanos lease_length() const;
     bool lease_valid(Context& ctx) const;
     std::uint64_t majority_acked_round(Context& ctx);
     void fail_reads();

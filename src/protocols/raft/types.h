@@ -1,5 +1,5 @@
-// Raft's vocabulary: log entries, roles, options, and the switches that turn a
-// correct Raft into one of the known-broken variants.
+// Raft's vocabulary: log entries, roles, and options, among them the deliberate
+// bugs (bugs.h) that turn a correct Raft into a broken one.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "base/time.h"
 #include "base/types.h"
+#include "protocols/raft/bugs.h"
 
 namespace faultline::protocols::raft {
 
@@ -30,29 +31,6 @@ struct LogEntry {
 
 enum class Role : std::uint8_t { follower, pre_candidate, candidate, leader };
 const char* role_name(Role role);
-
-// Deliberate bugs, each a small change behind a flag, so that test engineers can
-// watch the checkers catch them (`faultline test --bug NAME`). All off in a
-// correct Raft. Named after the bug they reproduce.
-struct Bugs {
-    // Count replicas of an earlier term's entry to commit it (Raft Figure 8;
-    // logcabin#44): a later leader can overwrite a "committed" entry.
-    bool commit_old_term = false;
-    // Never write the vote to disk (cornerstone#65, nebula#3415): after a crash a
-    // node can vote twice in one term and elect two leaders.
-    bool forget_vote = false;
-    // The leader answers reads from its own state without confirming it is still
-    // leader (etcd 0.4, Consul): a deposed leader serves stale values.
-    bool stale_read = false;
-    // The state machine ignores client sessions: a duplicated or retried write
-    // applies twice.
-    bool no_dedup = false;
-    // The leader acknowledges a write as soon as it is in its own log, before a
-    // majority has it: the write can be lost.
-    bool early_ack = false;
-
-    bool any() const { return commit_old_term || forget_vote || stale_read || no_dedup || early_ack; }
-};
 
 struct RaftOptions {
     Nanos heartbeat_interval = milliseconds(50);
@@ -115,6 +93,7 @@ struct RaftOptions {
     // interval trigger the transfer. Off by default.
     bool step_down_when_slow = false;
 
+    // None in a correct Raft (see bugs.h).
     Bugs bugs;
 };
 

@@ -59,7 +59,7 @@ TEST(KvServer, AOneNodeClusterAnswersEachRequestOnceInItsOwnInput) {
 // is applied first, and the client must not hear twice.
 TEST(KvServer, EarlyAckOnOneNodeStillAnswersOnce) {
     raft::RaftOptions options;
-    options.bugs.early_ack = true;
+    options.bugs.set(raft::Bug::early_ack);
     OneNode node(options);
     EXPECT_EQ(node.request(1, KvCommand{KvOp::write, 3, 30, 0, 1, 1}).size(), 1u);
 }

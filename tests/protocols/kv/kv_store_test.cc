@@ -43,7 +43,7 @@ TEST(KvStore, ARetriedCommandAppliesOnce) {
 }
 
 TEST(KvStore, WithoutDeduplicationADuplicateAppliesTwice) {
-    KvStore store(/*deduplicate=*/false);
+    KvStore store(KvStoreOptions{.deduplicate = false});
     ASSERT_EQ(store.apply(write(1, 1, 7, 1)).code, 0);
     ASSERT_EQ(store.apply(write(1, 2, 8, 1)).code, 0);
     ASSERT_EQ(store.apply(write(1, 1, 7, 1)).code, 0);
@@ -61,6 +61,30 @@ TEST(KvStore, SnapshotRoundTripsDataAndSessions) {
     // The sessions came along: a duplicate is still recognised.
     ASSERT_EQ(restored.apply(write(1, 99, 3, 1)).code, 0);
     EXPECT_EQ(restored.read(1).value, 10);
+}
+
+// The fingerprint that replicas are compared by: the same after a snapshot
+// round trip, different when the sessions are lost (the sessions-not-in-snapshot
+// bug) or the data differs.
+TEST(KvStore, FingerprintSurvivesASnapshotAndSeesLostSessions) {
+    KvStore store;
+    ASSERT_EQ(store.apply(write(1, 10, 3, 1)).code, 0);
+    ASSERT_EQ(store.apply(cas(1, 10, 11, 4, 9)).code, 0);
+    KvStore restored;
+    ASSERT_TRUE(restored.restore(store.snapshot()).has_value());
+    EXPECT_EQ(restored.fingerprint(), store.fingerprint());
+
+    KvStore forgetful(KvStoreOptions{.sessions_in_snapshot = false});
+    ASSERT_EQ(forgetful.apply(write(1, 10, 3, 1)).code, 0);
+    ASSERT_EQ(forgetful.apply(cas(1, 10, 11, 4, 9)).code, 0);
+    EXPECT_EQ(forgetful.fingerprint(), store.fingerprint());
+    KvStore restored_without_sessions;
+    ASSERT_TRUE(restored_without_sessions.restore(forgetful.snapshot()).has_value());
+    EXPECT_EQ(restored_without_sessions.data(), store.data());
+    EXPECT_NE(restored_without_sessions.fingerprint(), store.fingerprint());
+
+    ASSERT_EQ(store.apply(write(2, 1, 3, 2)).code, 0);
+    EXPECT_NE(restored.fingerprint(), store.fingerprint());
 }
 
 TEST(KvStore, TruncatedSnapshotIsAnErrorNotACrash) {

@@ -64,7 +64,7 @@ std::optional<InvariantViolation> figure8(RaftOptions options) {
 // its replicas lets a later leader overwrite a committed entry.
 TEST(RaftRegression, Logcabin44_Figure8CommittingOldTermEntriesByCounting) {
     RaftOptions broken = plain();
-    broken.bugs.commit_old_term = true;
+    broken.bugs.set(Bug::commit_old_term);
     const auto caught = figure8(broken);
     ASSERT_TRUE(caught.has_value()) << "the commit-old-term bug was not caught";
     // The first symptom: s5 wins without the entry s1 counted as committed
@@ -269,7 +269,7 @@ std::optional<InvariantViolation> double_vote(RaftOptions options) {
 
 TEST(RaftRegression, Cornerstone65_VoteMustBePersistedBeforeReplying) {
     RaftOptions broken = plain();
-    broken.bugs.forget_vote = true;
+    broken.bugs.set(Bug::forget_vote);
     const auto caught = double_vote(broken);
     ASSERT_TRUE(caught.has_value()) << "the forget-vote bug was not caught";
     EXPECT_TRUE(caught->invariant == "one-vote-per-term" || caught->invariant == "election-safety")
