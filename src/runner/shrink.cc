@@ -295,6 +295,7 @@ class Shrinker {
             const int simplified_before = simplified_;
             drop_recovery_and_final_reads();
             cut_at_failure();
+            shorten_run();
             plain_network();
             focus_on_failure(round == 0 ? kFocusAttempts : kFocusAttemptsLater);
             cut_at_failure();
@@ -460,6 +461,29 @@ class Shrinker {
         candidate.time_limit = cut;
         candidate.workload_start = std::min(candidate.workload_start, cut);
         if (try_config(candidate)) progress(fmt::format("cut at the failure: {}", format_duration(cut)));
+    }
+
+    // A failure that cannot say when it happened (liveness, availability)
+    // cannot be cut at: a shorter run is tried instead, the largest cut first.
+    void shorten_run() {
+        if (failure_time()) return;
+        bool shortened = true;
+        while (shortened && !out_of_budget()) {
+            shortened = false;
+            for (const Nanos divisor : {8, 4, 2}) {
+                const Nanos limit = best_config_.time_limit / divisor;
+                if (limit < best_config_.workload_start || limit < milliseconds(1)) continue;
+                std::vector<Fault> kept = faults();
+                std::erase_if(kept, [limit](const Fault& fault) { return fault.start >= limit; });
+                RunConfig candidate = with_faults(kept);
+                candidate.time_limit = limit;
+                if (try_config(candidate)) {
+                    progress(fmt::format("run: {} long", format_duration(limit)));
+                    shortened = true;
+                    break;
+                }
+            }
+        }
     }
 
     // The recovery window only matters to the availability check, and the
