@@ -4,8 +4,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <optional>
+#include <unordered_set>
+#include <utility>
 
+#include "base/hash.h"
+#include "base/prng.h"
 #include "nemesis/schedule.h"
+#include "sim/latency.h"
 
 namespace faultline::runner {
 
@@ -20,51 +27,372 @@ std::vector<std::string> failing_checks(const RunResult& result) {
 
 namespace {
 
+using nemesis::Fault;
+using nemesis::FaultKind;
+using nemesis::PartitionShape;
+
+// A line of search ends after this many rounds in a row found nothing
+// smaller (and made no fault simpler).
+constexpr int kIdleRoundsMax = 2;
+
+// Focused runs tried per number of faults kept: in a line's first round, and
+// in its later ones (on a run it has already shortened). Each is in effect a
+// new draw of a rare failure (the --bug variants fail in one seed in fifty to
+// three hundred under the default faults), so a handful would rarely find one.
+constexpr int kFocusAttempts = 40;
+constexpr int kFocusAttemptsLater = 10;
+// The lead a focused run has before its first fault: enough for the cluster
+// to elect a leader (an election timeout is 300-600 ms by default) and for the
+// clients to write the keys the failure reads.
+constexpr Nanos kLeadMin = milliseconds(500);
+constexpr Nanos kLeadMax = seconds(3);
+// How much longer than to the failure a new draw runs: its failure may come a
+// little later.
+constexpr Nanos kSlackMax = seconds(1);
+
+// Draws of a thinner workload per round: up to this many, and no more than a
+// few per operation left (a run of two operations has little left to thin).
+constexpr std::int64_t kThinAttempts = 60;
+constexpr std::int64_t kThinAttemptsPerOperation = 10;
+// The lowest rate a thinner workload asks for, in operations per second.
+constexpr double kRateMin = 0.1;
+
+// Draws with faults left out at random, per round: up to this many, and a few
+// per fault.
+constexpr std::size_t kDropAttempts = 100;
+constexpr std::size_t kDropAttemptsPerFault = 8;
+
+// ddmin tries each piece alone up to this granularity, only complements
+// beyond: a small piece rarely holds all that is needed, and each try is a run.
+constexpr std::size_t kSubsetGranularityMax = 8;
+// The runs the ddmin over client operations takes per round.
+constexpr int kOperationRunsPerRound = 400;
+
+// Shorter faults and milder intensities stop here: below, halving changes
+// nothing a reader would notice.
+constexpr Nanos kDurationMin = milliseconds(10);
+constexpr double kProbabilityMin = 0.01;
+constexpr Nanos kDeltaMin = milliseconds(1);
+constexpr double kBandwidthMax = 1e9;
+
+// What the shrinker makes smaller: a candidate is kept only if it has no more
+// faults and no more client operations than the best run so far.
+struct Size {
+    std::size_t faults = 0;
+    std::int64_t operations = 0;
+    bool operator==(const Size&) const = default;
+};
+
+Size size_of(const RunResult& result) {
+    return Size{result.schedule.faults.size(), result.ops.invoked};
+}
+
+// Fewer faults and operations in all; on a tie, fewer faults.
+bool smaller(const Size& a, const Size& b) {
+    const auto total = [](const Size& size) { return static_cast<std::int64_t>(size.faults) + size.operations; };
+    if (total(a) != total(b)) return total(a) < total(b);
+    return a.faults < b.faults;
+}
+
+// A run small enough to read at a glance: once a line of search has found
+// one, the shrinker starts no other.
+constexpr std::size_t kReadableFaults = 5;
+constexpr std::int64_t kReadableOperations = 20;
+
+bool readable(const Size& size) {
+    return size.faults <= kReadableFaults && size.operations <= kReadableOperations;
+}
+
+// Kinds whose `nodes` say whom they hit. The clock faults and slow may name
+// none, which means "whoever leads when it starts": a different fault.
+bool hits_named_nodes(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::kill:
+        case FaultKind::pause:
+        case FaultKind::disk:
+        case FaultKind::clock_skew:
+        case FaultKind::clock_drift:
+        case FaultKind::clock_step:
+        case FaultKind::slow:
+            return true;
+        default:
+            return false;
+    }
+}
+
+// Kinds that strike each message (or read) with probability `amount`.
+bool strikes_by_chance(FaultKind kind) {
+    return kind == FaultKind::loss || kind == FaultKind::duplicate || kind == FaultKind::tamper ||
+           kind == FaultKind::disk;
+}
+
+// The schedule of a run of `nodes` servers played on a smaller cluster: the
+// servers past the last leave every fault, a partition reads its order
+// without them, and a fault left with no one to hit (or too few to split) is
+// left out.
+std::vector<Fault> faults_for_nodes(const std::vector<Fault>& faults, int nodes) {
+    std::vector<Fault> kept;
+    for (Fault fault : faults) {
+        const bool named = !fault.nodes.empty();
+        std::erase_if(fault.nodes, [nodes](int node) { return node >= nodes; });
+        if (fault.kind == FaultKind::partition && nodes < 2) continue;
+        if (hits_named_nodes(fault.kind) && named && fault.nodes.empty()) continue;
+        kept.push_back(std::move(fault));
+    }
+    return kept;
+}
+
+// Partition shapes from the simplest to tell: one node alone, then two halves.
+int shape_rank(PartitionShape shape) {
+    switch (shape) {
+        case PartitionShape::one:
+            return 0;
+        case PartitionShape::halves:
+            return 1;
+        default:
+            return 2;
+    }
+}
+
+// Versions of one fault a reader would find simpler, each one step from it:
+// fewer nodes hit, a simpler partition shape, half the duration, half the
+// intensity (a wider link for a bandwidth cap; a sure loss or duplication
+// stays sure, see Shrinker::make_faults_certain). Each step makes one measure
+// strictly smaller, so applying them while the run still fails ends.
+std::vector<Fault> simpler_versions(const Fault& fault) {
+    std::vector<Fault> versions;
+    // A partition's nodes are every server, in the order its shape reads.
+    if (fault.kind != FaultKind::partition && fault.nodes.size() >= 2) {
+        for (std::size_t i = 0; i < fault.nodes.size(); ++i) {
+            Fault fewer = fault;
+            fewer.nodes.erase(fewer.nodes.begin() + static_cast<std::ptrdiff_t>(i));
+            versions.push_back(std::move(fewer));
+        }
+    }
+    // isolate-leader reads no order (its nodes may be empty) and is simple to tell already.
+    if (fault.kind == FaultKind::partition && fault.shape != PartitionShape::isolate_leader) {
+        for (PartitionShape shape : {PartitionShape::one, PartitionShape::halves}) {
+            if (shape_rank(shape) >= shape_rank(fault.shape)) continue;
+            Fault simpler = fault;
+            simpler.shape = shape;
+            versions.push_back(std::move(simpler));
+        }
+    }
+    if (fault.kind != FaultKind::clock_step && fault.duration >= 2 * kDurationMin) {
+        Fault shorter = fault;
+        shorter.duration /= 2;
+        versions.push_back(std::move(shorter));
+    }
+    Fault milder = fault;
+    switch (fault.kind) {
+        case FaultKind::loss:
+        case FaultKind::duplicate:
+        case FaultKind::tamper:
+        case FaultKind::disk:
+            if (fault.amount >= 1 || fault.amount < 2 * kProbabilityMin) return versions;
+            milder.amount = fault.amount / 2;
+            break;
+        case FaultKind::clock_drift:
+            if (std::abs(fault.amount) < 2) return versions;
+            milder.amount = fault.amount / 2;
+            break;
+        case FaultKind::clock_skew:
+        case FaultKind::clock_step:
+        case FaultKind::latency:
+        case FaultKind::slow:
+            if (std::abs(fault.delta) < 2 * kDeltaMin) return versions;
+            milder.delta = fault.delta / 2;
+            break;
+        case FaultKind::bandwidth:
+            if (fault.amount * 2 > kBandwidthMax) return versions;
+            milder.amount = fault.amount * 2;
+            break;
+        default:
+            return versions;
+    }
+    versions.push_back(std::move(milder));
+    return versions;
+}
+
+// The network of `config` made plain: every message takes the links' mean
+// latency (to a tenth of a millisecond), and the links themselves lose,
+// duplicate and reorder nothing (faults aside). False if it was plain already.
+//
+// Besides being simpler to follow, a plain network is what makes a run
+// shrink. With a random latency each message draws its own from its link's
+// stream, so leaving out one operation shifts every later latency on the links
+// it used, and with them who wins the next election: nearly any removal long
+// before the failure loses it. With a fixed latency the same removals nearly
+// always keep it (BENCHMARKS.md, "Shrinking").
+bool make_network_plain(RunConfig& config) {
+    auto model = sim::LatencyModel::parse(config.latency);
+    if (!model) return false;
+    const bool plain_links = config.loss == 0 && config.duplicate == 0 && config.reorder == 0;
+    if (model->kind == sim::LatencyModel::Kind::constant && plain_links) return false;
+    if (model->kind != sim::LatencyModel::Kind::constant) {
+        const double mean = model->mean();
+        const Nanos step = mean >= static_cast<double>(milliseconds(1)) ? microseconds(100) : microseconds(1);
+        const Nanos latency = std::max(step, static_cast<Nanos>(std::llround(mean / static_cast<double>(step))) * step);
+        config.latency = format_duration_exact(latency);
+    }
+    config.loss = 0;
+    config.duplicate = 0;
+    config.reorder = 0;
+    return true;
+}
+
+// A rate as a reader would write it: two significant digits, and not below
+// kRateMin (a run that thin has no clients to speak of, which
+// Shrinker::fewer_clients says with none).
+double readable_rate(double rate) {
+    if (rate <= kRateMin) return kRateMin;
+    const double scale = std::pow(10.0, std::floor(std::log10(rate)) - 1);
+    return std::round(rate / scale) * scale;
+}
+
 class Shrinker {
   public:
     Shrinker(RunConfig config, RunResult original, std::vector<std::string> target, const ShrinkOptions& options)
-        : best_config_(std::move(config)),
-          best_result_(std::move(original)),
+        : start_config_(std::move(config)),
+          start_result_(std::move(original)),
           target_(std::move(target)),
-          options_(options) {}
+          options_(options),
+          random_(Prng::stream(start_config_.seed, "shrink")),
+          best_config_(start_config_),
+          best_result_(start_result_) {}
 
+    // Lines of search from the original run while the budget lasts and none
+    // has found a readable run; the smallest any line found becomes the best.
+    void search() {
+        std::optional<std::pair<RunConfig, RunResult>> smallest;
+        for (int line = 1; !out_of_budget() && !(smallest && readable(size_of(smallest->second))); ++line) {
+            if (line > 1) progress(fmt::format("line {}: the original run again", line));
+            restart();
+            search_line();
+            if (!smallest || smaller(size(), size_of(smallest->second))) smallest.emplace(best_config_, best_result_);
+        }
+        if (smallest) {
+            best_config_ = std::move(smallest->first);
+            best_result_ = std::move(smallest->second);
+        }
+        end_faults_by_time_limit();
+    }
+
+    const RunConfig& best_config() const { return best_config_; }
+    RunResult take_best_result() { return std::move(best_result_); }
+    int runs() const { return runs_; }
     bool out_of_budget() const { return runs_ >= options_.runs_max; }
 
-    // Runs a candidate; keeps it as the best if it fails the same way.
+  private:
+    Size size() const { return size_of(best_result_); }
+
+    // One line of search: rounds while one still makes the run smaller or a
+    // fault simpler (a smaller run may need fewer faults, nodes or operations
+    // still), until a few in a row find nothing.
+    void search_line() {
+        for (int round = 0, idle_rounds = 0; idle_rounds < kIdleRoundsMax && !out_of_budget(); ++round) {
+            const Size before = size();
+            const int simplified_before = simplified_;
+            drop_recovery_and_final_reads();
+            cut_at_failure();
+            shorten_run();
+            plain_network();
+            focus_on_failure(round == 0 ? kFocusAttempts : kFocusAttemptsLater);
+            cut_at_failure();
+            // The faults first: fewer and surer faults make every later step
+            // a smaller change to the run.
+            minimize_faults();
+            make_faults_certain();
+            drop_faults_drawn();
+            // Then the operations, before the faults are made simpler: a
+            // simpler fault (shorter, milder, on fewer nodes) fails in fewer
+            // draws, and in a chaotic run every operation left out is a draw.
+            thin_workload();
+            cut_at_failure();
+            fewer_clients();
+            lower_rate();
+            start_workload_later();
+            only_one_key();
+            minimize_operations();
+            simplify_faults();
+            fewer_nodes();
+            cut_at_failure();
+            const bool idle = size() == before && simplified_ == simplified_before;
+            idle_rounds = idle ? idle_rounds + 1 : 0;
+        }
+    }
+
+    // Back to the original run, for a new line of search. The random stream
+    // goes on, so the new line draws other runs.
+    void restart() {
+        best_config_ = start_config_;
+        best_result_ = start_result_;
+        operations_ddmin_ = DdminState{};
+    }
+
+    // Runs a candidate; keeps it as the best if it fails the same way and is
+    // no larger. A candidate the config's own rules refuse is never run.
     bool try_config(const RunConfig& candidate) {
         if (out_of_budget()) return false;
+        // A run is deterministic: a candidate that did not fail the same way
+        // will not the next time it is proposed (later rounds and lines
+        // propose many of the same ones).
+        const std::uint64_t key = hash_string(candidate.to_json().dump());
+        if (not_failing_.contains(key) || !candidate.validate()) return false;
         ++runs_;
         auto result = run(candidate, RunOptions{.keep_node_logs = true});
         if (!result) return false;
-        const std::vector<std::string> failing = failing_checks(*result);
-        for (const std::string& check : target_) {
-            if (std::find(failing.begin(), failing.end(), check) == failing.end()) return false;
+        // The same failure: exactly the checks the original failed. A run an
+        // invariant stopped early also fails the checks of its cut-off
+        // history, and that is another story.
+        if (failing_checks(*result) != target_) {
+            not_failing_.insert(key);
+            return false;
         }
+        const Size now = size();
+        const Size candidate_size = size_of(*result);
+        if (candidate_size.faults > now.faults || candidate_size.operations > now.operations) return false;
         best_config_ = candidate;
         best_result_ = std::move(*result);
         return true;
     }
 
-    RunConfig with_faults(const std::vector<nemesis::Fault>& faults) const {
+    RunConfig with_faults(const std::vector<Fault>& faults) const {
         RunConfig candidate = best_config_;
         candidate.schedule = nemesis::Schedule{faults}.to_json();
         return candidate;
     }
 
-    std::vector<nemesis::Fault> faults() const {
+    std::vector<Fault> faults() const {
         auto schedule = nemesis::Schedule::from_json(best_config_.schedule, best_config_.nodes);
         FL_ASSERT(schedule.has_value());
         return schedule->faults;
+    }
+
+    // When the best run's failure was complete: the latest of the target
+    // checks' failures (none if one of them cannot say when).
+    std::optional<Nanos> failure_time() const {
+        std::optional<Nanos> failed_at;
+        for (const CheckOutcome& check : best_result_.checks) {
+            if (std::find(target_.begin(), target_.end(), check.name) == target_.end()) continue;
+            if (!check.failed_at) return std::nullopt;
+            failed_at = std::max(failed_at.value_or(0), *check.failed_at);
+        }
+        return failed_at;
     }
 
     // ddmin (Zeller): at granularity n, try each of n pieces alone, then each
     // complement (everything but one piece); on success restart coarser, else
     // refine. `fails` runs a candidate (and keeps it as the best when it fails).
     // Most elements are usually irrelevant, so complements do most of the work.
+    // `granularity` is where to start, and where it stopped when it returns
+    // after `runs_max` more runs, so that a later call can resume.
     template <class T, class Fails>
-    std::vector<T> ddmin(std::vector<T> current, Fails fails, const char* what) {
-        std::size_t granularity = 2;
-        while (current.size() >= 2 && !out_of_budget()) {
+    std::vector<T> ddmin(std::vector<T> current, Fails fails, const char* what, std::size_t& granularity,
+                         int runs_max) {
+        const int runs_end = runs_ + runs_max;
+        while (current.size() >= 2 && !out_of_budget() && runs_ < runs_end) {
+            const std::size_t size_before = current.size();
             granularity = std::min(granularity, current.size());
             std::vector<std::vector<T>> pieces;
             for (std::size_t i = 0; i < granularity; ++i) {
@@ -74,15 +402,17 @@ class Shrinker {
                                     current.begin() + static_cast<std::ptrdiff_t>(end));
             }
             bool reduced = false;
-            for (const auto& piece : pieces) {
-                if (fails(piece)) {
-                    current = piece;
+            for (std::size_t i = 0; i < pieces.size() && granularity <= kSubsetGranularityMax; ++i) {
+                if (fails(pieces[i])) {
+                    current = pieces[i];
                     granularity = 2;
                     reduced = true;
                     break;
                 }
             }
-            for (std::size_t i = 0; i < pieces.size() && !reduced && granularity > 2; ++i) {
+            // Last piece first: what comes just before the failure is the
+            // likeliest to go without changing how the run gets there.
+            for (std::size_t i = pieces.size(); i-- > 0 && !reduced && granularity > 2;) {
                 std::vector<T> rest;
                 for (std::size_t j = 0; j < pieces.size(); ++j) {
                     if (j != i) rest.insert(rest.end(), pieces[j].begin(), pieces[j].end());
@@ -97,16 +427,323 @@ class Shrinker {
                 if (granularity >= current.size()) break;
                 granularity = std::min(current.size(), granularity * 2);
             }
-            progress(fmt::format("{}: {}", what, current.size()));
+            if (current.size() < size_before) progress(fmt::format("{}: {}", what, current.size()));
         }
-        if (current.size() == 1 && !out_of_budget() && fails({})) current.clear();
+        if (current.size() == 1 && !out_of_budget() && runs_ < runs_end && fails({})) {
+            current.clear();
+            progress(fmt::format("{}: none", what));
+        }
         return current;
     }
 
+    // Nothing after the failure can have caused it: end the run there, or
+    // the recovery window if that is where it failed. The run up to the cut
+    // is the same run, so this nearly always holds.
+    void cut_at_failure() {
+        const std::optional<Nanos> failed_at = failure_time();
+        if (!failed_at) return;
+        const Nanos cut = *failed_at + milliseconds(1);
+        if (cut >= best_config_.time_limit) {
+            if (cut >= best_config_.time_limit + best_config_.recovery) return;
+            RunConfig candidate = best_config_;
+            candidate.recovery = cut - best_config_.time_limit;
+            if (try_config(candidate)) {
+                progress(fmt::format("recovery window: {}", format_duration(best_config_.recovery)));
+            }
+            return;
+        }
+        // Faults that outlast the cut keep their length: everything heals at
+        // the time limit anyway, and a later draw that fails a little later
+        // still has them. end_faults_by_time_limit tidies them at the end.
+        std::vector<Fault> kept = faults();
+        std::erase_if(kept, [cut](const Fault& fault) { return fault.start >= cut; });
+        RunConfig candidate = with_faults(kept);
+        candidate.time_limit = cut;
+        candidate.workload_start = std::min(candidate.workload_start, cut);
+        if (try_config(candidate)) progress(fmt::format("cut at the failure: {}", format_duration(cut)));
+    }
+
+    // A failure that cannot say when it happened (liveness, availability)
+    // cannot be cut at: a shorter run is tried instead, the largest cut first.
+    void shorten_run() {
+        if (failure_time()) return;
+        bool shortened = true;
+        while (shortened && !out_of_budget()) {
+            shortened = false;
+            for (const Nanos divisor : {8, 4, 2}) {
+                const Nanos limit = best_config_.time_limit / divisor;
+                if (limit < best_config_.workload_start || limit < milliseconds(1)) continue;
+                std::vector<Fault> kept = faults();
+                std::erase_if(kept, [limit](const Fault& fault) { return fault.start >= limit; });
+                RunConfig candidate = with_faults(kept);
+                candidate.time_limit = limit;
+                if (try_config(candidate)) {
+                    progress(fmt::format("run: {} long", format_duration(limit)));
+                    shortened = true;
+                    break;
+                }
+            }
+        }
+    }
+
+    // The recovery window only matters to the availability check, and the
+    // final reads come after the failure, unless they are what fails.
+    void drop_recovery_and_final_reads() {
+        if (best_config_.recovery > 0 && std::find(target_.begin(), target_.end(), "availability") == target_.end()) {
+            RunConfig candidate = best_config_;
+            candidate.recovery = 0;
+            if (try_config(candidate)) progress("recovery window: none");
+        }
+        if (best_config_.final_ops) {
+            RunConfig candidate = best_config_;
+            candidate.final_ops = false;
+            if (try_config(candidate)) progress("final reads: none");
+        }
+    }
+
+    // The same run on a plain network (see make_network_plain).
+    void plain_network() {
+        RunConfig candidate = best_config_;
+        if (make_network_plain(candidate) && try_config(candidate)) {
+            progress(fmt::format("network: {} latency", best_config_.latency));
+        }
+    }
+
+    // The last few faults before the failure, moved earlier so that the run
+    // starts a short lead before the first of them: the run before them
+    // mostly sets the stage, and any stage will do if the faults find the
+    // same bug. Since each such run is a new draw, many are tried per number
+    // of faults kept (1, 2, 4, ... all); on a plain network first (see
+    // make_network_plain), on the run's own only if none of those fails.
+    void focus_on_failure(int attempts) {
+        const std::vector<Fault> all = faults();
+        RunConfig plain = best_config_;
+        const bool can_be_plainer = make_network_plain(plain);
+        for (const bool make_plain : {true, false}) {
+            if (!make_plain && !can_be_plainer) return;
+            // Nothing failed on a plain network: this failure seems to need
+            // the run's own, and thin_workload stops trying it.
+            if (!make_plain) plain_network_fails_ = true;
+            for (std::size_t kept_count = std::min<std::size_t>(1, all.size());;
+                 kept_count = std::min(kept_count * 2, all.size())) {
+                // The schedule is in start order: keep its tail.
+                const std::vector<Fault> kept(all.end() - static_cast<std::ptrdiff_t>(kept_count), all.end());
+                for (int attempt = 0; attempt < attempts && !out_of_budget(); ++attempt) {
+                    if (try_config(drawn(kept, /*thinner=*/false, make_plain))) {
+                        progress(fmt::format("focus: {} faults, {} long, latency {}", kept_count,
+                                             format_duration(best_config_.time_limit), best_config_.latency));
+                        return;
+                    }
+                }
+                if (kept_count == all.size() || out_of_budget()) break;
+            }
+        }
+    }
+
+    // A new draw of the best run with only `kept` of its faults: they are
+    // moved so that the first of them comes a random lead after the start,
+    // the clients start a random part of that lead before it (or with no
+    // faults, the run is its last lead), and the run goes a little longer
+    // than to the failure. `thinner`: fewer clients (each at its rate, or a
+    // half, a quarter or an eighth of it) too; `plain`: on a plain network.
+    RunConfig drawn(const std::vector<Fault>& kept, bool thinner, bool plain) {
+        const Nanos first = kept.empty() ? best_config_.time_limit : kept.front().start;
+        const Nanos lead = random_.between(kLeadMin, kLeadMax);
+        const Nanos stage = random_.between(0, lead);
+        const Nanos slack = random_.between(0, kSlackMax);
+        // Moved earlier only if it was later: a run is never made longer
+        // before its faults.
+        const Nanos shift = std::max<Nanos>(0, first - lead);
+        std::vector<Fault> moved = kept;
+        for (Fault& fault : moved) fault.start -= shift;
+        RunConfig candidate = with_faults(moved);
+        candidate.time_limit = best_config_.time_limit - shift + slack;
+        // Never earlier than the clients started before: that would add operations.
+        const Nanos earliest = std::max<Nanos>(0, best_config_.workload_start - shift);
+        candidate.workload_start =
+            std::min(candidate.time_limit, std::max(earliest, std::max<Nanos>(0, first - shift - stage)));
+        if (plain) make_network_plain(candidate);
+        if (thinner) {
+            candidate.clients = 1 + static_cast<int>(random_.below(static_cast<std::uint64_t>(best_config_.clients)));
+            const double divisor = std::pow(2.0, static_cast<double>(random_.below(4)));
+            candidate.rate = readable_rate(best_config_.rate * candidate.clients / best_config_.clients / divisor);
+        }
+        // Generated operations are numbered from the workload's start, which
+        // may have moved: the filters no longer name the same ones.
+        candidate.only_ops.reset();
+        candidate.only_keys.clear();
+        return candidate;
+    }
+
+    // The same faults with a thinner workload, drawn again and again from the
+    // best run so far (see drawn). Fewer clients matter most while the
+    // cluster cannot serve: each then has one operation out per timeout,
+    // whatever the rate.
+    void thin_workload() {
+        if (best_config_.clients == 0) return;
+        const std::int64_t attempts =
+            std::min<std::int64_t>(kThinAttempts, kThinAttemptsPerOperation * size().operations);
+        for (std::int64_t attempt = 0; attempt < attempts && !out_of_budget(); ++attempt) {
+            const bool plain = !plain_network_fails_ && random_.below(4) != 0;
+            if (try_config(drawn(faults(), /*thinner=*/true, plain))) {
+                progress(fmt::format("thinner: {} clients, {} ops/s", best_config_.clients, best_config_.rate));
+            }
+        }
+    }
+
     void minimize_faults() {
+        std::size_t granularity = 2;
         ddmin(
-            faults(), [this](const std::vector<nemesis::Fault>& kept) { return try_config(with_faults(kept)); },
-            "faults");
+            faults(), [this](const std::vector<Fault>& kept) { return try_config(with_faults(kept)); }, "faults",
+            granularity, options_.runs_max);
+    }
+
+    // Faults left out at random, one or a few, each in a new draw: a fault
+    // the failure needs in one draw may not be needed in another, and ddmin
+    // has already tried each removal in this one.
+    void drop_faults_drawn() {
+        const std::size_t attempts = std::min(kDropAttempts, kDropAttemptsPerFault * faults().size());
+        for (std::size_t attempt = 0; attempt < attempts && !out_of_budget(); ++attempt) {
+            std::vector<Fault> kept = faults();
+            if (kept.empty()) return;
+            // Mostly one, sometimes more: the fewer left out, the likelier it still fails.
+            const std::size_t drop = 1 + random_.below(1 + random_.below(kept.size()));
+            for (std::size_t i = 0; i < drop && !kept.empty(); ++i) {
+                kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(random_.below(kept.size())));
+            }
+            if (try_config(drawn(kept, /*thinner=*/false, /*plain=*/true))) {
+                progress(fmt::format("faults: {}", kept.size()));
+            }
+        }
+    }
+
+    // Each fault that strikes messages or reads by chance (loss,
+    // duplication, tampering, bit flips) made to strike every one: a sure
+    // fault is simpler to follow, and it draws nothing, so what is left out
+    // later no longer changes which messages it strikes. A loss that cannot
+    // be made sure (losing every message cuts every node off) may be the
+    // leader cut off: what most failures under loss come from, whoever leads
+    // at some point of it.
+    void make_faults_certain() {
+        std::vector<Fault> current = faults();
+        for (std::size_t i = 0; i < current.size() && !out_of_budget(); ++i) {
+            if (!strikes_by_chance(current[i].kind) || current[i].amount >= 1) continue;
+            std::vector<Fault> candidate = current;
+            candidate[i].amount = 1;
+            bool certain = try_config(with_faults(candidate));
+            for (int quarter = 0; quarter < 4 && !certain && current[i].kind == FaultKind::loss; ++quarter) {
+                const Nanos offset = current[i].duration * quarter / 4;
+                candidate[i] = Fault{.kind = FaultKind::partition,
+                                     .start = current[i].start + offset,
+                                     .duration = current[i].duration - offset,
+                                     .shape = PartitionShape::isolate_leader};
+                certain = try_config(with_faults(candidate));
+            }
+            if (certain) {
+                current = faults();
+                progress(fmt::format("fault {}: {}", i + 1, current[i].what()));
+            }
+        }
+    }
+
+    // Each fault made simpler, one step at a time, while the run still fails.
+    void simplify_faults() {
+        std::vector<Fault> current = faults();
+        for (std::size_t i = 0; i < current.size() && !out_of_budget(); ++i) {
+            bool simpler = true;
+            while (simpler && !out_of_budget()) {
+                simpler = false;
+                for (const Fault& version : simpler_versions(current[i])) {
+                    std::vector<Fault> candidate = current;
+                    candidate[i] = version;
+                    if (try_config(with_faults(candidate))) {
+                        current = faults();
+                        simpler = true;
+                        ++simplified_;
+                        progress(fmt::format("fault {}: {}", i + 1, current[i].describe()));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    // The smallest cluster that still fails, its faults mapped onto it. Not
+    // below three servers: with fewer, no majority outlives a fault, and a
+    // failure there says little about the protocol's fault tolerance.
+    void fewer_nodes() {
+        for (int nodes = 3; nodes < best_config_.nodes && !out_of_budget(); ++nodes) {
+            RunConfig candidate = with_faults(faults_for_nodes(faults(), nodes));
+            candidate.nodes = nodes;
+            if (try_config(candidate)) {
+                progress(fmt::format("nodes: {}", nodes));
+                return;
+            }
+        }
+    }
+
+    // No clients at all if the failure needs none (an invariant can break
+    // with no client in sight), else the fewest, each at its rate.
+    void fewer_clients() {
+        for (int clients = 0; clients < best_config_.clients && !out_of_budget(); ++clients) {
+            RunConfig candidate = best_config_;
+            candidate.clients = clients;
+            candidate.rate = best_config_.rate * clients / best_config_.clients;
+            if (clients == 0) {
+                candidate.only_ops.reset();
+                candidate.only_keys.clear();
+            } else if (candidate.rate == 0) {
+                continue;
+            } else if (candidate.only_ops) {
+                // The operations of the clients left out go with them.
+                std::erase_if(*candidate.only_ops, [clients](const std::string& text) {
+                    const std::optional<OpRef> ref = parse_op_ref(text);
+                    return !ref || ref->client >= static_cast<std::uint32_t>(clients);
+                });
+            }
+            if (try_config(candidate)) {
+                progress(fmt::format("clients: {}", clients));
+                return;
+            }
+        }
+    }
+
+    // Fewer operations per second, while it still fails; the largest cut first,
+    // since each is a new draw rather than a step down a slope.
+    void lower_rate() {
+        bool lowered = true;
+        while (lowered && best_config_.rate > 1 && !out_of_budget()) {
+            lowered = false;
+            for (double divisor : {8.0, 4.0, 2.0}) {
+                RunConfig candidate = best_config_;
+                candidate.rate = std::max(1.0, std::floor(best_config_.rate / divisor));
+                if (candidate.rate >= best_config_.rate) continue;
+                if (try_config(candidate)) {
+                    lowered = true;
+                    progress(fmt::format("rate: {} ops/s", best_config_.rate));
+                    break;
+                }
+            }
+        }
+    }
+
+    // Clients start as late as possible: operations long before the failure
+    // rarely matter.
+    void start_workload_later() {
+        // Not a bisection: whether a run fails is not monotonic in when its
+        // clients start. Try starts ever further back from the end, latest first.
+        const Nanos end = best_config_.time_limit;
+        for (Nanos back = milliseconds(250); back < end && !out_of_budget(); back *= 2) {
+            RunConfig candidate = best_config_;
+            candidate.workload_start = end - back;
+            if (candidate.workload_start <= best_config_.workload_start) return;
+            // The operations are numbered from the workload's start.
+            candidate.only_ops.reset();
+            if (try_config(candidate)) {
+                progress(fmt::format("clients start at {}", format_duration(best_config_.workload_start)));
+                return;
+            }
+        }
     }
 
     // Operations on one key only, the others drawn but not sent. The key a
@@ -138,148 +775,66 @@ class Shrinker {
         }
     }
 
-    // The final reads, and then each client operation not needed to fail.
+    // Each client operation not needed to fail, a slice of runs per round:
+    // in a chaotic run most removals are new draws, so ddmin may find only
+    // one operation to leave out in every few dozen runs, and the draws of
+    // the next round may do better. The next round resumes where this one
+    // stopped if nothing else changed the operations sent.
     void minimize_operations() {
-        if (best_config_.final_ops) {
-            RunConfig candidate = best_config_;
-            candidate.final_ops = false;
-            if (try_config(candidate)) progress("final reads: none");
-        }
         std::vector<std::string> sent;
         for (const OpRef& ref : best_result_.sent_ops) sent.push_back(format_op_ref(ref));
-        ddmin(
+        if (sent != operations_ddmin_.left) operations_ddmin_ = DdminState{};
+        operations_ddmin_.left = ddmin(
             sent,
             [this](const std::vector<std::string>& kept) {
                 RunConfig candidate = best_config_;
                 candidate.only_ops = kept;
                 return try_config(candidate);
             },
-            "operations");
+            "operations", operations_ddmin_.granularity, kOperationRunsPerRound);
     }
 
-    void shorten_faults() {
-        std::vector<nemesis::Fault> current = faults();
-        for (std::size_t i = 0; i < current.size() && !out_of_budget(); ++i) {
-            while (current[i].duration > milliseconds(10) && !out_of_budget()) {
-                std::vector<nemesis::Fault> candidate = current;
-                candidate[i].duration /= 2;
-                if (!try_config(with_faults(candidate))) break;
-                current = candidate;
-            }
+    // Faults end by the time limit, as the run ends them: what the shrunk
+    // schedule says is then what happened.
+    void end_faults_by_time_limit() {
+        std::vector<Fault> clipped = faults();
+        bool changed = false;
+        for (Fault& fault : clipped) {
+            if (fault.end() <= best_config_.time_limit) continue;
+            fault.duration = best_config_.time_limit - fault.start;
+            changed = true;
         }
-    }
-
-    // The shortest time limit that still fails (the schedule is cut to fit).
-    void shorten_run() {
-        Nanos low = 0;
-        Nanos high = best_config_.time_limit;
-        for (const nemesis::Fault& fault : faults()) low = std::max(low, fault.start);
-        while (high - low > milliseconds(200) && !out_of_budget()) {
-            const Nanos middle = low + (high - low) / 2;
-            RunConfig candidate = best_config_;
-            candidate.time_limit = middle;
-            std::vector<nemesis::Fault> cut = faults();
-            for (nemesis::Fault& fault : cut) fault.duration = std::min(fault.duration, middle - fault.start);
-            candidate.schedule = nemesis::Schedule{cut}.to_json();
-            if (try_config(candidate)) {
-                high = middle;
-            } else {
-                low = middle;
-            }
-        }
-        progress(fmt::format("time limit: {}", format_duration(best_config_.time_limit)));
-    }
-
-    // Nothing after the failure can have caused it: end the run there.
-    void cut_at_failure(const RunResult& original) {
-        std::optional<Nanos> failed_at;
-        for (const CheckOutcome& check : original.checks) {
-            if (std::find(target_.begin(), target_.end(), check.name) == target_.end()) continue;
-            if (!check.failed_at) return;  // one of them cannot say when: keep the run
-            failed_at = std::max(failed_at.value_or(0), *check.failed_at);
-        }
-        if (!failed_at || *failed_at + milliseconds(1) >= best_config_.time_limit) return;
-        const Nanos cut = *failed_at + milliseconds(1);
-        std::vector<nemesis::Fault> kept;
-        for (nemesis::Fault fault : faults()) {
-            if (fault.start >= cut) continue;
-            fault.duration = std::min(fault.duration, cut - fault.start);
-            kept.push_back(fault);
-        }
-        RunConfig candidate = with_faults(kept);
-        candidate.time_limit = cut;
-        if (try_config(candidate)) progress(fmt::format("cut at the failure: {}", format_duration(cut)));
-    }
-
-    // The recovery window only matters to the availability check.
-    void drop_recovery() {
-        if (std::find(target_.begin(), target_.end(), "availability") != target_.end()) return;
-        RunConfig candidate = best_config_;
-        candidate.recovery = 0;
-        if (try_config(candidate)) progress("recovery window: none");
-    }
-
-    // Move every fault earlier by the same amount, and end the run that much
-    // sooner: the operations before the faults are usually not needed.
-    void shift_earlier() {
-        Nanos first = best_config_.time_limit;
-        for (const nemesis::Fault& fault : faults()) first = std::min(first, fault.start);
-        // Largest shifts first; like the workload start, failure is not monotonic.
-        for (Nanos shift = first; shift > milliseconds(100) && !out_of_budget(); shift /= 2) {
-            std::vector<nemesis::Fault> moved = faults();
-            for (nemesis::Fault& fault : moved) fault.start -= shift;
-            RunConfig candidate = with_faults(moved);
-            candidate.time_limit = best_config_.time_limit - shift;
-            if (try_config(candidate)) break;
-        }
-        progress(fmt::format("run: {} long", format_duration(best_config_.time_limit)));
-    }
-
-    // Clients start as late as possible: operations long before the failure
-    // rarely matter.
-    void start_workload_later() {
-        // Not a bisection: whether a run fails is not monotonic in when its
-        // clients start. Try starts ever further back from the end, latest first.
-        const Nanos end = best_config_.time_limit;
-        for (Nanos back = milliseconds(250); back < end && !out_of_budget(); back *= 2) {
-            RunConfig candidate = best_config_;
-            candidate.workload_start = end - back;
-            if (candidate.workload_start <= best_config_.workload_start) break;
-            if (try_config(candidate)) break;
-        }
-        progress(fmt::format("clients start at {}", format_duration(best_config_.workload_start)));
-    }
-
-    // Fewer operations per second, while it still fails.
-    void lower_rate() {
-        while (best_config_.rate > 1 && !out_of_budget()) {
-            RunConfig candidate = best_config_;
-            candidate.rate = best_config_.rate / 2;
-            if (!try_config(candidate)) break;
-        }
-        progress(fmt::format("rate: {} ops/s", best_config_.rate));
-    }
-
-    void fewer_clients() {
-        for (int clients = 1; clients < best_config_.clients && !out_of_budget(); ++clients) {
-            RunConfig candidate = best_config_;
-            // Keep the per-client rate: fewer clients, fewer operations.
-            candidate.rate = best_config_.rate * clients / best_config_.clients;
-            candidate.clients = clients;
-            if (candidate.rate > 0 && try_config(candidate)) break;
-        }
-        progress(fmt::format("clients: {}", best_config_.clients));
+        if (changed) try_config(with_faults(clipped));
     }
 
     void progress(const std::string& line) {
-        if (options_.progress) options_.progress(fmt::format("  {:<22} ({} runs)", line, runs_));
+        if (options_.progress) options_.progress(fmt::format("  {:<30} ({} runs)", line, runs_));
     }
 
+    // Where every line starts: the original run.
+    const RunConfig start_config_;
+    const RunResult start_result_;
+    const std::vector<std::string> target_;
+    const ShrinkOptions& options_;
+    // The shrinker's own choices (the leads, starts and workloads it draws),
+    // from a stream of the run's seed: the same run always shrinks the same way.
+    Prng random_;
     RunConfig best_config_;
     RunResult best_result_;
-    std::vector<std::string> target_;
-    const ShrinkOptions& options_;
     int runs_ = 0;
+    // The configs run so far that did not fail the same way, by hash.
+    std::unordered_set<std::uint64_t> not_failing_;
+    // Where the ddmin over operations stopped: the operations it left, at
+    // which granularity.
+    struct DdminState {
+        std::vector<std::string> left;
+        std::size_t granularity = 2;
+    };
+    DdminState operations_ddmin_;
+    // No focused run failed on a plain network.
+    bool plain_network_fails_ = false;
+    // Faults made simpler so far: a round that did so was not idle.
+    int simplified_ = 0;
 };
 
 }  // namespace
@@ -298,24 +853,13 @@ Result<ShrinkResult> shrink(const RunConfig& config, const RunResult& original, 
     result.faults_before = original.schedule.faults.size();
     result.operations_before = original.ops.invoked;
     const auto wall_start = std::chrono::steady_clock::now();
-    Shrinker shrinker(start, original, target, options);
-    shrinker.drop_recovery();
-    shrinker.cut_at_failure(original);
-    shrinker.minimize_faults();
-    shrinker.shorten_faults();
-    shrinker.shorten_run();
-    shrinker.shift_earlier();
-    shrinker.start_workload_later();
-    shrinker.fewer_clients();
-    shrinker.lower_rate();
-    shrinker.only_one_key();
-    shrinker.minimize_operations();
-    shrinker.minimize_faults();  // a smaller run may need fewer faults still
-    result.config = shrinker.best_config_;
-    result.result = std::move(shrinker.best_result_);
+    Shrinker shrinker(std::move(start), original, std::move(target), options);
+    shrinker.search();
+    result.config = shrinker.best_config();
+    result.result = shrinker.take_best_result();
     result.faults_after = result.result.schedule.faults.size();
     result.operations_after = result.result.ops.invoked;
-    result.runs = shrinker.runs_;
+    result.runs = shrinker.runs();
     result.budget_exhausted = shrinker.out_of_budget();
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return result;

@@ -1,20 +1,44 @@
 // Shrinking: cutting a failing run down to the little that still fails.
 //
 // Given a failing run (its config, with the schedule it actually ran), the
-// shrinker looks for a smaller run that fails the same way: the same check (or
-// checks) invalid. It works on the run as data, re-running each candidate
-// deterministically:
-//   1. the faults: delta debugging (ddmin) over the schedule, then each fault's
-//      duration halved while it still fails;
-//   2. the client operations: no recovery window (unless availability is what
-//      fails), the time limit cut to the shortest that still fails, the faults
-//      moved earlier with the run shortened to match, fewer clients, a lower rate.
-// Each subsystem keeps its own random stream, so removing a fault does not
-// reshuffle the clients' operations: what remains is the same run, minus.
-// A budget of candidate runs bounds the search; the result is the smallest
-// failing run found so far. Runs, not wall time: each run is deterministic, so
-// the same failing run always shrinks to the same result, on any machine
-// under any load.
+// shrinker looks for a smaller run that fails the same way: exactly the same
+// checks invalid. It works on the run as data, re-running each candidate
+// deterministically, and keeps a candidate only if it fails the same way with
+// no more faults and no more client operations than the best run so far. Every
+// candidate is a valid config (RunConfig::validate).
+//
+// A run of a cluster is chaotic: leaving out one operation early in the run
+// changes the timing of every message after it, and with it who wins the next
+// election and when. A rare failure (the --bug variants fail in one seed in
+// fifty to three hundred) rarely survives a removal long before it: such a
+// candidate is in effect a new draw. So the shrinker both removes and draws:
+//   - cut: the run ends just after the failure (or its recovery window does);
+//     no recovery window unless availability is what fails, no final reads;
+//   - a plain network: the links' mean latency for every message, no random
+//     loss, duplication or reordering. Each message draws its latency from its
+//     link's stream, so with a random latency every removal reshuffles the
+//     rest of the run; with a fixed one most removals keep the failure;
+//   - focus: the last 1, 2, 4, ... faults before the failure, moved earlier so
+//     that the run starts a short lead before them, many draws each (lead,
+//     clients' start, length), on a plain network first;
+//   - the faults: delta debugging (ddmin) over the schedule; faults that strike
+//     by chance made sure (a loss of every message, or the leader cut off);
+//     faults left out at random in new draws; then each fault made simpler:
+//     fewer nodes hit, a simpler partition shape, a shorter duration, a lower
+//     intensity (loss and duplication amounts, latency, clock offsets);
+//   - the workload: thinner workloads drawn (fewer clients, a lower rate, a
+//     later start), no clients at all, one key only, then ddmin over the
+//     client operations sent (RunConfig::only_ops);
+//   - the cluster: fewer nodes (5 -> 3), the schedule mapped onto them.
+// A line of search repeats these rounds while they still find a smaller run.
+// When a line stalls above a readable size (5 faults and 20 operations), a new
+// line starts again from the original run with new draws, and the smallest run
+// any line found is the result.
+//
+// A budget of candidate runs bounds the search. Runs, not wall time: each run
+// is deterministic, and the shrinker's own draws come from a stream of the
+// run's seed, so the same failing run always shrinks to the same result, in
+// the same number of runs, on any machine under any load.
 #pragma once
 
 #include <cstdint>
@@ -27,8 +51,10 @@
 namespace faultline::runner {
 
 struct ShrinkOptions {
+    // The budget: candidate runs at most (a candidate proposed again, or one
+    // the config's rules refuse, is not run and not counted).
     int runs_max = 3000;
-    // Progress lines for the terminal ("faults 18 -> 9").
+    // Progress lines for the terminal ("  faults: 9   (120 runs)").
     std::function<void(const std::string&)> progress;
 };
 
