@@ -110,7 +110,12 @@ class Network {
         return static_cast<std::size_t>(from.value) * stride_ + to.value;
     }
     void resize(std::uint32_t count);
-    Prng& link_random(std::size_t index, NodeId from, NodeId to);
+    Prng& link_random(std::size_t index, NodeId from, NodeId to) {
+        if (link_random_made_[index] == 0) [[unlikely]]
+            make_link_random(index, from, to);
+        return link_random_[index];
+    }
+    void make_link_random(std::size_t index, NodeId from, NodeId to);
 
     // One random stream per directed link: traffic on one link never changes the
     // fates drawn on another (so a run with a few operations left out keeps the

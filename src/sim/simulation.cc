@@ -277,8 +277,9 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
     FL_ASSERT_LT(to.value, nodes_.size());
     const std::uint64_t id = next_message_id_++;
     const std::uint64_t digest = message->digest();
+    const std::uint32_t size_bytes = message->size_bytes();
     ++stats_.messages_sent;
-    stats_.bytes_sent += message->size_bytes();
+    stats_.bytes_sent += size_bytes;
     if (sender.server && nodes_[to.value]->server) ++stats_.server_messages;
     trace_.record(TraceEvent{.time = departure,
                              .kind = TraceKind::send,
@@ -287,9 +288,9 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
                              .id = id,
                              .tag = digest,
                              .message = message.get()});
-    const Transmission transmission = network_.transmit(sender.id, to, message->size_bytes(), departure);
+    const Transmission transmission = network_.transmit(sender.id, to, size_bytes, departure);
     if (transmission.dropped) {
-        drop(Delivery{sender.id, to, message, id, digest, transmission.epoch}, transmission.reason);
+        drop(Delivery{sender.id, to, std::move(message), id, digest, transmission.epoch}, transmission.reason);
         return;
     }
     if (transmission.copies == 2) ++stats_.messages_duplicated;
@@ -302,7 +303,14 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
             slot = free_deliveries_.back();
             free_deliveries_.pop_back();
         }
-        deliveries_[slot] = Delivery{sender.id, to, message, id, digest, transmission.epoch};
+        Delivery& delivery = deliveries_[slot];
+        delivery.from = sender.id;
+        delivery.to = to;
+        // The last copy takes the sender's reference: no reference count to touch.
+        delivery.message = copy + 1 == transmission.copies ? std::move(message) : message;
+        delivery.id = id;
+        delivery.digest = digest;
+        delivery.epoch = transmission.epoch;
         push(transmission.arrival[copy], EventKind::deliver, slot, 0);
     }
 }
@@ -320,7 +328,7 @@ void Simulation::drop(const Delivery& delivery, DropReason reason) {
 }
 
 void Simulation::free_delivery(std::uint32_t slot) {
-    deliveries_[slot].message.reset();
+    deliveries_[slot].message.reset();  // empty already after a delivery, which moves it out
     free_deliveries_.push_back(slot);
 }
 
