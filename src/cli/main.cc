@@ -55,6 +55,7 @@ int run_command(int argc, char** argv) {
     add(add_scenario_command(app));
     add(add_check_command(app));
     add(add_systems_command(app));
+    add(add_trace_command(app));
     add(add_node_command(app, node_system(argc, argv)));
 
     try {

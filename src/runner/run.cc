@@ -355,15 +355,11 @@ void start_clients(sim::Simulation& simulation, const std::vector<std::unique_pt
     }
 }
 
-// Writes the trace as JSON lines to options.trace_out, if given.
-std::unique_ptr<sim::JsonlTraceSink> attach_trace_sink(sim::Simulation& simulation, const RunOptions& options) {
-    std::unique_ptr<sim::JsonlTraceSink> trace_sink;
-    if (options.trace_out != nullptr) {
-        trace_sink = std::make_unique<sim::JsonlTraceSink>(options.trace_out,
-                                                           [&simulation](NodeId id) { return simulation.name(id); });
-        simulation.trace().add_sink(trace_sink.get());
-    }
-    return trace_sink;
+// Streams the trace to options.trace_sink, if given.
+void attach_trace_sink(sim::Simulation& simulation, const RunOptions& options) {
+    if (options.trace_sink == nullptr) return;
+    options.trace_sink->start([&simulation](NodeId id) { return simulation.name(id); });
+    simulation.trace().add_sink(options.trace_sink);
 }
 
 // Final reads begin after the operations still in flight have settled
@@ -467,7 +463,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                                [&] { return system->leader(simulation); }},
         *schedule);
 
-    std::unique_ptr<sim::JsonlTraceSink> trace_sink = attach_trace_sink(simulation, options);
+    attach_trace_sink(simulation, options);
     simulation.set_step_hook([&] { system->after_step(simulation); });
     simulation.start();
     nemesis.install();
@@ -490,7 +486,10 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     judge_run(result, config, *system, simulation, !drivers.empty(), clients_stop);
     record_simulation(result, simulation, options);
     result.sent_ops = std::move(sent_ops);
-    if (trace_sink) simulation.trace().remove_sink(trace_sink.get());
+    if (options.trace_sink != nullptr) {
+        options.trace_sink->finish(simulation.trace().hash(), simulation.trace().event_count());
+        simulation.trace().remove_sink(options.trace_sink);
+    }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return result;
 }

@@ -62,7 +62,9 @@ struct RunResult {
 };
 
 struct RunOptions {
-    std::FILE* trace_out = nullptr;  // when set, trace.jsonl is streamed here
+    // When set, every trace event is streamed here as the run goes
+    // (sim/trace_file.h: the binary trace; sim::JsonlTraceSink: trace.jsonl).
+    sim::TraceSink* trace_sink = nullptr;
     bool keep_node_logs = true;
 };
 

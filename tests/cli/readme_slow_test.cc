@@ -32,6 +32,7 @@ const Expectation expectations[] = {
     {"faultline test -w broadcast --bin", 0, "set          valid"},
     {"faultline test", 0, "verdict      valid"},
     {"faultline replay store/latest", 1, "trace hash matches the recorded run"},
+    {"faultline trace store/latest", 0, "\"kind\":\"deliver\""},
     {"faultline shrink store/latest", 1, "next         faultline scenario run store/latest/shrunk-seed1.toml"},
     {"faultline scenario run store/latest/shrunk-seed1.toml", 0, "1 of 1 scenarios behaved as expected"},
     {"faultline scenario list", 0, "fates/answered"},
