@@ -242,13 +242,8 @@ void Simulation::deliver(const Event& event) {
         }
     }
     ++stats_.messages_delivered;
-    trace_.record(TraceEvent{.time = now_,
-                             .kind = TraceKind::deliver,
-                             .node = delivery.to,
-                             .peer = delivery.from,
-                             .id = delivery.id,
-                             .tag = delivery.digest,
-                             .message = delivery.message.get()});
+    trace_.record(TraceKind::deliver, now_, delivery.to, delivery.from, delivery.id, delivery.digest,
+                  delivery.message.get());
     const Envelope envelope{delivery.from, delivery.to, std::move(delivery.message)};
     free_delivery(event.slot);
     run_input(receiver, [&](Node& node, Context& ctx) { node.on_message(ctx, envelope); });
@@ -268,7 +263,7 @@ void Simulation::fire_timer(const Event& event) {
     const std::uint64_t tag = timer.tag;
     free_timer(event.slot);
     ++stats_.timers_fired;
-    trace_.record(TraceEvent{.time = now_, .kind = TraceKind::timer_fire, .node = owner.id, .id = id, .tag = tag});
+    trace_.record(TraceKind::timer_fire, now_, owner.id, NodeId(), id, tag, nullptr);
     run_input(owner, [&](Node& node, Context& ctx) { node.on_timer(ctx, id, tag); });
 }
 
@@ -281,13 +276,7 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
     ++stats_.messages_sent;
     stats_.bytes_sent += size_bytes;
     if (sender.server && nodes_[to.value]->server) ++stats_.server_messages;
-    trace_.record(TraceEvent{.time = departure,
-                             .kind = TraceKind::send,
-                             .node = sender.id,
-                             .peer = to,
-                             .id = id,
-                             .tag = digest,
-                             .message = message.get()});
+    trace_.record(TraceKind::send, departure, sender.id, to, id, digest, message.get());
     const Transmission transmission = network_.transmit(sender.id, to, size_bytes, departure);
     if (transmission.dropped) {
         drop(Delivery{sender.id, to, std::move(message), id, digest, transmission.epoch}, transmission.reason);
@@ -349,7 +338,7 @@ TimerId Simulation::set_timer(NodeSlot& owner, Nanos after, std::uint64_t tag, N
     timer.tag = tag;
     timer.live = true;
     const TimerId id = (static_cast<TimerId>(timer.generation) << 32) | slot;
-    trace_.record(TraceEvent{.time = cursor, .kind = TraceKind::timer_set, .node = owner.id, .id = id, .tag = tag});
+    trace_.record(TraceKind::timer_set, cursor, owner.id, NodeId(), id, tag, nullptr);
     push(cursor + owner.clock.true_duration(after), EventKind::timer, slot, timer.generation);
     return id;
 }
@@ -360,8 +349,7 @@ void Simulation::cancel_timer(NodeSlot& owner, TimerId id) {
     if (slot >= timers_.size()) return;
     TimerSlot& timer = timers_[slot];
     if (!timer.live || timer.generation != generation || timer.node != owner.id) return;
-    trace_.record(
-        TraceEvent{.time = now_, .kind = TraceKind::timer_cancel, .node = owner.id, .id = id, .tag = timer.tag});
+    trace_.record(TraceKind::timer_cancel, now_, owner.id, NodeId(), id, timer.tag, nullptr);
     free_timer(slot);
 }
 

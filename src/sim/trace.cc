@@ -54,6 +54,10 @@ void TraceHasher::flush() const {
     pending_ = 0;
 }
 
+void Trace::forward(const TraceEvent& event) {
+    for (TraceSink* sink : sinks_) sink->record(event);
+}
+
 void Trace::remove_sink(TraceSink* sink) {
     sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
 }
