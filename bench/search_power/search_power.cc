@@ -57,7 +57,7 @@ struct Catch {
 bool correct_system_fails(runner::RunConfig config, std::uint64_t seed) {
     config.bug.clear();
     config.seed = seed;
-    auto result = runner::run(config, runner::RunOptions{.trace_out = nullptr, .keep_node_logs = false});
+    auto result = runner::run(config, runner::RunOptions{.keep_node_logs = false});
     return !result || result->verdict != runner::Verdict::valid;
 }
 
@@ -75,7 +75,7 @@ Catch runs_to_catch_guided(const std::string& system, const std::string& bug, st
     for (const runner::ExploreFailure& failure : result.failures) {
         runner::RunConfig correct = failure.config;
         correct.bug.clear();
-        auto check = runner::run(correct, runner::RunOptions{.trace_out = nullptr, .keep_node_logs = false});
+        auto check = runner::run(correct, runner::RunOptions{.keep_node_logs = false});
         if (!check || check->verdict != runner::Verdict::valid) {
             // Its config, to replay: mkdir D; mv the file to D/config.json; faultline replay D.
             const std::string path = fmt::format("false-alarm-{}-run{}.json", bug, failure.run);

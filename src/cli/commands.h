@@ -10,6 +10,10 @@
 
 #include "check/outcome.h"
 
+namespace faultline::runner {
+enum class TraceFormat;
+}  // namespace faultline::runner
+
 namespace faultline::cli {
 
 using CommandAction = std::function<int()>;
@@ -53,7 +57,12 @@ CommandAction add_report_command(CLI::App& app);
 // options it offers.
 CommandAction add_node_command(CLI::App& app, const std::string& system);
 
+CommandAction add_trace_command(CLI::App& app);
+
 // Prints "faultline: <message>" on stderr.
 void print_error(const std::string& message);
+
+// --trace-format binary|jsonl, for the commands that write a run's trace.
+void add_trace_format_option(CLI::App& command, runner::TraceFormat& format);
 
 }  // namespace faultline::cli

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "cli/commands.h"
 #include "runner/run.h"
@@ -17,6 +18,7 @@ namespace {
 struct ReplayArguments {
     std::string run_dir;
     bool trace = false;
+    runner::TraceFormat trace_format = runner::TraceFormat::binary;
 };
 
 int run_replay(const ReplayArguments& arguments) {
@@ -36,39 +38,49 @@ int run_replay(const ReplayArguments& arguments) {
     // With --trace, the replay's trace is written beside the run, and kept only
     // if the replay is the recorded run (a diverged trace would describe
     // another run).
-    const std::string trace_path = run_dir + "/trace.jsonl";
+    const std::string trace_path = run_dir + "/" + runner::TraceOutput::file_name(arguments.trace_format);
     const std::string partial_path = trace_path + ".replaying";
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
+    std::optional<runner::TraceOutput> trace;
     if (arguments.trace) {
-        trace_file.reset(std::fopen(partial_path.c_str(), "w"));
-        if (!trace_file) {
-            print_error(fmt::format("{}: cannot open for writing", partial_path));
+        auto opened = runner::TraceOutput::open(partial_path, arguments.trace_format);
+        if (!opened) {
+            print_error(opened.error().message);
             return exit_runtime;
         }
+        trace = std::move(*opened);
     }
-    auto result = runner::run(*config, runner::RunOptions{.trace_out = trace_file.get(), .keep_node_logs = false});
-    trace_file.reset();
+    auto result = runner::run(
+        *config, runner::RunOptions{.trace_sink = trace ? trace->sink() : nullptr, .keep_node_logs = false});
+    std::optional<Result<std::string>> written;
+    if (trace) written = trace->close();
     if (!result) {
         std::remove(partial_path.c_str());
+        std::remove((partial_path + ".zst").c_str());
         print_error(result.error().message);
         return exit_runtime;
     }
     std::fputs(runner::format_summary(*result).c_str(), stdout);
     const std::string replayed_hash = fmt::format("{:016x}", result->trace_hash);
     if (arguments.trace) {
+        if (!*written) {
+            print_error(written->error().message);
+            return exit_runtime;
+        }
         if (!recorded_hash.empty() && recorded_hash != replayed_hash) {
-            std::remove(partial_path.c_str());
+            std::remove(written->value().c_str());
         } else {
+            // The written file may have been compressed (partial_path.zst):
+            // it takes the trace's name with the same ending.
+            const std::string kept = trace_path + written->value().substr(partial_path.size());
             std::error_code error;
+            std::filesystem::remove(trace_path, error);
             std::filesystem::remove(trace_path + ".zst", error);
-            std::filesystem::rename(partial_path, trace_path, error);
-            auto kept = error ? Result<std::string>(make_error(ErrorCode::io_error, error.message()))
-                              : runner::compress_if_large(trace_path, 4 << 20);
-            if (!kept) {
-                print_error(fmt::format("{}: {}", trace_path, kept.error().message));
+            std::filesystem::rename(written->value(), kept, error);
+            if (error) {
+                print_error(fmt::format("{}: {}", kept, error.message()));
                 return exit_runtime;
             }
-            std::fprintf(stdout, "trace        %s\n", kept->c_str());
+            std::fprintf(stdout, "trace        %s\n", kept.c_str());
         }
     }
     if (recorded_hash.empty()) {
@@ -94,7 +106,8 @@ CommandAction add_replay_command(CLI::App& app) {
         "the run directory cannot be read, 4 when the run cannot be carried out.");
     replay->add_option("DIR", arguments->run_dir, "A run directory, e.g. store/latest")->required();
     replay->add_flag("--trace", arguments->trace,
-                     "Write the run's trace.jsonl into DIR (kept only if the replay matches the recorded run)");
+                     "Write the run's trace into DIR (kept only if the replay matches the recorded run)");
+    add_trace_format_option(*replay, arguments->trace_format);
     return [arguments] { return run_replay(*arguments); };
 }
 

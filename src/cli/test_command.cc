@@ -31,6 +31,7 @@ struct TestOptions {
     bool seed_given = false;
     std::string store = "store";
     bool trace = true;
+    runner::TraceFormat trace_format = runner::TraceFormat::binary;
     std::string seeds;  // a sweep: "A..B"
     int jobs = 1;
     bool keep_going = false;
@@ -130,7 +131,8 @@ void report_failed_run(const runner::RunResult& failed, const TestOptions& optio
     // replayed and shrunk. Past the cap a failure is only listed: a
     // sweep of a badly broken system must not fill the disk.
     if (report.stored < options.stored_failures_max) {
-        if (auto kept = runner::run_and_store(options.store, failed.config)) {
+        if (auto kept = runner::run_and_store(options.store, failed.config,
+                                              runner::StoreOptions{.trace_format = options.trace_format})) {
             ++report.stored;
             std::fprintf(stdout, "    stored: %s\n", kept->dir.c_str());
             failure["stored"] = kept->dir;
@@ -330,7 +332,7 @@ int run_test(const TestOptions& options) {
     std::fflush(stdout);
     ProgressBar bar;
     const auto wall_start = std::chrono::steady_clock::now();
-    runner::StoreOptions store_options{.trace = options.trace};
+    runner::StoreOptions store_options{.trace = options.trace, .trace_format = options.trace_format};
     if (bar.shown()) {
         store_options.progress = [&bar, wall_start](const runner::RunProgress& progress) {
             show_run_progress(progress, bar,
@@ -403,9 +405,9 @@ CommandAction add_test_command(CLI::App& app, const std::string& system) {
         ->each([options](const std::string&) { options->seed_given = true; });
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
     test->add_flag("--trace,!--no-trace", options->trace,
-                   "Write trace.jsonl: every message, timer and fault, zstd-compressed when large (on by default "
-                   "for a single run; a sweep keeps traces of failing seeds only, and --no-trace keeps none of a "
-                   "passing run)");
+                   "Write the trace: every message, timer and fault (on by default for a single run; a sweep keeps "
+                   "traces of failing seeds only, and --no-trace keeps none of a passing run)");
+    add_trace_format_option(*test, options->trace_format);
     test->add_option("--seeds", options->seeds,
                      "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
     test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->transform(whole_number(1, 256));

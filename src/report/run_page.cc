@@ -34,7 +34,8 @@ std::string diagram_legend() {
 // Links to the files of the run, relative to its page.
 std::string files_section(const RunData& run) {
     std::string out = "<h2 id=\"files\">Files of this run</h2><p>";
-    for (const char* name : {"config.json", "results.json", "history.jsonl", "trace.jsonl", "trace.jsonl.zst"}) {
+    for (const char* name :
+         {"config.json", "results.json", "history.jsonl", "trace.bin.zst", "trace.jsonl", "trace.jsonl.zst"}) {
         std::error_code error;
         if (fs::exists(fs::path(run.dir) / name, error)) out += fmt::format("<a href=\"{0}\">{0}</a> &nbsp; ", name);
     }

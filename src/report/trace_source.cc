@@ -9,6 +9,9 @@
 #include <memory>
 #include <vector>
 
+#include "sim/network.h"
+#include "sim/trace_file.h"
+
 namespace faultline::report {
 
 namespace fs = std::filesystem;
@@ -83,10 +86,35 @@ std::string_view text_field(simdjson::dom::object object, std::string_view key) 
     return value;
 }
 
+// The binary trace (trace.bin.zst): every event, no message bodies.
+Status for_each_binary_event(const std::string& path, const std::function<void(const TraceRecord&)>& visit) {
+    auto reader = sim::TraceReader::open(path);
+    if (!reader) return reader.error();
+    sim::TraceRecord read;
+    while (true) {
+        auto more = reader->next(read);
+        if (!more) return more.error();
+        if (!*more) break;
+        TraceRecord record;
+        record.time = read.event.time;
+        record.kind = read.event.kind;
+        record.node = read.node;
+        record.peer = read.peer;
+        record.id = read.event.id;
+        record.type = read.message_type;
+        if (read.event.kind == sim::TraceKind::drop) {
+            record.reason = sim::drop_reason_name(static_cast<sim::DropReason>(read.event.reason));
+        }
+        record.text = read.event.text;
+        visit(record);
+    }
+    return ok_status();
+}
+
 }  // namespace
 
 std::optional<std::string> trace_file(const std::string& run_dir) {
-    for (const char* name : {"trace.jsonl", "trace.jsonl.zst"}) {
+    for (const char* name : {"trace.bin.zst", "trace.jsonl", "trace.jsonl.zst"}) {
         const fs::path path = fs::path(run_dir) / name;
         std::error_code error;
         if (fs::is_regular_file(path, error)) return path.string();
@@ -96,7 +124,8 @@ std::optional<std::string> trace_file(const std::string& run_dir) {
 
 Status for_each_trace_event(const std::string& run_dir, const std::function<void(const TraceRecord&)>& visit) {
     const std::optional<std::string> path = trace_file(run_dir);
-    if (!path) return make_error(ErrorCode::not_found, fmt::format("{}: no trace.jsonl (run with --trace)", run_dir));
+    if (!path) return make_error(ErrorCode::not_found, fmt::format("{}: no trace (run without --no-trace)", run_dir));
+    if (path->ends_with(".bin.zst")) return for_each_binary_event(*path, visit);
     File file(std::fopen(path->c_str(), "rb"), &std::fclose);
     if (!file) return make_error(ErrorCode::io_error, fmt::format("{}: cannot open", *path));
     BlockReader reader(std::move(file), path->ends_with(".zst"));

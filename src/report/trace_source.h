@@ -1,7 +1,8 @@
 // The one place the report reads a run's trace.
 //
-// A stored run keeps its trace as trace.jsonl, or trace.jsonl.zst when it was
-// large (docs/formats.md). Everything in report/ sees the trace only through
+// A stored run keeps its trace as trace.bin.zst (binary, no message bodies),
+// or, with --trace-format jsonl, trace.jsonl (trace.jsonl.zst when large), with
+// the bodies (docs/formats.md). Everything in report/ sees the trace only through
 // for_each_trace_event, so a change of the store's trace format changes this
 // file and no other.
 #pragma once
@@ -29,8 +30,9 @@ struct TraceRecord {
     std::string_view type;    // the message type
     std::string_view reason;  // why a message was dropped
     std::string_view text;    // what a fault did
-    // The message as JSON (sends only), rendered only when asked for: most
-    // readers never look at bodies, and rendering them is most of the cost.
+    // The message as JSON (sends only, jsonl traces only), rendered only when
+    // asked for: most readers never look at bodies, and rendering them is most
+    // of the cost. Null when the trace has no bodies.
     std::function<std::string()> body;
 };
 

@@ -134,7 +134,7 @@ std::vector<Result<RunResult>> run_batch(const std::vector<RunConfig>& batch, in
     std::atomic<std::size_t> next{0};
     auto work = [&] {
         for (std::size_t i = next++; i < batch.size(); i = next++) {
-            results[i] = run(batch[i], RunOptions{.trace_out = nullptr, .keep_node_logs = false});
+            results[i] = run(batch[i], RunOptions{.keep_node_logs = false});
         }
     };
     std::vector<std::thread> threads;

@@ -371,15 +371,11 @@ void start_clients(sim::Simulation& simulation, const std::vector<std::unique_pt
     }
 }
 
-// Writes the trace as JSON lines to options.trace_out, if given.
-std::unique_ptr<sim::JsonlTraceSink> attach_trace_sink(sim::Simulation& simulation, const RunOptions& options) {
-    std::unique_ptr<sim::JsonlTraceSink> trace_sink;
-    if (options.trace_out != nullptr) {
-        trace_sink = std::make_unique<sim::JsonlTraceSink>(options.trace_out,
-                                                           [&simulation](NodeId id) { return simulation.name(id); });
-        simulation.trace().add_sink(trace_sink.get());
-    }
-    return trace_sink;
+// Streams the trace to options.trace_sink, if given.
+void attach_trace_sink(sim::Simulation& simulation, const RunOptions& options) {
+    if (options.trace_sink == nullptr) return;
+    options.trace_sink->start([&simulation](NodeId id) { return simulation.name(id); });
+    simulation.trace().add_sink(options.trace_sink);
 }
 
 // Final reads begin after the operations still in flight have settled
@@ -495,7 +491,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
                                [&](nemesis::TargetRole role) { return system->node_in_role(simulation, role); }},
         *schedule);
 
-    std::unique_ptr<sim::JsonlTraceSink> trace_sink = attach_trace_sink(simulation, options);
+    attach_trace_sink(simulation, options);
     if (options.progress) {
         // The wall clock is read every 1,024 steps only, and only for the callback.
         const Nanos end = clients_stop + final_settle + finals_allowance(config);
@@ -555,7 +551,10 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     record_simulation(result, simulation, options);
     result.sent_ops = std::move(sent_ops);
     result.roles = system->role_timeline();
-    if (trace_sink) simulation.trace().remove_sink(trace_sink.get());
+    if (options.trace_sink != nullptr) {
+        options.trace_sink->finish(simulation.trace().hash(), simulation.trace().event_count());
+        simulation.trace().remove_sink(options.trace_sink);
+    }
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return result;
 }

@@ -75,7 +75,9 @@ struct RunProgress {
 };
 
 struct RunOptions {
-    std::FILE* trace_out = nullptr;  // when set, trace.jsonl is streamed here
+    // When set, every trace event is streamed here as the run goes
+    // (sim/trace_file.h: the binary trace; sim::JsonlTraceSink: trace.jsonl).
+    sim::TraceSink* trace_sink = nullptr;
     bool keep_node_logs = true;
     // Called from the run's thread about every `progress_seconds` of wall time
     // (for people only: nothing the run decides depends on it).

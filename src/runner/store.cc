@@ -9,8 +9,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
+#include <utility>
 #include <vector>
+
+#include "sim/trace_file.h"
 
 namespace faultline::runner {
 
@@ -155,23 +159,102 @@ Result<Json> read_results(const std::string& run_dir) {
     return read_json_file((fs::path(run_dir) / "results.json").string());
 }
 
+const char* trace_format_name(TraceFormat format) {
+    switch (format) {
+        case TraceFormat::binary:
+            return "binary";
+        case TraceFormat::jsonl:
+            return "jsonl";
+    }
+    FL_UNREACHABLE();
+}
+
+Result<TraceFormat> parse_trace_format(std::string_view name) {
+    if (name == "binary") return TraceFormat::binary;
+    if (name == "jsonl") return TraceFormat::jsonl;
+    return make_error(ErrorCode::invalid_argument, fmt::format("unknown trace format '{}' (binary, jsonl)", name));
+}
+
+std::string TraceOutput::file_name(TraceFormat format) {
+    return format == TraceFormat::binary ? std::string(sim::kTraceFileName) : "trace.jsonl";
+}
+
+Result<TraceOutput> TraceOutput::open(const std::string& path, TraceFormat format) {
+    TraceOutput output;
+    output.path_ = path;
+    output.format_ = format;
+    if (format == TraceFormat::binary) {
+        auto writer = sim::TraceFileWriter::create(path);
+        if (!writer) return writer.error();
+        output.sink_ = std::move(*writer);
+    } else {
+        output.jsonl_ = std::fopen(path.c_str(), "w");
+        if (output.jsonl_ == nullptr) {
+            return make_error(ErrorCode::io_error, fmt::format("{}: cannot open for writing", path));
+        }
+        output.sink_ = std::make_unique<sim::JsonlTraceSink>(output.jsonl_);
+    }
+    return output;
+}
+
+TraceOutput::TraceOutput(TraceOutput&& other) noexcept
+    : path_(std::move(other.path_)),
+      format_(other.format_),
+      sink_(std::move(other.sink_)),
+      jsonl_(std::exchange(other.jsonl_, nullptr)) {}
+
+TraceOutput& TraceOutput::operator=(TraceOutput&& other) noexcept {
+    if (this != &other) {
+        if (jsonl_ != nullptr) std::fclose(jsonl_);
+        path_ = std::move(other.path_);
+        format_ = other.format_;
+        sink_ = std::move(other.sink_);
+        jsonl_ = std::exchange(other.jsonl_, nullptr);
+    }
+    return *this;
+}
+
+TraceOutput::~TraceOutput() {
+    sink_.reset();
+    if (jsonl_ != nullptr) std::fclose(jsonl_);
+}
+
+sim::TraceSink* TraceOutput::sink() const {
+    return sink_.get();
+}
+
+Result<std::string> TraceOutput::close() {
+    FL_ASSERT(sink_ != nullptr);
+    if (format_ == TraceFormat::binary) {
+        const Status status = static_cast<const sim::TraceFileWriter&>(*sink_).status();
+        sink_.reset();
+        if (!status) return status.error();
+        return path_;
+    }
+    sink_.reset();
+    const bool closed = std::fclose(jsonl_) == 0;
+    jsonl_ = nullptr;
+    if (!closed) return make_error(ErrorCode::io_error, fmt::format("{}: write failed", path_));
+    // A long run's trace is tens of megabytes of JSON: keep it compressed.
+    return compress_if_large(path_, 4 << 20);
+}
+
 Result<StoredRun> run_and_store(const std::string& store_root, const RunConfig& config, const StoreOptions& options) {
     auto dir = create_run_directory(store_root, config.system, config.seed);
     if (!dir) return dir.error();
     if (auto status = write_config(*dir, config); !status) return status.error();
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> trace_file(nullptr, &std::fclose);
-    const std::string trace_path = *dir + "/trace.jsonl";
+    std::optional<TraceOutput> trace;
     if (options.trace) {
-        trace_file.reset(std::fopen(trace_path.c_str(), "w"));
-        if (!trace_file) return make_error(ErrorCode::io_error, fmt::format("{}: cannot open for writing", trace_path));
+        auto opened =
+            TraceOutput::open(*dir + "/" + TraceOutput::file_name(options.trace_format), options.trace_format);
+        if (!opened) return opened.error();
+        trace = std::move(*opened);
     }
-    auto result = run(config, RunOptions{.trace_out = trace_file.get(), .progress = options.progress});
-    trace_file.reset();
+    auto result = run(config, RunOptions{.trace_sink = trace ? trace->sink() : nullptr, .progress = options.progress});
+    if (trace) {
+        if (auto kept = trace->close(); !kept) return kept.error();
+    }
     if (!result) return result.error();
-    if (options.trace) {
-        // A long run's trace is tens of megabytes of JSON: keep it compressed.
-        if (auto kept = compress_if_large(trace_path, 4 << 20); !kept) return kept.error();
-    }
     if (auto status = write_results(*dir, *result); !status) return status.error();
     if (options.update_latest) {
         if (auto status = update_latest(store_root, *dir); !status) return status.error();

@@ -9,7 +9,7 @@
 
 namespace faultline::sim {
 
-Nanos LatencyModel::sample(Prng& random) const {
+Nanos LatencyModel::sample_random(Prng& random) const {
     switch (kind) {
         case Kind::constant:
             return a;

@@ -46,7 +46,8 @@ struct LatencyModel {
     static LatencyModel lognormal(Nanos median, double sigma) { return {Kind::lognormal, median, 0, sigma}; }
     static LatencyModel pareto(Nanos scale, double alpha, Nanos cap = 0) { return {Kind::pareto, scale, cap, alpha}; }
 
-    Nanos sample(Prng& random) const;
+    // A constant draws nothing: that case is inline, on the path of every message.
+    Nanos sample(Prng& random) const { return kind == Kind::constant ? a : sample_random(random); }
     // The distribution's mean (infinite-mean Pareto reports its cap or scale).
     double mean() const;
     std::string describe() const;
@@ -59,6 +60,7 @@ struct LatencyModel {
     static Result<LatencyModel> parse(std::string_view text);
 
   private:
+    Nanos sample_random(Prng& random) const;
     static Result<LatencyModel> parse_unchecked(std::string_view text);
 };
 

@@ -69,12 +69,9 @@ void Network::resize(std::uint32_t count) {
     link_random_made_ = std::move(made);
 }
 
-Prng& Network::link_random(std::size_t index, NodeId from, NodeId to) {
-    if (link_random_made_[index] == 0) {
-        link_random_[index] = Prng::stream(seed_, fmt::format("link/{}/{}", from.value, to.value));
-        link_random_made_[index] = 1;
-    }
-    return link_random_[index];
+void Network::make_link_random(std::size_t index, NodeId from, NodeId to) {
+    link_random_[index] = Prng::stream(seed_, fmt::format("link/{}/{}", from.value, to.value));
+    link_random_made_[index] = 1;
 }
 
 LinkClassId Network::define_class(std::string name, LinkConfig config) {

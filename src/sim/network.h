@@ -129,7 +129,12 @@ class Network {
     void resize(std::uint32_t count);
     // The extra wait of a message sent now on link `i` under the priority schedule.
     Nanos priority_delay(std::size_t i, NodeId from, NodeId to, Nanos now);
-    Prng& link_random(std::size_t index, NodeId from, NodeId to);
+    Prng& link_random(std::size_t index, NodeId from, NodeId to) {
+        if (link_random_made_[index] == 0) [[unlikely]]
+            make_link_random(index, from, to);
+        return link_random_[index];
+    }
+    void make_link_random(std::size_t index, NodeId from, NodeId to);
 
     // One random stream per directed link: traffic on one link never changes the
     // fates drawn on another (so a run with a few operations left out keeps the

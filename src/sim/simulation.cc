@@ -335,13 +335,8 @@ void Simulation::deliver(const Event& event) {
         }
     }
     ++stats_.messages_delivered;
-    trace_.record(TraceEvent{.time = now_,
-                             .kind = TraceKind::deliver,
-                             .node = delivery.to,
-                             .peer = delivery.from,
-                             .id = delivery.id,
-                             .tag = delivery.digest,
-                             .message = delivery.message.get()});
+    trace_.record(TraceKind::deliver, now_, delivery.to, delivery.from, delivery.id, delivery.digest,
+                  delivery.message.get());
     const Envelope envelope{delivery.from, delivery.to, std::move(delivery.message)};
     free_delivery(event.slot);
     run_input(receiver, [&](Node& node, Context& ctx) { node.on_message(ctx, envelope); });
@@ -361,7 +356,7 @@ void Simulation::fire_timer(const Event& event) {
     const std::uint64_t tag = timer.tag;
     free_timer(event.slot);
     ++stats_.timers_fired;
-    trace_.record(TraceEvent{.time = now_, .kind = TraceKind::timer_fire, .node = owner.id, .id = id, .tag = tag});
+    trace_.record(TraceKind::timer_fire, now_, owner.id, NodeId(), id, tag, nullptr);
     run_input(owner, [&](Node& node, Context& ctx) { node.on_timer(ctx, id, tag); });
 }
 
@@ -370,19 +365,14 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
     FL_ASSERT_LT(to.value, nodes_.size());
     const std::uint64_t id = next_message_id_++;
     const std::uint64_t digest = message->digest();
+    const std::uint32_t size_bytes = message->size_bytes();
     ++stats_.messages_sent;
-    stats_.bytes_sent += message->size_bytes();
+    stats_.bytes_sent += size_bytes;
     if (sender.server && nodes_[to.value]->server) ++stats_.server_messages;
-    trace_.record(TraceEvent{.time = departure,
-                             .kind = TraceKind::send,
-                             .node = sender.id,
-                             .peer = to,
-                             .id = id,
-                             .tag = digest,
-                             .message = message.get()});
-    const Transmission transmission = network_.transmit(sender.id, to, message->size_bytes(), departure);
+    trace_.record(TraceKind::send, departure, sender.id, to, id, digest, message.get());
+    const Transmission transmission = network_.transmit(sender.id, to, size_bytes, departure);
     if (transmission.dropped) {
-        drop(Delivery{sender.id, to, message, id, digest, transmission.epoch}, transmission.reason);
+        drop(Delivery{sender.id, to, std::move(message), id, digest, transmission.epoch}, transmission.reason);
         return;
     }
     if (transmission.copies == 2) ++stats_.messages_duplicated;
@@ -395,7 +385,14 @@ void Simulation::send(NodeSlot& sender, NodeId to, MessagePtr message, Nanos dep
             slot = free_deliveries_.back();
             free_deliveries_.pop_back();
         }
-        deliveries_[slot] = Delivery{sender.id, to, message, id, digest, transmission.epoch};
+        Delivery& delivery = deliveries_[slot];
+        delivery.from = sender.id;
+        delivery.to = to;
+        // The last copy takes the sender's reference: no reference count to touch.
+        delivery.message = copy + 1 == transmission.copies ? std::move(message) : message;
+        delivery.id = id;
+        delivery.digest = digest;
+        delivery.epoch = transmission.epoch;
         push(transmission.arrival[copy], EventKind::deliver, slot, 0);
     }
 }
@@ -413,7 +410,7 @@ void Simulation::drop(const Delivery& delivery, DropReason reason) {
 }
 
 void Simulation::free_delivery(std::uint32_t slot) {
-    deliveries_[slot].message.reset();
+    deliveries_[slot].message.reset();  // empty already after a delivery, which moves it out
     free_deliveries_.push_back(slot);
 }
 
@@ -434,7 +431,7 @@ TimerId Simulation::set_timer(NodeSlot& owner, Nanos after, std::uint64_t tag, N
     timer.tag = tag;
     timer.live = true;
     const TimerId id = (static_cast<TimerId>(timer.generation) << 32) | slot;
-    trace_.record(TraceEvent{.time = cursor, .kind = TraceKind::timer_set, .node = owner.id, .id = id, .tag = tag});
+    trace_.record(TraceKind::timer_set, cursor, owner.id, NodeId(), id, tag, nullptr);
     push(cursor + owner.clock.true_duration(after), EventKind::timer, slot, timer.generation);
     return id;
 }
@@ -445,8 +442,7 @@ void Simulation::cancel_timer(NodeSlot& owner, TimerId id) {
     if (slot >= timers_.size()) return;
     TimerSlot& timer = timers_[slot];
     if (!timer.live || timer.generation != generation || timer.node != owner.id) return;
-    trace_.record(
-        TraceEvent{.time = now_, .kind = TraceKind::timer_cancel, .node = owner.id, .id = id, .tag = timer.tag});
+    trace_.record(TraceKind::timer_cancel, now_, owner.id, NodeId(), id, timer.tag, nullptr);
     free_timer(slot);
 }
 

@@ -38,23 +38,23 @@ const char* trace_kind_name(TraceKind kind) {
     FL_UNREACHABLE();
 }
 
-void Trace::record(const TraceEvent& event) {
-    struct Record {
-        Nanos time;
-        std::uint64_t id;
-        std::uint64_t tag;
-        std::uint32_t node;
-        std::uint32_t peer;
-        std::uint8_t kind;
-        std::uint8_t reason;
-        std::uint8_t padding[6];
-    } record{
-        event.time,   event.id, event.tag, event.node.value, event.peer.value, static_cast<std::uint8_t>(event.kind),
-        event.reason, {}};
-    static_assert(sizeof(Record) == 40);
-    hasher_.add(&record, sizeof record);
-    if (!event.text.empty()) hasher_.add(event.text.data(), event.text.size());
-    ++event_count_;
+void TraceHasher::add_text(std::string_view text) {
+    if (pending_ + text.size() > sizeof buffer_) flush();
+    if (text.size() > sizeof buffer_) {
+        hasher_.add(text.data(), text.size());
+        return;
+    }
+    std::memcpy(buffer_ + pending_, text.data(), text.size());
+    pending_ += text.size();
+}
+
+void TraceHasher::flush() const {
+    if (pending_ == 0) return;
+    hasher_.add(buffer_, pending_);
+    pending_ = 0;
+}
+
+void Trace::forward(const TraceEvent& event) {
     for (TraceSink* sink : sinks_) sink->record(event);
 }
 
@@ -62,29 +62,23 @@ void Trace::remove_sink(TraceSink* sink) {
     sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
 }
 
-JsonlTraceSink::JsonlTraceSink(std::FILE* out, std::function<std::string(NodeId)> name_of)
-    : out_(out), name_of_(std::move(name_of)) {
-    FL_ASSERT(out_ != nullptr);
-}
-
-void JsonlTraceSink::record(const TraceEvent& event) {
+Json trace_event_json(const TraceEvent& event, std::string_view node, std::string_view peer, std::string_view type,
+                      const Json* body) {
     Json line;
     line["t"] = event.time;
     line["kind"] = trace_kind_name(event.kind);
-    line["node"] = name_of_(event.node);
+    line["node"] = node;
     switch (event.kind) {
         case TraceKind::send:
         case TraceKind::deliver:
         case TraceKind::drop:
-            line["peer"] = name_of_(event.peer);
+            line["peer"] = peer;
             line["msg"] = event.id;
             if (event.kind == TraceKind::drop) {
                 line["reason"] = drop_reason_name(static_cast<DropReason>(event.reason));
             }
-            if (event.message != nullptr) {
-                line["type"] = event.message->type();
-                if (event.kind == TraceKind::send) line["body"] = event.message->to_json();
-            }
+            if (!type.empty()) line["type"] = type;
+            if (body != nullptr && event.kind == TraceKind::send) line["body"] = *body;
             break;
         case TraceKind::timer_set:
         case TraceKind::timer_fire:
@@ -96,6 +90,22 @@ void JsonlTraceSink::record(const TraceEvent& event) {
             break;
     }
     if (!event.text.empty()) line["text"] = event.text;
+    return line;
+}
+
+JsonlTraceSink::JsonlTraceSink(std::FILE* out) : out_(out) {
+    FL_ASSERT(out_ != nullptr);
+}
+
+void JsonlTraceSink::record(const TraceEvent& event) {
+    FL_ASSERT(name_of_ != nullptr);
+    const bool message =
+        event.kind == TraceKind::send || event.kind == TraceKind::deliver || event.kind == TraceKind::drop;
+    Json body;
+    if (event.kind == TraceKind::send && event.message != nullptr) body = event.message->to_json();
+    const Json line = trace_event_json(event, name_of_(event.node), message ? name_of_(event.peer) : std::string(),
+                                       event.message != nullptr ? event.message->type() : std::string_view(),
+                                       event.kind == TraceKind::send && event.message != nullptr ? &body : nullptr);
     std::string text = line.dump();
     text.push_back('\n');
     std::fwrite(text.data(), 1, text.size(), out_);

@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -29,7 +31,7 @@ std::string line_with(const std::string& text, const std::string& prefix) {
 }
 
 TEST(Cli, EverySubcommandHasHelp) {
-    for (const char* subcommand : {"test", "replay"}) {
+    for (const char* subcommand : {"test", "replay", "trace"}) {
         const Outcome outcome = run(std::string(subcommand) + " --help");
         EXPECT_EQ(outcome.exit_code, 0) << subcommand;
         EXPECT_NE(outcome.output.find("Usage"), std::string::npos) << subcommand;
@@ -126,12 +128,66 @@ TEST(Cli, ReplayWithTraceWritesTheTraceOfAnyStoredRun) {
     const Outcome first = run("test --seed 2 --time-limit 5 --no-trace --store " + store);
     ASSERT_EQ(first.exit_code, 0) << first.output;
     const std::filesystem::path latest = std::filesystem::path(store) / "latest";
-    ASSERT_FALSE(std::filesystem::exists(latest / "trace.jsonl"));
+    ASSERT_FALSE(std::filesystem::exists(latest / "trace.bin.zst"));
     const Outcome replay = run("replay --trace " + latest.string());
     EXPECT_EQ(replay.exit_code, 0) << replay.output;
+    EXPECT_TRUE(std::filesystem::exists(latest / "trace.bin.zst")) << replay.output;
+    EXPECT_EQ(run("trace " + latest.string()).exit_code, 0);
+    // The old format, with every message body.
+    const Outcome jsonl = run("replay --trace --trace-format jsonl " + latest.string());
+    EXPECT_EQ(jsonl.exit_code, 0) << jsonl.output;
     EXPECT_TRUE(std::filesystem::exists(latest / "trace.jsonl") || std::filesystem::exists(latest / "trace.jsonl.zst"))
-        << replay.output;
+        << jsonl.output;
     std::filesystem::remove_all(store);
+}
+
+// The binary trace printed as JSON lines: the same lines as trace.jsonl, the
+// message bodies only with --bodies (from a replay checked against the file).
+TEST(Cli, TracePrintsTheBinaryTraceAsTheJsonLinesOfTraceJsonl) {
+    const std::string store = fresh_folder("trace-command");
+    ASSERT_FALSE(store.empty());
+    const Outcome binary = run("test --seed 3 --time-limit 2 --recovery 1s --rate 20 --store " + store + "/binary");
+    ASSERT_EQ(binary.exit_code, 0) << binary.output;
+    const Outcome jsonl =
+        run("test --seed 3 --time-limit 2 --recovery 1s --rate 20 --trace-format jsonl --store " + store + "/jsonl");
+    ASSERT_EQ(jsonl.exit_code, 0) << jsonl.output;
+    ASSERT_EQ(line_with(binary.output, "trace hash"), line_with(jsonl.output, "trace hash"));
+    const std::filesystem::path binary_run = std::filesystem::path(store) / "binary" / "latest";
+    const std::filesystem::path jsonl_run = std::filesystem::path(store) / "jsonl" / "latest";
+    ASSERT_TRUE(std::filesystem::exists(binary_run / "trace.bin.zst"));
+    ASSERT_TRUE(std::filesystem::exists(jsonl_run / "trace.jsonl"));
+    std::ifstream file(jsonl_run / "trace.jsonl");
+    const std::string expected((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    ASSERT_GT(std::count(expected.begin(), expected.end(), '\n'), 1000);
+
+    const Outcome with_bodies = run("trace --bodies " + binary_run.string());
+    EXPECT_EQ(with_bodies.exit_code, 0);
+    EXPECT_TRUE(with_bodies.output == expected) << "the first lines differ:\n"
+                                                << with_bodies.output.substr(0, 600) << "\nversus\n"
+                                                << expected.substr(0, 600);
+    const Outcome plain = run("trace " + (binary_run / "trace.bin.zst").string());
+    EXPECT_EQ(plain.exit_code, 0);
+    EXPECT_EQ(std::count(plain.output.begin(), plain.output.end(), '\n'),
+              std::count(expected.begin(), expected.end(), '\n'));
+    EXPECT_EQ(plain.output.find("\"body\""), std::string::npos);
+    EXPECT_NE(plain.output.find("\"kind\":\"deliver\""), std::string::npos);
+
+    // A trace cut short (a run that died) prints up to the cut and says so: a
+    // longer run, whose trace was written in several chunks.
+    const Outcome longer = run("test --seed 3 --time-limit 10 --store " + store + "/longer");
+    ASSERT_EQ(longer.exit_code, 0) << longer.output;
+    const std::string cut = store + "/cut.bin.zst";
+    const std::filesystem::path longer_trace = std::filesystem::path(store) / "longer" / "latest" / "trace.bin.zst";
+    std::filesystem::copy_file(longer_trace, cut);
+    std::filesystem::resize_file(cut, std::filesystem::file_size(cut) * 2 / 3);
+    const Outcome cut_outcome = run("trace " + cut);
+    EXPECT_EQ(cut_outcome.exit_code, 0);
+    EXPECT_GT(std::count(cut_outcome.output.begin(), cut_outcome.output.end(), '\n'), 10'000);
+    EXPECT_NE(cut_outcome.output.find("faultline: the trace was cut after"), std::string::npos);
+
+    const Outcome not_a_trace = run("trace " + (jsonl_run / "trace.jsonl").string());
+    EXPECT_EQ(not_a_trace.exit_code, 3);
+    EXPECT_NE(not_a_trace.output.find("not a faultline trace"), std::string::npos) << not_a_trace.output;
 }
 
 // A sweep keeps the traces of its first failures only, and lists every failing

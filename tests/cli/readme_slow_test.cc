@@ -33,6 +33,7 @@ const Expectation expectations[] = {
     {"faultline test --guided", 0, "guided       200 runs: 0 failed"},
     {"faultline test", 0, "verdict      valid"},
     {"faultline replay store/latest", 1, "trace hash matches the recorded run"},
+    {"faultline trace store/latest", 0, "\"kind\":\"deliver\""},
     {"faultline shrink store/latest", 1, "next         faultline scenario run store/latest/shrunk-seed12.toml"},
     {"faultline scenario run store/latest/shrunk-seed12.toml", 0, "1 of 1 scenarios behaved as expected"},
     {"faultline scenario list", 0, "fates/answered"},

@@ -90,14 +90,18 @@ TEST(ReportRunData, EveryMessageOfTheTraceBecomesAnArrow) {
     EXPECT_EQ(data["arrows"]["count"].get<std::size_t>(), run->arrows.size());
 }
 
-TEST(ReportRunData, ReadsATraceWhetherCompressedOrNot) {
-    // A short run keeps trace.jsonl; a long one trace.jsonl.zst.
-    const std::string small =
-        stored_run("report-small", "test --seed 2 --time-limit 1 --recovery 2s --search random", 0);
-    const std::string large = stored_run("report-large", "test --seed 2 --time-limit 3 --search random", 0);
+TEST(ReportRunData, ReadsATraceInEveryFormat) {
+    // A binary trace (the default); with --trace-format jsonl, a short run keeps
+    // trace.jsonl and a long one trace.jsonl.zst.
+    const std::string binary = stored_run("report-binary", "test --seed 2 --time-limit 3 --search random", 0);
+    const std::string small = stored_run(
+        "report-small", "test --seed 2 --time-limit 1 --recovery 2s --search random --trace-format jsonl", 0);
+    const std::string large =
+        stored_run("report-large", "test --seed 2 --time-limit 3 --search random --trace-format jsonl", 0);
+    ASSERT_TRUE(fs::exists(fs::path(binary) / "trace.bin.zst"));
     ASSERT_TRUE(fs::exists(fs::path(small) / "trace.jsonl"));
     ASSERT_TRUE(fs::exists(fs::path(large) / "trace.jsonl.zst"));
-    for (const std::string& dir : {small, large}) {
+    for (const std::string& dir : {binary, small, large}) {
         std::uint64_t sends = 0;
         const Status status = for_each_trace_event(
             dir, [&](const TraceRecord& event) { sends += event.kind == sim::TraceKind::send ? 1 : 0; });

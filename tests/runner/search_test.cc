@@ -6,12 +6,14 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <string>
 
 #include "nemesis/generator.h"
 #include "runner/run.h"
 #include "runner/system.h"
+#include "sim/trace.h"
 
 namespace faultline::runner {
 namespace {
@@ -89,7 +91,9 @@ RunResult short_run(const std::string& strategy, std::uint64_t seed, std::FILE* 
     config.seed = seed;
     config.time_limit = seconds(20);
     config.recovery = seconds(5);
-    auto result = run(config, RunOptions{.trace_out = trace, .keep_node_logs = false});
+    std::optional<sim::JsonlTraceSink> sink;
+    if (trace != nullptr) sink.emplace(trace);
+    auto result = run(config, RunOptions{.trace_sink = sink ? &*sink : nullptr, .keep_node_logs = false});
     EXPECT_TRUE(result.has_value()) << result.error().message;
     return *result;
 }
