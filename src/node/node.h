@@ -67,7 +67,8 @@ class Context {
     // the reply not yet sent). When a simulated run turns fault points on
     // (--search fault-points), the simulator may, by seed, act at one: crash
     // the node right there (what it would still send in this input is lost;
-    // it restarts a little later), stretch the timers it sets for the rest of
+    // it restarts a little later), or just after this input once its sends
+    // have left (a vote that reached its candidate, then the crash), stretch the timers it sets for the rest of
     // this input, or delay each message it sends for the rest of this input
     // by a random extra (reordering them). Anywhere else (real mode, the
     // process harness, a run that does not ask) nothing happens, at the cost

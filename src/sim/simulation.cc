@@ -42,14 +42,16 @@ class Simulation::SimContext final : public Context {
     // What fault points did to the rest of this input (reset before each).
     void reset_input_faults() {
         doomed = false;
+        crash_when_sent = false;
         timer_stretch = 1;
         send_delay_max = 0;
     }
 
     Nanos cursor = 0;
-    bool doomed = false;       // crash when the input is handled; send nothing more
-    Nanos timer_stretch = 1;   // timers set from now on last this many times longer
-    Nanos send_delay_max = 0;  // messages sent from now on leave up to this much later
+    bool doomed = false;           // crash when the input is handled; send nothing more
+    bool crash_when_sent = false;  // crash once the input is handled and its sends have left
+    Nanos timer_stretch = 1;       // timers set from now on last this many times longer
+    Nanos send_delay_max = 0;      // messages sent from now on leave up to this much later
 
   protected:
     void hit_fault_point(std::string_view name) override { simulation_.hit_fault_point(*this, slot_, name); }
@@ -169,8 +171,19 @@ void Simulation::run_input(NodeSlot& slot, Input&& input) {
     if (done > now_) slot.busy_until = done;
     if (ctx.fault_points_on()) [[unlikely]] {
         const bool doomed = ctx.doomed;
+        const bool crash_when_sent = ctx.crash_when_sent;
         ctx.reset_input_faults();
         if (doomed) crash_after_input(slot);
+        if (crash_when_sent) {
+            // A step of its own at this instant: checkers look at the node
+            // after this input, as its peers will see what it sent.
+            const NodeId id = slot.id;
+            const std::uint32_t incarnation = slot.incarnation;
+            at(now_, [this, id, incarnation] {
+                NodeSlot& target = *nodes_[id.value];
+                if (target.up && target.incarnation == incarnation) crash_after_input(target);
+            });
+        }
     }
 }
 
@@ -184,7 +197,7 @@ void Simulation::enable_fault_points(std::uint64_t seed, int crashes_max) {
 }
 
 void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_view name) {
-    if (!fault_points_acting_ || ctx.doomed) return;
+    if (!fault_points_acting_ || ctx.doomed || ctx.crash_when_sent) return;
     auto found = fault_point_rules_.find(name);
     if (found == fault_point_rules_.end()) {
         // Decided by the point's name alone, so a point's rule does not depend
@@ -202,6 +215,7 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
         rule.period = static_cast<std::uint64_t>(std::pow(256.0, decide.unit()));  // log-uniform in [1, 256)
         rule.reached = decide.below(rule.period);
         rule.crashes_left = 2;
+        rule.crash_after_sends = decide.chance(0.5);
         found = fault_point_rules_.emplace(std::string(name), rule).first;
     }
     FaultPointRule& rule = found->second;
@@ -213,8 +227,13 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
             if (fault_point_crashes_left_ == 0 || rule.crashes_left == 0) return;
             --fault_point_crashes_left_;
             --rule.crashes_left;
-            ctx.doomed = true;
-            note_fault(fmt::format("fault point {}: crash {}", name, slot.name));
+            if (rule.crash_after_sends) {
+                ctx.crash_when_sent = true;
+                note_fault(fmt::format("fault point {}: crash {} once its sends have left", name, slot.name));
+            } else {
+                ctx.doomed = true;
+                note_fault(fmt::format("fault point {}: crash {}", name, slot.name));
+            }
             return;
         case FaultPointEffect::stretch_timers:
             ctx.timer_stretch = fault_point_random_.between(2, 10);

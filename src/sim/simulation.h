@@ -199,6 +199,10 @@ class Simulation {
         std::uint64_t period = 1;  // fires every period-th time it is reached
         std::uint64_t reached = 0;
         int crashes_left = 0;
+        // A crash: before the input's remaining sends, or just after the
+        // input, once everything it sent has left (a vote that reached its
+        // candidate, then the voter's crash).
+        bool crash_after_sends = false;
     };
     void hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_view name);
     void crash_after_input(NodeSlot& slot);
