@@ -6,7 +6,8 @@
 //                          [--seeds 500] [--jobs 2]
 //
 // For every bug and strategy it sweeps seeds 1..N of the default run with that
-// bug and strategy, stopping at the first failing seed (the seeds-to-catch);
+// bug and strategy (and the setting a bug needs to be reachable, such as lease
+// reads for the lease bugs), stopping at the first failing seed (the seeds-to-catch);
 // `guided` is the coverage-guided sweep (faultline test --guided), whose runs
 // count as seeds. A seed counts only if the correct system passes it.
 // Then, per strategy: the share of bugs caught within 20, 100 and 500 seeds (or
@@ -61,13 +62,25 @@ bool correct_system_fails(runner::RunConfig config, std::uint64_t seed) {
     return !result || result->verdict != runner::Verdict::valid;
 }
 
+// The default run of `system` with `bug`, and the settings the bug needs to be
+// reachable at all (SystemDescription::bug_needs: the lease bugs, lease reads).
+runner::RunConfig config_with_bug(const std::string& system, const std::string& bug) {
+    runner::RunConfig config;
+    config.system = system;
+    config.bug = bug;
+    if (const runner::SystemDescription* description = runner::find_system(system)) {
+        if (auto needs = description->bug_needs.find(bug); needs != description->bug_needs.end()) {
+            config.system_options.update(needs->second);
+        }
+    }
+    return config;
+}
+
 // The coverage-guided sweep (runner/explore.h) over the default plan: its
 // runs-to-catch, each run counted as a seed. A failing run is checked against
 // the correct system on the same config (schedule included).
 Catch runs_to_catch_guided(const std::string& system, const std::string& bug, std::uint64_t runs, int jobs) {
-    runner::RunConfig config;
-    config.system = system;
-    config.bug = bug;
+    const runner::RunConfig config = config_with_bug(system, bug);
     Catch found;
     const runner::ExploreResult result =
         runner::explore(config, runner::ExploreOptions{.runs = runs, .seed = 1, .jobs = jobs, .keep_going = false},
@@ -95,9 +108,7 @@ Catch runs_to_catch_guided(const std::string& system, const std::string& bug, st
 Catch seeds_to_catch(const std::string& system, const std::string& bug, const std::string& strategy,
                      std::uint64_t seeds, int jobs) {
     if (strategy == "guided") return runs_to_catch_guided(system, bug, seeds, jobs);
-    runner::RunConfig config;
-    config.system = system;
-    config.bug = bug;
+    runner::RunConfig config = config_with_bug(system, bug);
     config.search = strategy;
     Catch found;
     std::uint64_t first = 1;

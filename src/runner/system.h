@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -99,6 +100,10 @@ struct SystemDescription {
     std::string summary;                    // one line
     const OptionSchema* options = nullptr;  // its own options (null: none)
     std::vector<std::string> bugs;          // deliberately broken variants (--bug)
+    // For a bug whose code only some setting reaches, that setting of the
+    // system's own options (`lease-no-drift` needs {"lease_reads": true}): the
+    // system refuses the bug without it, and measurements apply it.
+    std::map<std::string, Json> bug_needs;
     // The names of the outcomes its `check` returns ("linearizability"), beside
     // the service checks every system with clients gets (kServiceChecks). A
     // scenario's `failing` list may name only these.

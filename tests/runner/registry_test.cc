@@ -114,5 +114,28 @@ TEST(Registry, EveryOptionSurvivesConfigJsonAndAScenarioFile) {
     EXPECT_GE(carried, 8 * 25 + 15) << carried;
 }
 
+// A bug whose code only a setting reaches is refused without that setting
+// (a sweep would otherwise run the correct system and call the bug uncaught),
+// and every system's needs name one of its bugs and its own options.
+TEST(SystemRegistry, ABugIsRefusedWithoutTheSettingItsCodeNeeds) {
+    RunConfig config;
+    config.bug = "lease-no-drift";
+    auto refused = config.validate();
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_NE(refused.error().message.find("needs --lease-reads"), std::string::npos) << refused.error().message;
+    config.system_options["lease_reads"] = true;
+    EXPECT_TRUE(config.validate().has_value());
+    for (const SystemDescription* system : all_systems()) {
+        for (const auto& [bug, needs] : system->bug_needs) {
+            EXPECT_NE(std::find(system->bugs.begin(), system->bugs.end(), bug), system->bugs.end()) << bug;
+            RunConfig with_needs;
+            with_needs.system = system->name;
+            with_needs.bug = bug;
+            with_needs.system_options = needs;
+            EXPECT_TRUE(with_needs.validate().has_value()) << system->name << " " << bug;
+        }
+    }
+}
+
 }  // namespace
 }  // namespace faultline::runner
