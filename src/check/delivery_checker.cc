@@ -1,0 +1,363 @@
+#include "check/delivery_checker.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/assert.h"
+
+namespace faultline::check {
+
+namespace {
+
+constexpr struct {
+    DeliveryProperty property;
+    const char* name;
+} kProperties[] = {
+    {DeliveryProperty::validity, "validity"},
+    {DeliveryProperty::no_duplication, "no-duplication"},
+    {DeliveryProperty::no_creation, "no-creation"},
+    {DeliveryProperty::agreement, "agreement"},
+    {DeliveryProperty::uniform_agreement, "uniform-agreement"},
+    {DeliveryProperty::fifo_order, "fifo-order"},
+    {DeliveryProperty::causal_order, "causal-order"},
+    {DeliveryProperty::total_order, "total-order"},
+};
+
+struct Broadcast {
+    int origin = 0;
+    std::size_t index = 0;  // among the origin's broadcasts
+};
+
+struct Delivery {
+    std::int64_t message = 0;
+    Nanos at = 0;
+};
+
+// What every check needs: who broadcast what, and each process's deliveries.
+struct Index {
+    std::unordered_map<std::int64_t, Broadcast> broadcasts;  // the first broadcast of each message
+    std::vector<std::vector<std::int64_t>> by_origin;        // each process's broadcasts, in order
+    std::vector<std::vector<Delivery>> deliveries;           // by process, in order
+    std::vector<std::unordered_set<std::int64_t>> delivered;
+
+    explicit Index(const DeliveryHistory& history)
+        : by_origin(history.processes()), deliveries(history.processes()), delivered(history.processes()) {
+        for (const DeliveryEvent& event : history.events) {
+            FL_ASSERT(event.process >= 0 && event.process < history.processes());
+            if (event.kind == DeliveryEvent::Kind::broadcast) {
+                if (broadcasts.contains(event.message)) continue;
+                broadcasts[event.message] = {event.process, by_origin[event.process].size()};
+                by_origin[event.process].push_back(event.message);
+            } else {
+                deliveries[event.process].push_back({event.message, event.at});
+                delivered[event.process].insert(event.message);
+            }
+        }
+    }
+};
+
+// Counts violations and keeps the first, in words.
+class Violations {
+  public:
+    Violations(const DeliveryHistory& history, DeliveryProperty property) : history_(history), property_(property) {}
+
+    void add(std::string text, std::optional<Nanos> at, Json details) {
+        if (count_++ == 0) {
+            first_ = std::move(text);
+            at_ = at;
+            details_ = std::move(details);
+        }
+    }
+    const std::string& name(int process) const { return history_.names[static_cast<std::size_t>(process)]; }
+    std::string message(std::int64_t message, const Index& index) const {
+        auto found = index.broadcasts.find(message);
+        if (found == index.broadcasts.end()) return fmt::format("{}", message);
+        return fmt::format("{} (from {})", message, name(found->second.origin));
+    }
+
+    Outcome outcome() const {
+        Outcome outcome{property_name(property_)};
+        outcome.details = Json{{"violations", count_}};
+        if (count_ == 0) {
+            outcome.summary = fmt::format("{}: holds", property_name(property_));
+            return outcome;
+        }
+        outcome.verdict = Verdict::invalid;
+        outcome.summary = count_ == 1 ? first_ : fmt::format("{} (and {} more)", first_, count_ - 1);
+        outcome.details["first"] = details_;
+        outcome.failed_at = at_;
+        return outcome;
+    }
+
+  private:
+    const DeliveryHistory& history_;
+    DeliveryProperty property_;
+    std::uint64_t count_ = 0;
+    std::string first_;
+    std::optional<Nanos> at_;
+    Json details_;
+};
+
+bool correct(const DeliveryHistory& history, int process) {
+    return history.correct[static_cast<std::size_t>(process)];
+}
+
+void check_validity(const DeliveryHistory& history, const Index& index, Violations& out) {
+    for (const DeliveryEvent& event : history.events) {
+        if (event.kind != DeliveryEvent::Kind::broadcast || !correct(history, event.process)) continue;
+        for (int q = 0; q < history.processes(); ++q) {
+            if (!correct(history, q) || index.delivered[q].contains(event.message)) continue;
+            out.add(fmt::format("validity: {} broadcast {} and never crashed, but {} (correct) never delivered it",
+                                out.name(event.process), event.message, out.name(q)),
+                    std::nullopt, Json{{"message", event.message}, {"missing_at", out.name(q)}});
+        }
+    }
+}
+
+void check_no_duplication(const DeliveryHistory& history, const Index& index, Violations& out) {
+    for (int p = 0; p < history.processes(); ++p) {
+        std::unordered_set<std::int64_t> seen;
+        for (const Delivery& delivery : index.deliveries[p]) {
+            if (seen.insert(delivery.message).second) continue;
+            out.add(
+                fmt::format("no-duplication: {} delivered {} twice", out.name(p), out.message(delivery.message, index)),
+                delivery.at, Json{{"message", delivery.message}, {"process", out.name(p)}});
+        }
+    }
+}
+
+void check_no_creation(const DeliveryHistory& history, const Index& index, Violations& out) {
+    std::unordered_map<std::int64_t, int> broadcast_so_far;
+    for (const DeliveryEvent& event : history.events) {
+        if (event.kind == DeliveryEvent::Kind::broadcast) {
+            broadcast_so_far.emplace(event.message, event.process);
+            continue;
+        }
+        auto found = broadcast_so_far.find(event.message);
+        if (found == broadcast_so_far.end()) {
+            out.add(fmt::format("no-creation: {} delivered {}, which nobody had broadcast", out.name(event.process),
+                                event.message),
+                    event.at, Json{{"message", event.message}, {"process", out.name(event.process)}});
+        } else if (found->second != event.origin) {
+            out.add(fmt::format("no-creation: {} delivered {} as from {}, but {} broadcast it", out.name(event.process),
+                                event.message, out.name(event.origin), out.name(found->second)),
+                    event.at, Json{{"message", event.message}, {"process", out.name(event.process)}});
+        }
+    }
+    (void)index;
+}
+
+// Agreement, or uniform agreement: a message delivered by a correct process
+// (by any process) is delivered by every correct process.
+void check_agreement(const DeliveryHistory& history, const Index& index, bool uniform, Violations& out) {
+    const char* name = uniform ? "uniform-agreement" : "agreement";
+    std::unordered_set<std::int64_t> judged;
+    for (const DeliveryEvent& event : history.events) {
+        if (event.kind != DeliveryEvent::Kind::deliver) continue;
+        if (!uniform && !correct(history, event.process)) continue;
+        if (!judged.insert(event.message).second) continue;
+        for (int q = 0; q < history.processes(); ++q) {
+            if (!correct(history, q) || index.delivered[q].contains(event.message)) continue;
+            out.add(fmt::format("{}: {}{} delivered {}, but {} (correct) never did", name, out.name(event.process),
+                                correct(history, event.process) ? "" : " (which crashed later)",
+                                out.message(event.message, index), out.name(q)),
+                    std::nullopt,
+                    Json{{"message", event.message},
+                         {"delivered_at", out.name(event.process)},
+                         {"missing_at", out.name(q)}});
+        }
+    }
+}
+
+// Per process and origin: which of the origin's messages were delivered, and
+// how many of its first ones all were.
+struct Prefixes {
+    std::vector<std::vector<std::vector<bool>>> delivered;  // [process][origin][index]
+    std::vector<std::vector<std::size_t>> prefix;           // [process][origin]
+
+    Prefixes(const DeliveryHistory& history, const Index& index)
+        : delivered(history.processes()),
+          prefix(history.processes(), std::vector<std::size_t>(history.processes(), 0)) {
+        for (auto& origins : delivered) {
+            for (int s = 0; s < history.processes(); ++s) origins.emplace_back(index.by_origin[s].size(), false);
+        }
+    }
+    bool has(int process, const Broadcast& b) const { return delivered[process][b.origin][b.index]; }
+    // Marks a delivery; false if it was delivered before.
+    bool mark(int process, const Broadcast& b) {
+        auto slot = delivered[process][b.origin].begin() + static_cast<std::ptrdiff_t>(b.index);
+        if (*slot) return false;
+        *slot = true;
+        auto& count = prefix[process][b.origin];
+        while (count < delivered[process][b.origin].size() && delivered[process][b.origin][count]) ++count;
+        return true;
+    }
+};
+
+void check_fifo(const DeliveryHistory& history, const Index& index, Violations& out) {
+    Prefixes prefixes(history, index);
+    for (const DeliveryEvent& event : history.events) {
+        if (event.kind != DeliveryEvent::Kind::deliver) continue;
+        auto found = index.broadcasts.find(event.message);
+        if (found == index.broadcasts.end()) continue;  // no-creation's business
+        const Broadcast& b = found->second;
+        const std::size_t before = prefixes.prefix[event.process][b.origin];
+        if (!prefixes.mark(event.process, b)) continue;  // no-duplication's business
+        if (b.index <= before) continue;
+        const std::int64_t skipped = index.by_origin[b.origin][before];
+        out.add(fmt::format("fifo-order: {} delivered {} before {}, which {} had broadcast before it",
+                            out.name(event.process), out.message(event.message, index), skipped, out.name(b.origin)),
+                event.at,
+                Json{{"process", out.name(event.process)}, {"delivered", event.message}, {"missing", skipped}});
+    }
+}
+
+void check_causal(const DeliveryHistory& history, const Index& index, Violations& out) {
+    const auto n = static_cast<std::size_t>(history.processes());
+    // The god's-view vector of each process: how many of each process's
+    // broadcasts are in its causal past; and each message's, at its broadcast.
+    std::vector<std::vector<std::size_t>> clock(n, std::vector<std::size_t>(n, 0));
+    std::unordered_map<std::int64_t, std::vector<std::size_t>> past;
+    Prefixes prefixes(history, index);
+    for (const DeliveryEvent& event : history.events) {
+        auto found = index.broadcasts.find(event.message);
+        if (found == index.broadcasts.end()) continue;
+        const Broadcast& b = found->second;
+        auto& mine = clock[static_cast<std::size_t>(event.process)];
+        if (event.kind == DeliveryEvent::Kind::broadcast) {
+            if (past.contains(event.message)) continue;
+            past[event.message] = mine;
+            mine[static_cast<std::size_t>(event.process)] = b.index + 1;
+            continue;
+        }
+        if (prefixes.has(event.process, b)) continue;  // no-duplication's business
+        const auto& deps = past.at(event.message);
+        for (std::size_t s = 0; s < n; ++s) {
+            if (prefixes.prefix[event.process][s] >= deps[s]) continue;
+            const std::int64_t missing = index.by_origin[s][prefixes.prefix[event.process][s]];
+            out.add(fmt::format("causal-order: {} delivered {} before {}, whose broadcast happened before {}'s",
+                                out.name(event.process), out.message(event.message, index), out.message(missing, index),
+                                event.message),
+                    event.at,
+                    Json{{"process", out.name(event.process)}, {"delivered", event.message}, {"missing", missing}});
+            break;
+        }
+        prefixes.mark(event.process, b);
+        for (std::size_t s = 0; s < n; ++s) mine[s] = std::max(mine[s], deps[s]);
+        auto& own = mine[static_cast<std::size_t>(b.origin)];
+        own = std::max(own, b.index + 1);
+    }
+}
+
+void check_total(const DeliveryHistory& history, const Index& index, Violations& out) {
+    const int n = history.processes();
+    // Each process's first delivery of each message: its position.
+    std::vector<std::unordered_map<std::int64_t, std::size_t>> position(n);
+    for (int q = 0; q < n; ++q) {
+        for (std::size_t i = 0; i < index.deliveries[q].size(); ++i)
+            position[q].emplace(index.deliveries[q][i].message, i);
+    }
+    for (int p = 0; p < n; ++p) {
+        for (int q = 0; q < n; ++q) {
+            if (p == q) continue;
+            // Along p's order: the first message q lacks, and the latest q-position seen.
+            std::optional<std::int64_t> lacking;
+            std::optional<std::size_t> latest;
+            std::int64_t latest_message = 0;
+            for (std::size_t i = 0; i < index.deliveries[p].size(); ++i) {
+                const std::int64_t m2 = index.deliveries[p][i].message;
+                if (position[p].at(m2) != i) continue;  // a repeat
+                auto at_q = position[q].find(m2);
+                if (at_q == position[q].end()) {
+                    if (!lacking) lacking = m2;
+                    continue;
+                }
+                const std::size_t j = at_q->second;
+                const Nanos when = index.deliveries[q][j].at;
+                const Json details{{"first", out.name(p)}, {"second", out.name(q)}, {"message", m2}};
+                if (lacking) {
+                    out.add(fmt::format("total-order: {} delivered {} before {}, but {} delivered {} without {}",
+                                        out.name(p), out.message(*lacking, index), out.message(m2, index), out.name(q),
+                                        m2, *lacking),
+                            when, details);
+                } else if (latest && *latest > j) {
+                    out.add(fmt::format("total-order: {} delivered {} before {}, {} the other way round", out.name(p),
+                                        out.message(latest_message, index), out.message(m2, index), out.name(q)),
+                            when, details);
+                }
+                if (!latest || j > *latest) {
+                    latest = j;
+                    latest_message = m2;
+                }
+            }
+        }
+    }
+}
+
+}  // namespace
+
+void DeliveryHistory::add_broadcast(int process, std::int64_t message, Nanos at) {
+    events.push_back({DeliveryEvent::Kind::broadcast, process, process, message, at});
+}
+
+void DeliveryHistory::add_delivery(int process, int origin, std::int64_t message, Nanos at) {
+    events.push_back({DeliveryEvent::Kind::deliver, process, origin, message, at});
+}
+
+const char* property_name(DeliveryProperty property) {
+    for (const auto& entry : kProperties) {
+        if (entry.property == property) return entry.name;
+    }
+    FL_UNREACHABLE();
+}
+
+std::optional<DeliveryProperty> parse_property(std::string_view name) {
+    for (const auto& entry : kProperties) {
+        if (name == entry.name) return entry.property;
+    }
+    return std::nullopt;
+}
+
+std::vector<DeliveryProperty> all_properties() {
+    std::vector<DeliveryProperty> all;
+    for (const auto& entry : kProperties) all.push_back(entry.property);
+    return all;
+}
+
+Outcome check_delivery(const DeliveryHistory& history, DeliveryProperty property) {
+    FL_ASSERT_EQ(history.names.size(), history.correct.size());
+    const Index index(history);
+    Violations out(history, property);
+    switch (property) {
+        case DeliveryProperty::validity:
+            check_validity(history, index, out);
+            break;
+        case DeliveryProperty::no_duplication:
+            check_no_duplication(history, index, out);
+            break;
+        case DeliveryProperty::no_creation:
+            check_no_creation(history, index, out);
+            break;
+        case DeliveryProperty::agreement:
+            check_agreement(history, index, false, out);
+            break;
+        case DeliveryProperty::uniform_agreement:
+            check_agreement(history, index, true, out);
+            break;
+        case DeliveryProperty::fifo_order:
+            check_fifo(history, index, out);
+            break;
+        case DeliveryProperty::causal_order:
+            check_causal(history, index, out);
+            break;
+        case DeliveryProperty::total_order:
+            check_total(history, index, out);
+            break;
+    }
+    return out.outcome();
+}
+
+}  // namespace faultline::check
