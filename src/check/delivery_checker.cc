@@ -39,23 +39,37 @@ struct Delivery {
 // What every check needs: who broadcast what, and each process's deliveries.
 struct Index {
     std::unordered_map<std::int64_t, Broadcast> broadcasts;  // the first broadcast of each message
+    std::unordered_map<std::int64_t, std::size_t> dense;     // a number per broadcast message, from 0
     std::vector<std::vector<std::int64_t>> by_origin;        // each process's broadcasts, in order
     std::vector<std::vector<Delivery>> deliveries;           // by process, in order
-    std::vector<std::unordered_set<std::int64_t>> delivered;
+    // By process, then dense number: delivered (of broadcast messages only).
+    std::vector<std::vector<bool>> delivered_bits;
 
     explicit Index(const DeliveryHistory& history)
-        : by_origin(history.processes()), deliveries(history.processes()), delivered(history.processes()) {
+        : by_origin(history.processes()), deliveries(history.processes()), delivered_bits(history.processes()) {
         for (const DeliveryEvent& event : history.events) {
             FL_ASSERT(event.process >= 0 && event.process < history.processes());
             if (event.kind == DeliveryEvent::Kind::broadcast) {
                 if (broadcasts.contains(event.message)) continue;
                 broadcasts[event.message] = {event.process, by_origin[event.process].size()};
+                dense.emplace(event.message, dense.size());
                 by_origin[event.process].push_back(event.message);
             } else {
                 deliveries[event.process].push_back({event.message, event.at});
-                delivered[event.process].insert(event.message);
             }
         }
+        for (int p = 0; p < history.processes(); ++p) {
+            delivered_bits[p].assign(dense.size(), false);
+            for (const Delivery& delivery : deliveries[p]) {
+                auto found = dense.find(delivery.message);
+                if (found != dense.end()) delivered_bits[p][found->second] = true;
+            }
+        }
+    }
+    // Did `process` deliver `message` (a broadcast one) at some point?
+    bool delivered(int process, std::int64_t message) const {
+        auto found = dense.find(message);
+        return found != dense.end() && delivered_bits[process][found->second];
     }
 };
 
@@ -108,8 +122,9 @@ bool correct(const DeliveryHistory& history, int process) {
 void check_validity(const DeliveryHistory& history, const Index& index, Violations& out) {
     for (const DeliveryEvent& event : history.events) {
         if (event.kind != DeliveryEvent::Kind::broadcast || !correct(history, event.process)) continue;
+        const std::size_t id = index.dense.at(event.message);
         for (int q = 0; q < history.processes(); ++q) {
-            if (!correct(history, q) || index.delivered[q].contains(event.message)) continue;
+            if (!correct(history, q) || index.delivered_bits[q][id]) continue;
             out.add(fmt::format("validity: {} broadcast {} and never crashed, but {} (correct) never delivered it",
                                 out.name(event.process), event.message, out.name(q)),
                     std::nullopt, Json{{"message", event.message}, {"missing_at", out.name(q)}});
@@ -159,8 +174,15 @@ void check_agreement(const DeliveryHistory& history, const Index& index, bool un
         if (event.kind != DeliveryEvent::Kind::deliver) continue;
         if (!uniform && !correct(history, event.process)) continue;
         if (!judged.insert(event.message).second) continue;
+        auto id = index.dense.find(event.message);
         for (int q = 0; q < history.processes(); ++q) {
-            if (!correct(history, q) || index.delivered[q].contains(event.message)) continue;
+            if (!correct(history, q)) continue;
+            // A message nobody broadcast (no-creation's business) counts as delivered where it was.
+            const bool has = id != index.dense.end()
+                                 ? index.delivered_bits[q][id->second]
+                                 : std::any_of(index.deliveries[q].begin(), index.deliveries[q].end(),
+                                               [&](const Delivery& d) { return d.message == event.message; });
+            if (has) continue;
             out.add(fmt::format("{}: {}{} delivered {}, but {} (correct) never did", name, out.name(event.process),
                                 correct(history, event.process) ? "" : " (which crashed later)",
                                 out.message(event.message, index), out.name(q)),
@@ -312,7 +334,7 @@ void check_total(const DeliveryHistory& history, const Index& index, Violations&
             }
             FL_ASSERT(m1.has_value());
             const Json details{{"first", out.name(earlier)}, {"second", out.name(later)}, {"message", m2}};
-            if (index.delivered[later].contains(*m1)) {
+            if (index.delivered(later, *m1)) {
                 out.add(fmt::format("total-order: {} delivered {} before {}, {} the other way round", out.name(earlier),
                                     out.message(*m1, index), out.message(m2, index), out.name(later)),
                         delivery.at, details);

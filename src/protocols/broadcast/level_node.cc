@@ -186,7 +186,7 @@ void LevelNode::send_all(Context& ctx, const Payload& payload, std::optional<Nod
 
 void LevelNode::deliver(const Payload& payload) {
     // Every level delivers a message at most once: no duplication by construction.
-    const bool fresh = delivered_keys_.insert(payload.key()).second;
+    const bool fresh = delivered_keys_.insert(payload);
     FL_ASSERT_MSG(fresh, "a message delivered twice");
     delivered_.push_back(payload.value);
     sink_->deliver(self_, payload.origin, payload.value);
