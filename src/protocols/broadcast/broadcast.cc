@@ -22,12 +22,13 @@ std::uint64_t BroadcastRequest::digest() const {
 
 nlohmann::json BroadcastReply::to_json() const {
     Json json{{"type", type()}, {"in_reply_to", in_reply_to}};
-    if (read) json["messages"] = values;
+    if (refused) json["code"] = "crashed";
+    if (read && !refused) json["messages"] = values;
     return json;
 }
 
 std::uint64_t BroadcastReply::digest() const {
-    return hash_bytes(values.data(), values.size() * sizeof(std::int64_t), in_reply_to);
+    return hash_bytes(values.data(), values.size() * sizeof(std::int64_t), in_reply_to + (refused ? 1 : 0));
 }
 
 nlohmann::json Gossip::to_json() const {

@@ -40,9 +40,12 @@ struct BroadcastRequest final : Message {
 struct BroadcastReply final : Message {
     std::uint64_t in_reply_to = 0;
     bool read = false;
+    // The node crashed before and keeps quiet (the broadcast levels, levels.h):
+    // the client should ask another.
+    bool refused = false;
     std::vector<std::int64_t> values;  // read: every value the node knows
 
-    std::string_view type() const override { return read ? "read_ok" : "broadcast_ok"; }
+    std::string_view type() const override { return refused ? "error" : read ? "read_ok" : "broadcast_ok"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override { return 24 + 8 * static_cast<std::uint32_t>(values.size()); }
     std::uint64_t digest() const override;

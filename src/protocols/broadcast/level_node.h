@@ -1,0 +1,142 @@
+// The common layer of the broadcast levels (levels.h): the wire messages, the
+// links (resend until acknowledged), the clients' requests, crash-stop, and
+// delivery. A level implements two steps: what `broadcast` does with a new
+// message at its origin, and what `on_payload` does with one that arrives.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <unordered_set>
+#include <vector>
+
+#include "protocols/broadcast/levels.h"
+
+namespace faultline::protocols::broadcast {
+
+// What a broadcast carries, whichever the level.
+struct Payload {
+    NodeId origin;
+    std::uint64_t seq = 0;    // how many messages the origin broadcast before this one
+    std::int64_t value = 0;   // the client's value: the message's identity
+    std::uint64_t order = 0;  // total: the sequencer's number, from 1 (0: not yet numbered)
+    // causal: how many messages of each node (by cluster position) the origin
+    // had delivered when it broadcast this one.
+    std::vector<std::uint64_t> deps;
+
+    // (origin, seq): unique in a run, since processes never come back.
+    std::uint64_t key() const { return (std::uint64_t{origin.value} << 40) | seq; }
+};
+
+// A set of messages by (origin, seq): a bit per seq, as each origin numbers
+// its messages 0, 1, 2... (cheaper than hashing every key at 100 nodes).
+class MessageSet {
+  public:
+    // True if the message was not in the set.
+    bool insert(const Payload& payload) {
+        if (payload.origin.value >= by_origin_.size()) by_origin_.resize(payload.origin.value + 1);
+        auto& bits = by_origin_[payload.origin.value];
+        if (payload.seq >= bits.size()) bits.resize(std::max<std::size_t>(2 * bits.size(), payload.seq + 1));
+        if (bits[payload.seq]) return false;
+        bits[payload.seq] = true;
+        return true;
+    }
+
+  private:
+    std::vector<std::vector<bool>> by_origin_;  // by origin id, then seq
+};
+
+// A payload on a link; the receiver answers with a RelayAck of its link id.
+struct Relay final : Message {
+    std::uint64_t link_id = 0;
+    Payload payload;
+
+    std::string_view type() const override { return "relay"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 48 + 8 * static_cast<std::uint32_t>(payload.deps.size()); }
+    std::uint64_t digest() const override;
+};
+
+struct RelayAck final : Message {
+    std::uint64_t link_id = 0;
+
+    std::string_view type() const override { return "relay_ok"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 16; }
+    std::uint64_t digest() const override { return link_id; }
+};
+
+// reliable-lazy's heartbeat: "I am alive".
+struct Alive final : Message {
+    std::string_view type() const override { return "alive"; }
+    nlohmann::json to_json() const override;
+    std::uint32_t size_bytes() const override { return 8; }
+};
+
+class LevelNode : public Node {
+  public:
+    LevelNode(const LevelOptions& options, DeliverySink* sink);
+
+    void start(Context& ctx) override;
+    // Crash-stop: a restarted node keeps quiet (see levels.h).
+    void recover(Context& ctx) override;
+    void on_message(Context& ctx, const Envelope& envelope) override;
+    void on_timer(Context& ctx, TimerId timer, std::uint64_t tag) override;
+
+    // The values this node delivered, in delivery order.
+    const std::vector<std::int64_t>& delivered() const { return delivered_; }
+
+  protected:
+    // A new message at its origin (origin, seq and value are set).
+    virtual void broadcast(Context& ctx, Payload payload) = 0;
+    virtual void on_payload(Context& ctx, NodeId from, const Payload& payload) = 0;
+    // A level's own messages and timers (tags from kLevelTimerTag on).
+    virtual void on_other(Context& ctx, const Envelope& envelope) { (void)ctx, (void)envelope; }
+    virtual void on_level_timer(Context& ctx, std::uint64_t tag) { (void)ctx, (void)tag; }
+    virtual void on_start(Context& ctx) { (void)ctx; }
+    static constexpr std::uint64_t kLevelTimerTag = 1;
+
+    // Sends over a link: resent until acknowledged (with a resend interval).
+    void send(Context& ctx, NodeId to, const Payload& payload);
+    // To every other node but `except` (and `also_except`).
+    void send_all(Context& ctx, const Payload& payload, std::optional<NodeId> except = std::nullopt,
+                  std::optional<NodeId> also_except = std::nullopt);
+    // True the first time this message (by key) is seen here.
+    bool first_receipt(const Payload& payload) { return seen_.insert(payload); }
+    void deliver(const Payload& payload);
+    // The node's position in the cluster's order (the index of vectors).
+    std::size_t position(Context& ctx, NodeId node) const;
+    const LevelOptions& options() const { return options_; }
+
+  private:
+    void answer_client(Context& ctx, const Envelope& envelope);
+    void resend(Context& ctx);
+
+    LevelOptions options_;
+    DeliverySink* sink_;
+    bool crashed_before_ = false;
+    std::uint64_t next_seq_ = 0;
+    std::uint64_t next_link_id_ = 1;
+    struct Unacked {
+        NodeId to;
+        MessagePtr relay;
+    };
+    std::map<std::uint64_t, Unacked> unacked_;    // by link id
+    std::unordered_set<std::int64_t> requested_;  // values clients asked this node to broadcast
+    MessageSet seen_;
+    MessageSet delivered_keys_;
+    std::vector<std::int64_t> delivered_;
+    NodeId self_;
+};
+
+// One level each (best_effort.cc, reliable_eager.cc, ...).
+std::unique_ptr<LevelNode> make_best_effort(const LevelOptions& options, DeliverySink* sink);
+std::unique_ptr<LevelNode> make_reliable_eager(const LevelOptions& options, DeliverySink* sink);
+std::unique_ptr<LevelNode> make_reliable_lazy(const LevelOptions& options, DeliverySink* sink);
+std::unique_ptr<LevelNode> make_uniform(const LevelOptions& options, DeliverySink* sink);
+std::unique_ptr<LevelNode> make_fifo(const LevelOptions& options, DeliverySink* sink);
+std::unique_ptr<LevelNode> make_causal(const LevelOptions& options, DeliverySink* sink);
+std::unique_ptr<LevelNode> make_total(const LevelOptions& options, DeliverySink* sink);
+
+}  // namespace faultline::protocols::broadcast
