@@ -448,14 +448,16 @@ void record_simulation(RunResult& result, sim::Simulation& simulation, const Run
 
 Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     if (auto status = config.validate(); !status) return status.error();
-    auto system_or = make_system(config);
-    if (!system_or) return system_or.error();
-    std::unique_ptr<System> system = std::move(*system_or);
-
     auto description = system_named(config.system);
     if (!description) return description.error();
     auto plan = plan_search(config, **description);
     if (!plan) return plan.error();
+    RunConfig system_config = config;  // with the knobs the plan sets
+    system_config.system_options.update(plan->knobs);
+    auto system_or = make_system(system_config);
+    if (!system_or) return system_or.error();
+    std::unique_ptr<System> system = std::move(*system_or);
+
     RunConfig network_config = config;  // the network the plan asks for
     if (!plan->latency.empty()) network_config.latency = plan->latency;
     auto link = network_config.link_config();
@@ -466,7 +468,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     simulation.network().set_drop_in_flight(config.drop_in_flight);
     simulation.set_node_logging(options.keep_node_logs);
     system->shape_workload(plan->workload);
-    system->build(simulation, config);
+    system->build(simulation, system_config);
     auto schedule = make_schedule(config, *plan);
     if (!schedule) return schedule.error();
     if (plan->fault_points)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/assert.h"
 #include "base/prng.h"
 #include "nemesis/generator.h"
 #include "runner/run_config.h"
@@ -150,6 +151,24 @@ void priority_schedule(SearchPlan& plan, const RunConfig& config, Prng& random) 
     std::sort(plan.priorities.change_points.begin(), plan.priorities.change_points.end());
 }
 
+// Knobs: each of the system's knobs the run leaves unset is flipped from its
+// default with probability 1/4, unless the system refuses the result (a
+// combination of settings it does not support, such as raft-kv's lease reads
+// without CheckQuorum).
+void swarm_knobs(SearchPlan& plan, const RunConfig& config, const SystemDescription& system, Prng& random) {
+    if (system.options == nullptr) return;
+    const Json defaults = system.options->defaults();
+    for (const std::string& knob : system.knobs) {
+        FL_ASSERT_MSG(defaults.contains(knob) && defaults[knob].is_boolean(), "a knob is a boolean option");
+        const bool flip = random.chance(0.25);
+        if (!flip || config.system_options.contains(knob)) continue;
+        RunConfig flipped = config;
+        flipped.system_options.update(plan.knobs);
+        flipped.system_options[knob] = !defaults[knob].get<bool>();
+        if (system.make(flipped)) plan.knobs[knob] = flipped.system_options[knob];
+    }
+}
+
 }  // namespace
 
 Result<SearchPlan> plan_search(const RunConfig& config, const SystemDescription& system) {
@@ -181,6 +200,8 @@ Result<SearchPlan> plan_search(const RunConfig& config, const SystemDescription&
     if (combined || config.search == "swarm") {
         swarm_faults(plan, swarm);
         swarm_workload(plan, config, workload);
+        Prng knobs = Prng::stream(config.seed, "search/knobs");
+        swarm_knobs(plan, config, system, knobs);
     }
     if (combined || config.search == "swarm" || config.search == "targeted") swarm_network(plan, config, network);
     // The combined default: half the seeds follow a targeted campaign in
@@ -210,6 +231,7 @@ Json SearchPlan::to_json() const {
         json["targeted"] = Json{{"share", targeted}, {"roles", roles_json}};
     }
     if (!workload.empty()) json["workload"] = workload.to_json();
+    if (!knobs.empty()) json["knobs"] = knobs;
     if (!latency.empty()) json["latency"] = latency;
     if (priorities.levels > 0) {
         json["priorities"] = Json{{"levels", priorities.levels},
@@ -236,6 +258,7 @@ std::string SearchPlan::describe() const {
         parts.push_back(fmt::format("{} quiet window{}", workload.quiet.size(), workload.quiet.size() == 1 ? "" : "s"));
     }
     if (!latency.empty()) parts.push_back("latency " + latency);
+    for (const auto& [knob, value] : knobs.items()) parts.push_back(fmt::format("{} {}", knob, value.dump()));
     if (fault_points) parts.emplace_back("fault points");
     if (priorities.levels > 0) parts.push_back(fmt::format("priorities depth {}", priorities.change_points.size() + 1));
     return fmt::format("{}: {}", strategy, fmt::join(parts, "; "));

@@ -70,6 +70,9 @@ struct SearchPlan {
     std::string latency;  // the default link's latency in place of the config's ("": the config's)
     bool fault_points = false;
     sim::PrioritySchedule priorities;  // levels 0: none
+    // The system's own options this seed sets (SystemDescription::knobs),
+    // over the config's: run() builds the system with them.
+    Json knobs = Json::object();
 
     Json to_json() const;
     // "swarm: partition, kill; bursts; write-heavy; 1 key; 2 quiet windows; fault points"

@@ -108,6 +108,11 @@ struct SystemDescription {
     // the service checks every system with clients gets (kServiceChecks). A
     // scenario's `failing` list may name only these.
     std::vector<std::string> checks;
+    // Boolean options of its own that the search may flip on a seed where
+    // the run leaves them unset (FoundationDB's knobs): settings the system is
+    // correct under either way, whose other value opens other interleavings
+    // (raft-kv: pre_vote, check_quorum). Empty: none.
+    std::vector<std::string> knobs;
     // The roles node_in_role finds: faults may be aimed at these (--search
     // targeted). Empty: none.
     std::vector<nemesis::TargetRole> roles;

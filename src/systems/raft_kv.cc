@@ -404,6 +404,14 @@ Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
             fmt::format("the heartbeat ({}) must be shorter than the election timeout ({})",
                         format_duration(options.heartbeat_interval), format_duration(options.election_timeout_min)));
     }
+    // A lease is safe only if followers refuse to elect anyone while they
+    // still hear from the leader, which is what CheckQuorum makes them do
+    // (etcd refuses lease-based reads without it too).
+    if (options.lease_reads && !options.check_quorum) {
+        return make_error(ErrorCode::invalid_argument,
+                          "lease reads need check_quorum: without it a new leader can be elected within an old "
+                          "leader's lease");
+    }
     if (!config.bug.empty()) {
         const auto bug = protocols::raft::bug_named(config.bug);
         if (!bug) return make_error(ErrorCode::invalid_argument, fmt::format("unknown bug '{}'", config.bug));
@@ -426,6 +434,7 @@ const runner::SystemRegistration registration{{
     .checks = {"linearizability", "raft-invariants", "election-safety", "one-vote-per-term", "term-monotonic",
                "commit-monotonic", "applied-within-commit", "leader-append-only", "leader-completeness", "log-matching",
                "no-truncation-below-commit", "state-machine-safety", "replica-state-agreement"},
+    .knobs = {"pre_vote", "check_quorum"},
     .roles = nemesis::target_roles(),
     .make = make_raft_kv,
 }};
