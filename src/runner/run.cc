@@ -545,6 +545,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.stopped_because = simulation.stop_reason();
     result.history = recorder.take();
     result.search = plan->to_json();
+    result.search_described = plan->describe();
     system->abstract_run(result.abstract_features);
     result.schedule = nemesis.schedule();
     result.nemesis_log = nemesis.log();

@@ -48,8 +48,9 @@ struct RunResult {
     double wall_seconds = 0;
     std::vector<CheckOutcome> checks;
     Verdict verdict = Verdict::valid;
-    std::string stopped_because;  // empty unless the run stopped early
-    Json search;                  // the search plan (runner/search.h) the run followed
+    std::string stopped_because;   // empty unless the run stopped early
+    Json search;                   // the search plan (runner/search.h) the run followed
+    std::string search_described;  // the plan in one line (SearchPlan::describe)
     // The system's abstraction of the run (System::abstract_run), for coverage-guided search.
     std::vector<std::uint64_t> abstract_features;
     nemesis::Schedule schedule;            // the faults that were scheduled

@@ -33,6 +33,7 @@ std::string format_summary(const RunResult& result, bool colour) {
     std::string out;
     out += fmt::format("system       {}, {} nodes, {} clients, seed {}\n", config.system, config.nodes, config.clients,
                        config.seed);
+    if (!result.search_described.empty()) out += fmt::format("search       {}\n", result.search_described);
     out += fmt::format("operations   {} invoked: {} ok, {} fail, {} info\n", result.ops.invoked, result.ops.ok,
                        result.ops.fail, result.ops.info);
     if (result.ops.ok > 0) {
