@@ -90,7 +90,9 @@ TEST(Gossip, EveryModeReachesEveryNodeInAboutLogNRounds) {
             EXPECT_GE(rounds, 4) << mode_name(mode) << " seed " << seed;  // no faster than doubling
             total += rounds;
         }
-        if (mode == Mode::push_pull) EXPECT_LE(total, 5 * 10) << "push-pull: under log2 N + ln N on average";
+        if (mode == Mode::push_pull) {
+            EXPECT_LE(total, 5 * 10) << "push-pull: under log2 N + ln N on average";
+        }
     }
 }
 

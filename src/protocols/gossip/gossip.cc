@@ -1,6 +1,7 @@
 #include "protocols/gossip/gossip.h"
 
 #include <algorithm>
+#include <iterator>
 #include <limits>
 
 #include "base/assert.h"
@@ -132,21 +133,23 @@ void GossipNode::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
     ctx.set_timer(options_.anti_entropy_interval, kAntiEntropyTag);
 }
 
-std::vector<std::int64_t> GossipNode::hot_rumours() {
+void GossipNode::cool() {
     // Cooled rumours leave the front: hot_ is in the order learnt, and every
     // rumour stays hot for the same number of rounds.
     auto cooled = std::find_if(hot_.begin(), hot_.end(), [&](const Hot& h) { return h.until_round >= round_; });
+    for (auto it = hot_.begin(); it != cooled; ++it) {
+        auto found = std::lower_bound(hot_sorted_.begin(), hot_sorted_.end(), it->rumour);
+        FL_ASSERT(found != hot_sorted_.end() && *found == it->rumour);
+        hot_sorted_.erase(found);
+    }
     hot_.erase(hot_.begin(), cooled);
-    std::vector<std::int64_t> ids;
-    ids.reserve(hot_.size());
-    for (const Hot& h : hot_) ids.push_back(h.rumour);
-    std::sort(ids.begin(), ids.end());
-    return ids;
+    FL_ASSERT_EQ(hot_.size(), hot_sorted_.size());
 }
 
 void GossipNode::run_round(Context& ctx) {
     ++round_;
-    std::vector<std::int64_t> hot = hot_rumours();
+    cool();
+    const std::vector<std::int64_t>& hot = hot_rumours();
     if (options_.mode == Mode::push && hot.empty()) return;  // nothing to say, nothing to ask
     const bool reply_wanted = options_.mode != Mode::push;
     for (NodeId peer : random_peers(ctx, options_.fanout)) {
@@ -191,7 +194,10 @@ void GossipNode::send(Context& ctx, NodeId to, std::vector<std::int64_t> ids, bo
 bool GossipNode::learn(Context& ctx, std::int64_t rumour, bool hot, bool from_client) {
     if (!known_.insert(rumour)) return false;
     sink_->learnt(ctx.self(), rumour, from_client);
-    if (hot) hot_.push_back(Hot{rumour, round_ + static_cast<std::uint64_t>(options_.hot_rounds)});
+    if (hot) {
+        hot_.push_back(Hot{rumour, round_ + static_cast<std::uint64_t>(options_.hot_rounds)});
+        hot_sorted_.insert(std::lower_bound(hot_sorted_.begin(), hot_sorted_.end(), rumour), rumour);
+    }
     return true;
 }
 
@@ -201,9 +207,8 @@ void GossipNode::on_message(Context& ctx, const Envelope& envelope) {
         if (!rumours->reply_wanted) return;
         // Answer with the hot rumours the caller did not just send.
         std::vector<std::int64_t> answer;
-        for (std::int64_t id : hot_rumours()) {
-            if (!std::binary_search(rumours->ids.begin(), rumours->ids.end(), id)) answer.push_back(id);
-        }
+        std::set_difference(hot_sorted_.begin(), hot_sorted_.end(), rumours->ids.begin(), rumours->ids.end(),
+                            std::back_inserter(answer));
         if (!answer.empty()) send(ctx, envelope.from, std::move(answer), false);
         return;
     }

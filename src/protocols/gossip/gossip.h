@@ -123,7 +123,9 @@ class GossipNode final : public Node {
     void anti_entropy(Context& ctx);
     // Records a rumour; true if it was new here.
     bool learn(Context& ctx, std::int64_t rumour, bool hot, bool from_client);
-    std::vector<std::int64_t> hot_rumours();
+    // The hot rumours, sorted (cooled ones leave at the start of each round).
+    const std::vector<std::int64_t>& hot_rumours() const { return hot_sorted_; }
+    void cool();
     void send(Context& ctx, NodeId to, std::vector<std::int64_t> ids, bool reply_wanted);
     // `count` distinct peers other than self, uniformly at random.
     std::vector<NodeId> random_peers(Context& ctx, int count);
@@ -136,7 +138,8 @@ class GossipNode final : public Node {
         std::int64_t rumour;
         std::uint64_t until_round;  // spread in rounds before this one
     };
-    std::vector<Hot> hot_;  // in the order learnt
+    std::vector<Hot> hot_;                  // in the order learnt
+    std::vector<std::int64_t> hot_sorted_;  // the same rumours, sorted (what a message carries)
 };
 
 }  // namespace faultline::protocols::gossip
