@@ -112,8 +112,8 @@ nlohmann::json CrdtReply::to_json() const {
 }
 
 std::uint64_t CrdtReply::digest() const {
-    return hash_bytes(value.dump().data(), value.dump().size(),
-                      in_reply_to * 4 + (refused ? 1 : 0) + (rejected ? 2 : 0));
+    const std::string text = value.dump();
+    return hash_bytes(text.data(), text.size(), in_reply_to * 4 + (refused ? 1 : 0) + (rejected ? 2 : 0));
 }
 
 nlohmann::json StateSync::to_json() const {

@@ -27,7 +27,7 @@ void PNCounter::add(std::size_t replica, std::int64_t delta) {
     if (delta >= 0) {
         up_.add(replica, static_cast<std::uint64_t>(delta));
     } else {
-        down_.add(replica, static_cast<std::uint64_t>(-delta));
+        down_.add(replica, 0 - static_cast<std::uint64_t>(delta));  // |delta|, INT64_MIN included
     }
 }
 
