@@ -56,6 +56,7 @@ RunConfig crdt_run(const std::string& type, const std::string& delivery, std::ui
     config.time_limit = seconds(6);
     config.recovery = seconds(2);
     config.seed = seed;
+    config.search = "random";  // the load and faults as written, not a swarm's
     config.nemesis = "partition";
     config.fault_interval = seconds(2);
     config.fault_duration = seconds(1);
@@ -121,6 +122,7 @@ TEST(GossipCrdt, GossipReportsRoundsCoverageAndCost) {
     config.time_limit = seconds(5);
     config.recovery = seconds(2);
     config.nemesis = "none";
+    config.search = "random";
     config.system_options["fanout"] = 2;
     auto result = run(config, RunOptions{.keep_node_logs = false});
     ASSERT_TRUE(result.has_value()) << result.error().message;
