@@ -181,12 +181,17 @@ class BroadcastLevelsSystem final : public runner::System {
     BroadcastLevelOptions options_;
     Guarantee claim_;
     Recorder recorder_;
-    std::shared_ptr<const workload::ClientCodec> codec_ = std::make_shared<LevelCodec>();
+    std::shared_ptr<const workload::ClientCodec> codec_ = broadcast_client_codec();
     std::int64_t next_value_ = 0;
     std::vector<NodeId> servers_;
 };
 
 }  // namespace
+
+std::shared_ptr<const workload::ClientCodec> broadcast_client_codec() {
+    static const auto codec = std::make_shared<const LevelCodec>();
+    return codec;
+}
 
 std::vector<std::string> guarantee_names() {
     std::vector<std::string> names;

@@ -26,6 +26,11 @@ std::vector<std::string> guarantee_names();
 // The names of every check a level run may return.
 std::vector<std::string> broadcast_level_checks();
 
+// The clients' side of the broadcast requests (protocols/broadcast/broadcast.h):
+// adds become broadcasts, reads return a node's values, and a refusal (a node
+// that crashed before) sends the client to another node. Gossip's clients too.
+std::shared_ptr<const workload::ClientCodec> broadcast_client_codec();
+
 Result<std::unique_ptr<runner::System>> make_broadcast_levels(const BroadcastLevelOptions& options);
 
 }  // namespace faultline::systems
