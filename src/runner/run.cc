@@ -540,7 +540,9 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     simulation.run_until(clients_stop + final_settle + final_allowance);
 
     RunResult result;
-    result.config = config;
+    // The knobs the plan set are written out: a stored run, a repro command or
+    // a shrink replays them as settings, whatever the seed they run with.
+    result.config = system_config;
     result.simulated = simulation.now();
     result.stopped_because = simulation.stop_reason();
     result.history = recorder.take();

@@ -848,6 +848,9 @@ Result<ShrinkResult> shrink(const RunConfig& config, const RunResult& original, 
     // Shrink the schedule the run actually played, as data.
     RunConfig start = config;
     start.schedule = original.schedule.to_json();
+    // And the settings its plan chose (knobs): candidates with other seeds
+    // keep them.
+    start.system_options = original.config.system_options;
     ShrinkResult result;
     result.failing = target;
     result.faults_before = original.schedule.faults.size();

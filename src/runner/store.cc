@@ -255,6 +255,8 @@ Result<StoredRun> run_and_store(const std::string& store_root, const RunConfig& 
         if (auto kept = trace->close(); !kept) return kept.error();
     }
     if (!result) return result.error();
+    // Again, now with the settings the search plan chose (its knobs).
+    if (auto status = write_config(*dir, result->config); !status) return status.error();
     if (auto status = write_results(*dir, *result); !status) return status.error();
     if (options.update_latest) {
         if (auto status = update_latest(store_root, *dir); !status) return status.error();

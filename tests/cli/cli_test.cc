@@ -209,7 +209,7 @@ TEST(Cli, ASweepStoresItsFirstFailuresAndListsTheRest) {
     std::ifstream in(listed.substr(std::string("failures     ").size()));
     std::stringstream text;
     text << in.rdbuf();
-    EXPECT_NE(text.str().find("\"repro\": \"faultline test --bug early-ack --seed 11\""), std::string::npos)
+    EXPECT_NE(text.str().find("\"repro\": \"faultline test --bug early-ack --seed 12\""), std::string::npos)
         << text.str();
     std::filesystem::remove_all(store);
 }

@@ -12,11 +12,61 @@
 #include <sstream>
 
 #include "check/history.h"
+#include "runner/search.h"
+#include "runner/system.h"
 #include "sim/trace_file.h"
 #include "support/faultline_process.h"
 
 namespace faultline::runner {
 namespace {
+
+// A default seed's plan may flip the system's knobs (runner/search.h): the
+// stored config holds the settings the run had, so a replay, a repro command
+// or a shrink that draws other seeds runs the same system. Seed 1 turns
+// CheckQuorum off (its summary's search line says so).
+TEST(Store, AKnobTheSeedFlippedIsStoredAsASettingAndReplays) {
+    const std::string store = faultline::testing::fresh_folder("store-knob");
+    ASSERT_FALSE(store.empty());
+    RunConfig config;
+    config.seed = 1;
+    config.time_limit = seconds(5);
+    auto stored = run_and_store(store, config, StoreOptions{.trace = false});
+    ASSERT_TRUE(stored.has_value()) << stored.error().message;
+    ASSERT_TRUE(stored->result.search.contains("knobs")) << stored->result.search.dump();
+    const Json knobs = stored->result.search["knobs"];
+    auto read_back = read_config(stored->dir);
+    ASSERT_TRUE(read_back.has_value()) << read_back.error().message;
+    for (const auto& [knob, value] : knobs.items()) {
+        EXPECT_EQ(read_back->system_options.at(knob), value) << knob;
+        EXPECT_NE(
+            read_back->command_line().find("--no-" + std::string(knob == "pre_vote" ? "pre-vote" : "check-quorum")),
+            std::string::npos)
+            << read_back->command_line();
+    }
+    auto replayed = run(*read_back, RunOptions{.keep_node_logs = false});
+    ASSERT_TRUE(replayed.has_value()) << replayed.error().message;
+    EXPECT_EQ(replayed->trace_hash, stored->result.trace_hash);
+}
+
+// A setting the command line gives is never flipped.
+TEST(Store, ASettingTheRunGivesIsNeverAKnob) {
+    int flipped = 0;
+    for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+        RunConfig config;
+        config.seed = seed;
+        auto description = system_named(config.system);
+        ASSERT_TRUE(description.has_value());
+        auto free = plan_search(config, **description);
+        ASSERT_TRUE(free.has_value());
+        flipped += free->knobs.contains("pre_vote") ? 1 : 0;
+        config.system_options["pre_vote"] = true;
+        auto pinned = plan_search(config, **description);
+        ASSERT_TRUE(pinned.has_value());
+        EXPECT_FALSE(pinned->knobs.contains("pre_vote")) << "seed " << seed;
+        EXPECT_EQ(pinned->knobs.contains("check_quorum"), free->knobs.contains("check_quorum")) << "seed " << seed;
+    }
+    EXPECT_GT(flipped, 0);  // the pin mattered on some seed
+}
 
 TEST(Store, TheBinaryTraceHoldsEveryEventOfTheRun) {
     const std::string store = faultline::testing::fresh_folder("store-trace");
