@@ -101,10 +101,10 @@ std::string ExplorationStats::summary() const {
         bounds = fmt::format("INCOMPLETE ({})", fmt::join(cuts, ", "));
     }
     return fmt::format(
-        "{} states, {} transitions, {} final ({} failing), depth {}, {}, {:.3f} s ({} states/s), about {:.1f} MiB",
+        "{} states, {} transitions, {} final ({} failing), depth {}, {}, {:.3f} s ({} states/s), about {} KiB held",
         grouped(states), grouped(transitions), grouped(final_states), grouped(violations), depth, bounds, seconds,
         grouped(static_cast<std::uint64_t>(states_per_second())),
-        static_cast<double>(peak_memory_bytes) / (1024.0 * 1024.0));
+        grouped(static_cast<std::uint64_t>((peak_memory_bytes + 1023) / 1024)));
 }
 
 State start_state(const TinySystem& system) {

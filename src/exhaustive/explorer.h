@@ -171,9 +171,9 @@ State take_step(const TinySystem& system, const State& state, const Step& step);
 
 Exploration explore(const TinySystem& system, const Property& property, const Bounds& bounds);
 
-// Follows `steps` from the start state, checking that each is one the
-// explorer could take there; the state it ends in, or an error naming the
-// first step that is not open.
+// Follows `steps` from the start state, checking that each is open there
+// (in any order of delivery, even for a system whose deliveries commute);
+// the state it ends in, or an error naming the first step that is not open.
 Result<State> replay(const TinySystem& system, const std::vector<Step>& steps, const Bounds& bounds = {});
 
 // How a system's messages read in a timeline.
