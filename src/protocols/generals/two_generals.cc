@@ -89,8 +89,9 @@ exhaustive::TinySystem two_generals_system(const TwoGeneralsSetup& setup) {
     system.nodes.push_back(std::make_shared<General>(Side::b, setup.messengers, setup.copies, setup.rule.b_needs));
     system.lossy = true;
     // A general's step depends only on which messenger arrives, and a later
-    // copy changes nothing: deliveries commute. The explorer still takes
-    // every order (the copies' races are small), unless asked not to.
+    // copy changes nothing, so deliveries commute (the tests compare both
+    // modes); the explorer takes every order all the same, to show the races
+    // of the copies, which are small.
     system.deliveries_commute = false;
     return system;
 }
