@@ -127,10 +127,8 @@ Result<bool> run_model_scenario(const runner::Scenario& scenario, const Scenario
         scenario.name.c_str(), outcome.explanation.c_str());
     if (arguments.verbose || !outcome.as_expected) std::fputs(result->report.c_str(), stdout);
     if (result->verdict != runner::Verdict::valid) {
-        const std::string flags = model->options->command_line(scenario.model_options);
-        std::fprintf(stdout, "     %s: faultline %s%s\n",
-                     result->verdict == runner::Verdict::invalid ? "counterexample" : "bounds", model->command.c_str(),
-                     flags.c_str());
+        std::fprintf(stdout, "     %s: %s\n", result->verdict == runner::Verdict::invalid ? "counterexample" : "bounds",
+                     runner::model_command_line(*model, scenario.model_options).c_str());
     }
     first.scenario = &scenario;
     first.verdict = result->verdict;

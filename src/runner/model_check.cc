@@ -3,8 +3,6 @@
 
 #include <map>
 
-#include "runner/system.h"
-
 namespace faultline::runner {
 
 namespace {
@@ -47,6 +45,19 @@ Result<ModelResult> run_model(const ModelDescription& model, const Json& options
     for (std::size_t i = 0; i < model.checks.size(); ++i) FL_ASSERT_EQ(result->checks[i].name, model.checks[i]);
     FL_ASSERT(result->verdict == model_verdict(result->checks));
     return result;
+}
+
+std::string model_command_line(const ModelDescription& model, const Json& options) {
+    std::string line = "faultline " + model.command;
+    Json rest = options;
+    for (const std::string& key : model.repro_keys) {
+        const OptionInfo* info = model.options->find(key);
+        FL_ASSERT_MSG(info != nullptr && info->kind != OptionKind::flag, key);
+        FL_ASSERT(options.contains(info->json_key()));
+        line += " " + info->flag() + " " + option_value_text(*info, options[info->json_key()]);
+        rest.erase(info->json_key());
+    }
+    return line + model.options->command_line(rest);
 }
 
 check::Verdict model_verdict(const std::vector<check::Outcome>& checks) {

@@ -44,8 +44,11 @@ struct ModelResult {
 struct ModelDescription {
     std::string name;
     std::string summary;  // one line
-    // The command that runs it on its own ("generals two"), for repro lines.
+    // The command that runs it on its own ("generals two"), for repro lines,
+    // and the options such a line always spells out (the others appear when
+    // they differ from their defaults).
     std::string command;
+    std::vector<std::string> repro_keys;
     const OptionSchema* options = nullptr;
     std::vector<std::string> checks;  // the names of the outcomes `run` returns
     // Explores the model; `options` is normalized (every key, within range).
@@ -63,6 +66,10 @@ const ModelDescription* find_model(std::string_view name);
 
 // Normalizes `options` against the model's declarations, then runs it.
 Result<ModelResult> run_model(const ModelDescription& model, const Json& options);
+
+// "faultline generals byzantine --nodes 3 --traitors 1 --rounds 1": the
+// command that runs the model with these (normalized) options.
+std::string model_command_line(const ModelDescription& model, const Json& options);
 
 // The verdict of a model's checks: invalid beats unknown beats valid.
 check::Verdict model_verdict(const std::vector<check::Outcome>& checks);

@@ -96,6 +96,7 @@ const runner::ModelRegistration registration{{
     .name = "byzantine-generals",
     .summary = "OM(m), the oral-messages algorithm, under every placement and choice of its traitors",
     .command = "generals byzantine",
+    .repro_keys = {"nodes", "traitors", "rounds"},
     .options = &byzantine_options(),
     .checks = {"interactive-consistency"},
     .run = [](const Json& values) -> Result<runner::ModelResult> {

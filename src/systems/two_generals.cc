@@ -95,6 +95,7 @@ const runner::ModelRegistration registration{{
     .summary = "A chain of messengers over a lossy valley: every loss pattern, and the one that leaves one general "
                "attacking alone",
     .command = "generals two",
+    .repro_keys = {"messengers", "rule"},
     .options = &two_generals_options(),
     .checks = {"agreement", "validity"},
     .run = [](const Json& values) -> Result<runner::ModelResult> {

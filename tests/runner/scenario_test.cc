@@ -123,6 +123,9 @@ failing = ["interactive-consistency"]
     auto result = run_model(*find_model(scenario->model), scenario->model_options);
     ASSERT_TRUE(result.has_value()) << result.error().message;
     EXPECT_TRUE(judge(scenario->expect, result->verdict, result->checks).as_expected);
+    // The command that prints its counterexample: the main options always, the others as they differ.
+    EXPECT_EQ(model_command_line(*find_model(scenario->model), scenario->model_options),
+              "faultline generals byzantine --nodes 3 --traitors 1 --rounds 1 --one-order");
     // Written back and read again, it is the same scenario.
     const std::string again = write_file("faultline-scenario-model-again.toml", scenario_to_toml(*scenario));
     auto reread = load_scenario(again);
