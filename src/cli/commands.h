@@ -58,6 +58,8 @@ CommandAction add_report_command(CLI::App& app);
 CommandAction add_node_command(CLI::App& app, const std::string& system);
 
 CommandAction add_trace_command(CLI::App& app);
+// `faultline generals two | byzantine`: the models of runner/model_check.h.
+CommandAction add_generals_command(CLI::App& app);
 
 // Prints "faultline: <message>" on stderr.
 void print_error(const std::string& message);

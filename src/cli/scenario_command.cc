@@ -110,10 +110,38 @@ Result<std::string> store_with_report(const std::string& store, const runner::Ru
     return stored->dir;
 }
 
+// A model's scenario: one exhaustive exploration, judged like a run, with
+// the command that prints its counterexample.
+Result<bool> run_model_scenario(const runner::Scenario& scenario, const ScenarioArguments& arguments, FirstRun& first) {
+    const runner::ModelDescription* model = runner::find_model(scenario.model);
+    FL_ASSERT_MSG(model != nullptr, scenario.model);  // the scenario's loader found it
+    auto result = runner::run_model(*model, scenario.model_options);
+    if (!result) return make_error(result.error().code, fmt::format("{}: {}", scenario.path, result.error().message));
+    const runner::ScenarioOutcome outcome = runner::judge(scenario.expect, result->verdict, result->checks);
+    const bool colour = colour_stdout();
+    std::fprintf(
+        stdout, "%-4s %s (explored exhaustively): %s\n",
+        runner::in_verdict_colour(outcome.as_expected ? "ok" : "FAIL",
+                                  outcome.as_expected ? runner::Verdict::valid : runner::Verdict::invalid, colour)
+            .c_str(),
+        scenario.name.c_str(), outcome.explanation.c_str());
+    if (arguments.verbose || !outcome.as_expected) std::fputs(result->report.c_str(), stdout);
+    if (result->verdict != runner::Verdict::valid) {
+        std::fprintf(stdout, "     %s: %s\n", result->verdict == runner::Verdict::invalid ? "counterexample" : "bounds",
+                     runner::model_command_line(*model, scenario.model_options).c_str());
+    }
+    first.scenario = &scenario;
+    first.verdict = result->verdict;
+    first.as_expected = outcome.as_expected;
+    std::fflush(stdout);
+    return outcome.as_expected;
+}
+
 // Runs every seed of `scenario`, printing a line for each: whether all of
 // them behaved as the scenario expects, or the error of a run that could not
 // run.
 Result<bool> run_scenario(const runner::Scenario& scenario, const ScenarioArguments& arguments, FirstRun& first) {
+    if (!scenario.model.empty()) return run_model_scenario(scenario, arguments, first);
     bool scenario_as_expected = true;
     first.scenario = &scenario;
     for (std::uint64_t seed : scenario.seeds) {
@@ -167,7 +195,10 @@ std::string group_of(const std::string& name) {
 // its trace and page, for it.
 void write_group_pages(std::vector<FirstRun>& runs, const ScenarioArguments& arguments) {
     std::map<std::string, std::vector<FirstRun*>> groups;
-    for (FirstRun& run : runs) groups[group_of(run.scenario->name)].push_back(&run);
+    for (FirstRun& run : runs) {
+        // A model's scenario has no run to store or to draw.
+        if (run.scenario->model.empty()) groups[group_of(run.scenario->name)].push_back(&run);
+    }
     for (auto& [group, members] : groups) {
         if (group.empty() || members.size() < 2) continue;
         Json entries = Json::array();

@@ -352,6 +352,65 @@ Status apply_faults(const std::string& path, const std::vector<const toml::table
     return ok_status();
 }
 
+// A model's scenario (model = "NAME"): a name, a description, [expect], and
+// the model's options as keys, each checked against its declaration here.
+Result<Scenario> load_model_scenario(const std::string& path, const toml::table& root) {
+    const toml::node& named = *root.get("model");
+    auto name = value_of<std::string>(path, named, "a model name");
+    if (!name) return name.error();
+    const ModelDescription* model = find_model(*name);
+    if (model == nullptr) {
+        std::string known;
+        for (const ModelDescription* other : all_models()) known += (known.empty() ? "" : ", ") + other->name;
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("{}: unknown model '{}' (models: {})", where(path, named), *name, known));
+    }
+    if (const toml::node* system = root.get("system")) {
+        return make_error(ErrorCode::invalid_argument,
+                          where(path, *system) + ": a scenario names a system or a model, not both");
+    }
+    Scenario scenario;
+    scenario.path = path;
+    scenario.model = model->name;
+    scenario.seeds.clear();
+    Json values = Json::object();
+    std::vector<const toml::table*> unused_faults;
+    for (const auto& [key, node] : root) {
+        const std::string field(key.str());
+        if (field == "model") continue;
+        if (field == "name" || field == "description" || field == "expect") {
+            if (auto status = read_key(path, field, node, scenario, unused_faults); !status) return status.error();
+            continue;
+        }
+        const OptionInfo* info = model->options->find(field);
+        if (info == nullptr || !(info->scope & in_toml)) {
+            std::string keys;
+            for (const OptionInfo& option : model->options->options()) keys += ", " + option.key;
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("{}: unknown key '{}' (a scenario of model {} takes name, description, "
+                                          "[expect]{})",
+                                          where(path, node), field, model->name, keys));
+        }
+        auto scalar = scalar_of(path, node);
+        if (!scalar) return scalar.error();
+        auto value = option_value_from_scenario(*info, *scalar);
+        if (value) values[info->json_key()] = *value;
+        auto normalized = value ? model->options->normalize(values) : Result<Json>(value.error());
+        if (!normalized)
+            return make_error(normalized.error().code, where(path, node) + ": " + normalized.error().message);
+    }
+    if (scenario.name.empty()) return make_error(ErrorCode::invalid_argument, path + ": a scenario needs a name");
+    scenario.model_options = *model->options->normalize(values);
+    for (const std::string& check : scenario.expect.failing) {
+        if (std::find(model->checks.begin(), model->checks.end(), check) != model->checks.end()) continue;
+        const toml::node* failing = root.at_path("expect.failing").node();
+        return make_error(ErrorCode::invalid_argument, fmt::format("{}: {} runs no check named '{}' (its checks: {})",
+                                                                   failing != nullptr ? where(path, *failing) : path,
+                                                                   model->name, check, fmt::join(model->checks, ", ")));
+    }
+    return scenario;
+}
+
 }  // namespace
 
 Result<Scenario> load_scenario(const std::string& path) {
@@ -362,6 +421,7 @@ Result<Scenario> load_scenario(const std::string& path) {
         return make_error(ErrorCode::parse_error,
                           fmt::format("{}:{}: {}", path, error.source().begin.line, error.description()));
     }
+    if (root.contains("model")) return load_model_scenario(path, root);
     Scenario scenario;
     scenario.path = path;
     scenario.config.nemesis = "none";  // a scenario states its faults
@@ -439,9 +499,33 @@ void write_options(std::ostringstream& out, const OptionSchema& schema, const Js
     }
 }
 
+// A model's scenario: its options that differ from their defaults.
+std::string model_scenario_to_toml(const Scenario& scenario) {
+    std::ostringstream out;
+    out << "name = " << quoted(scenario.name) << "\n";
+    if (!scenario.description.empty()) out << "description = " << quoted(scenario.description) << "\n";
+    out << "model = " << quoted(scenario.model) << "\n";
+    const ModelDescription* model = find_model(scenario.model);
+    FL_ASSERT_MSG(model != nullptr, scenario.model);
+    write_options(out, *model->options, scenario.model_options, model->options->defaults());
+    return out.str();
+}
+
+std::string expect_to_toml(const Expectation& expect) {
+    std::ostringstream out;
+    out << "\n[expect]\nverdict = " << quoted(verdict_name(expect.verdict)) << "\n";
+    if (!expect.failing.empty()) {
+        std::vector<std::string> names;
+        for (const std::string& check : expect.failing) names.push_back(quoted(check));
+        out << "failing = [" << fmt::format("{}", fmt::join(names, ", ")) << "]\n";
+    }
+    return out.str();
+}
+
 }  // namespace
 
 std::string scenario_to_toml(const Scenario& scenario) {
+    if (!scenario.model.empty()) return model_scenario_to_toml(scenario) + expect_to_toml(scenario.expect);
     const RunConfig& config = scenario.config;
     std::ostringstream out;
     out << "name = " << quoted(scenario.name) << "\n";
@@ -488,32 +572,32 @@ std::string scenario_to_toml(const Scenario& scenario) {
             << "\nto = " << quoted(format_duration_exact(window.to)) << "\nmin = " << fmt::format("{}", window.min)
             << "\n";
     }
-    out << "\n[expect]\nverdict = " << quoted(verdict_name(scenario.expect.verdict)) << "\n";
-    if (!scenario.expect.failing.empty()) {
-        std::vector<std::string> names;
-        for (const std::string& check : scenario.expect.failing) names.push_back(quoted(check));
-        out << "failing = [" << fmt::format("{}", fmt::join(names, ", ")) << "]\n";
-    }
+    out << expect_to_toml(scenario.expect);
     return out.str();
 }
 
 ScenarioOutcome judge(const Expectation& expect, const RunResult& result) {
-    ScenarioOutcome outcome;
+    ScenarioOutcome outcome = judge(expect, result.verdict, result.checks);
     outcome.seed = result.config.seed;
-    outcome.verdict = result.verdict;
+    return outcome;
+}
+
+ScenarioOutcome judge(const Expectation& expect, Verdict verdict, const std::vector<CheckOutcome>& checks) {
+    ScenarioOutcome outcome;
+    outcome.verdict = verdict;
     std::vector<std::string> failing;
-    for (const CheckOutcome& check : result.checks) {
+    for (const CheckOutcome& check : checks) {
         if (check.verdict == Verdict::invalid) failing.push_back(check.name);
     }
     std::vector<std::string> missing;
     for (const std::string& check : expect.failing) {
         if (std::find(failing.begin(), failing.end(), check) == failing.end()) missing.push_back(check);
     }
-    outcome.as_expected = result.verdict == expect.verdict && missing.empty();
-    outcome.explanation = fmt::format(
-        "expected {}{}, got {}{}", verdict_name(expect.verdict),
-        expect.failing.empty() ? "" : fmt::format(" ({})", fmt::join(expect.failing, ", ")),
-        verdict_name(result.verdict), failing.empty() ? "" : fmt::format(" ({})", fmt::join(failing, ", ")));
+    outcome.as_expected = verdict == expect.verdict && missing.empty();
+    outcome.explanation =
+        fmt::format("expected {}{}, got {}{}", verdict_name(expect.verdict),
+                    expect.failing.empty() ? "" : fmt::format(" ({})", fmt::join(expect.failing, ", ")),
+                    verdict_name(verdict), failing.empty() ? "" : fmt::format(" ({})", fmt::join(failing, ", ")));
     return outcome;
 }
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "runner/model_check.h"
 #include "runner/run.h"
 #include "runner/run_config.h"
 #include "runner/system.h"
@@ -44,8 +45,12 @@ struct Scenario {
     std::string description;
     std::string path;  // where it was read from
     RunConfig config;
-    std::vector<std::uint64_t> seeds{1};
+    std::vector<std::uint64_t> seeds{1};  // none for a model
     Expectation expect;
+    // A model explored exhaustively in place of a simulated run ("" for a
+    // run), and its options, normalized.
+    std::string model;
+    Json model_options;
 };
 
 Result<Scenario> load_scenario(const std::string& path);
@@ -62,5 +67,7 @@ struct ScenarioOutcome {
 
 // Does `result` meet the expectation? Fills `explanation` either way.
 ScenarioOutcome judge(const Expectation& expect, const RunResult& result);
+// The same for a verdict and its checks (a model's).
+ScenarioOutcome judge(const Expectation& expect, Verdict verdict, const std::vector<CheckOutcome>& checks);
 
 }  // namespace faultline::runner

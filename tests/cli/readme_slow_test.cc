@@ -41,6 +41,8 @@ const Expectation expectations[] = {
     {"faultline report store", 0, "report       "},
     {"faultline check", 1, "NOT linearizable"},
     {"faultline systems", 0, "raft-kv"},
+    {"faultline generals two", 1, "messenger 3: \"messenger 2 reached me\"  LOST"},
+    {"faultline generals byzantine", 1, "\"the commander said retreat\"  FORGED"},
 };
 
 // The commands of the README's first code block after "## What it does".

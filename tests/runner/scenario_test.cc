@@ -100,5 +100,62 @@ TEST(ScenarioFile, MistakesNameTheFileAndLine) {
     }
 }
 
+TEST(ScenarioFile, AModelScenarioTakesTheModelsOptions) {
+    const std::string path = write_file("faultline-scenario-model.toml", R"(
+name = "test/model"
+description = "a model"
+model = "byzantine-generals"
+nodes = 3
+one_order = true
+
+[expect]
+verdict = "invalid"
+failing = ["interactive-consistency"]
+)");
+    auto scenario = load_scenario(path);
+    ASSERT_TRUE(scenario.has_value()) << scenario.error().message;
+    EXPECT_EQ(scenario->model, "byzantine-generals");
+    EXPECT_EQ(scenario->model_options["nodes"], 3);
+    EXPECT_EQ(scenario->model_options["one_order"], true);
+    EXPECT_EQ(scenario->model_options["traitors"], 1);  // normalized: the defaults filled in
+    EXPECT_TRUE(scenario->seeds.empty());
+    // It runs, and gives what it expects.
+    auto result = run_model(*find_model(scenario->model), scenario->model_options);
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    EXPECT_TRUE(judge(scenario->expect, result->verdict, result->checks).as_expected);
+    // The command that prints its counterexample: the main options always, the others as they differ.
+    EXPECT_EQ(model_command_line(*find_model(scenario->model), scenario->model_options),
+              "faultline generals byzantine --nodes 3 --traitors 1 --rounds 1 --one-order");
+    // Written back and read again, it is the same scenario.
+    const std::string again = write_file("faultline-scenario-model-again.toml", scenario_to_toml(*scenario));
+    auto reread = load_scenario(again);
+    ASSERT_TRUE(reread.has_value()) << reread.error().message;
+    EXPECT_EQ(reread->model_options, scenario->model_options);
+    EXPECT_EQ(reread->expect.failing, scenario->expect.failing);
+}
+
+TEST(ScenarioFile, AModelScenariosMistakesNameTheFileAndLine) {
+    struct Case {
+        const char* text;
+        const char* says;
+    } cases[] = {
+        {"name = \"x\"\nmodel = \"three-generals\"\n", ":2: unknown model 'three-generals'"},
+        {"name = \"x\"\nmodel = \"two-generals\"\nsystem = \"echo\"\n", ":3: a scenario names a system or a model"},
+        {"name = \"x\"\nmodel = \"two-generals\"\nnodes = 3\n", ":3: unknown key 'nodes'"},
+        {"name = \"x\"\nmodel = \"two-generals\"\nseeds = [1]\n", ":3: unknown key 'seeds'"},
+        {"name = \"x\"\nmodel = \"two-generals\"\nmessengers = 9\n", ":3: messengers must be in [1, 8]"},
+        {"model = \"two-generals\"\n", "needs a name"},
+        {"name = \"x\"\nmodel = \"two-generals\"\n[expect]\nverdict = \"invalid\"\nfailing = [\"linearizability\"]\n",
+         ":5: two-generals runs no check named 'linearizability' (its checks: agreement, validity)"},
+    };
+    for (const Case& c : cases) {
+        const std::string path = write_file("faultline-scenario-model-bad.toml", c.text);
+        auto scenario = load_scenario(path);
+        ASSERT_FALSE(scenario.has_value()) << c.text;
+        EXPECT_NE(scenario.error().message.find(path), std::string::npos) << scenario.error().message;
+        EXPECT_NE(scenario.error().message.find(c.says), std::string::npos) << scenario.error().message;
+    }
+}
+
 }  // namespace
 }  // namespace faultline::runner
