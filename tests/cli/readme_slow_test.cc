@@ -41,6 +41,8 @@ const Expectation expectations[] = {
     {"faultline report store", 0, "report       "},
     {"faultline check", 1, "NOT linearizable"},
     {"faultline systems", 0, "raft-kv"},
+    {"faultline fd --detector phi", 0, "<- knee"},
+    {"faultline fd --compare", 0, "swim         defaults"},
 };
 
 // The commands of the README's first code block after "## What it does".
