@@ -195,6 +195,7 @@ void SwimNode::tick(Context& ctx) {
             if (order_.empty()) return;
         }
         const NodeId target = order_[next_++];
+        FL_ASSERT_NE(target, self_);
         if (members_[target.value].state == MemberState::dead) continue;
         probe_ = Probe{true, ++sequence_, target, false, 0, 0};
         send(ctx, target, SwimKind::ping, probe_.sequence);
@@ -213,7 +214,8 @@ void SwimNode::judge_probe(Context& ctx) {
         return;
     }
     if (options_.local_health) {
-        awareness_.apply(probe_.nacks_expected > 0 ? probe_.nacks_expected - probe_.nacks : 1);
+        // A duplicated nack must not count twice: missing ones only, never below zero.
+        awareness_.apply(probe_.nacks_expected > 0 ? std::max(0, probe_.nacks_expected - probe_.nacks) : 1);
     }
     const Member& target = members_[probe_.target.value];
     if (target.state == MemberState::dead) return;
@@ -349,13 +351,16 @@ void SwimNode::refute(Context& ctx, std::uint32_t accused) {
     ctx.log(fmt::format("refute: alive at incarnation {}", std::max(incarnation(), accused) + 1));
     Member& me = members_[self_.value];
     me.incarnation = std::max(me.incarnation, accused) + 1;
+    FL_ASSERT_GT(me.incarnation, accused);
     me.state = MemberState::alive;
     queue_.push(Update{self_, MemberState::alive, me.incarnation, self_});
     if (options_.local_health) awareness_.apply(1);
 }
 
 void SwimNode::set_state(Context& ctx, const Update& update) {
+    FL_ASSERT_NE(update.member, self_);  // our own state changes only by refuting
     Member& member = members_[update.member.value];
+    FL_ASSERT(member.in_cluster);
     const bool changed = member.state != update.state;
     member.state = update.state;
     member.incarnation = update.incarnation;
@@ -391,6 +396,7 @@ void SwimNode::confirm_suspicion(Context& ctx, const Update& update) {
 
 void SwimNode::arm_suspicion(Context& ctx, NodeId member) {
     Suspicion& suspicion = suspicions_[member.value];
+    FL_ASSERT(suspicion.active);
     const Nanos min = suspicion_timeout_min(options_.suspicion_mult, cluster_size_, options_.probe_interval);
     Nanos timeout = min;
     if (options_.dynamic_suspicion) {
