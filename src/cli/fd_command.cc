@@ -48,6 +48,7 @@ Status parse_in(const std::string& flag, const std::string& text, Nanos bare, Na
 
 Status finish(FdCommand& command) {
     runner::FdOptions& fd = command.fd;
+    if (command.seeds == "0") return make_error(ErrorCode::invalid_argument, "--seeds 0: run at least one seed");
     if (auto range = runner::parse_seed_range(command.seeds.find("..") == std::string::npos ? "1.." + command.seeds
                                                                                             : command.seeds);
         !range) {
@@ -72,6 +73,12 @@ Status finish(FdCommand& command) {
                           fd.crash_duration);
         !s) {
         return s;
+    }
+    if (fd.crash_duration + seconds(120) > fd.time_limit) {
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("--crash-duration {} leaves no room for a crash in a run of {} (allow 2 min more)",
+                        command.crash_duration, command.time_limit));
     }
     if (fd.nemesis != "pause,kill" && fd.nemesis != "kill,pause" && fd.nemesis != "pause" && fd.nemesis != "kill" &&
         fd.nemesis != "none") {

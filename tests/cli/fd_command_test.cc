@@ -36,7 +36,8 @@ TEST(FdCommand, SweepsPrintsTheKneeAndWritesTheResultAndTheReport) {
 TEST(FdCommand, BadInputIsOneLineAndExitCodeThree) {
     for (const std::string arguments :
          {"fd --detector gossip", "fd --detector phi --param timeout", "fd --values 3..x", "fd --loss 2",
-          "fd --time-limit 10s", "fd --nemesis partition", "fd --detector ping --param timeout --values 10ms,2s"}) {
+          "fd --time-limit 10s", "fd --nemesis partition", "fd --detector ping --param timeout --values 10ms,2s",
+          "fd --seeds 0", "fd --time-limit 5min --crash-duration 4min"}) {
         const auto outcome = run_faultline(arguments, "", fresh_folder("fd"));
         EXPECT_EQ(outcome.exit_code, 3) << arguments << ": " << outcome.output;
         EXPECT_EQ(outcome.output.rfind("faultline: ", 0), 0u) << arguments << ": " << outcome.output;
