@@ -94,7 +94,10 @@ std::vector<Outcome> check_membership(const std::vector<ViewChange>& changes, co
             bool complete = true;
             Json times = Json::array();
             for (std::size_t observer = 0; observer < n; ++observer) {
-                if (observer == member || down_within(truth.downs[observer], down.from, deadline)) continue;
+                if (observer == member || down_within(truth.downs[observer], down.from, deadline) ||
+                    (observer < truth.pauses.size() && down_within(truth.pauses[observer], down.from, deadline))) {
+                    continue;
+                }
                 const auto at = views.dead_within(observer, member, down.from, deadline);
                 if (!at) {
                     complete = false;

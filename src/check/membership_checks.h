@@ -5,8 +5,9 @@
 //
 //   completeness   every crash of a member lasting longer than
 //                  detection_time_max is known (the member declared dead) by
-//                  every member that stays up through [crash, crash + bound],
-//                  within that bound (Chandra and Toueg's strong completeness,
+//                  every member that stays up and unpaused through [crash,
+//                  crash + bound], within that bound (a paused member can
+//                  learn nothing until it resumes) (Chandra and Toueg's strong completeness,
 //                  with a deadline)
 //   accuracy       deaths declared of live members: a member declared dead
 //                  while up, and not down within detection_time_max before.
@@ -48,9 +49,10 @@ struct ViewChange {
 };
 
 struct MembershipTruth {
-    std::vector<std::string> names;            // by member index
-    std::vector<std::vector<Interval>> downs;  // by member index, in time order
-    std::vector<bool> impaired;                // by member index (empty: none)
+    std::vector<std::string> names;             // by member index
+    std::vector<std::vector<Interval>> downs;   // by member index, in time order
+    std::vector<std::vector<Interval>> pauses;  // by member index (empty: none)
+    std::vector<bool> impaired;                 // by member index (empty: none)
     Nanos end = 0;
 };
 

@@ -153,6 +153,9 @@ class SwimSystem final : public runner::System, public protocols::swim::SwimObse
         up_.assign(members_.size(), 1);
         down_since_.assign(members_.size(), 0);
         downs_.assign(members_.size(), {});
+        paused_.assign(members_.size(), 0);
+        paused_since_.assign(members_.size(), 0);
+        pauses_.assign(members_.size(), {});
         if (!options_.cut_link.empty()) {
             const auto [a, b] = *parse_link(options_.cut_link);
             simulation.network().block(members_[a], members_[b]);
@@ -183,6 +186,12 @@ class SwimSystem final : public runner::System, public protocols::swim::SwimObse
 
     void after_step(sim::Simulation& simulation) override {
         for (std::size_t i = 0; i < members_.size(); ++i) {
+            const bool paused = simulation.is_paused(members_[i]);
+            if (paused != (paused_[i] != 0)) {
+                paused_[i] = paused ? 1 : 0;
+                if (paused) paused_since_[i] = simulation.now();
+                if (!paused) pauses_[i].push_back({paused_since_[i], simulation.now()});
+            }
             const bool up = simulation.is_up(members_[i]);
             if (up == (up_[i] != 0)) continue;
             up_[i] = up ? 1 : 0;
@@ -195,11 +204,13 @@ class SwimSystem final : public runner::System, public protocols::swim::SwimObse
         check::MembershipTruth truth;
         truth.end = simulation.now();
         truth.downs = downs_;
+        truth.pauses = pauses_;
         truth.impaired.assign(members_.size(), false);
         if (options_.slow_member >= 0) truth.impaired[options_.slow_member] = true;
         for (std::size_t i = 0; i < members_.size(); ++i) {
             truth.names.push_back(simulation.name(members_[i]));
             if (up_[i] == 0) truth.downs[i].push_back({down_since_[i], simulation.now()});
+            if (paused_[i] != 0) truth.pauses[i].push_back({paused_since_[i], simulation.now()});
         }
         auto outcomes = check::check_membership(changes_, truth, bounds(options_, static_cast<int>(members_.size())));
         // The cost, for comparisons: messages per member per second.
@@ -222,6 +233,9 @@ class SwimSystem final : public runner::System, public protocols::swim::SwimObse
     std::vector<std::uint8_t> up_;
     std::vector<Nanos> down_since_;
     std::vector<std::vector<check::Interval>> downs_;
+    std::vector<std::uint8_t> paused_;
+    std::vector<Nanos> paused_since_;
+    std::vector<std::vector<check::Interval>> pauses_;  // the observers a completeness deadline spares
     std::vector<check::ViewChange> changes_;
 };
 

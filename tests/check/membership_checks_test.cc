@@ -47,6 +47,14 @@ TEST(MembershipChecks, AMemberThatNeverHearsFailsCompletenessAndSlowNewsFailsDis
     EXPECT_EQ(named(outcomes, "dissemination").verdict, Verdict::invalid);
 }
 
+TEST(MembershipChecks, AMemberPausedThroughTheDeadlineIsNotExpectedToKnow) {
+    const std::vector<ViewChange> changes = {{seconds(108), 1, 0, ViewState::dead, 0}};
+    MembershipTruth truth = three_members({{seconds(100), seconds(200)}});
+    EXPECT_EQ(named(check_membership(changes, truth, bounds()), "completeness").verdict, Verdict::invalid);
+    truth.pauses = {{}, {}, {{seconds(105), seconds(125)}}};  // n2 stopped for most of the window
+    EXPECT_EQ(named(check_membership(changes, truth, bounds()), "completeness").verdict, Verdict::valid);
+}
+
 TEST(MembershipChecks, AShortCrashNeedsNoDetectionAndARestartForgetsTheView) {
     // n1 restarts at 50 s: its belief that n0 was dead (from before) is gone.
     MembershipTruth truth = three_members({{seconds(100), seconds(105)}});
