@@ -53,6 +53,8 @@ CommandAction add_scenario_command(CLI::App& app);
 CommandAction add_check_command(CLI::App& app);
 CommandAction add_systems_command(CLI::App& app);
 CommandAction add_report_command(CLI::App& app);
+// `faultline fd`: a failure detector's trade-off curve (runner/fd.h).
+CommandAction add_fd_command(CLI::App& app);
 // `faultline node SYSTEM`: `system` is the one the arguments name, whose
 // options it offers.
 CommandAction add_node_command(CLI::App& app, const std::string& system);

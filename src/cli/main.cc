@@ -56,6 +56,7 @@ int run_command(int argc, char** argv) {
     add(add_check_command(app));
     add(add_systems_command(app));
     add(add_report_command(app));
+    add(add_fd_command(app));
     add(add_trace_command(app));
     add(add_node_command(app, node_system(argc, argv)));
     add(add_generals_command(app));

@@ -16,6 +16,7 @@
 
 #include <string>
 
+#include "base/json.h"
 #include "base/result.h"
 #include "report/run_data.h"
 
@@ -31,6 +32,10 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir);
 
 // The page of a scenario group (scenario.json in `dir`); returns its path.
 Result<std::string> write_scenario_report(const std::string& dir);
+
+// The page of a `faultline fd` result (runner/fd.h's FdResult as JSON),
+// written into `dir`; returns its path.
+Result<std::string> write_fd_report(const std::string& dir, const Json& result);
 
 // index.html over everything in the store; returns its path.
 Result<std::string> write_store_index(const std::string& store);

@@ -86,6 +86,14 @@ std::string run_page(const RunData& run) {
                               "mean detection time (s)", detectors) +
                 "</section>\n";
     }
+    const std::vector<ScatterPoint> sync = sync_error_points(run);
+    if (!sync.empty()) {
+        body +=
+            "<section id=\"clock-sync\"><h2>Clock sync: offset error against its bound</h2>\n<p class=\"muted\">"
+            "Each exchange's estimation error (blue) and half its round trip (red): Cristian's and NTP's "
+            "estimates stay under the red line; asymmetric routes bring the blue up to it.</p>" +
+            scatter_chart("Offset error over time", "time (s)", "milliseconds", sync) + "</section>\n";
+    }
     body += files_section(run);
     return page(title, body, run.has_trace ? kDiagramScript : "");
 }

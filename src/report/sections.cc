@@ -593,4 +593,17 @@ std::vector<ScatterPoint> detector_points(const RunData& run, const std::string&
     return points;
 }
 
+std::vector<ScatterPoint> sync_error_points(const RunData& run) {
+    std::vector<ScatterPoint> points;
+    const Json* bound = check_named(run, "offset-bound");
+    if (bound == nullptr) return points;
+    for (const Json& sample : field(field(*bound, "details"), "series")) {
+        if (!sample.is_array() || sample.size() != 3) continue;
+        const double at = sample[0].get<double>() / 1e9;
+        points.push_back(ScatterPoint{at, std::abs(sample[1].get<double>()) / 1e6, "", "#1565c0", "error"});
+        points.push_back(ScatterPoint{at, sample[2].get<double>() / 1e6, "", "#c62828", "bound"});
+    }
+    return points;
+}
+
 }  // namespace faultline::report

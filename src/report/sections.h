@@ -36,5 +36,8 @@ std::string cycle_chart(const Json& cycle, const std::vector<std::string>& names
 // Each failure detector of the run as a point: false suspicions per hour
 // against the mean time to detect a crash (none if the run has no detectors).
 std::vector<ScatterPoint> detector_points(const RunData& run, const std::string& label);
+// A clock-sync run's exchanges over time: each estimate's error (blue) and
+// its bound, half the round trip (red), in milliseconds; empty for other runs.
+std::vector<ScatterPoint> sync_error_points(const RunData& run);
 
 }  // namespace faultline::report

@@ -114,6 +114,7 @@ class Sweeper {
     Result<RunResult> run_seed(std::uint64_t seed) const {
         RunConfig seeded = config_;
         seeded.seed = seed;
+        if (options_.configure) options_.configure(seeded);
         // Node logs are not kept: a failing seed is stored by running it
         // again whole (see run_and_store), which costs one run per failure
         // instead of every seed's logs.
@@ -139,6 +140,7 @@ class Sweeper {
             if (!options_.keep_going) stop_ = true;
             return;
         }
+        if (options_.on_run) options_.on_run(*run_result);
         result_.simulated_seconds += to_seconds(run_result->simulated);
         operations_ += run_result->ops.invoked;
         SweepSeed ran{seed, run_result->verdict, run_result->schedule.faults.size(), 0};

@@ -34,6 +34,14 @@ struct SweepOptions {
     // depends on it).
     std::function<void(const SweepProgress&)> progress;
     double progress_seconds = 5;
+    // Optional: changes each seed's config before it runs (a schedule drawn
+    // from the seed by the caller's own rules). Called on a worker thread:
+    // it must depend on nothing but its arguments.
+    std::function<void(RunConfig& config)> configure;
+    // Optional: sees every run that finished, valid or not (a measuring
+    // sweep keeps its numbers). Called on a worker thread with the sweep's
+    // lock held, so calls never overlap: keep it short.
+    std::function<void(const RunResult&)> on_run;
 };
 
 struct SweepOutcome {

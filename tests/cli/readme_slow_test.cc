@@ -43,6 +43,8 @@ const Expectation expectations[] = {
     {"faultline systems", 0, "raft-kv"},
     {"faultline generals two", 1, "messenger 3: \"messenger 2 reached me\"  LOST"},
     {"faultline generals byzantine", 1, "\"the commander said retreat\"  FORGED"},
+    {"faultline fd --detector phi", 0, "<- knee"},
+    {"faultline fd --compare", 0, "swim         defaults"},
 };
 
 // The commands of the README's first code block after "## What it does".
