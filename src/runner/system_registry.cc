@@ -81,7 +81,22 @@ Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("unknown bug '{}' for {} (known: {})", config.bug, config.system, known));
     }
-    return (*description)->make(config);
+    // A bug whose code only a setting reaches is refused without it: a run
+    // would be the correct system's, and the bug would count as never caught.
+    const SystemDescription& system = **description;
+    if (auto needs = system.bug_needs.find(config.bug); needs != system.bug_needs.end() && system.options != nullptr) {
+        if (auto own = system.options->normalize(config.system_options)) {
+            for (const auto& [key, value] : needs->second.items()) {
+                if ((*own)[key] == value) continue;
+                std::string flags = system.options->command_line(needs->second);
+                if (flags.starts_with(' ')) flags.erase(0, 1);
+                return make_error(
+                    ErrorCode::invalid_argument,
+                    fmt::format("--bug {} needs {}: without it, its code is never reached", config.bug, flags));
+            }
+        }
+    }
+    return system.make(config);
 }
 
 }  // namespace faultline::runner

@@ -371,11 +371,6 @@ std::vector<std::string> bug_names() {
     return names;
 }
 
-// The lease bugs live in the lease-read path, which ReadIndex reads never take.
-std::map<std::string, Json> bug_needs() {
-    return {{"lease-no-drift", Json{{"lease_reads", true}}}, {"lease-renewed-on-send", Json{{"lease_reads", true}}}};
-}
-
 Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
     auto own = runner::system_options(config, raft_kv_options());
     if (!own) return own.error();
@@ -415,11 +410,6 @@ Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
     if (!config.bug.empty()) {
         const auto bug = protocols::raft::bug_named(config.bug);
         if (!bug) return make_error(ErrorCode::invalid_argument, fmt::format("unknown bug '{}'", config.bug));
-        if (bug_needs().contains(config.bug) && !options.lease_reads) {
-            return make_error(
-                ErrorCode::invalid_argument,
-                fmt::format("--bug {} needs --lease-reads: its code is in the lease-read path", config.bug));
-        }
         options.bugs.set(*bug);
     }
     return runner::new_system<RaftKvSystem>(options, own->value_bytes);
@@ -430,7 +420,9 @@ const runner::SystemRegistration registration{{
     .summary = "a linearizable key-value store on Raft, with its safety invariants checked after every step",
     .options = &raft_kv_options(),
     .bugs = bug_names(),
-    .bug_needs = bug_needs(),
+    // The lease bugs live in the lease-read path, which ReadIndex reads never take.
+    .bug_needs = {{"lease-no-drift", Json{{"lease_reads", true}}},
+                  {"lease-renewed-on-send", Json{{"lease_reads", true}}}},
     .checks = {"linearizability", "raft-invariants", "election-safety", "one-vote-per-term", "term-monotonic",
                "commit-monotonic", "applied-within-commit", "leader-append-only", "leader-completeness", "log-matching",
                "no-truncation-below-commit", "state-machine-safety", "replica-state-agreement"},
