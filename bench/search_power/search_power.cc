@@ -68,11 +68,7 @@ runner::RunConfig config_with_bug(const std::string& system, const std::string& 
     runner::RunConfig config;
     config.system = system;
     config.bug = bug;
-    if (const runner::SystemDescription* description = runner::find_system(system)) {
-        if (auto needs = description->bug_needs.find(bug); needs != description->bug_needs.end()) {
-            config.system_options.update(needs->second);
-        }
-    }
+    runner::apply_bug_needs(config);
     return config;
 }
 

@@ -137,6 +137,10 @@ std::vector<std::string> system_names();
 // The system of a name; an error lists the known ones.
 Result<const SystemDescription*> system_named(std::string_view name);
 
+// Sets in `config` what its bug needs to be reachable (SystemDescription::bug_needs),
+// for measurements that run every bug of a system.
+void apply_bug_needs(RunConfig& config);
+
 // The built-in system a config names (config.system, with config.bug applied).
 Result<std::unique_ptr<System>> make_system(const RunConfig& config);
 

@@ -67,6 +67,14 @@ Result<const SystemDescription*> system_named(std::string_view name) {
     return make_error(ErrorCode::invalid_argument, fmt::format("unknown system '{}' (known: {})", name, known));
 }
 
+void apply_bug_needs(RunConfig& config) {
+    const SystemDescription* system = find_system(config.system);
+    if (system == nullptr) return;
+    if (auto needs = system->bug_needs.find(config.bug); needs != system->bug_needs.end()) {
+        config.system_options.update(needs->second);
+    }
+}
+
 Result<std::unique_ptr<System>> make_system(const RunConfig& config) {
     auto description = system_named(config.system);
     if (!description) return description.error();

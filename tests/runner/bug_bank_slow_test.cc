@@ -223,9 +223,7 @@ TEST(BugBank, EveryCaughtBugIsCaughtWithinItsRecordedBound) {
         RunConfig config;
         config.bug = entry.bug;
         config.search = entry.strategy;
-        if (auto needs = (*raft_kv)->bug_needs.find(entry.bug); needs != (*raft_kv)->bug_needs.end()) {
-            config.system_options.update(needs->second);
-        }
+        apply_bug_needs(config);
         std::optional<RunResult> first;
         const SweepResult swept = sweep(config, SweepOptions{1, entry.seed, 2, false}, [&](const RunResult& run) {
             if (run.verdict != Verdict::valid && (!first || run.config.seed < first->config.seed)) first = run;
