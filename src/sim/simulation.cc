@@ -173,10 +173,11 @@ void Simulation::run_input(NodeSlot& slot, Input&& input) {
         const bool doomed = ctx.doomed;
         const bool crash_when_sent = ctx.crash_when_sent;
         ctx.reset_input_faults();
-        if (doomed) crash_after_input(slot);
-        if (crash_when_sent) {
+        if (doomed || crash_when_sent) {
             // A step of its own at this instant: checkers look at the node
-            // after this input, as its peers will see what it sent.
+            // after this input, as its peers will see what it sent (a doomed
+            // node sent nothing after its fault point, but may have appended,
+            // committed and compacted what only its durable state now shows).
             const NodeId id = slot.id;
             const std::uint32_t incarnation = slot.incarnation;
             at(now_, [this, id, incarnation] {
