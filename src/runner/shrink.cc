@@ -12,6 +12,7 @@
 #include "base/hash.h"
 #include "base/prng.h"
 #include "nemesis/schedule.h"
+#include "runner/system.h"
 #include "sim/latency.h"
 
 namespace faultline::runner {
@@ -297,6 +298,7 @@ class Shrinker {
             cut_at_failure();
             shorten_run();
             plain_network();
+            smaller_scale();
             focus_on_failure(round == 0 ? kFocusAttempts : kFocusAttemptsLater);
             cut_at_failure();
             // The faults first: fewer and surer faults make every later step
@@ -506,6 +508,27 @@ class Shrinker {
         RunConfig candidate = best_config_;
         if (make_network_plain(candidate) && try_config(candidate)) {
             progress(fmt::format("network: {} latency", best_config_.latency));
+        }
+    }
+
+    // The system's own settings that bring the same behaviour at a smaller
+    // scale (SystemDescription::scale_downs), smallest first: a failure that
+    // needs a snapshot keeps the 2,000 operations that lead to one, and a
+    // snapshot after a few entries lets the operations go.
+    void smaller_scale() {
+        const SystemDescription* description = find_system(best_config_.system);
+        if (description == nullptr) return;
+        for (const auto& [option, values] : description->scale_downs) {
+            for (const Json& value : values) {
+                // Only ever down from the run's own setting.
+                if (!(value < best_config_.system_options.value(option, Json{}))) break;
+                RunConfig candidate = best_config_;
+                candidate.system_options[option] = value;
+                if (try_config(candidate)) {
+                    progress(fmt::format("{}: {}", option, value.dump()));
+                    break;
+                }
+            }
         }
     }
 

@@ -18,6 +18,9 @@
 //     loss, duplication or reordering. Each message draws its latency from its
 //     link's stream, so with a random latency every removal reshuffles the
 //     rest of the run; with a fixed one most removals keep the failure;
+//   - a smaller scale: the system's own settings that bring the same
+//     behaviour sooner (SystemDescription::scale_downs; raft-kv snapshots
+//     after 4 entries, not 2,000, so a snapshot bug needs a few operations);
 //   - focus: the last 1, 2, 4, ... faults before the failure, moved earlier so
 //     that the run starts a short lead before them, many draws each (lead,
 //     clients' start, length), on a plain network first;

@@ -113,6 +113,11 @@ struct SystemDescription {
     // correct under either way, whose other value opens other interleavings
     // (raft-kv: pre_vote, check_quorum). Empty: none.
     std::vector<std::string> knobs;
+    // Settings of its own options under which the same behaviour comes at a
+    // smaller scale, for the shrinker to try, smallest first (raft-kv:
+    // snapshot_interval_entries 4, 16, ...: a run that needs a snapshot then
+    // needs a few operations, not 2,000). Empty: none.
+    std::map<std::string, std::vector<Json>> scale_downs;
     // The roles node_in_role finds: faults may be aimed at these (--search
     // targeted). Empty: none.
     std::vector<nemesis::TargetRole> roles;

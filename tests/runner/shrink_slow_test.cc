@@ -29,6 +29,11 @@ void PrintTo(const FirstFailingSeed& first, std::ostream* out) {
 
 void defaults(RunConfig&) {}
 
+// The bank's seeds (scripts/shrink-bank-mutants.txt) were found by the default search.
+void default_search(RunConfig& config) {
+    config.search = "default";
+}
+
 void forget_vote_options(RunConfig& config) {
     config.system_options["pre_vote"] = false;
     config.nemesis = "kill";
@@ -109,7 +114,12 @@ INSTANTIATE_TEST_SUITE_P(
                       FirstFailingSeed{"no-dedup", 1, {"linearizability"}, defaults},
                       FirstFailingSeed{"stale-read", 271, {"linearizability"}, defaults},
                       FirstFailingSeed{"forget-vote", 1, {"one-vote-per-term"}, forget_vote_options},
-                      FirstFailingSeed{"commit-old-term", 47, {"leader-completeness"}, commit_old_term_options}),
+                      FirstFailingSeed{"commit-old-term", 47, {"leader-completeness"}, commit_old_term_options},
+                      // A snapshot comes after 2,000 entries: these shrink only
+                      // once the shrinker lowers the threshold (scale_downs).
+                      FirstFailingSeed{"sessions-not-in-snapshot", 3, {"replica-state-agreement"}, default_search},
+                      FirstFailingSeed{"snapshot-before-apply", 3, {"replica-state-agreement"}, default_search},
+                      FirstFailingSeed{"recover-without-snapshot", 3, {"replica-state-agreement"}, default_search}),
     [](const ::testing::TestParamInfo<FirstFailingSeed>& info) {
         std::string name = info.param.bug;
         std::erase(name, '-');
