@@ -517,11 +517,14 @@ class Shrinker {
     // snapshot after a few entries lets the operations go.
     void smaller_scale() {
         const SystemDescription* description = find_system(best_config_.system);
-        if (description == nullptr) return;
+        if (description == nullptr || description->options == nullptr) return;
         for (const auto& [option, values] : description->scale_downs) {
+            // The run's own setting, its default if the config leaves it out.
+            auto own = description->options->normalize(best_config_.system_options);
+            if (!own) return;
             for (const Json& value : values) {
                 // Only ever down from the run's own setting.
-                if (!(value < best_config_.system_options.value(option, Json{}))) break;
+                if (!(value < own->value(option, Json{}))) break;
                 RunConfig candidate = best_config_;
                 candidate.system_options[option] = value;
                 if (try_config(candidate)) {
