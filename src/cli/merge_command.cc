@@ -218,8 +218,8 @@ int merge(const MergeArguments& arguments) {
     if (!searches.empty()) return merge_guided(searches, lost, arguments);
     if (shards.empty()) {
         print_error(
-            "nothing to merge: none of the folders holds a shard's sweep.json (faultline test --shard I/N "
-            "writes one under its --store)");
+            "nothing to merge: none of the folders holds a shard's summary (sweep.json, batch.json or guided.json, "
+            "written under --store by a command run with --shard I/N)");
         return exit_usage;
     }
     auto merged = runner::merge_sweeps(shards, sources);

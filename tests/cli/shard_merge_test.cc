@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -111,6 +112,12 @@ TEST(MergeCommand, AMissingShardAndADuplicatedShardAreReported) {
     EXPECT_EQ(lost_sweep["runs"], 18);
     EXPECT_EQ(lost_sweep["merge"]["missing_seeds"], 6);
     EXPECT_EQ(lost_sweep["merge"]["missing_shards"], Json::array({2}));
+    // The sweep's page says it too.
+    const fs::path page =
+        fs::begin(fs::directory_iterator(fs::path(folder) / "lost" / "sweeps"))->path() / "report.html";
+    std::stringstream html;
+    html << std::ifstream(page).rdbuf();
+    EXPECT_NE(html.str().find("<b>6 seeds no shard ran</b> (not counted as passing): 13..18."), std::string::npos);
 
     // A shard folder named but empty (the task died before writing): the same.
     fs::create_directories(fs::path(folder) / "shard-9");
@@ -161,7 +168,9 @@ TEST(MergeCommand, MoreShardsThanSeedsLeaveSomeShardsEmpty) {
             "test --system echo --seeds 5..6 --shard " + std::to_string(i) + "/4 --store s" + std::to_string(i), "",
             folder);
         ASSERT_EQ(shard.exit_code, 0) << shard.output;
-        if (i >= 2) EXPECT_NE(shard.output.find("no seed (more shards than seeds)"), std::string::npos);
+        if (i >= 2) {
+            EXPECT_NE(shard.output.find("no seed (more shards than seeds)"), std::string::npos) << shard.output;
+        }
         dirs += " s" + std::to_string(i);
     }
     const Outcome merged = run_faultline("merge" + dirs + " --store m", "", folder);
