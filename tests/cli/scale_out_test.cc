@@ -48,7 +48,7 @@ std::string documented_line(const std::string& prefix) {
 std::string with_faultline_on_path(const std::string& folder) {
     fs::create_directories(fs::path(folder) / "bin");
     fs::create_symlink(FAULTLINE_BINARY, fs::path(folder) / "bin" / "faultline");
-    return "cd '" + folder + "' && PATH='" + folder + "/bin':\"$PATH\" ";
+    return "cd '" + folder + "' && export PATH='" + folder + "/bin':\"$PATH\" && ";
 }
 
 TEST(ScaleOut, TheGnuParallelOneLinerRunsAndMergesHere) {
