@@ -20,6 +20,12 @@ namespace faultline::runner {
 
 namespace {
 
+// A whole number in JSON: nlohmann reads one from a file as unsigned, but
+// one built in memory from an int is signed.
+bool is_whole(const Json& value) {
+    return value.is_number_unsigned() || (value.is_number_integer() && value.get<std::int64_t>() >= 0);
+}
+
 bool parse_whole(std::string_view text, std::uint64_t& out) {
     const char* end = text.data() + text.size();
     const auto [stop, error] = std::from_chars(text.data(), end, out);
@@ -46,21 +52,18 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> shard_range(std::uint64_t
                                                                    Shard shard) {
     FL_ASSERT(first <= last);
     FL_ASSERT(shard.count >= 1 && shard.index < shard.count);
-    // size = span + 1 may be 2^64, which does not fit: cut span + 1 as
-    // base * count + extra from span alone.
+    // size = span + 1 may be 2^64, which does not fit, and neither may a
+    // slice's length (one shard of the whole range): cut span + 1 as
+    // base * count + extra from span alone, and count a slice's length less one.
     const std::uint64_t span = last - first;
-    std::uint64_t base = span / shard.count;
-    std::uint64_t extra = span % shard.count + 1;  // in [1, count]
-    if (extra == shard.count) {
-        ++base;
-        extra = 0;
-    }
-    const std::uint64_t length = base + (shard.index < extra ? 1 : 0);
-    if (length == 0) return std::nullopt;
+    const std::uint64_t base = span / shard.count;       // seeds every slice has
+    const std::uint64_t extra = span % shard.count + 1;  // the first `extra` slices have one more; in [1, count]
+    if (shard.index >= extra && base == 0) return std::nullopt;
+    const std::uint64_t length_less_one = shard.index < extra ? base : base - 1;
     // The offset is at most span, as this slice is not empty.
     const std::uint64_t offset = shard.index * base + std::min(shard.index, extra);
-    FL_ASSERT(offset <= span && length - 1 <= span - offset);
-    return std::make_pair(first + offset, first + offset + (length - 1));
+    FL_ASSERT(offset <= span && length_less_one <= span - offset);
+    return std::make_pair(first + offset, first + offset + length_less_one);
 }
 
 std::pair<std::size_t, std::size_t> shard_slice(std::size_t count, Shard shard) {
@@ -142,7 +145,7 @@ Result<ShardFile> read_shard(const Json& json, const std::string& source) {
         return true;
     };
     const auto whole = [&](const Json& object, const char* key, std::uint64_t& out) {
-        if (!object.contains(key) || !object[key].is_number_unsigned()) return false;
+        if (!object.contains(key) || !is_whole(object[key])) return false;
         out = object[key].get<std::uint64_t>();
         return true;
     };
@@ -169,13 +172,13 @@ Result<ShardFile> read_shard(const Json& json, const std::string& source) {
     file.seeds_run = &json["seeds_run"];
     file.failures = &json["failures"];
     for (const Json& seed : *file.seeds_run) {
-        if (!seed.is_object() || !seed.contains("seed") || !seed["seed"].is_number_unsigned() ||
-            !seed.contains("verdict") || !seed["verdict"].is_string()) {
+        if (!seed.is_object() || !seed.contains("seed") || !is_whole(seed["seed"]) || !seed.contains("verdict") ||
+            !seed["verdict"].is_string()) {
             return refuse("every entry of seeds_run needs a seed and a verdict");
         }
     }
     for (const Json& failure : *file.failures) {
-        if (!failure.is_object() || !failure.contains("seed") || !failure["seed"].is_number_unsigned()) {
+        if (!failure.is_object() || !failure.contains("seed") || !is_whole(failure["seed"])) {
             return refuse("every failure needs a seed");
         }
     }
@@ -339,13 +342,12 @@ Result<MergedBatch> merge_batches(const std::vector<Json>& shards, const std::ve
     };
     for (std::size_t i = 0; i < shards.size(); ++i) {
         const Json& json = shards[i];
-        const bool typed = json.is_object() && json.contains("faultline_version") &&
-                           json["faultline_version"].is_string() && json.contains("config_hash") &&
-                           json["config_hash"].is_string() && json.contains("shard") && json["shard"].is_object() &&
-                           json["shard"].contains("index") && json["shard"]["index"].is_number_unsigned() &&
-                           json["shard"].contains("count") && json["shard"]["count"].is_number_unsigned() &&
-                           json.contains("all") && json["all"].is_array() && json.contains("ran") &&
-                           json["ran"].is_array();
+        const bool typed =
+            json.is_object() && json.contains("faultline_version") && json["faultline_version"].is_string() &&
+            json.contains("config_hash") && json["config_hash"].is_string() && json.contains("shard") &&
+            json["shard"].is_object() && json["shard"].contains("index") && is_whole(json["shard"]["index"]) &&
+            json["shard"].contains("count") && is_whole(json["shard"]["count"]) && json.contains("all") &&
+            json["all"].is_array() && json.contains("ran") && json["ran"].is_array();
         if (!typed) {
             return refuse(i,
                           "a scenario batch shard's summary needs faultline_version, config_hash, shard {index, "
@@ -440,12 +442,12 @@ Result<MergedGuided> merge_guided(const std::vector<Json>& shards, const std::ve
                            is("config_hash", [](const Json& v) { return v.is_string(); }) &&
                            is("system", [](const Json& v) { return v.is_string(); }) &&
                            is("command", [](const Json& v) { return v.is_string(); }) &&
-                           is("runs", [](const Json& v) { return v.is_number_unsigned(); }) &&
+                           is("runs", [](const Json& v) { return is_whole(v); }) &&
                            is("failures", [](const Json& v) { return v.is_array(); }) &&
                            is("corpus", [](const Json& v) { return v.is_array(); }) &&
                            is("features", [](const Json& v) { return v.is_array(); }) && is("shard", [](const Json& v) {
-                               return v.is_object() && v.contains("index") && v["index"].is_number_unsigned() &&
-                                      v.contains("count") && v["count"].is_number_unsigned() && v.contains("range") &&
+                               return v.is_object() && v.contains("index") && is_whole(v["index"]) &&
+                                      v.contains("count") && is_whole(v["count"]) && v.contains("range") &&
                                       v["range"].is_string();
                            });
         if (!typed) {
@@ -459,10 +461,10 @@ Result<MergedGuided> merge_guided(const std::vector<Json>& shards, const std::ve
             return refuse(i, fmt::format("shard {}/{} is not a shard", index, count));
         }
         for (const Json& feature : json["features"]) {
-            if (!feature.is_number_unsigned()) return refuse(i, "every feature is a whole number");
+            if (!is_whole(feature)) return refuse(i, "every feature is a whole number");
         }
         for (const Json& entry : json["corpus"]) {
-            if (!entry.is_object() || !entry.contains("seed") || !entry["seed"].is_number_unsigned()) {
+            if (!entry.is_object() || !entry.contains("seed") || !is_whole(entry["seed"])) {
                 return refuse(i, "every corpus entry needs a seed");
             }
         }
