@@ -2,7 +2,10 @@
 # Installs faultline's build and test dependencies from Debian packages.
 # python3 runs the harness's test nodes (tests/harness/nodes/); chromium opens
 # the generated reports in the tests (tests/report/browser_check.py drives it
-# over the DevTools protocol on a pipe, so no driver is needed).
+# over the DevTools protocol on a pipe, so no driver is needed). slurm-wlm and
+# munge run the single-node Slurm cluster of the sharded-sweep test, parallel
+# the GNU parallel one-liner, and python3-yaml reads the Kubernetes manifest
+# (docs/scale-out.md).
 # Idempotent: packages already present are left alone, so a second run costs a
 # few dpkg queries and no network. Runs apt-get through sudo when not root.
 set -euo pipefail
@@ -13,6 +16,7 @@ packages=(
     libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
     libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev
     python3 chromium
+    slurm-wlm munge parallel python3-yaml
 )
 
 missing=()

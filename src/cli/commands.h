@@ -62,6 +62,8 @@ CommandAction add_node_command(CLI::App& app, const std::string& system);
 CommandAction add_trace_command(CLI::App& app);
 // `faultline generals two | byzantine`: the models of runner/model_check.h.
 CommandAction add_generals_command(CLI::App& app);
+// `faultline merge DIR...`: the shards of a sweep added up (runner/shard.h).
+CommandAction add_merge_command(CLI::App& app);
 
 // Prints "faultline: <message>" on stderr.
 void print_error(const std::string& message);

@@ -5,13 +5,16 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 
+#include "base/hash.h"
 #include "cli/commands.h"
 #include "cli/progress.h"
 #include "cli/terminal.h"
 #include "report/report.h"
 #include "runner/run.h"
 #include "runner/scenario.h"
+#include "runner/shard.h"
 #include "runner/store.h"
 #include "runner/summary.h"
 
@@ -26,6 +29,7 @@ struct ScenarioArguments {
     bool verbose = false;
     bool keep = false;
     std::string store = "store";
+    std::string shard;  // "I/N": only the I-th of N slices of the chosen scenarios (runner/shard.h)
 };
 
 std::string default_directory() {
@@ -96,9 +100,46 @@ std::vector<const runner::Scenario*> choose_scenarios(const std::vector<runner::
 struct FirstRun {
     const runner::Scenario* scenario = nullptr;
     runner::Verdict verdict = runner::Verdict::valid;
-    bool as_expected = false;
-    std::string dir;  // where it is stored ("" if it was not)
+    bool as_expected = false;      // the first seed's
+    bool all_as_expected = false;  // every seed's
+    std::string dir;               // where it is stored ("" if it was not)
 };
+
+// A hash of the scenarios a batch chose, as their files say them: shards of
+// one batch ran the same scenarios, whichever of them each ran.
+std::string scenarios_hash(const std::vector<const runner::Scenario*>& chosen) {
+    std::string text;
+    for (const runner::Scenario* scenario : chosen) text += scenario->name + "\n" + runner::scenario_to_toml(*scenario);
+    return fmt::format("{:016x}", hash_string(text));
+}
+
+// A shard's summary of its part of a batch, for `faultline merge`: every
+// scenario of the batch by name, and how each one it ran behaved.
+void write_batch_summary(const ScenarioArguments& arguments, const runner::Shard& shard,
+                         const std::vector<const runner::Scenario*>& chosen, const std::vector<FirstRun>& runs) {
+    Json all = Json::array();
+    for (const runner::Scenario* scenario : chosen) all.push_back(scenario->name);
+    Json ran = Json::array();
+    for (const FirstRun& run : runs) {
+        Json entry{{"name", run.scenario->name},
+                   {"as_expected", run.all_as_expected},
+                   {"expected", runner::verdict_name(run.scenario->expect.verdict)},
+                   {"verdict", runner::verdict_name(run.verdict)}};
+        if (!run.dir.empty()) entry["stored"] = run.dir;
+        ran.push_back(std::move(entry));
+    }
+    const Json batch{{"faultline_version", runner::build_version()},
+                     {"config_hash", scenarios_hash(chosen)},
+                     {"shard", Json{{"index", shard.index}, {"count", shard.count}}},
+                     {"all", all},
+                     {"ran", ran}};
+    auto dir = runner::create_run_directory(arguments.store, "batches", shard.index);
+    if (!dir || !runner::write_text_file(*dir + "/batch.json", batch.dump(1) + "\n")) {
+        print_error("could not write the batch's summary under " + arguments.store);
+        return;
+    }
+    std::fprintf(stdout, "batch file   %s/batch.json\n", dir->c_str());
+}
 
 // Stores a run with its trace and writes its page.
 Result<std::string> store_with_report(const std::string& store, const runner::RunConfig& config, bool update_latest) {
@@ -258,9 +299,26 @@ int run_scenarios(const ScenarioArguments& arguments) {
                                                           arguments.names.front()));
         return exit_usage;
     }
+    // A shard runs its slice of the chosen scenarios, in the same order.
+    std::optional<runner::Shard> shard;
+    std::vector<const runner::Scenario*> slice = chosen;
+    if (!arguments.shard.empty()) {
+        auto parsed = runner::parse_shard(arguments.shard);
+        if (!parsed) {
+            print_error("--shard: " + parsed.error().message);
+            return exit_usage;
+        }
+        shard = *parsed;
+        const auto [begin, end] = runner::shard_slice(chosen.size(), *shard);
+        slice.assign(chosen.begin() + static_cast<std::ptrdiff_t>(begin),
+                     chosen.begin() + static_cast<std::ptrdiff_t>(end));
+        std::fprintf(stdout, "shard %llu of %llu (counted from 0): scenarios %zu..%zu of %zu\n",
+                     static_cast<unsigned long long>(shard->index), static_cast<unsigned long long>(shard->count),
+                     begin + 1, end, chosen.size());
+    }
     int unexpected = 0;
     std::vector<FirstRun> first_runs;
-    for (const runner::Scenario* scenario : chosen) {
+    for (const runner::Scenario* scenario : slice) {
         FirstRun first;
         auto as_expected = run_scenario(*scenario, arguments, first);
         if (!as_expected) {
@@ -268,11 +326,13 @@ int run_scenarios(const ScenarioArguments& arguments) {
             return exit_runtime;
         }
         if (!*as_expected) ++unexpected;
+        first.all_as_expected = *as_expected;
         first_runs.push_back(std::move(first));
     }
     write_group_pages(first_runs, arguments);
-    std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n", static_cast<int>(chosen.size()) - unexpected,
-                 chosen.size());
+    if (shard) write_batch_summary(arguments, *shard, chosen, first_runs);
+    std::fprintf(stdout, "%d of %zu scenarios behaved as expected\n", static_cast<int>(slice.size()) - unexpected,
+                 slice.size());
     return unexpected == 0 ? exit_valid : exit_invalid;
 }
 
@@ -290,6 +350,9 @@ CommandAction add_scenario_command(CLI::App& app) {
     run->add_flag("--verbose", arguments->verbose, "Print every run's summary");
     run->add_flag("--keep", arguments->keep, "Store every run (runs that fail or surprise are always stored)");
     run->add_option("--store", arguments->store, "Where runs are stored, each with its trace")->capture_default_str();
+    run->add_option("--shard", arguments->shard,
+                    "Run only the I-th of N balanced slices of the chosen scenarios (I/N, counted from 0), writing "
+                    "batches/.../batch.json for `faultline merge` (docs/scale-out.md)");
     return [arguments, list] { return list->parsed() ? list_scenarios(*arguments) : run_scenarios(*arguments); };
 }
 

@@ -1,11 +1,13 @@
 // `faultline test`: one simulated run (or, later, a sweep of seeds), checked and stored.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <random>
 
 #include "cli/commands.h"
@@ -14,6 +16,7 @@
 #include "report/report.h"
 #include "runner/explore.h"
 #include "runner/run.h"
+#include "runner/shard.h"
 #include "runner/store.h"
 #include "runner/summary.h"
 #include "runner/sweep.h"
@@ -37,6 +40,7 @@ struct TestOptions {
     bool keep_going = false;
     int stored_failures_max = 20;
     bool guided = false;  // --seeds is then a budget of runs (runner/explore.h)
+    std::string shard;    // "I/N": only the I-th of N slices of --seeds (runner/shard.h)
 };
 
 // A whole number in decimal within [low, high]. On its own CLI11 reads "-1"
@@ -148,16 +152,27 @@ void report_failed_run(const runner::RunResult& failed, const TestOptions& optio
     std::fflush(stdout);
 }
 
+// Which part of the range a sweep ran: all of it, or one shard's slice
+// (none when the range has fewer seeds than shards).
+struct SweepSlice {
+    std::pair<std::uint64_t, std::uint64_t> range;  // the whole --seeds
+    std::optional<runner::Shard> shard;
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> seeds;  // what this sweep runs
+};
+
 // The sweep in one file beside the runs (every seed's verdict and fault
-// intensity, every failing seed, stored or not), and its page.
-void write_sweep_summary(const runner::RunConfig& config, const TestOptions& options,
-                         const std::pair<std::uint64_t, std::uint64_t>& range, const runner::SweepResult& result,
-                         const Json& failures) {
-    auto dir = runner::create_run_directory(options.store, "sweeps", range.first);
+// intensity, every failing seed, stored or not), and its page. A shard's file
+// also names its slice, the build and the configuration's hash, which
+// `faultline merge` checks before it adds shards up.
+void write_sweep_summary(const runner::RunConfig& config, const TestOptions& options, const SweepSlice& slice,
+                         const runner::SweepResult& result, const Json& failures) {
+    const auto& range = slice.range;
+    auto dir = runner::create_run_directory(options.store, "sweeps", slice.seeds ? slice.seeds->first : range.first);
     // The sweep's own command: its options, and the range instead of a seed.
     std::string command = config.command_line();
     if (const auto at = command.rfind(" --seed "); at != std::string::npos) command.erase(at);
     command += fmt::format(" --seeds {}..{}", range.first, range.second);
+    if (slice.shard) command += fmt::format(" --shard {}/{}", slice.shard->index, slice.shard->count);
     Json seeds = Json::array();
     for (const runner::SweepSeed& seed : result.seeds) {
         seeds.push_back(Json{{"seed", seed.seed},
@@ -165,10 +180,21 @@ void write_sweep_summary(const runner::RunConfig& config, const TestOptions& opt
                              {"faults", seed.faults},
                              {"fault_load", seed.fault_load}});
     }
-    const Json summary{
-        {"command", command},   {"system", config.system}, {"seeds", fmt::format("{}..{}", range.first, range.second)},
-        {"runs", result.runs},  {"valid", result.valid},   {"wall_seconds", result.wall_seconds},
-        {"failures", failures}, {"seeds_run", seeds}};
+    Json summary{{"command", command},
+                 {"system", config.system},
+                 {"seeds", slice.seeds ? fmt::format("{}..{}", slice.seeds->first, slice.seeds->second) : "none"},
+                 {"runs", result.runs},
+                 {"valid", result.valid},
+                 {"wall_seconds", result.wall_seconds},
+                 {"faultline_version", runner::build_version()},
+                 {"config_hash", runner::config_hash(config)},
+                 {"failures", failures},
+                 {"seeds_run", seeds}};
+    if (slice.shard) {
+        summary["shard"] = Json{{"index", slice.shard->index},
+                                {"count", slice.shard->count},
+                                {"range", fmt::format("{}..{}", range.first, range.second)}};
+    }
     if (dir && runner::write_text_file(*dir + "/sweep.json", summary.dump(1) + "\n")) {
         // "failures" when it lists some: scripts read the failing seeds there.
         std::fprintf(stdout, "%s%s/sweep.json\n", failures.empty() ? "sweep file   " : "failures     ", dir->c_str());
@@ -196,9 +222,30 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
         print_error("--seeds: " + range.error().message);
         return exit_usage;
     }
-    std::fprintf(stdout, "faultline test: %s, seeds %llu..%llu on %d jobs\n", config.system.c_str(),
-                 static_cast<unsigned long long>(range->first), static_cast<unsigned long long>(range->second),
-                 options.jobs);
+    SweepSlice slice{*range, std::nullopt, *range};
+    if (!options.shard.empty()) {
+        auto shard = runner::parse_shard(options.shard);
+        if (!shard) {
+            print_error("--shard: " + shard.error().message);
+            return exit_usage;
+        }
+        slice.shard = *shard;
+        slice.seeds = runner::shard_range(range->first, range->second, *shard);
+    }
+    if (slice.seeds) {
+        std::fprintf(stdout, "faultline test: %s, seeds %llu..%llu on %d jobs", config.system.c_str(),
+                     static_cast<unsigned long long>(slice.seeds->first),
+                     static_cast<unsigned long long>(slice.seeds->second), options.jobs);
+    } else {
+        std::fprintf(stdout, "faultline test: %s, no seed (more shards than seeds)", config.system.c_str());
+    }
+    if (slice.shard) {
+        std::fprintf(stdout, ", shard %llu of %llu (counted from 0) of %llu..%llu",
+                     static_cast<unsigned long long>(slice.shard->index),
+                     static_cast<unsigned long long>(slice.shard->count), static_cast<unsigned long long>(range->first),
+                     static_cast<unsigned long long>(range->second));
+    }
+    std::fprintf(stdout, "\n");
     std::fflush(stdout);
     ProgressBar bar;
     FailureReport report;
@@ -206,10 +253,13 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     const runner::SweepResult result = runner::sweep(
         config,
         runner::SweepOptions{
-            .first_seed = range->first,
-            .last_seed = range->second,
+            // An empty slice is an empty range: first after last.
+            .first_seed = slice.seeds ? slice.seeds->first : 1,
+            .last_seed = slice.seeds ? slice.seeds->second : 0,
             .jobs = options.jobs,
-            .keep_going = options.keep_going,
+            // Shards share nothing, so one cannot stop the others at a
+            // failure, and a merge must cover the range: a shard keeps going.
+            .keep_going = options.keep_going || slice.shard.has_value(),
             .progress = [&bar](const runner::SweepProgress& progress) { show_sweep_progress(progress, bar); },
             .progress_seconds = bar.shown() ? 0.2 : 5},
         [&](const runner::RunResult& failed) { report_failed_run(failed, options, report); });
@@ -218,6 +268,15 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
         if (!outcome.error.empty()) {
             std::fprintf(stdout, "seed %llu: error: %s\n", static_cast<unsigned long long>(outcome.seed),
                          outcome.error.c_str());
+            // Listed with the failures, so that the seed counts as run (a
+            // merge would otherwise take it for one that no shard ran).
+            runner::RunConfig seeded = config;
+            seeded.seed = outcome.seed;
+            report.failures.push_back(Json{{"seed", outcome.seed},
+                                           {"verdict", runner::verdict_name(outcome.verdict)},
+                                           {"error", outcome.error},
+                                           {"checks", Json::array()},
+                                           {"repro", seeded.command_line()}});
         }
     }
     const bool colour = colour_stdout();
@@ -230,8 +289,45 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
         runner::in_verdict_colour(failed, runner::Verdict::invalid, colour && !result.failures.empty()).c_str(),
         result.wall_seconds, result.wall_seconds > 0 ? result.simulated_seconds / result.wall_seconds : 0.0);
     if (report.store_failed) print_error("could not store every failing run under " + options.store);
-    write_sweep_summary(config, options, *range, result, report.failures);
+    std::sort(report.failures.begin(), report.failures.end(), [](const Json& a, const Json& b) {
+        return a["seed"].get<std::uint64_t>() < b["seed"].get<std::uint64_t>();
+    });
+    write_sweep_summary(config, options, slice, result, report.failures);
     return sweep_exit_code(result);
+}
+
+// A shard's part of a coverage-guided search, for `faultline merge`: its
+// runs, failing runs, corpus (each entry's seed and schedule) and the
+// features it reached.
+void write_guided_summary(const runner::RunConfig& config, const TestOptions& options,
+                          const std::pair<std::uint64_t, std::uint64_t>& range, const runner::Shard& shard,
+                          const runner::ExploreResult& result, const Json& failures) {
+    std::string command = config.command_line();
+    if (const auto at = command.rfind(" --seed "); at != std::string::npos) command.erase(at);
+    command +=
+        fmt::format(" --guided --seeds {}..{} --shard {}/{}", range.first, range.second, shard.index, shard.count);
+    Json corpus = Json::array();
+    for (const runner::CorpusEntry& entry : result.corpus_entries) {
+        corpus.push_back(Json{{"seed", entry.seed}, {"schedule", entry.schedule}});
+    }
+    const Json summary{{"faultline_version", runner::build_version()},
+                       {"config_hash", runner::config_hash(config)},
+                       {"system", config.system},
+                       {"command", command},
+                       {"runs", result.runs},
+                       {"wall_seconds", result.wall_seconds},
+                       {"failures", failures},
+                       {"corpus", corpus},
+                       {"features", result.reached},
+                       {"shard", Json{{"index", shard.index},
+                                      {"count", shard.count},
+                                      {"range", fmt::format("{}..{}", range.first, range.second)}}}};
+    auto dir = runner::create_run_directory(options.store, "guided", range.first);
+    if (!dir || !runner::write_text_file(*dir + "/guided.json", summary.dump(1) + "\n")) {
+        print_error("could not write the guided search's summary under " + options.store);
+        return;
+    }
+    std::fprintf(stdout, "guided file  %s/guided.json\n", dir->c_str());
 }
 
 // A coverage-guided sweep: as many runs as --seeds has seeds, from its first.
@@ -243,12 +339,34 @@ int run_guided(const runner::RunConfig& config, const TestOptions& options) {
         print_error("--seeds: " + range.error().message);
         return exit_usage;
     }
-    const std::uint64_t runs =
-        range->second - range->first == UINT64_MAX ? UINT64_MAX : range->second - range->first + 1;
-    std::fprintf(stdout, "faultline test: %s, guided by coverage, %llu runs from seed %llu on %d jobs\n",
-                 config.system.c_str(), static_cast<unsigned long long>(runs),
-                 static_cast<unsigned long long>(range->first), options.jobs);
+    // A shard spends its slice of the budget from its slice's first seed,
+    // exchanging nothing with the other shards.
+    std::optional<runner::Shard> shard;
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> slice = *range;
+    if (!options.shard.empty()) {
+        auto parsed = runner::parse_shard(options.shard);
+        if (!parsed) {
+            print_error("--shard: " + parsed.error().message);
+            return exit_usage;
+        }
+        shard = *parsed;
+        slice = runner::shard_range(range->first, range->second, *shard);
+    }
+    const std::uint64_t runs = !slice                                       ? 0
+                               : slice->second - slice->first == UINT64_MAX ? UINT64_MAX
+                                                                            : slice->second - slice->first + 1;
+    const std::uint64_t first = slice ? slice->first : range->first;
+    std::fprintf(stdout, "faultline test: %s, guided by coverage, %llu runs from seed %llu on %d jobs",
+                 config.system.c_str(), static_cast<unsigned long long>(runs), static_cast<unsigned long long>(first),
+                 options.jobs);
+    if (shard) {
+        std::fprintf(stdout, ", shard %llu of %llu (counted from 0) of %llu..%llu",
+                     static_cast<unsigned long long>(shard->index), static_cast<unsigned long long>(shard->count),
+                     static_cast<unsigned long long>(range->first), static_cast<unsigned long long>(range->second));
+    }
+    std::fprintf(stdout, "\n");
     std::fflush(stdout);
+    Json failures = Json::array();
     int stored = 0;
     bool store_failed = false;
     auto last_progress = std::chrono::steady_clock::now();
@@ -256,7 +374,7 @@ int run_guided(const runner::RunConfig& config, const TestOptions& options) {
         config,
         runner::ExploreOptions{
             .runs = runs,
-            .seed = range->first,
+            .seed = first,
             .jobs = options.jobs,
             .keep_going = options.keep_going,
             .progress =
@@ -276,16 +394,22 @@ int run_guided(const runner::RunConfig& config, const TestOptions& options) {
             failing.schedule = failed.schedule.to_json();
             std::fprintf(stdout, "run with seed %llu: %s\n", static_cast<unsigned long long>(failing.seed),
                          runner::verdict_name(failed.verdict));
+            Json failure{{"seed", failing.seed}, {"verdict", runner::verdict_name(failed.verdict)}};
+            Json checks = Json::array();
             for (const runner::CheckOutcome& check : failed.checks) {
                 if (check.verdict != runner::Verdict::valid) {
                     std::fprintf(stdout, "    %s: %s\n", check.name.c_str(),
                                  check.summary.substr(0, check.summary.find('\n')).c_str());
+                    checks.push_back(check.name);
                 }
             }
+            failure["checks"] = checks;
+            failures.push_back(failure);
             if (stored >= options.stored_failures_max) return;
             if (auto kept = runner::run_and_store(options.store, failing)) {
                 ++stored;
                 std::fprintf(stdout, "    repro: faultline replay %s\n", kept->dir.c_str());
+                failures.back()["stored"] = kept->dir;
             } else {
                 store_failed = true;
             }
@@ -295,6 +419,11 @@ int run_guided(const runner::RunConfig& config, const TestOptions& options) {
                  static_cast<unsigned long long>(result.runs), result.failures.size(), result.corpus, result.features,
                  result.wall_seconds);
     if (store_failed) print_error("could not store every failing run under " + options.store);
+    for (const runner::ExploreFailure& failure : result.failures) {
+        if (failure.error.empty()) continue;
+        failures.push_back(Json{{"seed", failure.config.seed}, {"verdict", "unknown"}, {"error", failure.error}});
+    }
+    if (shard) write_guided_summary(config, options, *range, *shard, result, failures);
     bool unknown_only = true;
     for (const runner::ExploreFailure& failure : result.failures) {
         if (!failure.error.empty()) {
@@ -318,6 +447,10 @@ int run_test(const TestOptions& options) {
     }
     if (auto status = config.validate(); !status) {
         print_error(status.error().message);
+        return exit_usage;
+    }
+    if (!options.shard.empty() && options.seeds.empty()) {
+        print_error("--shard needs --seeds A..B: the whole range, of which this shard runs its slice");
         return exit_usage;
     }
     if (options.guided && options.seeds.empty()) {
@@ -412,6 +545,10 @@ CommandAction add_test_command(CLI::App& app, const std::string& system) {
                      "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
     test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->transform(whole_number(1, 256));
     test->add_flag("--keep-going", options->keep_going, "Do not stop a sweep at the first failing seed");
+    test->add_option("--shard", options->shard,
+                     "Run only the I-th of N balanced slices of --seeds (I/N, counted from 0: 0/4 .. 3/4), for a "
+                     "sweep spread over machines; a shard keeps going past failures, and `faultline merge` adds the "
+                     "shards' stores up (docs/scale-out.md)");
     test->add_flag("--guided", options->guided,
                    "A coverage-guided sweep: --seeds A..B runs B-A+1 runs from seed A, mutating the fault schedules "
                    "of runs that reached new behaviour");

@@ -74,6 +74,25 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir) {
         "<div class=\"card\"><div class=\"label\">failed</div><div class=\"value\">{}</div></div>",
         escape(json.value("seeds", "")), grouped(runs), grouped(valid), grouped(runs - valid));
     body += "</div>\n<p><b>The sweep:</b></p><pre>" + escape(command) + "</pre>\n";
+    // A merge of shards (faultline merge) says what did not add up: seeds no
+    // shard ran are not among the valid ones.
+    if (json.contains("merge") && json["merge"].is_object()) {
+        const Json& merge = json["merge"];
+        body += fmt::format("<p id=\"merge\">Merged from {} shard summaries of {} shards.",
+                            merge.value("shards_given", 0), merge.value("shard_count", 0));
+        const auto missing_seeds = merge.value("missing_seeds", std::uint64_t{0});
+        if (missing_seeds > 0) {
+            body += fmt::format(" <b>{} seeds no shard ran</b> (not counted as passing): {}.",
+                                grouped(static_cast<std::int64_t>(missing_seeds)), escape(merge.value("missing", "")));
+        }
+        const auto duplicated_seeds = merge.value("duplicated_seeds", std::uint64_t{0});
+        if (duplicated_seeds > 0) {
+            body += fmt::format(" {} seeds ran in more than one shard (counted once): {}.",
+                                grouped(static_cast<std::int64_t>(duplicated_seeds)),
+                                escape(merge.value("duplicated", "")));
+        }
+        body += "</p>\n";
+    }
 
     // Failures by check.
     std::map<std::string, int> by_check;

@@ -219,6 +219,9 @@ ExploreResult explore(const RunConfig& base, const ExploreOptions& options,
     }
     result.corpus = corpus.size();
     result.features = seen.size();
+    for (const Entry& entry : corpus) result.corpus_entries.push_back({entry.seed, entry.schedule.to_json()});
+    result.reached.assign(seen.begin(), seen.end());
+    std::sort(result.reached.begin(), result.reached.end());
     result.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     return result;
 }

@@ -44,10 +44,21 @@ struct ExploreFailure {
     std::string error;  // a run that could not run
 };
 
+// A corpus entry: a run that reached something new, as it can be run again.
+struct CorpusEntry {
+    std::uint64_t seed = 0;
+    Json schedule;  // the explicit fault schedule it ran (nemesis/schedule.h)
+};
+
 struct ExploreResult {
     std::uint64_t runs = 0;
     std::size_t corpus = 0;    // entries kept
     std::size_t features = 0;  // distinct features reached
+    // The corpus in the order its entries joined, and the features reached,
+    // sorted: what a shard of a guided search keeps for the merge, which
+    // unites the corpora and counts the features reached by any shard.
+    std::vector<CorpusEntry> corpus_entries;
+    std::vector<std::uint64_t> reached;
     std::vector<ExploreFailure> failures;
     double wall_seconds = 0;
 };

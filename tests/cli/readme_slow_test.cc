@@ -26,6 +26,7 @@ struct Expectation {
 
 const Expectation expectations[] = {
     {"faultline test --seed 7", 0, "verdict      valid"},
+    {"faultline test --seeds 1..200 --shard 3/4", 0, "sweep        50 runs"},
     {"faultline test --seeds", 0, "sweep        2000 runs"},
     {"faultline test --bug stale-read", 1, "linearizability: invalid"},
     {"faultline test --system echo", 0, "verdict      valid"},
@@ -45,6 +46,7 @@ const Expectation expectations[] = {
     {"faultline generals byzantine", 1, "\"the commander said retreat\"  FORGED"},
     {"faultline fd --detector phi", 0, "<- knee"},
     {"faultline fd --compare", 0, "swim         defaults"},
+    {"faultline merge out/shard-*", 2, "missing      shard 0, 1, 2 of 0..3"},
 };
 
 // The commands of the README's first code block after "## What it does".

@@ -1,0 +1,130 @@
+// A sweep on a real single-node Slurm cluster: scripts/slurm/local-cluster.sh
+// starts munged, slurmctld and slurmd in a fresh folder, scripts/slurm/submit.sh
+// submits a 4-task job array of shards and the merge that depends on it, and
+// the merged result must equal the same sweep run whole. Every daemon started
+// is stopped again, whatever the outcome.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "support/faultline_process.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using faultline::testing::fresh_folder;
+using faultline::testing::Outcome;
+using faultline::testing::run_faultline;
+using Json = nlohmann::json;
+
+const std::string kScripts = std::string(FAULTLINE_SOURCE_DIR) + "/scripts/slurm";
+
+// Runs a shell command, returning its exit code and output.
+Outcome shell(const std::string& command) {
+    Outcome outcome;
+    std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+    if (pipe == nullptr) return outcome;
+    char buffer[4096];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) outcome.output += buffer;
+    const int status = pclose(pipe);
+    outcome.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return outcome;
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream file(path);
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+}
+
+Json sweep_of(const fs::path& store) {
+    for (const auto& entry : fs::directory_iterator(store / "sweeps")) {
+        return Json::parse(std::ifstream(entry.path() / "sweep.json"));
+    }
+    return Json();
+}
+
+Json verdicts(const Json& sweep) {
+    Json failures = Json::array();
+    for (const Json& failure : sweep["failures"]) {
+        failures.push_back(Json{{"seed", failure["seed"]},
+                                {"verdict", failure["verdict"]},
+                                {"checks", failure["checks"]},
+                                {"repro", failure["repro"]}});
+    }
+    return Json{{"runs", sweep["runs"]},
+                {"valid", sweep["valid"]},
+                {"failures", failures},
+                {"seeds_run", sweep["seeds_run"]},
+                {"config_hash", sweep["config_hash"]}};
+}
+
+// Stops the cluster's daemons when the test ends, passed or failed.
+struct Cluster {
+    std::string dir;
+    ~Cluster() {
+        if (!dir.empty())
+            shell("SLURM_CONF='" + dir + "/slurm.conf' scancel --user=$(id -un) >/dev/null 2>&1; '" + kScripts +
+                  "/local-cluster.sh' stop '" + dir + "'");
+    }
+};
+
+TEST(Slurm, AJobArrayOfShardsMergedEqualsTheWholeSweep) {
+    for (const char* daemon : {"/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/bin/sbatch"}) {
+        if (!fs::exists(daemon)) {
+            GTEST_SKIP() << daemon
+                         << " is not installed (Debian packages slurm-wlm and munge: scripts/install-deps.sh)";
+        }
+    }
+    const std::string folder = fresh_folder("slurm");
+    ASSERT_FALSE(folder.empty());
+    Cluster cluster{folder + "/cluster"};
+    // A port of this process's own, so two copies of the suite do not meet.
+    const int port = 20000 + static_cast<int>(getpid() % 20000) * 2;
+    const Outcome started =
+        shell("'" + kScripts + "/local-cluster.sh' start '" + cluster.dir + "' " + std::to_string(port));
+    ASSERT_EQ(started.exit_code, 0) << started.output << read_file(cluster.dir + "/log/slurmctld.log")
+                                    << read_file(cluster.dir + "/log/slurmd.log");
+    const std::string env =
+        "cd '" + folder + "' && SLURM_CONF='" + cluster.dir + "/slurm.conf' FAULTLINE='" + FAULTLINE_BINARY + "' ";
+    const std::string options = "--bug early-ack --no-trace --nemesis partition,kill";
+    const Outcome submitted = shell(env + "'" + kScripts + "/submit.sh' 4 out 1..24 " + options);
+    ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+
+    // Wait for the array and the merge to leave the queue: bounded, polled.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+    std::string queue;
+    while (std::chrono::steady_clock::now() < deadline) {
+        const Outcome listed = shell(env + "squeue -h -o '%i %T'");
+        ASSERT_EQ(listed.exit_code, 0) << listed.output;
+        queue = listed.output;
+        if (queue.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    ASSERT_TRUE(queue.empty()) << "still queued after 180 s:\n" << queue;
+
+    const fs::path out = fs::path(folder) / "out";
+    ASSERT_TRUE(fs::exists(out / "merged" / "exit-code")) << "the merge job did not run";
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_EQ(sweep_of(out / ("shard-" + std::to_string(i)))["shard"]["index"], i);
+    }
+    const Outcome whole = run_faultline("test --seeds 1..24 --keep-going --store whole " + options, "", folder);
+    ASSERT_EQ(whole.exit_code, 1) << whole.output;
+    EXPECT_EQ(std::stoi(read_file(out / "merged" / "exit-code")), whole.exit_code);
+    const Json merged = sweep_of(out / "merged");
+    ASSERT_TRUE(merged.is_object());
+    EXPECT_EQ(merged["merge"]["missing_seeds"], 0);
+    EXPECT_EQ(merged["merge"]["shards_given"], 4);
+    EXPECT_EQ(verdicts(merged), verdicts(sweep_of(fs::path(folder) / "whole")));
+}
+
+}  // namespace
