@@ -59,6 +59,10 @@ CommandAction add_fd_command(CLI::App& app);
 // options it offers.
 CommandAction add_node_command(CLI::App& app, const std::string& system);
 
+// `faultline serve`: one server of a built-in system as a real process
+// (realtime/server.h); `system` is the one the arguments name.
+CommandAction add_serve_command(CLI::App& app, const std::string& system);
+
 CommandAction add_trace_command(CLI::App& app);
 // `faultline generals two | byzantine`: the models of runner/model_check.h.
 CommandAction add_generals_command(CLI::App& app);
