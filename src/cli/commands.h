@@ -47,6 +47,8 @@ constexpr int exit_code_for(check::Verdict verdict) {
 CommandAction add_test_command(CLI::App& app, const std::string& system);
 // The same command when the arguments name a node program (--bin): the harness.
 CommandAction add_harness_test_command(CLI::App& app);
+// The same command with --real: raft-kv as real processes (realtime/real_test.h).
+CommandAction add_real_test_command(CLI::App& app);
 CommandAction add_replay_command(CLI::App& app);
 CommandAction add_shrink_command(CLI::App& app);
 CommandAction add_scenario_command(CLI::App& app);
