@@ -14,7 +14,7 @@ packages=(
     build-essential cmake ninja-build pkg-config clang-format
     nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
-    libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev
+    libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev libasio-dev
     python3 chromium
     slurm-wlm munge parallel python3-yaml
 )

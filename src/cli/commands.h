@@ -47,6 +47,8 @@ constexpr int exit_code_for(check::Verdict verdict) {
 CommandAction add_test_command(CLI::App& app, const std::string& system);
 // The same command when the arguments name a node program (--bin): the harness.
 CommandAction add_harness_test_command(CLI::App& app);
+// The same command with --real: raft-kv as real processes (realtime/real_test.h).
+CommandAction add_real_test_command(CLI::App& app);
 CommandAction add_replay_command(CLI::App& app);
 CommandAction add_shrink_command(CLI::App& app);
 CommandAction add_scenario_command(CLI::App& app);
@@ -58,6 +60,10 @@ CommandAction add_fd_command(CLI::App& app);
 // `faultline node SYSTEM`: `system` is the one the arguments name, whose
 // options it offers.
 CommandAction add_node_command(CLI::App& app, const std::string& system);
+
+// `faultline serve`: one server of a built-in system as a real process
+// (realtime/server.h); `system` is the one the arguments name.
+CommandAction add_serve_command(CLI::App& app, const std::string& system);
 
 CommandAction add_trace_command(CLI::App& app);
 // `faultline generals two | byzantine`: the models of runner/model_check.h.

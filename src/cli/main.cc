@@ -39,6 +39,14 @@ bool names_a_program(int argc, char** argv) {
     return false;
 }
 
+// Whether `faultline test` runs in real mode (--real): its own options.
+bool asks_real_mode(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--real") return true;
+    }
+    return false;
+}
+
 // The command itself: parsing, then the chosen subcommand's action.
 int run_command(int argc, char** argv) {
     using namespace faultline::cli;
@@ -49,7 +57,13 @@ int run_command(int argc, char** argv) {
     std::map<const CLI::App*, CommandAction> actions;
     auto add = [&](CommandAction action) { actions[app.get_subcommands({}).back()] = action; };
     const std::string system = named_system(argc, argv);
-    add(names_a_program(argc, argv) ? add_harness_test_command(app) : add_test_command(app, system));
+    if (names_a_program(argc, argv)) {
+        add(add_harness_test_command(app));
+    } else if (asks_real_mode(argc, argv)) {
+        add(add_real_test_command(app));
+    } else {
+        add(add_test_command(app, system));
+    }
     add(add_replay_command(app));
     add(add_shrink_command(app));
     add(add_scenario_command(app));
@@ -61,6 +75,7 @@ int run_command(int argc, char** argv) {
     add(add_node_command(app, node_system(argc, argv)));
     add(add_generals_command(app));
     add(add_merge_command(app));
+    add(add_serve_command(app, system));
 
     try {
         app.parse(argc, argv);
