@@ -20,6 +20,7 @@ constexpr std::uint64_t tick_tag = 1;
 
 void AbdServer::boot(Context& ctx) {
     operations_.clear();
+    sessions_.clear();
     // A fresh range of operation ids per incarnation (see the header).
     next_op_ = (ctx.random().next() >> 1) | 1;
     ctx.set_timer(options_.resend_interval, tick_tag);
@@ -73,6 +74,11 @@ void AbdServer::begin(Context& ctx, NodeId client, const kv::KvRequest& request)
         reply->code = error_not_supported;
         ctx.send(client, std::move(reply));
         return;
+    }
+    auto [session, fresh] = sessions_.try_emplace(command.client, command.sequence);
+    if (!fresh) {
+        if (command.sequence <= session->second) return;  // a copy of a request already begun
+        session->second = command.sequence;
     }
     const std::uint64_t id = next_op_++;
     Operation& operation = operations_[id];

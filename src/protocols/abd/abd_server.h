@@ -98,6 +98,10 @@ class AbdServer final : public Node {
     quorum::ReplicaStore store_;
     std::map<std::uint64_t, Operation> operations_;
     std::uint64_t next_op_ = 1;
+    // Each client's highest session sequence begun here: a request the network
+    // duplicated must not run twice (a write run again would bring its value
+    // back after later writes). Volatile: a crash forgets it.
+    std::map<std::uint64_t, std::uint64_t> sessions_;
 };
 
 }  // namespace faultline::protocols::abd

@@ -31,6 +31,8 @@ void DynamoServer::boot(Context& ctx) {
     FL_ASSERT(options_.write_quorum >= 1 && options_.write_quorum <= options_.replicas);
     ring_ = Ring(std::vector<NodeId>(ctx.cluster().begin(), ctx.cluster().end()), options_.tokens_per_server);
     operations_.clear();
+    sessions_.clear();
+    rebuilt_from_.clear();
     handoffs_.clear();
     inbox_.clear();
     // A fresh range of operation ids per incarnation: a late reply to an
@@ -164,6 +166,11 @@ void DynamoServer::begin(Context& ctx, NodeId client, const kv::KvRequest& reque
         reply->code = error_not_supported;
         ctx.send(client, std::move(reply));
         return;
+    }
+    auto [session, fresh] = sessions_.try_emplace(command.client, command.sequence);
+    if (!fresh) {
+        if (command.sequence <= session->second) return;  // a copy of a request already begun
+        session->second = command.sequence;
     }
     const std::uint64_t id = next_op_++;
     Operation& operation = operations_[id];
@@ -340,9 +347,23 @@ void DynamoServer::start_anti_entropy(Context& ctx) {
     send(ctx, peer, std::move(digest));
 }
 
+void DynamoServer::ask_to_rebuild(Context& ctx) {
+    for (NodeId peer : ctx.cluster()) {
+        if (peer == ctx.self() || rebuilt_from_.contains(peer)) continue;
+        auto digest = std::make_shared<SyncDigest>();
+        digest->rebuilding = true;
+        send(ctx, peer, std::move(digest));
+    }
+}
+
 void DynamoServer::on_sync_digest(Context& ctx, NodeId from, const SyncDigest& digest) {
-    if (store_.mute()) return;
     auto reply = std::make_shared<SyncReply>();
+    if (store_.damaged() && digest.rebuilding) {
+        reply->damaged = true;  // nothing to vouch for: the other may not wait for it
+        send(ctx, from, std::move(reply));
+        return;
+    }
+    if (store_.mute()) return;
     std::set<std::int64_t> mentioned;
     for (const auto& [key, version] : digest.versions) {
         mentioned.insert(key);
@@ -357,11 +378,23 @@ void DynamoServer::on_sync_digest(Context& ctx, NodeId from, const SyncDigest& d
     for (const auto& [key, copy] : store_.copies()) {
         if (!mentioned.contains(key) && both_replicate(key, ctx.self(), from)) reply->newer.emplace_back(key, copy);
     }
-    if (reply->newer.empty() && reply->wanted.empty()) return;
+    if (reply->newer.empty() && reply->wanted.empty() && !digest.rebuilding) return;
     send(ctx, from, std::move(reply));
 }
 
 void DynamoServer::on_sync_reply(Context& ctx, NodeId from, const SyncReply& reply) {
+    if (store_.damaged()) {
+        for (const auto& [key, copy] : reply.newer) {
+            if (!both_replicate(key, ctx.self(), from)) continue;
+            if (store_.rebuild(ctx.storage(), key, copy) == ReplicaStore::Outcome::mute) return;
+        }
+        rebuilt_from_.insert(from);
+        if (rebuilt_from_.size() + 1 == ctx.cluster().size() && store_.finish_rebuild(ctx.storage())) {
+            ctx.log(fmt::format("rebuilt {} copies from every peer: answering again", store_.copies().size()));
+        }
+        return;
+    }
+    if (store_.mute()) return;
     for (const auto& [key, copy] : reply.newer) {
         if (!both_replicate(key, ctx.self(), from)) continue;
         if (store_.store(ctx.storage(), key, copy) == ReplicaStore::Outcome::mute) return;
@@ -410,6 +443,7 @@ void DynamoServer::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
                 }
                 push_phase(ctx, id);
             }
+            if (store_.damaged()) ask_to_rebuild(ctx);
             ctx.set_timer(options_.resend_interval, tick_tag);
             break;
         }

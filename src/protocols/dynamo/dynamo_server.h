@@ -40,6 +40,11 @@
 // the copies it holds newer and the keys it wants, which the node then sends.
 //
 // Replicas keep copies and hints in a ReplicaStore, synced before they answer.
+// A replica that lost synced data (a corrupt record) answers no quorum request
+// until it has rebuilt: it asks every peer for the copies of the keys both
+// replicate, and ends the damage once each has answered (a peer that lost its
+// own data answers that it has nothing). Its own acknowledged writes are then
+// back, as W - 1 other replicas hold each; hints it held are lost.
 // Bug `local_version`: a write's counter comes from the coordinator's own copy
 // instead of the R replicas' (a later write can get a lower version and lose
 // to an older one).
@@ -143,6 +148,7 @@ class DynamoServer final : public Node {
     void on_sync_digest(Context& ctx, NodeId from, const quorum::SyncDigest& digest);
     void on_sync_reply(Context& ctx, NodeId from, const quorum::SyncReply& reply);
     void hand_off(Context& ctx);
+    void ask_to_rebuild(Context& ctx);
     // Both `a` and `b` are home replicas of `key`.
     bool both_replicate(std::int64_t key, NodeId a, NodeId b) const;
     std::vector<NodeId> homes(std::int64_t key) const;
@@ -156,6 +162,11 @@ class DynamoServer final : public Node {
     std::map<std::uint64_t, std::pair<NodeId, std::int64_t>> handoffs_;  // op -> (home, key)
     std::deque<std::pair<NodeId, MessagePtr>> inbox_;                    // messages to itself
     std::uint64_t next_op_ = 1;
+    // Each client's highest session sequence begun here: a request the network
+    // duplicated must not run twice (a write run again would bring its value
+    // back after later writes). Volatile: a crash forgets it.
+    std::map<std::uint64_t, std::uint64_t> sessions_;
+    std::set<NodeId> rebuilt_from_;  // peers that answered a rebuild
 };
 
 }  // namespace faultline::protocols::dynamo

@@ -65,11 +65,11 @@ std::uint64_t StoreReply::digest() const {
 nlohmann::json SyncDigest::to_json() const {
     Json entries = Json::array();
     for (const auto& [key, version] : versions) entries.push_back(Json::array({key, version_json(version)}));
-    return Json{{"type", type()}, {"versions", entries}};
+    return Json{{"type", type()}, {"versions", entries}, {"rebuilding", rebuilding}};
 }
 
 std::uint64_t SyncDigest::digest() const {
-    std::uint64_t h = 5;
+    std::uint64_t h = rebuilding ? 7 : 5;
     for (const auto& [key, version] : versions)
         h = version_hash(version, hash_words({static_cast<std::uint64_t>(key)}, h));
     return h;
@@ -78,11 +78,11 @@ std::uint64_t SyncDigest::digest() const {
 nlohmann::json SyncReply::to_json() const {
     Json entries = Json::array();
     for (const auto& [key, copy] : newer) entries.push_back(Json::array({key, version_json(copy.version), copy.value}));
-    return Json{{"type", type()}, {"newer", entries}, {"wanted", wanted}};
+    return Json{{"type", type()}, {"newer", entries}, {"wanted", wanted}, {"damaged", damaged}};
 }
 
 std::uint64_t SyncReply::digest() const {
-    std::uint64_t h = 6;
+    std::uint64_t h = damaged ? 8 : 6;
     for (const auto& [key, copy] : newer) {
         h = version_hash(copy.version,
                          hash_words({static_cast<std::uint64_t>(key), static_cast<std::uint64_t>(copy.value)}, h));

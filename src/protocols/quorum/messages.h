@@ -63,8 +63,10 @@ struct StoreReply final : Message {
 
 // Anti-entropy, first half: the versions the sender holds of the keys that
 // both it and the receiver replicate.
+// With `rebuilding`, the sender lost its data and asks for every copy (it sends none).
 struct SyncDigest final : Message {
     std::vector<std::pair<std::int64_t, Version>> versions;
+    bool rebuilding = false;
     std::string_view type() const override { return "sync_digest"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override { return 16 + 32 * static_cast<std::uint32_t>(versions.size()); }
@@ -73,9 +75,11 @@ struct SyncDigest final : Message {
 
 // Anti-entropy, second half: the copies the receiver of the digest holds newer
 // (or the sender lacked), and the keys it wants the sender's copy of.
+// `damaged`: the answering node lost its own data and has nothing to vouch for.
 struct SyncReply final : Message {
     std::vector<std::pair<std::int64_t, Versioned>> newer;
     std::vector<std::int64_t> wanted;
+    bool damaged = false;
     std::string_view type() const override { return "sync_reply"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override {

@@ -81,7 +81,9 @@ std::vector<std::string> ReplicaStore::recover(Storage& storage) {
     disk_failed_ = false;
     damaged_ = storage.exists(kDamaged);
     if (damaged_) {
-        notes.emplace_back("the replica lost synced state at an earlier recovery: it stays mute");
+        // What a rebuild had taken back is not trusted either: it starts again.
+        if (!storage.remove(kFile) || !storage.sync()) disk_failed_ = true;
+        notes.emplace_back("the replica lost synced state at an earlier recovery: it stays mute until rebuilt");
         return notes;
     }
     if (!storage.exists(kFile)) return notes;
@@ -112,8 +114,10 @@ std::vector<std::string> ReplicaStore::recover(Storage& storage) {
         // clean-looking, older state that would answer quorums.
         copies_.clear();
         hints_.clear();
-        if (!storage.write(kDamaged, 0, "lost") || !storage.sync()) disk_failed_ = true;
-        notes.emplace_back("the replica is mute from now on");
+        if (!storage.write(kDamaged, 0, "lost") || !storage.sync() || !storage.remove(kFile) || !storage.sync()) {
+            disk_failed_ = true;
+        }
+        notes.emplace_back("the replica is mute until rebuilt");
     }
     return notes;
 }
@@ -179,6 +183,30 @@ ReplicaStore::Outcome ReplicaStore::store(Storage& storage, std::int64_t key, co
     copies_[key] = incoming;
     FL_ASSERT(copies_[key].version == incoming.version);
     return Outcome::stored;
+}
+
+ReplicaStore::Outcome ReplicaStore::rebuild(Storage& storage, std::int64_t key, const Versioned& incoming) {
+    FL_ASSERT(damaged_);
+    FL_ASSERT(!incoming.version.is_zero());
+    if (disk_failed_) return Outcome::mute;
+    auto it = copies_.find(key);
+    if (it != copies_.end() && it->second.version >= incoming.version) return Outcome::held;
+    std::string payload;
+    put_u8(payload, record_copy);
+    put_versioned(payload, key, incoming);
+    if (!write_and_sync(storage, payload)) return Outcome::mute;
+    copies_[key] = incoming;
+    return Outcome::stored;
+}
+
+bool ReplicaStore::finish_rebuild(Storage& storage) {
+    FL_ASSERT(damaged_);
+    if (disk_failed_ || !storage.remove(kDamaged) || !storage.sync()) {
+        disk_failed_ = true;
+        return false;
+    }
+    damaged_ = false;
+    return true;
 }
 
 const Versioned* ReplicaStore::find(std::int64_t key) const {

@@ -17,9 +17,12 @@
 // [length check u32][checksum u64][payload]. A torn tail was never synced, so
 // never answered: recovery cuts it off. A complete record that fails its
 // checksum is acknowledged data lost: the replica can no longer vouch for what
-// it holds, so it is mute from then on (it never answers a quorum request
-// again), and the `damaged` file, synced first, keeps it mute across later
-// crashes. A disk that refuses a write or a sync mutes it until it restarts.
+// it holds, so it is mute (it answers no quorum request), the `damaged` file,
+// synced first, keeps it mute across later crashes, and the damaged log is
+// removed. A replica may rebuild (dynamo does, from its peers: rebuild() stores
+// copies while it stays mute, finish_rebuild() ends the damage); one that does
+// not (abd) stays mute for good. A disk that refuses a write or a sync mutes it
+// until it restarts.
 // The file is never compacted: a run lasts minutes.
 #pragma once
 
@@ -75,6 +78,12 @@ class ReplicaStore {
     const std::map<std::pair<std::uint32_t, std::int64_t>, Versioned>& hints() const { return hints_; }
 
     bool mute() const { return damaged_ || disk_failed_; }
+    bool damaged() const { return damaged_; }
+
+    // While damaged: keeps a newer copy, synced, without answering for it.
+    Outcome rebuild(Storage& storage, std::int64_t key, const Versioned& incoming);
+    // Every copy it must hold has been taken back: the damage is over. False if the disk failed.
+    bool finish_rebuild(Storage& storage);
 
     // Record framing, exposed for tests that damage the file on purpose.
     static std::string frame(std::string_view payload);

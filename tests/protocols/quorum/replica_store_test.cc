@@ -1,6 +1,6 @@
 // ReplicaStore: copies only move forward, survive a crash once stored, a torn
-// tail is cut, lost synced data mutes the replica for good, and hints are kept
-// until handed back.
+// tail is cut, lost synced data mutes the replica until it rebuilds (for good
+// if it never does), and hints are kept until handed back.
 #include "protocols/quorum/replica_store.h"
 
 #include <gtest/gtest.h>
@@ -80,7 +80,7 @@ TEST(ReplicaStore, ATornTailWasNeverAnsweredAndIsCut) {
     EXPECT_EQ(again.find(1)->value, 20);
 }
 
-TEST(ReplicaStore, LostSyncedDataMakesItMuteForGood) {
+TEST(ReplicaStore, LostSyncedDataMakesItMuteUntilRebuilt) {
     sim::SimDisk disk(1, sim::DiskConfig{});
     ReplicaStore store;
     ASSERT_EQ(store.store(disk, 1, copy(1, 10)), Outcome::stored);
@@ -97,6 +97,36 @@ TEST(ReplicaStore, LostSyncedDataMakesItMuteForGood) {
     ReplicaStore later;
     later.recover(disk);
     EXPECT_TRUE(later.mute());
+}
+
+TEST(ReplicaStore, ADamagedReplicaRebuildsBeforeItAnswersAgain) {
+    sim::SimDisk disk(1, sim::DiskConfig{});
+    ReplicaStore store;
+    ASSERT_EQ(store.store(disk, 1, copy(1, 10)), Outcome::stored);
+    std::string file = *disk.read(ReplicaStore::kFile);
+    file[20] = static_cast<char>(file[20] ^ 0x10);
+    ASSERT_TRUE(disk.write(ReplicaStore::kFile, 0, file).has_value());
+    ASSERT_TRUE(disk.sync().has_value());
+    ReplicaStore damaged;
+    damaged.recover(disk);
+    ASSERT_TRUE(damaged.damaged());
+    // Copies taken back from peers are kept, synced, while it stays mute.
+    EXPECT_EQ(damaged.rebuild(disk, 1, copy(2, 20)), Outcome::stored);
+    EXPECT_TRUE(damaged.mute());
+    // A crash in the middle of a rebuild starts it again: nothing half-rebuilt is trusted.
+    disk.crash();
+    ReplicaStore again;
+    again.recover(disk);
+    EXPECT_TRUE(again.damaged());
+    EXPECT_EQ(again.find(1), nullptr);
+    ASSERT_EQ(again.rebuild(disk, 1, copy(2, 20)), Outcome::stored);
+    ASSERT_TRUE(again.finish_rebuild(disk));
+    EXPECT_FALSE(again.mute());
+    disk.crash();
+    ReplicaStore rebuilt;
+    rebuilt.recover(disk);
+    EXPECT_FALSE(rebuilt.mute());
+    EXPECT_EQ(rebuilt.find(1)->value, 20);
 }
 
 }  // namespace
