@@ -109,7 +109,9 @@ TEST(Abd, AReplicaKeepsWhatItAcknowledgedAcrossACrash) {
         cluster.restart(i);
     }
     for (int i = 0; i < 3; ++i) {
-        if (const auto* copy = cluster.node(i).store().find(3)) EXPECT_EQ(copy->value, 33);
+        if (const auto* copy = cluster.node(i).store().find(3)) {
+            EXPECT_EQ(copy->value, 33);
+        }
     }
     cluster.request(1, kv::KvOp::read, 3);
     cluster.deliver();
