@@ -150,9 +150,9 @@ Outcome check_finality(const History& history, const ChainHistory& chain) {
                                      : fmt::format("it was mined again at height {}", again->second);
         outcome.summary = fmt::format(
             "payment {} was confirmed at depth {} by {} in {}, then reverted: the final chain holds {} at that "
-            "height and meets the confirmed branch at height {} ({} blocks reverted); {}",
+            "height, and the two branches split above height {}; {}",
             tx, depth, op.node, block_name(chain, block), instead == nullptr ? "nothing" : block_name(chain, instead),
-            fork_height, block->height - fork_height, fate);
+            fork_height, fate);
         counterexample = Json{{"tx", op.key},
                               {"node", op.node},
                               {"depth", depth},
@@ -187,14 +187,18 @@ Outcome check_fair_share(const ChainHistory& chain, double tolerance) {
         outcome.summary = "the final chain holds no block: no shares to judge";
         return outcome;
     }
-    std::vector<double> blocks(chain.names.size(), 0);
-    for (std::size_t h = 1; h < final.by_height.size(); ++h) ++blocks[final.by_height[h]->miner];
+    std::vector<double> kept(chain.names.size(), 0), mined(chain.names.size(), 0);
+    for (std::size_t h = 1; h < final.by_height.size(); ++h) ++kept[final.by_height[h]->miner];
+    for (const ChainBlock& block : chain.blocks) ++mined[block.miner];
+    const auto all = static_cast<double>(chain.blocks.size());
     int worst = -1;
     double worst_excess = -1e9, worst_bound = 0;
     for (int n = 0; n < chain.nodes(); ++n) {
-        const double p = chain.power[n];
+        // The power a producer used is its share of every block found: a
+        // node that was down or cut off found fewer, whatever its nominal power.
+        const double p = mined[n] / all;
         const double bound = p + tolerance + 5 * std::sqrt(p * (1 - p) / length);
-        const double excess = blocks[n] / length - bound;
+        const double excess = kept[n] / length - bound;
         if (excess > worst_excess) {
             worst = n;
             worst_excess = excess;
@@ -202,12 +206,13 @@ Outcome check_fair_share(const ChainHistory& chain, double tolerance) {
         }
     }
     FL_ASSERT_GE(worst, 0);
-    const double share = blocks[worst] / length;
-    outcome.details = Json{{"node", chain.names[worst]}, {"power", chain.power[worst]}, {"share", share},
-                           {"bound", worst_bound},       {"blocks", blocks[worst]},     {"final_length", length}};
-    const std::string figures =
-        fmt::format("{} mined {} of the final chain's {} blocks ({:.1f}%) with {:.1f}% of the power",
-                    chain.names[worst], blocks[worst], length, 100 * share, 100 * chain.power[worst]);
+    const double share = kept[worst] / length;
+    outcome.details = Json{
+        {"node", chain.names[worst]}, {"power", chain.power[worst]}, {"found", mined[worst] / all}, {"share", share},
+        {"bound", worst_bound},       {"blocks", kept[worst]},       {"final_length", length}};
+    const std::string figures = fmt::format(
+        "{} mined {} of the final chain's {} blocks ({:.1f}%), having found {:.1f}% of all {} blocks (power {:.1f}%)",
+        chain.names[worst], kept[worst], length, 100 * share, 100 * mined[worst] / all, all, 100 * chain.power[worst]);
     if (worst_excess <= 0) {
         outcome.summary =
             fmt::format("no producer beyond its share; closest: {} (bound {:.1f}%)", figures, 100 * worst_bound);

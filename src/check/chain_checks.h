@@ -16,12 +16,16 @@
 //               and the fork: the final chain's block at that height, the
 //               height where the branches meet, and where the payment ended
 //               up (mined again later, or nowhere: its coin was spent twice)
-//   fair-share  no producer's share of the final chain's blocks exceeds its
-//               power p by more than `tolerance` + 5 sigma, sigma =
+//   fair-share  no producer's share of the final chain's blocks exceeds p,
+//               its share of all the blocks found (withheld and stale ones
+//               included), by more than `tolerance` + 5 sigma, sigma =
 //               sqrt(p (1 - p) / n) over the n blocks of the final chain (a
 //               producer's blocks are close to binomial: five standard
 //               deviations keep an honest run's false alarms below one in
-//               a million a node). Selfish mining gets a minority more.
+//               a million a node). p is the power a producer used, not its
+//               nominal share: a node down or paused found fewer blocks, and
+//               is owed fewer. Selfish mining gets a minority more than p:
+//               the honest blocks it orphans are found but not kept.
 //
 // The finality outcome's details also carry the fork and reorganisation
 // statistics of the run (chain_stats): blocks mined, stale blocks (mined,

@@ -54,7 +54,7 @@ TEST(ChainChecks, FinalityFailsWhenAConfirmedBlockLeftTheChain) {
     const Outcome outcome = check_finality(history, two_branches());
     ASSERT_EQ(outcome.verdict, Verdict::invalid);
     EXPECT_NE(outcome.summary.find("payment 6 was confirmed at depth 1 by n1"), std::string::npos) << outcome.summary;
-    EXPECT_NE(outcome.summary.find("meets the confirmed branch at height 1"), std::string::npos) << outcome.summary;
+    EXPECT_NE(outcome.summary.find("the two branches split above height 1"), std::string::npos) << outcome.summary;
     EXPECT_NE(outcome.summary.find("it is not on the final chain"), std::string::npos) << outcome.summary;
     const Json& example = outcome.details["counterexample"];
     EXPECT_EQ(example["tx"], 6);
@@ -97,30 +97,35 @@ TEST(ChainChecks, StatisticsCountStaleBlocksAndReorganisations) {
     EXPECT_EQ(stats["shares"]["n1"]["blocks"], 1);
 }
 
-// A final chain of `length` blocks, the first `first` of them by n0.
-ChainHistory shares(int length, int first, double power0) {
+// A final chain of `length` blocks, the first `first` of them by n0, and
+// `stale` blocks by n1 off it (orphaned: found, not kept).
+ChainHistory shares(int length, int first, int stale) {
     ChainHistory chain;
-    chain.add_node("n0", power0);
-    chain.add_node("n1", 1 - power0);
+    chain.add_node("n0", 1.0 / 3);
+    chain.add_node("n1", 2.0 / 3);
     for (int h = 1; h <= length; ++h) chain.add_block(h, h - 1, h <= first ? 0 : 1, h, {});
+    for (int i = 0; i < stale; ++i) chain.add_block(100000 + i, 0, 1, i, {});
     chain.final_head = static_cast<std::uint64_t>(length);
     return chain;
 }
 
-TEST(ChainChecks, FairSharePassesNearThePowerAndFailsWellBeyondIt) {
-    // 1,000 blocks, n0 with a third of the power: 5 sigma is 7.5 points.
-    EXPECT_EQ(check_fair_share(shares(1000, 350, 1.0 / 3), 0).verdict, Verdict::valid);
-    EXPECT_EQ(check_fair_share(shares(1000, 400, 1.0 / 3), 0).verdict, Verdict::valid);
-    const Outcome selfish = check_fair_share(shares(1000, 430, 1.0 / 3), 0);
+TEST(ChainChecks, FairSharePassesAProducerNearWhatItFoundAndFailsOneWellBeyond) {
+    // n0 found every block it kept: it cannot have more than its share.
+    EXPECT_EQ(check_fair_share(shares(1000, 400, 0), 0).verdict, Verdict::valid);
+    // 1,300 found, n0 a third of them (p = 0.33, 5 sigma over 1,000 blocks is
+    // 7.4 points): keeping 35% passes, keeping 43% (selfish mining) fails.
+    EXPECT_EQ(check_fair_share(shares(1000, 350, 60), 0).verdict, Verdict::valid);
+    const Outcome selfish = check_fair_share(shares(1000, 430, 300), 0);
     ASSERT_EQ(selfish.verdict, Verdict::invalid);
-    EXPECT_NE(selfish.summary.find("n0 mined 430 of the final chain's 1000 blocks (43.0%) with 33.3% of the power"),
+    EXPECT_NE(selfish.summary.find("n0 mined 430 of the final chain's 1000 blocks (43.0%), having found 33.1% of all "
+                                   "1300 blocks (power 33.3%)"),
               std::string::npos)
         << selfish.summary;
     EXPECT_EQ(selfish.details["node"], "n0");
     // The tolerance widens the bound.
-    EXPECT_EQ(check_fair_share(shares(1000, 430, 1.0 / 3), 0.05).verdict, Verdict::valid);
+    EXPECT_EQ(check_fair_share(shares(1000, 430, 300), 0.05).verdict, Verdict::valid);
     // Nothing mined: nothing to judge.
-    EXPECT_EQ(check_fair_share(shares(0, 0, 0.5), 0).verdict, Verdict::unknown);
+    EXPECT_EQ(check_fair_share(shares(0, 0, 0), 0).verdict, Verdict::unknown);
 }
 
 }  // namespace
