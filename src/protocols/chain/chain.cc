@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::uint64_t kMineTag = 0;
 constexpr std::uint64_t kSyncTag = 1;
+constexpr double kMineDelayMax = 1e18;  // ns, about 32 years
 
 constexpr struct {
     Attack attack;
@@ -131,7 +132,8 @@ void ChainNode::start(Context& ctx) {
 
 void ChainNode::schedule_mining(Context& ctx) {
     const double mean = static_cast<double>(options_.block_interval) / options_.share;
-    const auto after = static_cast<Nanos>(std::llround(ctx.random().exponential(mean)));
+    // A tiny share draws delays past any run (and past Nanos): such a block never comes.
+    const auto after = static_cast<Nanos>(std::llround(std::min(ctx.random().exponential(mean), kMineDelayMax)));
     ctx.set_timer(std::max<Nanos>(after, 1), kMineTag);
 }
 
