@@ -165,7 +165,7 @@ void GossipNode::anti_entropy(Context& ctx) {
     ctx.send(peers.front(), std::move(digest));
 }
 
-std::vector<NodeId> GossipNode::random_peers(Context& ctx, int count) {
+std::vector<NodeId> random_peers(Context& ctx, int count) {
     const auto cluster = ctx.cluster();
     std::vector<NodeId> others;
     others.reserve(cluster.size());

@@ -106,6 +106,10 @@ class IdRanges {
     std::size_t size_ = 0;
 };
 
+// `count` distinct peers other than self, uniformly at random (all of them
+// when the cluster has no more), drawn from the node's stream.
+std::vector<NodeId> random_peers(Context& ctx, int count);
+
 class GossipNode final : public Node {
   public:
     // `sink` must outlive the node.
@@ -127,8 +131,6 @@ class GossipNode final : public Node {
     const std::vector<std::int64_t>& hot_rumours() const { return hot_sorted_; }
     void cool();
     void send(Context& ctx, NodeId to, std::vector<std::int64_t> ids, bool reply_wanted);
-    // `count` distinct peers other than self, uniformly at random.
-    std::vector<NodeId> random_peers(Context& ctx, int count);
 
     GossipOptions options_;
     GossipSink* sink_;
