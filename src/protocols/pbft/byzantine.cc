@@ -126,7 +126,9 @@ std::shared_ptr<Vote> vote_for(std::uint32_t replica, Vote::Kind kind, View view
 
 void ByzantineReplica::equivocate(Context& ctx, NodeId to, const MessagePtr& message) {
     const std::uint32_t self = self_index(ctx);
-    if (const auto* pp = message_as<PrePrepare>(*message); pp != nullptr && pp->request) {
+    // Only its own pre-prepares: one it relays (a peer's catch-up) carries the
+    // primary's signature, which it cannot make.
+    if (const auto* pp = message_as<PrePrepare>(*message); pp != nullptr && pp->request && pp->replica == self) {
         // Each half hears its own story, and the primary's commit backs it.
         MessagePtr story = message;
         if (second_half(ctx, to)) {
@@ -155,7 +157,7 @@ void ByzantineReplica::equivocate(Context& ctx, NodeId to, const MessagePtr& mes
 
 void ByzantineReplica::conflicting(Context& ctx, NodeId to, const MessagePtr& message) {
     const std::uint32_t self = self_index(ctx);
-    if (const auto* pp = message_as<PrePrepare>(*message); pp != nullptr && pp->request) {
+    if (const auto* pp = message_as<PrePrepare>(*message); pp != nullptr && pp->request && pp->replica == self) {
         ++lies_;
         ctx.send(to, null_pre_prepare(*pp));
         ctx.send(to, message);
@@ -178,7 +180,10 @@ void ByzantineReplica::tamper(Context& ctx, NodeId to, const MessagePtr& message
     }
     ++lies_;
     const std::uint32_t self = self_index(ctx);
-    const bool forge = random.below(2) == 0;  // else a lie signed as itself
+    // A lie signed as itself, or a forgery; what it relays of others' (their
+    // signatures, which it cannot make) can only be forged.
+    const auto* signed_message = dynamic_cast<const Signed*>(message.get());
+    const bool forge = random.below(2) == 0 || (signed_message != nullptr && signed_message->replica != self);
     if (const auto* vote = message_as<Vote>(*message)) {
         auto lie = std::make_shared<Vote>(*vote);
         lie->request_digest = random.next();
@@ -215,7 +220,7 @@ void ByzantineReplica::tamper(Context& ctx, NodeId to, const MessagePtr& message
         } else {
             lie->seq += 1;
         }
-        lie->sign();
+        if (pp->replica == self) lie->sign();
         ctx.send(to, lie);
     } else if (MessagePtr altered = message->tampered(random)) {
         ctx.send(to, std::move(altered));

@@ -188,6 +188,17 @@ void PbftReplica::recover(Context& ctx) {
         }
         snapshots_[seq] = std::move(state);
     }
+    // Its checkpoint messages above the stable one were lost with its memory:
+    // it vouches for those states again (statuses carry them to the others).
+    for (const auto& [seq, state] : snapshots_) {
+        if (seq <= stable_) continue;
+        auto checkpoint = std::make_shared<Checkpoint>();
+        checkpoint->replica = index_;
+        checkpoint->seq = seq;
+        checkpoint->state_digest = state_digest(state);
+        checkpoint->sign();
+        checkpoints_[seq][index_] = checkpoint;
+    }
     // Its state comes back from the stable checkpoint (the status timer fetches it).
     // It may have voted in `view` before the crash and forgot how: it never
     // votes there again.
@@ -432,7 +443,9 @@ void PbftReplica::execute(Context& ctx, const PrePrepare& pp) {
     if (!pp.request) return;  // the null request
     const ClientRequest& request = *pp.request;
     waiting_.erase(pp.request_digest);
-    if (already_executed(request)) return;
+    // Always applied: what a replica remembers of its clients (last_executed_)
+    // differs between replicas, and the state must not. The store's sessions
+    // keep a retried write from applying twice, the same way everywhere.
     const kv::KvCommand& command = request.command;
     const kv::KvResult result = command.op == kv::KvOp::read ? store_.read(command.key) : store_.apply(command);
     auto& last = last_executed_[command.client];
@@ -784,6 +797,17 @@ void PbftReplica::enter_view(Context& ctx, const std::shared_ptr<const NewView>&
 }
 
 void PbftReplica::on_status(Context& ctx, NodeId from, const Status& status) {
+    // Checkpoints do not depend on the view. A peer behind this replica's
+    // stable checkpoint gets its proof; one that has not seen this replica's
+    // newer checkpoints gets them (a checkpoint lost on the way, or taken just
+    // before a crash, would otherwise never become stable, and the window
+    // would close for good).
+    if (status.stable_seq < stable_) {
+        for (const auto& checkpoint : stable_proof_) ctx.send(from, checkpoint);
+    }
+    for (auto it = checkpoints_.upper_bound(status.stable_seq); it != checkpoints_.end(); ++it) {
+        if (auto mine = it->second.find(index_); mine != it->second.end()) ctx.send(from, mine->second);
+    }
     if (status.view < view_ && !in_view_change_ && new_view_) {
         ctx.send(from, new_view_);
         return;
@@ -802,9 +826,6 @@ void PbftReplica::on_status(Context& ctx, NodeId from, const Status& status) {
         return;
     }
     if (status.view != view_ || status.in_view_change || in_view_change_) return;
-    if (status.stable_seq < stable_) {
-        for (const auto& checkpoint : stable_proof_) ctx.send(from, checkpoint);
-    }
     // The lowest few entries it misses: it executes in order, so those first,
     // and the rest with its next status (a replica far behind gets the state).
     int resent = 0;
