@@ -7,6 +7,8 @@
 #include <limits>
 
 #include "base/hash.h"
+#include "nemesis/byzantine.h"
+#include "protocols/kv/byzantine.h"
 #include "protocols/kv/kv_server.h"
 #include "protocols/raft/invariants.h"
 #include "runner/system.h"
@@ -17,7 +19,9 @@ namespace faultline::systems {
 
 namespace {
 
+using protocols::kv::ByzantineKvServer;
 using protocols::kv::KvServer;
+using protocols::kv::RaftByzantine;
 using protocols::raft::RaftInvariants;
 using runner::CheckOutcome;
 using runner::RunConfig;
@@ -25,14 +29,28 @@ using runner::Verdict;
 
 class RaftKvSystem final : public runner::System {
   public:
-    RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes)
-        : options_(options), codec_(std::make_shared<KvCodec>(value_bytes)) {}
+    RaftKvSystem(protocols::raft::RaftOptions options, std::uint32_t value_bytes,
+                 std::vector<nemesis::ByzantineServer> byzantine)
+        : options_(options), codec_(std::make_shared<KvCodec>(value_bytes)), byzantine_(std::move(byzantine)) {}
 
     void build(sim::Simulation& simulation, const RunConfig& config) override {
         for (int i = 0; i < config.nodes; ++i) {
             const protocols::raft::RaftOptions options = options_;
-            const NodeId id =
-                simulation.add_server(fmt::format("n{}", i), [options] { return std::make_unique<KvServer>(options); });
+            std::optional<RaftByzantine> behaviour;
+            for (const auto& each : byzantine_) {
+                if (each.node == i) behaviour = protocols::kv::kRaftByzantine[each.behaviour];
+            }
+            NodeId id;
+            if (behaviour) {
+                const RaftByzantine chosen = *behaviour;
+                id = simulation.add_server(fmt::format("n{}", i), [options, chosen] {
+                    return std::make_unique<ByzantineKvServer>(options, chosen);
+                });
+            } else {
+                id = simulation.add_server(fmt::format("n{}", i),
+                                           [options] { return std::make_unique<KvServer>(options); });
+            }
+            behaviours_.push_back(behaviour);
             views_.push_back(protocols::raft::NodeView{simulation.name(id), nullptr});
         }
         invariants_ = std::make_unique<RaftInvariants>(views_.size());
@@ -55,6 +73,8 @@ class RaftKvSystem final : public runner::System {
         changed_.clear();
         for (std::size_t i = 0; i < views_.size(); ++i) {
             const NodeId id(static_cast<std::uint32_t>(i));
+            // A Byzantine node promises nothing: the invariants watch the others.
+            if (behaviours_[i]) continue;
             Node* node = simulation.node(id);
             protocols::raft::Raft* raft = node == nullptr ? nullptr : &static_cast<KvServer*>(node)->raft();
             const std::uint32_t incarnation = simulation.incarnation(id);
@@ -81,9 +101,9 @@ class RaftKvSystem final : public runner::System {
         std::optional<int> leader;
         Term best;
         for (std::size_t i = 0; i < views_.size(); ++i) {
-            Node* node = simulation.node(NodeId(static_cast<std::uint32_t>(i)));
-            if (node == nullptr) continue;
-            const auto& raft = static_cast<KvServer*>(node)->raft();
+            const KvServer* server = server_at(simulation, i);
+            if (server == nullptr) continue;
+            const auto& raft = server->raft();
             if (raft.role() == protocols::raft::Role::leader && raft.term() >= best) {
                 best = raft.term();
                 leader = static_cast<int>(i);
@@ -226,6 +246,14 @@ class RaftKvSystem final : public runner::System {
     }
 
   private:
+    // The correct server at node i, or the one inside its Byzantine wrapper.
+    const KvServer* server_at(sim::Simulation& simulation, std::size_t i) const {
+        Node* node = simulation.node(NodeId(static_cast<std::uint32_t>(i)));
+        if (node == nullptr) return nullptr;
+        if (behaviours_[i]) return &static_cast<const ByzantineKvServer*>(node)->inner();
+        return static_cast<const KvServer*>(node);
+    }
+
     // Replicas that applied the same index hold the same key-value state (data,
     // client sessions, applied count): the store is a deterministic state
     // machine, and a snapshot restores exactly the state it was taken from.
@@ -313,6 +341,8 @@ class RaftKvSystem final : public runner::System {
     std::unique_ptr<RaftInvariants> invariants_;
     std::optional<protocols::raft::InvariantViolation> violation_;
     Nanos violated_at_ = 0;
+    std::vector<nemesis::ByzantineServer> byzantine_;
+    std::vector<std::optional<RaftByzantine>> behaviours_;
 };
 
 // raft-kv's options: Raft's switches and timing, and the workload's value size.
@@ -331,6 +361,8 @@ struct RaftKvOptions {
     Nanos election_timeout_min = protocols::raft::RaftOptions{}.election_timeout_min;
     Nanos election_timeout_max = protocols::raft::RaftOptions{}.election_timeout_max;
     Nanos heartbeat_interval = protocols::raft::RaftOptions{}.heartbeat_interval;
+    int byzantine = 0;
+    std::string byzantine_behaviour = "random";
 };
 
 const runner::OptionTable<RaftKvOptions>& raft_kv_options() {
@@ -366,6 +398,13 @@ const runner::OptionTable<RaftKvOptions>& raft_kv_options() {
         t.duration("heartbeat_interval", &O::heartbeat_interval, milliseconds(1), "Leader heartbeat interval")
             .range(runner::kTimerIntervalMin, runner::kWindowMax)
             .alias("--heartbeat");
+        t.add("byzantine", &O::byzantine,
+              "Nodes that turn Byzantine, chosen from the seed (Raft tolerates crash faults only: one breaks it)")
+            .range(0, 64);
+        t.add("byzantine_behaviour", &O::byzantine_behaviour,
+              "What the Byzantine nodes do: random (each its own, from the seed), forged-append, double-vote or "
+              "log-lie")
+            .choices({"random", "forged-append", "double-vote", "log-lie"});
         return t;
     }();
     return table;
@@ -421,7 +460,18 @@ Result<std::unique_ptr<runner::System>> make_raft_kv(const RunConfig& config) {
         if (!bug) return make_error(ErrorCode::invalid_argument, fmt::format("unknown bug '{}'", config.bug));
         options.bugs.set(*bug);
     }
-    return runner::new_system<RaftKvSystem>(options, own->value_bytes);
+    if (own->byzantine > 0 && own->byzantine >= config.nodes) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("--byzantine {} leaves no correct node of {}", own->byzantine, config.nodes));
+    }
+    options.byzantine_peers = own->byzantine > 0;
+    std::optional<std::size_t> fixed;
+    for (std::size_t i = 0; i < std::size(protocols::kv::kRaftByzantine); ++i) {
+        if (own->byzantine_behaviour == protocols::kv::raft_byzantine_name(protocols::kv::kRaftByzantine[i])) fixed = i;
+    }
+    auto byzantine = nemesis::pick_byzantine(config.seed, config.nodes, own->byzantine,
+                                             std::size(protocols::kv::kRaftByzantine), fixed);
+    return runner::new_system<RaftKvSystem>(options, own->value_bytes, std::move(byzantine));
 }
 
 const runner::SystemRegistration registration{{

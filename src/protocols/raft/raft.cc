@@ -147,7 +147,7 @@ void Raft::finish(Context& ctx) {
     ready_.messages.swap(outbox_);
     // Bugs that move the commit index back or apply beyond it break this; the
     // invariant checker reports them (commit-monotonic, applied-within-commit).
-    if (!options_.bugs.any()) FL_ASSERT_LE(last_applied_, commit_index_);
+    if (!impossible_tolerated()) FL_ASSERT_LE(last_applied_, commit_index_);
     FL_ASSERT_LE(commit_index_, log_.last_index());
     ++version_;
 }
@@ -261,7 +261,7 @@ void Raft::append_to_log(Context& ctx, LogEntry entry) {
 void Raft::truncate_log(Context& ctx, LogIndex keep_last) {
     // Erasing a committed entry is the worst thing Raft can do. A correct node
     // never gets here; the deliberate bugs may, and the invariant checker reports it.
-    if (keep_last < commit_index_) FL_ASSERT_MSG(options_.bugs.any(), "truncating committed entries");
+    if (keep_last < commit_index_) FL_ASSERT_MSG(impossible_tolerated(), "truncating committed entries");
     if (auto status = durable_.truncate_after(ctx.storage(), keep_last); !status) {
         halt(ctx, "cannot truncate the log: " + status.error().message);
         return;
@@ -570,7 +570,7 @@ void Raft::handle_append_request(Context& ctx, NodeId from, const AppendRequest&
     if (role_ == Role::leader) {
         // Two leaders in one term: impossible in a correct Raft. The deliberate
         // bugs can cause it, and the election-safety invariant reports it.
-        FL_ASSERT_MSG(options_.bugs.any(), "two leaders in one term");
+        FL_ASSERT_MSG(impossible_tolerated(), "two leaders in one term");
         return;
     }
     if (role_ != Role::follower) become_follower(ctx, hard_state_.term, from);
@@ -710,7 +710,7 @@ void Raft::on_append_accepted(Context& ctx, NodeId from, Progress& progress, con
     // An acknowledgement covers only what we sent. A follower that some bug
     // let commit and snapshot what we never had may claim more: it is caught
     // by the invariants, but must not send next_index past our log meanwhile.
-    if (options_.bugs.any()) acknowledged = std::min(acknowledged, log_.last_index());
+    if (impossible_tolerated()) acknowledged = std::min(acknowledged, log_.last_index());
     FL_ASSERT_LE(acknowledged, log_.last_index());
     progress.match_index = std::max(progress.match_index, acknowledged);
     progress.next_index = std::max(progress.next_index, progress.match_index.next());
@@ -763,7 +763,7 @@ void Raft::on_append_rejected(Context& ctx, NodeId from, Progress& progress, con
 void Raft::handle_snapshot_request(Context& ctx, NodeId from, const SnapshotRequest& request) {
     FL_ASSERT_EQ(request.term, hard_state_.term);
     if (role_ == Role::leader) {
-        FL_ASSERT_MSG(options_.bugs.any(), "two leaders in one term");
+        FL_ASSERT_MSG(impossible_tolerated(), "two leaders in one term");
         return;
     }
     if (role_ != Role::follower) become_follower(ctx, hard_state_.term, from);

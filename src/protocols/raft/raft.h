@@ -230,6 +230,9 @@ class Raft {
     void campaign(Context& ctx, bool pre_vote, bool leadership_transfer);
     void reset_election_deadline(Context& ctx);
     bool may_campaign() const;
+    // A deliberate bug or a Byzantine peer can cause what a correct cluster
+    // never does; the checks, not assertions, report it then.
+    bool impossible_tolerated() const { return options_.bugs.any() || options_.byzantine_peers; }
     bool heard_from_leader_recently(Context& ctx) const;
     std::size_t quorum() const { return voters_.size() / 2 + 1; }
     std::size_t votes_needed() const;

@@ -86,6 +86,13 @@ struct RaftOptions {
     // in flight cannot make it store what the leader never sent.
     bool authenticate = false;
 
+    // Some peers may be Byzantine (the raft-kv --byzantine nemesis). Raft
+    // assumes crash faults only, so what a correct cluster can never do (two
+    // leaders in one term, a committed entry truncated) may then happen; the
+    // core leaves it to the checks to report, as under a deliberate bug,
+    // instead of asserting.
+    bool byzantine_peers = false;
+
     // A leader that finds itself slow hands leadership to its most up-to-date
     // follower. It notices by the lag of its own heartbeat timer: a timer that
     // fires late means its inputs queue up (a gray failure: slow disk, CPU
