@@ -442,7 +442,9 @@ Json set_up_timing(const RunConfig& config, sim::Simulation& simulation, System&
                  : config.timing == "partial" ? sim::TimingKind::partial
                                               : sim::TimingKind::async;
     model.delay_max = config.delay_max;
-    Json report{{"model", config.timing}, {"delay_max_ns", config.delay_max}, {"drift_max_ppm", config.drift_max_ppm}};
+    Json report{{"model", sim::timing_kind_name(model.kind)},
+                {"delay_max_ns", config.delay_max},
+                {"drift_max_ppm", config.drift_max_ppm}};
     if (model.kind == sim::TimingKind::partial) {
         // Drawn in the middle half of the run: long enough before it for the
         // unbounded delays to show, long enough after for liveness to.
