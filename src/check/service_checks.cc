@@ -48,14 +48,17 @@ Outcome check_availability(const History& history, const std::function<bool(cons
         details};
 }
 
-Outcome check_liveness(const History& history, Nanos run_end, Nanos bound) {
+namespace {
+
+// Liveness over the operations invoked at or after `from`.
+Outcome liveness_from(const History& history, Nanos run_end, Nanos bound, Nanos from, std::string name) {
     std::unordered_map<std::int64_t, const Operation*> open;
     std::int64_t too_slow = 0;
     const Operation* slowest = nullptr;
     Nanos slowest_wait = 0;
     for (const Operation& op : history) {
         if (op.type == OpType::invoke) {
-            open[op.process] = &op;
+            if (op.time >= from) open[op.process] = &op;
             continue;
         }
         auto found = open.find(op.process);
@@ -78,19 +81,31 @@ Outcome check_liveness(const History& history, Nanos run_end, Nanos bound) {
         }
     }
     Json details{{"late_or_never", too_slow}, {"bound_ns", bound}, {"never_completed", open.size()}};
+    const std::string which = from > 0 ? fmt::format(" invoked from {} on", format_duration(from)) : "";
+    if (from > 0) details["from_ns"] = from;
     if (too_slow == 0) {
-        return Outcome{"liveness", Verdict::valid,
-                       bound > 0 ? fmt::format("every operation completed within {}", format_duration(bound))
-                                 : "every operation completed",
+        return Outcome{std::move(name), Verdict::valid,
+                       bound > 0 ? fmt::format("every operation{} completed within {}", which, format_duration(bound))
+                                 : fmt::format("every operation{} completed", which),
                        details};
     }
     return Outcome{
-        "liveness", Verdict::invalid,
-        fmt::format("{} operations {}; process {} waited {} for its {} (invoked at {})", too_slow,
+        std::move(name), Verdict::invalid,
+        fmt::format("{} operations{} {}; process {} waited {} for its {} (invoked at {})", too_slow, which,
                     bound > 0 ? fmt::format("took longer than {} or never completed", format_duration(bound))
                               : "never completed",
                     slowest->process, format_duration(slowest_wait), slowest->f, format_duration(slowest->time)),
         details};
+}
+
+}  // namespace
+
+Outcome check_liveness(const History& history, Nanos run_end, Nanos bound) {
+    return liveness_from(history, run_end, bound, 0, "liveness");
+}
+
+Outcome check_liveness_after(const History& history, Nanos run_end, Nanos bound, Nanos gst) {
+    return liveness_from(history, run_end, bound, gst, "liveness-after-gst");
 }
 
 Outcome check_latency(const History& history, Nanos from, Nanos to, Nanos p99_max) {

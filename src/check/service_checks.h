@@ -22,6 +22,13 @@ Outcome check_availability(const History& history, const std::function<bool(cons
 // not 0. An operation that never completes waited forever.
 Outcome check_liveness(const History& history, Nanos run_end, Nanos bound);
 
+// Liveness after the global stabilisation time (partial synchrony, Dwork,
+// Lynch and Stockmeyer): every operation invoked at or after `gst` must
+// complete within `bound` (0: before the run ends). Operations invoked before
+// it are not judged: before GST the model promises nothing. Named
+// "liveness-after-gst".
+Outcome check_liveness_after(const History& history, Nanos run_end, Nanos bound, Nanos gst);
+
 // Latency: the p99 latency of ok operations invoked in [from, to) must not
 // exceed `p99_max`.
 Outcome check_latency(const History& history, Nanos from, Nanos to, Nanos p99_max);

@@ -60,6 +60,7 @@ Json RunResult::to_json() const {
         {"nemesis_log", nemesis_log},
         {"healed_at_ns", healed_at},
         {"roles", roles},
+        {"timing", timing},
     };
 }
 
@@ -402,6 +403,10 @@ void add_service_checks(RunResult& result, const RunConfig& config, const System
     }
     if (has_clients && result.stopped_because.empty()) {
         result.checks.push_back(check::check_liveness(result.history, result.simulated, config.completion_bound));
+        if (result.timing.contains("gst_ns")) {
+            result.checks.push_back(check::check_liveness_after(
+                result.history, result.simulated, config.completion_bound, result.timing["gst_ns"].get<Nanos>()));
+        }
         if (config.latency_p99_max > 0) {
             result.checks.push_back(
                 check::check_latency(result.history, config.workload_start, config.time_limit, config.latency_p99_max));
@@ -424,6 +429,54 @@ void judge_run(RunResult& result, const RunConfig& config, System& system, sim::
     for (CheckOutcome& check : result.checks) explain_in_the_run(check, result.history, result.schedule, system);
     add_service_checks(result, config, system, has_clients, result.healed_at, clients_stop);
     for (const CheckOutcome& check : result.checks) result.verdict = combine(result.verdict, check.verdict);
+}
+
+// The timing model of the run, set up in the simulation: the network's rule
+// for every message and each server's clock drift. Returns what the run
+// reports of it (null for none): the model, its bounds, the stabilisation
+// time and whether the seed drew it, each server's drift.
+Json set_up_timing(const RunConfig& config, sim::Simulation& simulation, System& system) {
+    sim::TimingModel model;
+    if (config.timing == "none") return Json();
+    model.kind = config.timing == "sync"      ? sim::TimingKind::sync
+                 : config.timing == "partial" ? sim::TimingKind::partial
+                                              : sim::TimingKind::async;
+    model.delay_max = config.delay_max;
+    Json report{{"model", sim::timing_kind_name(model.kind)},
+                {"delay_max_ns", config.delay_max},
+                {"drift_max_ppm", config.drift_max_ppm}};
+    if (model.kind == sim::TimingKind::partial) {
+        // Drawn in the middle half of the run: long enough before it for the
+        // unbounded delays to show, long enough after for liveness to.
+        Prng random = Prng::stream(config.seed, "timing/gst");
+        model.gst = config.gst > 0 ? config.gst : random.between(config.time_limit / 4, config.time_limit * 3 / 4);
+        model.hold_scale = config.delay_max;
+        report["gst_ns"] = model.gst;
+        report["gst_drawn"] = config.gst == 0;
+    }
+    if (model.kind == sim::TimingKind::async) {
+        model.async_hold = config.async_hold;
+        report["async_hold_ns"] = config.async_hold;
+        // Whoever leads or campaigns is about to make progress: the adversary
+        // holds what it sends and what is sent to it.
+        model.making_progress = [&simulation, &system](NodeId node) {
+            for (nemesis::TargetRole role : {nemesis::TargetRole::leader, nemesis::TargetRole::candidate}) {
+                const std::optional<int> holder = system.node_in_role(simulation, role);
+                if (holder && static_cast<std::uint32_t>(*holder) == node.value) return true;
+            }
+            return false;
+        };
+    }
+    simulation.network().set_timing(std::move(model));
+    Prng drift = Prng::stream(config.seed, "timing/drift");
+    Json drifts = Json::object();
+    for (NodeId server : simulation.servers()) {
+        const double ppm = (2 * drift.unit() - 1) * config.drift_max_ppm;
+        simulation.clock(server).set_drift_ppm(simulation.now(), ppm);
+        drifts[simulation.name(server)] = ppm;
+    }
+    report["drift_ppm"] = drifts;
+    return report;
 }
 
 // The simulation's own account of the run: its trace, statistics, and (if
@@ -469,6 +522,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     simulation.set_node_logging(options.keep_node_logs);
     system->shape_workload(plan->workload);
     system->build(simulation, system_config);
+    const Json timing = set_up_timing(config, simulation, *system);
     auto schedule = make_schedule(config, *plan);
     if (!schedule) return schedule.error();
     if (plan->fault_points)
@@ -552,6 +606,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.schedule = nemesis.schedule();
     result.nemesis_log = nemesis.log();
     result.healed_at = healed_at;
+    result.timing = timing;
     judge_run(result, config, *system, simulation, !drivers.empty(), clients_stop);
     record_simulation(result, simulation, options);
     result.sent_ops = std::move(sent_ops);

@@ -56,6 +56,9 @@ struct RunResult {
     nemesis::Schedule schedule;            // the faults that were scheduled
     std::vector<std::string> nemesis_log;  // what the nemesis did, when
     Nanos healed_at = 0;                   // when everything healed
+    // The timing model (null for none): its bounds, the stabilisation time
+    // (gst_ns) of partial synchrony, each server's drift (runner/run.cc).
+    Json timing;
     std::map<std::string, std::vector<std::string>> node_logs;
     // The generated client operations that were sent, in the order sent (the
     // shrinker leaves them out one by one; final operations are not listed).

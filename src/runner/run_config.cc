@@ -104,6 +104,24 @@ OptionTable<RunConfig> declare_run_options() {
     t.duration("completion_bound", &C::completion_bound, seconds(1),
                "Liveness: every operation must complete within this (0: complete at all)")
         .range(0, kTimeLimitMax);
+    t.add("timing", &C::timing,
+          "Timing model: none (the configured latency and faults), sync (delays within --delay-max), partial "
+          "(unbounded delays until --gst, then bounded), async (no bound: an adversary holds the leader's and "
+          "candidates' messages)")
+        .choices({"none", "sync", "partial", "async"});
+    t.duration("gst", &C::gst, seconds(1),
+               "Partial synchrony: the global stabilisation time (0: drawn from the seed and reported)")
+        .range(0, kTimeLimitMax);
+    t.duration("delay_max", &C::delay_max, milliseconds(1),
+               "Sync, and partial after GST: the bound on every message's delay")
+        .range(microseconds(1), kWindowMax);
+    t.add<double>(
+         "drift_max", [](C& c) -> double& { return c.drift_max_ppm; },
+         "Under a timing model: each server's clock drift is drawn within +-this, in ppm")
+        .range(0, 100000);
+    t.duration("async_hold", &C::async_hold, milliseconds(1),
+               "Async: the adversary's least hold of a message to or from the leader or a candidate")
+        .range(milliseconds(1), kWindowMax);
     return t;
 }
 
@@ -117,6 +135,57 @@ bool nemesis_names(std::string_view text, std::string_view kind) {
         start = comma + 1;
     }
     return false;
+}
+
+// A timing model bounds (or, async, schedules) every message's delay: a loss,
+// partition or pause would escape it, and a clock fault would break the drift
+// bound. Crash faults are the model's business no more than the network's.
+Status validate_timing(const RunConfig& config) {
+    const RunConfig defaults;
+    if (config.timing == "none") {
+        const bool tuned = config.gst != defaults.gst || config.delay_max != defaults.delay_max ||
+                           config.drift_max_ppm != defaults.drift_max_ppm || config.async_hold != defaults.async_hold;
+        if (tuned) {
+            return make_error(ErrorCode::invalid_argument,
+                              "gst, delay_max, drift_max and async_hold set a timing model's bounds: name the "
+                              "model with --timing sync, partial or async");
+        }
+        return ok_status();
+    }
+    if (config.gst != 0 && config.timing != "partial") {
+        return make_error(ErrorCode::invalid_argument, "gst is partial synchrony's: it needs --timing partial");
+    }
+    if (config.gst > config.time_limit) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("gst ({}) must be within the time limit ({})", format_duration(config.gst),
+                                      format_duration(config.time_limit)));
+    }
+    if (config.loss > 0) {
+        return make_error(
+            ErrorCode::invalid_argument,
+            fmt::format("--timing {} keeps every message: loss must be 0 (got {})", config.timing, config.loss));
+    }
+    const auto only_crashes = [](const std::vector<nemesis::FaultKind>& kinds) {
+        return std::all_of(kinds.begin(), kinds.end(),
+                           [](nemesis::FaultKind k) { return k == nemesis::FaultKind::kill; });
+    };
+    std::vector<nemesis::FaultKind> kinds;
+    if (!config.schedule.is_null()) {
+        auto parsed = nemesis::Schedule::from_json(config.schedule, config.nodes);
+        if (parsed) {
+            for (const nemesis::Fault& fault : parsed->faults) kinds.push_back(fault.kind);
+        }
+    } else if (config.nemesis != "none") {
+        auto parsed = nemesis::parse_fault_kinds(config.nemesis);
+        if (parsed) kinds = *parsed;
+    }
+    if (!only_crashes(kinds)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("--timing {} allows crash faults only (--nemesis kill or none): partitions, "
+                                      "loss, pauses and clock faults would escape its bounds",
+                                      config.timing));
+    }
+    return ok_status();
 }
 
 }  // namespace
@@ -307,6 +376,7 @@ Status RunConfig::validate() const {
                                       "for a leader to repair it, and only from 3 nodes can one be spared",
                                       nodes));
     }
+    if (auto status = validate_timing(*this); !status) return status;
     if (!schedule.is_null()) {
         if (auto parsed = nemesis::Schedule::from_json(schedule, nodes); !parsed) {
             return make_error(parsed.error().code, "schedule: " + parsed.error().message);

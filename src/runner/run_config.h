@@ -108,6 +108,20 @@ struct RunConfig {
     // The liveness check: every operation must complete (ok, fail or info)
     // within this long of its invocation; 0 only asks that it completes at all.
     Nanos completion_bound = 0;
+    // The timing model (sim/timing.h, docs/timing.md): none (the configured
+    // latency and faults, nothing enforced; in effect partial synchrony with
+    // the heal at the time limit as its stabilisation time), sync, partial or
+    // async. A model keeps every message (no loss) and allows only crash faults.
+    std::string timing = "none";
+    // Partial: the global stabilisation time (0: drawn from the seed, in the
+    // middle half of the time limit; the run reports it).
+    Nanos gst = 0;
+    // Sync, and partial from GST on: the bound on a message's delay.
+    Nanos delay_max = milliseconds(50);
+    // Every model: each server's clock drifts by a rate drawn within +-this (ppm).
+    double drift_max_ppm = 100;
+    // Async: the adversary's least hold of a message to or from the leader or a candidate.
+    Nanos async_hold = seconds(1);
     // Extra availability checks over windows of the run (scenarios use them).
     std::vector<AvailabilityWindow> availability;
 

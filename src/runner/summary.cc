@@ -28,6 +28,25 @@ std::string verdict_text(Verdict verdict, bool colour) {
     return in_verdict_colour(verdict_name(verdict), verdict, colour);
 }
 
+namespace {
+
+// "timing       partial synchrony, GST 23.4s (drawn from the seed); delays within 50ms after it; drift within 100ppm"
+std::string format_timing(const Json& timing) {
+    const std::string model = timing["model"].get<std::string>();
+    const std::string bound = format_duration(timing["delay_max_ns"].get<Nanos>());
+    const std::string drift = fmt::format("drift within {}ppm", timing["drift_max_ppm"].get<double>());
+    if (model == "sync") return fmt::format("timing       synchronous: delays within {}; {}\n", bound, drift);
+    if (model == "partial") {
+        return fmt::format("timing       partial synchrony, GST {}{}; delays within {} after it; {}\n",
+                           format_duration(timing["gst_ns"].get<Nanos>()),
+                           timing["gst_drawn"].get<bool>() ? " (drawn from the seed)" : "", bound, drift);
+    }
+    return fmt::format("timing       asynchronous: the leader's and candidates' messages held {} and more; {}\n",
+                       format_duration(timing["async_hold_ns"].get<Nanos>()), drift);
+}
+
+}  // namespace
+
 std::string format_summary(const RunResult& result, bool colour) {
     const RunConfig& config = result.config;
     std::string out;
@@ -46,6 +65,7 @@ std::string format_summary(const RunResult& result, bool colour) {
     out += fmt::format("time         {} simulated in {:.3f}s wall ({}x), {} events ({} events/s)\n",
                        format_duration(result.simulated), result.wall_seconds, si(result.speedup()), stats.events,
                        si(result.events_per_second()));
+    if (result.timing.is_object()) out += format_timing(result.timing);
     if (!result.schedule.faults.empty()) {
         out += fmt::format("faults       {} scheduled, all healed at {}\n", result.schedule.faults.size(),
                            format_duration(result.healed_at));

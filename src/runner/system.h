@@ -128,7 +128,9 @@ struct SystemDescription {
 
 // The checks the runner adds to every run (check/service_checks.h), and "run"
 // (the simulation stopped on an error).
-inline const std::vector<std::string> kServiceChecks = {"availability", "liveness", "latency", "run"};
+// "liveness-after-gst" is partial synchrony's (--timing partial).
+inline const std::vector<std::string> kServiceChecks = {"availability", "liveness", "liveness-after-gst", "latency",
+                                                        "run"};
 
 class SystemRegistration {
   public:

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "base/assert.h"
 
@@ -20,6 +21,20 @@ const char* drop_reason_name(DropReason reason) {
             return "queue-full";
         case DropReason::node_down:
             return "node-down";
+    }
+    FL_UNREACHABLE();
+}
+
+const char* timing_kind_name(TimingKind kind) {
+    switch (kind) {
+        case TimingKind::none:
+            return "none";
+        case TimingKind::sync:
+            return "sync";
+        case TimingKind::partial:
+            return "partial";
+        case TimingKind::async:
+            return "async";
     }
     FL_UNREACHABLE();
 }
@@ -157,6 +172,9 @@ Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes,
     const Nanos reorder_extra = random.between(0, config.reorder_delay);
     const Nanos latency_first = config.latency.sample(random);
     const Nanos latency_second = config.latency.sample(random);
+    // Partial synchrony's hold, drawn for every message of such a run (held
+    // or not), so that the link's later draws do not hang on the clock.
+    const double hold_unit = timing_.kind == TimingKind::partial ? random.unit() : 0;
 
     if (blocked_[i] != 0) {
         result.dropped = true;
@@ -187,9 +205,54 @@ Transmission Network::transmit(NodeId from, NodeId to, std::uint32_t size_bytes,
     result.copies = duplicated ? 2 : 1;
     result.arrival[0] = departure + priority_extra + latency_first + (reordered ? reorder_extra : 0);
     result.arrival[1] = departure + priority_extra + latency_second;
+    if (timing_.kind != TimingKind::none) [[unlikely]]
+        apply_timing(from, to, now, hold_unit, result);
     FL_ASSERT_GE(result.arrival[0], now);
     FL_ASSERT_GE(result.arrival[1], now);
     return result;
+}
+
+void Network::set_timing(TimingModel timing) {
+    FL_ASSERT(timing.kind == TimingKind::none || timing.kind == TimingKind::async || timing.delay_max > 0);
+    FL_ASSERT(timing.kind != TimingKind::partial || (timing.gst >= 0 && timing.hold_scale > 0));
+    FL_ASSERT(timing.kind != TimingKind::partial || (timing.hold_shape > 0 && timing.hold_shape <= 1));
+    FL_ASSERT(timing.kind != TimingKind::async || (timing.async_hold > 0 && timing.making_progress));
+    timing_ = std::move(timing);
+}
+
+void Network::apply_timing(NodeId from, NodeId to, Nanos sent, double hold_unit, Transmission& result) const {
+    const TimingModel& t = timing_;
+    for (int copy = 0; copy < result.copies; ++copy) {
+        Nanos& arrival = result.arrival[static_cast<std::size_t>(copy)];
+        switch (t.kind) {
+            case TimingKind::none:
+                break;
+            case TimingKind::sync:
+                arrival = std::min(arrival, sent + t.delay_max);
+                break;
+            case TimingKind::partial:
+                if (sent >= t.gst) {
+                    arrival = std::min(arrival, sent + t.delay_max);
+                } else {
+                    // A Pareto hold (inverse transform of the same uniform for
+                    // both copies), cut at the latest arrival the model allows:
+                    // the cut comes first, in doubles, since the draw itself
+                    // may be beyond any integer time.
+                    const Nanos latest = t.gst + t.delay_max;
+                    const double hold =
+                        static_cast<double>(t.hold_scale) / std::pow(1.0 - hold_unit, 1.0 / t.hold_shape);
+                    const double held = static_cast<double>(arrival) + hold;
+                    arrival = held >= static_cast<double>(latest) ? latest : std::min(latest, static_cast<Nanos>(held));
+                }
+                break;
+            case TimingKind::async:
+                if (t.making_progress(from) || t.making_progress(to)) {
+                    arrival += t.async_hold + sent / 2;
+                }
+                break;
+        }
+        FL_ASSERT_GE(arrival, sent);
+    }
 }
 
 void Network::set_priority_schedule(PrioritySchedule schedule) {

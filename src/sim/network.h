@@ -25,6 +25,7 @@
 #include "base/time.h"
 #include "base/types.h"
 #include "sim/latency.h"
+#include "sim/timing.h"
 
 namespace faultline::sim {
 
@@ -109,6 +110,9 @@ class Network {
     // Decides the fate of one message sent now on (from, to).
     Transmission transmit(NodeId from, NodeId to, std::uint32_t size_bytes, Nanos now);
     void set_priority_schedule(PrioritySchedule schedule);
+    // The timing model every later message obeys (sim/timing.h).
+    void set_timing(TimingModel timing);
+    const TimingModel& timing() const { return timing_; }
     // True if a message sent under `epoch` may still be delivered on (from, to).
     bool epoch_current(NodeId from, NodeId to, std::uint32_t epoch) const {
         return link_epoch_[index(from, to)] == epoch;
@@ -129,6 +133,8 @@ class Network {
     void resize(std::uint32_t count);
     // The extra wait of a message sent now on link `i` under the priority schedule.
     Nanos priority_delay(std::size_t i, NodeId from, NodeId to, Nanos now);
+    // Moves the arrivals of a message sent at `sent` where the timing model says.
+    void apply_timing(NodeId from, NodeId to, Nanos sent, double hold_unit, Transmission& result) const;
     Prng& link_random(std::size_t index, NodeId from, NodeId to) {
         if (link_random_made_[index] == 0) [[unlikely]]
             make_link_random(index, from, to);
@@ -154,6 +160,7 @@ class Network {
     std::vector<Nanos> link_busy_until_;
     bool drop_in_flight_ = false;
     PrioritySchedule priorities_;
+    TimingModel timing_;
     std::size_t change_points_passed_ = 0;
     std::map<std::size_t, int> demoted_;  // link index -> its level after a change point
 };

@@ -31,6 +31,28 @@ TEST(LivenessCheck, AnOperationThatNeverCompletesOrCompletesLateFails) {
     EXPECT_EQ(check_liveness(history, seconds(10), 0).verdict, Verdict::invalid);
 }
 
+TEST(LivenessAfterGstCheck, JudgesOnlyTheOperationsInvokedFromGstOn) {
+    // Before GST (5 s) one operation waits 4 s and one never completes; from
+    // GST on, each completes within 100 ms.
+    History history{op(0, OpType::invoke, seconds(1)), op(0, OpType::ok, seconds(5)), op(1, OpType::invoke, seconds(2)),
+                    op(2, OpType::invoke, seconds(5)), op(2, OpType::ok, seconds(5) + milliseconds(100))};
+    EXPECT_EQ(check_liveness(history, seconds(10), seconds(1)).verdict, Verdict::invalid);
+    const Outcome after = check_liveness_after(history, seconds(10), seconds(1), seconds(5));
+    EXPECT_EQ(after.name, "liveness-after-gst");
+    EXPECT_EQ(after.verdict, Verdict::valid) << after.summary;
+    // One late completion from GST on fails it, and so does one that never comes.
+    History late = history;
+    late.push_back(op(3, OpType::invoke, seconds(6)));
+    late.push_back(op(3, OpType::ok, seconds(8)));
+    EXPECT_EQ(check_liveness_after(late, seconds(10), seconds(1), seconds(5)).verdict, Verdict::invalid);
+    EXPECT_EQ(check_liveness_after(late, seconds(10), 0, seconds(5)).verdict, Verdict::valid);
+    History never = history;
+    never.push_back(op(4, OpType::invoke, seconds(7)));
+    const Outcome stuck = check_liveness_after(never, seconds(10), 0, seconds(5));
+    EXPECT_EQ(stuck.verdict, Verdict::invalid);
+    EXPECT_NE(stuck.summary.find("invoked from 5s on"), std::string::npos) << stuck.summary;
+}
+
 TEST(AvailabilityCheck, CountsServedOperationsInTheWindowOnly) {
     History history;
     // Ten operations in [1s, 2s): eight ok, one failed, one never completed;

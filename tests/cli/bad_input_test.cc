@@ -16,6 +16,7 @@
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/faultline_process.h"
@@ -153,6 +154,25 @@ TEST(BadInput, WrappedOrClampedOptionsAreErrors) {
         // Should a `test` run instead of refusing, it must not write into the working directory.
         const std::string store = c.arguments.rfind("test ", 0) == 0 ? " --store " + folder : "";
         expect_one_line_error(run(c.arguments + store), c.arguments, c.mentions);
+    }
+    fs::remove_all(folder);
+}
+
+TEST(BadInput, TimingModelsRefuseWhatTheirBoundsCannotHold) {
+    const std::string folder = fresh_folder("timing");
+    ASSERT_FALSE(folder.empty());
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"test --timing eventually", "--timing"},
+        {"test --gst 5s", "--timing"},
+        {"test --timing sync --nemesis kill --gst 5s", "partial"},
+        {"test --timing partial --nemesis none --time-limit 10 --gst 20s", "gst"},
+        {"test --timing sync --nemesis none --loss 0.2", "loss"},
+        {"test --timing async", "crash faults only"},
+        {"test --timing sync --nemesis none --drift-max -1", "--drift-max"},
+        {"test --timing sync --nemesis none --delay-max 0", "--delay-max"},
+    };
+    for (const auto& [arguments, mentions] : cases) {
+        expect_one_line_error(run(arguments + " --store " + folder), arguments, mentions);
     }
     fs::remove_all(folder);
 }
