@@ -12,6 +12,7 @@ packages=(
     nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
     libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev
+    libasio-dev etcd-server etcd-client
     python3 chromium
 )
 
