@@ -188,6 +188,15 @@ Result<LinkFaults> faults_from_json(const nlohmann::json& body) {
         if (key == "refuse") {
             if (!value.is_boolean()) return make_error(ErrorCode::invalid_argument, "refuse must be true or false");
             faults.refuse = value.get<bool>();
+        } else if (key == "blocked_sources") {
+            if (!value.is_array())
+                return make_error(ErrorCode::invalid_argument, "blocked_sources must be a list of names");
+            for (const auto& source : value) {
+                if (!source.is_string() || source.get<std::string>().empty()) {
+                    return make_error(ErrorCode::invalid_argument, "blocked_sources must be a list of names");
+                }
+                faults.blocked_sources.push_back(source.get<std::string>());
+            }
         } else if (key == "upstream" || key == "downstream" || key == "both") {
             Result<DirectionFaults> direction = direction_from_json(key, value);
             if (!direction) return direction.error();
@@ -199,8 +208,9 @@ Result<LinkFaults> faults_from_json(const nlohmann::json& body) {
                 (key == "upstream" ? faults.upstream : faults.downstream) = *direction;
             }
         } else {
-            return make_error(ErrorCode::invalid_argument,
-                              fmt::format("unknown field '{}' (refuse, upstream, downstream, both)", key));
+            return make_error(
+                ErrorCode::invalid_argument,
+                fmt::format("unknown field '{}' (refuse, blocked_sources, upstream, downstream, both)", key));
         }
     }
     if (both && one) {

@@ -63,17 +63,20 @@ struct Connection : std::enable_shared_from_this<Connection> {
     void connect();
     void close(bool reset);
     void maybe_finished();
+    bool blocked() const;
 
     std::shared_ptr<Link> link;
     tcp::socket client;
     tcp::socket server;
     Pipe up;
     Pipe down;
+    std::string source;  // from the source resolver
     bool closed = false;
 };
 
 struct Link : std::enable_shared_from_this<Link> {
-    Link(asio::io_context& io, Prng& prng) : acceptor(io), prng(prng) {}
+    Link(asio::io_context& io, Prng& prng, const Proxy::SourceResolver& resolver)
+        : acceptor(io), prng(prng), resolver(resolver) {}
     void accept();
     void kick();  // faults changed: let every pipe write what it now may
     std::size_t close_connections(bool reset);
@@ -84,6 +87,7 @@ struct Link : std::enable_shared_from_this<Link> {
     LinkFaults faults;
     tcp::acceptor acceptor;
     Prng& prng;
+    const Proxy::SourceResolver& resolver;
     std::set<std::shared_ptr<Connection>> connections;
     std::uint64_t accepted = 0;
     std::uint64_t refused = 0;
@@ -114,6 +118,7 @@ class Proxy::Loop {
     asio::executor_work_guard<asio::io_context::executor_type> guard;
     std::thread thread;
     Prng prng;
+    Proxy::SourceResolver resolver;
     std::map<std::string, std::shared_ptr<Link>> links;
     std::vector<std::shared_ptr<ControlServer>> controls;
 };

@@ -127,7 +127,7 @@ void Pipe::start_reading() {
 void Pipe::try_write() {
     if (writing || waiting || done || owner.closed || queue.empty()) return;
     const DirectionFaults& now_faults = faults();
-    if (now_faults.blackhole) return;  // held until the fault is lifted (Link::kick)
+    if (now_faults.blackhole || owner.blocked()) return;  // held until the fault is lifted (Link::kick)
     Chunk& front = queue.front();
     const Clock::time_point now = Clock::now();
     Clock::time_point ready = front.release;
@@ -218,6 +218,11 @@ void Connection::close(bool reset) {
     link->connections.erase(shared_from_this());
 }
 
+bool Connection::blocked() const {
+    const std::vector<std::string>& blocked = link->faults.blocked_sources;
+    return !source.empty() && std::find(blocked.begin(), blocked.end(), source) != blocked.end();
+}
+
 void Connection::maybe_finished() {
     if (up.done && down.done) close(false);
 }
@@ -230,13 +235,23 @@ void Link::accept() {
         if (closed) return;
         if (!error) {
             ++accepted;
-            if (faults.refuse || connections.size() >= kMaxConnectionsPerLink) {
+            std::string source;
+            if (resolver) {
+                asio::error_code ignored;
+                const tcp::endpoint client = socket.remote_endpoint(ignored);
+                source = resolver(client.port(), bound.port);
+            }
+            const bool blocked =
+                !source.empty() && std::find(faults.blocked_sources.begin(), faults.blocked_sources.end(), source) !=
+                                       faults.blocked_sources.end();
+            if (faults.refuse || blocked || connections.size() >= kMaxConnectionsPerLink) {
                 ++refused;
                 asio::error_code ignored;
                 socket.set_option(asio::socket_base::linger(true, 0), ignored);
                 socket.close(ignored);
             } else {
                 auto connection = std::make_shared<Connection>(self, std::move(socket));
+                connection->source = std::move(source);
                 connections.insert(connection);
                 connection->connect();
             }
@@ -305,6 +320,10 @@ void Proxy::stop() {
     if (loop_->thread.joinable()) loop_->thread.join();
 }
 
+void Proxy::set_source_resolver(SourceResolver resolver) {
+    loop_->call([&] { loop_->resolver = std::move(resolver); });
+}
+
 Result<LinkInfo> Proxy::add_link(const LinkSpec& spec) {
     return loop_->call([&]() -> Result<LinkInfo> {
         if (!valid_name(spec.name)) {
@@ -321,7 +340,7 @@ Result<LinkInfo> Proxy::add_link(const LinkSpec& spec) {
         if (!listen) return listen.error();
         const Result<tcp::endpoint> upstream = resolve(spec.upstream);
         if (!upstream) return upstream.error();
-        auto link = std::make_shared<Link>(loop_->io, loop_->prng);
+        auto link = std::make_shared<Link>(loop_->io, loop_->prng, loop_->resolver);
         link->spec = spec;
         link->upstream = *upstream;
         asio::error_code error;

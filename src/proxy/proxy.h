@@ -16,6 +16,10 @@
 //   happen depends on real time).
 // - bandwidth: at most that many bytes per second leave in that direction
 //   (token bucket, at most kMaxBurstBytes at once).
+// - blocked sources: connections from a named source (see
+//   set_source_resolver) are refused when new and blackholed both ways when
+//   open. One link per destination can then cut a pair of nodes apart even
+//   when the server picks the address every peer dials (etcd's peer URLs).
 // - cut (close every current connection, FIN) and reset (RST, SO_LINGER 0):
 //   one-shot actions on the connections open now.
 //
@@ -30,6 +34,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,8 +62,9 @@ struct DirectionFaults {
 
 struct LinkFaults {
     bool refuse = false;
-    DirectionFaults upstream;    // client -> server
-    DirectionFaults downstream;  // server -> client
+    std::vector<std::string> blocked_sources;  // names the source resolver gives
+    DirectionFaults upstream;                  // client -> server
+    DirectionFaults downstream;                // server -> client
     bool operator==(const LinkFaults&) const = default;
 };
 
@@ -116,6 +122,12 @@ class Proxy {
     Result<std::size_t> reset(const std::string& name);
     Result<LinkInfo> link(const std::string& name);
     std::vector<LinkInfo> links();
+
+    // Names the source of each connection a link accepts, from the client's
+    // port and the link's port on 127.0.0.1 ("" when unknown: never blocked).
+    // Called on the loop when a connection is accepted.
+    using SourceResolver = std::function<std::string(std::uint16_t client_port, std::uint16_t link_port)>;
+    void set_source_resolver(SourceResolver resolver);
 
     // Serves the HTTP control interface (docs/proxy.md) on `listen`, which
     // must be a loopback address, on the proxy's own loop. The bound address.

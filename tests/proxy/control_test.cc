@@ -37,7 +37,8 @@ TEST(FaultsJson, RejectsWhatItDoesNotKnowAndWhatIsOutOfRange) {
         const auto faults = faults_from_json(nlohmann::json::parse(text));
         return faults ? std::string("accepted") : faults.error().message;
     };
-    EXPECT_EQ(message(R"({"latency": 5})"), "unknown field 'latency' (refuse, upstream, downstream, both)");
+    EXPECT_EQ(message(R"({"latency": 5})"),
+              "unknown field 'latency' (refuse, blocked_sources, upstream, downstream, both)");
     EXPECT_EQ(message(R"({"upstream": {"delay": 5}})"),
               "upstream: unknown field 'delay' (blackhole, latency_us, jitter_us, bandwidth)");
     EXPECT_EQ(message(R"({"upstream": {"latency_us": -5}})"), "upstream.latency_us must be a non-negative integer");
@@ -102,7 +103,7 @@ TEST(ControlEndpoint, EveryRouteOverHttp) {
     EXPECT_EQ(http(port, "POST", "/links/nope/faults", "{}").first, 404);
     auto [bad_status, bad] = http(port, "POST", "/links/db/faults", R"({"latency": 1})");
     EXPECT_EQ(bad_status, 400);
-    EXPECT_EQ(bad["error"], "unknown field 'latency' (refuse, upstream, downstream, both)");
+    EXPECT_EQ(bad["error"], "unknown field 'latency' (refuse, blocked_sources, upstream, downstream, both)");
     EXPECT_EQ(http(port, "POST", "/links/db/faults", "not json").first, 400);
     EXPECT_EQ(http(port, "PUT", "/links").first, 405);
     EXPECT_EQ(http(port, "GET", "/other").first, 404);

@@ -84,14 +84,21 @@ class EchoServer {
 // A blocking client; reads give up after `timeout`.
 class Client {
   public:
-    explicit Client(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000)) {
+    // `local_port`: the client's own port (0: the kernel picks).
+    explicit Client(std::uint16_t port, std::chrono::milliseconds timeout = std::chrono::milliseconds(2000),
+                    std::uint16_t local_port = 0) {
         fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         int one = 1;
         ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         set_timeout(timeout);
         sockaddr_in address{};
         address.sin_family = AF_INET;
         address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (local_port != 0) {
+            address.sin_port = htons(local_port);
+            ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+        }
         address.sin_port = htons(port);
         connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
     }

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "process/supervisor.h"
 #include "proxy/loopback.h"
 
 namespace faultline::proxy {
@@ -124,6 +125,35 @@ TEST_F(ProxyTest, BlackholeHoldsEveryByteUntilLifted) {
         EXPECT_EQ(client.receive(message.size()), message);
         client.set_timeout(300ms);
     }
+}
+
+TEST_F(ProxyTest, BlockedSourcesAreCutOffAndOthersAreNot) {
+    // Two clients on ports of their own stand for two peers dialing the same link.
+    const auto ports = process::pick_free_ports(4);
+    ASSERT_TRUE(ports);
+    const std::uint16_t blocked_port = (*ports)[0], blocked_later = (*ports)[2];
+    proxy.set_source_resolver([=](std::uint16_t client_port, std::uint16_t) {
+        return client_port == blocked_port || client_port == blocked_later ? std::string("even") : std::string("odd");
+    });
+    auto even = std::make_unique<Client>(port, 300ms, blocked_port);
+    auto odd = std::make_unique<Client>(port, 300ms, (*ports)[1]);
+    ASSERT_GE(round_trip_us(*even, "e"), 0);
+    ASSERT_GE(round_trip_us(*odd, "o"), 0);
+    ASSERT_TRUE(proxy.set_faults("echo", LinkFaults{.blocked_sources = {"even"}}));
+    // The open connection from the blocked source is held, the other flows.
+    ASSERT_TRUE(even->send("held"));
+    EXPECT_EQ(even->receive(4), "");
+    EXPECT_GE(round_trip_us(*odd, "flows"), 0);
+    // New connections from it are refused, from others not.
+    Client other(port, 300ms, (*ports)[3]);
+    EXPECT_GE(round_trip_us(other, "other"), 0);
+    Client again(port, 300ms, blocked_later);
+    again.send("x");
+    EXPECT_EQ(again.receive(1), "");
+    EXPECT_EQ(proxy.link("echo")->refused, 1u);
+    ASSERT_TRUE(proxy.clear_faults("echo"));
+    even->set_timeout(2000ms);
+    EXPECT_EQ(even->receive(4), "held");
 }
 
 TEST_F(ProxyTest, BandwidthIsCapped) {
