@@ -63,6 +63,9 @@ CommandAction add_trace_command(CLI::App& app);
 // `faultline generals two | byzantine`: the models of runner/model_check.h.
 CommandAction add_generals_command(CLI::App& app);
 
+// `faultline proxy --config FILE`: the TCP fault proxy on its own (proxy/proxy.h).
+CommandAction add_proxy_command(CLI::App& app);
+
 // Prints "faultline: <message>" on stderr.
 void print_error(const std::string& message);
 

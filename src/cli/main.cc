@@ -60,6 +60,7 @@ int run_command(int argc, char** argv) {
     add(add_trace_command(app));
     add(add_node_command(app, node_system(argc, argv)));
     add(add_generals_command(app));
+    add(add_proxy_command(app));
 
     try {
         app.parse(argc, argv);
