@@ -49,7 +49,9 @@ int run_command(int argc, char** argv) {
     std::map<const CLI::App*, CommandAction> actions;
     auto add = [&](CommandAction action) { actions[app.get_subcommands({}).back()] = action; };
     const std::string system = named_system(argc, argv);
-    add(names_a_program(argc, argv) ? add_harness_test_command(app) : add_test_command(app, system));
+    add(names_a_program(argc, argv) ? add_harness_test_command(app)
+        : system == "etcd"          ? add_etcd_test_command(app)
+                                    : add_test_command(app, system));
     add(add_replay_command(app));
     add(add_shrink_command(app));
     add(add_scenario_command(app));
