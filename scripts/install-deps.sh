@@ -2,7 +2,9 @@
 # Installs faultline's build and test dependencies from Debian packages.
 # python3 runs the harness's test nodes (tests/harness/nodes/); chromium opens
 # the generated reports in the tests (tests/report/browser_check.py drives it
-# over the DevTools protocol on a pipe, so no driver is needed).
+# over the DevTools protocol on a pipe, so no driver is needed). asio is the
+# fault proxy's event loop; etcd-server and etcd-client are the etcd under test
+# (faultline test --system etcd).
 # Idempotent: packages already present are left alone, so a second run costs a
 # few dpkg queries and no network. Runs apt-get through sudo when not root.
 set -euo pipefail
