@@ -1,6 +1,7 @@
 // etcd 3.4 tested black-box on real loopback ports, through faultline's proxy:
 // with linearizable reads it passes under partitions, kills and pauses; with
-// serializable reads it is caught serving stale values under partitions.
+// serializable reads it is caught serving stale values under partitions; and
+// an interrupted run leaves no member running.
 // The bounds below were found by running seeds 1..5 of each with these
 // settings (2026-11-27: all five linearizable runs valid, all five
 // serializable runs invalid, the first seed already) and are what the test
@@ -11,10 +12,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "process/supervisor.h"
 #include "support/faultline_process.h"
 
 namespace faultline {
@@ -79,6 +84,30 @@ TEST(EtcdBlackBox, SerializableReadsAreCaughtStaleUnderAPartition) {
     }
     EXPECT_GT(caught_at, 0) << "serializable reads were never caught stale in " << kSerializableSeedBound << " seeds";
     EXPECT_EQ(processes_mentioning(folder), 0);
+}
+
+TEST(EtcdBlackBox, CtrlCStopsEveryMember) {
+    if (!etcd_installed()) GTEST_SKIP() << "etcd-server is not installed";
+    const std::string folder = fresh_folder("etcd-interrupted");
+    process::Server run(process::ServerSpec{
+        .name = "faultline",
+        .argv = {FAULTLINE_BINARY, "test", "--system", "etcd", "--time-limit", "60s", "--store", folder + "/store"},
+        .workdir = folder,
+        .log_path = folder + "/faultline.log"});
+    ASSERT_TRUE(run.start());
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (processes_mentioning(folder + "/store") < 3 && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    // Three members and faultline itself.
+    ASSERT_EQ(processes_mentioning(folder + "/store"), 4);
+    ::kill(run.pid(), SIGINT);
+    const auto stopped_by = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (run.running() && std::chrono::steady_clock::now() < stopped_by) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(run.exit_description(), "killed by signal 2");
+    EXPECT_EQ(processes_mentioning(folder + "/store"), 0);
 }
 
 }  // namespace
