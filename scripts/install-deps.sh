@@ -2,7 +2,9 @@
 # Installs faultline's build and test dependencies from Debian packages.
 # python3 runs the harness's test nodes (tests/harness/nodes/); chromium opens
 # the generated reports in the tests (tests/report/browser_check.py drives it
-# over the DevTools protocol on a pipe, so no driver is needed). slurm-wlm and
+# over the DevTools protocol on a pipe, so no driver is needed). asio is the
+# event loop of real mode and of the fault proxy; etcd-server and etcd-client
+# are the etcd under test (faultline test --system etcd). slurm-wlm and
 # munge run the single-node Slurm cluster of the sharded-sweep test, parallel
 # the GNU parallel one-liner, and python3-yaml reads the Kubernetes manifest
 # (docs/scale-out.md).
@@ -14,7 +16,8 @@ packages=(
     build-essential cmake ninja-build pkg-config clang-format
     nlohmann-json3-dev libsimdjson-dev libcli11-dev libfmt-dev
     libgtest-dev libgmock-dev libbenchmark-dev librapidcheck-dev
-    libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev libasio-dev
+    libxxhash-dev libzstd-dev libtomlplusplus-dev libsodium-dev
+    libasio-dev etcd-server etcd-client
     python3 chromium
     slurm-wlm munge parallel python3-yaml
 )

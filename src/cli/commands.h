@@ -71,6 +71,12 @@ CommandAction add_generals_command(CLI::App& app);
 // `faultline merge DIR...`: the shards of a sweep added up (runner/shard.h).
 CommandAction add_merge_command(CLI::App& app);
 
+// `faultline proxy --config FILE`: the TCP fault proxy on its own (proxy/proxy.h).
+CommandAction add_proxy_command(CLI::App& app);
+
+// `faultline test --system etcd`: a real etcd cluster, black-box (etcd/etcd_test.h).
+CommandAction add_etcd_test_command(CLI::App& app);
+
 // Prints "faultline: <message>" on stderr.
 void print_error(const std::string& message);
 

@@ -61,6 +61,8 @@ int run_command(int argc, char** argv) {
         add(add_harness_test_command(app));
     } else if (asks_real_mode(argc, argv)) {
         add(add_real_test_command(app));
+    } else if (system == "etcd") {
+        add(add_etcd_test_command(app));
     } else {
         add(add_test_command(app, system));
     }
@@ -76,6 +78,7 @@ int run_command(int argc, char** argv) {
     add(add_generals_command(app));
     add(add_merge_command(app));
     add(add_serve_command(app, system));
+    add(add_proxy_command(app));
 
     try {
         app.parse(argc, argv);

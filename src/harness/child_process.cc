@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,8 +11,7 @@
 
 #include "base/assert.h"
 #include "harness/wire.h"
-
-extern char** environ;
+#include "process/spawn.h"
 
 namespace faultline::harness {
 
@@ -33,9 +31,6 @@ bool make_pipe(int fds[2], int parent_end) {
 Result<std::unique_ptr<ChildProcess>> ChildProcess::start(const std::vector<std::string>& argv,
                                                           const std::string& workdir) {
     FL_ASSERT(!argv.empty());
-    if (::access(argv[0].c_str(), X_OK) != 0) {
-        return make_error(ErrorCode::not_found, fmt::format("cannot run {}: {}", argv[0], std::strerror(errno)));
-    }
     int in[2], out[2], err[2];
     if (!make_pipe(in, 1)) return make_error(ErrorCode::io_error, "cannot create a pipe");
     if (!make_pipe(out, 0) || !make_pipe(err, 0)) {
@@ -43,40 +38,17 @@ Result<std::unique_ptr<ChildProcess>> ChildProcess::start(const std::vector<std:
         ::close(in[1]);
         return make_error(ErrorCode::io_error, "cannot create a pipe");
     }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    posix_spawn_file_actions_addchdir_np(&actions, workdir.c_str());
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    // A group of its own: signals reach the node and whatever it started.
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-
-    std::vector<char*> args;
-    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    const int spawned = ::posix_spawn(&pid, argv[0].c_str(), &actions, &attributes, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
+    const Result<pid_t> spawned = process::spawn_in_group(argv, workdir, {.in = in[0], .out = out[1], .err = err[1]});
     ::close(in[0]);
     ::close(out[1]);
     ::close(err[1]);
-    if (spawned != 0) {
+    if (!spawned) {
         ::close(in[1]);
         ::close(out[0]);
         ::close(err[0]);
-        return make_error(ErrorCode::io_error, fmt::format("cannot run {}: {}", argv[0], std::strerror(spawned)));
+        return spawned.error();
     }
+    const pid_t pid = spawned.value();
     std::unique_ptr<ChildProcess> child(new ChildProcess());
     child->pid_ = pid;
     child->stdin_fd_ = in[1];
