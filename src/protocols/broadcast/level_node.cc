@@ -22,6 +22,7 @@ constexpr struct {
     {Level::fifo, "fifo"},
     {Level::causal, "causal"},
     {Level::total, "total"},
+    {Level::total_raft, "total-raft"},
 };
 
 // Timer tag of the links' resending.
@@ -73,8 +74,15 @@ std::unique_ptr<Node> make_level_node(const LevelOptions& options, DeliverySink*
             return make_causal(options, sink);
         case Level::total:
             return make_total(options, sink);
+        case Level::total_raft:
+            return make_total_raft(options, sink);
     }
     FL_UNREACHABLE();
+}
+
+std::optional<Term> leadership(const Node& node) {
+    FL_ASSERT(dynamic_cast<const LevelNode*>(&node) != nullptr);
+    return static_cast<const LevelNode&>(node).leads();
 }
 
 nlohmann::json Relay::to_json() const {
@@ -124,9 +132,12 @@ void LevelNode::on_message(Context& ctx, const Envelope& envelope) {
         return;
     }
     if (const auto* relay = message_as<Relay>(*envelope.message)) {
-        auto ack = std::make_shared<RelayAck>();
-        ack->link_id = relay->link_id;
-        ctx.send(envelope.from, std::move(ack));
+        if (relay->link_id != 0) {
+            auto ack = std::make_shared<RelayAck>();
+            ack->link_id = relay->link_id;
+            ctx.send(envelope.from, std::move(ack));
+        }
+        held_by(envelope.from, relay->payload.key());
         on_payload(ctx, envelope.from, relay->payload);
         return;
     }
@@ -154,10 +165,10 @@ void LevelNode::answer_client(Context& ctx, const Envelope& envelope) {
     ctx.send(envelope.from, std::move(reply));
 }
 
-void LevelNode::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
+void LevelNode::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
     FL_ASSERT(!crashed_before_);  // a quiet node sets no timers
     if (tag != kResendTag) {
-        on_level_timer(ctx, tag);
+        on_level_timer(ctx, timer, tag);
         return;
     }
     resend(ctx);
@@ -166,6 +177,38 @@ void LevelNode::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
 
 void LevelNode::resend(Context& ctx) {
     for (const auto& [link_id, unacked] : unacked_) ctx.send(unacked.to, unacked.relay);
+    for (const auto& [key, outgoing] : outgoing_) {
+        for (std::size_t id = 0; id < outgoing.waiting.size(); ++id) {
+            if (outgoing.waiting[id]) ctx.send(NodeId(static_cast<std::uint32_t>(id)), outgoing.relay);
+        }
+    }
+}
+
+void LevelNode::relay_all(Context& ctx, const Payload& payload) {
+    auto relay = std::make_shared<Relay>();
+    relay->payload = payload;
+    Outgoing outgoing;
+    for (NodeId peer : ctx.cluster()) {
+        if (peer == ctx.self()) continue;
+        ctx.send(peer, relay);
+        if (outgoing.waiting.size() <= peer.value) outgoing.waiting.resize(peer.value + 1);
+        outgoing.waiting[peer.value] = true;
+        ++outgoing.count;
+    }
+    if (options_.resend_interval == 0 || outgoing.count == 0) return;
+    outgoing.relay = std::move(relay);
+    const bool fresh = outgoing_.emplace(payload.key(), std::move(outgoing)).second;
+    FL_ASSERT_MSG(fresh, "a message relayed to all twice");
+}
+
+void LevelNode::held_by(NodeId peer, std::uint64_t key) {
+    const auto found = outgoing_.find(key);
+    if (found == outgoing_.end()) return;
+    Outgoing& outgoing = found->second;
+    if (peer.value >= outgoing.waiting.size() || !outgoing.waiting[peer.value]) return;
+    outgoing.waiting[peer.value] = false;
+    FL_ASSERT_GT(outgoing.count, 0u);
+    if (--outgoing.count == 0) outgoing_.erase(found);
 }
 
 void LevelNode::send(Context& ctx, NodeId to, const Payload& payload) {
