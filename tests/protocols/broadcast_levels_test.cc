@@ -128,6 +128,17 @@ TEST(BroadcastLevels, EagerLevelsRelaysAcknowledgeAndStopTheResends) {
         const auto settled = lossy.simulation.stats().server_messages;
         lossy.simulation.run_for(seconds(1));
         EXPECT_EQ(lossy.simulation.stats().server_messages, settled) << level_name(level) << ": still resending";
+        // n1's relay to n0 is lost, and n1 will not relay again: it answers
+        // n0's resent copies with an acknowledgement instead.
+        Cluster one_way(level, 3);
+        one_way.cut(1, 0);
+        one_way.broadcast(0, 1);
+        one_way.simulation.run_for(milliseconds(350));
+        one_way.mend(1, 0);
+        one_way.simulation.run_for(seconds(1));
+        const auto quiet = one_way.simulation.stats().server_messages;
+        one_way.simulation.run_for(seconds(1));
+        EXPECT_EQ(one_way.simulation.stats().server_messages, quiet) << level_name(level) << ": n0 still resending";
     }
 }
 

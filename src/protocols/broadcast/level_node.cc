@@ -89,15 +89,18 @@ nlohmann::json Relay::to_json() const {
     Json json = payload_json(payload);
     json["type"] = type();
     json["link_id"] = link_id;
+    if (resent) json["resent"] = true;
     return json;
 }
 
 std::uint64_t Relay::digest() const {
-    const std::uint64_t words[] = {link_id, payload.key(), static_cast<std::uint64_t>(payload.value), payload.order};
+    const std::uint64_t words[] = {link_id + (resent ? 1ULL << 63 : 0), payload.key(),
+                                   static_cast<std::uint64_t>(payload.value), payload.order};
     return hash_bytes(words, sizeof words);
 }
 
 nlohmann::json RelayAck::to_json() const {
+    if (link_id == 0) return Json{{"type", type()}, {"key", key}};
     return Json{{"type", type()}, {"link_id", link_id}};
 }
 
@@ -128,7 +131,11 @@ void LevelNode::on_message(Context& ctx, const Envelope& envelope) {
     }
     if (crashed_before_) return;
     if (const auto* ack = message_as<RelayAck>(*envelope.message)) {
-        unacked_.erase(ack->link_id);
+        if (ack->link_id != 0) {
+            unacked_.erase(ack->link_id);
+        } else {
+            held_by(envelope.from, ack->key);
+        }
         return;
     }
     if (const auto* relay = message_as<Relay>(*envelope.message)) {
@@ -136,9 +143,19 @@ void LevelNode::on_message(Context& ctx, const Envelope& envelope) {
             auto ack = std::make_shared<RelayAck>();
             ack->link_id = relay->link_id;
             ctx.send(envelope.from, std::move(ack));
+            on_payload(ctx, envelope.from, relay->payload);
+            return;
         }
-        held_by(envelope.from, relay->payload.key());
+        // relay_all's: the level relays it to everyone on first receipt (the
+        // sender's acknowledgement), and the sender holds it, so it needs
+        // none from here. A resent copy means that relay went missing.
         on_payload(ctx, envelope.from, relay->payload);
+        held_by(envelope.from, relay->payload.key());
+        if (relay->resent) {
+            auto ack = std::make_shared<RelayAck>();
+            ack->key = relay->payload.key();
+            ctx.send(envelope.from, std::move(ack));
+        }
         return;
     }
     on_other(ctx, envelope);
@@ -178,8 +195,10 @@ void LevelNode::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
 void LevelNode::resend(Context& ctx) {
     for (const auto& [link_id, unacked] : unacked_) ctx.send(unacked.to, unacked.relay);
     for (const auto& [key, outgoing] : outgoing_) {
+        auto copy = std::make_shared<Relay>(*outgoing.relay);
+        copy->resent = true;
         for (std::size_t id = 0; id < outgoing.waiting.size(); ++id) {
-            if (outgoing.waiting[id]) ctx.send(NodeId(static_cast<std::uint32_t>(id)), outgoing.relay);
+            if (outgoing.waiting[id]) ctx.send(NodeId(static_cast<std::uint32_t>(id)), copy);
         }
     }
 }

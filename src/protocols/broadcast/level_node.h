@@ -54,9 +54,12 @@ class MessageSet {
 
 // A payload on a link. Sent by send(), it has a link id and the receiver
 // answers with a RelayAck of it; sent by relay_all(), it has none (0) and
-// needs no answer: the receiver's own relay of the message acknowledges it.
+// needs no answer, as the receiver's own relay of the message acknowledges
+// it, unless it is `resent`: then the sender has not had that relay, and the
+// receiver answers with a RelayAck of the message's key.
 struct Relay final : Message {
     std::uint64_t link_id = 0;
+    bool resent = false;
     Payload payload;
 
     std::string_view type() const override { return "relay"; }
@@ -67,11 +70,12 @@ struct Relay final : Message {
 
 struct RelayAck final : Message {
     std::uint64_t link_id = 0;
+    std::uint64_t key = 0;  // link id 0: the message (Payload::key) the sender holds
 
     std::string_view type() const override { return "relay_ok"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override { return 16; }
-    std::uint64_t digest() const override { return link_id; }
+    std::uint64_t digest() const override { return link_id ^ (key * 0x9e3779b97f4a7c15ULL); }
 };
 
 // reliable-lazy's heartbeat: "I am alive".
@@ -114,9 +118,11 @@ class LevelNode : public Node {
     // To every other node, one message for all, resent to each until a Relay
     // of the same message arrives from it: a node that relays a message to
     // everyone on its first receipt needs no acknowledgement, as its relay
-    // says it holds the message. Only for levels whose every node relay_all()s
-    // every message it receives (the eager levels): between correct nodes
-    // that halves the messages, and the payload is copied once, not n times.
+    // says it holds the message. (A resent copy is answered with a RelayAck:
+    // its sender missed that relay.) Only for levels whose every node
+    // relay_all()s every message it receives (the eager levels): between
+    // correct nodes that halves the messages, and the payload is copied once,
+    // not n times.
     void relay_all(Context& ctx, const Payload& payload);
     // True the first time this message (by key) is seen here.
     bool first_receipt(const Payload& payload) { return seen_.insert(payload); }
@@ -144,7 +150,7 @@ class LevelNode : public Node {
     std::map<std::uint64_t, Unacked> unacked_;  // by link id
     // relay_all()'s messages not yet known held by every peer.
     struct Outgoing {
-        MessagePtr relay;
+        std::shared_ptr<const Relay> relay;
         std::vector<bool> waiting;  // by node id: no relay of it from that peer yet
         std::size_t count = 0;      // how many are waiting
     };
