@@ -169,6 +169,21 @@ TEST(BroadcastLevels, UniformDeliversOnlyWithAMajority) {
     for (int node : {0, 1, 2}) EXPECT_EQ(cluster.at(node), (std::vector<std::int64_t>{1})) << node;
 }
 
+// n1's and n2's relays to the origin are lost, and they relay only once:
+// the origin learns they hold its message from their answers to its resends.
+TEST(BroadcastLevels, UniformCountsAHolderByItsAcknowledgement) {
+    Cluster cluster(Level::uniform);
+    cluster.cut(1, 0);
+    cluster.cut(2, 0);
+    cluster.broadcast(0, 1);
+    cluster.simulation.run_for(milliseconds(50));
+    EXPECT_TRUE(cluster.at(0).empty());
+    cluster.mend(1, 0);
+    cluster.mend(2, 0);
+    cluster.simulation.run_for(seconds(1));
+    EXPECT_EQ(cluster.at(0), (std::vector<std::int64_t>{1}));
+}
+
 TEST(BroadcastLevels, TotalOrderDeliversOneSequenceEverywhere) {
     // Reordering links: the sequencer's numbering, not arrival, decides.
     Cluster cluster(Level::total, 4,

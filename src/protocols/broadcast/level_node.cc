@@ -135,6 +135,7 @@ void LevelNode::on_message(Context& ctx, const Envelope& envelope) {
             unacked_.erase(ack->link_id);
         } else {
             held_by(envelope.from, ack->key);
+            on_held(ctx, envelope.from, ack->key);
         }
         return;
     }

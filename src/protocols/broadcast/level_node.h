@@ -106,6 +106,9 @@ class LevelNode : public Node {
     virtual void on_payload(Context& ctx, NodeId from, const Payload& payload) = 0;
     // A level's own messages and timers (tags from kLevelTimerTag on).
     virtual void on_other(Context& ctx, const Envelope& envelope) { (void)ctx, (void)envelope; }
+    // A peer acknowledged a relay_all() message by key, rather than by relaying
+    // it here (it had relayed it before, and that relay was lost): it holds it.
+    virtual void on_held(Context& ctx, NodeId peer, std::uint64_t key) { (void)ctx, (void)peer, (void)key; }
     virtual void on_level_timer(Context& ctx, TimerId timer, std::uint64_t tag) { (void)ctx, (void)timer, (void)tag; }
     virtual void on_start(Context& ctx) { (void)ctx; }
     static constexpr std::uint64_t kLevelTimerTag = 1;

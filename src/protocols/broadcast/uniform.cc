@@ -41,6 +41,14 @@ class UniformNode final : public LevelNode {
         try_deliver(ctx, payload.key());
     }
 
+    // The holder's relay to here was lost; its acknowledgement counts the same.
+    void on_held(Context& ctx, NodeId peer, std::uint64_t key) override {
+        const auto found = pending_.find(key);
+        if (found == pending_.end()) return;  // delivered already
+        found->second.holders.insert(peer);
+        try_deliver(ctx, key);
+    }
+
   private:
     struct Pending {
         Payload payload;
