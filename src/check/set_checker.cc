@@ -103,6 +103,19 @@ Json compact_set(const std::vector<std::int64_t>& values) {
     return Json{{"ranges", std::move(ranges)}};
 }
 
+Json set_as_array(const Json& value) {
+    const auto ranges = value.is_object() ? read_ranges(value) : std::nullopt;
+    if (!ranges) return value;
+    Json values = Json::array();
+    for (const auto& [lo, hi] : *ranges) {
+        for (std::int64_t v = lo;; ++v) {
+            values.push_back(v);
+            if (v == hi) break;
+        }
+    }
+    return values;
+}
+
 SetCheckResult check_set(const History& history, Nanos finals_from) {
     SetCheckResult result;
     std::unordered_map<std::int64_t, const Operation*> open;

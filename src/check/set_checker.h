@@ -36,5 +36,8 @@ Outcome outcome_of(const SetCheckResult& result);
 
 // The compact form of a read of `values` (ascending, without repeats).
 Json compact_set(const std::vector<std::int64_t>& values);
+// A read's value as Maelstrom writes it, a plain array: compact_set's form
+// expanded, anything else as it is. For replies on the wire (faultline node).
+Json set_as_array(const Json& value);
 
 }  // namespace faultline::check

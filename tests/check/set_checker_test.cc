@@ -56,6 +56,13 @@ TEST(SetChecker, CompactSetWritesRunsAsRanges) {
     EXPECT_EQ(compact_set({1, 2, 3, 5, 7, 8}), (Json{{"ranges", {{1, 3}, {5, 5}, {7, 8}}}}));
 }
 
+TEST(SetChecker, SetAsArrayExpandsTheCompactFormOnly) {
+    EXPECT_EQ(set_as_array(compact_set({1, 2, 3, 7})), Json::array({1, 2, 3, 7}));
+    EXPECT_EQ(set_as_array(compact_set({})), Json::array());
+    EXPECT_EQ(set_as_array(Json::array({3, 1})), Json::array({3, 1}));
+    EXPECT_EQ(set_as_array(Json(5)), Json(5));
+}
+
 // The same histories with compact reads: the same verdicts.
 TEST(SetChecker, CompactReadsAreJudgedAsTheirValues) {
     auto history = [](Json final_read, Json early_read) {
