@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "check/set_checker.h"
 #include "harness/file_storage.h"
 #include "harness/wire.h"
 #include "node/node.h"
@@ -306,7 +307,11 @@ Json Host::reply_body(const PendingRequest& request, const Completion& completio
         case Completion::Kind::ok: {
             Json body{{"type", request.type + "_ok"}};
             if (request.type == "echo") body["echo"] = completion.value;
-            if (request.type == "read") body[request.reads_messages ? "messages" : "value"] = completion.value;
+            // A set read is recorded compactly (check/set_checker.h); Maelstrom's wire has the list.
+            if (request.type == "read") {
+                body[request.reads_messages ? "messages" : "value"] =
+                    request.reads_messages ? check::set_as_array(completion.value) : completion.value;
+            }
             if (request.type == "txn") body["txn"] = completion.value;
             return body;
         }

@@ -83,6 +83,7 @@ Guarantee guarantee_of(Level level) {
         case Level::causal:
             return Guarantee::causal;
         case Level::total:
+        case Level::total_raft:
             return Guarantee::total;
     }
     FL_UNREACHABLE();
@@ -152,6 +153,22 @@ class BroadcastLevelsSystem final : public runner::System {
         }
     }
     std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
+    // The sequencer of `total`, the Raft leader of the highest term of
+    // `total-raft`: the target of faults aimed at the leader.
+    std::optional<int> leader(sim::Simulation& simulation) override {
+        std::optional<int> leader;
+        Term best;
+        for (std::size_t i = 0; i < servers_.size(); ++i) {
+            const Node* node = simulation.node(servers_[i]);
+            if (node == nullptr) continue;
+            const auto term = protocols::broadcast::leadership(*node);
+            if (term && (!leader || *term > best)) {
+                best = *term;
+                leader = static_cast<int>(i);
+            }
+        }
+        return leader;
+    }
     // Every operation a broadcast of a fresh value: the checks read the
     // recorded deliveries, so reads during the run would only cost (each
     // copies a node's whole delivery list into the history). A final read

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <utility>
 
 #include "runner/broadcast_runs.h"
 #include "runner/scenario.h"
@@ -50,6 +52,7 @@ TEST(BroadcastLevels, EachLevelsChecksAreItsGuarantee) {
     EXPECT_EQ(names("uniform", ""), with({"agreement", "uniform-agreement"}));
     EXPECT_EQ(names("causal", ""), with({"agreement", "fifo-order", "causal-order"}));
     EXPECT_EQ(names("total", ""), with({"agreement", "total-order"}));
+    EXPECT_EQ(names("total-raft", ""), with({"agreement", "total-order"}));
     // A claim replaces the level's own.
     EXPECT_EQ(names("fifo", "causal"), with({"agreement", "fifo-order", "causal-order"}));
 }
@@ -60,7 +63,7 @@ TEST(BroadcastLevels, EachLevelsChecksAreItsGuarantee) {
 TEST(BroadcastLevels, EachLevelFailsTheNextLevelsCheckUnderTheSeparatingFault) {
     auto scenarios = load_scenarios(std::string(FAULTLINE_SOURCE_DIR) + "/scenarios/broadcast");
     ASSERT_TRUE(scenarios.has_value()) << scenarios.error().message;
-    ASSERT_EQ(scenarios->size(), 12u);
+    ASSERT_EQ(scenarios->size(), 13u);
     int invalid = 0;
     for (const Scenario& scenario : *scenarios) {
         RunConfig config = scenario.config;
@@ -72,6 +75,44 @@ TEST(BroadcastLevels, EachLevelFailsTheNextLevelsCheckUnderTheSeparatingFault) {
         if (scenario.expect.verdict == Verdict::invalid) ++invalid;
     }
     EXPECT_EQ(invalid, 6);
+}
+
+// Total order on a Raft log: the same seed gives the same trace and verdict,
+// another seed another trace.
+TEST(BroadcastLevels, TotalRaftIsDeterministic) {
+    auto once = [](std::uint64_t seed) {
+        auto result = run(faulty_run("total-raft", seed), RunOptions{.keep_node_logs = false});
+        EXPECT_TRUE(result.has_value());
+        return std::make_pair(result->trace_hash, result->verdict);
+    };
+    const auto first = once(3);
+    EXPECT_EQ(once(3), first);
+    EXPECT_NE(once(4).first, first.first);
+}
+
+// The leader's crash separates the two total orders: the sequencer (n0,
+// the leader the fault aims at) stalls and fails validity; Raft elects
+// another leader and passes. Both the same fault, aimed at the leader.
+TEST(BroadcastLevels, TheLeadersCrashStallsTheSequencerNotTheRaftLog) {
+    auto leader_crash = [](const char* level) {
+        RunConfig config = faulty_run(level, 5);
+        Json kill{{"kind", "kill"},
+                  {"target", "leader"},
+                  {"start_ns", seconds(3)},
+                  {"duration_ns", seconds(9)},
+                  {"nodes", Json::array()}};
+        config.schedule = Json::array({kill});
+        auto result = run(config, RunOptions{.keep_node_logs = false});
+        EXPECT_TRUE(result.has_value());
+        std::map<std::string, Verdict> verdicts;
+        for (const CheckOutcome& check : result->checks) verdicts[check.name] = check.verdict;
+        return verdicts;
+    };
+    const auto sequencer = leader_crash("total");
+    EXPECT_EQ(sequencer.at("validity"), Verdict::invalid);
+    const auto raft = leader_crash("total-raft");
+    for (const auto& [name, verdict] : raft) EXPECT_EQ(verdict, Verdict::valid) << name;
+    EXPECT_EQ(raft.at("total-order"), Verdict::valid);
 }
 
 }  // namespace

@@ -8,7 +8,7 @@
 namespace faultline::runner {
 
 inline const char* const kLevels[] = {"best-effort", "reliable-eager", "reliable-lazy", "uniform",
-                                      "fifo",        "causal",         "total"};
+                                      "fifo",        "causal",         "total",         "total-raft"};
 
 // Loss and duplication bursts, reordering, a partition that heals, and n4
 // crashing for good (crash-stop; n0, the sequencer of `total`, stays up).

@@ -94,6 +94,17 @@ void BroadcastNode::on_timer(Context& ctx, TimerId, std::uint64_t) {
     ctx.set_timer(resend_interval_, 0);
 }
 
+bool BroadcastNode::learn(std::int64_t value) {
+    if (values_.empty() || values_.back() < value) {
+        values_.push_back(value);
+        return true;
+    }
+    const auto at = std::lower_bound(values_.begin(), values_.end(), value);
+    if (at != values_.end() && *at == value) return false;
+    values_.insert(at, value);
+    return true;
+}
+
 void BroadcastNode::acknowledged(NodeId peer, std::int64_t value) {
     if (resend_interval_ > 0) known_by_[peer].insert(value);
 }
@@ -105,13 +116,13 @@ void BroadcastNode::acknowledged(NodeId peer, const std::vector<std::int64_t>& v
 void BroadcastNode::on_message(Context& ctx, const Envelope& envelope) {
     if (const auto* gossip = message_as<Gossip>(*envelope.message)) {
         acknowledged(envelope.from, gossip->value);
-        if (values_.insert(gossip->value).second) spread(ctx, gossip->value, envelope.from);
+        if (learn(gossip->value)) spread(ctx, gossip->value, envelope.from);
         return;
     }
     if (const auto* resend = message_as<Resend>(*envelope.message)) {
         acknowledged(envelope.from, resend->values);
         for (std::int64_t value : resend->values) {
-            if (values_.insert(value).second) spread(ctx, value, envelope.from);
+            if (learn(value)) spread(ctx, value, envelope.from);
         }
         auto ok = std::make_shared<ResendOk>();
         ok->values = resend->values;
@@ -128,8 +139,8 @@ void BroadcastNode::on_message(Context& ctx, const Envelope& envelope) {
     reply->in_reply_to = request->msg_id;
     reply->read = request->read;
     if (request->read) {
-        reply->values.assign(values_.begin(), values_.end());
-    } else if (values_.insert(request->value).second) {
+        reply->values = values_;
+    } else if (learn(request->value)) {
         spread(ctx, request->value, std::nullopt);
     }
     ctx.send(envelope.from, std::move(reply));

@@ -27,13 +27,13 @@ class CausalNode final : public LevelNode {
         const std::size_t self = position(ctx, ctx.self());
         FL_ASSERT_EQ(payload.deps[self], payload.seq);  // own messages are delivered at once
         first_receipt(payload);
-        send_all(ctx, payload);
+        relay_all(ctx, payload);
         hold(ctx, payload);
     }
-    void on_payload(Context& ctx, NodeId from, const Payload& payload) override {
+    void on_payload(Context& ctx, NodeId, const Payload& payload) override {
         if (!first_receipt(payload)) return;
         FL_ASSERT_EQ(payload.deps.size(), delivered_.size());
-        send_all(ctx, payload, from, payload.origin);
+        relay_all(ctx, payload);
         hold(ctx, payload);
     }
 

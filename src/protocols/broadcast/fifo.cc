@@ -21,12 +21,12 @@ class FifoNode final : public LevelNode {
     void on_start(Context& ctx) override { next_.assign(ctx.cluster().size(), 0); }
     void broadcast(Context& ctx, Payload payload) override {
         first_receipt(payload);
-        send_all(ctx, payload);
+        relay_all(ctx, payload);
         hold(ctx, payload);
     }
-    void on_payload(Context& ctx, NodeId from, const Payload& payload) override {
+    void on_payload(Context& ctx, NodeId, const Payload& payload) override {
         if (!first_receipt(payload)) return;
-        send_all(ctx, payload, from, payload.origin);
+        relay_all(ctx, payload);
         hold(ctx, payload);
     }
 

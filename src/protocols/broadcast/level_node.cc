@@ -22,6 +22,7 @@ constexpr struct {
     {Level::fifo, "fifo"},
     {Level::causal, "causal"},
     {Level::total, "total"},
+    {Level::total_raft, "total-raft"},
 };
 
 // Timer tag of the links' resending.
@@ -73,23 +74,33 @@ std::unique_ptr<Node> make_level_node(const LevelOptions& options, DeliverySink*
             return make_causal(options, sink);
         case Level::total:
             return make_total(options, sink);
+        case Level::total_raft:
+            return make_total_raft(options, sink);
     }
     FL_UNREACHABLE();
+}
+
+std::optional<Term> leadership(const Node& node) {
+    FL_ASSERT(dynamic_cast<const LevelNode*>(&node) != nullptr);
+    return static_cast<const LevelNode&>(node).leads();
 }
 
 nlohmann::json Relay::to_json() const {
     Json json = payload_json(payload);
     json["type"] = type();
     json["link_id"] = link_id;
+    if (resent) json["resent"] = true;
     return json;
 }
 
 std::uint64_t Relay::digest() const {
-    const std::uint64_t words[] = {link_id, payload.key(), static_cast<std::uint64_t>(payload.value), payload.order};
+    const std::uint64_t words[] = {link_id + (resent ? 1ULL << 63 : 0), payload.key(),
+                                   static_cast<std::uint64_t>(payload.value), payload.order};
     return hash_bytes(words, sizeof words);
 }
 
 nlohmann::json RelayAck::to_json() const {
+    if (link_id == 0) return Json{{"type", type()}, {"key", key}};
     return Json{{"type", type()}, {"link_id", link_id}};
 }
 
@@ -120,14 +131,32 @@ void LevelNode::on_message(Context& ctx, const Envelope& envelope) {
     }
     if (crashed_before_) return;
     if (const auto* ack = message_as<RelayAck>(*envelope.message)) {
-        unacked_.erase(ack->link_id);
+        if (ack->link_id != 0) {
+            unacked_.erase(ack->link_id);
+        } else {
+            held_by(envelope.from, ack->key);
+            on_held(ctx, envelope.from, ack->key);
+        }
         return;
     }
     if (const auto* relay = message_as<Relay>(*envelope.message)) {
-        auto ack = std::make_shared<RelayAck>();
-        ack->link_id = relay->link_id;
-        ctx.send(envelope.from, std::move(ack));
+        if (relay->link_id != 0) {
+            auto ack = std::make_shared<RelayAck>();
+            ack->link_id = relay->link_id;
+            ctx.send(envelope.from, std::move(ack));
+            on_payload(ctx, envelope.from, relay->payload);
+            return;
+        }
+        // relay_all's: the level relays it to everyone on first receipt (the
+        // sender's acknowledgement), and the sender holds it, so it needs
+        // none from here. A resent copy means that relay went missing.
         on_payload(ctx, envelope.from, relay->payload);
+        held_by(envelope.from, relay->payload.key());
+        if (relay->resent) {
+            auto ack = std::make_shared<RelayAck>();
+            ack->key = relay->payload.key();
+            ctx.send(envelope.from, std::move(ack));
+        }
         return;
     }
     on_other(ctx, envelope);
@@ -154,10 +183,10 @@ void LevelNode::answer_client(Context& ctx, const Envelope& envelope) {
     ctx.send(envelope.from, std::move(reply));
 }
 
-void LevelNode::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
+void LevelNode::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
     FL_ASSERT(!crashed_before_);  // a quiet node sets no timers
     if (tag != kResendTag) {
-        on_level_timer(ctx, tag);
+        on_level_timer(ctx, timer, tag);
         return;
     }
     resend(ctx);
@@ -166,6 +195,40 @@ void LevelNode::on_timer(Context& ctx, TimerId, std::uint64_t tag) {
 
 void LevelNode::resend(Context& ctx) {
     for (const auto& [link_id, unacked] : unacked_) ctx.send(unacked.to, unacked.relay);
+    for (const auto& [key, outgoing] : outgoing_) {
+        auto copy = std::make_shared<Relay>(*outgoing.relay);
+        copy->resent = true;
+        for (std::size_t id = 0; id < outgoing.waiting.size(); ++id) {
+            if (outgoing.waiting[id]) ctx.send(NodeId(static_cast<std::uint32_t>(id)), copy);
+        }
+    }
+}
+
+void LevelNode::relay_all(Context& ctx, const Payload& payload) {
+    auto relay = std::make_shared<Relay>();
+    relay->payload = payload;
+    Outgoing outgoing;
+    for (NodeId peer : ctx.cluster()) {
+        if (peer == ctx.self()) continue;
+        ctx.send(peer, relay);
+        if (outgoing.waiting.size() <= peer.value) outgoing.waiting.resize(peer.value + 1);
+        outgoing.waiting[peer.value] = true;
+        ++outgoing.count;
+    }
+    if (options_.resend_interval == 0 || outgoing.count == 0) return;
+    outgoing.relay = std::move(relay);
+    const bool fresh = outgoing_.emplace(payload.key(), std::move(outgoing)).second;
+    FL_ASSERT_MSG(fresh, "a message relayed to all twice");
+}
+
+void LevelNode::held_by(NodeId peer, std::uint64_t key) {
+    const auto found = outgoing_.find(key);
+    if (found == outgoing_.end()) return;
+    Outgoing& outgoing = found->second;
+    if (peer.value >= outgoing.waiting.size() || !outgoing.waiting[peer.value]) return;
+    outgoing.waiting[peer.value] = false;
+    FL_ASSERT_GT(outgoing.count, 0u);
+    if (--outgoing.count == 0) outgoing_.erase(found);
 }
 
 void LevelNode::send(Context& ctx, NodeId to, const Payload& payload) {

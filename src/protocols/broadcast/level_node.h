@@ -42,14 +42,24 @@ class MessageSet {
         bits[payload.seq] = true;
         return true;
     }
+    bool contains(const Payload& payload) const {
+        if (payload.origin.value >= by_origin_.size()) return false;
+        const auto& bits = by_origin_[payload.origin.value];
+        return payload.seq < bits.size() && bits[payload.seq];
+    }
 
   private:
     std::vector<std::vector<bool>> by_origin_;  // by origin id, then seq
 };
 
-// A payload on a link; the receiver answers with a RelayAck of its link id.
+// A payload on a link. Sent by send(), it has a link id and the receiver
+// answers with a RelayAck of it; sent by relay_all(), it has none (0) and
+// needs no answer, as the receiver's own relay of the message acknowledges
+// it, unless it is `resent`: then the sender has not had that relay, and the
+// receiver answers with a RelayAck of the message's key.
 struct Relay final : Message {
     std::uint64_t link_id = 0;
+    bool resent = false;
     Payload payload;
 
     std::string_view type() const override { return "relay"; }
@@ -60,11 +70,12 @@ struct Relay final : Message {
 
 struct RelayAck final : Message {
     std::uint64_t link_id = 0;
+    std::uint64_t key = 0;  // link id 0: the message (Payload::key) the sender holds
 
     std::string_view type() const override { return "relay_ok"; }
     nlohmann::json to_json() const override;
     std::uint32_t size_bytes() const override { return 16; }
-    std::uint64_t digest() const override { return link_id; }
+    std::uint64_t digest() const override { return link_id ^ (key * 0x9e3779b97f4a7c15ULL); }
 };
 
 // reliable-lazy's heartbeat: "I am alive".
@@ -86,6 +97,8 @@ class LevelNode : public Node {
 
     // The values this node delivered, in delivery order.
     const std::vector<std::int64_t>& delivered() const { return delivered_; }
+    // See leadership() in levels.h; nobody leads in most levels.
+    virtual std::optional<Term> leads() const { return std::nullopt; }
 
   protected:
     // A new message at its origin (origin, seq and value are set).
@@ -93,7 +106,10 @@ class LevelNode : public Node {
     virtual void on_payload(Context& ctx, NodeId from, const Payload& payload) = 0;
     // A level's own messages and timers (tags from kLevelTimerTag on).
     virtual void on_other(Context& ctx, const Envelope& envelope) { (void)ctx, (void)envelope; }
-    virtual void on_level_timer(Context& ctx, std::uint64_t tag) { (void)ctx, (void)tag; }
+    // A peer acknowledged a relay_all() message by key, rather than by relaying
+    // it here (it had relayed it before, and that relay was lost): it holds it.
+    virtual void on_held(Context& ctx, NodeId peer, std::uint64_t key) { (void)ctx, (void)peer, (void)key; }
+    virtual void on_level_timer(Context& ctx, TimerId timer, std::uint64_t tag) { (void)ctx, (void)timer, (void)tag; }
     virtual void on_start(Context& ctx) { (void)ctx; }
     static constexpr std::uint64_t kLevelTimerTag = 1;
 
@@ -102,8 +118,18 @@ class LevelNode : public Node {
     // To every other node but `except` (and `also_except`).
     void send_all(Context& ctx, const Payload& payload, std::optional<NodeId> except = std::nullopt,
                   std::optional<NodeId> also_except = std::nullopt);
+    // To every other node, one message for all, resent to each until a Relay
+    // of the same message arrives from it: a node that relays a message to
+    // everyone on its first receipt needs no acknowledgement, as its relay
+    // says it holds the message. (A resent copy is answered with a RelayAck:
+    // its sender missed that relay.) Only for levels whose every node
+    // relay_all()s every message it receives (the eager levels): between
+    // correct nodes that halves the messages, and the payload is copied once,
+    // not n times.
+    void relay_all(Context& ctx, const Payload& payload);
     // True the first time this message (by key) is seen here.
     bool first_receipt(const Payload& payload) { return seen_.insert(payload); }
+    bool seen(const Payload& payload) const { return seen_.contains(payload); }
     void deliver(const Payload& payload);
     // The node's position in the cluster's order (the index of vectors).
     std::size_t position(Context& ctx, NodeId node) const;
@@ -112,6 +138,8 @@ class LevelNode : public Node {
   private:
     void answer_client(Context& ctx, const Envelope& envelope);
     void resend(Context& ctx);
+    // A Relay of the message `key` came from `peer`: it holds the message.
+    void held_by(NodeId peer, std::uint64_t key);
 
     LevelOptions options_;
     DeliverySink* sink_;
@@ -122,7 +150,14 @@ class LevelNode : public Node {
         NodeId to;
         MessagePtr relay;
     };
-    std::map<std::uint64_t, Unacked> unacked_;    // by link id
+    std::map<std::uint64_t, Unacked> unacked_;  // by link id
+    // relay_all()'s messages not yet known held by every peer.
+    struct Outgoing {
+        std::shared_ptr<const Relay> relay;
+        std::vector<bool> waiting;  // by node id: no relay of it from that peer yet
+        std::size_t count = 0;      // how many are waiting
+    };
+    std::map<std::uint64_t, Outgoing> outgoing_;  // by message key
     std::unordered_set<std::int64_t> requested_;  // values clients asked this node to broadcast
     MessageSet seen_;
     MessageSet delivered_keys_;
@@ -138,5 +173,6 @@ std::unique_ptr<LevelNode> make_uniform(const LevelOptions& options, DeliverySin
 std::unique_ptr<LevelNode> make_fifo(const LevelOptions& options, DeliverySink* sink);
 std::unique_ptr<LevelNode> make_causal(const LevelOptions& options, DeliverySink* sink);
 std::unique_ptr<LevelNode> make_total(const LevelOptions& options, DeliverySink* sink);
+std::unique_ptr<LevelNode> make_total_raft(const LevelOptions& options, DeliverySink* sink);
 
 }  // namespace faultline::protocols::broadcast

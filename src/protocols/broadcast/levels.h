@@ -12,6 +12,8 @@
 //                   origin had delivered before broadcasting it is delivered here
 //   total           a fixed sequencer (the cluster's first node) numbers every
 //                   message; nodes deliver in that numbering
+//   total-raft      messages are commands of a Raft log (protocols/raft);
+//                   every node delivers them as it applies them, in log order
 //
 // A client hands a node a value (unique in a run) to broadcast; the value is
 // the message's identity. Every broadcast and every delivery is reported to a
@@ -19,7 +21,8 @@
 //
 // Processes fail by crashing and stay crashed (the model the properties are
 // stated in): a node restarted after a crash keeps quiet and refuses clients,
-// who then try another node. Links lose, duplicate and reorder; with a
+// who then try another node. (total-raft's Raft member goes on, as consensus
+// is crash-recovery: total_raft.cc.) Links lose, duplicate and reorder; with a
 // `resend_interval`, a sender resends each message until the receiver
 // acknowledges it (a perfect link between correct nodes).
 #pragma once
@@ -35,7 +38,16 @@
 
 namespace faultline::protocols::broadcast {
 
-enum class Level : std::uint8_t { best_effort, reliable_eager, reliable_lazy, uniform, fifo, causal, total };
+enum class Level : std::uint8_t {
+    best_effort,
+    reliable_eager,
+    reliable_lazy,
+    uniform,
+    fifo,
+    causal,
+    total,
+    total_raft
+};
 
 const char* level_name(Level level);
 std::optional<Level> parse_level(std::string_view name);
@@ -61,5 +73,10 @@ struct LevelOptions {
 
 // A node of the level. `sink` must outlive it.
 std::unique_ptr<Node> make_level_node(const LevelOptions& options, DeliverySink* sink);
+
+// If `node` (made by make_level_node) leads now, the term of its leadership:
+// the sequencer of `total` always (term 0), the Raft leader of `total-raft`.
+// For faults aimed at the leader.
+std::optional<Term> leadership(const Node& node);
 
 }  // namespace faultline::protocols::broadcast

@@ -42,7 +42,7 @@ class ReliableLazyNode final : public LevelNode {
     void on_other(Context& ctx, const Envelope& envelope) override {
         if (message_as<Alive>(*envelope.message) != nullptr) last_heard_[envelope.from] = ctx.now();
     }
-    void on_level_timer(Context& ctx, std::uint64_t tag) override {
+    void on_level_timer(Context& ctx, TimerId, std::uint64_t tag) override {
         FL_ASSERT_EQ(tag, kLevelTimerTag);
         auto alive = std::make_shared<Alive>();
         for (NodeId peer : ctx.cluster()) {

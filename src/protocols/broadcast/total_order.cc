@@ -20,8 +20,17 @@ class TotalOrderNode final : public LevelNode {
   public:
     using LevelNode::LevelNode;
 
+    // The sequencer leads for good (a node restarted after a crash, never started, keeps quiet).
+    std::optional<Term> leads() const override {
+        return started_ && self_ == sequencer_ ? std::optional<Term>(Term(0)) : std::nullopt;
+    }
+
   protected:
-    void on_start(Context& ctx) override { sequencer_ = ctx.cluster().front(); }
+    void on_start(Context& ctx) override {
+        self_ = ctx.self();
+        sequencer_ = ctx.cluster().front();
+        started_ = true;
+    }
     void broadcast(Context& ctx, Payload payload) override {
         FL_ASSERT_EQ(payload.order, 0u);
         if (ctx.self() == sequencer_) {
@@ -65,6 +74,8 @@ class TotalOrderNode final : public LevelNode {
         }
     }
 
+    bool started_ = false;
+    NodeId self_;
     NodeId sequencer_;
     // At the sequencer.
     std::uint64_t next_order_ = 1;

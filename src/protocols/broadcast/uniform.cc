@@ -26,7 +26,7 @@ class UniformNode final : public LevelNode {
         Pending& pending = pending_[payload.key()];
         pending.payload = payload;
         pending.holders.insert(ctx.self());
-        send_all(ctx, payload);
+        relay_all(ctx, payload);
         try_deliver(ctx, payload.key());
     }
     void on_payload(Context& ctx, NodeId from, const Payload& payload) override {
@@ -36,9 +36,17 @@ class UniformNode final : public LevelNode {
         if (first_receipt(payload)) {
             pending.payload = payload;
             pending.holders.insert(ctx.self());
-            send_all(ctx, payload);  // to the origin and the sender too: they count holders
+            relay_all(ctx, payload);  // to the origin and the sender too: they count holders
         }
         try_deliver(ctx, payload.key());
+    }
+
+    // The holder's relay to here was lost; its acknowledgement counts the same.
+    void on_held(Context& ctx, NodeId peer, std::uint64_t key) override {
+        const auto found = pending_.find(key);
+        if (found == pending_.end()) return;  // delivered already
+        found->second.holders.insert(peer);
+        try_deliver(ctx, key);
     }
 
   private:
