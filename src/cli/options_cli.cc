@@ -80,18 +80,33 @@ void add_declared_options(CLI::App& command, const runner::OptionSchema& schema,
     }
 }
 
+namespace {
+
+bool declares_flag(const runner::SystemDescription& description, const std::string& flag) {
+    if (description.options == nullptr) return false;
+    for (const runner::OptionInfo& info : description.options->options()) {
+        if (info.flag() == flag) return true;
+        for (const std::string& alias : info.aliases) {
+            if (alias == flag) return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 std::string foreign_option_hint(const std::vector<std::string>& arguments, const std::string& system) {
+    const runner::SystemDescription* own = runner::find_system(system);
     for (const std::string& argument : arguments) {
         const std::string flag = argument.substr(0, argument.find('='));
+        // A flag the system has itself failed for its value (raft-kv and
+        // pbft-kv both take --byzantine-behaviour, with other choices): the
+        // parser's own message says why.
+        if (own != nullptr && declares_flag(*own, flag)) continue;
         for (const runner::SystemDescription* other : runner::all_systems()) {
-            if (other->name == system || other->options == nullptr) continue;
-            for (const runner::OptionInfo& info : other->options->options()) {
-                bool match = info.flag() == flag;
-                for (const std::string& alias : info.aliases) match = match || alias == flag;
-                if (match) {
-                    return fmt::format("{} is an option of {}, not of {} (add --system {})", flag, other->name, system,
-                                       other->name);
-                }
+            if (other->name != system && declares_flag(*other, flag)) {
+                return fmt::format("{} is an option of {}, not of {} (add --system {})", flag, other->name, system,
+                                   other->name);
             }
         }
     }

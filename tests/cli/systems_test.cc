@@ -44,5 +44,15 @@ TEST(Systems, AnotherSystemsOptionIsRefusedWithItsOwner) {
     EXPECT_NE(outcome.output.find("--lease-reads is an option of raft-kv"), std::string::npos) << outcome.output;
 }
 
+// raft-kv and pbft-kv both take --byzantine-behaviour, with other choices: a
+// choice only pbft-kv has is a bad value for raft-kv, not pbft-kv's option.
+TEST(Systems, AnOwnOptionWithABadValueIsNotSentToAnotherSystem) {
+    const auto outcome =
+        faultline::testing::run_faultline("test --byzantine-behaviour equivocate --store /nonexistent");
+    EXPECT_EQ(outcome.exit_code, 3);
+    EXPECT_EQ(outcome.output.find("option of pbft-kv"), std::string::npos) << outcome.output;
+    EXPECT_NE(outcome.output.find("forged-append"), std::string::npos) << outcome.output;
+}
+
 }  // namespace
 }  // namespace faultline::cli
