@@ -21,8 +21,8 @@
 #include "base/hash.h"
 #include "base/prng.h"
 #include "check/history.h"
+#include "process/supervisor.h"
 #include "realtime/monotonic.h"
-#include "realtime/supervisor.h"
 #include "runner/store.h"
 #include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
@@ -34,7 +34,7 @@ namespace {
 using asio::ip::tcp;
 
 constexpr Nanos kStartTimeout = seconds(10);
-constexpr Nanos kStopGrace = seconds(2);
+constexpr std::chrono::milliseconds kStopGrace{2000};
 constexpr int kRedirectsMax = 10;
 constexpr int kFinalReadTries = 3;
 constexpr Nanos kRedirectPause = milliseconds(20);
@@ -166,12 +166,14 @@ class Run {
     std::vector<std::string> names_;
     std::vector<Endpoint> peer_endpoints_;
     std::vector<Endpoint> client_endpoints_;
-    std::vector<std::unique_ptr<ServerProcess>> servers_;
+    std::vector<std::unique_ptr<process::Server>> servers_;
     std::vector<std::string> kinds_;
     std::vector<bool> faulted_;  // a fault holds the node now
 
     asio::io_context io_;
-    asio::signal_set signals_{io_, SIGINT, SIGTERM};
+    // Made after process::install_cleanup_handlers(): Ctrl-C then ends the run
+    // here, and the handlers still cover an abort or an exit.
+    std::optional<asio::signal_set> signals_;
     asio::steady_timer nemesis_timer_{io_};
     asio::steady_timer phase_timer_{io_};
     asio::steady_timer deadline_timer_{io_};
@@ -237,7 +239,7 @@ std::vector<std::string> Run::serve_argv(int node, const std::vector<std::uint16
 }
 
 Status Run::start_servers() {
-    auto ports = free_loopback_ports(2 * config_.nodes);
+    auto ports = process::pick_free_ports(static_cast<std::size_t>(2 * config_.nodes));
     if (!ports) return ports.error();
     for (int i = 0; i < config_.nodes; ++i) {
         names_.push_back(fmt::format("n{}", i + 1));
@@ -249,8 +251,13 @@ Status Run::start_servers() {
     std::filesystem::create_directories(folder_ + "/data", error);
     if (error) return make_error(ErrorCode::io_error, "cannot make folders in " + folder_);
     for (int i = 0; i < config_.nodes; ++i) {
-        servers_.push_back(std::make_unique<ServerProcess>(
-            serve_argv(i, *ports), fmt::format("{}/node-logs/{}.log", folder_, names_[static_cast<std::size_t>(i)])));
+        const std::string& name = names_[static_cast<std::size_t>(i)];
+        servers_.push_back(std::make_unique<process::Server>(
+            process::ServerSpec{.name = name,
+                                .argv = serve_argv(i, *ports),
+                                .workdir = fmt::format("{}/data/{}", folder_, name),
+                                .log_path = fmt::format("{}/node-logs/{}.log", folder_, name),
+                                .die_with_parent = true}));
         if (Status started = servers_.back()->start(); !started) return started;
     }
     faulted_.assign(static_cast<std::size_t>(config_.nodes), false);
@@ -261,12 +268,13 @@ Status Run::wait_for_servers() {
     const Nanos deadline = monotonic_now() + kStartTimeout;
     for (int i = 0; i < config_.nodes; ++i) {
         while (!accepts(client_endpoints_[static_cast<std::size_t>(i)])) {
-            std::string why;
-            if (servers_[static_cast<std::size_t>(i)]->exited_by_itself(why) || monotonic_now() > deadline) {
+            process::Server& server = *servers_[static_cast<std::size_t>(i)];
+            if (!server.running() || monotonic_now() > deadline) {
+                const std::string why = server.running() ? "no answer" : server.exit_description();
                 return make_error(ErrorCode::io_error,
                                   fmt::format("server {} did not start ({}); see {}/node-logs/{}.log",
-                                              names_[static_cast<std::size_t>(i)], why.empty() ? "no answer" : why,
-                                              folder_, names_[static_cast<std::size_t>(i)]));
+                                              names_[static_cast<std::size_t>(i)], why, folder_,
+                                              names_[static_cast<std::size_t>(i)]));
             }
             // Waiting for real processes to bind their ports, bounded above.
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -483,10 +491,10 @@ void Run::drop_socket(Client& client) {
 
 void Run::note_exits() {
     for (std::size_t i = 0; i < servers_.size(); ++i) {
-        std::string why;
-        if (servers_[i]->exited_by_itself(why)) {
-            notes_.push_back(
-                fmt::format("{:.3f}s: {} exited by itself ({})", static_cast<double>(elapsed()) / 1e9, names_[i], why));
+        // Started (a pid) but no longer running: nothing here ended it.
+        if (servers_[i]->pid() > 0 && !servers_[i]->running()) {
+            notes_.push_back(fmt::format("{:.3f}s: {} exited by itself ({})", static_cast<double>(elapsed()) / 1e9,
+                                         names_[i], servers_[i]->exit_description()));
         }
     }
 }
@@ -541,11 +549,11 @@ void Run::inject(const std::string& kind) {
     const std::size_t log_index = faults_.size();
     faults_.push_back(Json{{"kind", kind}, {"nodes", nodes}, {"at", elapsed()}});
     for (int node : targets) {
-        ServerProcess& server = *servers_[static_cast<std::size_t>(node)];
-        if (kind == "kill") server.kill9();
+        process::Server& server = *servers_[static_cast<std::size_t>(node)];
+        if (kind == "kill") server.kill();
         if (kind == "pause") server.pause();
         if (kind == "restart") {
-            server.terminate(kStopGrace);
+            server.stop(kStopGrace);
             if (Status started = server.start(); !started) notes_.push_back(started.error().message);
         }
         faulted_[static_cast<std::size_t>(node)] = kind != "restart";
@@ -565,7 +573,7 @@ void Run::inject(const std::string& kind) {
 void Run::heal(const std::vector<int>& nodes, const std::string& kind, std::size_t log_index) {
     for (int node : nodes) {
         if (!faulted_[static_cast<std::size_t>(node)]) continue;  // healed already (the end of the main phase)
-        ServerProcess& server = *servers_[static_cast<std::size_t>(node)];
+        process::Server& server = *servers_[static_cast<std::size_t>(node)];
         if (kind == "kill" && !server.running()) {
             if (Status started = server.start(); !started) notes_.push_back(started.error().message);
         }
@@ -578,7 +586,7 @@ void Run::heal(const std::vector<int>& nodes, const std::string& kind, std::size
 void Run::heal_all() {
     note_exits();
     for (std::size_t i = 0; i < servers_.size(); ++i) {
-        ServerProcess& server = *servers_[i];
+        process::Server& server = *servers_[i];
         server.resume();
         if (!server.running()) {
             if (Status started = server.start(); !started) notes_.push_back(started.error().message);
@@ -633,6 +641,8 @@ Result<RealTestResult> Run::go() {
     std::error_code made;
     std::filesystem::create_directories(folder_, made);
     if (made) return make_error(ErrorCode::io_error, "cannot make " + folder_);
+    // Each server runs in its data dir: the paths it is given must not depend on that.
+    folder_ = std::filesystem::absolute(folder_).string();
     if (Status written = runner::write_text_file(folder_ + "/config.json", config_.to_json().dump(2) + "\n");
         !written) {
         return written.error();
@@ -641,7 +651,9 @@ Result<RealTestResult> Run::go() {
     if (Status ready = wait_for_servers(); !ready) return ready.error();
 
     start_ = monotonic_now();
-    signals_.async_wait([this](const asio::error_code& error, int) {
+    process::install_cleanup_handlers();
+    signals_.emplace(io_, SIGINT, SIGTERM);
+    signals_->async_wait([this](const asio::error_code& error, int) {
         if (error) return;
         interrupted_ = true;
         io_.stop();
@@ -682,7 +694,7 @@ Result<RealTestResult> Run::go() {
         }
         drop_socket(*client);
     }
-    for (auto& server : servers_) server->terminate(kStopGrace);
+    for (auto& server : servers_) server->stop(kStopGrace);
     servers_.clear();
     if (interrupted_) return make_error(ErrorCode::internal, "interrupted: every server was stopped");
 
