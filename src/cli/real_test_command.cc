@@ -26,7 +26,7 @@ CommandAction add_real_test_command(CLI::App& app) {
     auto options = std::make_shared<Options>();
     realtime::RealTestConfig& config = options->config;
     CLI::App* test = app.add_subcommand(
-        "test", "Run raft-kv as real processes on loopback under process faults and check it (--real)");
+        "test", "Run raft-kv as real processes on loopback under process and network faults and check it (--real)");
     test->add_flag("--real", options->real, "Real mode: real processes, TCP and disks (docs/real-mode.md)")->required();
     test->add_option("--system", config.system, "The system (raft-kv)")->capture_default_str();
     test->add_option("--bug", config.bug, "Run a deliberately broken raft-kv (faultline test --help lists them)");
@@ -38,7 +38,8 @@ CommandAction add_real_test_command(CLI::App& app) {
     test->add_option("--time-limit", options->time_limit_s, "Seconds of the main phase (clients and faults)")
         ->check(CLI::Range(0.1, 3600.0))
         ->capture_default_str();
-    test->add_option("--nemesis", config.nemesis, "Process faults: kill, pause, restart (comma-separated), or none")
+    test->add_option("--nemesis", config.nemesis,
+                     "Faults: kill, pause, restart, partition, latency (comma-separated), or none")
         ->capture_default_str();
     test->add_option("--nemesis-interval", options->nemesis_interval_ms,
                      "Mean milliseconds between faults (each lasts about as long)")

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,13 +15,48 @@ extern char** environ;
 
 namespace faultline::process {
 
+namespace {
+
+// What posix_spawn does below, by hand, plus PR_SET_PDEATHSIG, which
+// posix_spawn cannot set.
+Result<pid_t> fork_in_group(const std::vector<std::string>& argv, const std::string& workdir,
+                            const StandardStreams& streams) {
+    std::vector<char*> args;
+    for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        return make_error(ErrorCode::io_error, fmt::format("cannot fork for {}: {}", argv[0], std::strerror(errno)));
+    if (pid == 0) {
+        // The child: only async-signal-safe calls until exec.
+        ::setpgid(0, 0);
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        // The parent may have died before prctl: then nobody would stop this child.
+        if (::getppid() != parent) ::_exit(127);
+        for (int signal_number : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) ::signal(signal_number, SIG_DFL);
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        if (::dup2(streams.in, 0) < 0 || ::dup2(streams.out, 1) < 0 || ::dup2(streams.err, 2) < 0) ::_exit(127);
+        if (::chdir(workdir.c_str()) != 0) ::_exit(127);
+        ::execv(args[0], args.data());
+        ::_exit(127);
+    }
+    ::setpgid(pid, pid);  // also here: no race with a signal sent to the group at once
+    return pid;
+}
+
+}  // namespace
+
 Result<pid_t> spawn_in_group(const std::vector<std::string>& argv, const std::string& workdir,
-                             const StandardStreams& streams) {
+                             const StandardStreams& streams, bool die_with_parent) {
     FL_ASSERT(!argv.empty());
     FL_ASSERT(streams.in >= 0 && streams.out >= 0 && streams.err >= 0);
     if (::access(argv[0].c_str(), X_OK) != 0) {
         return make_error(ErrorCode::not_found, fmt::format("cannot run {}: {}", argv[0], std::strerror(errno)));
     }
+    if (die_with_parent) return fork_in_group(argv, workdir, streams);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, streams.in, 0);

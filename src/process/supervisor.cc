@@ -151,7 +151,8 @@ Status Server::start() {
         ::close(log);
         return make_error(ErrorCode::io_error, fmt::format("cannot open /dev/null: {}", std::strerror(errno)));
     }
-    const Result<pid_t> spawned = spawn_in_group(spec_.argv, spec_.workdir.string(), {null_input, log, log});
+    const Result<pid_t> spawned =
+        spawn_in_group(spec_.argv, spec_.workdir.string(), {null_input, log, log}, spec_.die_with_parent);
     ::close(null_input);
     ::close(log);
     if (!spawned) return make_error(spawned.error().code, spec_.name + ": " + spawned.error().message);

@@ -55,6 +55,7 @@ struct ServerSpec {
     std::vector<std::string> argv;   // argv[0] is a path
     std::filesystem::path workdir;   // created if missing
     std::filesystem::path log_path;  // stdout and stderr, appended; its folder is created
+    bool die_with_parent = false;    // PR_SET_PDEATHSIG (process/spawn.h): dies even if faultline is SIGKILLed
 };
 
 // The longest graceful stop faultline waits for (stop()'s grace is at most this).

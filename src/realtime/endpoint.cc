@@ -69,28 +69,4 @@ Result<std::map<std::string, Endpoint>> parse_peers(std::string_view text) {
     return peers;
 }
 
-Result<std::vector<std::uint16_t>> free_loopback_ports(int count) {
-    std::vector<int> sockets;
-    std::vector<std::uint16_t> ports;
-    Status status = ok_status();
-    for (int i = 0; i < count && status; ++i) {
-        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        address.sin_port = 0;
-        socklen_t length = sizeof address;
-        if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-            ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-            status = make_error(ErrorCode::io_error, "cannot find a free loopback port");
-        } else {
-            ports.push_back(ntohs(address.sin_port));
-        }
-        if (fd >= 0) sockets.push_back(fd);
-    }
-    for (const int fd : sockets) ::close(fd);
-    if (!status) return status.error();
-    return ports;
-}
-
 }  // namespace faultline::realtime

@@ -34,9 +34,4 @@ Result<std::map<std::string, Endpoint>> parse_peers(std::string_view text);
 // Whether `name` can name a node: 1 to 32 letters, digits, '-' or '_'.
 bool valid_node_name(std::string_view name);
 
-// `count` distinct loopback ports that were free a moment ago: each is bound
-// to port 0 by the kernel's choice, all at once (so they differ), then
-// released for the caller to use.
-Result<std::vector<std::uint16_t>> free_loopback_ports(int count);
-
 }  // namespace faultline::realtime

@@ -21,8 +21,9 @@
 #include "base/hash.h"
 #include "base/prng.h"
 #include "check/history.h"
+#include "process/supervisor.h"
 #include "realtime/monotonic.h"
-#include "realtime/supervisor.h"
+#include "realtime/peer_proxy.h"
 #include "runner/store.h"
 #include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
@@ -34,10 +35,19 @@ namespace {
 using asio::ip::tcp;
 
 constexpr Nanos kStartTimeout = seconds(10);
-constexpr Nanos kStopGrace = seconds(2);
+constexpr std::chrono::milliseconds kStopGrace{2000};
 constexpr int kRedirectsMax = 10;
 constexpr int kFinalReadTries = 3;
 constexpr Nanos kRedirectPause = milliseconds(20);
+// The latency fault: a one-way delay drawn in this range on every link, with
+// a jitter of a quarter of it. Up to the election timeout's order, so that it
+// slows the cluster and sometimes costs a leader its term.
+constexpr Nanos kLatencyMin = milliseconds(10);
+constexpr Nanos kLatencyMax = milliseconds(200);
+
+bool network_fault(const std::string& kind) {
+    return kind == "partition" || kind == "latency";
+}
 
 Result<std::vector<std::string>> nemesis_kinds(const std::string& text) {
     std::vector<std::string> kinds;
@@ -46,10 +56,11 @@ Result<std::vector<std::string>> nemesis_kinds(const std::string& text) {
     while (start <= text.size()) {
         const std::size_t comma = std::min(text.find(',', start), text.size());
         const std::string kind = text.substr(start, comma - start);
-        if (kind != "kill" && kind != "pause" && kind != "restart") {
-            return make_error(
-                ErrorCode::invalid_argument,
-                fmt::format("--nemesis: '{}' is not a process fault: kill, pause, restart or none", kind));
+        if (kind != "kill" && kind != "pause" && kind != "restart" && kind != "partition" && kind != "latency") {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--nemesis: '{}' is not a fault: kill, pause, restart, partition, latency "
+                                          "or none",
+                                          kind));
         }
         if (std::find(kinds.begin(), kinds.end(), kind) == kinds.end()) kinds.push_back(kind);
         start = comma + 1;
@@ -108,8 +119,7 @@ double quantile(std::vector<Nanos> sorted, double q) {
 
 class Run {
   public:
-    Run(const RealTestConfig& config, std::string folder, const PeerRoute& route)
-        : config_(config), folder_(std::move(folder)), route_(route) {}
+    Run(const RealTestConfig& config, std::string folder) : config_(config), folder_(std::move(folder)) {}
     Result<RealTestResult> go();
 
   private:
@@ -154,6 +164,8 @@ class Run {
     void schedule_fault();
     void inject(const std::string& kind);
     void heal(const std::vector<int>& nodes, const std::string& kind, std::size_t log_index);
+    void inject_network(const std::string& kind);
+    void heal_network(std::size_t log_index);
     void heal_all();
     void end_main_phase();
     void begin_final_reads();
@@ -162,16 +174,20 @@ class Run {
 
     RealTestConfig config_;
     std::string folder_;
-    PeerRoute route_;
+    std::unique_ptr<PeerProxy> peers_;  // every node-to-node link
     std::vector<std::string> names_;
     std::vector<Endpoint> peer_endpoints_;
     std::vector<Endpoint> client_endpoints_;
-    std::vector<std::unique_ptr<ServerProcess>> servers_;
+    std::vector<std::unique_ptr<process::Server>> servers_;
     std::vector<std::string> kinds_;
-    std::vector<bool> faulted_;  // a fault holds the node now
+    std::vector<bool> faulted_;                 // a fault holds the node now
+    std::optional<std::size_t> network_fault_;  // the fault (its index in faults_) holding the network now
+    std::uint64_t refused_before_ = 0;          // the links' refusals when it began
 
     asio::io_context io_;
-    asio::signal_set signals_{io_, SIGINT, SIGTERM};
+    // Made after process::install_cleanup_handlers(): Ctrl-C then ends the run
+    // here, and the handlers still cover an abort or an exit.
+    std::optional<asio::signal_set> signals_;
     asio::steady_timer nemesis_timer_{io_};
     asio::steady_timer phase_timer_{io_};
     asio::steady_timer deadline_timer_{io_};
@@ -210,8 +226,7 @@ std::vector<std::string> Run::serve_argv(int node, const std::vector<std::uint16
     std::string peers;
     for (int other = 0; other < config_.nodes; ++other) {
         if (other == node) continue;
-        const Endpoint& listening = peer_endpoints_[static_cast<std::size_t>(other)];
-        const Endpoint dial = route_ ? route_(node, other, listening) : listening;
+        const Endpoint dial = peers_->route(node, other);
         peers += fmt::format("{}{}={}", peers.empty() ? "" : ",", names_[static_cast<std::size_t>(other)], dial.text());
     }
     if (!peers.empty()) {
@@ -237,20 +252,28 @@ std::vector<std::string> Run::serve_argv(int node, const std::vector<std::uint16
 }
 
 Status Run::start_servers() {
-    auto ports = free_loopback_ports(2 * config_.nodes);
+    auto ports = process::pick_free_ports(static_cast<std::size_t>(2 * config_.nodes));
     if (!ports) return ports.error();
     for (int i = 0; i < config_.nodes; ++i) {
         names_.push_back(fmt::format("n{}", i + 1));
         peer_endpoints_.push_back(Endpoint{.port = (*ports)[static_cast<std::size_t>(2 * i)]});
         client_endpoints_.push_back(Endpoint{.port = (*ports)[static_cast<std::size_t>(2 * i + 1)]});
     }
+    auto peers = PeerProxy::start(names_, peer_endpoints_, hash_words({config_.seed, 4}));
+    if (!peers) return peers.error();
+    peers_ = std::move(*peers);
     std::error_code error;
     std::filesystem::create_directories(folder_ + "/node-logs", error);
     std::filesystem::create_directories(folder_ + "/data", error);
     if (error) return make_error(ErrorCode::io_error, "cannot make folders in " + folder_);
     for (int i = 0; i < config_.nodes; ++i) {
-        servers_.push_back(std::make_unique<ServerProcess>(
-            serve_argv(i, *ports), fmt::format("{}/node-logs/{}.log", folder_, names_[static_cast<std::size_t>(i)])));
+        const std::string& name = names_[static_cast<std::size_t>(i)];
+        servers_.push_back(std::make_unique<process::Server>(
+            process::ServerSpec{.name = name,
+                                .argv = serve_argv(i, *ports),
+                                .workdir = fmt::format("{}/data/{}", folder_, name),
+                                .log_path = fmt::format("{}/node-logs/{}.log", folder_, name),
+                                .die_with_parent = true}));
         if (Status started = servers_.back()->start(); !started) return started;
     }
     faulted_.assign(static_cast<std::size_t>(config_.nodes), false);
@@ -261,12 +284,13 @@ Status Run::wait_for_servers() {
     const Nanos deadline = monotonic_now() + kStartTimeout;
     for (int i = 0; i < config_.nodes; ++i) {
         while (!accepts(client_endpoints_[static_cast<std::size_t>(i)])) {
-            std::string why;
-            if (servers_[static_cast<std::size_t>(i)]->exited_by_itself(why) || monotonic_now() > deadline) {
+            process::Server& server = *servers_[static_cast<std::size_t>(i)];
+            if (!server.running() || monotonic_now() > deadline) {
+                const std::string why = server.running() ? "no answer" : server.exit_description();
                 return make_error(ErrorCode::io_error,
                                   fmt::format("server {} did not start ({}); see {}/node-logs/{}.log",
-                                              names_[static_cast<std::size_t>(i)], why.empty() ? "no answer" : why,
-                                              folder_, names_[static_cast<std::size_t>(i)]));
+                                              names_[static_cast<std::size_t>(i)], why, folder_,
+                                              names_[static_cast<std::size_t>(i)]));
             }
             // Waiting for real processes to bind their ports, bounded above.
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -483,10 +507,10 @@ void Run::drop_socket(Client& client) {
 
 void Run::note_exits() {
     for (std::size_t i = 0; i < servers_.size(); ++i) {
-        std::string why;
-        if (servers_[i]->exited_by_itself(why)) {
-            notes_.push_back(
-                fmt::format("{:.3f}s: {} exited by itself ({})", static_cast<double>(elapsed()) / 1e9, names_[i], why));
+        // Started (a pid) but no longer running: nothing here ended it.
+        if (servers_[i]->pid() > 0 && !servers_[i]->running()) {
+            notes_.push_back(fmt::format("{:.3f}s: {} exited by itself ({})", static_cast<double>(elapsed()) / 1e9,
+                                         names_[i], servers_[i]->exit_description()));
         }
     }
 }
@@ -503,6 +527,7 @@ void Run::schedule_fault() {
 }
 
 void Run::inject(const std::string& kind) {
+    if (network_fault(kind)) return inject_network(kind);
     std::vector<int> free;
     for (int i = 0; i < config_.nodes; ++i) {
         if (!faulted_[static_cast<std::size_t>(i)] && servers_[static_cast<std::size_t>(i)]->running())
@@ -541,11 +566,11 @@ void Run::inject(const std::string& kind) {
     const std::size_t log_index = faults_.size();
     faults_.push_back(Json{{"kind", kind}, {"nodes", nodes}, {"at", elapsed()}});
     for (int node : targets) {
-        ServerProcess& server = *servers_[static_cast<std::size_t>(node)];
-        if (kind == "kill") server.kill9();
+        process::Server& server = *servers_[static_cast<std::size_t>(node)];
+        if (kind == "kill") server.kill();
         if (kind == "pause") server.pause();
         if (kind == "restart") {
-            server.terminate(kStopGrace);
+            server.stop(kStopGrace);
             if (Status started = server.start(); !started) notes_.push_back(started.error().message);
         }
         faulted_[static_cast<std::size_t>(node)] = kind != "restart";
@@ -565,7 +590,7 @@ void Run::inject(const std::string& kind) {
 void Run::heal(const std::vector<int>& nodes, const std::string& kind, std::size_t log_index) {
     for (int node : nodes) {
         if (!faulted_[static_cast<std::size_t>(node)]) continue;  // healed already (the end of the main phase)
-        ServerProcess& server = *servers_[static_cast<std::size_t>(node)];
+        process::Server& server = *servers_[static_cast<std::size_t>(node)];
         if (kind == "kill" && !server.running()) {
             if (Status started = server.start(); !started) notes_.push_back(started.error().message);
         }
@@ -575,10 +600,66 @@ void Run::heal(const std::vector<int>& nodes, const std::string& kind, std::size
     if (!faults_[log_index].contains("healed")) faults_[log_index]["healed"] = elapsed();
 }
 
+void Run::inject_network(const std::string& kind) {
+    if (network_fault_) return;  // one network fault at a time
+    Json fault{{"kind", kind}, {"at", elapsed()}};
+    if (kind == "partition") {
+        // A minority cut off from the majority: the leader alone when it is
+        // known (half the time), else 1 to (n-1)/2 nodes.
+        const int minority = (config_.nodes - 1) / 2;
+        if (minority == 0) return;
+        std::vector<int> side;
+        if (leader_hint_ >= 0 && nemesis_random_.below(2) == 0) {
+            side.push_back(leader_hint_);
+        } else {
+            std::vector<int> all(static_cast<std::size_t>(config_.nodes));
+            for (int i = 0; i < config_.nodes; ++i) all[static_cast<std::size_t>(i)] = i;
+            const auto size = static_cast<std::size_t>(1 + nemesis_random_.below(static_cast<std::uint64_t>(minority)));
+            for (std::size_t i = 0; i < size; ++i) {
+                std::swap(all[i], all[i + nemesis_random_.below(all.size() - i)]);
+                side.push_back(all[i]);
+            }
+        }
+        std::sort(side.begin(), side.end());
+        Json nodes = Json::array();
+        for (int node : side) nodes.push_back(names_[static_cast<std::size_t>(node)]);
+        fault["nodes"] = nodes;
+        refused_before_ = peers_->refused();
+        if (Status cut = peers_->isolate(side); !cut) notes_.push_back(cut.error().message);
+    } else {
+        const Nanos latency =
+            kLatencyMin +
+            static_cast<Nanos>(nemesis_random_.below(static_cast<std::uint64_t>(kLatencyMax - kLatencyMin)));
+        fault["nodes"] = Json(names_);
+        fault["latency_ns"] = latency;
+        if (Status slowed = peers_->delay(latency, latency / 4); !slowed) notes_.push_back(slowed.error().message);
+    }
+    network_fault_ = faults_.size();
+    faults_.push_back(fault);
+    const double mean = static_cast<double>(config_.nemesis_interval);
+    auto timer = std::make_shared<asio::steady_timer>(
+        io_, std::chrono::nanoseconds(static_cast<Nanos>(mean * (0.5 + nemesis_random_.unit()))));
+    const std::size_t log_index = *network_fault_;
+    timer->async_wait([this, timer, log_index](const asio::error_code& error) {
+        if (!error) heal_network(log_index);
+    });
+}
+
+void Run::heal_network(std::size_t log_index) {
+    if (network_fault_ != log_index) return;  // healed already (the end of the main phase)
+    if (Status healed = peers_->heal(); !healed) notes_.push_back(healed.error().message);
+    Json& fault = faults_[log_index];
+    // Connections refused across the cut: the partition did stop traffic.
+    if (fault["kind"] == "partition") fault["refused"] = peers_->refused() - refused_before_;
+    fault["healed"] = elapsed();
+    network_fault_.reset();
+}
+
 void Run::heal_all() {
     note_exits();
+    if (network_fault_) heal_network(*network_fault_);
     for (std::size_t i = 0; i < servers_.size(); ++i) {
-        ServerProcess& server = *servers_[i];
+        process::Server& server = *servers_[i];
         server.resume();
         if (!server.running()) {
             if (Status started = server.start(); !started) notes_.push_back(started.error().message);
@@ -633,6 +714,8 @@ Result<RealTestResult> Run::go() {
     std::error_code made;
     std::filesystem::create_directories(folder_, made);
     if (made) return make_error(ErrorCode::io_error, "cannot make " + folder_);
+    // Each server runs in its data dir: the paths it is given must not depend on that.
+    folder_ = std::filesystem::absolute(folder_).string();
     if (Status written = runner::write_text_file(folder_ + "/config.json", config_.to_json().dump(2) + "\n");
         !written) {
         return written.error();
@@ -641,7 +724,9 @@ Result<RealTestResult> Run::go() {
     if (Status ready = wait_for_servers(); !ready) return ready.error();
 
     start_ = monotonic_now();
-    signals_.async_wait([this](const asio::error_code& error, int) {
+    process::install_cleanup_handlers();
+    signals_.emplace(io_, SIGINT, SIGTERM);
+    signals_->async_wait([this](const asio::error_code& error, int) {
         if (error) return;
         interrupted_ = true;
         io_.stop();
@@ -682,8 +767,10 @@ Result<RealTestResult> Run::go() {
         }
         drop_socket(*client);
     }
-    for (auto& server : servers_) server->terminate(kStopGrace);
+    for (auto& server : servers_) server->stop(kStopGrace);
     servers_.clear();
+    const std::uint64_t refused = peers_->refused();
+    peers_.reset();
     if (interrupted_) return make_error(ErrorCode::internal, "interrupted: every server was stopped");
 
     RealTestResult result;
@@ -738,6 +825,7 @@ Result<RealTestResult> Run::go() {
                           {"checks", checks},
                           {"stats", stats},
                           {"faults", faults_},
+                          {"proxy", Json{{"refused", refused}}},
                           {"notes", notes_}};
     if (Status written = runner::write_text_file(folder_ + "/results.json", result.results.dump(2) + "\n"); !written) {
         return written.error();
@@ -819,8 +907,8 @@ std::string RealTestConfig::command_line() const {
     return line;
 }
 
-Result<RealTestResult> run_real_test(const RealTestConfig& config, const std::string& folder, const PeerRoute& route) {
-    Run run(config, folder, route);
+Result<RealTestResult> run_real_test(const RealTestConfig& config, const std::string& folder) {
+    Run run(config, folder);
     return run.go();
 }
 

@@ -1,14 +1,17 @@
 // `faultline test --real`: a built-in system as N real processes on loopback
 // (`faultline serve`, realtime/server.h), the lin-kv workload from clients in
-// this process, a nemesis of process faults, and the same checks and store as
-// a simulated run (docs/real-mode.md).
+// this process, a nemesis of process and network faults, and the same checks
+// and store as a simulated run (docs/real-mode.md).
 //
-// A run: pick free loopback ports, start N servers (each with its data dir
-// in the run's folder, its log in node-logs/), wait until every client port
-// answers, then the main phase: clients run operations for --time-limit while
-// the nemesis kills (SIGKILL, then a restart on the same data dir), pauses
-// (SIGSTOP, then SIGCONT) or gracefully restarts (SIGTERM, start again) some
-// nodes, each fault healed after a while. Then every fault is healed, the
+// A run: pick free loopback ports, put a fault proxy link on every directed
+// pair of nodes (realtime/peer_proxy.h: each node dials its peers only through
+// it), start N servers (each with its data dir in the run's folder, its log in
+// node-logs/), wait until every client port answers, then the main phase:
+// clients run operations for --time-limit while the nemesis kills (SIGKILL,
+// then a restart on the same data dir), pauses (SIGSTOP, then SIGCONT) or
+// gracefully restarts (SIGTERM, start again) some nodes, cuts a minority (the
+// leader alone, or 1 to (n-1)/2 nodes) off from the rest, or delays every
+// link; each fault healed after a while, one network fault at a time. Then every fault is healed, the
 // cluster gets --recovery to settle, every key is read once more, the servers
 // are stopped, and the history is checked for linearizability.
 //
@@ -20,7 +23,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -39,8 +41,8 @@ struct RealTestConfig {
     int concurrency = 4;  // clients, 1..256
     double rate = 0;      // operations per second, all clients together; 0: as fast as they are answered
     Nanos time_limit = seconds(5);
-    std::string nemesis = "kill,pause,restart";  // comma-separated, or "none"
-    Nanos nemesis_interval = milliseconds(500);  // mean time between faults; each lasts about as long
+    std::string nemesis = "kill,pause,restart,partition,latency";  // comma-separated, or "none"
+    Nanos nemesis_interval = milliseconds(500);                    // mean time between faults; each lasts about as long
     Nanos client_timeout = seconds(1);
     Nanos recovery = seconds(1);  // after healing, before the final reads
     int keys = 4;                 // keys written at a time
@@ -57,10 +59,6 @@ struct RealTestConfig {
     std::string command_line() const;
 };
 
-// Where node `from` dials node `to`, given the address `to` listens on: the
-// seam for a fault proxy on each directed link. Null: directly.
-using PeerRoute = std::function<Endpoint(int from, int to, const Endpoint& listening)>;
-
 struct RealTestResult {
     check::Verdict verdict = check::Verdict::valid;
     std::vector<check::Outcome> checks;
@@ -71,7 +69,6 @@ struct RealTestResult {
 // Runs the test, writing config.json, history.jsonl, results.json, node-logs/
 // and data/ into `folder` (created). Errors: an invalid config, servers that
 // cannot start or never answer, an interrupted run (SIGINT / SIGTERM).
-Result<RealTestResult> run_real_test(const RealTestConfig& config, const std::string& folder,
-                                     const PeerRoute& route = nullptr);
+Result<RealTestResult> run_real_test(const RealTestConfig& config, const std::string& folder);
 
 }  // namespace faultline::realtime

@@ -232,6 +232,45 @@ TEST(Supervisor, ExitKillsEveryStartedServer) {
     fs::remove_all(dir);
 }
 
+// SIGKILL of the parent runs no handler: only PR_SET_PDEATHSIG takes the
+// server with it, and only when asked for.
+pid_t server_left_by_sigkilled_parent(const fs::path& dir, bool die_with_parent) {
+    const pid_t parent = ::fork();
+    EXPECT_GE(parent, 0);
+    if (parent == 0) {
+        ServerSpec spec = shell(dir, "n1", "exec sleep 100");
+        spec.die_with_parent = die_with_parent;
+        Server* server = new Server(spec);
+        if (!server->start()) ::_exit(10);
+        std::ofstream(dir / "pid") << server->pid();
+        for (int i = 0; i < 1000; ++i) ::usleep(10'000);
+        ::_exit(11);
+    }
+    EXPECT_TRUE(eventually([&] { return !read_file(dir / "pid").empty(); }));
+    const pid_t server = std::stoi(read_file(dir / "pid"));
+    EXPECT_TRUE(alive(server));
+    ::kill(parent, SIGKILL);
+    int status = 0;
+    EXPECT_EQ(::waitpid(parent, &status, 0), parent);
+    return server;
+}
+
+TEST(Supervisor, DieWithParentEndsTheServerWhenFaultlineIsKilled) {
+    const fs::path dir = fresh_dir();
+    const pid_t server = server_left_by_sigkilled_parent(dir, true);
+    EXPECT_TRUE(eventually([&] { return !alive(server); }));
+    fs::remove_all(dir);
+}
+
+TEST(Supervisor, WithoutDieWithParentTheServerOutlivesASigkilledParent) {
+    const fs::path dir = fresh_dir();
+    const pid_t server = server_left_by_sigkilled_parent(dir, false);
+    std::this_thread::sleep_for(100ms);
+    EXPECT_TRUE(alive(server));
+    ::kill(-server, SIGKILL);
+    fs::remove_all(dir);
+}
+
 TEST(Supervisor, FreePortsAreDistinctAndBindable) {
     const Result<std::vector<std::uint16_t>> ports = pick_free_ports(8);
     ASSERT_TRUE(ports);

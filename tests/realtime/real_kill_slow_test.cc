@@ -2,7 +2,10 @@
 // runs of three processes, the leader (or any subset) killed and restarted on
 // its data dir mid-writes, every run linearizable. The same runs with the
 // early-ack bug (the leader acknowledges a write before a majority holds it)
-// must be caught, so the check is not an always-pass.
+// must be caught, so the check is not an always-pass. The same for
+// partitions and latency on the proxied peer links: runs stay linearizable,
+// and early-ack is caught by partitions alone (a leader that acknowledged
+// alone is cut off; the majority elects another without the write).
 //
 // FAULTLINE_REAL_RUNS overrides the number of runs of the first test (50).
 #include <gtest/gtest.h>
@@ -49,6 +52,28 @@ TEST(RealKill, TheEarlyAckBugIsCaught) {
         caught += outcome.exit_code == 1;
     }
     EXPECT_GE(caught, 1) << "early-ack survived " << seed - 1 << " real runs";
+}
+
+TEST(RealPartition, PartitionedRunsStayLinearizable) {
+    const std::string folder = testing::fresh_folder("real-partition-runs");
+    for (int seed = 1; seed <= 3; ++seed) {
+        const testing::Outcome outcome = testing::run_faultline(
+            real_run(folder, seed, "1.5", "--nemesis partition,latency,kill --nemesis-interval 300"));
+        ASSERT_EQ(outcome.exit_code, 0) << "seed " << seed << "\n" << outcome.output;
+    }
+}
+
+TEST(RealPartition, TheEarlyAckBugIsCaughtByPartitions) {
+    const std::string folder = testing::fresh_folder("real-early-ack-partition");
+    int caught = 0;
+    int seed = 1;
+    for (; seed <= 10 && caught == 0; ++seed) {
+        const testing::Outcome outcome = testing::run_faultline(
+            real_run(folder, seed, "2", "--bug early-ack --nemesis partition --nemesis-interval 500"));
+        ASSERT_TRUE(outcome.exit_code == 0 || outcome.exit_code == 1) << outcome.output;
+        caught += outcome.exit_code == 1;
+    }
+    EXPECT_GE(caught, 1) << "early-ack survived " << seed - 1 << " partitioned real runs";
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // `faultline test --real`: a short run of three raft-kv processes under kill,
-// pause and restart is valid and stored like a simulated run; bad options are
-// refused before anything starts.
+// pause and restart is valid and stored like a simulated run; so is one under
+// partitions and latency on the proxied peer links, whose partitions refuse
+// connections across the cut; bad options are refused before anything starts.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -57,9 +58,37 @@ TEST(RealTest, AShortRunUnderProcessFaultsIsValidAndStored) {
     EXPECT_EQ(processes_naming(folder), 0);
 }
 
+TEST(RealTest, AShortRunUnderNetworkFaultsIsValidAndItsPartitionsCut) {
+    const std::string folder = testing::fresh_folder("real-net");
+    const testing::Outcome outcome = testing::run_faultline(
+        "test --real --nodes 3 --concurrency 4 --time-limit 2 --nemesis partition,latency --nemesis-interval 300 "
+        "--recovery 700 --seed 5 --store " +
+        folder + "/store");
+    ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+    const nlohmann::json results = read_json(folder + "/store/latest/results.json");
+    ASSERT_TRUE(results.is_object());
+    EXPECT_EQ(results["verdict"], "valid");
+    int partitions = 0, latencies = 0, cut = 0;
+    for (const nlohmann::json& fault : results["faults"]) {
+        EXPECT_TRUE(fault.contains("healed")) << fault;
+        if (fault["kind"] == "partition") {
+            ++partitions;
+            EXPECT_EQ(fault["nodes"].size(), 1u) << fault;  // a minority of three
+            cut += fault.value("refused", 0) > 0;
+        }
+        latencies += fault["kind"] == "latency";
+    }
+    EXPECT_GE(partitions, 1) << results["faults"];
+    EXPECT_GE(latencies, 1) << results["faults"];
+    // A node dialed across a cut and the proxy refused it: the partition happened.
+    EXPECT_GE(cut, 1) << results["faults"];
+    EXPECT_GT(results["proxy"]["refused"].get<int>(), 0);
+    EXPECT_EQ(processes_naming(folder), 0);
+}
+
 TEST(RealTest, RefusesBadOptionsBeforeStarting) {
     const std::string folder = testing::fresh_folder("real-bad");
-    for (const char* args : {"--nodes 0", "--nodes 10", "--nemesis partition", "--system echo",
+    for (const char* args : {"--nodes 0", "--nodes 10", "--nemesis flood", "--system echo",
                              "--read-percent 80 --write-percent 30", "--time-limit 0", "--concurrency 0"}) {
         const testing::Outcome outcome =
             testing::run_faultline(std::string("test --real ") + args + " --store " + folder);

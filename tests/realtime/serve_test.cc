@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "process/supervisor.h"
 #include "real_client.h"
 #include "realtime/endpoint.h"
-#include "realtime/supervisor.h"
 #include "support/faultline_process.h"
 
 namespace faultline::realtime {
@@ -35,6 +35,15 @@ std::vector<std::string> serve_argv(const std::string& id, std::uint16_t listen,
         argv.push_back(peers);
     }
     return argv;
+}
+
+// A node as a supervised process: its data dir is its working directory.
+process::ServerSpec node_spec(const std::string& id, std::vector<std::string> argv, const std::string& folder) {
+    return process::ServerSpec{.name = id,
+                               .argv = std::move(argv),
+                               .workdir = folder + "/" + id,
+                               .log_path = folder + "/" + id + ".log",
+                               .die_with_parent = true};
 }
 
 // Retries a request while the node answers "not the leader" (an election).
@@ -65,16 +74,16 @@ TEST(Endpoint, ParsesLoopbackAndRefusesTheRest) {
     EXPECT_FALSE(parse_peers("n2=127.0.0.1:2,n2=127.0.0.1:3"));
     EXPECT_FALSE(parse_peers("n2"));
     EXPECT_FALSE(parse_peers("n/2=127.0.0.1:2"));
-    auto ports = free_loopback_ports(4);
+    auto ports = process::pick_free_ports(4);
     ASSERT_TRUE(ports);
     EXPECT_EQ(std::set<std::uint16_t>(ports->begin(), ports->end()).size(), 4u);
 }
 
 TEST(Serve, OneNodeAnswersTheClientProtocol) {
     const std::string folder = testing::fresh_folder("serve-one");
-    auto ports = free_loopback_ports(2);
+    auto ports = process::pick_free_ports(2);
     ASSERT_TRUE(ports);
-    ServerProcess server(serve_argv("n1", (*ports)[0], (*ports)[1], "", folder + "/n1"), folder + "/n1.log");
+    process::Server server(node_spec("n1", serve_argv("n1", (*ports)[0], (*ports)[1], "", folder + "/n1"), folder));
     ASSERT_TRUE(server.start());
     LineClient client;
     ASSERT_TRUE(client.connect((*ports)[1]));
@@ -94,31 +103,30 @@ TEST(Serve, OneNodeAnswersTheClientProtocol) {
     EXPECT_EQ(client.call(R"({"id":8,"type":"read","key":5})"), json::parse(R"({"id":8,"type":"read_ok","value":8})"));
 
     // kill -9, then the same data dir: the acknowledged writes are there.
-    server.kill9();
+    server.kill();
     ASSERT_TRUE(server.start());
     LineClient again;
     ASSERT_TRUE(again.connect((*ports)[1]));
     EXPECT_EQ(call_until_served(again, R"({"id":1,"type":"read","key":5})"),
               json::parse(R"({"id":1,"type":"read_ok","value":8})"));
-    server.terminate(seconds(2));
+    server.stop(std::chrono::seconds(2));
     EXPECT_FALSE(server.running());
 }
 
 TEST(Serve, ThreeNodesElectALeaderThatFollowersName) {
     const std::string folder = testing::fresh_folder("serve-three");
-    auto ports = free_loopback_ports(6);
+    auto ports = process::pick_free_ports(6);
     ASSERT_TRUE(ports);
     const auto peer = [&](int i) { return "127.0.0.1:" + std::to_string((*ports)[2 * i]); };
-    std::vector<std::unique_ptr<ServerProcess>> servers;
+    std::vector<std::unique_ptr<process::Server>> servers;
     for (int i = 0; i < 3; ++i) {
         std::string peers;
         for (int j = 0; j < 3; ++j) {
             if (j != i) peers += (peers.empty() ? "" : ",") + ("n" + std::to_string(j + 1)) + "=" + peer(j);
         }
         const std::string id = "n" + std::to_string(i + 1);
-        servers.push_back(std::make_unique<ServerProcess>(
-            serve_argv(id, (*ports)[2 * i], (*ports)[2 * i + 1], peers, folder + "/" + id),
-            folder + "/" + id + ".log"));
+        servers.push_back(std::make_unique<process::Server>(
+            node_spec(id, serve_argv(id, (*ports)[2 * i], (*ports)[2 * i + 1], peers, folder + "/" + id), folder)));
         ASSERT_TRUE(servers.back()->start());
     }
     // Some node takes the write; the others then either name it or (a
