@@ -22,39 +22,18 @@ const char* raft_byzantine_name(RaftByzantine behaviour) {
     return "?";
 }
 
-// The context the correct server sees: the real one, except that its sends
-// pass through the wrapper.
-class ByzantineKvServer::Intercept final : public Context {
-  public:
-    Intercept(ByzantineKvServer& owner, Context& outer) : owner_(owner), outer_(outer) {}
-    NodeId self() const override { return outer_.self(); }
-    std::span<const NodeId> cluster() const override { return outer_.cluster(); }
-    std::string_view name_of(NodeId node) const override { return outer_.name_of(node); }
-    Nanos now() const override { return outer_.now(); }
-    void send(NodeId to, MessagePtr message) override { owner_.outgoing(outer_, to, std::move(message)); }
-    TimerId set_timer(Nanos after, std::uint64_t tag) override { return outer_.set_timer(after, tag); }
-    void cancel_timer(TimerId timer) override { outer_.cancel_timer(timer); }
-    Prng& random() override { return outer_.random(); }
-    Storage& storage() override { return outer_.storage(); }
-    void log(std::string_view line) override { outer_.log(line); }
-
-  private:
-    ByzantineKvServer& owner_;
-    Context& outer_;
-};
-
 void ByzantineKvServer::start(Context& ctx) {
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineKvServer> intercept(*this, ctx);
     inner_.start(intercept);
 }
 
 void ByzantineKvServer::recover(Context& ctx) {
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineKvServer> intercept(*this, ctx);
     inner_.recover(intercept);
 }
 
 void ByzantineKvServer::on_message(Context& ctx, const Envelope& envelope) {
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineKvServer> intercept(*this, ctx);
     inner_.on_message(intercept, envelope);
     if (behaviour_ != RaftByzantine::forged_append) return;
     if (const auto* append = message_as<AppendRequest>(*envelope.message);
@@ -64,7 +43,7 @@ void ByzantineKvServer::on_message(Context& ctx, const Envelope& envelope) {
 }
 
 void ByzantineKvServer::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineKvServer> intercept(*this, ctx);
     inner_.on_timer(intercept, timer, tag);
 }
 

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 
+#include "node/intercepted_context.h"
 #include "node/node.h"
 #include "protocols/kv/kv_server.h"
 
@@ -47,7 +48,7 @@ class ByzantineKvServer final : public Node {
     RaftByzantine behaviour() const { return behaviour_; }
 
   private:
-    class Intercept;
+    friend class InterceptedContext<ByzantineKvServer>;
 
     void outgoing(Context& ctx, NodeId to, MessagePtr message);
     void forge_after(Context& ctx, NodeId leader, const raft::AppendRequest& request);

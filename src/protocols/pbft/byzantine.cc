@@ -20,34 +20,13 @@ const char* behaviour_name(Behaviour behaviour) {
     return "?";
 }
 
-// The context the core sees: the real one, except that sends go through the
-// wrapper.
-class ByzantineReplica::Intercept final : public Context {
-  public:
-    Intercept(ByzantineReplica& owner, Context& outer) : owner_(owner), outer_(outer) {}
-    NodeId self() const override { return outer_.self(); }
-    std::span<const NodeId> cluster() const override { return outer_.cluster(); }
-    std::string_view name_of(NodeId node) const override { return outer_.name_of(node); }
-    Nanos now() const override { return outer_.now(); }
-    void send(NodeId to, MessagePtr message) override { owner_.outgoing(outer_, to, std::move(message)); }
-    TimerId set_timer(Nanos after, std::uint64_t tag) override { return outer_.set_timer(after, tag); }
-    void cancel_timer(TimerId timer) override { outer_.cancel_timer(timer); }
-    Prng& random() override { return outer_.random(); }
-    Storage& storage() override { return outer_.storage(); }
-    void log(std::string_view line) override { outer_.log(line); }
-
-  private:
-    ByzantineReplica& owner_;
-    Context& outer_;
-};
-
 void ByzantineReplica::start(Context& ctx) {
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineReplica> intercept(*this, ctx);
     inner_.start(intercept);
 }
 
 void ByzantineReplica::recover(Context& ctx) {
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineReplica> intercept(*this, ctx);
     inner_.recover(intercept);
 }
 
@@ -62,12 +41,12 @@ void ByzantineReplica::on_message(Context& ctx, const Envelope& envelope) {
         real_.emplace(std::make_pair(vote->view, vote->seq), vote->request_digest);
     }
     while (real_.size() > 4096) real_.erase(real_.begin());
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineReplica> intercept(*this, ctx);
     inner_.on_message(intercept, envelope);
 }
 
 void ByzantineReplica::on_timer(Context& ctx, TimerId timer, std::uint64_t tag) {
-    Intercept intercept(*this, ctx);
+    InterceptedContext<ByzantineReplica> intercept(*this, ctx);
     inner_.on_timer(intercept, timer, tag);
 }
 

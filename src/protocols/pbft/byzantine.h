@@ -30,6 +30,7 @@
 #include <string_view>
 #include <utility>
 
+#include "node/intercepted_context.h"
 #include "node/node.h"
 #include "protocols/pbft/replica.h"
 
@@ -55,8 +56,7 @@ class ByzantineReplica final : public Node {
     std::uint64_t lies() const { return lies_; }
 
   private:
-    class Intercept;
-    friend class Intercept;
+    friend class InterceptedContext<ByzantineReplica>;
 
     // What the correct core sends passes through here.
     void outgoing(Context& ctx, NodeId to, MessagePtr message);
