@@ -19,6 +19,23 @@ std::string targets_note(const Fault& fault, const std::vector<int>& targets) {
     return " (" + names + ")";
 }
 
+// Kinds that act on nodes (the others on links, or on every node's network):
+// naming none, they act on the leader at their start.
+bool acts_on_nodes(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::kill:
+        case FaultKind::pause:
+        case FaultKind::disk:
+        case FaultKind::clock_skew:
+        case FaultKind::clock_drift:
+        case FaultKind::clock_step:
+        case FaultKind::slow:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 Nemesis::Nemesis(NemesisTarget target, Schedule schedule)
@@ -62,6 +79,39 @@ double Nemesis::Layered::pop(std::size_t index) {
     FL_ASSERT(found != in_force.end());
     in_force.erase(found);
     return in_force.empty() ? base : in_force.back().second;
+}
+
+Schedule Nemesis::played() const {
+    const int nodes = static_cast<int>(target_.servers.size());
+    Schedule played;
+    for (std::size_t i = 0; i < schedule_.faults.size(); ++i) {
+        Fault fault = schedule_.faults[i];
+        const Active& active = active_[i];
+        const bool aimed = fault.target != TargetRole::none || (fault.nodes.empty() && acts_on_nodes(fault.kind));
+        if (!aimed) {
+            played.faults.push_back(std::move(fault));
+            continue;
+        }
+        // Aimed at whoever led at its start: if it found no one, it did nothing.
+        if (!active.struck_at || active.targets.empty()) continue;
+        fault.start = *active.struck_at;
+        fault.target = TargetRole::none;
+        if (fault.kind == FaultKind::partition) {
+            fault.shape = PartitionShape::one;
+            fault.nodes = {active.targets.front()};
+            for (int other = 0; other < nodes; ++other) {
+                if (other != active.targets.front()) fault.nodes.push_back(other);
+            }
+        } else {
+            fault.nodes = active.targets;
+        }
+        played.faults.push_back(std::move(fault));
+    }
+    // In start order, as a schedule is; a fault struck late may now come after
+    // others.
+    std::stable_sort(played.faults.begin(), played.faults.end(),
+                     [](const Fault& a, const Fault& b) { return a.start < b.start; });
+    return played;
 }
 
 std::vector<int> Nemesis::resolve_targets(const Fault& fault) const {
@@ -195,6 +245,7 @@ void Nemesis::start(std::size_t index) {
     Active& active = active_[index];
     if (active.running) return;
     active.running = true;
+    active.struck_at = target_.runtime->now();
     // A targeted fault's node was found by strike().
     if (fault.target == TargetRole::none && fault.kind != FaultKind::partition) active.targets = resolve_targets(fault);
     switch (fault.kind) {

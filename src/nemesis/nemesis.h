@@ -52,6 +52,13 @@ class Nemesis {
     }
 
     const Schedule& schedule() const { return schedule_; }
+    // The schedule as it played: each fault aimed at a role (or, naming no
+    // nodes, at the leader) as a fault on the node it struck, from the moment
+    // it struck; such a fault that found no one is left out, and a partition
+    // that isolated a role's holder is a `one` partition of that node. Played
+    // again, it strikes the same nodes whatever else changes in the run: what
+    // the shrinker wants once it starts leaving faults out.
+    Schedule played() const;
     // "12.3s partition halves: n0 n1 | n2 n3 n4" ... one line per action.
     const std::vector<std::string>& log() const { return log_; }
 
@@ -62,7 +69,8 @@ class Nemesis {
         // The nodes it acts on: those it names, or (slow and clock faults
         // naming none) the leader when it starts, or the holder of its role.
         std::vector<int> targets;
-        bool armed = false;  // a targeted fault waiting for its role's holder
+        bool armed = false;              // a targeted fault waiting for its role's holder
+        std::optional<Nanos> struck_at;  // when it started acting on `targets`
     };
     // Overlapping drift (or slow) faults on one node: the value before the
     // first, and those in force by fault index, latest last. When one ends,

@@ -604,6 +604,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     result.search_described = plan->describe();
     system->abstract_run(result.abstract_features);
     result.schedule = nemesis.schedule();
+    result.played = nemesis.played();
     result.nemesis_log = nemesis.log();
     result.healed_at = healed_at;
     result.timing = timing;

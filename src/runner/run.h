@@ -53,7 +53,9 @@ struct RunResult {
     std::string search_described;  // the plan in one line (SearchPlan::describe)
     // The system's abstraction of the run (System::abstract_run), for coverage-guided search.
     std::vector<std::uint64_t> abstract_features;
-    nemesis::Schedule schedule;            // the faults that were scheduled
+    nemesis::Schedule schedule;  // the faults that were scheduled
+    // The same as it played: aimed faults on the nodes they struck (Nemesis::played).
+    nemesis::Schedule played;
     std::vector<std::string> nemesis_log;  // what the nemesis did, when
     Nanos healed_at = 0;                   // when everything healed
     // The timing model (null for none): its bounds, the stabilisation time

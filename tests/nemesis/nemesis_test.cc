@@ -267,6 +267,43 @@ TEST(Nemesis, ATargetedPartitionIsolatesTheRolesHolder) {
     EXPECT_FALSE(network.blocked(NodeId(4), NodeId(0)));
 }
 
+// The schedule as it played names the nodes the aimed faults struck, from when
+// they struck, and leaves out an aimed fault that found no one.
+TEST(Nemesis, ThePlayedSchedulePinsAimedFaultsOnTheNodesTheyStruck) {
+    Rig rig;
+    rig.holders[TargetRole::longest_log] = 4;
+    const std::vector<Fault> scheduled{
+        Fault{.kind = FaultKind::kill, .start = seconds(1), .duration = seconds(1), .target = TargetRole::longest_log},
+        Fault{.kind = FaultKind::partition,
+              .start = seconds(2),
+              .duration = seconds(1),
+              .shape = PartitionShape::one,
+              .nodes = {0, 1, 2, 3, 4},
+              .target = TargetRole::leader},
+        Fault{.kind = FaultKind::pause, .start = seconds(3), .duration = seconds(1), .target = TargetRole::just_voted},
+        Fault{.kind = FaultKind::slow, .start = seconds(4), .duration = seconds(1), .delta = milliseconds(5)},
+        Fault{.kind = FaultKind::pause, .start = seconds(5), .duration = seconds(1), .nodes = {1}},
+        Fault{.kind = FaultKind::loss, .start = seconds(6), .duration = seconds(1), .amount = 0.5},
+    };
+    Nemesis nemesis = rig.nemesis(scheduled);
+    rig.simulation.set_step_hook([&] { nemesis.after_step(); });
+    nemesis.install();
+    rig.simulation.run_until(seconds(8));
+    const std::vector<Fault>& played = nemesis.played().faults;
+    ASSERT_EQ(played.size(), 5u) << "the pause aimed at a just-voted node struck no one: left out";
+    EXPECT_EQ(played[0], (Fault{.kind = FaultKind::kill, .start = seconds(1), .duration = seconds(1), .nodes = {4}}));
+    EXPECT_EQ(played[1], (Fault{.kind = FaultKind::partition,
+                                .start = seconds(2),
+                                .duration = seconds(1),
+                                .shape = PartitionShape::one,
+                                .nodes = {2, 0, 1, 3, 4}}))
+        << "the leader, n2, alone against the others";
+    EXPECT_EQ(played[2].nodes, std::vector<int>{2}) << "a slow fault naming no one slows the leader at its start";
+    EXPECT_EQ(played[3], scheduled[4]) << "a fault naming its nodes plays as scheduled";
+    EXPECT_EQ(played[4], scheduled[5]) << "a network-wide burst names no nodes";
+    EXPECT_EQ(nemesis.schedule().faults, scheduled) << "the schedule itself is unchanged";
+}
+
 TEST(Generator, DiskFaultsDamageAMinorityOverTheWholeRun) {
     GeneratorOptions options;
     options.kinds = {FaultKind::disk};
