@@ -20,7 +20,7 @@ namespace {
 struct ShrinkArguments {
     std::string run_dir;
     std::string store = "store";
-    int runs_max = 3000;
+    int runs_max = runner::ShrinkOptions{}.runs_max;
 };
 
 // What shrinking came to: the faults and operations left, each fault, and

@@ -31,6 +31,7 @@ namespace {
 using nemesis::Fault;
 using nemesis::FaultKind;
 using nemesis::PartitionShape;
+using nemesis::TargetRole;
 
 // A line of search ends after this many rounds in a row found nothing
 // smaller (and made no fault simpler).
@@ -242,12 +243,43 @@ bool make_network_plain(RunConfig& config) {
     return true;
 }
 
+// Faults that act the same way on the same nodes and compose by counting, so
+// that two overlapping ones do what one spanning both would.
+bool same_effect(const Fault& a, const Fault& b) {
+    const bool counted = a.kind == FaultKind::kill || a.kind == FaultKind::pause || a.kind == FaultKind::partition;
+    return counted && a.kind == b.kind && a.target == TargetRole::none && b.target == TargetRole::none &&
+           !a.nodes.empty() && a.nodes == b.nodes && (a.kind != FaultKind::partition || a.shape == b.shape);
+}
+
+// Merges each run of overlapping faults of the same effect (same_effect) into
+// one that spans them; the schedule stays in start order. False if none overlap.
+bool merge_overlapping(std::vector<Fault>& faults) {
+    bool merged_any = false;
+    for (std::size_t i = 0; i < faults.size(); ++i) {
+        for (std::size_t j = i + 1; j < faults.size() && faults[j].start <= faults[i].end(); ++j) {
+            if (!same_effect(faults[i], faults[j])) continue;
+            faults[i].duration = std::max(faults[i].end(), faults[j].end()) - faults[i].start;
+            faults.erase(faults.begin() + static_cast<std::ptrdiff_t>(j));
+            merged_any = true;
+            j = i;  // the span grew: look again from just after it
+        }
+    }
+    return merged_any;
+}
+
 // A rate as a reader would write it: two significant digits, and not below
 // kRateMin (a run that thin has no clients to speak of, which
 // Shrinker::fewer_clients says with none).
 double readable_rate(double rate) {
     if (rate <= kRateMin) return kRateMin;
-    const double scale = std::pow(10.0, std::floor(std::log10(rate)) - 1);
+    const double exponent = std::floor(std::log10(rate)) - 1;
+    // Below 10, divide by a power of ten rather than multiply by its inverse:
+    // 63 / 10 is the double nearest 6.3, while 63 * 0.1 prints as 6.300000000000001.
+    if (exponent < 0) {
+        const double inverse = std::pow(10.0, -exponent);
+        return std::round(rate * inverse) / inverse;
+    }
+    const double scale = std::pow(10.0, exponent);
     return std::round(rate / scale) * scale;
 }
 
@@ -301,6 +333,8 @@ class Shrinker {
             smaller_scale();
             focus_on_failure(round == 0 ? kFocusAttempts : kFocusAttemptsLater);
             cut_at_failure();
+            pin_aimed_faults();
+            merge_faults();
             // The faults first: fewer and surer faults make every later step
             // a smaller change to the run.
             minimize_faults();
@@ -613,6 +647,42 @@ class Shrinker {
             const bool plain = !plain_network_fails_ && random_.below(4) != 0;
             if (try_config(drawn(faults(), /*thinner=*/true, plain))) {
                 progress(fmt::format("thinner: {} clients, {} ops/s", best_config_.clients, best_config_.rate));
+            }
+        }
+    }
+
+    // Faults aimed at a role (kill longest-log) or at whoever leads, pinned on
+    // the nodes they struck, when they struck (Nemesis::played). Aimed, each
+    // fault's node depends on every fault before it: leave one out and the
+    // next kill may find another longest log, so nearly every removal is a new
+    // draw. Pinned, a removal changes only what that fault did.
+    void pin_aimed_faults() {
+        const std::vector<Fault>& played = best_result_.played.faults;
+        if (played == faults()) return;
+        if (try_config(with_faults(played))) progress(fmt::format("faults: {}, pinned on their nodes", played.size()));
+    }
+
+    // Two kills (or pauses, or partitions) of the same nodes made one. While
+    // they overlap, one spanning both does exactly what they did (a node stays
+    // down while any kill holds it, a link cut while any partition cuts it),
+    // so all of those are merged at once; then each pair in a row with a gap
+    // between them, as a new draw (the node now stays down through the gap).
+    // Not a pair with other faults between: one spanning those changes what
+    // each of them does.
+    void merge_faults() {
+        std::vector<Fault> merged = faults();
+        if (merge_overlapping(merged) && try_config(with_faults(merged))) {
+            progress(fmt::format("faults: {}, overlapping ones merged", merged.size()));
+        }
+        std::vector<Fault> current = faults();
+        for (std::size_t i = 0; i + 1 < current.size() && !out_of_budget(); ++i) {
+            if (!same_effect(current[i], current[i + 1])) continue;
+            std::vector<Fault> candidate = current;
+            candidate[i].duration = std::max(current[i].end(), current[i + 1].end()) - current[i].start;
+            candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(i + 1));
+            if (try_config(with_faults(candidate))) {
+                current = faults();
+                progress(fmt::format("faults: {}, faults {} and {} made one", current.size(), i + 1, i + 2));
             }
         }
     }

@@ -56,7 +56,7 @@ namespace faultline::runner {
 struct ShrinkOptions {
     // The budget: candidate runs at most (a candidate proposed again, or one
     // the config's rules refuse, is not run and not counted).
-    int runs_max = 3000;
+    int runs_max = 10000;
     // Progress lines for the terminal ("  faults: 9   (120 runs)").
     std::function<void(const std::string&)> progress;
 };
