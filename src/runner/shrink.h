@@ -24,7 +24,11 @@
 //   - focus: the last 1, 2, 4, ... faults before the failure, moved earlier so
 //     that the run starts a short lead before them, many draws each (lead,
 //     clients' start, length), on a plain network first;
-//   - the faults: delta debugging (ddmin) over the schedule; faults that strike
+//   - the faults: pinned on the nodes they struck (a fault aimed at a role
+//     strikes whoever holds it then, which leaving out any fault before it
+//     changes); overlapping ones of the same nodes merged (they count, so one
+//     spanning both does the same), two in a row tried as one; delta
+//     debugging (ddmin) over the schedule; faults that strike
 //     by chance made sure (a loss of every message, or the leader cut off);
 //     faults left out at random in new draws; then each fault made simpler:
 //     fewer nodes hit, a simpler partition shape, a shorter duration, a lower
@@ -38,7 +42,7 @@
 // line starts again from the original run with new draws, and the smallest run
 // any line found is the result.
 //
-// A budget of candidate runs bounds the search. Runs, not wall time: each run
+// A budget of candidate runs bounds the search (10,000 by default). Runs, not wall time: each run
 // is deterministic, and the shrinker's own draws come from a stream of the
 // run's seed, so the same failing run always shrinks to the same result, in
 // the same number of runs, on any machine under any load.
