@@ -516,7 +516,7 @@ Result<RunData> load_run(const std::string& dir, const LoadOptions& options) {
     run.ops = pair_ops(run.history, run.end);
     run.anomaly = first_anomaly(run.results, run.history);
     if (!options.trace) {
-        run.trace_note = "not read";
+        if (!run.real) run.trace_note = "not read";
         return run;
     }
     if (!run.trace_note.empty()) return run;
