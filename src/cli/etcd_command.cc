@@ -9,6 +9,7 @@
 #include "base/time.h"
 #include "cli/commands.h"
 #include "etcd/etcd_test.h"
+#include "report/report.h"
 
 namespace faultline::cli {
 
@@ -81,6 +82,11 @@ int run(EtcdCommand& command) {
                 static_cast<double>(result->p99_us) / 1000);
     std::printf("linearizability: %s\n", result->summary.c_str());
     std::printf("verdict: %s\nstored in %s\n", check::verdict_name(result->verdict), result->run_dir.c_str());
+    if (auto written = report::write_run_report(result->run_dir)) {
+        std::printf("report: %s\n", written->c_str());
+    } else {
+        print_error("could not write the report: " + written.error().message);
+    }
     return exit_code_for(result->verdict);
 }
 

@@ -2,15 +2,33 @@
 // faults, checked and stored like a simulated run (realtime/real_test.h).
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <memory>
 #include <random>
 
 #include "cli/commands.h"
 #include "realtime/real_test.h"
+#include "report/report.h"
 #include "runner/store.h"
 #include "runner/summary.h"
 
 namespace faultline::cli {
+
+namespace {
+
+// Writes the page of a stored run, if it got as far as its results, saying
+// where; a page that cannot be written is reported but leaves the exit code alone.
+void write_stored_run_report(const std::string& dir) {
+    std::error_code error;
+    if (!std::filesystem::exists(std::filesystem::path(dir) / "results.json", error)) return;
+    if (auto written = report::write_run_report(dir)) {
+        std::fprintf(stdout, "report       %s\n", written->c_str());
+    } else {
+        print_error("could not write the report: " + written.error().message);
+    }
+}
+
+}  // namespace
 
 CommandAction add_real_test_command(CLI::App& app) {
     struct Options {
@@ -86,13 +104,17 @@ CommandAction add_real_test_command(CLI::App& app) {
         std::fflush(stdout);
         auto result = realtime::run_real_test(config, *dir);
         if (!result) {
+            // An interrupted run keeps what it wrote (its history, and results
+            // saying it was interrupted): its page shows them.
             print_error(result.error().message);
+            write_stored_run_report(*dir);
             return exit_runtime;
         }
         (void)runner::update_latest(options->store, *dir);
         std::fputs(result->summary.c_str(), stdout);
         std::fprintf(stdout, "verdict      %s\nstore        %s\n", runner::verdict_text(result->verdict, false).c_str(),
                      dir->c_str());
+        write_stored_run_report(*dir);
         return exit_code_for(result->verdict);
     };
 }

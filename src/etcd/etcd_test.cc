@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -103,21 +104,55 @@ struct Cluster {
     }
 };
 
+// The history, kept in memory for the check and appended to history.jsonl as
+// it grows: a run interrupted (Ctrl-C kills faultline once its servers are
+// killed, process/supervisor.h) keeps what its clients did up to then.
 struct Recorder {
     std::mutex mutex;
     check::History history;
     Clock::time_point start;
+    std::FILE* file = nullptr;
+    std::string line;
+
+    ~Recorder() {
+        if (file != nullptr) std::fclose(file);
+    }
 
     void add(check::Operation op) {
         std::lock_guard lock(mutex);
         op.time = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count();
         op.index = static_cast<std::int64_t>(history.size());
+        if (file != nullptr) {
+            line.clear();
+            check::append_operation_jsonl(line, op);
+            std::fwrite(line.data(), 1, line.size(), file);
+            std::fflush(file);
+        }
         history.push_back(std::move(op));
     }
 };
 
+std::string milliseconds_text(std::chrono::milliseconds value) {
+    return fmt::format("{}ms", value.count());
+}
+
+// The command that runs these options again.
+std::string command_line(const EtcdTestOptions& options) {
+    std::string nemesis;
+    for (const std::string& fault : options.nemesis) nemesis += (nemesis.empty() ? "" : ",") + fault;
+    return fmt::format(
+        "faultline test --system etcd --nodes {}{} --clients {} --workload {} --nemesis {} --time-limit {} "
+        "--fault-interval {} --request-timeout {} --max-ops {} --seed {}",
+        options.nodes, options.serializable ? " --etcd-serializable" : "", options.clients, options.workload,
+        nemesis.empty() ? "none" : nemesis, milliseconds_text(options.duration),
+        milliseconds_text(options.fault_interval), milliseconds_text(options.request_timeout), options.max_ops,
+        options.seed);
+}
+
 Json options_json(const EtcdTestOptions& options) {
     return Json{{"system", "etcd"},
+                {"real", true},
+                {"command", command_line(options)},
                 {"nodes", options.nodes},
                 {"serializable", options.serializable},
                 {"seed", options.seed},
@@ -227,6 +262,8 @@ Result<EtcdTestResult> run_etcd_test(const EtcdTestOptions& options) {
     }
 
     Recorder recorder;
+    recorder.file = std::fopen((*run_dir + "/history.jsonl").c_str(), "w");
+    if (recorder.file == nullptr) return make_error(ErrorCode::io_error, "cannot write " + *run_dir + "/history.jsonl");
     recorder.start = Clock::now();
     const Clock::time_point end = recorder.start + options.duration;
     std::atomic<bool> stop{false};
@@ -237,6 +274,14 @@ Result<EtcdTestResult> run_etcd_test(const EtcdTestOptions& options) {
         const double at = std::chrono::duration<double>(Clock::now() - recorder.start).count();
         std::lock_guard lock(log_mutex);
         nemesis_log.push_back(fmt::format("{:.3f}s {}", at, line));
+    };
+    // Each fault as real mode stores it (docs/real-mode.md): its kind, the
+    // members it hit, and when it began and was healed, in nanoseconds from
+    // the start of the workload. Written by the nemesis thread only, read
+    // after it has joined.
+    Json faults = Json::array();
+    auto since_start = [&recorder] {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - recorder.start).count();
     };
 
     std::vector<std::thread> clients;
@@ -302,28 +347,40 @@ Result<EtcdTestResult> run_etcd_test(const EtcdTestOptions& options) {
                 std::string names;
                 for (int i : side) names += " " + node_name(i);
                 log("partition:" + names + " cut off from the rest");
+                Json cut_off = Json::array();
+                for (int i : side) cut_off.push_back(node_name(i));
+                faults.push_back(Json{{"kind", "partition"}, {"nodes", cut_off}, {"at", since_start()}});
                 cluster.partition(side);
                 sleep_until(until, stop);
                 cluster.heal();
+                faults.back()["healed"] = since_start();
                 log("partition healed");
             } else if (fault == "kill") {
                 log("kill -9 " + node_name(victim));
+                faults.push_back(
+                    Json{{"kind", "kill"}, {"nodes", Json::array({node_name(victim)})}, {"at", since_start()}});
                 server.kill();
                 sleep_until(until, stop);
                 const Status restarted = server.start();
                 cluster.note_pids();
+                faults.back()["healed"] = since_start();
                 log(restarted ? "restart " + node_name(victim) : "restart failed: " + restarted.error().message);
             } else {
                 log("pause " + node_name(victim));
+                faults.push_back(
+                    Json{{"kind", "pause"}, {"nodes", Json::array({node_name(victim)})}, {"at", since_start()}});
                 server.pause();
                 sleep_until(until, stop);
                 server.resume();
+                faults.back()["healed"] = since_start();
                 log("resume " + node_name(victim));
             }
         }
     });
 
     for (std::thread& client : clients) client.join();
+    std::fclose(recorder.file);
+    recorder.file = nullptr;
     stop = true;
     nemesis.join();
     const double seconds = std::chrono::duration<double>(Clock::now() - recorder.start).count();
@@ -375,6 +432,7 @@ Result<EtcdTestResult> run_etcd_test(const EtcdTestOptions& options) {
                                               {"summary", result.summary},
                                               {"details", check::linearizability_result_to_json(*checked)}}})},
                  {"nemesis_log", nemesis_log},
+                 {"faults", faults},
                  {"ops", {{"completed", result.operations}, {"ok", result.ok}}},
                  {"wall_seconds", seconds},
                  {"ops_per_second", result.ops_per_second},

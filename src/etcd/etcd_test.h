@@ -20,8 +20,11 @@
 // run exactly.
 //
 // The run is stored like a simulated one: store/etcd/<time>-seed<N>/ with
-// config.json, history.jsonl, results.json, node-logs/ (each member's log) and
-// data/ (each member's data directory); store/latest points at it. Every
+// config.json, history.jsonl (written as it grows, so an interrupted run keeps
+// it), results.json (with the faults played, as real mode stores them),
+// node-logs/ (each member's log) and data/ (each member's data directory);
+// store/latest points at it; `faultline test --system etcd` then writes its
+// report.html (report/report.h). Every
 // process started is stopped at the end, also on failure and on Ctrl-C
 // (process/supervisor.h).
 #pragma once

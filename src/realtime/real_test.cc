@@ -771,11 +771,29 @@ Result<RealTestResult> Run::go() {
     servers_.clear();
     const std::uint64_t refused = peers_->refused();
     peers_.reset();
-    if (interrupted_) return make_error(ErrorCode::internal, "interrupted: every server was stopped");
 
     RealTestResult result;
     if (Status written = check::write_history_jsonl(folder_ + "/history.jsonl", history_); !written) {
         return written.error();
+    }
+    if (interrupted_) {
+        // What the run did up to the signal stays on disk, unchecked: its
+        // final reads never ran, so no verdict is given.
+        const std::string why = fmt::format(
+            "interrupted at {:.3f} s (SIGINT or SIGTERM): every server was stopped; the history up to "
+            "then is in history.jsonl, not checked",
+            static_cast<double>(ended) / 1e9);
+        const Json stopped{{"verdict", "unknown"},
+                           {"real", true},
+                           {"checks", Json::array({Json{{"name", "run"}, {"verdict", "unknown"}, {"summary", why}}})},
+                           {"stats", Json{{"wall_ns", ended}}},
+                           {"faults", faults_},
+                           {"proxy", Json{{"refused", refused}}},
+                           {"notes", notes_},
+                           {"stopped_because", why}};
+        (void)runner::write_text_file(folder_ + "/results.json", stopped.dump(2) + "\n");
+        return make_error(ErrorCode::internal,
+                          "interrupted: every server was stopped; what the run did is in " + folder_);
     }
     result.checks.push_back(systems::check_lin_kv(history_));
     if (timed_out_) {

@@ -68,7 +68,8 @@ struct RealTestResult {
 
 // Runs the test, writing config.json, history.jsonl, results.json, node-logs/
 // and data/ into `folder` (created). Errors: an invalid config, servers that
-// cannot start or never answer, an interrupted run (SIGINT / SIGTERM).
+// cannot start or never answer, an interrupted run (SIGINT / SIGTERM: its
+// history.jsonl and a results.json of verdict unknown are written first).
 Result<RealTestResult> run_real_test(const RealTestConfig& config, const std::string& folder);
 
 }  // namespace faultline::realtime

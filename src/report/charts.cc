@@ -178,6 +178,71 @@ std::string latency_chart(const RunData& run, int width, int height) {
     return out;
 }
 
+std::string nemesis_timeline_chart(const RunData& run, int width) {
+    const std::vector<FaultBand> bands = fault_bands(run);
+    std::vector<std::string> rows;
+    std::map<int, int> row_of_lane;
+    for (std::size_t lane = 0; lane < run.lanes.size(); ++lane) {
+        if (!run.lanes[lane].server) continue;
+        row_of_lane[static_cast<int>(lane)] = static_cast<int>(rows.size());
+        rows.push_back(run.lanes[lane].name);
+    }
+    const int network_row = static_cast<int>(rows.size());
+    rows.push_back("network");
+    constexpr double kRowHeight = 22;
+    Frame frame;
+    frame.width = width;
+    frame.left = 70;
+    frame.height = static_cast<int>(frame.top + frame.bottom + kRowHeight * static_cast<double>(rows.size()));
+    frame.x_hi = std::max(1e-3, to_seconds(run.end));
+    std::string out = open_svg(frame, "nemesis timeline");
+    out += fmt::format("<text class=\"title\" x=\"{}\" y=\"14\">Faults by node over time</text>\n", frame.left);
+    const double x_step = nice_step(frame.x_hi, frame.plot_width() / 90);
+    for (double v = 0; v <= frame.x_hi + x_step * 1e-9; v += x_step) {
+        out += fmt::format(
+            "<line x1=\"{0:.1f}\" x2=\"{0:.1f}\" y1=\"{1}\" y2=\"{2}\" stroke=\"#eceff1\"/><text x=\"{0:.1f}\" "
+            "y=\"{3}\" text-anchor=\"middle\">{4}</text>\n",
+            frame.x(v), frame.top, frame.height - frame.bottom, frame.height - frame.bottom + 13, number(v));
+    }
+    for (std::size_t row = 0; row < rows.size(); ++row) {
+        const double y = frame.top + kRowHeight * static_cast<double>(row);
+        out += fmt::format(
+            "<text x=\"{}\" y=\"{:.0f}\" text-anchor=\"end\">{}</text><line x1=\"{}\" x2=\"{}\" y1=\"{:.0f}\" "
+            "y2=\"{:.0f}\" stroke=\"#eceff1\"/>\n",
+            frame.left - 6, y + 15, escape(rows[row]), frame.left, frame.width - frame.right, y + kRowHeight,
+            y + kRowHeight);
+    }
+    static const std::vector<std::pair<std::string, std::string>> kinds = {{"kill", "#c62828"},
+                                                                           {"pause", "#6a1b9a"},
+                                                                           {"graceful", "#1565c0"},
+                                                                           {"partition", "#ef6c00"},
+                                                                           {"latency", "#f9a825"}};
+    for (const FaultBand& band : bands) {
+        std::string colour = "#546e7a";
+        for (const auto& [word, shade] : kinds) {
+            if (band.label.starts_with(word)) colour = shade;
+        }
+        const double x0 = frame.x(to_seconds(band.from));
+        const double x1 = std::max(x0 + 2, frame.x(to_seconds(band.to)));
+        std::vector<int> band_rows;
+        for (int lane : band.lanes) {
+            if (auto found = row_of_lane.find(lane); found != row_of_lane.end()) band_rows.push_back(found->second);
+        }
+        if (band_rows.empty()) band_rows.push_back(network_row);
+        for (int row : band_rows) {
+            out += fmt::format(
+                "<rect class=\"fault-bar\" x=\"{:.1f}\" y=\"{:.0f}\" width=\"{:.1f}\" height=\"{:.0f}\" rx=\"2\" "
+                "fill=\"{}\" fill-opacity=\"0.75\"><title>{} to {}: {}</title></rect>\n",
+                x0, frame.top + kRowHeight * row + 4, x1 - x0, kRowHeight - 8, colour, run_time(band.from),
+                run_time(band.to), escape(band.label));
+        }
+    }
+    out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">time (s)</text>\n", frame.width - frame.right,
+                       frame.height - 2);
+    out += "</svg>\n";
+    return out;
+}
+
 std::string throughput_chart(const RunData& run, int width, int height) {
     Frame frame;
     frame.width = width;

@@ -19,6 +19,12 @@ std::string latency_chart(const RunData& run, int width = 900, int height = 260)
 // Completions per second over time by outcome, with the fault periods shaded.
 std::string throughput_chart(const RunData& run, int width = 900, int height = 220);
 
+// The faults of a run's nemesis over time: a row per node, and one for the
+// faults that hit the whole network, each fault a bar coloured by its kind and
+// titled with what it did. Drawn for real runs, which have no diagram to carry
+// their faults.
+std::string nemesis_timeline_chart(const RunData& run, int width = 900);
+
 struct HistogramSeries {
     std::string name;
     std::string colour;

@@ -55,7 +55,59 @@ std::size_t sends_between(const std::vector<Arrow>& arrows, Nanos from, Nanos to
 
 }  // namespace
 
+namespace {
+
+// What a real run's nemesis did (results.json `faults`: kind, nodes, at,
+// healed, and for a partition the connections it refused, for a latency its
+// delay), in a few words.
+std::string real_fault_label(const Json& fault) {
+    const std::string kind = fault.value("kind", "fault");
+    std::vector<std::string> nodes;
+    for (const Json& node : fault.value("nodes", Json::array())) {
+        if (node.is_string()) nodes.push_back(node.get<std::string>());
+    }
+    const std::string named = fmt::format("{}", fmt::join(nodes, ", "));
+    if (kind == "kill") return "kill -9 " + named + ", then restart";
+    if (kind == "pause") return "pause (SIGSTOP) " + named;
+    if (kind == "restart") return "graceful restart of " + named;
+    if (kind == "partition") {
+        std::string label = "partition: " + named + " cut off from the rest";
+        if (fault.contains("refused") && fault["refused"].is_number_integer()) {
+            label += fmt::format(" ({} connections refused)", fault["refused"].get<std::int64_t>());
+        }
+        return label;
+    }
+    if (kind == "latency") {
+        return fmt::format("latency {} on every link", human_duration(fault.value("latency_ns", Nanos{0})));
+    }
+    return kind + (named.empty() ? "" : " " + named);
+}
+
+std::vector<FaultBand> real_fault_bands(const RunData& run) {
+    std::vector<FaultBand> bands;
+    const Json& faults = run.results.value("faults", Json::array());
+    for (const Json& fault : faults) {
+        if (!fault.is_object() || !fault.contains("at")) continue;
+        FaultBand band;
+        band.from = fault.value("at", Nanos{0});
+        // A restart is an instant, and a fault the run never healed lasted to its end.
+        band.to = std::max(fault.value("healed", run.end), band.from + milliseconds(1));
+        band.label = real_fault_label(fault);
+        if (fault.value("kind", "") != "latency") {
+            for (const Json& node : fault.value("nodes", Json::array())) {
+                const int lane = node.is_string() ? run.lane_of(node.get<std::string>()) : -1;
+                if (lane >= 0) band.lanes.push_back(lane);
+            }
+        }
+        bands.push_back(std::move(band));
+    }
+    return bands;
+}
+
+}  // namespace
+
 std::vector<FaultBand> fault_bands(const RunData& run) {
+    if (run.real) return real_fault_bands(run);
     std::vector<FaultBand> bands;
     const Json& json = run.results.value("schedule", Json::array());
     auto schedule = nemesis::Schedule::from_json(json, run.config.value("nodes", 0));

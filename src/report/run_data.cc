@@ -344,7 +344,52 @@ void tell_harness_run(const Json& harness, RunData& run) {
         "(deliveries.jsonl)";
 }
 
+// A real run in a simulated run's terms (see run_data.h). It ran in real
+// time: its command gives the same operations and fault schedule again, not
+// the same timings. Its results count operations in their own words, so they
+// are counted here from the history.
+void tell_real_run(RunData& run) {
+    run.real = true;
+    run.lanes.clear();
+    // Real nodes are named from n1 (realtime/real_test.cc, etcd/etcd_test.cc).
+    for (int i = 1; i <= run.config.value("nodes", 0); ++i) run.lanes.push_back(Lane{fmt::format("n{}", i), true});
+    const Json& stats = run.results.value("stats", Json::object());
+    Nanos end = stats.value("wall_ns", Nanos{0});
+    if (end == 0) end = static_cast<Nanos>(run.results.value("wall_seconds", 0.0) * 1e9);
+    for (const check::Operation& op : run.history) end = std::max(end, op.time);
+    run.end = end;
+    std::int64_t invoked = 0, ok = 0, fail = 0, info = 0;
+    for (const check::Operation& op : run.history) {
+        invoked += op.type == check::OpType::invoke;
+        ok += op.type == check::OpType::ok;
+        fail += op.type == check::OpType::fail;
+        info += op.type == check::OpType::info;
+    }
+    run.results["ops"] = Json{{"invoked", invoked}, {"ok", ok}, {"fail", fail}, {"info", info}};
+    run.trace_note =
+        "a real run has no message-level trace: the proxy between the nodes forwards their bytes without decoding "
+        "them into messages, so there is no space-time diagram; the clients' operations are in history.jsonl and the "
+        "faults, with their wall-clock times, in results.json";
+}
+
 }  // namespace
+
+bool is_real_run(const Json& config) {
+    return config.is_object() && (config.value("real", false) || config.value("system", "") == "etcd");
+}
+
+std::string repro_command(const std::string& dir, const Json& config) {
+    if (is_real_run(config)) {
+        const std::string command = config.value("command", "");
+        if (!command.empty()) return command;
+        // An etcd run stored before its config named its command.
+        return fmt::format("faultline test --system {} --nodes {}{} --seed {}", config.value("system", "etcd"),
+                           config.value("nodes", 3), config.value("serializable", false) ? " --etcd-serializable" : "",
+                           config.value("seed", std::uint64_t{0}));
+    }
+    if (auto stored = runner::read_config(dir)) return stored->command_line();
+    return fmt::format("faultline replay {}", dir);
+}
 
 int RunData::lane_of(const std::string& name) const {
     for (std::size_t i = 0; i < lanes.size(); ++i) {
@@ -456,11 +501,7 @@ Result<RunData> load_run(const std::string& dir, const LoadOptions& options) {
         if (!config) return config.error();
         run.config = std::move(*config);
         run.results = std::move(*results);
-        if (auto stored = runner::read_config(dir)) {
-            run.repro = stored->command_line();
-        } else {
-            run.repro = fmt::format("faultline replay {}", dir);
-        }
+        run.repro = repro_command(dir, run.config);
     }
     run.end = run.results.value("simulated_ns", Nanos{0});
     const std::string history_path = (fs::path(dir) / "history.jsonl").string();
@@ -470,11 +511,12 @@ Result<RunData> load_run(const std::string& dir, const LoadOptions& options) {
         if (!history) return history.error();
         run.history = std::move(*history);
     }
+    run.lanes = configured_lanes(run.config);
+    if (is_real_run(run.config)) tell_real_run(run);
     run.ops = pair_ops(run.history, run.end);
     run.anomaly = first_anomaly(run.results, run.history);
-    run.lanes = configured_lanes(run.config);
     if (!options.trace) {
-        run.trace_note = "not read";
+        if (!run.real) run.trace_note = "not read";
         return run;
     }
     if (!run.trace_note.empty()) return run;

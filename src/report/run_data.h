@@ -7,6 +7,12 @@
 // send time; duplicated deliveries and tampered messages are flagged, and
 // crashes and pauses become spans of their lane. Every message is kept: the
 // page draws what is in view, so nothing is capped here.
+//
+// A real run (`faultline test --real`, `faultline test --system etcd`) ran
+// real processes in wall-clock time and has no trace: its proxy forwards the
+// nodes' bytes without decoding them into messages. Its faults are read from
+// results.json's `faults` (each with its wall-clock offsets), its length from
+// its wall-clock time.
 #pragma once
 
 #include <cstdint>
@@ -82,6 +88,7 @@ struct LoadOptions {
 
 struct RunData {
     std::string dir;
+    bool real = false;  // real processes, wall-clock time, no trace (see above)
     Json config;        // config.json
     Json results;       // results.json
     std::string repro;  // a command that runs it again
@@ -99,7 +106,7 @@ struct RunData {
     std::vector<LaneSpan> lane_spans;
     std::vector<FaultMark> fault_marks;
 
-    Nanos end = 0;  // the run's simulated length
+    Nanos end = 0;  // the run's length: simulated, or wall-clock for a real run
     // The first anomaly: from the earliest operation a failed check involves
     // to when the failure was complete (none for a valid run).
     std::optional<std::pair<Nanos, Nanos>> anomaly;
@@ -109,6 +116,12 @@ struct RunData {
     // The client lane of a history process (-1 if none).
     int lane_of_process(std::int64_t process) const;
 };
+
+// Whether a stored run's config.json is a real run's.
+bool is_real_run(const Json& config);
+
+// The command that runs the stored run in `dir` (with config.json `config`) again.
+std::string repro_command(const std::string& dir, const Json& config);
 
 // Reads the run stored in `dir`. Only config.json and results.json are
 // required; a run without history or trace gives a report without those parts.

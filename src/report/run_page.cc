@@ -1,7 +1,9 @@
 // The page of one run, and `faultline report PATH`'s choice of page.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "report/assets.h"
 #include "report/charts.h"
@@ -42,6 +44,34 @@ std::string files_section(const RunData& run) {
     std::error_code error;
     if (fs::is_directory(fs::path(run.dir) / "node-logs", error)) out += "<a href=\"node-logs/\">node-logs/</a>";
     out += "</p>\n";
+    if (!run.real) return out;
+    // A real run's nodes are processes: each wrote its own log, and keeps its data directory.
+    std::vector<std::string> logs;
+    for (const auto& entry : fs::directory_iterator(fs::path(run.dir) / "node-logs", error)) {
+        if (entry.is_regular_file()) logs.push_back(entry.path().filename().string());
+    }
+    std::sort(logs.begin(), logs.end());
+    out += fmt::format("<p id=\"node-logs\">Each node's log (its process's output) is in <code>{}</code>:",
+                       escape((fs::path(run.dir) / "node-logs").string()));
+    for (const std::string& log : logs) out += fmt::format(" <a href=\"node-logs/{0}\">{0}</a>", escape(log));
+    if (logs.empty()) out += " <span class=\"muted\">none written</span>";
+    out += ".";
+    if (fs::is_directory(fs::path(run.dir) / "data", error)) {
+        out += " Its data directory is in <code>" + escape((fs::path(run.dir) / "data").string()) + "</code>.";
+    }
+    out += "</p>\n";
+    return out;
+}
+
+// A real run's faults and what its page cannot show: it has no trace.
+std::string nemesis_section(const RunData& run) {
+    std::string out = "<section id=\"nemesis\"><h2>Nemesis timeline</h2>\n";
+    out += fmt::format(
+        "<p class=\"muted\">What the nemesis did to the processes and the links between them, at wall-clock times "
+        "from the start of the workload ({} faults). Hover a bar for what it did.</p>\n",
+        fault_bands(run).size());
+    out += "<div id=\"nemesis-plot\">" + nemesis_timeline_chart(run) + "</div>\n";
+    out += "<p id=\"absent\"><b>Not in a real run:</b> " + escape(run.trace_note) + ".</p>\n</section>\n";
     return out;
 }
 
@@ -54,15 +84,17 @@ std::string run_page(const RunData& run) {
     std::string body = "<nav class=\"toc\"><a href=\"#summary\">summary</a>";
     const std::string anomalies = anomaly_sections(run);
     if (!anomalies.empty()) body += "<a href=\"#counterexample\">what went wrong</a>";
+    body += run.real ? "<a href=\"#nemesis\">nemesis timeline</a>" : "<a href=\"#spacetime\">space-time diagram</a>";
     body +=
-        "<a href=\"#spacetime\">space-time diagram</a><a href=\"#latency\">latency</a>"
-        "<a href=\"#throughput\">throughput</a><a href=\"#files\">files</a></nav>\n";
+        "<a href=\"#latency\">latency</a><a href=\"#throughput\">throughput</a><a href=\"#files\">files</a></nav>\n";
     body += summary_section(run);
     if (!anomalies.empty()) {
         body += "<section id=\"counterexample\"><h2>What went wrong</h2>\n" + anomalies + "</section>\n";
     }
-    body += "<section id=\"spacetime\"><h2>Space-time diagram</h2>\n";
-    if (run.has_trace) {
+    if (run.real) {
+        body += nemesis_section(run);
+    } else if (run.has_trace) {
+        body += "<section id=\"spacetime\"><h2>Space-time diagram</h2>\n";
         body += fmt::format(
             "<p class=\"muted\">Every message of the run, from its sender's lane to its receiver's ({} in all). It "
             "opens on {}; scroll or drag to move, Ctrl+scroll or the buttons to zoom, hover for details. Client "
@@ -71,10 +103,11 @@ std::string run_page(const RunData& run) {
             run.anomaly ? "the first anomaly (shaded red)" : "the start of the run");
         body += diagram_legend();
         body += diagram_html(run, DiagramOptions{.id = "diagram"});
+        body += "</section>\n";
     } else {
-        body += "<p class=\"muted\">No diagram: " + escape(run.trace_note) + ".</p>\n";
+        body += "<section id=\"spacetime\"><h2>Space-time diagram</h2>\n<p class=\"muted\">No diagram: " +
+                escape(run.trace_note) + ".</p>\n</section>\n";
     }
-    body += "</section>\n";
     body += "<section id=\"latency\"><h2>Latency over time</h2>\n<div id=\"latency-plot\">" + latency_chart(run) +
             "</div></section>\n";
     body += "<section id=\"throughput\"><h2>Throughput over time</h2>\n<div id=\"throughput-plot\">" +

@@ -470,7 +470,7 @@ std::string summary_section(const RunData& run) {
                          "{}</span>",
                          grouped(number_of<std::int64_t>(ops, "invoked")), grouped(number_of<std::int64_t>(ops, "ok")),
                          grouped(number_of<std::int64_t>(ops, "fail")), grouped(number_of<std::int64_t>(ops, "info"))));
-    out += card("simulated", escape(human_duration(run.end)));
+    out += card(run.real ? "wall clock" : "simulated", escape(human_duration(run.end)));
     if (const Json* availability = check_named(run, "availability")) {
         const Json& details = field(*availability, "details");
         if (field(details, "fraction").is_number()) {
@@ -498,23 +498,36 @@ std::string summary_section(const RunData& run) {
     for (const auto& [name, value] : quantiles) {
         out += fmt::format("<tr><th>{}</th><td class=\"num\">{}</td></tr>", name, human_duration(value));
     }
-    out += "</table></div>\n<div><h3>Messages</h3><table class=\"grid\">";
-    const Json& messages = field(results, "messages");
-    const double invoked = std::max<double>(1, number_of<double>(ops, "invoked"));
-    for (const char* name : {"sent", "delivered", "dropped", "duplicated", "tampered"}) {
-        if (!field(messages, name).is_number()) continue;
-        out += fmt::format("<tr><th>{}</th><td class=\"num\">{}</td></tr>", name,
-                           grouped(number_of<std::int64_t>(messages, name)));
-    }
-    if (number_of<double>(ops, "invoked") > 0) {
-        out += fmt::format("<tr><th>messages per operation</th><td class=\"num\">{:.1f}</td></tr>",
-                           number_of<double>(messages, "sent") / invoked);
-        if (field(messages, "bytes_sent").is_number()) {
-            out += fmt::format("<tr><th>bytes per operation</th><td class=\"num\">{:.0f}</td></tr>",
-                               number_of<double>(messages, "bytes_sent") / invoked);
+    out += "</table></div>\n";
+    if (run.real) {
+        // The proxy forwards bytes: no message is counted, but a partition's
+        // refused connections show the cut was real.
+        out += "<div><h3>Network</h3><table class=\"grid\">";
+        const Json& proxy = field(results, "proxy");
+        if (field(proxy, "refused").is_number()) {
+            out += fmt::format("<tr><th>connections the proxy refused</th><td class=\"num\">{}</td></tr>",
+                               grouped(number_of<std::int64_t>(proxy, "refused")));
         }
+        out += "<tr><th>messages</th><td class=\"muted\">not recorded in a real run</td></tr></table></div></div>\n";
+    } else {
+        out += "<div><h3>Messages</h3><table class=\"grid\">";
+        const Json& messages = field(results, "messages");
+        const double invoked = std::max<double>(1, number_of<double>(ops, "invoked"));
+        for (const char* name : {"sent", "delivered", "dropped", "duplicated", "tampered"}) {
+            if (!field(messages, name).is_number()) continue;
+            out += fmt::format("<tr><th>{}</th><td class=\"num\">{}</td></tr>", name,
+                               grouped(number_of<std::int64_t>(messages, name)));
+        }
+        if (number_of<double>(ops, "invoked") > 0) {
+            out += fmt::format("<tr><th>messages per operation</th><td class=\"num\">{:.1f}</td></tr>",
+                               number_of<double>(messages, "sent") / invoked);
+            if (field(messages, "bytes_sent").is_number()) {
+                out += fmt::format("<tr><th>bytes per operation</th><td class=\"num\">{:.0f}</td></tr>",
+                                   number_of<double>(messages, "bytes_sent") / invoked);
+            }
+        }
+        out += "</table></div></div>\n";
     }
-    out += "</table></div></div>\n";
 
     const std::vector<FaultBand> bands = fault_bands(run);
     out += fmt::format("<h3>Faults injected</h3>\n");
@@ -543,6 +556,15 @@ std::string summary_section(const RunData& run) {
     }
     const std::string stopped = text_of(results, "stopped_because");
     if (!stopped.empty()) out += "<p><b>The run stopped early:</b> " + escape(stopped) + "</p>\n";
+    // What a real run saw that no check judges (a server that exited by itself).
+    const Json& notes = field(results, "notes");
+    if (notes.is_array() && !notes.empty()) {
+        out += "<p><b>Notes:</b></p><ul id=\"notes\">";
+        for (const Json& note : notes) {
+            if (note.is_string()) out += "<li>" + escape(note.get<std::string>()) + "</li>";
+        }
+        out += "</ul>\n";
+    }
     return out;
 }
 

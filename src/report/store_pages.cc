@@ -313,10 +313,12 @@ Result<std::string> write_store_index(const std::string& store) {
             auto results = runner::read_json_file((leaf.path() / "results.json").string());
             auto config = runner::read_json_file((leaf.path() / "config.json").string());
             if (!results || !config) continue;
-            Row row{leaf.path().string(), config->value("system", name), results->value("verdict", "unknown"), "",
-                    config->value("seed", std::uint64_t{0})};
-            if (auto stored = runner::read_config(row.dir)) row.repro = stored->command_line();
-            runs.push_back(std::move(row));
+            // A real run (real processes, or etcd) is listed beside the simulated ones, marked as real.
+            const bool real = is_real_run(*config);
+            std::string system = config->value("system", name);
+            if (real && system != "etcd") system += " (real)";
+            runs.push_back(Row{leaf.path().string(), system, results->value("verdict", "unknown"),
+                               repro_command(leaf.path().string(), *config), config->value("seed", std::uint64_t{0})});
         }
     }
     // Newest first: run directories start with their time.

@@ -66,6 +66,25 @@ TEST(ReportInBrowser, AValidRunShowsItsSummaryDiagramAndPlots) {
     expect_clean_page(view, kRunParts, true);
 }
 
+TEST(ReportInBrowser, ARealRunShowsItsSummaryNemesisTimelineAndPlots) {
+    const std::string folder = fresh_folder("report-real");
+    ASSERT_FALSE(folder.empty());
+    const Outcome run = run_faultline(
+        "test --real --nodes 3 --concurrency 2 --time-limit 1 --nemesis kill,pause,partition --nemesis-interval 200 "
+        "--recovery 500 --seed 2 --store '" +
+        folder + "/store'");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    const std::string page = folder + "/store/latest/report.html";
+    ASSERT_TRUE(fs::exists(page)) << run.output;
+    const std::vector<std::string> parts = {"#summary",          "#repro",
+                                            "#checks",           "#faults",
+                                            "#nemesis-plot svg", "#nemesis-plot .fault-bar",
+                                            "#absent",           "#node-logs",
+                                            "#latency-plot svg", "#throughput-plot svg"};
+    const PageView view = open_in_browser(page, folder + "/real-run.png", parts);
+    expect_clean_page(view, parts, false);
+}
+
 TEST(ReportInBrowser, AFailingRunExplainsItsCounterexample) {
     const std::string folder = fresh_folder("report-failing");
     ASSERT_FALSE(folder.empty());

@@ -122,6 +122,109 @@ TEST(ReportRunData, ARunWithoutTraceStillGetsAPage) {
     EXPECT_NE(html.find("latency-plot"), std::string::npos);
 }
 
+// A real run's folder as `faultline test --real` writes it (realtime/real_test.cc):
+// no trace, the faults in results.json with wall-clock offsets, nodes from n1.
+std::string real_run_folder(const std::string& store) {
+    const std::string dir = store + "/real-raft-kv/20261127T120000-seed9";
+    fs::create_directories(dir + "/node-logs");
+    std::ofstream(dir + "/node-logs/n1.log") << "started\n";
+    std::ofstream(dir + "/config.json") << Json{{"real", true}, {"system", "raft-kv"},
+                                                {"nodes", 3},   {"concurrency", 2},
+                                                {"seed", 9},    {"command", "faultline test --real --nodes 3 --seed 9"}}
+                                               .dump();
+    const Json faults = Json::array(
+        {Json{{"kind", "kill"}, {"nodes", Json::array({"n2"})}, {"at", 1'000'000'000}, {"healed", 2'000'000'000}},
+         Json{{"kind", "partition"},
+              {"nodes", Json::array({"n1"})},
+              {"at", 3'000'000'000},
+              {"healed", 4'000'000'000},
+              {"refused", 5}},
+         Json{{"kind", "latency"},
+              {"nodes", Json::array({"n1", "n2", "n3"})},
+              {"at", 5'000'000'000},
+              {"healed", 6'000'000'000},
+              {"latency_ns", 50'000'000}},
+         Json{{"kind", "restart"}, {"nodes", Json::array({"n3"})}, {"at", 7'000'000'000}, {"healed", 7'000'000'000}}});
+    std::ofstream(dir + "/results.json") << Json{
+        {"verdict", "valid"},
+        {"real", true},
+        {"checks",
+         Json::array({Json{{"name", "linearizability"}, {"verdict", "valid"}, {"summary", "3 operations on 1 keys"}}})},
+        {"stats", {{"wall_ns", 8'000'000'000}}},
+        {"faults", faults},
+        {"proxy", {{"refused", 5}}}}.dump();
+    std::ofstream(dir + "/history.jsonl")
+        << "{\"index\":0,\"time\":100,\"process\":0,\"type\":\"invoke\",\"f\":\"write\",\"key\":1,\"value\":3}\n"
+           "{\"index\":1,\"time\":900,\"process\":0,\"type\":\"ok\",\"f\":\"write\",\"key\":1,\"value\":3}\n"
+           "{\"index\":2,\"time\":1000,\"process\":1,\"type\":\"invoke\",\"f\":\"read\",\"key\":1}\n"
+           "{\"index\":3,\"time\":2000,\"process\":1,\"type\":\"fail\",\"f\":\"read\",\"key\":1,\"error\":"
+           "\"timeout\"}\n";
+    return dir;
+}
+
+TEST(ReportRealRun, ItsFaultsAreDrawnFromResultsAndItsPageSaysWhatIsAbsent) {
+    const std::string store = fresh_folder("report-real");
+    const std::string dir = real_run_folder(store);
+    auto run = load_run(dir);
+    ASSERT_TRUE(run) << run.error().message;
+    EXPECT_TRUE(run->real);
+    EXPECT_FALSE(run->has_trace);
+    EXPECT_EQ(run->end, 8'000'000'000);
+    EXPECT_EQ(run->repro, "faultline test --real --nodes 3 --seed 9");
+    EXPECT_EQ(run->results["ops"]["invoked"], 2);
+    EXPECT_EQ(run->results["ops"]["fail"], 1);
+    ASSERT_EQ(run->ops.size(), 2u);
+
+    const std::vector<FaultBand> bands = fault_bands(*run);
+    ASSERT_EQ(bands.size(), 4u);
+    EXPECT_EQ(bands[0].label, "kill -9 n2, then restart");
+    EXPECT_EQ(bands[0].from, 1'000'000'000);
+    EXPECT_EQ(bands[0].to, 2'000'000'000);
+    EXPECT_EQ(bands[0].lanes, std::vector<int>{run->lane_of("n2")});
+    EXPECT_EQ(bands[1].label, "partition: n1 cut off from the rest (5 connections refused)");
+    EXPECT_TRUE(bands[2].lanes.empty());                      // a latency hits every link, no node of its own
+    EXPECT_EQ(bands[3].to, bands[3].from + milliseconds(1));  // a restart is an instant
+
+    const std::string html = run_page(*run);
+    EXPECT_NE(html.find("id=\"nemesis-plot\""), std::string::npos);
+    EXPECT_EQ(html.find("id=\"spacetime\""), std::string::npos);
+    EXPECT_NE(html.find("Not in a real run:</b> a real run has no message-level trace"), std::string::npos);
+    EXPECT_NE(html.find("graceful restart of n3"), std::string::npos);
+    EXPECT_NE(html.find("latency 50 ms on every link"), std::string::npos);
+    EXPECT_NE(html.find("<a href=\"node-logs/n1.log\">n1.log</a>"), std::string::npos);
+    EXPECT_NE(html.find("connections the proxy refused"), std::string::npos);
+    EXPECT_EQ(html.find("<h3>Messages</h3>"), std::string::npos);
+
+    // A simulated run's page is unchanged: its diagram, no nemesis timeline.
+    const std::string simulated = stored_run("report-real-beside", "test --seed 2 --time-limit 2", 0);
+    auto beside = load_run(simulated);
+    ASSERT_TRUE(beside) << beside.error().message;
+    EXPECT_FALSE(beside->real);
+    const std::string simulated_html = run_page(*beside);
+    EXPECT_NE(simulated_html.find("id=\"spacetime\""), std::string::npos);
+    EXPECT_EQ(simulated_html.find("id=\"nemesis-plot\""), std::string::npos);
+}
+
+TEST(ReportRealRun, TheStoreIndexListsRealAndEtcdRunsWithTheirCommands) {
+    const std::string store = fresh_folder("report-real-index");
+    real_run_folder(store);
+    // An etcd run stored before its config named its command.
+    const std::string etcd = store + "/etcd/20261127T110000-seed4";
+    fs::create_directories(etcd);
+    std::ofstream(etcd + "/config.json") << Json{{"system", "etcd"}, {"nodes", 3}, {"seed", 4}}.dump();
+    std::ofstream(etcd + "/results.json") << Json{{"verdict", "invalid"}, {"checks", Json::array()}}.dump();
+    const Outcome index = run_faultline("report '" + store + "'");
+    ASSERT_EQ(index.exit_code, 0) << index.output;
+    const std::string html = read_file(store + "/index.html");
+    EXPECT_NE(html.find("raft-kv (real)"), std::string::npos);
+    EXPECT_NE(html.find("faultline test --real --nodes 3 --seed 9"), std::string::npos);
+    EXPECT_NE(html.find("faultline test --system etcd --nodes 3 --seed 4"), std::string::npos);
+    // Each gets its page from `faultline report DIR`.
+    const Outcome page = run_faultline("report '" + etcd + "'");
+    ASSERT_EQ(page.exit_code, 0) << page.output;
+    EXPECT_NE(read_file(etcd + "/report.html").find("Nemesis timeline"), std::string::npos);
+}
+
 TEST(ReportCounterexample, IsExplainedInWordsAndOpensTheDiagramThere) {
     const std::string dir = stored_run(
         "report-stale", "test --bug stale-read --nemesis partition --search random --no-check-quorum --seed 1", 1);
