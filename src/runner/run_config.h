@@ -68,6 +68,9 @@ struct RunConfig {
     std::vector<Json> only_keys;
     std::optional<std::vector<std::string>> only_ops;
     bool final_ops = true;
+    // Off: no fault point acts, whatever the search plan says (the shrinker
+    // turns them off: their crashes are faults the schedule does not list).
+    bool fault_points = true;
     Nanos timeout = seconds(1);  // 0: clients wait forever
     // Client retries: after a definite "not here" (a redirect), and after a
     // timeout (the same operation, same session sequence, to another server).

@@ -211,7 +211,10 @@ Result<SearchPlan> plan_search(const RunConfig& config, const SystemDescription&
         Prng campaign = Prng::stream(config.seed, "search/targeted");
         targeted_campaign(plan, config, *kinds, system.roles, campaign);
     }
-    plan.fault_points = config.search == "fault-points" || (combined && choose.chance(0.5));
+    // The chance is drawn either way, so that turning fault points off
+    // changes nothing else in the plan.
+    const bool drawn_fault_points = config.search == "fault-points" || (combined && choose.chance(0.5));
+    plan.fault_points = drawn_fault_points && config.fault_points;
     if (config.search == "pct" || (combined && choose.chance(0.25))) priority_schedule(plan, config, pct);
     return plan;
 }

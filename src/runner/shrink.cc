@@ -85,8 +85,10 @@ struct Size {
     bool operator==(const Size&) const = default;
 };
 
+// A fault point that acted is a fault too, one the schedule does not list: a
+// run failing after 3 scheduled faults and 4 fault-point crashes has 7.
 Size size_of(const RunResult& result) {
-    return Size{result.schedule.faults.size(), result.ops.invoked};
+    return Size{result.schedule.faults.size() + static_cast<std::size_t>(result.fault_point_hits), result.ops.invoked};
 }
 
 // Fewer faults and operations in all; on a tie, fewer faults.
@@ -327,6 +329,7 @@ class Shrinker {
             const Size before = size();
             const int simplified_before = simplified_;
             drop_recovery_and_final_reads();
+            no_fault_points();
             cut_at_failure();
             shorten_run();
             plain_network();
@@ -535,6 +538,15 @@ class Shrinker {
             candidate.final_ops = false;
             if (try_config(candidate)) progress("final reads: none");
         }
+    }
+
+    // No fault point acts: whatever they did is then in the schedule, where the
+    // reader sees it and the other steps can make it simpler.
+    void no_fault_points() {
+        if (!best_config_.fault_points || best_result_.fault_point_hits == 0) return;
+        RunConfig candidate = best_config_;
+        candidate.fault_points = false;
+        if (try_config(candidate)) progress("fault points: none");
     }
 
     // The same run on a plain network (see make_network_plain).
@@ -949,14 +961,14 @@ Result<ShrinkResult> shrink(const RunConfig& config, const RunResult& original, 
     start.system_options = original.config.system_options;
     ShrinkResult result;
     result.failing = target;
-    result.faults_before = original.schedule.faults.size();
+    result.faults_before = size_of(original).faults;
     result.operations_before = original.ops.invoked;
     const auto wall_start = std::chrono::steady_clock::now();
     Shrinker shrinker(std::move(start), original, std::move(target), options);
     shrinker.search();
     result.config = shrinker.best_config();
     result.result = shrinker.take_best_result();
-    result.faults_after = result.result.schedule.faults.size();
+    result.faults_after = size_of(result.result).faults;
     result.operations_after = result.result.ops.invoked;
     result.runs = shrinker.runs();
     result.budget_exhausted = shrinker.out_of_budget();

@@ -12,6 +12,8 @@
 // election and when. A rare failure (the --bug variants fail in one seed in
 // fifty to three hundred) rarely survives a removal long before it: such a
 // candidate is in effect a new draw. So the shrinker both removes and draws:
+//   - no fault points: a crash by a fault point is a fault the schedule
+//     does not list (each counts as one), so runs without them come first;
 //   - cut: the run ends just after the failure (or its recovery window does);
 //     no recovery window unless availability is what fails, no final reads;
 //   - a plain network: the links' mean latency for every message, no random
@@ -69,6 +71,7 @@ struct ShrinkResult {
     RunConfig config;                  // the smallest failing config found
     RunResult result;                  // its run
     std::vector<std::string> failing;  // the checks it fails, as the original did
+    // Faults: those scheduled and the times a fault point acted.
     std::size_t faults_before = 0;
     std::size_t faults_after = 0;
     std::int64_t operations_before = 0;

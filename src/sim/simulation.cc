@@ -226,6 +226,7 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
             // At most two crashes per point and a budget per run, so that a
             // point reached at every write cannot spend the run's crashes.
             if (fault_point_crashes_left_ == 0 || rule.crashes_left == 0) return;
+            ++fault_point_hits_;
             --fault_point_crashes_left_;
             --rule.crashes_left;
             if (rule.crash_after_sends) {
@@ -237,10 +238,12 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
             }
             return;
         case FaultPointEffect::stretch_timers:
+            ++fault_point_hits_;
             ctx.timer_stretch = fault_point_random_.between(2, 10);
             note_fault(fmt::format("fault point {}: {}'s timers x{}", name, slot.name, ctx.timer_stretch));
             return;
         case FaultPointEffect::delay_sends:
+            ++fault_point_hits_;
             ctx.send_delay_max = fault_point_random_.between(milliseconds(1), milliseconds(50));
             note_fault(fmt::format("fault point {}: {}'s sends delayed up to {}", name, slot.name,
                                    format_duration(ctx.send_delay_max)));

@@ -152,6 +152,9 @@ class Simulation {
     // Points act only while acting (the runner stops them at the heal, so the
     // recovery window is fault-free).
     void set_fault_points_acting(bool acting) { fault_points_acting_ = acting; }
+    // How many times a fault point acted (crashed a node, stretched its timers
+    // or delayed its sends): faults the schedule does not list.
+    int fault_point_hits() const { return fault_point_hits_; }
 
   private:
     class SimContext;
@@ -225,6 +228,7 @@ class Simulation {
     std::uint64_t fault_point_seed_ = 0;
     bool fault_points_acting_ = false;
     int fault_point_crashes_left_ = 0;
+    int fault_point_hits_ = 0;
     Prng fault_point_random_{0};
     std::map<std::string, FaultPointRule, std::less<>> fault_point_rules_;
     // Nodes a fault point crashed, whose restart is still to come (a nemesis

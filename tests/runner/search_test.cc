@@ -142,12 +142,42 @@ TEST(Search, FaultPointsActInARaftRunAndCorrectRaftSurvivesThem) {
         EXPECT_EQ(result.verdict, Verdict::valid) << "seed " << seed;
         std::rewind(trace);
         char line[4096];
+        int acted_here = 0;
         while (std::fgets(line, sizeof line, trace) != nullptr) {
+            if (std::string(line).find("\"fault point ") != std::string::npos) ++acted_here;
             if (std::string(line).find("fault point raft.") != std::string::npos) ++acted;
         }
         std::fclose(trace);
+        EXPECT_EQ(result.fault_point_hits, acted_here) << "seed " << seed << ": every action counted, once";
     }
     EXPECT_GT(acted, 0) << "no fault point acted in six runs";
+}
+
+// Fault points acting are counted (the shrinker counts each as a fault), and
+// a config can turn them off without changing anything else in the plan.
+TEST(Search, FaultPointsAreCountedAndCanBeTurnedOff) {
+    int counted = 0;
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+        RunConfig config;
+        config.search = "default";
+        config.seed = seed;
+        const SearchPlan on = *plan_search(config, **system_named("raft-kv"));
+        config.fault_points = false;
+        const SearchPlan off = *plan_search(config, **system_named("raft-kv"));
+        EXPECT_FALSE(off.fault_points);
+        Json on_json = on.to_json();
+        Json off_json = off.to_json();
+        on_json.erase("fault_points");
+        off_json.erase("fault_points");
+        EXPECT_EQ(on_json, off_json) << "seed " << seed << ": only the fault points may differ";
+        config.time_limit = seconds(20);
+        config.fault_points = true;
+        const RunResult with_points = *run(config);
+        counted += with_points.fault_point_hits;
+        config.fault_points = false;
+        EXPECT_EQ(run(config)->fault_point_hits, 0) << "seed " << seed;
+    }
+    EXPECT_GT(counted, 0) << "no fault point acted in six default runs";
 }
 
 TEST(Search, PriorityScheduleRunsAreValidAndDifferFromTheRandomOnes) {
