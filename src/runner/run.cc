@@ -528,7 +528,8 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     auto schedule = make_schedule(config, *plan);
     if (!schedule) return schedule.error();
     if (plan->fault_points)
-        simulation.enable_fault_points(Prng::mix(config.seed, "fault-points"), kFaultPointCrashesMax);
+        simulation.enable_fault_points(Prng::mix(config.seed, "fault-points"), kFaultPointCrashesMax,
+                                       config.fault_point_actions_max);
     if (plan->priorities.levels > 0) simulation.network().set_priority_schedule(plan->priorities);
     const bool may_repeat = requests_may_repeat(config, *schedule);
 

@@ -31,7 +31,9 @@ OptionTable<RunConfig> declare_run_options() {
     t.duration("workload_start", &C::workload_start, seconds(1), "When clients start issuing operations")
         .range(0, kTimeLimitMax);
     t.add("final_ops", &C::final_ops, "Read every key once the recovery window is over").scope(in_json | in_toml);
-    t.add("fault_points", &C::fault_points, "Let fault points act when the search plan turns them on")
+    t.add("fault_point_actions_max", &C::fault_point_actions_max,
+          "At most this many fault-point actions, the first ones (0: none), when the search plan turns fault points on")
+        .range(0, kFaultPointActionsMax)
         .scope(in_json | in_toml);
     t.duration("timeout", &C::timeout, milliseconds(1), "Client request timeout (0: wait forever)")
         .range(0, kWindowMax);

@@ -45,6 +45,9 @@ inline constexpr std::uint64_t kFaultsMax = 100'000;
 // The condition of a timer option: at least kTimerIntervalMin.
 Status check_timer_interval(const Json& value);
 
+// The most fault-point actions a run may take (RunConfig::fault_point_actions_max).
+inline constexpr int kFaultPointActionsMax = 1'000'000;
+
 struct RunConfig {
     std::string system = "raft-kv";
     // A deliberately broken variant of the system ("" for none): see --bug.
@@ -68,9 +71,11 @@ struct RunConfig {
     std::vector<Json> only_keys;
     std::optional<std::vector<std::string>> only_ops;
     bool final_ops = true;
-    // Off: no fault point acts, whatever the search plan says (the shrinker
-    // turns them off: their crashes are faults the schedule does not list).
-    bool fault_points = true;
+    // At most this many fault-point actions (crashes, stretched timers,
+    // delayed sends) in the run, the first ones; 0: none, whatever the search
+    // plan says. The shrinker lowers it: each action is a fault the schedule
+    // does not list.
+    int fault_point_actions_max = kFaultPointActionsMax;
     Nanos timeout = seconds(1);  // 0: clients wait forever
     // Client retries: after a definite "not here" (a redirect), and after a
     // timeout (the same operation, same session sequence, to another server).

@@ -214,7 +214,7 @@ Result<SearchPlan> plan_search(const RunConfig& config, const SystemDescription&
     // The chance is drawn either way, so that turning fault points off
     // changes nothing else in the plan.
     const bool drawn_fault_points = config.search == "fault-points" || (combined && choose.chance(0.5));
-    plan.fault_points = drawn_fault_points && config.fault_points;
+    plan.fault_points = drawn_fault_points && config.fault_point_actions_max > 0;
     if (config.search == "pct" || (combined && choose.chance(0.25))) priority_schedule(plan, config, pct);
     return plan;
 }

@@ -329,7 +329,7 @@ class Shrinker {
             const Size before = size();
             const int simplified_before = simplified_;
             drop_recovery_and_final_reads();
-            no_fault_points();
+            fewer_fault_point_actions();
             cut_at_failure();
             shorten_run();
             plain_network();
@@ -540,13 +540,24 @@ class Shrinker {
         }
     }
 
-    // No fault point acts: whatever they did is then in the schedule, where the
-    // reader sees it and the other steps can make it simpler.
-    void no_fault_points() {
-        if (!best_config_.fault_points || best_result_.fault_point_hits == 0) return;
-        RunConfig candidate = best_config_;
-        candidate.fault_points = false;
-        if (try_config(candidate)) progress("fault points: none");
+    // Fewer fault-point actions, only the first ones: none at all if the run
+    // fails without (whatever they did is then in the schedule, where a reader
+    // sees it and the other steps can make it simpler), else as few as do.
+    void fewer_fault_point_actions() {
+        const int hits = best_result_.fault_point_hits;
+        if (hits == 0) return;
+        std::vector<int> limits{0};
+        for (int limit = 1; limit < hits; limit *= 2) limits.push_back(limit);
+        if (limits.back() != hits - 1) limits.push_back(hits - 1);
+        for (int limit : limits) {
+            if (out_of_budget()) return;
+            RunConfig candidate = best_config_;
+            candidate.fault_point_actions_max = limit;
+            if (try_config(candidate)) {
+                progress(fmt::format("fault-point actions: {}", best_result_.fault_point_hits));
+                return;
+            }
+        }
     }
 
     // The same run on a plain network (see make_network_plain).

@@ -12,8 +12,9 @@
 // election and when. A rare failure (the --bug variants fail in one seed in
 // fifty to three hundred) rarely survives a removal long before it: such a
 // candidate is in effect a new draw. So the shrinker both removes and draws:
-//   - no fault points: a crash by a fault point is a fault the schedule
-//     does not list (each counts as one), so runs without them come first;
+//   - fewer fault-point actions: each crash, stretched timer or delayed send
+//     of a fault point is a fault the schedule does not list (each counts as
+//     one), so none at all is tried first, then only the first few;
 //   - cut: the run ends just after the failure (or its recovery window does);
 //     no recovery window unless availability is what fails, no final reads;
 //   - a plain network: the links' mean latency for every message, no random

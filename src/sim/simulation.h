@@ -26,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -148,7 +149,9 @@ class Simulation {
     // log-uniform in [1, 256)). A crashed node restarts 1 ms to 1 s later
     // (log-uniform); at most two crashes per point and `crashes_max` per run. Every action is noted in
     // the trace ("fault point raft.vote-persisted: crash n2").
-    void enable_fault_points(std::uint64_t seed, int crashes_max);
+    // `actions_max`: the points stop acting after that many actions (crashes,
+    // stretches, delays), so a run can keep only its first few.
+    void enable_fault_points(std::uint64_t seed, int crashes_max, int actions_max = std::numeric_limits<int>::max());
     // Points act only while acting (the runner stops them at the heal, so the
     // recovery window is fault-free).
     void set_fault_points_acting(bool acting) { fault_points_acting_ = acting; }
@@ -229,6 +232,7 @@ class Simulation {
     bool fault_points_acting_ = false;
     int fault_point_crashes_left_ = 0;
     int fault_point_hits_ = 0;
+    int fault_point_actions_left_ = 0;
     Prng fault_point_random_{0};
     std::map<std::string, FaultPointRule, std::less<>> fault_point_rules_;
     // Nodes a fault point crashed, whose restart is still to come (a nemesis

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 #include <set>
@@ -154,15 +155,16 @@ TEST(Search, FaultPointsActInARaftRunAndCorrectRaftSurvivesThem) {
 }
 
 // Fault points acting are counted (the shrinker counts each as a fault), and
-// a config can turn them off without changing anything else in the plan.
-TEST(Search, FaultPointsAreCountedAndCanBeTurnedOff) {
+// a config can limit them to the first few, or turn them off without changing
+// anything else in the plan.
+TEST(Search, FaultPointsAreCountedAndCanBeLimitedOrTurnedOff) {
     int counted = 0;
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
         RunConfig config;
         config.search = "default";
         config.seed = seed;
         const SearchPlan on = *plan_search(config, **system_named("raft-kv"));
-        config.fault_points = false;
+        config.fault_point_actions_max = 0;
         const SearchPlan off = *plan_search(config, **system_named("raft-kv"));
         EXPECT_FALSE(off.fault_points);
         Json on_json = on.to_json();
@@ -171,11 +173,13 @@ TEST(Search, FaultPointsAreCountedAndCanBeTurnedOff) {
         off_json.erase("fault_points");
         EXPECT_EQ(on_json, off_json) << "seed " << seed << ": only the fault points may differ";
         config.time_limit = seconds(20);
-        config.fault_points = true;
+        config.fault_point_actions_max = kFaultPointActionsMax;
         const RunResult with_points = *run(config);
         counted += with_points.fault_point_hits;
-        config.fault_points = false;
+        config.fault_point_actions_max = 0;
         EXPECT_EQ(run(config)->fault_point_hits, 0) << "seed " << seed;
+        config.fault_point_actions_max = 1;
+        EXPECT_EQ(run(config)->fault_point_hits, std::min(1, with_points.fault_point_hits)) << "seed " << seed;
     }
     EXPECT_GT(counted, 0) << "no fault point acted in six default runs";
 }
