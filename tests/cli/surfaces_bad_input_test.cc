@@ -213,6 +213,11 @@ TEST(SurfacesBadInput, AShardSummaryWithAFieldOfTheWrongTypeIsRefusedInItsOwnNam
         write_file(dir + "/sweep.json", body);
         expect_refused({"merge " + dir + " --store " + folder + "/merged", dir + "/sweep.json: " + shards[i].second});
     }
+    // A summary cut short (a shard killed while writing it): its line, and why.
+    fs::create_directories(folder + "/cut");
+    write_file(folder + "/cut/sweep.json", head.substr(0, head.find("\"shard\"")) + "\n \"shard\": {");
+    expect_refused({"merge " + folder + "/cut --store " + folder + "/merged",
+                    folder + "/cut/sweep.json:2: not valid JSON (it ends early"});
     // A folder with no summary at all: the one error line names it.
     expect_refused({"merge " + folder + "/nowhere --store " + folder + "/merged",
                     "nothing to merge: " + folder + "/nowhere holds no shard's summary"});
