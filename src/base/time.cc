@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -12,7 +13,12 @@ Result<Nanos> parse_duration(std::string_view text, Nanos bare_unit) {
     const char* begin = owned.c_str();
     char* end = nullptr;
     double number = std::strtod(begin, &end);
-    if (end == begin || owned.empty()) {
+    // strtod also reads "nan", "inf", hex and leading spaces: a duration is
+    // decimal digits (with a point or an exponent) and a unit.
+    const bool decimal = std::all_of(begin, static_cast<const char*>(end), [](char c) {
+        return (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-';
+    });
+    if (end == begin || owned.empty() || !decimal || !std::isfinite(number)) {
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("'{}' is not a duration (try 5ms, 1.5s, 250us)", text));
     }
@@ -38,7 +44,8 @@ Result<Nanos> parse_duration(std::string_view text, Nanos bare_unit) {
     }
     double value = number * scale;
     if (!std::isfinite(value) || value < 0 || value > 9.2e18) {
-        return make_error(ErrorCode::invalid_argument, fmt::format("'{}' is out of range (must be >= 0)", text));
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("'{}' is out of range (must be >= 0 and at most 2555555h)", text));
     }
     return static_cast<Nanos>(std::llround(value));
 }

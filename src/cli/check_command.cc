@@ -22,6 +22,7 @@
 #include "check/linearizability/checker.h"
 #include "check/txn/checker.h"
 #include "cli/commands.h"
+#include "cli/options_cli.h"
 
 namespace faultline::cli {
 
@@ -352,7 +353,7 @@ CommandAction add_check_command(CLI::App& app) {
         ->add_option("--configs-max", options->configs_max,
                      "Work budget per file: search configurations (about 1 M a second); when it "
                      "runs out the verdict is unknown, the same on any machine")
-        ->check(CLI::Range(std::uint64_t{1}, kConfigsMaxMax))
+        ->transform(whole_number(1, kConfigsMaxMax))
         ->capture_default_str();
     check
         ->add_option("--memory-limit", options->memory_limit,
@@ -362,7 +363,7 @@ CommandAction add_check_command(CLI::App& app) {
     check
         ->add_option("--threads", options->threads,
                      "Threads for checking keys (0: one per core); never changes a result")
-        ->check(CLI::Range(0, 256))
+        ->transform(whole_number(0, 256))
         ->capture_default_str();
     check
         ->add_option("--consistency-models", options->consistency_models,
@@ -374,7 +375,7 @@ CommandAction add_check_command(CLI::App& app) {
         ->add_option("--cycle-search-budget", options->cycle_search_budget,
                      "For list-append and rw-register: edges a cycle search may follow per component and anomaly "
                      "before it gives up (then the verdict may be unknown, the same on any machine)")
-        ->check(CLI::Range(std::uint64_t{1}, kConfigsMaxMax))
+        ->transform(whole_number(1, kConfigsMaxMax))
         ->capture_default_str();
     check->add_option("--json", options->json_path, "Also write results as JSON to this file (- for stdout)");
     check->add_option("files", options->files, "History files")->required();

@@ -4,10 +4,12 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 #include "base/time.h"
 #include "cli/commands.h"
+#include "cli/options_cli.h"
 #include "etcd/etcd_test.h"
 #include "report/report.h"
 
@@ -53,6 +55,11 @@ Status finish(EtcdCommand& command) {
         while (at <= command.nemesis.size()) {
             const auto comma = command.nemesis.find(',', at);
             options.nemesis.push_back(command.nemesis.substr(at, comma == std::string::npos ? comma : comma - at));
+            if (options.nemesis.back().empty()) {
+                return make_error(
+                    ErrorCode::invalid_argument,
+                    fmt::format("--nemesis '{}': an empty fault name (none: no faults)", command.nemesis));
+            }
             if (comma == std::string::npos) break;
             at = comma + 1;
         }
@@ -100,10 +107,16 @@ CommandAction add_etcd_test_command(CLI::App& app) {
         "through faultline's fault proxy, runs the workload under the nemesis and checks linearizability.\n"
         "--etcd-serializable reads with serializable=true: expect stale reads to be caught under partitions.");
     test->add_option("--system", command->system, "etcd")->check(CLI::IsMember({"etcd"}));
-    test->add_option("--nodes", command->options.nodes, "Cluster size: 3 or 5")->capture_default_str();
+    test->add_option("--nodes", command->options.nodes, "Cluster size: 3 or 5")
+        ->transform(whole_number(3, 5))
+        ->capture_default_str();
     test->add_flag("--etcd-serializable", command->options.serializable, "Serializable reads (stale reads allowed)");
-    test->add_option("--seed", command->options.seed, "Seed of the workload and nemesis draws")->capture_default_str();
-    test->add_option("--clients", command->options.clients, "Client threads (1..64)")->capture_default_str();
+    test->add_option("--seed", command->options.seed, "Seed of the workload and nemesis draws")
+        ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
+        ->capture_default_str();
+    test->add_option("--clients", command->options.clients, "Client threads (1..64)")
+        ->transform(whole_number(1, 64))
+        ->capture_default_str();
     test->add_option("--workload", command->options.workload, "lin-kv (read, write, cas) or puts")
         ->capture_default_str();
     test->add_option("--nemesis", command->nemesis, "partition,kill,pause (any of them) or none")
@@ -113,7 +126,9 @@ CommandAction add_etcd_test_command(CLI::App& app) {
         ->capture_default_str();
     test->add_option("--request-timeout", command->request_timeout, "Each request's bound (10ms..60s)")
         ->capture_default_str();
-    test->add_option("--max-ops", command->options.max_ops, "At most this many operations")->capture_default_str();
+    test->add_option("--max-ops", command->options.max_ops, "At most this many operations")
+        ->transform(whole_number(1, 10'000'000))
+        ->capture_default_str();
     test->add_option("--store", command->options.store, "Directory of the run store")->capture_default_str();
     return [command] { return run(*command); };
 }

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/options_cli.h"
 #include "report/report.h"
 #include "runner/fd.h"
 #include "runner/store.h"
@@ -179,26 +180,26 @@ CommandAction add_fd_command(CLI::App& app) {
     fd->add_option("--seeds", command->seeds, "Seeds per setting: a count N (1..N) or a range A..B")
         ->capture_default_str();
     fd->add_option("--jobs", command->fd.jobs, "Seeds run in parallel")
-        ->check(CLI::Range(1, 256))
+        ->transform(whole_number(1, 256))
         ->capture_default_str();
     fd->add_option("--latency", command->fd.latency, "Link latency (as faultline test --latency)")
         ->capture_default_str();
     fd->add_option("--loss", command->fd.loss, "Message loss probability")
-        ->check(CLI::Range(0.0, 0.99))
+        ->check(finite_number(0, 0.99))
         ->capture_default_str();
     fd->add_option("--nemesis", command->fd.nemesis, "Faults of the watched node: pause,kill, pause, kill or none")
         ->capture_default_str();
     fd->add_option("--pauses-per-hour", command->fd.pauses_per_hour, "Mean pauses per hour")
-        ->check(CLI::Range(0.0, 600.0))
+        ->check(finite_number(0, 600))
         ->capture_default_str();
     fd->add_option("--pause-max", command->pause_max, "Pauses last 200ms up to this")->capture_default_str();
     fd->add_option("--crashes-per-hour", command->fd.crashes_per_hour, "Mean crashes per hour")
-        ->check(CLI::Range(0.0, 60.0))
+        ->check(finite_number(0, 60))
         ->capture_default_str();
     fd->add_option("--crash-duration", command->crash_duration, "How long each crash lasts")->capture_default_str();
     fd->add_option("--time-limit", command->time_limit, "Simulated time per run (5min..24h)")->capture_default_str();
     fd->add_option("--nodes", command->fd.nodes, "SWIM's cluster size")
-        ->check(CLI::Range(2, 256))
+        ->transform(whole_number(2, 256))
         ->capture_default_str();
     fd->add_flag("--compare", command->fd.compare,
                  "Run heartbeat, ping, phi and swim at their defaults on the same faults, with their message cost");

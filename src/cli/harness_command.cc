@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <limits>
 #include <random>
 
 #include "cli/commands.h"
@@ -148,10 +149,11 @@ CommandAction add_harness_test_command(CLI::App& app) {
                              return table.set(options->config, info, value);
                          });
     test->add_option("--seed", options->seed, "Seed of the harness's choices (default: random, printed)")
+        ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
         ->each([options](const std::string&) { options->seed_given = true; });
     test->add_option("--seeds", options->seeds, "One run per seed of a range, e.g. 1..20");
     test->add_option("--test-count", options->test_count, "Run the test this many times, with successive seeds")
-        ->check(CLI::Range(1, 100000));
+        ->transform(whole_number(1, 100000));
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
     return [options] { return run_harness_tests(*options); };
 }

@@ -89,9 +89,14 @@ int run_command(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         if (e.get_exit_code() == 0) return app.exit(e);
         std::string message = e.what();
-        // An option of another system: say whose it is.
-        if (const std::string hint = foreign_option_hint({argv + 1, argv + argc}, system); !hint.empty()) {
-            message = hint;
+        // An option the command does not have that another system does: say
+        // whose it is. Only then: a bad value for an option the command has
+        // (real mode's --keys, which dynamo also declares) is the parser's to
+        // explain.
+        if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+            if (const std::string hint = foreign_option_hint({argv + 1, argv + argc}, system); !hint.empty()) {
+                message = hint;
+            }
         }
         if (names_a_program(argc, argv) && message.find("not expected") != std::string::npos) {
             message += " (arguments for the node program that start with '-' go after '--')";

@@ -179,6 +179,7 @@ int merge(const MergeArguments& arguments) {
     std::vector<std::string> sources;
     int lost = 0;
     std::vector<std::string> batches, searches;
+    std::vector<std::string> unread;  // folders without a shard's summary
     std::size_t sweeps = 0;
     for (const std::string& dir : arguments.dirs) {
         const std::vector<std::string> batch_files = shard_files(dir, "batch.json", "batches");
@@ -190,8 +191,7 @@ int merge(const MergeArguments& arguments) {
         if (files.empty() && batch_files.empty() && guided_files.empty()) {
             // A shard that died before writing its summary leaves an empty
             // store, or none: its seeds show up as missing below.
-            std::fprintf(stdout, "no summary   %s: no shard's sweep.json, batch.json or guided.json (did it end?)\n",
-                         dir.c_str());
+            unread.push_back(dir);
             ++lost;
             continue;
         }
@@ -214,14 +214,19 @@ int merge(const MergeArguments& arguments) {
             "merge one kind at a time");
         return exit_usage;
     }
-    if (!batches.empty()) return merge_batches(batches, lost, arguments);
-    if (!searches.empty()) return merge_guided(searches, lost, arguments);
-    if (shards.empty()) {
-        print_error(
-            "nothing to merge: none of the folders holds a shard's summary (sweep.json, batch.json or guided.json, "
-            "written under --store by a command run with --shard I/N)");
+    if (shards.empty() && batches.empty() && searches.empty()) {
+        print_error(fmt::format(
+            "nothing to merge: {} holds no shard's summary (sweep.json, batch.json or guided.json, written under "
+            "--store by a command run with --shard I/N)",
+            unread.size() == 1 ? unread.front() : "none of the folders"));
         return exit_usage;
     }
+    for (const std::string& dir : unread) {
+        std::fprintf(stdout, "no summary   %s: no shard's sweep.json, batch.json or guided.json (did it end?)\n",
+                     dir.c_str());
+    }
+    if (!batches.empty()) return merge_batches(batches, lost, arguments);
+    if (!searches.empty()) return merge_guided(searches, lost, arguments);
     auto merged = runner::merge_sweeps(shards, sources);
     if (!merged) {
         print_error(merged.error().message);

@@ -4,6 +4,7 @@
 // script runs `faultline node raft-kv --data-dir DIR`.
 #include <unistd.h>
 
+#include <limits>
 #include <memory>
 
 #include "cli/commands.h"
@@ -24,6 +25,7 @@ CommandAction add_node_command(CLI::App& app, const std::string& system) {
                      "The node keeps its files in DIR/<node id>, and recovers them when started again (default: a "
                      "fresh folder under the temporary folder)");
     node->add_option("--seed", *seed, "Seed of the node's random stream (default: derived from its node id)")
+        ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
         ->each([options, seed](const std::string&) { options->seed = *seed; });
     const runner::SystemDescription* description = runner::find_system(system);
     if (description != nullptr && description->options != nullptr) {

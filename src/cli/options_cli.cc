@@ -42,6 +42,31 @@ const char* type_name(runner::OptionKind kind) {
 
 }  // namespace
 
+CLI::Validator whole_number(std::uint64_t low, std::uint64_t high) {
+    return CLI::Validator(
+        [low, high](std::string& text) -> std::string {
+            const auto value = runner::parse_whole_decimal(text);
+            if (!value || *value < low || *value > high) {
+                return fmt::format("expected a whole number in [{}, {}], got '{}'", low, high, text);
+            }
+            text = std::to_string(*value);
+            return "";
+        },
+        "UINT");
+}
+
+CLI::Validator finite_number(double low, double high) {
+    return CLI::Validator(
+        [low, high](std::string& text) -> std::string {
+            const auto value = runner::parse_finite_decimal(text);
+            if (!value || *value < low || *value > high) {
+                return fmt::format("expected a number in [{}, {}], got '{}'", low, high, text);
+            }
+            return "";
+        },
+        "NUMBER");
+}
+
 void add_declared_options(CLI::App& command, const runner::OptionSchema& schema, const Json& defaults,
                           const std::string& group, OptionSetter set) {
     for (const runner::OptionInfo& declared : schema.options()) {

@@ -32,7 +32,19 @@ int run_proxy(const ProxyCommand& command) {
             print_error("--control " + control.error().message);
             return exit_usage;
         }
+        if (!proxy::is_loopback(*control)) {
+            print_error(fmt::format("--control '{}' must be on loopback (127.0.0.1)", command.control));
+            return exit_usage;
+        }
         config->control = *control;
+        for (std::size_t i = 0; i < config->links.size(); ++i) {
+            const proxy::Address& listen = config->links[i].listen;
+            if (listen.port != 0 && listen.port == control->port && listen.host == control->host) {
+                print_error(fmt::format("--control '{}' is the listen address of link '{}' ({}:{})", command.control,
+                                        config->links[i].name, command.config, config->link_lines[i]));
+                return exit_usage;
+            }
+        }
     }
     // SIGINT and SIGTERM are taken by sigwait below, on this thread: blocked
     // before the loop's thread starts, so it inherits the mask.

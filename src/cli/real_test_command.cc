@@ -7,6 +7,7 @@
 #include <random>
 
 #include "cli/commands.h"
+#include "cli/options_cli.h"
 #include "realtime/real_test.h"
 #include "report/report.h"
 #include "runner/store.h"
@@ -48,36 +49,40 @@ CommandAction add_real_test_command(CLI::App& app) {
     test->add_flag("--real", options->real, "Real mode: real processes, TCP and disks (docs/real-mode.md)")->required();
     test->add_option("--system", config.system, "The system (raft-kv)")->capture_default_str();
     test->add_option("--bug", config.bug, "Run a deliberately broken raft-kv (faultline test --help lists them)");
-    test->add_option("--nodes", config.nodes, "Servers")->check(CLI::Range(1, 9))->capture_default_str();
-    test->add_option("--concurrency", config.concurrency, "Clients")->check(CLI::Range(1, 256))->capture_default_str();
+    test->add_option("--nodes", config.nodes, "Servers")->transform(whole_number(1, 9))->capture_default_str();
+    test->add_option("--concurrency", config.concurrency, "Clients")
+        ->transform(whole_number(1, 256))
+        ->capture_default_str();
     test->add_option("--rate", config.rate, "Operations per second, all clients together (0: as fast as answered)")
-        ->check(CLI::Range(0.0, 1e6))
+        ->check(finite_number(0, 1e6))
         ->capture_default_str();
     test->add_option("--time-limit", options->time_limit_s, "Seconds of the main phase (clients and faults)")
-        ->check(CLI::Range(0.1, 3600.0))
+        ->check(finite_number(0.1, 3600))
         ->capture_default_str();
     test->add_option("--nemesis", config.nemesis,
                      "Faults: kill, pause, restart, partition, latency (comma-separated), or none")
         ->capture_default_str();
     test->add_option("--nemesis-interval", options->nemesis_interval_ms,
                      "Mean milliseconds between faults (each lasts about as long)")
-        ->check(CLI::Range(10.0, 600000.0))
+        ->check(finite_number(10, 600000))
         ->capture_default_str();
     test->add_option("--client-timeout", options->client_timeout_ms, "Milliseconds a client waits for a reply")
-        ->check(CLI::Range(10.0, 600000.0))
+        ->check(finite_number(10, 600000))
         ->capture_default_str();
     test->add_option("--recovery", options->recovery_ms, "Milliseconds after healing, before the final reads")
-        ->check(CLI::Range(0.0, 600000.0))
+        ->check(finite_number(0, 600000))
         ->capture_default_str();
-    test->add_option("--keys", config.keys, "Keys in use at a time")->check(CLI::Range(1, 1000))->capture_default_str();
+    test->add_option("--keys", config.keys, "Keys in use at a time")
+        ->transform(whole_number(1, 1000))
+        ->capture_default_str();
     test->add_option("--read-percent", config.read_percent, "Reads among the operations")
-        ->check(CLI::Range(0, 100))
+        ->transform(whole_number(0, 100))
         ->capture_default_str();
     test->add_option("--write-percent", config.write_percent, "Writes among the operations (the rest are cas)")
-        ->check(CLI::Range(0, 100))
+        ->transform(whole_number(0, 100))
         ->capture_default_str();
     test->add_option("--seed", config.seed, "Seed of the operations, faults and clients' choices (default: random)")
-        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{999'999'999'999}))
+        ->transform(whole_number(0, 999'999'999'999))
         ->each([options](const std::string&) { options->seed_given = true; });
     test->add_option("--store", options->store, "Directory of the run store")->capture_default_str();
     return [options] {

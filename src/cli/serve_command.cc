@@ -1,6 +1,9 @@
 // `faultline serve`: one server of a built-in system as a real process, on
 // loopback TCP with a real disk (realtime/server.h, docs/real-mode.md).
+#include <limits>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include "cli/commands.h"
 #include "cli/options_cli.h"
@@ -31,6 +34,7 @@ CommandAction add_serve_command(CLI::App& app, const std::string& system) {
                      "The node's folder (created); started again on it, the node recovers what it synced")
         ->required();
     serve->add_option("--seed", *seed, "Seed of the node's random stream (default: from its id and the clock)")
+        ->transform(whole_number(0, std::numeric_limits<std::uint64_t>::max()))
         ->each([options, seed](const std::string&) { options->seed = *seed; });
     const runner::SystemDescription* description = runner::find_system(system);
     if (description != nullptr && !description->bugs.empty()) {
@@ -54,11 +58,12 @@ CommandAction add_serve_command(CLI::App& app, const std::string& system) {
             texts->peers.empty()
                 ? Result<std::map<std::string, realtime::Endpoint>>(std::map<std::string, realtime::Endpoint>())
                 : realtime::parse_peers(texts->peers);
-        for (const Status& parsed : {listen ? ok_status() : Status(listen.error()),
-                                     client_listen ? ok_status() : Status(client_listen.error()),
-                                     peers ? ok_status() : Status(peers.error())}) {
+        for (const auto& [flag, parsed] :
+             {std::pair{"--listen", listen ? ok_status() : Status(listen.error())},
+              std::pair{"--client-listen", client_listen ? ok_status() : Status(client_listen.error())},
+              std::pair{"--peers", peers ? ok_status() : Status(peers.error())}}) {
             if (!parsed) {
-                print_error(parsed.error().message);
+                print_error(std::string(flag) + ": " + parsed.error().message);
                 return exit_usage;
             }
         }

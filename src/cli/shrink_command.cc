@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "cli/options_cli.h"
 #include "harness/shrink.h"
 #include "runner/run.h"
 #include "runner/scenario.h"
@@ -223,7 +224,7 @@ CommandAction add_shrink_command(CLI::App& app) {
     // Runs, not seconds: a wall-clock budget would make the shrunk run depend
     // on the machine's load.
     shrink->add_option("--runs", arguments->runs_max, "Most candidate runs to try")
-        ->check(CLI::Range(1, 100000))
+        ->transform(whole_number(1, 100000))
         ->capture_default_str();
     // Exit code: 1 when the shrunk run still fails (it always should), 3+ on errors.
     return [arguments] { return run_shrink(*arguments); };

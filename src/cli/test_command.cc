@@ -43,24 +43,6 @@ struct TestOptions {
     std::string shard;    // "I/N": only the I-th of N slices of --seeds (runner/shard.h)
 };
 
-// A whole number in decimal within [low, high]. On its own CLI11 reads "-1"
-// into an unsigned option as 2^64-1, "010" as octal 8 and "0x10" as 16; this
-// refuses the first and the last, and hands CLI11 "10" for the second.
-CLI::Validator whole_number(std::uint64_t low, std::uint64_t high) {
-    return CLI::Validator(
-        [low, high](std::string& text) -> std::string {
-            std::uint64_t value = 0;
-            const char* end = text.data() + text.size();
-            const auto [stop, error] = std::from_chars(text.data(), end, value);
-            if (text.empty() || stop != end || error != std::errc{} || value < low || value > high) {
-                return fmt::format("expected a whole number in [{}, {}], got '{}'", low, high, text);
-            }
-            text = std::to_string(value);
-            return "";
-        },
-        "UINT");
-}
-
 // A sweep's progress: a bar on a terminal, else one line every few seconds
 // (CI logs read it too). Seeds take about the same time, so the rate so far
 // predicts the rest.
@@ -555,7 +537,7 @@ CommandAction add_test_command(CLI::App& app, const std::string& system) {
     test->add_option("--stored-failures-max", options->stored_failures_max,
                      "A sweep stores at most this many failing runs (with traces); the rest are listed in "
                      "store/sweeps/.../sweep.json with their repro commands")
-        ->check(CLI::Range(0, 100000))
+        ->transform(whole_number(0, 100000))
         ->capture_default_str();
     return [options] { return run_test(*options); };
 }

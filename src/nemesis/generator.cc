@@ -20,7 +20,12 @@ Result<std::vector<FaultKind>> parse_fault_kinds(std::string_view text) {
         const std::string_view word =
             text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
-        if (word.empty() || word == "none") continue;
+        if (word.empty()) {
+            // "kill,,pause" or "": a slip, not a request for no faults (none).
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("'{}': an empty fault name (none: no faults)", text));
+        }
+        if (word == "none") continue;
         if (word == "all") {
             for (FaultKind kind : {FaultKind::partition, FaultKind::kill, FaultKind::pause, FaultKind::clock_skew,
                                    FaultKind::clock_drift, FaultKind::clock_step, FaultKind::loss, FaultKind::latency,

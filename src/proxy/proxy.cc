@@ -12,14 +12,6 @@ namespace faultline::proxy {
 
 namespace {
 
-bool valid_name(const std::string& name) {
-    if (name.empty() || name.size() > 64) return false;
-    return std::all_of(name.begin(), name.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-               c == '.';
-    });
-}
-
 Status check_direction(const char* direction, const DirectionFaults& faults) {
     if (faults.latency_us > kMaxLatencyUs) {
         return make_error(ErrorCode::invalid_argument, fmt::format("{} latency_us {} is out of range 0..{}", direction,
@@ -71,6 +63,19 @@ Result<Address> parse_address(const std::string& text) {
                           fmt::format("'{}': the host must be an IP address or localhost", text));
     }
     return address;
+}
+
+bool valid_link_name(const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+               c == '.';
+    });
+}
+
+bool is_loopback(const Address& address) {
+    const Result<tcp::endpoint> endpoint = resolve(address);
+    return endpoint && endpoint->address().is_loopback();
 }
 
 Result<tcp::endpoint> resolve(const Address& address) {
@@ -326,7 +331,7 @@ void Proxy::set_source_resolver(SourceResolver resolver) {
 
 Result<LinkInfo> Proxy::add_link(const LinkSpec& spec) {
     return loop_->call([&]() -> Result<LinkInfo> {
-        if (!valid_name(spec.name)) {
+        if (!valid_link_name(spec.name)) {
             return make_error(ErrorCode::invalid_argument,
                               fmt::format("link name '{}': use 1 to 64 of A-Z a-z 0-9 _ - .", spec.name));
         }

@@ -78,6 +78,10 @@ struct Address {
     std::string text() const;
 };
 Result<Address> parse_address(const std::string& text);
+// Whether a parsed address is on loopback (127.x.y.z or localhost).
+bool is_loopback(const Address& address);
+// Whether `name` can name a link: 1 to 64 of A-Z a-z 0-9 _ - .
+bool valid_link_name(const std::string& name);
 
 struct LinkSpec {
     std::string name;  // [A-Za-z0-9_.-]+, unique

@@ -25,6 +25,7 @@
 #include "realtime/monotonic.h"
 #include "realtime/peer_proxy.h"
 #include "runner/store.h"
+#include "runner/system.h"
 #include "systems/lin_kv.h"
 #include "workload/kv_workload.h"
 
@@ -51,11 +52,15 @@ bool network_fault(const std::string& kind) {
 
 Result<std::vector<std::string>> nemesis_kinds(const std::string& text) {
     std::vector<std::string> kinds;
-    if (text == "none" || text.empty()) return kinds;
+    if (text == "none") return kinds;
     std::size_t start = 0;
     while (start <= text.size()) {
         const std::size_t comma = std::min(text.find(',', start), text.size());
         const std::string kind = text.substr(start, comma - start);
+        if (kind.empty()) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--nemesis '{}': an empty fault name (none: no faults)", text));
+        }
         if (kind != "kill" && kind != "pause" && kind != "restart" && kind != "partition" && kind != "latency") {
             return make_error(ErrorCode::invalid_argument,
                               fmt::format("--nemesis: '{}' is not a fault: kill, pause, restart, partition, latency "
@@ -890,6 +895,15 @@ Status RealTestConfig::validate() const {
                                       read_percent + write_percent));
     }
     if (auto kinds = nemesis_kinds(nemesis); !kinds) return kinds.error();
+    // The servers build their system from the same settings: an unknown bug
+    // or option is refused here, before any of them starts, not found in
+    // their logs after.
+    runner::RunConfig server;
+    server.system = system;
+    server.bug = bug;
+    server.nodes = nodes;
+    server.system_options = system_options;
+    if (auto made = runner::make_system(server); !made) return made.error();
     return ok_status();
 }
 

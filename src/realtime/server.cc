@@ -5,9 +5,13 @@
 
 #include <algorithm>
 #include <asio.hpp>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <deque>
+#include <filesystem>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -642,8 +646,40 @@ Status check_serve_options(const ServeOptions& options) {
         return make_error(ErrorCode::invalid_argument, fmt::format("--peers names this node ({}) itself", options.id));
     }
     if (options.data_dir.empty()) return make_error(ErrorCode::invalid_argument, "--data-dir is required");
-    if (options.listen.port == options.client_listen.port && options.listen.host == options.client_listen.host) {
+    const auto same = [](const Endpoint& a, const Endpoint& b) { return a.host == b.host && a.port == b.port; };
+    if (same(options.listen, options.client_listen)) {
         return make_error(ErrorCode::invalid_argument, "--listen and --client-listen must differ");
+    }
+    // A peer at this node's own address would be this node answering as
+    // another, and two peers at one address one node counted twice: either
+    // makes the quorum a lie.
+    for (auto peer = options.peers.begin(); peer != options.peers.end(); ++peer) {
+        if (same(peer->second, options.listen) || same(peer->second, options.client_listen)) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("--peers: {} is at {}:{}, this node's own --listen or --client-listen",
+                                          peer->first, peer->second.host, peer->second.port));
+        }
+        for (auto other = std::next(peer); other != options.peers.end(); ++other) {
+            if (same(peer->second, other->second)) {
+                return make_error(ErrorCode::invalid_argument,
+                                  fmt::format("--peers: {} and {} are both at {}:{}", peer->first, other->first,
+                                              peer->second.host, peer->second.port));
+            }
+        }
+    }
+    // The folder must be one the node can keep its state in: made here, so
+    // that a file in the way or a folder it cannot write is this flag's
+    // error, before any socket is opened.
+    std::error_code error;
+    std::filesystem::create_directories(options.data_dir, error);
+    if (error || !std::filesystem::is_directory(options.data_dir, error)) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("--data-dir {}: cannot make the folder: {}", options.data_dir,
+                                      error ? error.message() : "a file is in the way"));
+    }
+    if (::access(options.data_dir.c_str(), W_OK | X_OK) != 0) {
+        return make_error(ErrorCode::invalid_argument,
+                          fmt::format("--data-dir {}: cannot write in it: {}", options.data_dir, std::strerror(errno)));
     }
     auto system = make_system(options, static_cast<int>(options.peers.size()) + 1);
     if (!system) return system.error();

@@ -64,7 +64,9 @@ struct ServeOptions {
 
 // Every error the options can have before anything starts: the system exists,
 // has clients and can build this cluster; the id is a valid name and not a
-// peer; the data dir is named. One line for the user.
+// peer; no peer is at this node's own address or at another peer's; the data
+// dir is (made, if need be) a folder this process can write in. One line for
+// the user, naming the flag.
 Status check_serve_options(const ServeOptions& options);
 
 // Runs the node until SIGTERM or SIGINT. Errors: a port that cannot be bound,

@@ -44,10 +44,31 @@ std::string OptionInfo::range_text() const {
                        max.is_null() ? "inf" : bound_text(*this, max));
 }
 
+std::optional<std::uint64_t> parse_whole_decimal(std::string_view text) {
+    if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;
+    std::uint64_t value = 0;
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    if (stop != end || error != std::errc{}) return std::nullopt;
+    return value;
+}
+
+std::optional<double> parse_finite_decimal(std::string_view text) {
+    // strtod alone also reads hex ("0x10"), "inf", "nan" and leading spaces.
+    if (text.empty()) return std::nullopt;
+    for (const char c : text) {
+        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-')) return std::nullopt;
+    }
+    const std::string copy(text);
+    char* stop = nullptr;
+    const double value = std::strtod(copy.c_str(), &stop);
+    if (stop != copy.c_str() + copy.size() || !std::isfinite(value)) return std::nullopt;
+    return value;
+}
+
 Result<Json> option_value_from_text(const OptionInfo& info, std::string_view text) {
     auto wrong = [&](const std::string& expected) {
-        return make_error(ErrorCode::invalid_argument,
-                          fmt::format("{}: expected {}, got '{}'", info.flag(), expected, text));
+        return make_error(ErrorCode::invalid_argument, fmt::format("expected {}, got '{}'", expected, text));
     };
     switch (info.kind) {
         case OptionKind::flag:
@@ -58,32 +79,25 @@ Result<Json> option_value_from_text(const OptionInfo& info, std::string_view tex
             return Json(std::string(text));
         case OptionKind::duration: {
             auto parsed = parse_duration(text, info.bare_unit);
-            if (!parsed) return make_error(parsed.error().code, info.flag() + ": " + parsed.error().message);
+            if (!parsed) return parsed.error();
             return Json(*parsed);
         }
         case OptionKind::integer: {
-            // Decimal only: on its own CLI11 reads "010" as octal and "-1" into
-            // an unsigned option as 2^64-1.
-            const char* end = text.data() + text.size();
+            // Decimal only, as parse_whole_decimal; a sign is read here so
+            // that "-1" is refused by the range, which names it.
             if (!text.empty() && text.front() == '-') {
-                std::int64_t value = 0;
-                const auto [stop, error] = std::from_chars(text.data(), end, value);
-                if (stop != end || error != std::errc{}) return wrong("a whole number");
-                return Json(value);
+                const auto magnitude = parse_whole_decimal(text.substr(1));
+                if (!magnitude || *magnitude > std::uint64_t{1} << 63) return wrong("a whole number");
+                return Json(static_cast<std::int64_t>(0 - *magnitude));
             }
-            std::uint64_t value = 0;
-            const auto [stop, error] = std::from_chars(text.data(), end, value);
-            if (text.empty() || stop != end || error != std::errc{}) return wrong("a whole number");
-            return Json(value);
+            const auto value = parse_whole_decimal(text);
+            if (!value) return wrong("a whole number");
+            return Json(*value);
         }
         case OptionKind::number: {
-            const std::string copy(text);
-            char* stop = nullptr;
-            const double value = std::strtod(copy.c_str(), &stop);
-            if (copy.empty() || stop != copy.c_str() + copy.size() || !std::isfinite(value)) {
-                return wrong("a finite number");
-            }
-            return Json(value);
+            const auto value = parse_finite_decimal(text);
+            if (!value) return wrong("a finite number");
+            return Json(*value);
         }
     }
     FL_UNREACHABLE();
@@ -91,20 +105,23 @@ Result<Json> option_value_from_text(const OptionInfo& info, std::string_view tex
 
 Result<Json> option_value_from_scenario(const OptionInfo& info, const Json& value) {
     if (info.kind != OptionKind::duration) return value;
+    // The messages name the key: the line alone does not say which value on
+    // it was wrong to someone reading the error without the file.
     if (value.is_string()) {
         auto parsed = parse_duration(value.get<std::string>(), seconds(1));
-        if (!parsed) return parsed.error();
+        if (!parsed) return make_error(parsed.error().code, info.key + ": " + parsed.error().message);
         return Json(*parsed);
     }
     if (value.is_number()) {
         const double number = value.get<double>();
         // The same range as parse_duration's: beyond it the cast would be undefined.
         if (!(number >= 0 && number * 1e9 <= 9.2e18)) {
-            return make_error(ErrorCode::invalid_argument, "a duration in seconds must be in [0, 9.2e9]");
+            return make_error(ErrorCode::invalid_argument,
+                              info.key + ": a duration in seconds must be in [0, 9.2e9], got " + value.dump());
         }
         return Json(static_cast<Nanos>(number * 1e9));
     }
-    return make_error(ErrorCode::parse_error, "expected a duration such as \"5s\" or \"250ms\"");
+    return make_error(ErrorCode::parse_error, info.key + ": expected a duration such as \"5s\" or \"250ms\"");
 }
 
 std::string option_value_text(const OptionInfo& info, const Json& value) {

@@ -33,6 +33,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -82,8 +83,17 @@ struct OptionInfo {
 
 // Parses command-line text into the JSON form of an option of this kind
 // (durations in ns through parse_duration with the option's bare unit, numbers
-// strictly in decimal). The range is checked when the value is set.
+// strictly in decimal). The range is checked when the value is set. The
+// message does not name the flag: the caller does ("--nodes: expected ...").
 Result<Json> option_value_from_text(const OptionInfo& info, std::string_view text);
+
+// Numbers as every option reads them, declared in a table or not: decimal
+// digits only for a whole number (no sign, no 0x, no spaces: on its own CLI11
+// reads "010" as octal, "0x5" as hex and "-1" into an unsigned as 2^64-1), and
+// a finite decimal number for a number (no hex, inf or nan, which passes every
+// range check since it compares false).
+std::optional<std::uint64_t> parse_whole_decimal(std::string_view text);
+std::optional<double> parse_finite_decimal(std::string_view text);
 // A scenario file's value: durations as "250ms" or seconds; other kinds as is.
 Result<Json> option_value_from_scenario(const OptionInfo& info, const Json& value);
 // The command-line / TOML spelling of a JSON value: "250ms", "0.5", "tree".

@@ -32,6 +32,35 @@ bool parse_whole(std::string_view text, std::uint64_t& out) {
     return !text.empty() && stop == end && error == std::errc{};
 }
 
+// What is wrong with an entry of a shard's failures, seeds_run or ran ("" if
+// nothing): the fields the merge reads or prints, each of its own type, so
+// that a hand-edited or damaged file is refused in its own name rather than
+// failing somewhere in the middle of the merge's output.
+std::string entry_error(const Json& entry) {
+    if (!entry.is_object()) return "not an object";
+    for (const char* key : {"verdict", "error", "repro", "stored", "expected", "name"}) {
+        if (entry.contains(key) && !entry[key].is_string()) return fmt::format("'{}' is not a string", key);
+    }
+    if (entry.contains("seed") && !is_whole(entry["seed"])) return "'seed' is not a whole number";
+    if (entry.contains("verdict")) {
+        const std::string verdict = entry["verdict"].get<std::string>();
+        if (verdict != "valid" && verdict != "invalid" && verdict != "unknown") {
+            return fmt::format("verdict '{}' is not valid, invalid or unknown", verdict);
+        }
+    }
+    if (entry.contains("checks")) {
+        const Json& checks = entry["checks"];
+        if (!checks.is_array() ||
+            !std::all_of(checks.begin(), checks.end(), [](const Json& c) { return c.is_string(); })) {
+            return "'checks' is not a list of names";
+        }
+    }
+    if (entry.contains("as_expected") && !entry["as_expected"].is_boolean()) {
+        return "'as_expected' is not true or false";
+    }
+    return "";
+}
+
 }  // namespace
 
 Result<Shard> parse_shard(const std::string& text) {
@@ -170,7 +199,10 @@ Result<ShardFile> read_shard(const Json& json, const std::string& source) {
         !parse_whole(std::string_view(file.range).substr(dots + 2), file.last) || file.first > file.last) {
         return refuse(fmt::format("'{}' is not a seed range", file.range));
     }
-    if (json.contains("wall_seconds") && json["wall_seconds"].is_number()) {
+    if (json.contains("wall_seconds")) {
+        if (!json["wall_seconds"].is_number() || !(json["wall_seconds"].get<double>() >= 0)) {
+            return refuse("wall_seconds must be a number of seconds");
+        }
         file.wall_seconds = json["wall_seconds"].get<double>();
     }
     file.seeds_run = &json["seeds_run"];
@@ -180,10 +212,16 @@ Result<ShardFile> read_shard(const Json& json, const std::string& source) {
             !seed["verdict"].is_string()) {
             return refuse("every entry of seeds_run needs a seed and a verdict");
         }
+        if (const std::string error = entry_error(seed); !error.empty()) {
+            return refuse(fmt::format("the seeds_run entry of seed {}: {}", seed["seed"].get<std::uint64_t>(), error));
+        }
     }
     for (const Json& failure : *file.failures) {
         if (!failure.is_object() || !failure.contains("seed") || !is_whole(failure["seed"])) {
             return refuse("every failure needs a seed");
+        }
+        if (const std::string error = entry_error(failure); !error.empty()) {
+            return refuse(fmt::format("the failure of seed {}: {}", failure["seed"].get<std::uint64_t>(), error));
         }
     }
     return file;
@@ -236,7 +274,8 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
     std::vector<std::uint64_t> duplicated;
     double wall_seconds = 0;
     std::map<std::uint64_t, std::string> verdict_of;
-    for (const ShardFile& file : files) {
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const ShardFile& file = files[i];
         wall_seconds += file.wall_seconds;
         // Within one shard a seed appears once in seeds_run, or once among
         // its failures when it could not run at all.
@@ -251,7 +290,7 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
             if (seed < head.first || seed > head.last) {
                 return make_error(
                     ErrorCode::invalid_argument,
-                    fmt::format("{}: seed {} is outside the sweep's range {}", file.command, seed, head.range));
+                    fmt::format("{}: seed {} is outside the sweep's range {}", sources[i], seed, head.range));
             }
             const auto [at, fresh] = verdict_of.emplace(seed, verdict);
             if (!fresh) {
@@ -370,6 +409,9 @@ Result<MergedBatch> merge_batches(const std::vector<Json>& shards, const std::ve
                 !entry.contains("as_expected") || !entry["as_expected"].is_boolean()) {
                 return refuse(i, "every scenario run needs a name and as_expected");
             }
+            if (const std::string error = entry_error(entry); !error.empty()) {
+                return refuse(i, fmt::format("the run of scenario {}: {}", entry["name"].get<std::string>(), error));
+            }
         }
         if (i == 0) continue;
         for (const char* key : {"faultline_version", "config_hash"}) {
@@ -475,6 +517,9 @@ Result<MergedGuided> merge_guided(const std::vector<Json>& shards, const std::ve
         for (const Json& failure : json["failures"]) {
             if (!failure.is_object() || !failure.contains("verdict") || !failure["verdict"].is_string()) {
                 return refuse(i, "every failure needs a verdict");
+            }
+            if (const std::string error = entry_error(failure); !error.empty()) {
+                return refuse(i, fmt::format("a failure: {}", error));
             }
         }
         if (i == 0) continue;

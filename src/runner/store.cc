@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -70,11 +71,19 @@ Result<Json> read_json_file(const std::string& path) {
     if (!in) return make_error(ErrorCode::not_found, fmt::format("{}: cannot open", path));
     std::stringstream buffer;
     buffer << in.rdbuf();
-    Json json = Json::parse(buffer.str(), nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded()) {
-        return make_error(ErrorCode::parse_error, fmt::format("{}: not valid JSON", path));
+    const std::string text = buffer.str();
+    try {
+        return Json::parse(text);
+    } catch (const Json::parse_error& error) {
+        // The line of the first byte that cannot be read, as every other
+        // input error names it; a file that stops before its JSON does (a
+        // writer killed mid-write) is said to.
+        const std::size_t at = std::min<std::size_t>(error.byte == 0 ? 0 : error.byte - 1, text.size());
+        const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n');
+        const bool ended = text.find_first_not_of(" \t\r\n", at) == std::string::npos;
+        return make_error(ErrorCode::parse_error, fmt::format("{}:{}: not valid JSON{}", path, line,
+                                                              ended ? " (it ends early: cut short?)" : ""));
     }
-    return json;
 }
 
 Result<std::string> create_run_directory(const std::string& store_root, const std::string& name, std::uint64_t seed) {

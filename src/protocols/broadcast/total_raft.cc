@@ -34,6 +34,7 @@
 #include <cstring>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "base/assert.h"
 #include "base/json.h"
@@ -149,8 +150,13 @@ class TotalRaftNode final : public LevelNode {
         }
         FL_ASSERT_EQ(tag, kLevelTimerTag);
         // Own messages not yet applied here: they may have been lost on the
-        // way to a leader or with it. Copies are skipped when applied.
-        for (const auto& [seq, payload] : own_) submit(ctx, payload);
+        // way to a leader or with it. Copies are skipped when applied. A
+        // cluster of one commits, applies and erases from own_ inside
+        // submit: the loop walks a copy.
+        std::vector<Payload> pending;
+        pending.reserve(own_.size());
+        for (const auto& [seq, payload] : own_) pending.push_back(payload);
+        for (const Payload& payload : pending) submit(ctx, payload);
         ctx.set_timer(retry_interval(), kLevelTimerTag);
     }
 
@@ -173,13 +179,16 @@ class TotalRaftNode final : public LevelNode {
     void propose(Context& ctx, const Payload& payload) {
         FL_ASSERT(leads());
         if (seen(payload)) return;  // applied already: a late copy
-        const auto found = proposed_in_.find(payload.key());
+        // `payload` may live in own_, which act() erases it from when a
+        // cluster of one commits it at once: its key is taken first.
+        const std::uint64_t key = payload.key();
+        const auto found = proposed_in_.find(key);
         if (found != proposed_in_.end() && found->second == raft_.term()) return;  // in this leader's log already
         const Term term = raft_.term();
         const auto index = raft_.propose(ctx, encode(payload));
         act(ctx);
         // Refused only while handing leadership over: the origin sends it again.
-        if (index) proposed_in_[payload.key()] = term;
+        if (index) proposed_in_[key] = term;
     }
     // Acting on Raft's Ready, in the order raft.h gives.
     void act(Context& ctx) {
