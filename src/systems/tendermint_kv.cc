@@ -158,13 +158,14 @@ class TendermintKvSystem final : public runner::System {
         std::vector<CheckOutcome> outcomes;
         outcomes.push_back(check_lin_kv(history));
         Json byzantine = Json::array();
-        std::uint64_t lies = 0;
+        std::uint64_t lies = 0, against_lock = 0;
         for (std::size_t i = 0; i < behaviours_.size(); ++i) {
             if (!behaviours_[i]) continue;
             byzantine.push_back(Json{{"node", fmt::format("n{}", i)},
                                      {"behaviour", protocols::tendermint::behaviour_name(*behaviours_[i])}});
             if (Node* node = simulation.node(NodeId(static_cast<std::uint32_t>(i)))) {
                 lies += static_cast<const ByzantineValidator*>(node)->lies();
+                against_lock += static_cast<const ByzantineValidator*>(node)->against_lock();
             }
         }
         const std::string who = byzantine.empty() ? "none" : byzantine.dump();
@@ -174,9 +175,14 @@ class TendermintKvSystem final : public runner::System {
         } else {
             outcomes.push_back(CheckOutcome{
                 "agreement", Verdict::valid,
-                fmt::format("held after each of {} steps ({} heights decided; Byzantine: {}, {} messages altered)",
-                            steps_, decided_.size(), who, lies),
-                Json{{"steps", steps_}, {"heights", decided_.size()}, {"byzantine", byzantine}, {"lies", lies}}});
+                fmt::format("held after each of {} steps ({} heights decided; Byzantine: {}, {} messages altered, {} "
+                            "prevotes against a lock)",
+                            steps_, decided_.size(), who, lies, against_lock),
+                Json{{"steps", steps_},
+                     {"heights", decided_.size()},
+                     {"byzantine", byzantine},
+                     {"lies", lies},
+                     {"against_lock", against_lock}}});
         }
         outcomes.push_back(invalid_block_ ? CheckOutcome{"validity", Verdict::invalid, *invalid_block_, Json::object()}
                                           : CheckOutcome{"validity", Verdict::valid,
@@ -373,7 +379,7 @@ Result<std::unique_ptr<runner::System>> make_tendermint_kv(const RunConfig& conf
     options.timeout_delta = own->timeout_delta;
     options.timeout_commit = own->timeout_commit;
     options.gossip_interval = own->gossip_interval;
-    options.ignore_lock = config.bug == "ignore-lock";
+    options.quorum_half = config.bug == "quorum-half";
     std::optional<std::size_t> fixed;
     for (std::size_t i = 0; i < std::size(protocols::tendermint::kBehaviours); ++i) {
         if (own->byzantine_behaviour == protocols::tendermint::behaviour_name(protocols::tendermint::kBehaviours[i])) {
@@ -391,7 +397,7 @@ const runner::SystemRegistration registration{{
                "validators from the seed, agreement checked after every step and duplicate-vote evidence checked "
                "for accountability",
     .options = &tendermint_kv_options(),
-    .bugs = {"ignore-lock"},
+    .bugs = {"quorum-half"},
     .checks = {"linearizability", "agreement", "validity", "block-time", "termination", "accountability"},
     .roles = {nemesis::TargetRole::leader},
     .make = make_tendermint_kv,

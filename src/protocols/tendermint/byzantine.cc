@@ -98,14 +98,31 @@ void ByzantineValidator::outgoing(Context& ctx, NodeId to, MessagePtr message) {
             }
             break;
         case Behaviour::amnesia:
-            if (own_vote && vote->kind == VoteType::prevote && inner_.locked_round() >= 0 &&
-                inner_.locked_round() < vote->round) {
+            if (const auto* proposal = message_as<Proposal>(*message);
+                proposal != nullptr && proposal->proposer == inner_.index() && proposal->valid_round >= 0) {
+                // It forgot its validValue too: a new block, as if nothing was locked.
+                ++lies_;
+                auto fresh = std::make_shared<Proposal>(*proposal);
+                fresh->block = variant_of(*proposal->block);
+                fresh->valid_round = -1;
+                fresh->sign();
+                fresh_[proposal->round] = fresh->block->id();
+                message = fresh;
+            } else if (own_vote && vote->kind == VoteType::precommit && vote->block != kNil) {
+                ++lies_;  // it withholds its precommit, so that rounds after its lock come
+                message = recast(*vote, kNil);
+            } else if (own_vote && vote->kind == VoteType::prevote && inner_.locked_round() >= 0 &&
+                       inner_.locked_round() < vote->round) {
                 const BlockPtr proposal = inner_.proposal_in(vote->round);
-                if (proposal && proposal->id() != vote->block) {
+                auto fresh = fresh_.find(vote->round);
+                const BlockId chosen = fresh != fresh_.end() ? fresh->second : proposal ? proposal->id() : kNil;
+                if (chosen != kNil && chosen != vote->block) {
                     ++lies_;
-                    message = recast(*vote, proposal->id());
+                    ++against_lock_;
+                    message = recast(*vote, chosen);
                 }
             }
+            if (inner_.round() == 0) fresh_.clear();
             break;
         case Behaviour::fork:
             if (const auto* proposal = message_as<Proposal>(*message);

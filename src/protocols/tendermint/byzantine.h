@@ -10,8 +10,12 @@
 //                block no one proposed for nil) to odd ones: duplicate votes,
 //                which the others relay to each other and catch.
 //   amnesia      forgets its lock: in a round after the one it locked in, it
-//                prevotes that round's proposal whatever its lock says. One
-//                vote per round, so no duplicate-vote evidence names it.
+//                prevotes that round's proposal whatever its lock says (as
+//                proposer it forgets its validValue and proposes a new block,
+//                which it then prevotes); and it
+//                precommits nil where it locked, so that such rounds come
+//                whenever a correct validator is cut off. One vote per step,
+//                so no duplicate-vote evidence names it.
 //   fork         colludes with the other fork validators: to the upper half
 //                of the correct validators it tells a second story (its own
 //                proposals as a variant block without the commands, its votes
@@ -54,6 +58,8 @@ class ByzantineValidator final : public Node {
     Behaviour behaviour() const { return behaviour_; }
     // Messages it sent other than as the correct core would.
     std::uint64_t lies() const { return lies_; }
+    // Amnesia: prevotes it sent against its lock.
+    std::uint64_t against_lock() const { return against_lock_; }
 
   private:
     friend class InterceptedContext<ByzantineValidator>;
@@ -69,7 +75,9 @@ class ByzantineValidator final : public Node {
     std::vector<std::uint32_t> colluders_;
     std::map<BlockId, BlockId> variants_;  // fork: the id of a block's second story
     std::deque<BlockId> order_;            // variants_ in the order they came, to forget the oldest
+    std::map<Round, BlockId> fresh_;       // amnesia: the new blocks it proposed this height
     std::uint64_t lies_ = 0;
+    std::uint64_t against_lock_ = 0;
 };
 
 }  // namespace faultline::protocols::tendermint

@@ -560,7 +560,7 @@ bool Validator::step_rules(Context& ctx) {
         return power == at->second.prevotes.power.end() ? 0 : power->second;
     };
     if (step_ == Step::propose && proposal) {
-        const bool unlocked = locked_round_ == -1 || locked_value_->id() == proposal->id() || options_.ignore_lock;
+        const bool unlocked = locked_round_ == -1 || locked_value_->id() == proposal->id();
         if (vr == -1) {  // lines 22-27
             vote(ctx, VoteType::prevote, valid(*proposal) && unlocked ? proposal->id() : kNil);
             step_ = Step::prevote;

@@ -64,9 +64,10 @@ struct TendermintOptions {
     Nanos gossip_interval = milliseconds(100);
     std::size_t block_commands_max = 64;
     std::vector<std::uint64_t> powers;  // per validator; empty: all 1
-    // The bug: prevote a proposal whatever the lock (lines 22 and 28 without
-    // their lock condition).
-    bool ignore_lock = false;
+    // The bug: quorums of half the power instead of more than 2/3 (for a
+    // polka, a commit and the "any" thresholds); two quorums may then share
+    // only a Byzantine validator.
+    bool quorum_half = false;
 };
 
 // A decided height.
@@ -160,7 +161,9 @@ class Validator final : public Node {
     void decide(Context& ctx, Round round, BlockPtr block, std::vector<VotePtr> commit);
     void schedule(Context& ctx, TimerTag tag, Nanos after);
     Nanos timeout(Nanos base, Round round) const { return base + options_.timeout_delta * round; }
-    bool more_than_two_thirds(std::uint64_t power) const { return 3 * power > 2 * total_; }
+    bool more_than_two_thirds(std::uint64_t power) const {
+        return options_.quorum_half ? 2 * power >= total_ : 3 * power > 2 * total_;
+    }
     bool more_than_one_third(std::uint64_t power) const { return 3 * power > total_; }
     void multicast(Context& ctx, const MessagePtr& message);
 
