@@ -22,6 +22,7 @@
 #include "protocols/tendermint/validator.h"
 #include "runner/system.h"
 #include "systems/lin_kv.h"
+#include "systems/tendermint_checks.h"
 #include "workload/kv_workload.h"
 
 namespace faultline::systems {
@@ -93,7 +94,6 @@ class TendermintKvSystem final : public runner::System {
             behaviours_.push_back(behaviour);
         }
         seen_.assign(static_cast<std::size_t>(config.nodes), 0);
-        last_time_.assign(static_cast<std::size_t>(config.nodes), -1);
     }
 
     std::shared_ptr<const workload::ClientCodec> codec() const override { return codec_; }
@@ -106,14 +106,14 @@ class TendermintKvSystem final : public runner::System {
 
     void after_step(sim::Simulation& simulation) override {
         ++steps_;
-        if (!heal_height_ && simulation.now() >= healed_at_) heal_height_ = decided_.size();
+        if (!heal_height_ && simulation.now() >= healed_at_) heal_height_ = agreement_.heights();
         for (std::size_t i = 0; i < behaviours_.size(); ++i) {
             const Validator* validator = correct_at(simulation, i);
             if (validator == nullptr) continue;
             const auto& decisions = validator->decisions();
             if (decisions.size() < seen_[i]) {  // restarted: a new incarnation
                 seen_[i] = 0;
-                last_time_[i] = -1;
+                block_time_.restart(i);
             }
             for (; seen_[i] < decisions.size(); ++seen_[i]) observe(simulation, i, *validator, seen_[i] + 1);
         }
@@ -177,9 +177,9 @@ class TendermintKvSystem final : public runner::System {
                 "agreement", Verdict::valid,
                 fmt::format("held after each of {} steps ({} heights decided; Byzantine: {}, {} messages altered, {} "
                             "prevotes against a lock)",
-                            steps_, decided_.size(), who, lies, against_lock),
+                            steps_, agreement_.heights(), who, lies, against_lock),
                 Json{{"steps", steps_},
-                     {"heights", decided_.size()},
+                     {"heights", agreement_.heights()},
                      {"byzantine", byzantine},
                      {"lies", lies},
                      {"against_lock", against_lock}}});
@@ -188,7 +188,7 @@ class TendermintKvSystem final : public runner::System {
                                           : CheckOutcome{"validity", Verdict::valid,
                                                          fmt::format("all {} decided blocks hold only commands clients "
                                                                      "issued and came from a proposer of their height",
-                                                                     decided_.size()),
+                                                                     agreement_.heights()),
                                                          Json::object()});
         outcomes.push_back(
             time_violation_ ? CheckOutcome{"block-time", Verdict::invalid, *time_violation_, Json::object()}
@@ -203,14 +203,9 @@ class TendermintKvSystem final : public runner::System {
     // Height h decided by correct validator i: agreement, validity, time.
     void observe(sim::Simulation& simulation, std::size_t i, const Validator& validator, Height height) {
         const auto& decision = validator.decisions()[height - 1];
-        const BlockId id = decision.block->id();
-        auto [first, inserted] = decided_.emplace(height, std::make_pair(id, i));
-        if (!inserted && first->second.first != id && !violation_) {
-            violation_ =
-                fmt::format("n{} and n{} (both correct) decided different blocks at height {} ({:016x} and {:016x})",
-                            first->second.second, i, height, first->second.first, id);
+        if (auto violation = agreement_.observe(i, height, decision.block->id()); violation && !violation_) {
+            violation_ = std::move(violation);
             violation_at_ = simulation.now();
-            fork_ = true;
         }
         if (!invalid_block_) {
             bool proposer_ok = false;
@@ -228,15 +223,13 @@ class TendermintKvSystem final : public runner::System {
                 }
             }
         }
-        if (!time_violation_ && last_time_[i] >= 0 && decision.time <= last_time_[i]) {
-            time_violation_ = fmt::format("n{}: block time at height {} is {}, not after {} at height {}", i, height,
-                                          format_duration(decision.time), format_duration(last_time_[i]), height - 1);
+        if (auto violation = block_time_.observe(i, height, decision.time); violation && !time_violation_) {
+            time_violation_ = std::move(violation);
         }
-        last_time_[i] = decision.time;
     }
 
     CheckOutcome termination(sim::Simulation& simulation) const {
-        const std::size_t healed = heal_height_.value_or(decided_.size());
+        const std::size_t healed = heal_height_.value_or(agreement_.heights());
         if (violation_) {
             return CheckOutcome{"termination", Verdict::unknown, "not judged after a fork", Json::object()};
         }
@@ -249,7 +242,7 @@ class TendermintKvSystem final : public runner::System {
                                     Json::object()};
             }
         }
-        if (decided_.size() <= healed) {
+        if (agreement_.heights() <= healed) {
             return CheckOutcome{"termination", Verdict::invalid,
                                 fmt::format("no height was decided after the faults healed (at height {})", healed),
                                 Json::object()};
@@ -257,43 +250,24 @@ class TendermintKvSystem final : public runner::System {
         return CheckOutcome{"termination", Verdict::valid,
                             fmt::format("every correct validator up at the end decided the {} heights decided when the "
                                         "faults healed; {} were decided in all",
-                                        healed, decided_.size()),
+                                        healed, agreement_.heights()),
                             Json::object()};
     }
 
     CheckOutcome accountability(sim::Simulation& simulation) const {
-        std::map<std::uint32_t, std::size_t> named;  // validator -> pieces of evidence
-        std::uint64_t total = 0;
-        std::map<std::uint32_t, std::uint64_t> power;
+        std::vector<protocols::tendermint::Evidence> evidence;
+        std::vector<bool> byzantine;
+        std::vector<std::uint64_t> powers;
         for (std::size_t i = 0; i < behaviours_.size(); ++i) {
+            byzantine.push_back(behaviours_[i].has_value());
             const Validator* validator = correct_at(simulation, i);
             if (validator == nullptr) continue;
-            total = validator->total_power();
-            for (std::uint32_t v = 0; v < behaviours_.size(); ++v) power[v] = validator->power_of(v);
-            for (const auto& evidence : validator->evidence()) ++named[evidence.validator];
+            evidence.insert(evidence.end(), validator->evidence().begin(), validator->evidence().end());
+            powers.clear();
+            for (std::uint32_t v = 0; v < behaviours_.size(); ++v) powers.push_back(validator->power_of(v));
         }
-        Json names = Json::array();
-        std::uint64_t named_power = 0;
-        for (const auto& [validator, pieces] : named) {
-            names.push_back(fmt::format("n{}", validator));
-            named_power += power[validator];
-            if (!behaviours_.at(validator)) {
-                return CheckOutcome{"accountability", Verdict::invalid,
-                                    fmt::format("duplicate-vote evidence names n{}, a correct validator", validator),
-                                    Json{{"named", names}}};
-            }
-        }
-        if (fork_ && 3 * named_power < total) {
-            return CheckOutcome{"accountability", Verdict::invalid,
-                                fmt::format("a fork, but the evidence names validators holding only {} of {} power: {}",
-                                            named_power, total, names.dump()),
-                                Json{{"named", names}}};
-        }
-        return CheckOutcome{"accountability", Verdict::valid,
-                            fmt::format("the evidence names {} ({} of {} power), no correct validator{}",
-                                        names.empty() ? "nobody" : names.dump(), named_power, total,
-                                        fork_ ? ", and at least 1/3 of the power after the fork" : ""),
-                            Json{{"named", names}, {"named_power", named_power}, {"total_power", total}}};
+        if (powers.empty()) powers.assign(behaviours_.size(), 1);
+        return check_accountability(evidence, byzantine, powers, agreement_.forked());
     }
 
     const Validator* correct_at(sim::Simulation& simulation, std::size_t i) const {
@@ -306,11 +280,10 @@ class TendermintKvSystem final : public runner::System {
     std::shared_ptr<const RecordingCodec> codec_;
     workload::LinKvGenerator generator_;
     std::vector<std::optional<Behaviour>> behaviours_;
-    std::vector<std::size_t> seen_;                              // per validator: decisions checked
-    std::vector<Nanos> last_time_;                               // per validator: the time of its last decided block
-    std::map<Height, std::pair<BlockId, std::size_t>> decided_;  // height -> (block, first correct validator)
+    std::vector<std::size_t> seen_;  // per validator: decisions checked
+    AgreementCheck agreement_;
+    BlockTimeCheck block_time_;
     std::optional<std::string> violation_, invalid_block_, time_violation_;
-    bool fork_ = false;
     bool stopped_ = false;
     Nanos violation_at_ = 0;
     Nanos healed_at_ = 0;
