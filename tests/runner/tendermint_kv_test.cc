@@ -122,6 +122,25 @@ TEST(TendermintKv, DoubleSigningIsConvictedAndOnlyTheDoubleSigner) {
     EXPECT_EQ(outcome(*result, "accountability").details.at("named"), Json::array({byzantine[0].at("node")}));
 }
 
+// Seed 4 under loss and pauses: rounds come after the amnesic validator
+// locked, and it prevotes against its lock (found by sweeping, as the
+// scenario bft/tendermint-amnesia).
+TEST(TendermintKv, AnAmnesicValidatorVotesAgainstItsLockAndTheCorrectOnesStillAgree) {
+    RunConfig config = tendermint_kv(4);
+    config.nemesis = "loss,pause";
+    config.time_limit = seconds(30);
+    config.system_options["byzantine_behaviour"] = "amnesia";
+    auto result = run(config, RunOptions{.keep_node_logs = false});
+    ASSERT_TRUE(result.has_value()) << result.error().message;
+    EXPECT_TRUE(failing(*result).empty());
+    EXPECT_GT(outcome(*result, "agreement").details.at("against_lock").get<std::uint64_t>(), 0u);
+    // Only the amnesic validator may be named: the commits it passes on hold
+    // the precommits it withheld, so they convict it of signing both.
+    const Json named = outcome(*result, "accountability").details.at("named");
+    const Json byzantine = outcome(*result, "agreement").details.at("byzantine");
+    for (const Json& each : named) EXPECT_EQ(each, byzantine.at(0).at("node"));
+}
+
 TEST(TendermintKv, TwoColludersForkTheChainAndTheEvidenceNamesExactlyThem) {
     RunConfig config = without_other_faults(tendermint_kv(1));
     config.system_options["byzantine"] = 2;

@@ -98,6 +98,14 @@ void ByzantineValidator::outgoing(Context& ctx, NodeId to, MessagePtr message) {
             }
             break;
         case Behaviour::amnesia:
+            if (own_vote) {
+                // One vote per step: what it resends is what it said first.
+                auto said = said_.find({vote->height, vote->round, vote->kind});
+                if (said != said_.end()) {
+                    ctx.send(to, said->second);
+                    return;
+                }
+            }
             if (const auto* proposal = message_as<Proposal>(*message);
                 proposal != nullptr && proposal->proposer == inner_.index() && proposal->valid_round >= 0) {
                 // It forgot its validValue too: a new block, as if nothing was locked.
@@ -123,6 +131,10 @@ void ByzantineValidator::outgoing(Context& ctx, NodeId to, MessagePtr message) {
                 }
             }
             if (inner_.round() == 0) fresh_.clear();
+            if (own_vote) {
+                said_[{vote->height, vote->round, vote->kind}] = message;
+                std::erase_if(said_, [&](const auto& entry) { return std::get<0>(entry.first) + 2 < vote->height; });
+            }
             break;
         case Behaviour::fork:
             if (const auto* proposal = message_as<Proposal>(*message);

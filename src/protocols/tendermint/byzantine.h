@@ -14,8 +14,9 @@
 //                proposer it forgets its validValue and proposes a new block,
 //                which it then prevotes); and it
 //                precommits nil where it locked, so that such rounds come
-//                whenever a correct validator is cut off. One vote per step,
-//                so no duplicate-vote evidence names it.
+//                whenever a correct validator is cut off. It sends one vote
+//                per step; only the commits its core passes on (which hold
+//                the precommits it withheld) can convict it.
 //   fork         colludes with the other fork validators: to the upper half
 //                of the correct validators it tells a second story (its own
 //                proposals as a variant block without the commands, its votes
@@ -27,6 +28,7 @@
 
 #include <deque>
 #include <map>
+#include <tuple>
 #include <vector>
 
 #include "node/intercepted_context.h"
@@ -76,6 +78,7 @@ class ByzantineValidator final : public Node {
     std::map<BlockId, BlockId> variants_;  // fork: the id of a block's second story
     std::deque<BlockId> order_;            // variants_ in the order they came, to forget the oldest
     std::map<Round, BlockId> fresh_;       // amnesia: the new blocks it proposed this height
+    std::map<std::tuple<Height, Round, VoteType>, MessagePtr> said_;  // amnesia: its vote per step
     std::uint64_t lies_ = 0;
     std::uint64_t against_lock_ = 0;
 };
