@@ -439,6 +439,8 @@ void Validator::on_commit(Context& ctx, NodeId from, const Commit& commit) {
         valid_commit(commit.precommits, height_, commit.block->id()) &&
         commit.precommits.front()->round == commit.round) {
         decide(ctx, commit.round, commit.block, commit.precommits);
+    } else {
+        return;  // not one it can take: no asking again before the next gossip
     }
     if (commit.sender_height > height_) {
         auto status = std::make_shared<Status>();
