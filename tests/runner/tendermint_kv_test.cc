@@ -122,11 +122,11 @@ TEST(TendermintKv, DoubleSigningIsConvictedAndOnlyTheDoubleSigner) {
     EXPECT_EQ(outcome(*result, "accountability").details.at("named"), Json::array({byzantine[0].at("node")}));
 }
 
-// Seed 4 under loss and pauses: rounds come after the amnesic validator
-// locked, and it prevotes against its lock (found by sweeping, as the
-// scenario bft/tendermint-amnesia).
+// Seed 43 under loss and pauses: a round comes after the amnesic validator
+// locked, and it prevotes against its lock (found by sweeping seeds 1-100,
+// where 2 do, as the scenario bft/tendermint-amnesia).
 TEST(TendermintKv, AnAmnesicValidatorVotesAgainstItsLockAndTheCorrectOnesStillAgree) {
-    RunConfig config = tendermint_kv(4);
+    RunConfig config = tendermint_kv(43);
     config.nemesis = "loss,pause";
     config.time_limit = seconds(30);
     config.system_options["byzantine_behaviour"] = "amnesia";
