@@ -184,18 +184,14 @@ bool Validator::can_vote() const {
 void Validator::enter_height(Context& ctx) {
     waiting_commit_ = false;
     if (height_ != resume_height_ || mute_ || resume_votes_.empty()) {
-        if (height_ == resume_height_ && !mute_) {
-            locked_value_ = resume_lock_;
-            locked_round_ = resume_lock_round_;
-        }
+        if (height_ == resume_height_ && !mute_) resume_lock();
         start_round(ctx, 0);
         progress(ctx);
         return;
     }
     // Back where it voted last, with its lock and its votes (which it resends),
     // past the steps it took: it never votes twice in one step.
-    locked_value_ = resume_lock_;
-    locked_round_ = resume_lock_round_;
+    resume_lock();
     own_votes_ = resume_votes_;
     round_ = 0;
     for (const auto& vote : own_votes_) {
@@ -209,6 +205,22 @@ void Validator::enter_height(Context& ctx) {
     }
     if (step_ == Step::propose) schedule(ctx, propose_tag, timeout(options_.timeout_propose, round_));
     progress(ctx);
+}
+
+// The lock read back after a restart. It is also the validValue: the
+// validator locked on seeing a polka for it in lockedRound, which is what
+// validValue records (lines 36-43 set both together). Without it a restarted
+// locked proposer offered fresh blocks it would itself prevote nil on, and
+// two validators locked on different blocks in different rounds refused
+// every proposal for ever (a height stalled after the faults healed).
+void Validator::resume_lock() {
+    locked_value_ = resume_lock_;
+    locked_round_ = resume_lock_round_;
+    FL_ASSERT(!locked_value_ == (locked_round_ == -1));
+    if (locked_value_ && locked_round_ > valid_round_) {
+        valid_value_ = locked_value_;
+        valid_round_ = locked_round_;
+    }
 }
 
 // Algorithm 1, lines 11-21.
@@ -344,7 +356,7 @@ void Validator::count(const VotePtr& vote) {
         tally.any += power;
         tally.first[vote->voter] = vote;
     }
-    if (vote->kind == VoteType::precommit) state.precommit_votes[vote->block].push_back(vote);
+    (vote->kind == VoteType::prevote ? state.prevote_votes : state.precommit_votes)[vote->block].push_back(vote);
 }
 
 void Validator::note_evidence(const Vote& vote) {
@@ -495,8 +507,15 @@ void Validator::gossip(Context& ctx) {
     }
     if (valid_value_) {
         const RoundState& polka = rounds_[valid_round_];
-        for (const auto& [voter, vote] : polka.prevotes.first) {
-            if (voter != index_ && vote->block == valid_value_->id()) multicast(ctx, vote);
+        // Every prevote for it, not each voter's first: a voter that also
+        // prevoted another block (a double-signer) may have sent that one
+        // first, and without its vote for validValue the others never see the
+        // polka and refuse the proposal.
+        auto votes = polka.prevote_votes.find(valid_value_->id());
+        if (votes != polka.prevote_votes.end()) {
+            for (const auto& vote : votes->second) {
+                if (vote->voter != index_) multicast(ctx, vote);
+            }
         }
         if (polka.message) multicast(ctx, polka.message);
     }

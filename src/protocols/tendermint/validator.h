@@ -28,20 +28,19 @@
 // others (so equivocation is seen); every `gossip_interval` a validator
 // resends its height (Status), its own votes of every round of the height, its
 // proposal of the current round, and its validValue's proposal with the polka
-// behind it (a validator that missed them, or restarted, needs them to unlock
-// or to vote for that value again). A peer that decided the height answers a
-// Status with the commit (block and signed precommits). A polka of an earlier
-// round seen late also becomes validValue (Algorithm 1 takes only the current
-// round's): without it a validator locked in that round could refuse every
-// later proposal, which carries an older validRound.
+// behind it (every prevote for it, a double-signer's second too) (a validator that missed them, or restarted, needs
+// them to unlock or to vote for that value again). A peer that decided the height answers a Status with the commit
+// (block and signed precommits). A polka of an earlier round seen late also becomes validValue (Algorithm 1 takes only
+// the current round's): without it a validator locked in that round could refuse every later proposal, which carries an
+// older validRound.
 //
 // Durability: each decided block is appended with its commit to the chain
 // file (and the store rebuilt from it after a restart). Before each vote a
 // validator syncs (height, lockedRound, lockedValue, its votes of the height).
 // Restarted, it decides the heights it lacks from commits (without voting in
 // them), and at the synced height it resumes in the round and past the step
-// of its last vote, with its lock and its votes (which it resends): it never
-// votes twice in one step nor forgets a lock. A state record it cannot read
+// of its last vote, with its lock (its validValue too) and its votes (which it
+// resends): it never votes twice in one step nor forgets a lock. A state record it cannot read
 // leaves it unable to vote (safe, not live).
 #pragma once
 
@@ -136,7 +135,7 @@ class Validator final : public Node {
         Round proposal_valid_round = -1;
         Tally prevotes;
         Tally precommits;
-        std::map<BlockId, std::vector<VotePtr>> precommit_votes;
+        std::map<BlockId, std::vector<VotePtr>> prevote_votes, precommit_votes;  // per block, for gossip and commits
     };
 
     // Votes and proposals further ahead than this many rounds are dropped
@@ -147,6 +146,7 @@ class Validator final : public Node {
 
     void boot(Context& ctx);
     void enter_height(Context& ctx);
+    void resume_lock();
     bool can_vote() const;
     BlockPtr new_block(Context& ctx) const;
     BlockPtr known_block(BlockId id) const;

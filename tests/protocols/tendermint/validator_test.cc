@@ -347,6 +347,62 @@ TEST(TendermintValidator, ARestartedValidatorKeepsItsLockAndNeverVotesTwiceInOne
     }
 }
 
+// Seed 115 of the default sweep: validators locked on different blocks in
+// different rounds restarted, proposed fresh blocks they themselves prevoted
+// nil on, and no height was decided after the heal. Restarted, a locked
+// validator's lock is its validValue: as proposer it offers the locked block
+// with the lock's round, which the others can accept (lines 28-33).
+TEST(TendermintValidator, ARestartedLockedProposerProposesItsLockedBlockWithItsRound) {
+    Cluster cluster({1});
+    const BlockPtr x = block_at(1, 0, 1);
+    cluster.inject(0, 1, proposal(1, 0, x, -1, 0));
+    for (std::uint32_t v : {0u, 2u, 3u})
+        cluster.inject(static_cast<int>(v), 1, vote(VoteType::prevote, 1, 0, x->id(), v));
+    cluster.run_for(milliseconds(5));
+    ASSERT_EQ(cluster.validator(1).locked_round(), 0);
+    cluster.crash_and_recover(1);
+    EXPECT_EQ(cluster.validator(1).valid_round(), 0);
+    // The others precommit nil: round 1, where n1 proposes.
+    for (std::uint32_t v : {0u, 2u, 3u})
+        cluster.inject(static_cast<int>(v), 1, vote(VoteType::precommit, 1, 0, kNil, v));
+    cluster.run_for(milliseconds(200));
+    ASSERT_EQ(cluster.validator(1).round(), 1);
+    ASSERT_EQ(cluster.validator(1).proposer_of(1, 1), 1u);
+    const Proposal* offered = nullptr;
+    for (const Envelope& envelope : cluster.sent) {
+        const auto* sent = message_as<Proposal>(*envelope.message);
+        if (sent != nullptr && envelope.from.value == 1 && sent->round == 1) offered = sent;
+    }
+    ASSERT_NE(offered, nullptr);
+    EXPECT_EQ(offered->block->id(), x->id());
+    EXPECT_EQ(offered->valid_round, 0);
+}
+
+// Seed 322 of the default sweep: a double-signer's prevote for a block came
+// second (after its nil one) and was lost; the validator that saw the polka
+// resent only each voter's first prevote, so the others never saw it and
+// refused the block for ever. Gossip resends every prevote for validValue.
+TEST(TendermintValidator, GossipResendsEveryPrevoteOfTheValidValuesPolkaNotOnlyEachVotersFirst) {
+    Cluster cluster({1});
+    const BlockPtr x = block_at(1, 0, 1);
+    cluster.inject(0, 1, proposal(1, 0, x, -1, 0));
+    // n2 prevotes nil and x (both reach n1 through n3, so n1 relays neither).
+    cluster.inject(3, 1, vote(VoteType::prevote, 1, 0, kNil, 2));
+    cluster.inject(3, 1, vote(VoteType::prevote, 1, 0, x->id(), 2));
+    for (std::uint32_t v : {0u, 3u}) cluster.inject(static_cast<int>(v), 1, vote(VoteType::prevote, 1, 0, x->id(), v));
+    cluster.run_for(milliseconds(5));
+    ASSERT_EQ(cluster.validator(1).valid_round(), 0);
+    const std::size_t before = cluster.sent.size();
+    cluster.run_for(milliseconds(150));
+    bool resent = false;
+    for (std::size_t i = before; i < cluster.sent.size(); ++i) {
+        const auto* vote = message_as<Vote>(*cluster.sent[i].message);
+        resent = resent || (vote != nullptr && cluster.sent[i].from.value == 1 && vote->voter == 2 &&
+                            vote->kind == VoteType::prevote && vote->block == x->id());
+    }
+    EXPECT_TRUE(resent);
+}
+
 TEST(TendermintValidator, ProposersFollowTheirPowerAndTheMedianIsWeighted) {
     const auto equal = proposer_schedule({1, 1, 1, 1});
     EXPECT_EQ(equal, (std::vector<std::uint32_t>{0, 1, 2, 3}));
