@@ -27,12 +27,14 @@
 // Gossip and catch-up: a vote received from its voter is relayed once to the
 // others (so equivocation is seen); every `gossip_interval` a validator
 // resends its height (Status), its own votes of every round of the height, its
-// proposal of the current round, and its validValue's proposal with the polka
-// behind it (every prevote for it, a double-signer's second too) (a validator that missed them, or restarted, needs
-// them to unlock or to vote for that value again). A peer that decided the height answers a Status with the commit
-// (block and signed precommits). A polka of an earlier round seen late also becomes validValue (Algorithm 1 takes only
-// the current round's): without it a validator locked in that round could refuse every later proposal, which carries an
-// older validRound.
+// proposal of the current round, and its validValue's proposal with every
+// prevote of the polka behind it, a double-signer's second one too (a
+// validator that missed them, or restarted, needs them to unlock or to vote
+// for that value again). A peer that decided the height answers a Status with
+// the commit (block and signed precommits). A polka of an earlier round seen
+// late also becomes validValue (Algorithm 1 takes only the current round's):
+// without it a validator locked in that round could refuse every later
+// proposal, which carries an older validRound.
 //
 // Durability: each decided block is appended with its commit to the chain
 // file (and the store rebuilt from it after a restart). Before each vote a
