@@ -1,6 +1,8 @@
 #include "protocols/tendermint/validator.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <numeric>
 
 #include "base/assert.h"
@@ -12,7 +14,10 @@ namespace faultline::protocols::tendermint {
 
 namespace {
 
-constexpr std::string_view kStateFile = "tendermint.state";
+// The state record is kept in two copies, each synced before the next is
+// written and both before the vote goes out: a torn write or bit rot damages
+// one, and the other still holds every vote sent.
+constexpr std::array<std::string_view, 2> kStateFiles = {"tendermint.state", "tendermint.state.copy"};
 constexpr std::string_view kChainFile = "tendermint.chain";
 
 }  // namespace
@@ -92,40 +97,69 @@ void Validator::start(Context& ctx) {
 void Validator::recover(Context& ctx) {
     boot(ctx);
     load_chain(ctx);
-    auto bytes = ctx.storage().read(kStateFile);
-    if (bytes) {
-        // (height, round, lockedRound + 1, the locked block), then a checksum.
-        // (height, lockedRound + 1, the locked block, its own votes of the
-        // height), then a checksum.
-        std::string_view in = *bytes;
-        std::uint64_t height = 0, lock_round = 0, checksum = 0;
-        std::uint32_t size = 0;
-        bool ok = in.size() >= 8;
-        if (ok) {
-            std::string_view tail = in.substr(in.size() - 8);
-            in.remove_suffix(8);
-            ok = take_u64(tail, checksum) && checksum == hash_string(in);
-        }
-        ok = ok && take_u64(in, height) && take_u64(in, lock_round) && take_u32(in, size) && size <= in.size();
-        if (ok && lock_round > 0) {
-            auto block = std::make_shared<Block>();
-            ok = Block::decode(in.substr(0, size), *block);
-            resume_lock_ = block;
-        }
-        in.remove_prefix(std::min<std::size_t>(size, in.size()));
-        ok = ok && decode_votes(in, resume_votes_);
-        for (const auto& vote : resume_votes_) {
-            ok = ok && vote->voter == index_ && vote->height == height && vote->verify();
-        }
-        if (ok) {
+    // Each copy: (sequence, height, lockedRound + 1, the locked block, its own
+    // votes of the height), then a checksum. The readable copy with the
+    // highest sequence is the last one written.
+    std::optional<std::string> best;
+    std::uint64_t best_sequence = 0;
+    bool found = false;
+    for (const std::string_view file : kStateFiles) {
+        auto bytes = ctx.storage().read(file);
+        if (!bytes) continue;
+        found = true;
+        Height height = 0;
+        std::uint64_t sequence = 0;
+        BlockPtr lock;
+        Round lock_round = -1;
+        std::vector<VotePtr> votes;
+        if (decode_state(*bytes, sequence, height, lock, lock_round, votes) && (!best || sequence > best_sequence)) {
+            best = std::move(*bytes);
+            best_sequence = sequence;
             resume_height_ = height;
-            resume_lock_round_ = static_cast<Round>(lock_round) - 1;
-        } else {
-            mute_ = true;  // it may have voted and cannot tell how: never again
-            ctx.log("state record unreadable: this validator will not vote");
+            resume_lock_ = std::move(lock);
+            resume_lock_round_ = lock_round;
+            resume_votes_ = std::move(votes);
         }
     }
+    if (best) {
+        state_sequence_ = best_sequence;
+        // Both copies hold it again, so one more damaged copy is survived too.
+        Storage& disk = ctx.storage();
+        for (const std::string_view file : kStateFiles) {
+            (void)(disk.write(file, 0, *best) && disk.truncate(file, best->size()));
+        }
+        (void)disk.sync();
+    } else if (found) {
+        mute_ = true;  // it may have voted and cannot tell how: never again
+        ctx.log("state record unreadable in both copies: this validator will not vote");
+    }
     enter_height(ctx);
+}
+
+bool Validator::decode_state(std::string_view in, std::uint64_t& sequence, Height& height, BlockPtr& lock,
+                             Round& lock_round, std::vector<VotePtr>& votes) const {
+    std::uint64_t checksum = 0, locked = 0;
+    std::uint32_t size = 0;
+    if (in.size() < 8) return false;
+    std::string_view tail = in.substr(in.size() - 8);
+    in.remove_suffix(8);
+    if (!take_u64(tail, checksum) || checksum != hash_string(in)) return false;
+    if (!take_u64(in, sequence) || !take_u64(in, height) || !take_u64(in, locked) || !take_u32(in, size) ||
+        size > in.size()) {
+        return false;
+    }
+    if (locked > 0) {
+        auto block = std::make_shared<Block>();
+        if (!Block::decode(in.substr(0, size), *block)) return false;
+        lock = block;
+    }
+    lock_round = static_cast<Round>(locked) - 1;
+    in.remove_prefix(size);
+    if (!decode_votes(in, votes)) return false;
+    for (const auto& vote : votes) {
+        if (vote->voter != index_ || vote->height != height || !vote->verify()) return false;
+    }
+    return true;
 }
 
 // The chain file: one frame per decided height, (size, block, round, commit,
@@ -166,6 +200,7 @@ void Validator::load_chain(Context& ctx) {
 
 bool Validator::persist(Context& ctx) {
     std::string record;
+    put_u64(record, ++state_sequence_);
     put_u64(record, height_);
     put_u64(record, static_cast<std::uint64_t>(locked_round_ + 1));
     const std::string lock = locked_value_ ? locked_value_->encode() : std::string();
@@ -174,7 +209,10 @@ bool Validator::persist(Context& ctx) {
     encode_votes(record, own_votes_);
     put_u64(record, hash_string(record));
     Storage& disk = ctx.storage();
-    return disk.write(kStateFile, 0, record) && disk.truncate(kStateFile, record.size()) && disk.sync();
+    for (const std::string_view file : kStateFiles) {
+        if (!disk.write(file, 0, record) || !disk.truncate(file, record.size()) || !disk.sync()) return false;
+    }
+    return true;
 }
 
 bool Validator::can_vote() const {

@@ -38,12 +38,13 @@
 //
 // Durability: each decided block is appended with its commit to the chain
 // file (and the store rebuilt from it after a restart). Before each vote a
-// validator syncs (height, lockedRound, lockedValue, its votes of the height).
+// validator syncs (height, lockedRound, lockedValue, its votes of the height)
+// in two copies, one after the other, so a torn write or bit rot leaves one.
 // Restarted, it decides the heights it lacks from commits (without voting in
 // them), and at the synced height it resumes in the round and past the step
-// of its last vote, with its lock (its validValue too) and its votes (which it
-// resends): it never votes twice in one step nor forgets a lock. A state record it cannot read
-// leaves it unable to vote (safe, not live).
+// of its last vote, with its lock (its validValue too) and its votes (which
+// it resends): it never votes twice in one step nor forgets a lock. Both
+// copies unreadable leave it unable to vote (safe, not live).
 #pragma once
 
 #include <map>
@@ -176,6 +177,8 @@ class Validator final : public Node {
     void gossip(Context& ctx);
     void apply(Context& ctx, const Block& block);
     bool persist(Context& ctx);
+    bool decode_state(std::string_view in, std::uint64_t& sequence, Height& height, BlockPtr& lock, Round& lock_round,
+                      std::vector<VotePtr>& votes) const;
     void load_chain(Context& ctx);
     std::uint32_t index_of(NodeId node) const;
 
@@ -204,7 +207,8 @@ class Validator final : public Node {
     BlockPtr resume_lock_;
     Round resume_lock_round_ = -1;
     bool mute_ = false;
-    std::vector<VotePtr> own_votes_;  // of this height, as on disk
+    std::uint64_t state_sequence_ = 0;  // of the last state record written
+    std::vector<VotePtr> own_votes_;    // of this height, as on disk
     std::map<TimerId, std::pair<Height, Round>> timer_args_;
 
     std::vector<Decision> decisions_;

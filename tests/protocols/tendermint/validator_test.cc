@@ -347,6 +347,49 @@ TEST(TendermintValidator, ARestartedValidatorKeepsItsLockAndNeverVotesTwiceInOne
     }
 }
 
+// Seeds 52 and 428 of the default sweep: bit rot in the state record left a
+// correct validator mute for the rest of the run, and with a Byzantine one
+// the heights waited on it. The record is kept in two copies: one damaged,
+// the other still holds the lock and votes; both damaged, it never votes.
+TEST(TendermintValidator, OneDamagedStateCopyLeavesTheLockAndBothLeaveTheValidatorMute) {
+    for (const bool both : {false, true}) {
+        SCOPED_TRACE(both ? "both copies damaged" : "one copy damaged");
+        Cluster cluster({1});
+        const BlockPtr x = block_at(1, 0, 1);
+        cluster.inject(0, 1, proposal(1, 0, x, -1, 0));
+        for (std::uint32_t v : {0u, 2u, 3u})
+            cluster.inject(static_cast<int>(v), 1, vote(VoteType::prevote, 1, 0, x->id(), v));
+        cluster.run_for(milliseconds(5));
+        ASSERT_EQ(cluster.validator(1).locked_round(), 0);
+        auto& disk = cluster.ctx(1).disk;
+        ASSERT_TRUE(disk.exists("tendermint.state") && disk.exists("tendermint.state.copy"));
+        ASSERT_TRUE(disk.write("tendermint.state", 3, "rot"));
+        if (both) {
+            ASSERT_TRUE(disk.write("tendermint.state.copy", 3, "rot"));
+        }
+        ASSERT_TRUE(disk.sync());
+        cluster.crash_and_recover(1);
+        const std::size_t before = cluster.sent.size();
+        // The others precommit nil; in round 1 n1 proposes.
+        for (std::uint32_t v : {0u, 2u, 3u})
+            cluster.inject(static_cast<int>(v), 1, vote(VoteType::precommit, 1, 0, kNil, v));
+        cluster.run_for(milliseconds(300));
+        std::size_t own = 0;
+        for (std::size_t i = before; i < cluster.sent.size(); ++i) {
+            const auto* sent = message_as<Vote>(*cluster.sent[i].message);
+            if (sent != nullptr && sent->voter == 1) ++own;
+        }
+        if (both) {
+            EXPECT_EQ(cluster.validator(1).locked_round(), -1);
+            EXPECT_EQ(own, 0u);
+        } else {
+            EXPECT_EQ(cluster.validator(1).locked_round(), 0);
+            EXPECT_EQ(cluster.validator(1).locked_block(), x->id());
+            EXPECT_GT(own, 0u);
+        }
+    }
+}
+
 // Seed 115 of the default sweep: validators locked on different blocks in
 // different rounds restarted, proposed fresh blocks they themselves prevoted
 // nil on, and no height was decided after the heal. Restarted, a locked
