@@ -30,6 +30,24 @@ std::optional<std::string> BlockTimeCheck::observe(std::size_t validator, protoc
                        format_duration(time), format_duration(before), height - 1);
 }
 
+std::vector<protocols::tendermint::Evidence> commit_evidence(
+    const std::vector<protocols::tendermint::VotePtr>& first,
+    const std::vector<protocols::tendermint::VotePtr>& second) {
+    using protocols::tendermint::VoteType;
+    std::vector<protocols::tendermint::Evidence> found;
+    for (const auto& a : first) {
+        if (a->kind != VoteType::precommit || !a->verify()) continue;
+        for (const auto& b : second) {
+            if (b->kind != VoteType::precommit || b->voter != a->voter || b->height != a->height ||
+                b->round != a->round || b->block == a->block || !b->verify()) {
+                continue;
+            }
+            found.push_back({a->voter, a->height, a->round, VoteType::precommit, a->block, b->block});
+        }
+    }
+    return found;
+}
+
 CheckOutcome check_accountability(const std::vector<protocols::tendermint::Evidence>& evidence,
                                   const std::vector<bool>& byzantine, const std::vector<std::uint64_t>& powers,
                                   bool forked) {

@@ -7,7 +7,8 @@
 //   BlockTimeCheck   each validator's block times strictly increase
 //   check_accountability  duplicate-vote evidence never names a correct
 //                    validator, and after a fork it names validators holding
-//                    at least 1/3 of the power
+//                    at least 1/3 of the power (with commit_evidence, what
+//                    the commits of the two sides prove)
 #pragma once
 
 #include <cstdint>
@@ -45,6 +46,14 @@ class BlockTimeCheck {
   private:
     std::map<std::size_t, Nanos> last_;
 };
+
+// The evidence two commits for different blocks at one height hold: each
+// validator that signed a precommit in both, in one round, for the two blocks
+// (only validly signed votes count). After a fork the correct validators on
+// each side hold such a commit, so the evidence does not wait for a relayed
+// vote to cross a partition before the run ends.
+std::vector<protocols::tendermint::Evidence> commit_evidence(const std::vector<protocols::tendermint::VotePtr>& first,
+                                                             const std::vector<protocols::tendermint::VotePtr>& second);
 
 // `byzantine[i]`: whether validator i is Byzantine; `powers[i]` its power.
 runner::CheckOutcome check_accountability(const std::vector<protocols::tendermint::Evidence>& evidence,

@@ -9,10 +9,12 @@
 // correct validator up at the end decided every height decided before the
 // faults healed, and more were decided since); block time strictly increasing
 // per validator; accountability (the duplicate-vote evidence correct
-// validators hold never names a correct one, and after a fork names
-// validators holding at least 1/3 of the power).
+// validators hold, and what the commits of the two sides of a fork prove,
+// never name a correct one, and after a fork name validators holding at
+// least 1/3 of the power).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -203,6 +205,7 @@ class TendermintKvSystem final : public runner::System {
     // Height h decided by correct validator i: agreement, validity, time.
     void observe(sim::Simulation& simulation, std::size_t i, const Validator& validator, Height height) {
         const auto& decision = validator.decisions()[height - 1];
+        commits_[height].emplace(decision.block->id(), decision.commit);
         if (auto violation = agreement_.observe(i, height, decision.block->id()); violation && !violation_) {
             violation_ = std::move(violation);
             violation_at_ = simulation.now();
@@ -266,6 +269,17 @@ class TendermintKvSystem final : public runner::System {
             powers.clear();
             for (std::uint32_t v = 0; v < behaviours_.size(); ++v) powers.push_back(validator->power_of(v));
         }
+        // The commits each side of a fork decided by convict those that
+        // precommitted on both sides (kept as decided: a validator down at the
+        // end has them on disk, but its evidence is gone with its memory).
+        for (const auto& [height, commits] : commits_) {
+            for (auto one = commits.begin(); one != commits.end(); ++one) {
+                for (auto other = std::next(one); other != commits.end(); ++other) {
+                    const auto found = commit_evidence(one->second, other->second);
+                    evidence.insert(evidence.end(), found.begin(), found.end());
+                }
+            }
+        }
         if (powers.empty()) powers.assign(behaviours_.size(), 1);
         return check_accountability(evidence, byzantine, powers, agreement_.forked());
     }
@@ -281,6 +295,8 @@ class TendermintKvSystem final : public runner::System {
     workload::LinKvGenerator generator_;
     std::vector<std::optional<Behaviour>> behaviours_;
     std::vector<std::size_t> seen_;  // per validator: decisions checked
+    // Per height, the commit of each block a correct validator decided there.
+    std::map<Height, std::map<protocols::tendermint::BlockId, std::vector<protocols::tendermint::VotePtr>>> commits_;
     AgreementCheck agreement_;
     BlockTimeCheck block_time_;
     std::optional<std::string> violation_, invalid_block_, time_violation_;
