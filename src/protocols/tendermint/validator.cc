@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
 #include <numeric>
+#include <optional>
 
 #include "base/assert.h"
 #include "base/coding.h"
