@@ -87,11 +87,19 @@ CONF
     export SLURM_CONF="$dir/slurm.conf"
     /usr/sbin/slurmctld -i
     /usr/sbin/slurmd
-    # Ready when the node is idle; bounded, so a daemon that cannot run here
-    # fails the start instead of hanging it.
-    for _ in $(seq 1 300); do
-        if sinfo -h -o '%t' 2>/dev/null | grep -qx idle; then
+    # Ready when the node is idle. Bounded in time, so a daemon that cannot
+    # run here fails the start instead of hanging it: each sinfo gets 2 s (it
+    # retries a controller that is not there for much longer), and a
+    # controller that has died (its port in use, say) fails it at once.
+    local deadline=$((SECONDS + 30)) controller
+    while ((SECONDS < deadline)); do
+        if timeout 2 sinfo -h -o '%t' 2>/dev/null | grep -qx idle; then
             return 0
+        fi
+        controller=$(cat "$dir/slurmctld.pid" 2>/dev/null || true)
+        if [ -n "$controller" ] && ! kill -0 "$controller" 2>/dev/null; then
+            echo "$0: slurmctld stopped (port $port or $((port + 1)) in use?); logs in $dir/log" >&2
+            return 1
         fi
         sleep 0.1
     done

@@ -3,10 +3,14 @@
 // submits a 4-task job array of shards and the merge that depends on it, and
 // the merged result must equal the same sweep run whole. Every daemon started
 // is stopped again, whatever the outcome.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -68,6 +72,32 @@ Json verdicts(const Json& sweep) {
                 {"config_hash", sweep["config_hash"]}};
 }
 
+// Can a server listen on `port` now?
+bool bindable(int port) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) return false;
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_ANY);
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+    close(fd);
+    return free;
+}
+
+// Two free ports in a row for slurmctld and slurmd, from a start of this
+// process's own (two copies of the suite do not meet), and below the kernel's
+// ephemeral range (32768 and up), where the other tests' servers and clients
+// get theirs: a port taken from there between this check and slurmctld's bind
+// once stopped the controller.
+int free_port_pair() {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int port = 20000 + static_cast<int>((getpid() + attempt * 37) % 6000) * 2;
+        if (bindable(port) && bindable(port + 1)) return port;
+    }
+    return -1;
+}
+
 // Stops the cluster's daemons when the test ends, passed or failed.
 struct Cluster {
     std::string dir;
@@ -88,8 +118,8 @@ TEST(Slurm, AJobArrayOfShardsMergedEqualsTheWholeSweep) {
     const std::string folder = fresh_folder("slurm");
     ASSERT_FALSE(folder.empty());
     Cluster cluster{folder + "/cluster"};
-    // A port of this process's own, so two copies of the suite do not meet.
-    const int port = 20000 + static_cast<int>(getpid() % 20000) * 2;
+    const int port = free_port_pair();
+    ASSERT_GT(port, 0) << "no two free ports in a row in 20000..32000";
     const Outcome started =
         shell("'" + kScripts + "/local-cluster.sh' start '" + cluster.dir + "' " + std::to_string(port));
     ASSERT_EQ(started.exit_code, 0) << started.output << read_file(cluster.dir + "/log/slurmctld.log")
