@@ -12,6 +12,7 @@
 #include "base/hash.h"
 #include "base/prng.h"
 #include "nemesis/schedule.h"
+#include "runner/shrink_edits.h"
 #include "runner/system.h"
 #include "sim/latency.h"
 
@@ -56,8 +57,6 @@ constexpr Nanos kSlackMax = seconds(1);
 // few per operation left (a run of two operations has little left to thin).
 constexpr std::int64_t kThinAttempts = 60;
 constexpr std::int64_t kThinAttemptsPerOperation = 10;
-// The lowest rate a thinner workload asks for, in operations per second.
-constexpr double kRateMin = 0.1;
 
 // Draws with faults left out at random, per round: up to this many, and a few
 // per fault.
@@ -69,13 +68,6 @@ constexpr std::size_t kDropAttemptsPerFault = 8;
 constexpr std::size_t kSubsetGranularityMax = 8;
 // The runs the ddmin over client operations takes per round.
 constexpr int kOperationRunsPerRound = 400;
-
-// Shorter faults and milder intensities stop here: below, halving changes
-// nothing a reader would notice.
-constexpr Nanos kDurationMin = milliseconds(10);
-constexpr double kProbabilityMin = 0.01;
-constexpr Nanos kDeltaMin = milliseconds(1);
-constexpr double kBandwidthMax = 1e9;
 
 // What the shrinker makes smaller: a candidate is kept only if it has no more
 // faults and no more client operations than the best run so far.
@@ -105,184 +97,6 @@ constexpr std::int64_t kReadableOperations = 20;
 
 bool readable(const Size& size) {
     return size.faults <= kReadableFaults && size.operations <= kReadableOperations;
-}
-
-// Kinds whose `nodes` say whom they hit. The clock faults and slow may name
-// none, which means "whoever leads when it starts": a different fault.
-bool hits_named_nodes(FaultKind kind) {
-    switch (kind) {
-        case FaultKind::kill:
-        case FaultKind::pause:
-        case FaultKind::disk:
-        case FaultKind::clock_skew:
-        case FaultKind::clock_drift:
-        case FaultKind::clock_step:
-        case FaultKind::slow:
-            return true;
-        default:
-            return false;
-    }
-}
-
-// Kinds that strike each message (or read) with probability `amount`.
-bool strikes_by_chance(FaultKind kind) {
-    return kind == FaultKind::loss || kind == FaultKind::duplicate || kind == FaultKind::tamper ||
-           kind == FaultKind::disk;
-}
-
-// The schedule of a run of `nodes` servers played on a smaller cluster: the
-// servers past the last leave every fault, a partition reads its order
-// without them, and a fault left with no one to hit (or too few to split) is
-// left out.
-std::vector<Fault> faults_for_nodes(const std::vector<Fault>& faults, int nodes) {
-    std::vector<Fault> kept;
-    for (Fault fault : faults) {
-        const bool named = !fault.nodes.empty();
-        std::erase_if(fault.nodes, [nodes](int node) { return node >= nodes; });
-        if (fault.kind == FaultKind::partition && nodes < 2) continue;
-        if (hits_named_nodes(fault.kind) && named && fault.nodes.empty()) continue;
-        kept.push_back(std::move(fault));
-    }
-    return kept;
-}
-
-// Partition shapes from the simplest to tell: one node alone, then two halves.
-int shape_rank(PartitionShape shape) {
-    switch (shape) {
-        case PartitionShape::one:
-            return 0;
-        case PartitionShape::halves:
-            return 1;
-        default:
-            return 2;
-    }
-}
-
-// Versions of one fault a reader would find simpler, each one step from it:
-// fewer nodes hit, a simpler partition shape, half the duration, half the
-// intensity (a wider link for a bandwidth cap; a sure loss or duplication
-// stays sure, see Shrinker::make_faults_certain). Each step makes one measure
-// strictly smaller, so applying them while the run still fails ends.
-std::vector<Fault> simpler_versions(const Fault& fault) {
-    std::vector<Fault> versions;
-    // A partition's nodes are every server, in the order its shape reads.
-    if (fault.kind != FaultKind::partition && fault.nodes.size() >= 2) {
-        for (std::size_t i = 0; i < fault.nodes.size(); ++i) {
-            Fault fewer = fault;
-            fewer.nodes.erase(fewer.nodes.begin() + static_cast<std::ptrdiff_t>(i));
-            versions.push_back(std::move(fewer));
-        }
-    }
-    // isolate-leader reads no order (its nodes may be empty) and is simple to tell already.
-    if (fault.kind == FaultKind::partition && fault.shape != PartitionShape::isolate_leader) {
-        for (PartitionShape shape : {PartitionShape::one, PartitionShape::halves}) {
-            if (shape_rank(shape) >= shape_rank(fault.shape)) continue;
-            Fault simpler = fault;
-            simpler.shape = shape;
-            versions.push_back(std::move(simpler));
-        }
-    }
-    if (fault.kind != FaultKind::clock_step && fault.duration >= 2 * kDurationMin) {
-        Fault shorter = fault;
-        shorter.duration /= 2;
-        versions.push_back(std::move(shorter));
-    }
-    Fault milder = fault;
-    switch (fault.kind) {
-        case FaultKind::loss:
-        case FaultKind::duplicate:
-        case FaultKind::tamper:
-        case FaultKind::disk:
-            if (fault.amount >= 1 || fault.amount < 2 * kProbabilityMin) return versions;
-            milder.amount = fault.amount / 2;
-            break;
-        case FaultKind::clock_drift:
-            if (std::abs(fault.amount) < 2) return versions;
-            milder.amount = fault.amount / 2;
-            break;
-        case FaultKind::clock_skew:
-        case FaultKind::clock_step:
-        case FaultKind::latency:
-        case FaultKind::slow:
-            if (std::abs(fault.delta) < 2 * kDeltaMin) return versions;
-            milder.delta = fault.delta / 2;
-            break;
-        case FaultKind::bandwidth:
-            if (fault.amount * 2 > kBandwidthMax) return versions;
-            milder.amount = fault.amount * 2;
-            break;
-        default:
-            return versions;
-    }
-    versions.push_back(std::move(milder));
-    return versions;
-}
-
-// The network of `config` made plain: every message takes the links' mean
-// latency (to a tenth of a millisecond), and the links themselves lose,
-// duplicate and reorder nothing (faults aside). False if it was plain already.
-//
-// Besides being simpler to follow, a plain network is what makes a run
-// shrink. With a random latency each message draws its own from its link's
-// stream, so leaving out one operation shifts every later latency on the links
-// it used, and with them who wins the next election: nearly any removal long
-// before the failure loses it. With a fixed latency the same removals nearly
-// always keep it (BENCHMARKS.md, "Shrinking").
-bool make_network_plain(RunConfig& config) {
-    auto model = sim::LatencyModel::parse(config.latency);
-    if (!model) return false;
-    const bool plain_links = config.loss == 0 && config.duplicate == 0 && config.reorder == 0;
-    if (model->kind == sim::LatencyModel::Kind::constant && plain_links) return false;
-    if (model->kind != sim::LatencyModel::Kind::constant) {
-        const double mean = model->mean();
-        const Nanos step = mean >= static_cast<double>(milliseconds(1)) ? microseconds(100) : microseconds(1);
-        const Nanos latency = std::max(step, static_cast<Nanos>(std::llround(mean / static_cast<double>(step))) * step);
-        config.latency = format_duration_exact(latency);
-    }
-    config.loss = 0;
-    config.duplicate = 0;
-    config.reorder = 0;
-    return true;
-}
-
-// Faults that act the same way on the same nodes and compose by counting, so
-// that two overlapping ones do what one spanning both would.
-bool same_effect(const Fault& a, const Fault& b) {
-    const bool counted = a.kind == FaultKind::kill || a.kind == FaultKind::pause || a.kind == FaultKind::partition;
-    return counted && a.kind == b.kind && a.target == TargetRole::none && b.target == TargetRole::none &&
-           !a.nodes.empty() && a.nodes == b.nodes && (a.kind != FaultKind::partition || a.shape == b.shape);
-}
-
-// Merges each run of overlapping faults of the same effect (same_effect) into
-// one that spans them; the schedule stays in start order. False if none overlap.
-bool merge_overlapping(std::vector<Fault>& faults) {
-    bool merged_any = false;
-    for (std::size_t i = 0; i < faults.size(); ++i) {
-        for (std::size_t j = i + 1; j < faults.size() && faults[j].start <= faults[i].end(); ++j) {
-            if (!same_effect(faults[i], faults[j])) continue;
-            faults[i].duration = std::max(faults[i].end(), faults[j].end()) - faults[i].start;
-            faults.erase(faults.begin() + static_cast<std::ptrdiff_t>(j));
-            merged_any = true;
-            j = i;  // the span grew: look again from just after it
-        }
-    }
-    return merged_any;
-}
-
-// A rate as a reader would write it: two significant digits, and not below
-// kRateMin (a run that thin has no clients to speak of, which
-// Shrinker::fewer_clients says with none).
-double readable_rate(double rate) {
-    if (rate <= kRateMin) return kRateMin;
-    const double exponent = std::floor(std::log10(rate)) - 1;
-    // Below 10, divide by a power of ten rather than multiply by its inverse:
-    // 63 / 10 is the double nearest 6.3, while 63 * 0.1 prints as 6.300000000000001.
-    if (exponent < 0) {
-        const double inverse = std::pow(10.0, -exponent);
-        return std::round(rate * inverse) / inverse;
-    }
-    const double scale = std::pow(10.0, exponent);
-    return std::round(rate / scale) * scale;
 }
 
 class Shrinker {
