@@ -486,6 +486,7 @@ void record_simulation(RunResult& result, sim::Simulation& simulation, const Run
     result.trace_hash = simulation.trace().hash();
     result.trace_events = simulation.trace().event_count();
     result.fault_point_hits = simulation.fault_point_hits();
+    result.fault_point_acted = simulation.fault_point_acted();
     result.stats = simulation.stats();
     result.ops = count_ops(result.history);
     result.latency = summarize_latency(result.history);
@@ -529,7 +530,7 @@ Result<RunResult> run(const RunConfig& config, const RunOptions& options) {
     if (!schedule) return schedule.error();
     if (plan->fault_points)
         simulation.enable_fault_points(Prng::mix(config.seed, "fault-points"), kFaultPointCrashesMax,
-                                       config.fault_point_actions_max);
+                                       config.fault_point_actions_max, config.fault_point_actions_skipped);
     if (plan->priorities.levels > 0) simulation.network().set_priority_schedule(plan->priorities);
     const bool may_repeat = requests_may_repeat(config, *schedule);
 

@@ -59,6 +59,7 @@ struct RunResult {
     // Faults the schedule does not list: the times a fault point acted
     // (Simulation::fault_point_hits), each noted in the trace.
     int fault_point_hits = 0;
+    std::vector<int> fault_point_acted;    // their numbers (RunConfig::fault_point_actions_skipped)
     std::vector<std::string> nemesis_log;  // what the nemesis did, when
     Nanos healed_at = 0;                   // when everything healed
     // The timing model (null for none): its bounds, the stabilisation time

@@ -231,6 +231,7 @@ Json RunConfig::to_json() const {
     Json json = options().to_json(*this);
     json["only_keys"] = only_keys;
     json["only_ops"] = only_ops ? Json(*only_ops) : Json();
+    json["fault_point_actions_skipped"] = fault_point_actions_skipped;
     json["schedule"] = schedule;
     Json windows = Json::array();
     for (const AvailabilityWindow& window : availability) {
@@ -294,6 +295,15 @@ Status structured_from_json(const Json& json, RunConfig& config) {
         }
         config.only_ops = ops->get<std::vector<std::string>>();
     }
+    if (auto skipped = json.find("fault_point_actions_skipped"); skipped != json.end()) {
+        if (!skipped->is_array() ||
+            !std::all_of(skipped->begin(), skipped->end(), [](const Json& e) { return e.is_number_integer(); })) {
+            return make_error(ErrorCode::parse_error,
+                              fmt::format("field 'fault_point_actions_skipped' must be an array of integers, got {}",
+                                          skipped->dump()));
+        }
+        config.fault_point_actions_skipped = skipped->get<std::vector<int>>();
+    }
     if (auto schedule = json.find("schedule"); schedule != json.end()) config.schedule = *schedule;
     if (auto windows = json.find("availability"); windows != json.end()) {
         auto parsed = windows_from_json(*windows);
@@ -304,7 +314,8 @@ Status structured_from_json(const Json& json, RunConfig& config) {
 }
 
 bool is_structured_key(const std::string& key) {
-    return key == "only_keys" || key == "only_ops" || key == "schedule" || key == "availability";
+    return key == "only_keys" || key == "only_ops" || key == "fault_point_actions_skipped" || key == "schedule" ||
+           key == "availability";
 }
 
 }  // namespace
@@ -353,6 +364,15 @@ Status RunConfig::validate() const {
                           fmt::format("workload_start ({}) must be within the time "
                                       "limit ({})",
                                       format_duration(workload_start), format_duration(time_limit)));
+    }
+    for (std::size_t i = 0; i < fault_point_actions_skipped.size(); ++i) {
+        const int action = fault_point_actions_skipped[i];
+        if (action < 0 || action >= kFaultPointActionsMax || (i > 0 && action <= fault_point_actions_skipped[i - 1])) {
+            return make_error(ErrorCode::invalid_argument,
+                              fmt::format("fault_point_actions_skipped must list action numbers in 0..{}, each once "
+                                          "and in order; {} is not",
+                                          kFaultPointActionsMax - 1, action));
+        }
     }
     for (const std::string& op : only_ops.value_or(std::vector<std::string>{})) {
         if (!parse_op_ref(op)) {

@@ -76,6 +76,9 @@ struct RunConfig {
     // plan says. The shrinker lowers it: each action is a fault the schedule
     // does not list.
     int fault_point_actions_max = kFaultPointActionsMax;
+    // Fault-point actions left out, by number (from 0, in the order they come;
+    // Simulation::enable_fault_points): the shrinker's ddmin over them.
+    std::vector<int> fault_point_actions_skipped;
     Nanos timeout = seconds(1);  // 0: clients wait forever
     // Client retries: after a definite "not here" (a redirect), and after a
     // timeout (the same operation, same session sequence, to another server).

@@ -138,7 +138,15 @@ Status apply_listed(const std::string& path, const std::string& name, const toml
     const toml::array* array = node.as_array();
     if (array == nullptr) return make_error(ErrorCode::parse_error, where(path, node) + ": expected an array");
     for (const toml::node& element : *array) {
-        if (name == "only_ops") {
+        if (name == "fault_point_actions_skipped") {
+            auto action = value_of<std::int64_t>(path, element, "an action number");
+            if (!action) return action.error();
+            if (*action < 0 || *action >= kFaultPointActionsMax) {
+                return make_error(ErrorCode::parse_error, fmt::format("{}: an action number is in 0..{}",
+                                                                      where(path, element), kFaultPointActionsMax - 1));
+            }
+            config.fault_point_actions_skipped.push_back(static_cast<int>(*action));
+        } else if (name == "only_ops") {
             auto op = value_of<std::string>(path, element, "\"CLIENT:N\"");
             if (!op) return op.error();
             if (!parse_op_ref(*op)) {
@@ -162,7 +170,9 @@ Status apply_listed(const std::string& path, const std::string& name, const toml
 // One top-level key: a common option, or one of the system's own. Checked
 // against its declaration here, so the error names the line.
 Status apply_field(const std::string& path, const std::string& name, const toml::node& node, RunConfig& config) {
-    if (name == "only_keys" || name == "only_ops") return apply_listed(path, name, node, config);
+    if (name == "only_keys" || name == "only_ops" || name == "fault_point_actions_skipped") {
+        return apply_listed(path, name, node, config);
+    }
     const OptionInfo* common = RunConfig::options().find(name);
     if (common != nullptr && !(common->scope & in_toml)) common = nullptr;
     const SystemDescription* system = find_system(config.system);
@@ -539,6 +549,9 @@ std::string scenario_to_toml(const Scenario& scenario) {
                   {"nodes", "clients", "time_limit", "rate", "timeout", "latency", "recovery", "search"});
     if (!config.only_keys.empty()) out << "only_keys = " << Json(config.only_keys).dump() << "\n";
     if (config.only_ops) out << "only_ops = " << Json(*config.only_ops).dump() << "\n";
+    if (!config.fault_point_actions_skipped.empty()) {
+        out << "fault_point_actions_skipped = " << Json(config.fault_point_actions_skipped).dump() << "\n";
+    }
     if (const SystemDescription* system = find_system(config.system); system && system->options) {
         auto normalized = system->options->normalize(config.system_options);
         const Json own = normalized ? *normalized : config.system_options;

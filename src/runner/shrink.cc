@@ -144,6 +144,7 @@ class Shrinker {
             const int simplified_before = simplified_;
             drop_recovery_and_final_reads();
             fewer_fault_point_actions();
+            skip_fault_point_actions();
             cut_at_failure();
             shorten_run();
             plain_network();
@@ -370,6 +371,22 @@ class Shrinker {
             if (try_config(candidate)) {
                 progress(fmt::format("fault-point actions: {}", best_result_.fault_point_hits));
                 return;
+            }
+        }
+    }
+
+    // Each fault-point action left out on its own, the latest first: the first
+    // few (fewer_fault_point_actions) may be needed while a later one is not,
+    // or the other way round. Leaving one out changes what comes after it, so
+    // the later actions may then be others.
+    void skip_fault_point_actions() {
+        const std::vector<int> acted = best_result_.fault_point_acted;
+        for (auto action = acted.rbegin(); action != acted.rend() && !out_of_budget(); ++action) {
+            RunConfig candidate = best_config_;
+            std::vector<int>& skipped = candidate.fault_point_actions_skipped;
+            skipped.insert(std::upper_bound(skipped.begin(), skipped.end(), *action), *action);
+            if (try_config(candidate)) {
+                progress(fmt::format("fault-point action {} left out: {} act", *action, best_result_.fault_point_hits));
             }
         }
     }

@@ -14,7 +14,8 @@
 // candidate is in effect a new draw. So the shrinker both removes and draws:
 //   - fewer fault-point actions: each crash, stretched timer or delayed send
 //     of a fault point is a fault the schedule does not list (each counts as
-//     one), so none at all is tried first, then only the first few;
+//     one), so none at all is tried first, then only the first few, then
+//     each left out on its own;
 //   - cut: the run ends just after the failure (or its recovery window does);
 //     no recovery window unless availability is what fails, no final reads;
 //   - a plain network: the links' mean latency for every message, no random

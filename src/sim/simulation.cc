@@ -188,9 +188,11 @@ void Simulation::run_input(NodeSlot& slot, Input&& input) {
     }
 }
 
-void Simulation::enable_fault_points(std::uint64_t seed, int crashes_max, int actions_max) {
+void Simulation::enable_fault_points(std::uint64_t seed, int crashes_max, int actions_max, std::vector<int> skipped) {
     FL_ASSERT_GE(actions_max, 0);
-    fault_point_actions_left_ = actions_max;
+    FL_ASSERT(std::is_sorted(skipped.begin(), skipped.end()));
+    fault_point_actions_max_ = actions_max;
+    fault_point_skipped_ = std::move(skipped);
     FL_ASSERT_GE(crashes_max, 0);
     fault_point_seed_ = seed;
     fault_point_random_ = Prng::stream(seed, "fault-points");
@@ -223,16 +225,17 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
     }
     FaultPointRule& rule = found->second;
     if (!rule.live || ++rule.reached % rule.period != 0) return;
-    // Past the run's last action the points still count their visits, so the
-    // actions before it are exactly those of a run without the limit.
-    if (fault_point_actions_left_ == 0) return;
+    // At most two crashes per point and a budget per run, so that a point
+    // reached at every write cannot spend the run's crashes.
+    if (rule.effect == FaultPointEffect::crash && (fault_point_crashes_left_ == 0 || rule.crashes_left == 0)) return;
+    const int action = fault_point_next_action_++;
+    if (action >= fault_point_actions_max_ ||
+        std::binary_search(fault_point_skipped_.begin(), fault_point_skipped_.end(), action)) {
+        return;
+    }
+    fault_point_acted_.push_back(action);
     switch (rule.effect) {
         case FaultPointEffect::crash:
-            // At most two crashes per point and a budget per run, so that a
-            // point reached at every write cannot spend the run's crashes.
-            if (fault_point_crashes_left_ == 0 || rule.crashes_left == 0) return;
-            ++fault_point_hits_;
-            --fault_point_actions_left_;
             --fault_point_crashes_left_;
             --rule.crashes_left;
             if (rule.crash_after_sends) {
@@ -244,14 +247,10 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
             }
             return;
         case FaultPointEffect::stretch_timers:
-            ++fault_point_hits_;
-            --fault_point_actions_left_;
             ctx.timer_stretch = fault_point_random_.between(2, 10);
             note_fault(fmt::format("fault point {}: {}'s timers x{}", name, slot.name, ctx.timer_stretch));
             return;
         case FaultPointEffect::delay_sends:
-            ++fault_point_hits_;
-            --fault_point_actions_left_;
             ctx.send_delay_max = fault_point_random_.between(milliseconds(1), milliseconds(50));
             note_fault(fmt::format("fault point {}: {}'s sends delayed up to {}", name, slot.name,
                                    format_duration(ctx.send_delay_max)));

@@ -149,15 +149,21 @@ class Simulation {
     // log-uniform in [1, 256)). A crashed node restarts 1 ms to 1 s later
     // (log-uniform); at most two crashes per point and `crashes_max` per run. Every action is noted in
     // the trace ("fault point raft.vote-persisted: crash n2").
-    // `actions_max`: the points stop acting after that many actions (crashes,
-    // stretches, delays), so a run can keep only its first few.
-    void enable_fault_points(std::uint64_t seed, int crashes_max, int actions_max = std::numeric_limits<int>::max());
+    // The points' actions are numbered from 0 in the order they come: only
+    // those below `actions_max` and not in `skipped` (sorted) act, so a run
+    // can keep its first few or leave some out. The others do nothing, and the
+    // points go on counting their visits, so every action before the first
+    // left out is exactly that of the unlimited run.
+    void enable_fault_points(std::uint64_t seed, int crashes_max, int actions_max = std::numeric_limits<int>::max(),
+                             std::vector<int> skipped = {});
     // Points act only while acting (the runner stops them at the heal, so the
     // recovery window is fault-free).
     void set_fault_points_acting(bool acting) { fault_points_acting_ = acting; }
     // How many times a fault point acted (crashed a node, stretched its timers
-    // or delayed its sends): faults the schedule does not list.
-    int fault_point_hits() const { return fault_point_hits_; }
+    // or delayed its sends): faults the schedule does not list. And the
+    // numbers of those actions (see enable_fault_points).
+    int fault_point_hits() const { return static_cast<int>(fault_point_acted_.size()); }
+    const std::vector<int>& fault_point_acted() const { return fault_point_acted_; }
 
   private:
     class SimContext;
@@ -231,8 +237,10 @@ class Simulation {
     std::uint64_t fault_point_seed_ = 0;
     bool fault_points_acting_ = false;
     int fault_point_crashes_left_ = 0;
-    int fault_point_hits_ = 0;
-    int fault_point_actions_left_ = 0;
+    int fault_point_actions_max_ = 0;
+    std::vector<int> fault_point_skipped_;  // sorted
+    int fault_point_next_action_ = 0;       // the number the next action gets
+    std::vector<int> fault_point_acted_;
     Prng fault_point_random_{0};
     std::map<std::string, FaultPointRule, std::less<>> fault_point_rules_;
     // Nodes a fault point crashed, whose restart is still to come (a nemesis

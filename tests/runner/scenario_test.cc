@@ -30,6 +30,8 @@ nodes = 3
 time_limit = "12s"
 rate = 50
 pre_vote = false
+fault_point_actions_max = 6
+fault_point_actions_skipped = [1, 4]
 seeds = [4, 5]
 
 [[fault]]
@@ -55,6 +57,8 @@ failing = ["linearizability"]
     EXPECT_EQ(scenario->config.time_limit, seconds(12));
     EXPECT_EQ(scenario->config.system_options["pre_vote"], false);
     EXPECT_EQ(scenario->seeds, (std::vector<std::uint64_t>{4, 5}));
+    EXPECT_EQ(scenario->config.fault_point_actions_max, 6);
+    EXPECT_EQ(scenario->config.fault_point_actions_skipped, (std::vector<int>{1, 4}));
     ASSERT_TRUE(scenario->config.schedule.is_array());
     EXPECT_EQ(scenario->config.schedule.size(), 1u);
     EXPECT_EQ(scenario->config.schedule[0]["duration_ns"], seconds(3));
@@ -84,6 +88,9 @@ TEST(ScenarioFile, MistakesNameTheFileAndLine) {
         {"description = \"no name\"\n", "needs a name"},
         {"name = \"x\"\n[[fault]]\nkind = \"clock-drift\"\namount = -700000\n", "within (-500000, 500000)"},
         {"name = \"x\"\nonly_ops = [\"3\"]\n", ":2:"},
+        {"name = \"x\"\nfault_point_actions_skipped = [-1]\n", ":2:"},
+        {"name = \"x\"\nfault_point_actions_skipped = [\"one\"]\n", ":2:"},
+        {"name = \"x\"\nfault_point_actions_skipped = [4, 2]\n", "each once and in order"},
         {"name = \"x\"\nclock_drift_bound = 1.5\n", "clock_drift_bound must be in [0, 0.99]"},
         // A check the system does not run could never be seen failing.
         {"name = \"x\"\n[expect]\nverdict = \"invalid\"\nfailing = [\"linearizabilty\"]\n",

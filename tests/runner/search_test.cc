@@ -155,9 +155,9 @@ TEST(Search, FaultPointsActInARaftRunAndCorrectRaftSurvivesThem) {
 }
 
 // Fault points acting are counted (the shrinker counts each as a fault), and
-// a config can limit them to the first few, or turn them off without changing
-// anything else in the plan.
-TEST(Search, FaultPointsAreCountedAndCanBeLimitedOrTurnedOff) {
+// a config can limit them to the first few, leave some out by number, or turn
+// them off without changing anything else in the plan.
+TEST(Search, FaultPointsAreCountedAndCanBeLimitedSkippedOrTurnedOff) {
     int counted = 0;
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
         RunConfig config;
@@ -180,6 +180,17 @@ TEST(Search, FaultPointsAreCountedAndCanBeLimitedOrTurnedOff) {
         EXPECT_EQ(run(config)->fault_point_hits, 0) << "seed " << seed;
         config.fault_point_actions_max = 1;
         EXPECT_EQ(run(config)->fault_point_hits, std::min(1, with_points.fault_point_hits)) << "seed " << seed;
+        if (with_points.fault_point_acted.size() < 2) continue;
+        // One left out by number: those before it act as in the full run, and it does not.
+        config.fault_point_actions_max = kFaultPointActionsMax;
+        const int second = with_points.fault_point_acted[1];
+        config.fault_point_actions_skipped = {second};
+        const RunResult skipping = *run(config);
+        ASSERT_FALSE(skipping.fault_point_acted.empty()) << "seed " << seed;
+        EXPECT_EQ(skipping.fault_point_acted.front(), with_points.fault_point_acted.front()) << "seed " << seed;
+        EXPECT_EQ(std::count(skipping.fault_point_acted.begin(), skipping.fault_point_acted.end(), second), 0)
+            << "seed " << seed;
+        config.fault_point_actions_skipped.clear();
     }
     EXPECT_GT(counted, 0) << "no fault point acted in six default runs";
 }
