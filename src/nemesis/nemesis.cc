@@ -19,23 +19,6 @@ std::string targets_note(const Fault& fault, const std::vector<int>& targets) {
     return " (" + names + ")";
 }
 
-// Kinds that act on nodes (the others on links, or on every node's network):
-// naming none, they act on the leader at their start.
-bool acts_on_nodes(FaultKind kind) {
-    switch (kind) {
-        case FaultKind::kill:
-        case FaultKind::pause:
-        case FaultKind::disk:
-        case FaultKind::clock_skew:
-        case FaultKind::clock_drift:
-        case FaultKind::clock_step:
-        case FaultKind::slow:
-            return true;
-        default:
-            return false;
-    }
-}
-
 }  // namespace
 
 Nemesis::Nemesis(NemesisTarget target, Schedule schedule)

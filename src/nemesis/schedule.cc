@@ -86,6 +86,21 @@ std::vector<TargetRole> target_roles() {
     return roles;
 }
 
+bool acts_on_nodes(FaultKind kind) {
+    switch (kind) {
+        case FaultKind::kill:
+        case FaultKind::pause:
+        case FaultKind::disk:
+        case FaultKind::clock_skew:
+        case FaultKind::clock_drift:
+        case FaultKind::clock_step:
+        case FaultKind::slow:
+            return true;
+        default:
+            return false;
+    }
+}
+
 bool targetable(FaultKind kind) {
     switch (kind) {
         case FaultKind::partition:

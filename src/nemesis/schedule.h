@@ -99,6 +99,10 @@ Result<TargetRole> parse_target_role(std::string_view name);
 std::vector<TargetRole> target_roles();
 // Can a fault of this kind be aimed at a role?
 bool targetable(FaultKind kind);
+// Does a fault of this kind act on the nodes it names (the others act on
+// links, or on every node's network)? Naming none, such a fault acts on the
+// leader at its start.
+bool acts_on_nodes(FaultKind kind);
 
 // Which links a network burst (loss, latency, duplicate, bandwidth) hits.
 enum class LinkSelector : std::uint8_t {

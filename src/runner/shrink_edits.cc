@@ -22,29 +22,9 @@ constexpr double kRateMin = 0.1;
 // Shorter faults and milder intensities stop here: below, halving changes
 // nothing a reader would notice.
 constexpr Nanos kDurationMin = milliseconds(10);
-
 constexpr double kProbabilityMin = 0.01;
-
 constexpr Nanos kDeltaMin = milliseconds(1);
-
 constexpr double kBandwidthMax = 1e9;
-
-// Kinds whose `nodes` say whom they hit. The clock faults and slow may name
-// none, which means "whoever leads when it starts": a different fault.
-bool hits_named_nodes(FaultKind kind) {
-    switch (kind) {
-        case FaultKind::kill:
-        case FaultKind::pause:
-        case FaultKind::disk:
-        case FaultKind::clock_skew:
-        case FaultKind::clock_drift:
-        case FaultKind::clock_step:
-        case FaultKind::slow:
-            return true;
-        default:
-            return false;
-    }
-}
 
 // Partition shapes from the simplest to tell: one node alone, then two halves.
 int shape_rank(PartitionShape shape) {
@@ -71,7 +51,7 @@ std::vector<Fault> faults_for_nodes(const std::vector<Fault>& faults, int nodes)
         const bool named = !fault.nodes.empty();
         std::erase_if(fault.nodes, [nodes](int node) { return node >= nodes; });
         if (fault.kind == FaultKind::partition && nodes < 2) continue;
-        if (hits_named_nodes(fault.kind) && named && fault.nodes.empty()) continue;
+        if (nemesis::acts_on_nodes(fault.kind) && named && fault.nodes.empty()) continue;
         kept.push_back(std::move(fault));
     }
     return kept;
