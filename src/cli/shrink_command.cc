@@ -35,9 +35,9 @@ void print_shrunk(const runner::ShrinkResult& shrunk) {
                  shrunk.budget_exhausted ? ", budget exhausted" : "");
     for (const auto& fault : shrunk.result.schedule.faults)
         std::fprintf(stdout, "  fault      %s\n", fault.describe().c_str());
-    if (shrunk.result.fault_point_hits > 0) {
+    if (shrunk.result.fault_point_hits() > 0) {
         std::fprintf(stdout, "  fault      fault points acted %d times (each in the trace: faultline trace)\n",
-                     shrunk.result.fault_point_hits);
+                     shrunk.result.fault_point_hits());
     }
     const runner::RunConfig& config = shrunk.config;
     std::fprintf(stdout, "  run        %d nodes, %d clients at %g ops/s from %s, %s long, latency %s\n", config.nodes,

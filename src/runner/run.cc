@@ -58,7 +58,7 @@ Json RunResult::to_json() const {
         {"search", search},
         {"schedule", schedule.to_json()},
         {"nemesis_log", nemesis_log},
-        {"fault_point_hits", fault_point_hits},
+        {"fault_point_hits", fault_point_hits()},
         {"healed_at_ns", healed_at},
         {"roles", roles},
         {"timing", timing},
@@ -485,7 +485,6 @@ Json set_up_timing(const RunConfig& config, sim::Simulation& simulation, System&
 void record_simulation(RunResult& result, sim::Simulation& simulation, const RunOptions& options) {
     result.trace_hash = simulation.trace().hash();
     result.trace_events = simulation.trace().event_count();
-    result.fault_point_hits = simulation.fault_point_hits();
     result.fault_point_acted = simulation.fault_point_acted();
     result.stats = simulation.stats();
     result.ops = count_ops(result.history);

@@ -56,10 +56,10 @@ struct RunResult {
     nemesis::Schedule schedule;  // the faults that were scheduled
     // The same as it played: aimed faults on the nodes they struck (Nemesis::played).
     nemesis::Schedule played;
-    // Faults the schedule does not list: the times a fault point acted
-    // (Simulation::fault_point_hits), each noted in the trace.
-    int fault_point_hits = 0;
-    std::vector<int> fault_point_acted;    // their numbers (RunConfig::fault_point_actions_skipped)
+    // Faults the schedule does not list: the fault-point actions that acted,
+    // by number (RunConfig::fault_point_actions_skipped), each noted in the trace.
+    std::vector<int> fault_point_acted;
+    int fault_point_hits() const { return static_cast<int>(fault_point_acted.size()); }
     std::vector<std::string> nemesis_log;  // what the nemesis did, when
     Nanos healed_at = 0;                   // when everything healed
     // The timing model (null for none): its bounds, the stabilisation time

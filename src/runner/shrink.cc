@@ -80,7 +80,8 @@ struct Size {
 // A fault point that acted is a fault too, one the schedule does not list: a
 // run failing after 3 scheduled faults and 4 fault-point crashes has 7.
 Size size_of(const RunResult& result) {
-    return Size{result.schedule.faults.size() + static_cast<std::size_t>(result.fault_point_hits), result.ops.invoked};
+    return Size{result.schedule.faults.size() + static_cast<std::size_t>(result.fault_point_hits()),
+                result.ops.invoked};
 }
 
 // Fewer faults and operations in all; on a tie, fewer faults.
@@ -359,7 +360,7 @@ class Shrinker {
     // fails without (whatever they did is then in the schedule, where a reader
     // sees it and the other steps can make it simpler), else as few as do.
     void fewer_fault_point_actions() {
-        const int hits = best_result_.fault_point_hits;
+        const int hits = best_result_.fault_point_hits();
         if (hits == 0) return;
         std::vector<int> limits{0};
         for (int limit = 1; limit < hits; limit *= 2) limits.push_back(limit);
@@ -369,7 +370,7 @@ class Shrinker {
             RunConfig candidate = best_config_;
             candidate.fault_point_actions_max = limit;
             if (try_config(candidate)) {
-                progress(fmt::format("fault-point actions: {}", best_result_.fault_point_hits));
+                progress(fmt::format("fault-point actions: {}", best_result_.fault_point_hits()));
                 return;
             }
         }
@@ -386,7 +387,8 @@ class Shrinker {
             std::vector<int>& skipped = candidate.fault_point_actions_skipped;
             skipped.insert(std::upper_bound(skipped.begin(), skipped.end(), *action), *action);
             if (try_config(candidate)) {
-                progress(fmt::format("fault-point action {} left out: {} act", *action, best_result_.fault_point_hits));
+                progress(
+                    fmt::format("fault-point action {} left out: {} act", *action, best_result_.fault_point_hits()));
             }
         }
     }

@@ -81,9 +81,9 @@ std::string format_summary(const RunResult& result, bool colour) {
                 fmt::format("  fault      ... and {} more (results.json, \"schedule\")\n", faults.size() - shown_max);
         }
     }
-    if (result.fault_point_hits > 0) {
+    if (result.fault_point_hits() > 0) {
         out += fmt::format("fault points {} acted (crashes, stretched timers, delayed sends; each in the trace)\n",
-                           result.fault_point_hits);
+                           result.fault_point_hits());
     }
     for (const CheckOutcome& check : result.checks) {
         out +=

@@ -149,7 +149,7 @@ TEST(Search, FaultPointsActInARaftRunAndCorrectRaftSurvivesThem) {
             if (std::string(line).find("fault point raft.") != std::string::npos) ++acted;
         }
         std::fclose(trace);
-        EXPECT_EQ(result.fault_point_hits, acted_here) << "seed " << seed << ": every action counted, once";
+        EXPECT_EQ(result.fault_point_hits(), acted_here) << "seed " << seed << ": every action counted, once";
     }
     EXPECT_GT(acted, 0) << "no fault point acted in six runs";
 }
@@ -175,11 +175,11 @@ TEST(Search, FaultPointsAreCountedAndCanBeLimitedSkippedOrTurnedOff) {
         config.time_limit = seconds(20);
         config.fault_point_actions_max = kFaultPointActionsMax;
         const RunResult with_points = *run(config);
-        counted += with_points.fault_point_hits;
+        counted += with_points.fault_point_hits();
         config.fault_point_actions_max = 0;
-        EXPECT_EQ(run(config)->fault_point_hits, 0) << "seed " << seed;
+        EXPECT_EQ(run(config)->fault_point_hits(), 0) << "seed " << seed;
         config.fault_point_actions_max = 1;
-        EXPECT_EQ(run(config)->fault_point_hits, std::min(1, with_points.fault_point_hits)) << "seed " << seed;
+        EXPECT_EQ(run(config)->fault_point_hits(), std::min(1, with_points.fault_point_hits())) << "seed " << seed;
         if (with_points.fault_point_acted.size() < 2) continue;
         // One left out by number: those before it act as in the full run, and it does not.
         config.fault_point_actions_max = kFaultPointActionsMax;
