@@ -500,11 +500,12 @@ std::string toml_value(const OptionInfo& info, const Json& value) {
 // "key = value" lines for the options in `values` that differ from `defaults`
 // (and for `always`, whatever their value).
 void write_options(std::ostringstream& out, const OptionSchema& schema, const Json& values, const Json& defaults,
-                   std::initializer_list<std::string_view> always = {}) {
+                   const std::vector<std::string_view>& always = {}) {
     for (const OptionInfo& info : schema.options()) {
         if (!(info.scope & in_toml) || !values.contains(info.json_key())) continue;
         const Json& value = values[info.json_key()];
-        const bool listed = std::find(always.begin(), always.end(), info.key) != always.end();
+        const bool listed = std::find(always.begin(), always.end(), info.key) != always.end() ||
+                            std::find(always.begin(), always.end(), info.json_key()) != always.end();
         if (listed || value != defaults[info.json_key()]) out << info.key << " = " << toml_value(info, value) << "\n";
     }
 }
@@ -555,7 +556,13 @@ std::string scenario_to_toml(const Scenario& scenario) {
     if (const SystemDescription* system = find_system(config.system); system && system->options) {
         auto normalized = system->options->normalize(config.system_options);
         const Json own = normalized ? *normalized : config.system_options;
-        write_options(out, *system->options, own, system->options->defaults());
+        // A knob the config sets is written even at its default: left out,
+        // the seed's plan would flip it on some seeds (runner/search.h).
+        std::vector<std::string_view> set_knobs;
+        for (const std::string& knob : system->knobs) {
+            if (config.system_options.contains(knob)) set_knobs.push_back(knob);
+        }
+        write_options(out, *system->options, own, system->options->defaults(), set_knobs);
     }
     out << "seeds = [" << fmt::format("{}", fmt::join(scenario.seeds, ", ")) << "]\n";
     auto schedule = config.schedule.is_null() ? Result<nemesis::Schedule>(nemesis::Schedule{})

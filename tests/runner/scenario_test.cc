@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "runner/search.h"
+#include "runner/system.h"
 #include "support/faultline_process.h"
 
 namespace faultline::runner {
@@ -72,6 +74,40 @@ failing = ["linearizability"]
     EXPECT_EQ(reread->config.to_json(), scenario->config.to_json());
     EXPECT_EQ(reread->seeds, scenario->seeds);
     EXPECT_EQ(reread->expect.failing, scenario->expect.failing);
+}
+
+// A knob the config sets is written even at its default value: a knob a
+// run leaves unset is flipped by some seeds' plans (runner/search.h), so
+// leaving it out would make the scenario another run. A shrunk run from a
+// stored config.json sets every knob.
+TEST(ScenarioFile, AKnobTheConfigSetsIsWrittenEvenAtItsDefault) {
+    int knobs = 0;
+    int flipped_if_unset = 0;
+    for (const SystemDescription* system : all_systems()) {
+        if (system->options == nullptr) continue;
+        for (const std::string& knob : system->knobs) {
+            ++knobs;
+            RunConfig config;
+            config.system = system->name;
+            config.search = "default";
+            config.system_options[knob] = system->options->defaults()[knob];
+            const std::string path = write_file("knob.toml", scenario_to_toml(Scenario{.name = "x", .config = config}));
+            auto loaded = load_scenario(path);
+            ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+            ASSERT_TRUE(loaded->config.system_options.contains(knob)) << system->name << " " << knob;
+            EXPECT_EQ(loaded->config.system_options[knob], config.system_options[knob]);
+            RunConfig unset = config;
+            unset.system_options.erase(knob);
+            for (std::uint64_t seed = 1; seed <= 16; ++seed) {
+                config.seed = loaded->config.seed = unset.seed = seed;
+                const Json written = plan_search(loaded->config, *system)->knobs;
+                EXPECT_EQ(written, plan_search(config, *system)->knobs) << system->name << " seed " << seed;
+                if (plan_search(unset, *system)->knobs.contains(knob)) ++flipped_if_unset;
+            }
+        }
+    }
+    EXPECT_GT(knobs, 0) << "no system has knobs: the test proves nothing";
+    EXPECT_GT(flipped_if_unset, 0) << "no seed flips an unset knob: the test proves nothing";
 }
 
 TEST(ScenarioFile, MistakesNameTheFileAndLine) {
