@@ -486,6 +486,7 @@ void record_simulation(RunResult& result, sim::Simulation& simulation, const Run
     result.trace_hash = simulation.trace().hash();
     result.trace_events = simulation.trace().event_count();
     result.fault_point_acted = simulation.fault_point_acted();
+    result.fault_point_crashes = simulation.fault_point_crashes();
     result.stats = simulation.stats();
     result.ops = count_ops(result.history);
     result.latency = summarize_latency(result.history);

@@ -60,6 +60,9 @@ struct RunResult {
     // by number (RunConfig::fault_point_actions_skipped), each noted in the trace.
     std::vector<int> fault_point_acted;
     int fault_point_hits() const { return static_cast<int>(fault_point_acted.size()); }
+    // The crashes among them, each with its node and times (the shrinker
+    // plays one as a scheduled kill).
+    std::vector<sim::Simulation::FaultPointCrash> fault_point_crashes;
     std::vector<std::string> nemesis_log;  // what the nemesis did, when
     Nanos healed_at = 0;                   // when everything healed
     // The timing model (null for none): its bounds, the stabilisation time

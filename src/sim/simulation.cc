@@ -238,6 +238,8 @@ void Simulation::hit_fault_point(SimContext& ctx, NodeSlot& slot, std::string_vi
         case FaultPointEffect::crash:
             --fault_point_crashes_left_;
             --rule.crashes_left;
+            fault_point_crashes_.push_back(
+                FaultPointCrash{.action = action, .node = slot.id, .at = now_, .after_sends = rule.crash_after_sends});
             if (rule.crash_after_sends) {
                 ctx.crash_when_sent = true;
                 note_fault(fmt::format("fault point {}: crash {} once its sends have left", name, slot.name));
@@ -532,6 +534,9 @@ void Simulation::restart(NodeId id) {
     if (id.value < restart_pending_.size()) restart_pending_[id.value] = 0;
     if (slot.up) return;
     boot(slot, slot.booted);
+    for (FaultPointCrash& crash : fault_point_crashes_) {
+        if (crash.node == id && crash.restart_at == 0) crash.restart_at = now_;
+    }
 }
 
 void Simulation::pause(NodeId id) {

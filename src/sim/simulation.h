@@ -164,6 +164,16 @@ class Simulation {
     // numbers of those actions (see enable_fault_points).
     int fault_point_hits() const { return static_cast<int>(fault_point_acted_.size()); }
     const std::vector<int>& fault_point_acted() const { return fault_point_acted_; }
+    // The crashes among those actions: which node, when, and when it came
+    // back, so that the shrinker can play the same crash as a scheduled kill.
+    struct FaultPointCrash {
+        int action = 0;
+        NodeId node;
+        Nanos at = 0;
+        Nanos restart_at = 0;      // 0 if the run ended with the node down
+        bool after_sends = false;  // its input's sends left before it (else none did)
+    };
+    const std::vector<FaultPointCrash>& fault_point_crashes() const { return fault_point_crashes_; }
 
   private:
     class SimContext;
@@ -241,6 +251,7 @@ class Simulation {
     std::vector<int> fault_point_skipped_;  // sorted
     int fault_point_next_action_ = 0;       // the number the next action gets
     std::vector<int> fault_point_acted_;
+    std::vector<FaultPointCrash> fault_point_crashes_;
     Prng fault_point_random_{0};
     std::map<std::string, FaultPointRule, std::less<>> fault_point_rules_;
     // Nodes a fault point crashed, whose restart is still to come (a nemesis

@@ -136,6 +136,7 @@ TEST(Search, TargetedFaultsStrikeTheHoldersOfRoles) {
 
 TEST(Search, FaultPointsActInARaftRunAndCorrectRaftSurvivesThem) {
     int acted = 0;
+    int crashed = 0;
     for (std::uint64_t seed = 1; seed <= 6; ++seed) {
         std::FILE* trace = std::tmpfile();
         ASSERT_NE(trace, nullptr);
@@ -144,13 +145,41 @@ TEST(Search, FaultPointsActInARaftRunAndCorrectRaftSurvivesThem) {
         std::rewind(trace);
         char line[4096];
         int acted_here = 0;
+        // The crashes as the trace tells them: node and instant, then the
+        // node's next restart.
+        std::vector<std::pair<std::string, Nanos>> crashes;
+        std::vector<Nanos> restarts;
         while (std::fgets(line, sizeof line, trace) != nullptr) {
             if (std::string(line).find("\"fault point ") != std::string::npos) ++acted_here;
             if (std::string(line).find("fault point raft.") != std::string::npos) ++acted;
+            const Json event = Json::parse(line);
+            const std::string text = event.value("text", "");
+            if (const auto crash = text.find(": crash n");
+                text.starts_with("fault point ") && crash != std::string::npos) {
+                const std::string node = text.substr(crash + 8, text.find(' ', crash + 8) - (crash + 8));
+                crashes.emplace_back(node, event["t"].get<Nanos>());
+                restarts.push_back(0);
+            }
+            if (event["kind"] == "restart") {
+                for (std::size_t i = 0; i < crashes.size(); ++i) {
+                    if (crashes[i].first == event["node"] && restarts[i] == 0) restarts[i] = event["t"].get<Nanos>();
+                }
+            }
         }
         std::fclose(trace);
         EXPECT_EQ(result.fault_point_hits(), acted_here) << "seed " << seed << ": every action counted, once";
+        ASSERT_EQ(result.fault_point_crashes.size(), crashes.size()) << "seed " << seed;
+        for (std::size_t i = 0; i < crashes.size(); ++i) {
+            const auto& recorded = result.fault_point_crashes[i];
+            EXPECT_EQ("n" + std::to_string(recorded.node.value), crashes[i].first) << "seed " << seed;
+            EXPECT_EQ(recorded.at, crashes[i].second) << "seed " << seed;
+            EXPECT_EQ(recorded.restart_at, restarts[i]) << "seed " << seed << ": back when the trace says";
+            EXPECT_EQ(std::count(result.fault_point_acted.begin(), result.fault_point_acted.end(), recorded.action), 1)
+                << "seed " << seed << ": a crash is one of the actions that acted";
+        }
+        crashed += static_cast<int>(crashes.size());
     }
+    EXPECT_GT(crashed, 0) << "no fault point crashed a node in six runs: the crash records went untested";
     EXPECT_GT(acted, 0) << "no fault point acted in six runs";
 }
 
