@@ -1,11 +1,13 @@
 #include "runner/shrink.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <optional>
+#include <set>
 #include <unordered_set>
 #include <utility>
 
@@ -69,6 +71,18 @@ constexpr std::size_t kSubsetGranularityMax = 8;
 // The runs the ddmin over client operations takes per round.
 constexpr int kOperationRunsPerRound = 400;
 
+// The line that searches small runs (Shrinker::find_small_run) comes after
+// this many lines from the original run found nothing readable. Its runs have
+// at most this many nodes, last this long, draw their faults this often and
+// this long at most (each seed draws its own below), and it tries this many
+// seeds before it gives up.
+constexpr int kSmallRunsLine = 3;
+constexpr int kSmallRunNodesMax = 3;
+constexpr Nanos kSmallRunTimeLimit = seconds(5);
+constexpr Nanos kSmallRunFaultInterval = seconds(1);
+constexpr Nanos kSmallRunFaultDuration = milliseconds(500);
+constexpr int kSmallRunAttempts = 2000;
+
 // What the shrinker makes smaller: a candidate is kept only if it has no more
 // faults and no more client operations than the best run so far.
 struct Size {
@@ -116,8 +130,13 @@ class Shrinker {
     void search() {
         std::optional<std::pair<RunConfig, RunResult>> smallest;
         for (int line = 1; !out_of_budget() && !(smallest && readable(size_of(smallest->second))); ++line) {
-            if (line > 1) progress(fmt::format("line {}: the original run again", line));
             restart();
+            if (line == kSmallRunsLine) {
+                progress(fmt::format("line {}: small runs of the same faults", line));
+                if (!find_small_run()) continue;
+            } else if (line > 1) {
+                progress(fmt::format("line {}: the original run again", line));
+            }
             search_line();
             if (!smallest || smaller(size(), size_of(smallest->second))) smallest.emplace(best_config_, best_result_);
         }
@@ -172,9 +191,64 @@ class Shrinker {
             simplify_faults();
             fewer_nodes();
             cut_at_failure();
-            const bool idle = size() == before && simplified_ == simplified_before;
+            bool idle = size() == before && simplified_ == simplified_before;
+            // Stuck with fault-point crashes the steps above cannot touch:
+            // the schedule takes them over, and the next round works on them.
+            if (idle && fault_point_crashes_as_kills()) idle = false;
+            // Stuck with kills or pauses of several nodes at once: as one.
+            if (idle && join_faults()) idle = false;
             idle_rounds = idle ? idle_rounds + 1 : 0;
         }
+    }
+
+    // A new start for a line, when shrinking the original run keeps getting
+    // stuck: a failure that needs a long chain of events (Figure 8 of the Raft
+    // paper needs four leader changes in a given order) is often reached, in
+    // a long run, by a chain longer than it needs, and no fault of that chain
+    // can go without losing the failure. Small runs (few nodes, a few seconds,
+    // frequent faults of the kinds the original played, each seed drawing the
+    // rest of its plan) reach the same failure in a few percent of seeds, by
+    // shorter chains. The first that fails the same checks becomes the best
+    // run; false if none of kSmallRunAttempts did. Everything is drawn from
+    // the shrinker's stream, so the same input still shrinks the same way.
+    bool find_small_run() {
+        std::set<std::string> kinds;
+        for (const Fault& fault : start_result_.played.faults) kinds.insert(nemesis::fault_kind_name(fault.kind));
+        if (kinds.empty()) return false;
+        RunConfig small = start_config_;
+        small.schedule = Json();
+        small.nemesis = fmt::format("{}", fmt::join(kinds, ","));
+        small.nodes = std::min(small.nodes, kSmallRunNodesMax);
+        small.time_limit = std::min(small.time_limit, kSmallRunTimeLimit);
+        small.fault_interval = std::min(small.fault_interval, kSmallRunFaultInterval);
+        small.fault_duration = std::min(small.fault_duration, kSmallRunFaultDuration);
+        // The knobs as the original had them: a seed flips those a run
+        // leaves unset (search.h), and the failure may need the original's
+        // (Figure 8 needs no PreVote).
+        const SystemDescription* description = find_system(small.system);
+        if (description != nullptr && description->options != nullptr) {
+            auto own = description->options->normalize(small.system_options);
+            for (const std::string& knob : description->knobs) {
+                if (own && own->contains(knob)) small.system_options[knob] = (*own)[knob];
+            }
+        }
+        small.workload_start = 0;
+        small.only_ops.reset();
+        small.only_keys.clear();
+        for (int attempt = 0; attempt < kSmallRunAttempts && !out_of_budget(); ++attempt) {
+            small.seed = 1 + random_.below(std::uint64_t{1} << 31);
+            if (!try_config(small)) continue;
+            // Its schedule and knobs as data, as for the original (shrink()):
+            // the same run, which the other steps can then edit.
+            RunConfig pinned = best_config_;
+            pinned.schedule = best_result_.schedule.to_json();
+            pinned.system_options = best_result_.config.system_options;
+            if (try_config(pinned)) {
+                progress(fmt::format("small run: seed {}, {} faults", small.seed, size().faults));
+                return true;
+            }
+        }
+        return false;
     }
 
     // Back to the original run, for a new line of search. The random stream
@@ -393,6 +467,44 @@ class Shrinker {
         }
     }
 
+    // Each fault-point crash played instead as a scheduled kill of the same
+    // node, from the same instant to its restart: the same count, but a kill
+    // in the schedule is something the other steps can merge, leave out or
+    // make simpler, and leaving out another fault no longer moves it. A crash
+    // after the input's sends is a kill just after the input; a crash that
+    // sent nothing falls between a kill just before the input (nothing of it
+    // happens) and one just after (its sends leave), so both are tried. True
+    // if one was played as a kill.
+    bool fault_point_crashes_as_kills() {
+        bool converted = false;
+        const std::vector<sim::Simulation::FaultPointCrash> crashes = best_result_.fault_point_crashes;
+        for (auto crash = crashes.rbegin(); crash != crashes.rend() && !out_of_budget(); ++crash) {
+            const Nanos end = crash->restart_at > crash->at ? crash->restart_at : best_config_.time_limit;
+            std::vector<Nanos> starts{crash->at + 1};
+            if (!crash->after_sends) starts.push_back(crash->at);
+            for (const Nanos start : starts) {
+                if (start >= end) continue;
+                std::vector<Fault> schedule = faults();
+                const Fault kill{.kind = FaultKind::kill,
+                                 .start = start,
+                                 .duration = end - start,
+                                 .nodes = {static_cast<int>(crash->node.value)}};
+                schedule.insert(std::upper_bound(schedule.begin(), schedule.end(), kill,
+                                                 [](const Fault& a, const Fault& b) { return a.start < b.start; }),
+                                kill);
+                RunConfig candidate = with_faults(schedule);
+                std::vector<int>& skipped = candidate.fault_point_actions_skipped;
+                skipped.insert(std::upper_bound(skipped.begin(), skipped.end(), crash->action), crash->action);
+                if (try_config(candidate)) {
+                    progress(fmt::format("fault-point action {} as a kill: {}", crash->action, kill.describe()));
+                    converted = true;
+                    break;
+                }
+            }
+        }
+        return converted;
+    }
+
     // The same run on a plain network (see make_network_plain).
     void plain_network() {
         RunConfig candidate = best_config_;
@@ -541,6 +653,31 @@ class Shrinker {
                 progress(fmt::format("faults: {}, faults {} and {} made one", current.size(), i + 1, i + 2));
             }
         }
+    }
+
+    // Kills, or pauses, of different nodes that overlap in time made one
+    // fault on all their nodes (see joined). Each node is then down a little
+    // longer: another run, tried once the exact steps are stuck. True if two
+    // were made one.
+    bool join_faults() {
+        bool joined_any = false;
+        std::vector<Fault> current = faults();
+        for (std::size_t i = 0; i < current.size() && !out_of_budget(); ++i) {
+            for (std::size_t j = i + 1; j < current.size() && current[j].start <= current[i].end(); ++j) {
+                const std::optional<Fault> joint = joined(current[i], current[j]);
+                if (!joint) continue;
+                std::vector<Fault> candidate = current;
+                candidate[i] = *joint;
+                candidate.erase(candidate.begin() + static_cast<std::ptrdiff_t>(j));
+                if (!try_config(with_faults(candidate))) continue;
+                current = faults();
+                joined_any = true;
+                progress(fmt::format("faults: {}, faults {} and {} made one: {}", current.size(), i + 1, j + 1,
+                                     joint->what()));
+                j = i;  // the fault grew: look again from just after it
+            }
+        }
+        return joined_any;
     }
 
     void minimize_faults() {

@@ -42,9 +42,19 @@
 //     client operations sent (RunConfig::only_ops);
 //   - the cluster: fewer nodes (5 -> 3), the schedule mapped onto them.
 // A line of search repeats these rounds while they still find a smaller run.
+// When a round finds nothing, each fault-point crash is tried as a scheduled
+// kill of the same node from the same instant to its restart (the same count,
+// but the other steps can then merge it, leave it out or make it simpler),
+// and the line goes on if one still fails.
 // When a line stalls above a readable size (5 faults and 20 operations), a new
 // line starts again from the original run with new draws, and the smallest run
-// any line found is the result.
+// any line found is the result. The third line starts elsewhere: from the
+// first of up to 2,000 small runs (3 nodes, 5 s, frequent faults of the kinds
+// the original played, each with a seed of its own) that fails the same
+// checks. A failure that needs a long chain of events (Figure 8 of the Raft
+// paper: four leader changes in order) is reached in a long run by a chain
+// longer than it needs, and no fault of that chain can go; a small run often
+// reaches it by a short one. Its seed is then the shrunk run's.
 //
 // A budget of candidate runs bounds the search (10,000 by default). Runs, not wall time: each run
 // is deterministic, and the shrinker's own draws come from a stream of the

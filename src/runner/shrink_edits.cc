@@ -149,6 +149,23 @@ bool merge_overlapping(std::vector<Fault>& faults) {
     return merged_any;
 }
 
+std::optional<Fault> joined(const Fault& a, const Fault& b) {
+    const bool joinable = (a.kind == FaultKind::kill || a.kind == FaultKind::pause) && a.kind == b.kind &&
+                          a.target == TargetRole::none && b.target == TargetRole::none && !a.nodes.empty() &&
+                          !b.nodes.empty();
+    if (!joinable || a.start > b.end() || b.start > a.end()) return std::nullopt;
+    std::vector<int> nodes = a.nodes;
+    nodes.insert(nodes.end(), b.nodes.begin(), b.nodes.end());
+    std::sort(nodes.begin(), nodes.end());
+    // The same nodes are same_effect's to merge, exactly.
+    if (std::adjacent_find(nodes.begin(), nodes.end()) != nodes.end()) return std::nullopt;
+    Fault joint = a;
+    joint.start = std::min(a.start, b.start);
+    joint.duration = std::max(a.end(), b.end()) - joint.start;
+    joint.nodes = std::move(nodes);
+    return joint;
+}
+
 double readable_rate(double rate) {
     if (rate <= kRateMin) return kRateMin;
     const double exponent = std::floor(std::log10(rate)) - 1;

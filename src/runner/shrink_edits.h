@@ -5,6 +5,7 @@
 // (tests/runner/shrink_edits_test.cc).
 #pragma once
 
+#include <optional>
 #include <vector>
 
 #include "nemesis/schedule.h"
@@ -47,6 +48,13 @@ bool same_effect(const nemesis::Fault& a, const nemesis::Fault& b);
 // Merges each run of overlapping faults of the same effect (same_effect) into
 // one that spans them; the schedule stays in start order. False if none overlap.
 bool merge_overlapping(std::vector<nemesis::Fault>& faults);
+
+// Two kills, or two pauses, of different nodes that overlap in time as one
+// fault on all their nodes, from the first's start to the last's end: each
+// node is down a little longer than it was, so the run is another (the
+// shrinker tries it), with one fault fewer to follow. Nothing for other kinds,
+// aimed faults, or faults that do not overlap.
+std::optional<nemesis::Fault> joined(const nemesis::Fault& a, const nemesis::Fault& b);
 
 // A rate as a reader would write it: two significant digits, and not below
 // 0.1 operations per second (a run that thin has no clients to speak of, which

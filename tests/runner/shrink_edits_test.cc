@@ -27,6 +27,31 @@ TEST(ShrinkEdits, OverlappingFaultsOfTheSameNodesMergeIntoOneSpanningThem) {
     EXPECT_FALSE(merge_overlapping(faults)) << "nothing overlaps any more";
 }
 
+TEST(ShrinkEdits, OverlappingKillsOrPausesOfOtherNodesJoinIntoOneFaultOnAllOfThem) {
+    const auto joint = joined(kill(3, seconds(1), seconds(2)), kill(1, seconds(2), seconds(3)));
+    ASSERT_TRUE(joint.has_value());
+    EXPECT_EQ(joint->kind, FaultKind::kill);
+    EXPECT_EQ(joint->nodes, (std::vector<int>{1, 3})) << "both nodes, in order";
+    EXPECT_EQ(joint->start, seconds(1)) << "from the first start";
+    EXPECT_EQ(joint->end(), seconds(5)) << "to the last end";
+    Fault pause_a = kill(0, 0, seconds(2));
+    Fault pause_b = kill(2, seconds(1), seconds(2));
+    pause_a.kind = pause_b.kind = FaultKind::pause;
+    ASSERT_TRUE(joined(pause_a, pause_b).has_value());
+    EXPECT_EQ(joined(pause_a, pause_b)->nodes, (std::vector<int>{0, 2}));
+
+    EXPECT_FALSE(joined(kill(1, 0, seconds(1)), kill(2, seconds(2), seconds(1)))) << "apart in time";
+    EXPECT_FALSE(joined(kill(1, 0, seconds(2)), kill(1, seconds(1), seconds(2))))
+        << "the same node: merge_overlapping's";
+    EXPECT_FALSE(joined(kill(1, 0, seconds(2)), pause_b)) << "a kill and a pause";
+    Fault aimed = kill(2, seconds(1), seconds(1));
+    aimed.nodes.clear();
+    aimed.target = TargetRole::leader;
+    EXPECT_FALSE(joined(kill(1, 0, seconds(2)), aimed)) << "an aimed fault has no node of its own yet";
+    const Fault halves{.kind = FaultKind::partition, .duration = seconds(1), .nodes = {0, 1, 2}};
+    EXPECT_FALSE(joined(halves, halves)) << "partitions do not add up node by node";
+}
+
 TEST(ShrinkEdits, OnlyCountedFaultsOfTheSameNodesAndShapeHaveTheSameEffect) {
     EXPECT_TRUE(same_effect(kill(1, 0, seconds(1)), kill(1, seconds(5), seconds(1))));
     EXPECT_FALSE(same_effect(kill(1, 0, seconds(1)), kill(2, 0, seconds(1))));
