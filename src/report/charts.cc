@@ -189,12 +189,55 @@ std::string nemesis_timeline_chart(const RunData& run, int width) {
     }
     const int network_row = static_cast<int>(rows.size());
     rows.push_back("network");
-    constexpr double kRowHeight = 22;
+    // A row of one lane is 22 px high, with a bar of 14; each further lane adds 16.
+    constexpr double kRowHeight = 22, kBarHeight = 14, kLaneHeight = 16;
     Frame frame;
     frame.width = width;
     frame.left = 70;
-    frame.height = static_cast<int>(frame.top + frame.bottom + kRowHeight * static_cast<double>(rows.size()));
     frame.x_hi = std::max(1e-3, to_seconds(run.end));
+
+    // Each fault's bar, in each of its rows: faults of one row whose bars
+    // would overlap (as drawn, at least 2 px wide) go to separate lanes of
+    // the row, so that none hides another; each takes the first lane free
+    // where it starts.
+    struct Bar {
+        std::size_t band;
+        int row;
+        double x0, x1;
+        int lane = 0;
+    };
+    std::vector<Bar> bars;
+    for (std::size_t i = 0; i < bands.size(); ++i) {
+        const double x0 = frame.x(to_seconds(bands[i].from));
+        const double x1 = std::max(x0 + 2, frame.x(to_seconds(bands[i].to)));
+        std::vector<int> band_rows;
+        for (int lane : bands[i].lanes) {
+            if (auto found = row_of_lane.find(lane); found != row_of_lane.end()) band_rows.push_back(found->second);
+        }
+        if (band_rows.empty()) band_rows.push_back(network_row);
+        for (int row : band_rows) bars.push_back(Bar{i, row, x0, x1});
+    }
+    std::vector<Bar*> by_start;
+    for (Bar& bar : bars) by_start.push_back(&bar);
+    std::stable_sort(by_start.begin(), by_start.end(), [](const Bar* a, const Bar* b) { return a->x0 < b->x0; });
+    std::vector<std::vector<double>> lane_ends(rows.size());  // per row, where each lane's last bar ends
+    for (Bar* bar : by_start) {
+        std::vector<double>& ends = lane_ends[static_cast<std::size_t>(bar->row)];
+        const auto free = std::find_if(ends.begin(), ends.end(), [bar](double end) { return end <= bar->x0; });
+        bar->lane = static_cast<int>(free - ends.begin());
+        if (free == ends.end()) {
+            ends.push_back(bar->x1);
+        } else {
+            *free = bar->x1;
+        }
+    }
+    std::vector<double> row_top(rows.size() + 1, frame.top);
+    for (std::size_t row = 0; row < rows.size(); ++row) {
+        const double lanes = static_cast<double>(std::max<std::size_t>(1, lane_ends[row].size()));
+        row_top[row + 1] = row_top[row] + kRowHeight + kLaneHeight * (lanes - 1);
+    }
+    frame.height = static_cast<int>(row_top.back() + frame.bottom);
+
     std::string out = open_svg(frame, "nemesis timeline");
     out += fmt::format("<text class=\"title\" x=\"{}\" y=\"14\">Faults by node over time</text>\n", frame.left);
     const double x_step = nice_step(frame.x_hi, frame.plot_width() / 90);
@@ -205,37 +248,28 @@ std::string nemesis_timeline_chart(const RunData& run, int width) {
             frame.x(v), frame.top, frame.height - frame.bottom, frame.height - frame.bottom + 13, number(v));
     }
     for (std::size_t row = 0; row < rows.size(); ++row) {
-        const double y = frame.top + kRowHeight * static_cast<double>(row);
         out += fmt::format(
             "<text x=\"{}\" y=\"{:.0f}\" text-anchor=\"end\">{}</text><line x1=\"{}\" x2=\"{}\" y1=\"{:.0f}\" "
             "y2=\"{:.0f}\" stroke=\"#eceff1\"/>\n",
-            frame.left - 6, y + 15, escape(rows[row]), frame.left, frame.width - frame.right, y + kRowHeight,
-            y + kRowHeight);
+            frame.left - 6, row_top[row] + 15, escape(rows[row]), frame.left, frame.width - frame.right,
+            row_top[row + 1], row_top[row + 1]);
     }
     static const std::vector<std::pair<std::string, std::string>> kinds = {{"kill", "#c62828"},
                                                                            {"pause", "#6a1b9a"},
                                                                            {"graceful", "#1565c0"},
                                                                            {"partition", "#ef6c00"},
                                                                            {"latency", "#f9a825"}};
-    for (const FaultBand& band : bands) {
+    for (const Bar& bar : bars) {
+        const FaultBand& band = bands[bar.band];
         std::string colour = "#546e7a";
         for (const auto& [word, shade] : kinds) {
             if (band.label.starts_with(word)) colour = shade;
         }
-        const double x0 = frame.x(to_seconds(band.from));
-        const double x1 = std::max(x0 + 2, frame.x(to_seconds(band.to)));
-        std::vector<int> band_rows;
-        for (int lane : band.lanes) {
-            if (auto found = row_of_lane.find(lane); found != row_of_lane.end()) band_rows.push_back(found->second);
-        }
-        if (band_rows.empty()) band_rows.push_back(network_row);
-        for (int row : band_rows) {
-            out += fmt::format(
-                "<rect class=\"fault-bar\" x=\"{:.1f}\" y=\"{:.0f}\" width=\"{:.1f}\" height=\"{:.0f}\" rx=\"2\" "
-                "fill=\"{}\" fill-opacity=\"0.75\"><title>{} to {}: {}</title></rect>\n",
-                x0, frame.top + kRowHeight * row + 4, x1 - x0, kRowHeight - 8, colour, run_time(band.from),
-                run_time(band.to), escape(band.label));
-        }
+        out += fmt::format(
+            "<rect class=\"fault-bar\" x=\"{:.1f}\" y=\"{:.0f}\" width=\"{:.1f}\" height=\"{:.0f}\" rx=\"2\" "
+            "fill=\"{}\" fill-opacity=\"0.75\"><title>{} to {}: {}</title></rect>\n",
+            bar.x0, row_top[static_cast<std::size_t>(bar.row)] + 4 + kLaneHeight * bar.lane, bar.x1 - bar.x0,
+            kBarHeight, colour, run_time(band.from), run_time(band.to), escape(band.label));
     }
     out += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">time (s)</text>\n", frame.width - frame.right,
                        frame.height - 2);

@@ -21,8 +21,9 @@ std::string throughput_chart(const RunData& run, int width = 900, int height = 2
 
 // The faults of a run's nemesis over time: a row per node, and one for the
 // faults that hit the whole network, each fault a bar coloured by its kind and
-// titled with what it did. Drawn for real runs, which have no diagram to carry
-// their faults.
+// titled with what it did. Faults of one row that overlap in time are drawn in
+// lanes of their own within the row (which grows), so that no bar hides
+// another. Drawn for real runs, which have no diagram to carry their faults.
 std::string nemesis_timeline_chart(const RunData& run, int width = 900);
 
 struct HistogramSeries {

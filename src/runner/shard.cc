@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <charconv>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <set>
+#include <string_view>
 
 #include "base/assert.h"
 #include "base/hash.h"
@@ -152,17 +154,163 @@ std::string format_seed_runs(const std::vector<std::pair<std::uint64_t, std::uin
 
 namespace {
 
-// One shard's summary, read strictly: what the merge needs, with its type.
-struct ShardFile {
-    std::string version, hash, system, command, range;
+// Whether an entry has each of `keys`, of the type entry_error wants of it.
+bool has(const Json& entry, const std::vector<std::string_view>& keys) {
+    const auto typed = [&entry](std::string_view key) {
+        const auto at = entry.find(key);
+        if (at == entry.end()) return false;
+        return key == "seed" ? is_whole(*at) : key == "as_expected" ? at->is_boolean() : at->is_string();
+    };
+    return entry.is_object() && std::all_of(keys.begin(), keys.end(), typed);
+}
+
+constexpr auto is_text = [](const Json& value) { return value.is_string(); };
+
+// A field of a shard's summary, as a JSON pointer, and its type.
+using Field = std::pair<const char*, bool (*)(const Json&)>;
+
+// The fields every kind of shard summary has.
+const Field kHeader[] = {
+    {"/faultline_version", is_text}, {"/config_hash", is_text}, {"/shard/index", is_whole}, {"/shard/count", is_whole}};
+
+// A list of a shard's summary: each entry must be an object that has `keys`
+// (or, if `is`, be `is`), else the message `needs`; and, when `named`
+// (followed by the entry's `by`, if any) names it in messages, its fields
+// must be of their types (entry_error).
+struct List {
+    const char* key;
+    const char* needs;
+    std::vector<std::string_view> keys;
+    const char* named = nullptr;
+    const char* by = nullptr;
+    bool (*is)(const Json&) = nullptr;
+};
+
+// A kind of shard summary (sweep.json, batch.json, guided.json): what it adds to kHeader.
+struct Kind {
+    const char* needs;          // the message naming every field of the kind
+    std::vector<Field> fields;  // besides its lists
+    std::vector<List> lists;    // checked in this order
+    // What the shards of one merge run, and a JSON pointer to (and the name
+    // of) what they share besides build, configuration and shard count.
+    struct {
+        const char* runs = "";
+        const char* same = "";
+        const char* same_name = "";
+    } alike;
+};
+
+struct ShardHead {
+    std::string version, hash;
+    std::string range;  // of seeds, in the kinds that have one
     Shard shard;
+};
+
+// What is wrong with a summary of `kind` ("" if nothing), its header read
+// into `head`: its fields, then what `own` checks of it (if anything), then
+// the entries of its lists.
+std::string summary_error(const Json& json, const Kind& kind, ShardHead& head,
+                          const std::function<std::string()>& own = nullptr) {
+    const auto typed = [&json](const Field& field) {
+        const Json::json_pointer at(field.first);
+        return json.contains(at) && field.second(json[at]);
+    };
+    const auto listed = [&json](const List& list) { return json.contains(list.key) && json[list.key].is_array(); };
+    if (!std::all_of(std::begin(kHeader), std::end(kHeader), typed) ||
+        !std::all_of(kind.fields.begin(), kind.fields.end(), typed) ||
+        !std::all_of(kind.lists.begin(), kind.lists.end(), listed)) {
+        return kind.needs;
+    }
+    const Json& shard = json["shard"];
+    head.version = json["faultline_version"].get<std::string>();
+    head.hash = json["config_hash"].get<std::string>();
+    head.shard = {shard["index"].get<std::uint64_t>(), shard["count"].get<std::uint64_t>()};
+    if (shard.contains("range") && shard["range"].is_string()) head.range = shard["range"].get<std::string>();
+    if (head.shard.count < 1 || head.shard.count > shards_max || head.shard.index >= head.shard.count) {
+        return fmt::format("shard {}/{} is not a shard", head.shard.index, head.shard.count);
+    }
+    if (const std::string error = own ? own() : ""; !error.empty()) return error;
+    for (const List& list : kind.lists) {
+        for (const Json& entry : json[list.key]) {
+            if (!(list.is ? list.is(entry) : has(entry, list.keys))) return list.needs;
+            if (!list.named) continue;
+            if (const std::string error = entry_error(entry); !error.empty()) {
+                if (!list.by) return fmt::format("{}: {}", list.named, error);
+                const Json& by = entry[list.by];
+                return fmt::format("{} {}: {}", list.named, by.is_string() ? by.get<std::string>() : by.dump(), error);
+            }
+        }
+    }
+    return "";
+}
+
+// Reads the summaries of one merge's shards, all of `kind` (but a sweep's):
+// refuses the first that is not one, or that differs from the first shard in
+// build, configuration, shard count or what else they share.
+Result<std::vector<ShardHead>> read_heads(const std::vector<Json>& shards, const std::vector<std::string>& sources,
+                                          const Kind& kind) {
+    std::vector<ShardHead> heads(shards.size());
+    for (std::size_t i = 0; i < shards.size(); ++i) {
+        const auto refuse = [&](const std::string& why) {
+            return make_error(ErrorCode::invalid_argument, fmt::format("{}: {}", sources[i], why));
+        };
+        if (const std::string error = summary_error(shards[i], kind, heads[i]); !error.empty()) return refuse(error);
+        if (i == 0) continue;
+        for (const char* key : {"faultline_version", "config_hash"}) {
+            if (shards[i][key] != shards[0][key]) {
+                return refuse(fmt::format("refusing to merge: {} {} differs from {} in {}; shards of one {}", key,
+                                          shards[i][key].get<std::string>(), shards[0][key].get<std::string>(),
+                                          sources[0], kind.alike.runs));
+            }
+        }
+        const Json::json_pointer same(kind.alike.same);
+        if (heads[i].shard.count != heads[0].shard.count || shards[i][same] != shards[0][same]) {
+            return refuse(fmt::format("refusing to merge: its shard count or {} differ from {}'s", kind.alike.same_name,
+                                      sources[0]));
+        }
+    }
+    return heads;
+}
+
+// The shards of the merge that no input was, and those given more than once.
+template <typename Head, typename Merged>
+void tally_shards(const std::vector<Head>& heads, Merged& merged) {
+    merged.shard_count = heads.front().shard.count;
+    std::vector<int> given(merged.shard_count, 0);
+    for (const ShardHead& head : heads) ++given[head.shard.index];
+    for (std::uint64_t i = 0; i < merged.shard_count; ++i) {
+        if (given[i] == 0) merged.missing_shards.push_back(i);
+        if (given[i] > 1) merged.duplicated_shards.push_back(i);
+    }
+}
+
+// A shard's command line as the whole run's: without its --shard.
+std::string without_shard(std::string command) {
+    if (const auto at = command.rfind(" --shard "); at != std::string::npos) {
+        const auto end = command.find(' ', at + 9);
+        command.erase(at, end == std::string::npos ? std::string::npos : end - at);
+    }
+    return command;
+}
+
+// One sweep shard's summary, read strictly: what the merge needs, with its type.
+struct ShardFile : ShardHead {
+    const Json* json = nullptr;  // system, command, seeds_run and failures checked
     std::uint64_t first = 0, last = 0;
     double wall_seconds = 0;
-    const Json* seeds_run = nullptr;
-    const Json* failures = nullptr;
 };
 
 Result<ShardFile> read_shard(const Json& json, const std::string& source) {
+    static const Kind kind{
+        "a shard's summary needs faultline_version, config_hash, system, command, shard {index, count, range}, "
+        "seeds_run and failures",
+        {{"/system", is_text}, {"/command", is_text}, {"/shard/range", is_text}},
+        {{"seeds_run",
+          "every entry of seeds_run needs a seed and a verdict",
+          {"seed", "verdict"},
+          "the seeds_run entry of seed",
+          "seed"},
+         {"failures", "every failure needs a seed", {"seed"}, "the failure of seed", "seed"}}};
     const auto refuse = [&source](const std::string& why) {
         return make_error(ErrorCode::invalid_argument, fmt::format("{}: {}", source, why));
     };
@@ -171,59 +319,22 @@ Result<ShardFile> read_shard(const Json& json, const std::string& source) {
         return refuse("not a shard's summary: run the sweep with --shard I/N");
     }
     ShardFile file;
-    const Json& shard = json["shard"];
-    const auto text = [&](const Json& object, const char* key, std::string& out) {
-        if (!object.contains(key) || !object[key].is_string()) return false;
-        out = object[key].get<std::string>();
-        return true;
-    };
-    const auto whole = [&](const Json& object, const char* key, std::uint64_t& out) {
-        if (!object.contains(key) || !is_whole(object[key])) return false;
-        out = object[key].get<std::uint64_t>();
-        return true;
-    };
-    if (!text(json, "faultline_version", file.version) || !text(json, "config_hash", file.hash) ||
-        !text(json, "system", file.system) || !text(json, "command", file.command) ||
-        !text(shard, "range", file.range) || !whole(shard, "index", file.shard.index) ||
-        !whole(shard, "count", file.shard.count) || !json.contains("seeds_run") || !json["seeds_run"].is_array() ||
-        !json.contains("failures") || !json["failures"].is_array()) {
-        return refuse(
-            "a shard's summary needs faultline_version, config_hash, system, command, shard {index, count, range}, "
-            "seeds_run and failures");
-    }
-    if (file.shard.count < 1 || file.shard.count > shards_max || file.shard.index >= file.shard.count) {
-        return refuse(fmt::format("shard {}/{} is not a shard", file.shard.index, file.shard.count));
-    }
-    const std::string::size_type dots = file.range.find("..");
-    if (dots == std::string::npos || !parse_whole(std::string_view(file.range).substr(0, dots), file.first) ||
-        !parse_whole(std::string_view(file.range).substr(dots + 2), file.last) || file.first > file.last) {
-        return refuse(fmt::format("'{}' is not a seed range", file.range));
-    }
-    if (json.contains("wall_seconds")) {
-        if (!json["wall_seconds"].is_number() || !(json["wall_seconds"].get<double>() >= 0)) {
-            return refuse("wall_seconds must be a number of seconds");
+    const std::string error = summary_error(json, kind, file, [&]() -> std::string {
+        const std::string::size_type dots = file.range.find("..");
+        if (dots == std::string::npos || !parse_whole(std::string_view(file.range).substr(0, dots), file.first) ||
+            !parse_whole(std::string_view(file.range).substr(dots + 2), file.last) || file.first > file.last) {
+            return fmt::format("'{}' is not a seed range", file.range);
         }
-        file.wall_seconds = json["wall_seconds"].get<double>();
-    }
-    file.seeds_run = &json["seeds_run"];
-    file.failures = &json["failures"];
-    for (const Json& seed : *file.seeds_run) {
-        if (!seed.is_object() || !seed.contains("seed") || !is_whole(seed["seed"]) || !seed.contains("verdict") ||
-            !seed["verdict"].is_string()) {
-            return refuse("every entry of seeds_run needs a seed and a verdict");
+        if (json.contains("wall_seconds")) {
+            if (!json["wall_seconds"].is_number() || !(json["wall_seconds"].get<double>() >= 0)) {
+                return "wall_seconds must be a number of seconds";
+            }
+            file.wall_seconds = json["wall_seconds"].get<double>();
         }
-        if (const std::string error = entry_error(seed); !error.empty()) {
-            return refuse(fmt::format("the seeds_run entry of seed {}: {}", seed["seed"].get<std::uint64_t>(), error));
-        }
-    }
-    for (const Json& failure : *file.failures) {
-        if (!failure.is_object() || !failure.contains("seed") || !is_whole(failure["seed"])) {
-            return refuse("every failure needs a seed");
-        }
-        if (const std::string error = entry_error(failure); !error.empty()) {
-            return refuse(fmt::format("the failure of seed {}: {}", failure["seed"].get<std::uint64_t>(), error));
-        }
-    }
+        return "";
+    });
+    if (!error.empty()) return refuse(error);
+    file.json = &json;
     return file;
 }
 
@@ -258,13 +369,7 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
     MergedSweep merged;
     merged.first = head.first;
     merged.last = head.last;
-    merged.shard_count = head.shard.count;
-    std::vector<int> given(head.shard.count, 0);
-    for (const ShardFile& file : files) ++given[file.shard.index];
-    for (std::uint64_t i = 0; i < head.shard.count; ++i) {
-        if (given[i] == 0) merged.missing_shards.push_back(i);
-        if (given[i] > 1) merged.duplicated_shards.push_back(i);
-    }
+    tally_shards(files, merged);
 
     // Every seed once, with its first entry; a seed that ran twice is
     // counted once, and noted (twice with another verdict: the runs were not
@@ -280,10 +385,10 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
         // Within one shard a seed appears once in seeds_run, or once among
         // its failures when it could not run at all.
         std::map<std::uint64_t, std::string> own;
-        for (const Json& seed : *file.seeds_run) {
+        for (const Json& seed : (*file.json)["seeds_run"]) {
             own.emplace(seed["seed"].get<std::uint64_t>(), seed["verdict"].get<std::string>());
         }
-        for (const Json& failure : *file.failures) {
+        for (const Json& failure : (*file.json)["failures"]) {
             if (failure.contains("error")) own.emplace(failure["seed"].get<std::uint64_t>(), "error");
         }
         for (const auto& [seed, verdict] : own) {
@@ -298,8 +403,10 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
                 if (at->second != verdict) merged.conflicting.push_back(seed);
             }
         }
-        for (const Json& seed : *file.seeds_run) seeds.emplace(seed["seed"].get<std::uint64_t>(), seed);
-        for (const Json& failure : *file.failures) failures.emplace(failure["seed"].get<std::uint64_t>(), failure);
+        for (const Json& seed : (*file.json)["seeds_run"]) seeds.emplace(seed["seed"].get<std::uint64_t>(), seed);
+        for (const Json& failure : (*file.json)["failures"]) {
+            failures.emplace(failure["seed"].get<std::uint64_t>(), failure);
+        }
     }
     merged.duplicated = seed_runs(duplicated);
     std::sort(duplicated.begin(), duplicated.end());
@@ -347,16 +454,11 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
         }
         failing.push_back(std::move(failure));
     }
-    std::string command = head.command;
-    if (const auto at = command.rfind(" --shard "); at != std::string::npos) {
-        const auto end = command.find(' ', at + 9);
-        command.erase(at, end == std::string::npos ? std::string::npos : end - at);
-    }
     Json missing_shards = merged.missing_shards;
     Json duplicated_shards = merged.duplicated_shards;
     Json conflicting = merged.conflicting;
-    merged.sweep = Json{{"command", command},
-                        {"system", head.system},
+    merged.sweep = Json{{"command", without_shard((*head.json)["command"].get<std::string>())},
+                        {"system", (*head.json)["system"]},
                         {"seeds", head.range},
                         {"runs", verdict_of.size()},
                         {"valid", valid},
@@ -380,61 +482,20 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
 Result<MergedBatch> merge_batches(const std::vector<Json>& shards, const std::vector<std::string>& sources) {
     FL_ASSERT(shards.size() == sources.size());
     if (shards.empty()) return make_error(ErrorCode::invalid_argument, "no shard to merge");
-    const auto refuse = [&sources](std::size_t i, const std::string& why) {
-        return make_error(ErrorCode::invalid_argument, fmt::format("{}: {}", sources[i], why));
-    };
-    for (std::size_t i = 0; i < shards.size(); ++i) {
-        const Json& json = shards[i];
-        const bool typed =
-            json.is_object() && json.contains("faultline_version") && json["faultline_version"].is_string() &&
-            json.contains("config_hash") && json["config_hash"].is_string() && json.contains("shard") &&
-            json["shard"].is_object() && json["shard"].contains("index") && is_whole(json["shard"]["index"]) &&
-            json["shard"].contains("count") && is_whole(json["shard"]["count"]) && json.contains("all") &&
-            json["all"].is_array() && json.contains("ran") && json["ran"].is_array();
-        if (!typed) {
-            return refuse(i,
-                          "a scenario batch shard's summary needs faultline_version, config_hash, shard {index, "
-                          "count}, all and ran");
-        }
-        const std::uint64_t index = json["shard"]["index"].get<std::uint64_t>();
-        const std::uint64_t count = json["shard"]["count"].get<std::uint64_t>();
-        if (count < 1 || count > shards_max || index >= count) {
-            return refuse(i, fmt::format("shard {}/{} is not a shard", index, count));
-        }
-        for (const Json& name : json["all"]) {
-            if (!name.is_string()) return refuse(i, "every scenario of the batch is a name");
-        }
-        for (const Json& entry : json["ran"]) {
-            if (!entry.is_object() || !entry.contains("name") || !entry["name"].is_string() ||
-                !entry.contains("as_expected") || !entry["as_expected"].is_boolean()) {
-                return refuse(i, "every scenario run needs a name and as_expected");
-            }
-            if (const std::string error = entry_error(entry); !error.empty()) {
-                return refuse(i, fmt::format("the run of scenario {}: {}", entry["name"].get<std::string>(), error));
-            }
-        }
-        if (i == 0) continue;
-        for (const char* key : {"faultline_version", "config_hash"}) {
-            if (json[key] != shards[0][key]) {
-                return refuse(
-                    i, fmt::format("refusing to merge: {} {} differs from {} in {}; shards of one batch "
-                                   "run the same build on the same scenarios",
-                                   key, json[key].get<std::string>(), shards[0][key].get<std::string>(), sources[0]));
-            }
-        }
-        if (json["shard"]["count"] != shards[0]["shard"]["count"] || json["all"] != shards[0]["all"]) {
-            return refuse(i,
-                          fmt::format("refusing to merge: its shard count or scenarios differ from {}'s", sources[0]));
-        }
-    }
+    static const Kind kind{
+        "a scenario batch shard's summary needs faultline_version, config_hash, shard {index, count}, all and ran",
+        {},
+        {{.key = "all", .needs = "every scenario of the batch is a name", .is = is_text},
+         {"ran",
+          "every scenario run needs a name and as_expected",
+          {"name", "as_expected"},
+          "the run of scenario",
+          "name"}},
+        {"batch run the same build on the same scenarios", "/all", "scenarios"}};
+    const auto heads = read_heads(shards, sources, kind);
+    if (!heads) return heads.error();
     MergedBatch merged;
-    merged.shard_count = shards[0]["shard"]["count"].get<std::uint64_t>();
-    std::vector<int> given(merged.shard_count, 0);
-    for (const Json& json : shards) ++given[json["shard"]["index"].get<std::uint64_t>()];
-    for (std::uint64_t i = 0; i < merged.shard_count; ++i) {
-        if (given[i] == 0) merged.missing_shards.push_back(i);
-        if (given[i] > 1) merged.duplicated_shards.push_back(i);
-    }
+    tally_shards(*heads, merged);
     std::map<std::string, Json> ran;
     for (const Json& json : shards) {
         for (const Json& entry : json["ran"]) {
@@ -478,88 +539,28 @@ Result<MergedBatch> merge_batches(const std::vector<Json>& shards, const std::ve
 Result<MergedGuided> merge_guided(const std::vector<Json>& shards, const std::vector<std::string>& sources) {
     FL_ASSERT(shards.size() == sources.size());
     if (shards.empty()) return make_error(ErrorCode::invalid_argument, "no shard to merge");
-    const auto refuse = [&sources](std::size_t i, const std::string& why) {
-        return make_error(ErrorCode::invalid_argument, fmt::format("{}: {}", sources[i], why));
-    };
-    for (std::size_t i = 0; i < shards.size(); ++i) {
-        const Json& json = shards[i];
-        const auto is = [&json](const char* key, auto check) { return json.contains(key) && check(json[key]); };
-        const bool typed = json.is_object() && is("faultline_version", [](const Json& v) { return v.is_string(); }) &&
-                           is("config_hash", [](const Json& v) { return v.is_string(); }) &&
-                           is("system", [](const Json& v) { return v.is_string(); }) &&
-                           is("command", [](const Json& v) { return v.is_string(); }) &&
-                           is("runs", [](const Json& v) { return is_whole(v); }) &&
-                           is("failures", [](const Json& v) { return v.is_array(); }) &&
-                           is("corpus", [](const Json& v) { return v.is_array(); }) &&
-                           is("features", [](const Json& v) { return v.is_array(); }) && is("shard", [](const Json& v) {
-                               return v.is_object() && v.contains("index") && is_whole(v["index"]) &&
-                                      v.contains("count") && is_whole(v["count"]) && v.contains("range") &&
-                                      v["range"].is_string();
-                           });
-        if (!typed) {
-            return refuse(i,
-                          "a guided search shard's summary needs faultline_version, config_hash, system, command, "
-                          "runs, failures, corpus, features and shard {index, count, range}");
-        }
-        const std::uint64_t index = json["shard"]["index"].get<std::uint64_t>();
-        const std::uint64_t count = json["shard"]["count"].get<std::uint64_t>();
-        if (count < 1 || count > shards_max || index >= count) {
-            return refuse(i, fmt::format("shard {}/{} is not a shard", index, count));
-        }
-        for (const Json& feature : json["features"]) {
-            if (!is_whole(feature)) return refuse(i, "every feature is a whole number");
-        }
-        for (const Json& entry : json["corpus"]) {
-            if (!entry.is_object() || !entry.contains("seed") || !is_whole(entry["seed"])) {
-                return refuse(i, "every corpus entry needs a seed");
-            }
-        }
-        for (const Json& failure : json["failures"]) {
-            if (!failure.is_object() || !failure.contains("verdict") || !failure["verdict"].is_string()) {
-                return refuse(i, "every failure needs a verdict");
-            }
-            if (const std::string error = entry_error(failure); !error.empty()) {
-                return refuse(i, fmt::format("a failure: {}", error));
-            }
-        }
-        if (i == 0) continue;
-        for (const char* key : {"faultline_version", "config_hash"}) {
-            if (json[key] != shards[0][key]) {
-                return refuse(
-                    i, fmt::format("refusing to merge: {} {} differs from {} in {}; shards of one search "
-                                   "run the same build on the same configuration",
-                                   key, json[key].get<std::string>(), shards[0][key].get<std::string>(), sources[0]));
-            }
-        }
-        if (json["shard"]["count"] != shards[0]["shard"]["count"] ||
-            json["shard"]["range"] != shards[0]["shard"]["range"]) {
-            return refuse(i, fmt::format("refusing to merge: its shard count or range differ from {}'s", sources[0]));
-        }
-    }
+    static const Kind kind{
+        "a guided search shard's summary needs faultline_version, config_hash, system, command, runs, failures, "
+        "corpus, features and shard {index, count, range}",
+        {{"/system", is_text}, {"/command", is_text}, {"/runs", is_whole}, {"/shard/range", is_text}},
+        {{.key = "features", .needs = "every feature is a whole number", .is = is_whole},
+         {"corpus", "every corpus entry needs a seed", {"seed"}},
+         {"failures", "every failure needs a verdict", {"verdict"}, "a failure"}},
+        {"search run the same build on the same configuration", "/shard/range", "range"}};
+    const auto heads = read_heads(shards, sources, kind);
+    if (!heads) return heads.error();
     MergedGuided merged;
-    merged.shard_count = shards[0]["shard"]["count"].get<std::uint64_t>();
-    std::vector<int> given(merged.shard_count, 0);
-    for (const Json& json : shards) ++given[json["shard"]["index"].get<std::uint64_t>()];
-    for (std::uint64_t i = 0; i < merged.shard_count; ++i) {
-        if (given[i] == 0) merged.missing_shards.push_back(i);
-        if (given[i] > 1) merged.duplicated_shards.push_back(i);
-    }
+    tally_shards(*heads, merged);
     // Shards in index order, so the merged corpus does not depend on the
-    // order the folders were named in.
-    std::vector<const Json*> ordered;
-    for (const Json& json : shards) ordered.push_back(&json);
-    std::stable_sort(ordered.begin(), ordered.end(), [](const Json* a, const Json* b) {
-        return (*a)["shard"]["index"].get<std::uint64_t>() < (*b)["shard"]["index"].get<std::uint64_t>();
-    });
-    std::vector<int> taken(merged.shard_count, 0);
+    // order the folders were named in; a shard given twice ran the same runs:
+    // counted once.
+    std::map<std::uint64_t, const Json*> ordered;
+    for (std::size_t i = 0; i < shards.size(); ++i) ordered.emplace((*heads)[i].shard.index, &shards[i]);
     std::set<std::string> entries_seen;
     std::set<std::uint64_t> features;
     Json corpus = Json::array();
     Json failures = Json::array();
-    for (const Json* json : ordered) {
-        const std::uint64_t index = (*json)["shard"]["index"].get<std::uint64_t>();
-        // A shard given twice ran the same runs: counted once.
-        if (taken[index]++ > 0) continue;
+    for (const auto& [index, json] : ordered) {
         merged.runs += (*json)["runs"].get<std::uint64_t>();
         for (const Json& entry : (*json)["corpus"]) {
             if (entries_seen.insert(entry.dump()).second) corpus.push_back(entry);
@@ -580,17 +581,12 @@ Result<MergedGuided> merge_guided(const std::vector<Json>& shards, const std::ve
     }
     merged.corpus = corpus.size();
     merged.features = features.size();
-    std::string command = shards[0]["command"].get<std::string>();
-    if (const auto at = command.rfind(" --shard "); at != std::string::npos) {
-        const auto end = command.find(' ', at + 9);
-        command.erase(at, end == std::string::npos ? std::string::npos : end - at);
-    }
     Json missing_shards = merged.missing_shards;
     Json duplicated_shards = merged.duplicated_shards;
     merged.guided = Json{{"faultline_version", shards[0]["faultline_version"]},
                          {"config_hash", shards[0]["config_hash"]},
                          {"system", shards[0]["system"]},
-                         {"command", command},
+                         {"command", without_shard(shards[0]["command"].get<std::string>())},
                          {"runs", merged.runs},
                          {"failures", failures},
                          {"corpus", corpus},

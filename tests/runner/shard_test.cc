@@ -378,5 +378,79 @@ TEST(GuidedMerge, CorporaAreUnitedAndFeaturesCountedOnce) {
     EXPECT_FALSE(merge_guided({Json::object()}, {"g0"}));
 }
 
+// The three kinds of summary share one reader: each refuses a damaged header,
+// a missing field of its own and a damaged entry, in its own words, naming
+// the file.
+TEST(ShardSummaries, EachKindRefusesADamagedHeaderFieldOrEntryInItsOwnWords) {
+    const auto refusal = [](const auto& merge, const Json& summary) {
+        const auto merged = merge(std::vector<Json>{summary}, std::vector<std::string>{"f.json"});
+        return merged ? std::string("merged") : merged.error().message;
+    };
+    const Json sweep = shard_summary(0, 2, 1, 10, {3});
+    const Json batch = batch_summary(0, 2, {"a/x", "b/y"}, {});
+    const Json guided = guided_summary(0, 2, {1}, Json::array({Json{{"seed", 1}}}), Json::array());
+    ASSERT_EQ(refusal(merge_sweeps, sweep), "merged");
+    ASSERT_EQ(refusal(merge_batches, batch), "merged");
+    ASSERT_EQ(refusal(merge_guided, guided), "merged");
+
+    // The shared header: a shard that is not one, a version that is not a string.
+    const auto outside = [](Json summary) {
+        summary["shard"]["index"] = 2;
+        return summary;
+    };
+    EXPECT_EQ(refusal(merge_sweeps, outside(sweep)), "f.json: shard 2/2 is not a shard");
+    EXPECT_EQ(refusal(merge_batches, outside(batch)), "f.json: shard 2/2 is not a shard");
+    EXPECT_EQ(refusal(merge_guided, outside(guided)), "f.json: shard 2/2 is not a shard");
+    Json damaged = sweep;
+    damaged["faultline_version"] = 1;
+    EXPECT_EQ(refusal(merge_sweeps, damaged),
+              "f.json: a shard's summary needs faultline_version, config_hash, system, command, shard {index, count, "
+              "range}, seeds_run and failures");
+    damaged = batch;
+    damaged["shard"].erase("count");
+    EXPECT_EQ(refusal(merge_batches, damaged),
+              "f.json: a scenario batch shard's summary needs faultline_version, config_hash, shard {index, count}, "
+              "all and ran");
+    damaged = guided;
+    damaged["shard"]["range"] = 3;
+    EXPECT_EQ(refusal(merge_guided, damaged),
+              "f.json: a guided search shard's summary needs faultline_version, config_hash, system, command, runs, "
+              "failures, corpus, features and shard {index, count, range}");
+    // A batch has no range: one of another type is not read.
+    damaged = batch;
+    damaged["shard"]["range"] = 3;
+    EXPECT_EQ(refusal(merge_batches, damaged), "merged");
+
+    // Each kind's own fields and entries.
+    damaged = guided;
+    damaged["runs"] = -1;
+    EXPECT_NE(refusal(merge_guided, damaged).find("a guided search shard's summary needs"), std::string::npos);
+    damaged = sweep;
+    damaged["shard"]["range"] = "10..1";
+    EXPECT_EQ(refusal(merge_sweeps, damaged), "f.json: '10..1' is not a seed range");
+    damaged = sweep;
+    damaged["seeds_run"][0].erase("verdict");
+    EXPECT_EQ(refusal(merge_sweeps, damaged), "f.json: every entry of seeds_run needs a seed and a verdict");
+    damaged = sweep;
+    damaged["seeds_run"][2]["checks"] = "linearizability";
+    EXPECT_EQ(refusal(merge_sweeps, damaged), "f.json: the seeds_run entry of seed 3: 'checks' is not a list of names");
+    damaged = batch;
+    damaged["all"].push_back(7);
+    EXPECT_EQ(refusal(merge_batches, damaged), "f.json: every scenario of the batch is a name");
+    damaged = batch;
+    damaged["ran"][0]["verdict"] = "maybe";
+    EXPECT_EQ(refusal(merge_batches, damaged),
+              "f.json: the run of scenario a/x: verdict 'maybe' is not valid, invalid or unknown");
+    damaged = guided;
+    damaged["features"].push_back("x");
+    EXPECT_EQ(refusal(merge_guided, damaged), "f.json: every feature is a whole number");
+    damaged = guided;
+    damaged["corpus"].push_back(Json{{"schedule", Json::object()}});
+    EXPECT_EQ(refusal(merge_guided, damaged), "f.json: every corpus entry needs a seed");
+    damaged = guided;
+    damaged["failures"].push_back(Json{{"verdict", "invalid"}, {"stored", 4}});
+    EXPECT_EQ(refusal(merge_guided, damaged), "f.json: a failure: 'stored' is not a string");
+}
+
 }  // namespace
 }  // namespace faultline::runner
