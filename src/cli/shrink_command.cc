@@ -198,7 +198,7 @@ int run_shrink(const ShrinkArguments& arguments) {
     std::string failing_text;
     for (const auto& check : failing) failing_text += (failing_text.empty() ? "" : ", ") + check;
     std::fprintf(stdout, "failing      %s; %zu faults, %lld operations\n", failing_text.c_str(),
-                 original->schedule.faults.size(), static_cast<long long>(original->ops.invoked));
+                 runner::faults_counted(*original), static_cast<long long>(original->ops.invoked));
     std::fflush(stdout);
     auto shrunk =
         runner::shrink(*config, *original,

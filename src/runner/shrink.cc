@@ -94,8 +94,7 @@ struct Size {
 // A fault point that acted is a fault too, one the schedule does not list: a
 // run failing after 3 scheduled faults and 4 fault-point crashes has 7.
 Size size_of(const RunResult& result) {
-    return Size{result.schedule.faults.size() + static_cast<std::size_t>(result.fault_point_hits()),
-                result.ops.invoked};
+    return Size{faults_counted(result), result.ops.invoked};
 }
 
 // Fewer faults and operations in all; on a tie, fewer faults.
@@ -927,6 +926,10 @@ class Shrinker {
 };
 
 }  // namespace
+
+std::size_t faults_counted(const RunResult& result) {
+    return result.schedule.faults.size() + static_cast<std::size_t>(result.fault_point_hits());
+}
 
 Result<ShrinkResult> shrink(const RunConfig& config, const RunResult& original, const ShrinkOptions& options) {
     std::vector<std::string> target = failing_checks(original);

@@ -96,6 +96,10 @@ struct ShrinkResult {
 // The checks a failing run fails; the shrinker keeps exactly these failing.
 std::vector<std::string> failing_checks(const RunResult& result);
 
+// The faults of a run as the shrinker counts them: those scheduled, and each
+// time a fault point acted (a fault the schedule does not list).
+std::size_t faults_counted(const RunResult& result);
+
 // `original` must be a failing run of `config`. Errors: the original did not fail.
 Result<ShrinkResult> shrink(const RunConfig& config, const RunResult& original, const ShrinkOptions& options);
 
