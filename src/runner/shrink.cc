@@ -234,6 +234,8 @@ class Shrinker {
         small.workload_start = 0;
         small.only_ops.reset();
         small.only_keys.clear();
+        // A system that needs more nodes (3f + 1 for a Byzantine one) keeps its own.
+        if (!small.validate()) small.nodes = start_config_.nodes;
         for (int attempt = 0; attempt < kSmallRunAttempts && !out_of_budget(); ++attempt) {
             small.seed = 1 + random_.below(std::uint64_t{1} << 31);
             if (!try_config(small)) continue;
