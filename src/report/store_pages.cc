@@ -74,6 +74,13 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir) {
         "<div class=\"card\"><div class=\"label\">failed</div><div class=\"value\">{}</div></div>",
         escape(json.value("seeds", "")), grouped(runs), grouped(valid), grouped(runs - valid));
     body += "</div>\n<p><b>The sweep:</b></p><pre>" + escape(command) + "</pre>\n";
+    // An interrupted sweep counts only the seeds it ran: say so, and which.
+    if (json.contains("interrupted") && json["interrupted"] == true) {
+        const std::string because = json.contains("stopped_because") && json["stopped_because"].is_string()
+                                        ? json["stopped_because"].get<std::string>()
+                                        : "not every seed ran";
+        body += "<p id=\"interrupted\"><b>Interrupted:</b> " + escape(because) + ".</p>\n";
+    }
     // A merge of shards (faultline merge) says what did not add up: seeds no
     // shard ran are not among the valid ones.
     if (json.contains("merge") && json["merge"].is_object()) {
