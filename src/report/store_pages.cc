@@ -92,6 +92,11 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir) {
             body += fmt::format(" <b>{} seeds no shard ran</b> (not counted as passing): {}.",
                                 grouped(static_cast<std::int64_t>(missing_seeds)), escape(merge.value("missing", "")));
         }
+        for (const Json& shard : merge.value("interrupted_shards", Json::array())) {
+            if (!shard.is_object()) continue;
+            body += fmt::format(" <b>Shard {} was interrupted</b> after {} seeds ({}).", shard.value("shard", 0),
+                                shard.value("runs", 0), escape(shard.value("seeds_run", "")));
+        }
         const auto duplicated_seeds = merge.value("duplicated_seeds", std::uint64_t{0});
         if (duplicated_seeds > 0) {
             body += fmt::format(" {} seeds ran in more than one shard (counted once): {}.",
