@@ -240,6 +240,13 @@ int merge(const MergeArguments& arguments) {
         std::fprintf(stdout, "missing      shard %s of 0..%llu\n", list_of(merged->missing_shards).c_str(),
                      static_cast<unsigned long long>(merged->shard_count - 1));
     }
+    for (const runner::InterruptedShard& shard : merged->interrupted_shards) {
+        std::fprintf(stdout,
+                     "interrupted  shard %llu stopped early: it ran %llu seeds (%s), the rest of its slice is "
+                     "missing\n",
+                     static_cast<unsigned long long>(shard.index), static_cast<unsigned long long>(shard.runs),
+                     shard.seeds_run.c_str());
+    }
     if (merged->missing_seeds > 0) {
         std::fprintf(stdout, "missing      %llu seeds no shard ran (not counted as passing): %s\n",
                      static_cast<unsigned long long>(merged->missing_seeds),
@@ -284,7 +291,7 @@ int merge(const MergeArguments& arguments) {
         code = exit_runtime;
     } else if (merged->invalid) {
         code = exit_invalid;
-    } else if (merged->unknown || merged->missing_seeds > 0) {
+    } else if (merged->unknown || merged->missing_seeds > 0 || !merged->interrupted_shards.empty()) {
         code = exit_unknown;
     }
     auto dir = runner::create_run_directory(arguments.store, "sweeps", merged->first);

@@ -1,9 +1,13 @@
 // `faultline test`: one simulated run (or, later, a sweep of seeds), checked and stored.
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -42,6 +46,59 @@ struct TestOptions {
     bool guided = false;  // --seeds is then a budget of runs (runner/explore.h)
     std::string shard;    // "I/N": only the I-th of N slices of --seeds (runner/shard.h)
 };
+
+// An interrupted sweep (Ctrl-C, or SIGTERM from a batch system) keeps what it
+// found: the first signal stops new seeds from starting, the seeds running
+// finish, and the sweep is written as a finished one is, marked interrupted.
+// The handler only sets flags; it also puts back the default action, so a
+// second signal ends the process at once.
+std::atomic<bool> sweep_stop_requested{false};
+volatile std::sig_atomic_t sweep_stop_signal = 0;
+static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+
+extern "C" void stop_sweep_on_signal(int signal_number) {
+    sweep_stop_signal = signal_number;
+    sweep_stop_requested.store(true);
+    ::signal(SIGINT, SIG_DFL);
+    ::signal(SIGTERM, SIG_DFL);
+}
+
+// Catches SIGINT and SIGTERM for the life of a sweep, and puts the previous
+// actions back after it. A signal the process was started ignoring (a job
+// run with nohup, or in the background of a shell without job control) stays
+// ignored.
+class SweepSignals {
+  public:
+    SweepSignals() {
+        sweep_stop_requested.store(false);
+        sweep_stop_signal = 0;
+        for (std::size_t i = 0; i < kSignals.size(); ++i) {
+            struct sigaction action {};
+            action.sa_handler = stop_sweep_on_signal;
+            sigemptyset(&action.sa_mask);
+            action.sa_flags = SA_RESTART;
+            installed_[i] = ::sigaction(kSignals[i], nullptr, &previous_[i]) == 0 &&
+                            previous_[i].sa_handler != SIG_IGN && ::sigaction(kSignals[i], &action, nullptr) == 0;
+        }
+    }
+    ~SweepSignals() {
+        for (std::size_t i = 0; i < kSignals.size(); ++i) {
+            if (installed_[i]) ::sigaction(kSignals[i], &previous_[i], nullptr);
+        }
+    }
+    SweepSignals(const SweepSignals&) = delete;
+    SweepSignals& operator=(const SweepSignals&) = delete;
+
+  private:
+    static constexpr std::array<int, 2> kSignals{SIGINT, SIGTERM};
+    std::array<struct sigaction, 2> previous_{};
+    std::array<bool, 2> installed_{};
+};
+
+// "SIGINT" or "SIGTERM": the signal that interrupted the sweep.
+std::string sweep_stop_signal_name() {
+    return sweep_stop_signal == SIGTERM ? "SIGTERM" : "SIGINT";
+}
 
 // A sweep's progress: a bar on a terminal, else one line every few seconds
 // (CI logs read it too). Seeds take about the same time, so the rate so far
@@ -147,7 +204,7 @@ struct SweepSlice {
 // also names its slice, the build and the configuration's hash, which
 // `faultline merge` checks before it adds shards up.
 void write_sweep_summary(const runner::RunConfig& config, const TestOptions& options, const SweepSlice& slice,
-                         const runner::SweepResult& result, const Json& failures) {
+                         const runner::SweepResult& result, const Json& failures, const std::string& stopped_because) {
     const auto& range = slice.range;
     auto dir = runner::create_run_directory(options.store, "sweeps", slice.seeds ? slice.seeds->first : range.first);
     // The sweep's own command: its options, and the range instead of a seed.
@@ -172,6 +229,10 @@ void write_sweep_summary(const runner::RunConfig& config, const TestOptions& opt
                  {"config_hash", runner::config_hash(config)},
                  {"failures", failures},
                  {"seeds_run", seeds}};
+    if (result.interrupted) {
+        summary["interrupted"] = true;
+        summary["stopped_because"] = stopped_because;
+    }
     if (slice.shard) {
         summary["shard"] = Json{{"index", slice.shard->index},
                                 {"count", slice.shard->count},
@@ -187,15 +248,32 @@ void write_sweep_summary(const runner::RunConfig& config, const TestOptions& opt
 }
 
 // A sweep exits as its worst seed: a run that could not run, then an
-// invalid one, then unknown ones only.
+// invalid one, then unknown ones only. An interrupted sweep with none of
+// these exits 4 (as an interrupted real run does): not every seed ran, so it
+// is not valid; a failure it did find stays a definite finding.
 int sweep_exit_code(const runner::SweepResult& result) {
     bool unknown_only = true;
     for (const runner::SweepOutcome& outcome : result.failures) {
         if (!outcome.error.empty()) return exit_runtime;
         if (outcome.verdict == runner::Verdict::invalid) unknown_only = false;
     }
-    if (result.failures.empty()) return exit_valid;
+    if (result.failures.empty()) return result.interrupted ? exit_runtime : exit_valid;
     return unknown_only ? exit_unknown : exit_invalid;
+}
+
+// Why an interrupted sweep stopped, and precisely which seeds it ran (the
+// seeds handed out before the signal: in order, so one range, unless a seed
+// could not run at all and is listed among the failures instead).
+std::string interrupted_because(const runner::SweepResult& result, std::uint64_t requested) {
+    std::vector<std::uint64_t> ran;
+    for (const runner::SweepSeed& seed : result.seeds) ran.push_back(seed.seed);
+    for (const runner::SweepOutcome& outcome : result.failures) {
+        if (!outcome.error.empty()) ran.push_back(outcome.seed);
+    }
+    const std::string seeds = ran.empty() ? "none" : runner::format_seed_runs(runner::seed_runs(ran));
+    return fmt::format(
+        "interrupted by {} after {} of {} seeds: seeds run {}; the others did not run and are not counted",
+        sweep_stop_signal_name(), result.runs, requested, seeds);
 }
 
 int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
@@ -232,6 +310,8 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     ProgressBar bar;
     FailureReport report;
     report.bar = &bar;
+    std::optional<SweepSignals> signals;
+    signals.emplace();
     const runner::SweepResult result = runner::sweep(
         config,
         runner::SweepOptions{
@@ -243,8 +323,11 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
             // failure, and a merge must cover the range: a shard keeps going.
             .keep_going = options.keep_going || slice.shard.has_value(),
             .progress = [&bar](const runner::SweepProgress& progress) { show_sweep_progress(progress, bar); },
-            .progress_seconds = bar.shown() ? 0.2 : 5},
+            .progress_seconds = bar.shown() ? 0.2 : 5,
+            .stop_requested = &sweep_stop_requested},
         [&](const runner::RunResult& failed) { report_failed_run(failed, options, report); });
+    // From here on a signal ends the process as it always did.
+    signals.reset();
     bar.clear();
     for (const runner::SweepOutcome& outcome : result.failures) {
         if (!outcome.error.empty()) {
@@ -264,9 +347,15 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     const bool colour = colour_stdout();
     const std::string valid = std::to_string(result.valid) + " valid";
     const std::string failed = std::to_string(result.failures.size()) + " failed";
+    const std::uint64_t requested = !slice.seeds ? 0
+                                    : slice.seeds->second - slice.seeds->first == UINT64_MAX
+                                        ? UINT64_MAX
+                                        : slice.seeds->second - slice.seeds->first + 1;
+    const std::string runs = result.interrupted ? fmt::format("interrupted ({}) after {} of {} seeds",
+                                                              sweep_stop_signal_name(), result.runs, requested)
+                                                : fmt::format("{} runs", result.runs);
     std::fprintf(
-        stdout, "sweep        %llu runs: %s, %s; %.1fs wall, %.0f simulated s per wall s\n",
-        static_cast<unsigned long long>(result.runs),
+        stdout, "sweep        %s: %s, %s; %.1fs wall, %.0f simulated s per wall s\n", runs.c_str(),
         runner::in_verdict_colour(valid, runner::Verdict::valid, colour && result.valid > 0).c_str(),
         runner::in_verdict_colour(failed, runner::Verdict::invalid, colour && !result.failures.empty()).c_str(),
         result.wall_seconds, result.wall_seconds > 0 ? result.simulated_seconds / result.wall_seconds : 0.0);
@@ -274,7 +363,8 @@ int run_sweep(const runner::RunConfig& config, const TestOptions& options) {
     std::sort(report.failures.begin(), report.failures.end(), [](const Json& a, const Json& b) {
         return a["seed"].get<std::uint64_t>() < b["seed"].get<std::uint64_t>();
     });
-    write_sweep_summary(config, options, slice, result, report.failures);
+    write_sweep_summary(config, options, slice, result, report.failures,
+                        result.interrupted ? interrupted_because(result, requested) : "");
     return sweep_exit_code(result);
 }
 
@@ -523,8 +613,10 @@ CommandAction add_test_command(CLI::App& app, const std::string& system) {
                    "Write the trace: every message, timer and fault (on by default for a single run; a sweep keeps "
                    "traces of failing seeds only, and --no-trace keeps none of a passing run)");
     add_trace_format_option(*test, options->trace_format);
-    test->add_option("--seeds", options->seeds,
-                     "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command");
+    test->add_option(
+        "--seeds", options->seeds,
+        "Sweep a range of seeds, e.g. 1..2000: prints each failing seed with a repro command (Ctrl-C stops "
+        "it and keeps what the seeds run so far found)");
     test->add_option("--jobs", options->jobs, "Seeds run in parallel during a sweep")->transform(whole_number(1, 256));
     test->add_flag("--keep-going", options->keep_going, "Do not stop a sweep at the first failing seed");
     test->add_option("--shard", options->shard,

@@ -74,6 +74,13 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir) {
         "<div class=\"card\"><div class=\"label\">failed</div><div class=\"value\">{}</div></div>",
         escape(json.value("seeds", "")), grouped(runs), grouped(valid), grouped(runs - valid));
     body += "</div>\n<p><b>The sweep:</b></p><pre>" + escape(command) + "</pre>\n";
+    // An interrupted sweep counts only the seeds it ran: say so, and which.
+    if (json.contains("interrupted") && json["interrupted"] == true) {
+        const std::string because = json.contains("stopped_because") && json["stopped_because"].is_string()
+                                        ? json["stopped_because"].get<std::string>()
+                                        : "not every seed ran";
+        body += "<p id=\"interrupted\"><b>Interrupted:</b> " + escape(because) + ".</p>\n";
+    }
     // A merge of shards (faultline merge) says what did not add up: seeds no
     // shard ran are not among the valid ones.
     if (json.contains("merge") && json["merge"].is_object()) {
@@ -84,6 +91,11 @@ Result<std::string> write_sweep_report(const std::string& sweep_dir) {
         if (missing_seeds > 0) {
             body += fmt::format(" <b>{} seeds no shard ran</b> (not counted as passing): {}.",
                                 grouped(static_cast<std::int64_t>(missing_seeds)), escape(merge.value("missing", "")));
+        }
+        for (const Json& shard : merge.value("interrupted_shards", Json::array())) {
+            if (!shard.is_object()) continue;
+            body += fmt::format(" <b>Shard {} was interrupted</b> after {} seeds ({}).", shard.value("shard", 0),
+                                shard.value("runs", 0), escape(shard.value("seeds_run", "")));
         }
         const auto duplicated_seeds = merge.value("duplicated_seeds", std::uint64_t{0});
         if (duplicated_seeds > 0) {

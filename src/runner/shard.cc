@@ -298,6 +298,7 @@ struct ShardFile : ShardHead {
     const Json* json = nullptr;  // system, command, seeds_run and failures checked
     std::uint64_t first = 0, last = 0;
     double wall_seconds = 0;
+    bool interrupted = false;  // stopped by a signal before it ran its whole slice
 };
 
 Result<ShardFile> read_shard(const Json& json, const std::string& source) {
@@ -330,6 +331,10 @@ Result<ShardFile> read_shard(const Json& json, const std::string& source) {
                 return "wall_seconds must be a number of seconds";
             }
             file.wall_seconds = json["wall_seconds"].get<double>();
+        }
+        if (json.contains("interrupted")) {
+            if (!json["interrupted"].is_boolean()) return "interrupted must be true or false";
+            file.interrupted = json["interrupted"].get<bool>();
         }
         return "";
     });
@@ -390,6 +395,14 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
         }
         for (const Json& failure : (*file.json)["failures"]) {
             if (failure.contains("error")) own.emplace(failure["seed"].get<std::uint64_t>(), "error");
+        }
+        // An interrupted shard covers the seeds it ran, no more: the rest of
+        // its slice is among the missing seeds below.
+        if (file.interrupted) {
+            std::vector<std::uint64_t> ran;
+            for (const auto& [seed, verdict] : own) ran.push_back(seed);
+            merged.interrupted_shards.push_back(
+                InterruptedShard{file.shard.index, own.size(), format_seed_runs(seed_runs(std::move(ran)))});
         }
         for (const auto& [seed, verdict] : own) {
             if (seed < head.first || seed > head.last) {
@@ -457,6 +470,12 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
     Json missing_shards = merged.missing_shards;
     Json duplicated_shards = merged.duplicated_shards;
     Json conflicting = merged.conflicting;
+    std::sort(merged.interrupted_shards.begin(), merged.interrupted_shards.end(),
+              [](const InterruptedShard& a, const InterruptedShard& b) { return a.index < b.index; });
+    Json interrupted = Json::array();
+    for (const InterruptedShard& shard : merged.interrupted_shards) {
+        interrupted.push_back(Json{{"shard", shard.index}, {"runs", shard.runs}, {"seeds_run", shard.seeds_run}});
+    }
     merged.sweep = Json{{"command", without_shard((*head.json)["command"].get<std::string>())},
                         {"system", (*head.json)["system"]},
                         {"seeds", head.range},
@@ -475,7 +494,8 @@ Result<MergedSweep> merge_sweeps(const std::vector<Json>& shards, const std::vec
                                        {"missing", format_seed_runs(merged.missing)},
                                        {"duplicated_seeds", merged.duplicated_seeds},
                                        {"duplicated", format_seed_runs(merged.duplicated)},
-                                       {"conflicting", conflicting}}}};
+                                       {"conflicting", conflicting},
+                                       {"interrupted_shards", interrupted}}}};
     return merged;
 }
 

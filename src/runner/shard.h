@@ -64,6 +64,14 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> seed_runs(std::vector<std::
 std::string format_seed_runs(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& runs,
                              std::size_t shown_max = 20);
 
+// A shard whose sweep was interrupted (its sweep.json says "interrupted"):
+// it covers only the seeds it ran, the others of its slice are missing.
+struct InterruptedShard {
+    std::uint64_t index = 0;
+    std::uint64_t runs = 0;  // seeds it ran (or could not run at all)
+    std::string seeds_run;   // "1..2345"
+};
+
 // The merge of shard sweeps (each a sweep.json written with --shard) into
 // one sweep.json, and what did not add up.
 struct MergedSweep {
@@ -77,6 +85,7 @@ struct MergedSweep {
     std::vector<std::pair<std::uint64_t, std::uint64_t>> duplicated;  // seeds run by more than one shard
     std::uint64_t duplicated_seeds = 0;                               // how many (counted once in the result)
     std::vector<std::uint64_t> conflicting;                           // duplicated seeds whose verdicts differ
+    std::vector<InterruptedShard> interrupted_shards;                 // in index order
     bool errors = false;                                              // a seed that could not run
     bool invalid = false;                                             // a seed found an anomaly
     bool unknown = false;                                             // a checker gave up on a seed

@@ -102,6 +102,11 @@ class Sweeper {
     bool take_seed(std::uint64_t& seed) {
         std::lock_guard<std::mutex> lock(mutex_);
         if (stop_ || all_handed_out_) return false;
+        if (options_.stop_requested != nullptr && options_.stop_requested->load()) {
+            result_.interrupted = true;
+            stop_ = true;
+            return false;
+        }
         seed = next_seed_;
         if (seed == options_.last_seed) {
             all_handed_out_ = true;

@@ -3,9 +3,11 @@
 // Each seed is an independent, deterministic run, so seeds can run on any
 // number of threads in any order and give the same verdicts. A sweep stops
 // handing out new seeds at the first failure unless asked to keep going; the
-// runs already started finish, and every failing seed is reported.
+// runs already started finish, and every failing seed is reported. It stops
+// the same way when its caller asks it to (an interrupted sweep: Ctrl-C).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -42,6 +44,9 @@ struct SweepOptions {
     // sweep keeps its numbers). Called on a worker thread with the sweep's
     // lock held, so calls never overlap: keep it short.
     std::function<void(const RunResult&)> on_run;
+    // Optional: once it reads true, no new seed starts; the seeds running
+    // finish and are counted (a signal handler sets it: cli/test_command.cc).
+    const std::atomic<bool>* stop_requested = nullptr;
 };
 
 struct SweepOutcome {
@@ -67,6 +72,9 @@ struct SweepResult {
     std::uint64_t valid = 0;
     double wall_seconds = 0;
     double simulated_seconds = 0;
+    // Stopped by stop_requested before every seed of the range was handed
+    // out: the seeds not run are in neither `seeds` nor `failures`.
+    bool interrupted = false;
 };
 
 // Runs `config` for every seed of the range. `on_failure` is called (from the

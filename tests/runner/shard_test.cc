@@ -252,6 +252,57 @@ TEST(ShardMerge, ADuplicatedShardIsNamedAndCountedOnce) {
     EXPECT_EQ(merged->conflicting, (std::vector<std::uint64_t>{12, 13}));
 }
 
+// A shard stopped by Ctrl-C or SIGTERM (`faultline test --shard` writes what
+// it ran, "interrupted": true): it covers the seeds it ran, and no more.
+TEST(ShardMerge, AnInterruptedShardCoversOnlyTheSeedsItRan) {
+    std::vector<Json> shards;
+    for (std::uint64_t i = 0; i < 3; ++i) shards.push_back(shard_summary(i, 3, 1, 30, {12, 18}));
+    auto merged = merge_of(shards);
+    ASSERT_TRUE(merged) << merged.error().message;
+    EXPECT_TRUE(merged->interrupted_shards.empty());
+    EXPECT_EQ(merged->missing_seeds, 0u);
+
+    // Shard 1 (seeds 11..20) ran 11..14 before the signal: seed 12 failed, 18 never ran.
+    Json& stopped = shards[1];
+    Json& ran = stopped["seeds_run"];
+    ran.erase(ran.begin() + 4, ran.end());
+    stopped["failures"].erase(1);
+    stopped["runs"] = 4;
+    stopped["valid"] = 3;
+    stopped["interrupted"] = true;
+    stopped["stopped_because"] = "interrupted by SIGINT after 4 of 10 seeds: seeds run 11..14";
+    merged = merge_of(shards);
+    ASSERT_TRUE(merged) << merged.error().message;
+    ASSERT_EQ(merged->interrupted_shards.size(), 1u);
+    EXPECT_EQ(merged->interrupted_shards[0].index, 1u);
+    EXPECT_EQ(merged->interrupted_shards[0].runs, 4u);
+    EXPECT_EQ(merged->interrupted_shards[0].seeds_run, "11..14");
+    EXPECT_EQ(merged->missing_seeds, 6u);
+    EXPECT_EQ(format_seed_runs(merged->missing), "15..20");
+    EXPECT_TRUE(merged->missing_shards.empty());
+    EXPECT_EQ(merged->sweep["runs"], 24);
+    EXPECT_EQ(merged->sweep["valid"], 23);
+    ASSERT_EQ(merged->sweep["failures"].size(), 1u);
+    EXPECT_EQ(merged->sweep["failures"][0]["seed"], 12);
+    EXPECT_TRUE(merged->invalid);
+    const Json& noted = merged->sweep["merge"]["interrupted_shards"];
+    ASSERT_EQ(noted.size(), 1u);
+    EXPECT_EQ(noted[0]["shard"], 1);
+    EXPECT_EQ(noted[0]["runs"], 4);
+    EXPECT_EQ(noted[0]["seeds_run"], "11..14");
+
+    // "interrupted" false is a finished shard; one that is not true or false is refused.
+    stopped["interrupted"] = false;
+    merged = merge_of(shards);
+    ASSERT_TRUE(merged) << merged.error().message;
+    EXPECT_TRUE(merged->interrupted_shards.empty());
+    EXPECT_EQ(merged->missing_seeds, 6u);
+    stopped["interrupted"] = "yes";
+    merged = merge_of(shards);
+    ASSERT_FALSE(merged);
+    EXPECT_EQ(merged.error().message, "shard1: interrupted must be true or false");
+}
+
 TEST(ShardMerge, RefusesShardsOfAnotherBuildConfigurationRangeOrCount) {
     const auto refused = [](const char* key, const Json& value, const char* expected) {
         std::vector<Json> shards{shard_summary(0, 2, 1, 10, {}), shard_summary(1, 2, 1, 10, {})};
