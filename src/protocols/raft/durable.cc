@@ -48,7 +48,10 @@ FrameStatus parse_frame(std::string_view file, std::size_t offset, std::string_v
 }
 
 std::string encode_entry(const LogEntry& entry) {
+    // Reserved: grown field by field, a record was allocated twice and
+    // copied on its way to its full size (one record per entry appended).
     std::string payload;
+    payload.reserve(1 + 8 + 8 + 1 + entry.data.size());
     put_u8(payload, record_entry);
     put_u64(payload, entry.index.value);
     put_u64(payload, entry.term.value);
@@ -213,6 +216,7 @@ void drop_unsynced_entries(std::vector<LogEntry>& kept, RecoveredState& state) {
 
 std::string DurableState::frame(std::string_view payload) {
     std::string record;
+    record.reserve(header_bytes + payload.size());
     put_u32(record, static_cast<std::uint32_t>(payload.size()));
     put_u32(record, length_check(static_cast<std::uint32_t>(payload.size())));
     put_u64(record, hash_string(payload));

@@ -38,8 +38,13 @@ std::optional<InvariantViolation> RaftInvariants::check(const std::vector<NodeVi
     if (mirrors_.size() < nodes.size()) mirrors_.resize(nodes.size());
     nodes_ = &nodes;
     for (std::size_t slot = 0; slot < nodes.size(); ++slot) {
-        if (nodes[slot].raft == nullptr) continue;
-        if (auto found = check_node(slot, nodes[slot])) return found;
+        const NodeView& view = nodes[slot];
+        if (view.raft == nullptr) continue;
+        // Most steps change one node: the others are skipped here, without a
+        // call (check_node's own first test, repeated).
+        const Mirror& mirror = mirrors_[slot];
+        if (mirror.seen && mirror.incarnation == view.incarnation && mirror.version == view.raft->version()) continue;
+        if (auto found = check_node(slot, view)) return found;
     }
     ++checks_;
     return std::nullopt;
@@ -59,16 +64,20 @@ std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, c
                          {view.name});
     }
     // Votes: at most one per term, remembered across restarts.
-    if (raft.voted_for()) {
-        const auto key = std::make_pair(slot, raft.term().value);
-        const std::string candidate = name_of(*raft.voted_for());
-        auto [found, inserted] = votes_.emplace(key, candidate);
+    // Most steps leave a node's vote as it was at the last look: that vote is
+    // on record already, and only a new one needs the lookup. Votes are kept
+    // as node ids (each names one node) and named only in a violation.
+    if (raft.voted_for() && !(mirror.vote_term == raft.term() && mirror.vote == raft.voted_for())) {
+        const NodeId candidate = *raft.voted_for();
+        auto [found, inserted] = votes_.try_emplace(std::make_pair(slot, raft.term().value), candidate);
         if (!inserted && found->second != candidate) {
             return violation("one-vote-per-term",
-                             fmt::format("{} voted for {} and for {} in term {}", view.name, found->second, candidate,
-                                         raft.term().value),
+                             fmt::format("{} voted for {} and for {} in term {}", view.name, name_of(found->second),
+                                         name_of(candidate), raft.term().value),
                              {view.name});
         }
+        mirror.vote_term = raft.term();
+        mirror.vote = candidate;
     }
 
     if (restarted) {
@@ -95,17 +104,17 @@ std::optional<InvariantViolation> RaftInvariants::check_node(std::size_t slot, c
 
     // Leaders: one per term; a new one must hold everything committed.
     const bool leader = raft.role() == Role::leader;
-    if (leader) {
-        auto [found, inserted] = leaders_.emplace(raft.term().value, view.name);
-        if (!inserted && found->second != view.name) {
-            return violation(
-                "election-safety",
-                fmt::format("term {} has two leaders, {} and {}", raft.term().value, found->second, view.name),
-                {found->second, view.name});
+    // A node that led this term at the last look passed both checks then and
+    // is on record as the term's leader: only a new leader is looked up.
+    if (leader && !(mirror.leader && mirror.leader_term == raft.term())) {
+        auto [found, inserted] = leaders_.try_emplace(raft.term().value, slot);
+        if (!inserted && found->second != slot) {
+            const std::string& other = (*nodes_)[found->second].name;
+            return violation("election-safety",
+                             fmt::format("term {} has two leaders, {} and {}", raft.term().value, other, view.name),
+                             {other, view.name});
         }
-        if (!mirror.leader || mirror.leader_term != raft.term()) {
-            if (auto missing = check_new_leader(mirror, view)) return missing;
-        }
+        if (auto missing = check_new_leader(mirror, view)) return missing;
     }
     mirror.leader = leader;
     mirror.leader_term = raft.term();
@@ -200,7 +209,9 @@ std::optional<InvariantViolation> RaftInvariants::hash_new_entries(Mirror& mirro
                              {view.name});
         }
         const std::uint64_t hash = prefix_hash(mirror.hash_at(index.prev()), entry);
-        auto [found, inserted] = entry_hashes_.emplace(entry_key(index, entry.term), hash);
+        // try_emplace: most entries were seen on another node already, and
+        // emplace would allocate a map node before finding that out.
+        auto [found, inserted] = entry_hashes_.try_emplace(entry_key(index, entry.term), hash);
         if (!inserted && found->second != hash) {
             return violation("log-matching",
                              fmt::format("{} holds an entry at index {} term {} whose history differs from "

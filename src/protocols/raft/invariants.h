@@ -46,7 +46,7 @@ struct InvariantViolation {
 
 // What the checker sees of one server at one instant.
 struct NodeView {
-    std::string name;
+    std::string name;      // the node's own: no two slots share a name
     Raft* raft = nullptr;  // nullptr while the node is down
     // Changes every time the node restarts (a new Raft may reuse the old address).
     std::uint32_t incarnation = 0;
@@ -76,6 +76,9 @@ class RaftInvariants {
         Term term;
         bool leader = false;
         Term leader_term;
+        // The vote last put on record for this node (votes_ holds every one).
+        Term vote_term;
+        std::optional<NodeId> vote;
         LogIndex last() const { return base + entries.size(); }
         std::uint64_t hash_at(LogIndex index) const {
             return index == base ? base_hash : entries[index.value - base.value - 1].second;
@@ -95,7 +98,7 @@ class RaftInvariants {
     std::string name_of(NodeId node) const;
 
     std::vector<Mirror> mirrors_;
-    std::map<std::uint64_t, std::string> leaders_;  // term -> leader name
+    std::map<std::uint64_t, std::size_t> leaders_;  // term -> leader's slot
     // Log matching: (index, term) -> prefix hash, for every entry ever seen.
     std::unordered_map<std::uint64_t, std::uint64_t> entry_hashes_;
     // State machine safety: what was committed at each index (0 unused).
@@ -105,8 +108,8 @@ class RaftInvariants {
         std::uint64_t hash = 0;
     };
     std::vector<Committed> committed_;
-    std::map<std::pair<std::size_t, std::uint64_t>, std::string> votes_;  // (node, term) -> candidate
-    const std::vector<NodeView>* nodes_ = nullptr;                        // valid during check()
+    std::map<std::pair<std::size_t, std::uint64_t>, NodeId> votes_;  // (node, term) -> candidate
+    const std::vector<NodeView>* nodes_ = nullptr;                   // valid during check()
     std::uint64_t checks_ = 0;
 };
 

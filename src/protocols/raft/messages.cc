@@ -24,7 +24,7 @@ namespace {
 
 std::uint64_t mix(std::initializer_list<std::uint64_t> words) {
     std::uint64_t state = 0x243f6a8885a308d3ULL;
-    for (std::uint64_t word : words) state = hash_bytes(&word, sizeof word, state);
+    for (std::uint64_t word : words) state = hash_word(word, state);
     return state;
 }
 
