@@ -86,7 +86,10 @@ TEST_F(ProxyTest, JitterSpreadsDelaysAroundTheLatency) {
     for (int i = 0; i < 40; ++i) samples.push_back(round_trip_us(client, "ping"));
     std::sort(samples.begin(), samples.end());
     EXPECT_GE(samples.front(), 10'000 * 0.95);
-    EXPECT_LT(samples.back(), 30'000 * 1.15);
+    // The upper bound on the 90th percentile, not the largest: a sample can
+    // only grow by the scheduler's delays (this is wall-clock time, and ctest
+    // runs other tests beside it), while no delay can make one come early.
+    EXPECT_LT(samples[samples.size() * 9 / 10], 30'000 * 1.15);
     // Without jitter every sample would be within a millisecond of the others.
     EXPECT_GT(samples.back() - samples.front(), 8'000);
 }
