@@ -1,6 +1,7 @@
 // `faultline test`: one simulated run (or, later, a sweep of seeds), checked and stored.
 #include <fmt/format.h>
 #include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <array>
@@ -8,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <memory>
@@ -50,17 +52,29 @@ struct TestOptions {
 // An interrupted sweep (Ctrl-C, or SIGTERM from a batch system) keeps what it
 // found: the first signal stops new seeds from starting, the seeds running
 // finish, and the sweep is written as a finished one is, marked interrupted.
-// The handler only sets flags; it also puts back the default action, so a
-// second signal ends the process at once.
+// A second signal a moment later ends the process at once. Not one at the
+// same moment: `timeout`, and batch systems, signal the process and then its
+// whole process group, so the same stop arrives twice within microseconds.
 std::atomic<bool> sweep_stop_requested{false};
 volatile std::sig_atomic_t sweep_stop_signal = 0;
+std::atomic<std::int64_t> sweep_stop_first_ms{0};
 static_assert(std::atomic<bool>::is_always_lock_free, "set from a signal handler");
+static_assert(std::atomic<std::int64_t>::is_always_lock_free, "set from a signal handler");
+// A second signal at least this long after the first is a second request.
+constexpr std::int64_t kSecondSignalAfterMs = 200;
 
 extern "C" void stop_sweep_on_signal(int signal_number) {
-    sweep_stop_signal = signal_number;
-    sweep_stop_requested.store(true);
-    ::signal(SIGINT, SIG_DFL);
-    ::signal(SIGTERM, SIG_DFL);
+    timespec now{};
+    ::clock_gettime(CLOCK_MONOTONIC, &now);  // async-signal-safe
+    const std::int64_t now_ms = static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000;
+    if (!sweep_stop_requested.exchange(true)) {
+        sweep_stop_signal = signal_number;
+        sweep_stop_first_ms.store(now_ms);
+        return;
+    }
+    if (now_ms - sweep_stop_first_ms.load() < kSecondSignalAfterMs) return;
+    ::signal(signal_number, SIG_DFL);
+    ::raise(signal_number);
 }
 
 // Catches SIGINT and SIGTERM for the life of a sweep, and puts the previous
