@@ -31,6 +31,28 @@ TEST(LivenessCheck, AnOperationThatNeverCompletesOrCompletesLateFails) {
     EXPECT_EQ(check_liveness(history, seconds(10), 0).verdict, Verdict::invalid);
 }
 
+// An operation still open when the run ended is judged on the time it had:
+// one invoked just before the end may still complete (as info, when its
+// client's timeout runs out), so the end cut it off; one that had waited
+// longer than that, or than the bound, did fail.
+TEST(LivenessCheck, AnOperationTheEndOfTheRunCutOffIsNotJudged) {
+    History history{op(0, OpType::invoke, 0), op(0, OpType::ok, milliseconds(5)),
+                    op(1, OpType::invoke, seconds(9) + milliseconds(800))};
+    const Outcome cut_off = check_liveness(history, seconds(10), 0, seconds(1));
+    EXPECT_EQ(cut_off.verdict, Verdict::valid) << cut_off.summary;
+    EXPECT_EQ(cut_off.details["cut_off_by_the_end"], 1);
+    EXPECT_EQ(check_liveness(history, seconds(10), 0, 0).verdict, Verdict::invalid) << "clients that wait forever";
+    EXPECT_EQ(check_liveness(history, seconds(10), milliseconds(500)).verdict, Verdict::valid)
+        << "200 ms open is within a 500 ms bound";
+    EXPECT_EQ(check_liveness(history, seconds(10), milliseconds(100)).verdict, Verdict::invalid)
+        << "200 ms open is past a 100 ms bound, whatever comes after";
+    history.push_back(op(2, OpType::invoke, seconds(8)));
+    const Outcome stalled = check_liveness(history, seconds(10), 0, seconds(1));
+    EXPECT_EQ(stalled.verdict, Verdict::invalid) << "open for 2 s, past its client's 1 s timeout";
+    EXPECT_EQ(stalled.details["late_or_never"], 1);
+    EXPECT_EQ(stalled.details["cut_off_by_the_end"], 1);
+}
+
 TEST(LivenessAfterGstCheck, JudgesOnlyTheOperationsInvokedFromGstOn) {
     // Before GST (5 s) one operation waits 4 s and one never completes; from
     // GST on, each completes within 100 ms.
