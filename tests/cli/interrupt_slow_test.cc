@@ -14,29 +14,16 @@
 #include <string>
 
 #include "support/faultline_process.h"
+#include "support/sweep_file.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using faultline::testing::fresh_folder;
+using faultline::testing::only_sweep;
 using faultline::testing::Outcome;
 using faultline::testing::run_faultline;
 using Json = nlohmann::json;
-
-// The sweep.json under `store`/sweeps (the only one there), and its folder.
-Json sweep_of(const std::string& store, fs::path* folder = nullptr) {
-    Json found;
-    int count = 0;
-    std::error_code error;
-    for (const auto& entry : fs::directory_iterator(fs::path(store) / "sweeps", error)) {
-        std::ifstream file(entry.path() / "sweep.json");
-        found = Json::parse(file, nullptr, false);
-        if (folder != nullptr) *folder = entry.path();
-        ++count;
-    }
-    EXPECT_EQ(count, 1) << store;
-    return found;
-}
 
 // The summary line's count of seeds run: "sweep        interrupted (SIGINT) after N of M seeds: ...".
 std::uint64_t interrupted_runs(const std::string& output, const std::string& signal, std::uint64_t requested) {
@@ -86,7 +73,7 @@ TEST(InterruptedSweep, CtrlCKeepsTheSeedsThatRanAndExits4) {
     const std::uint64_t runs = interrupted_runs(outcome.output, "SIGINT", 100000);
     EXPECT_GT(runs, 0u) << outcome.output;
     fs::path folder;
-    const Json sweep = sweep_of(store, &folder);
+    const Json sweep = only_sweep(store, &folder);
     expect_interrupted_summary(sweep, 1, 100000, runs, "SIGINT");
     if (HasFatalFailure()) return;
     EXPECT_TRUE(sweep["failures"].empty()) << sweep["failures"].dump();
@@ -108,7 +95,7 @@ TEST(InterruptedSweep, SigtermStopsAShardAsCtrlCDoes) {
     EXPECT_EQ(outcome.exit_code, 4) << outcome.output;
     const std::uint64_t runs = interrupted_runs(outcome.output, "SIGTERM", 50000);
     EXPECT_GT(runs, 0u) << outcome.output;
-    const Json sweep = sweep_of(store);
+    const Json sweep = only_sweep(store);
     expect_interrupted_summary(sweep, 50001, 50000, runs, "SIGTERM");
     if (HasFatalFailure()) return;
     EXPECT_EQ(sweep["shard"]["index"], 1);
@@ -125,7 +112,7 @@ TEST(InterruptedSweep, AFailureFoundBeforeTheSignalIsStoredAndExits1) {
     EXPECT_EQ(outcome.exit_code, 1) << outcome.output;
     const std::uint64_t runs = interrupted_runs(outcome.output, "SIGINT", 100000);
     EXPECT_GT(runs, 0u) << outcome.output;
-    const Json sweep = sweep_of(store);
+    const Json sweep = only_sweep(store);
     expect_interrupted_summary(sweep, 1, 100000, runs, "SIGINT");
     if (HasFatalFailure()) return;
     ASSERT_FALSE(sweep["failures"].empty());

@@ -14,11 +14,13 @@
 #include <vector>
 
 #include "support/faultline_process.h"
+#include "support/sweep_file.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using faultline::testing::fresh_folder;
+using faultline::testing::only_sweep;
 using faultline::testing::Outcome;
 using faultline::testing::run_faultline;
 using Json = nlohmann::json;
@@ -27,19 +29,6 @@ using Json = nlohmann::json;
 // At most one failing run stored per sweep: storing one (run again with a
 // trace, and its page) costs several runs.
 const std::string kSweep = "--bug early-ack --seeds 1..24 --no-trace --nemesis partition,kill --stored-failures-max 1";
-
-// The sweep.json under `store`/sweeps (the only one there).
-Json sweep_of(const std::string& store) {
-    Json found;
-    int count = 0;
-    for (const auto& entry : fs::directory_iterator(fs::path(store) / "sweeps")) {
-        std::ifstream file(entry.path() / "sweep.json");
-        found = Json::parse(file);
-        ++count;
-    }
-    EXPECT_EQ(count, 1) << store;
-    return found;
-}
 
 // What must agree between a merge and the sweep run whole: each failing
 // seed (verdict, checks, repro command), each seed's verdict and faults, the counts.
@@ -92,18 +81,18 @@ TEST(MergeCommand, FourShardsMergedEqualTheWholeSweep) {
     run_shards(folder);
     const Outcome merged = run_faultline("merge shard-0 shard-1 shard-2 shard-3 --store merged", "", folder);
     EXPECT_EQ(merged.exit_code, whole.exit_code) << merged.output;
-    const Json expected = verdicts(sweep_of(folder + "/whole"));
+    const Json expected = verdicts(only_sweep(folder + "/whole"));
     ASSERT_GT(expected["failures"].size(), 0u);
     ASSERT_LT(expected["valid"].get<int>(), 24);  // ...and passes others
     ASSERT_GT(expected["valid"].get<int>(), 0);
-    const Json merged_sweep = sweep_of(folder + "/merged");
+    const Json merged_sweep = only_sweep(folder + "/merged");
     EXPECT_EQ(verdicts(merged_sweep), expected);
     EXPECT_EQ(merged_sweep["merge"]["missing_seeds"], 0);
     EXPECT_EQ(merged_sweep["merge"]["duplicated_seeds"], 0);
     EXPECT_EQ(merged_sweep["seeds"], "1..24");
     // Each shard ran its own slice: 6 seeds apiece.
     for (int i = 0; i < 4; ++i) {
-        const Json shard = sweep_of(folder + "/shard-" + std::to_string(i));
+        const Json shard = only_sweep(folder + "/shard-" + std::to_string(i));
         EXPECT_EQ(shard["shard"]["index"], i);
         EXPECT_EQ(shard["seeds"], std::to_string(1 + 6 * i) + ".." + std::to_string(6 + 6 * i));
         EXPECT_EQ(shard["runs"], 6);
@@ -125,7 +114,7 @@ TEST(MergeCommand, AMissingShardAndADuplicatedShardAreReported) {
     EXPECT_NE(lost.output.find("missing      shard 2 of 0..3"), std::string::npos) << lost.output;
     EXPECT_NE(lost.output.find("6 seeds no shard ran"), std::string::npos) << lost.output;
     EXPECT_NE(lost.output.find("13..18"), std::string::npos) << lost.output;
-    const Json lost_sweep = sweep_of(folder + "/lost");
+    const Json lost_sweep = only_sweep(folder + "/lost");
     EXPECT_EQ(lost_sweep["runs"], 18);
     EXPECT_EQ(lost_sweep["merge"]["missing_seeds"], 6);
     EXPECT_EQ(lost_sweep["merge"]["missing_shards"], Json::array({2}));
@@ -149,7 +138,7 @@ TEST(MergeCommand, AMissingShardAndADuplicatedShardAreReported) {
     EXPECT_NE(twice.output.find("6 seeds ran in more than one shard"), std::string::npos) << twice.output;
     const Outcome once = run_faultline("merge shard-0 shard-1 shard-2 shard-3 --store once", "", folder);
     EXPECT_EQ(twice.exit_code, once.exit_code) << twice.output;
-    EXPECT_EQ(verdicts(sweep_of(folder + "/twice")), verdicts(sweep_of(folder + "/once")));
+    EXPECT_EQ(verdicts(only_sweep(folder + "/twice")), verdicts(only_sweep(folder + "/once")));
 }
 
 TEST(MergeCommand, ShardsOfAnotherConfigurationOrBuildAreRefused) {

@@ -20,11 +20,13 @@
 #include <thread>
 
 #include "support/faultline_process.h"
+#include "support/sweep_file.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using faultline::testing::fresh_folder;
+using faultline::testing::only_sweep;
 using faultline::testing::Outcome;
 using faultline::testing::run_faultline;
 using Json = nlohmann::json;
@@ -48,13 +50,6 @@ std::string read_file(const fs::path& path) {
     std::stringstream text;
     text << file.rdbuf();
     return text.str();
-}
-
-Json sweep_of(const fs::path& store) {
-    for (const auto& entry : fs::directory_iterator(store / "sweeps")) {
-        return Json::parse(std::ifstream(entry.path() / "sweep.json"));
-    }
-    return Json();
 }
 
 Json verdicts(const Json& sweep) {
@@ -145,16 +140,16 @@ TEST(Slurm, AJobArrayOfShardsMergedEqualsTheWholeSweep) {
     const fs::path out = fs::path(folder) / "out";
     ASSERT_TRUE(fs::exists(out / "merged" / "exit-code")) << "the merge job did not run";
     for (int i = 0; i < 4; ++i) {
-        EXPECT_EQ(sweep_of(out / ("shard-" + std::to_string(i)))["shard"]["index"], i);
+        EXPECT_EQ(only_sweep(out / ("shard-" + std::to_string(i)))["shard"]["index"], i);
     }
     const Outcome whole = run_faultline("test --seeds 1..24 --keep-going --store whole " + options, "", folder);
     ASSERT_EQ(whole.exit_code, 1) << whole.output;
     EXPECT_EQ(std::stoi(read_file(out / "merged" / "exit-code")), whole.exit_code);
-    const Json merged = sweep_of(out / "merged");
+    const Json merged = only_sweep(out / "merged");
     ASSERT_TRUE(merged.is_object());
     EXPECT_EQ(merged["merge"]["missing_seeds"], 0);
     EXPECT_EQ(merged["merge"]["shards_given"], 4);
-    EXPECT_EQ(verdicts(merged), verdicts(sweep_of(fs::path(folder) / "whole")));
+    EXPECT_EQ(verdicts(merged), verdicts(only_sweep(fs::path(folder) / "whole")));
 }
 
 }  // namespace
