@@ -113,6 +113,21 @@ bool readable(const Size& size) {
     return size.faults <= kReadableFaults && size.operations <= kReadableOperations;
 }
 
+// `config` playing the run `played` as data: the schedule it played and the
+// settings its plan chose (knobs), so that the shrinker's edits, and
+// candidates with other seeds, change only what they mean to.
+RunConfig as_played(RunConfig config, const RunResult& played) {
+    config.schedule = played.schedule.to_json();
+    config.system_options = played.config.system_options;
+    return config;
+}
+
+// Fault-point action `action` left out of `config`'s run (the list stays sorted).
+void leave_out_fault_point_action(RunConfig& config, int action) {
+    std::vector<int>& skipped = config.fault_point_actions_skipped;
+    skipped.insert(std::upper_bound(skipped.begin(), skipped.end(), action), action);
+}
+
 class Shrinker {
   public:
     Shrinker(RunConfig config, RunResult original, std::vector<std::string> target, const ShrinkOptions& options)
@@ -239,12 +254,9 @@ class Shrinker {
         for (int attempt = 0; attempt < kSmallRunAttempts && !out_of_budget(); ++attempt) {
             small.seed = 1 + random_.below(std::uint64_t{1} << 31);
             if (!try_config(small)) continue;
-            // Its schedule and knobs as data, as for the original (shrink()):
-            // the same run, which the other steps can then edit.
-            RunConfig pinned = best_config_;
-            pinned.schedule = best_result_.schedule.to_json();
-            pinned.system_options = best_result_.config.system_options;
-            if (try_config(pinned)) {
+            // Played as data, as the original is (shrink()): the same run,
+            // which the other steps can then edit.
+            if (try_config(as_played(best_config_, best_result_))) {
                 progress(fmt::format("small run: seed {}, {} faults", small.seed, size().faults));
                 return true;
             }
@@ -459,8 +471,7 @@ class Shrinker {
         const std::vector<int> acted = best_result_.fault_point_acted;
         for (auto action = acted.rbegin(); action != acted.rend() && !out_of_budget(); ++action) {
             RunConfig candidate = best_config_;
-            std::vector<int>& skipped = candidate.fault_point_actions_skipped;
-            skipped.insert(std::upper_bound(skipped.begin(), skipped.end(), *action), *action);
+            leave_out_fault_point_action(candidate, *action);
             if (try_config(candidate)) {
                 progress(
                     fmt::format("fault-point action {} left out: {} act", *action, best_result_.fault_point_hits()));
@@ -494,8 +505,7 @@ class Shrinker {
                                                  [](const Fault& a, const Fault& b) { return a.start < b.start; }),
                                 kill);
                 RunConfig candidate = with_faults(schedule);
-                std::vector<int>& skipped = candidate.fault_point_actions_skipped;
-                skipped.insert(std::upper_bound(skipped.begin(), skipped.end(), crash->action), crash->action);
+                leave_out_fault_point_action(candidate, crash->action);
                 if (try_config(candidate)) {
                     progress(fmt::format("fault-point action {} as a kill: {}", crash->action, kill.describe()));
                     converted = true;
@@ -939,18 +949,12 @@ Result<ShrinkResult> shrink(const RunConfig& config, const RunResult& original, 
         return make_error(ErrorCode::invalid_argument,
                           fmt::format("the run of seed {} did not fail a check: nothing to shrink", config.seed));
     }
-    // Shrink the schedule the run actually played, as data.
-    RunConfig start = config;
-    start.schedule = original.schedule.to_json();
-    // And the settings its plan chose (knobs): candidates with other seeds
-    // keep them.
-    start.system_options = original.config.system_options;
     ShrinkResult result;
     result.failing = target;
     result.faults_before = size_of(original).faults;
     result.operations_before = original.ops.invoked;
     const auto wall_start = std::chrono::steady_clock::now();
-    Shrinker shrinker(std::move(start), original, std::move(target), options);
+    Shrinker shrinker(as_played(config, original), original, std::move(target), options);
     shrinker.search();
     result.config = shrinker.best_config();
     result.result = shrinker.take_best_result();
